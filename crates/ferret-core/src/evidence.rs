@@ -1,0 +1,326 @@
+//! Read-only views of acquisitions.
+//!
+//! An [`Evidence`] answers "where is artifact X in this acquisition?" ([`Evidence::locate`] with
+//! a [`Locator`]) and "give me its bytes / open it as SQLite" without ever writing next to the
+//! evidence. Implementations: [`FolderEvidence`] here (a plain folder: filesystem dumps,
+//! extracted collections); iOS backups, archives and encrypted containers live in their crates.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobMatcher};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::sqlite::{SqliteDb, SqliteError};
+
+/// What kind of acquisition an [`Evidence`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcquisitionKind {
+    /// iTunes/Finder/idevicebackup2 backup folder.
+    IosBackup,
+    /// iOS full-filesystem dump (folder or archive).
+    IosFs,
+    /// iOS sysdiagnose (folder or `.tar.gz`).
+    IosSysdiagnose,
+    /// Android bugreport (zip or folder).
+    AndroidBugreport,
+    /// androidqf collection (folder or zip).
+    AndroidQf,
+    /// Android `adb backup` file (`.ab`) or its extracted tree.
+    AndroidBackup,
+}
+
+impl AcquisitionKind {
+    /// The `check-*` command name for this kind.
+    pub fn command(self) -> &'static str {
+        match self {
+            Self::IosBackup => "ios check-backup",
+            Self::IosFs => "ios check-fs",
+            Self::IosSysdiagnose => "ios check-sysdiagnose",
+            Self::AndroidBugreport => "android check-bugreport",
+            Self::AndroidQf => "android check-androidqf",
+            Self::AndroidBackup => "android check-backup",
+        }
+    }
+}
+
+/// Errors reading evidence. Every variant says where.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvidenceError {
+    /// An I/O error on an evidence path.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// Path inside the acquisition (or on disk).
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The file is larger than the caller's bound.
+    #[error("{path} is larger than the {limit}-byte limit for this artifact")]
+    TooLarge {
+        /// Path inside the acquisition.
+        path: String,
+        /// The bound in bytes.
+        limit: u64,
+    },
+    /// An SQLite database could not be opened.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// Path inside the acquisition.
+        path: String,
+        /// Underlying error.
+        source: SqliteError,
+    },
+    /// The acquisition's own structure is damaged (e.g. Manifest.db unreadable).
+    #[error("{path}: {reason}")]
+    Corrupt {
+        /// Path inside the acquisition.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file is listed but its content is absent.
+    #[error("{path} is listed but its content is missing")]
+    Missing {
+        /// Path inside the acquisition.
+        path: String,
+    },
+    /// A glob in a locator is invalid (a programming error in a module).
+    #[error("bad locator pattern {pattern:?}: {reason}")]
+    BadPattern {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        reason: String,
+    },
+    /// The acquisition is encrypted and no key was given.
+    #[error("{0}")]
+    Encrypted(String),
+}
+
+/// One file of an acquisition, as located.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    /// Stable logical path used in records and messages: for backups `Domain/relative/path`,
+    /// elsewhere the path relative to the acquisition root with `/` separators.
+    pub path: String,
+    /// Backup domain (`HomeDomain`, `AppDomain-com.example`), when the acquisition has domains.
+    pub domain: Option<String>,
+    /// Path relative to the domain (backups) or to the acquisition root.
+    pub relative_path: String,
+    /// Backup file ID (SHA-1 of `domain-relativePath`), for backups.
+    pub file_id: Option<String>,
+    /// Size in bytes, if known.
+    pub size: Option<u64>,
+    /// Last modification time, if known.
+    #[serde(with = "crate::time::serde_opt_ts", default)]
+    pub modified: Option<Timestamp>,
+}
+
+impl EvidenceFile {
+    /// A file of a plain tree (no domain).
+    pub fn plain(relative_path: impl Into<String>) -> Self {
+        let relative_path = relative_path.into();
+        Self {
+            path: relative_path.clone(),
+            domain: None,
+            relative_path,
+            file_id: None,
+            size: None,
+            modified: None,
+        }
+    }
+}
+
+/// A place an artifact lives in a backup: domain and relative path, both globs
+/// (`*` does not cross `/`, `**` does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupPath {
+    /// Domain glob, e.g. `HomeDomain`, `AppDomain-*`, `*`.
+    pub domain: &'static str,
+    /// Relative-path glob, e.g. `Library/SMS/sms.db`, `Library/Safari/Profiles/*/History.db`.
+    pub path: &'static str,
+}
+
+/// Where an artifact lives, for every acquisition type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Locator {
+    /// Places in an iOS backup.
+    pub backup: &'static [BackupPath],
+    /// Globs relative to the root of any other tree (FS dump: `private/var/mobile/...`;
+    /// sysdiagnose or Android: paths inside the collection). A leading `**/` is allowed.
+    pub paths: &'static [&'static str],
+}
+
+/// Compiles a locator glob: `*` does not cross `/`, `**` does, matching is case-sensitive.
+pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, EvidenceError> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| EvidenceError::BadPattern { pattern: pattern.to_string(), reason: e.to_string() })
+}
+
+/// A read-only acquisition.
+pub trait Evidence: Send + Sync {
+    /// The acquisition type.
+    fn kind(&self) -> AcquisitionKind;
+
+    /// The path the user gave (for messages and `info.json`).
+    fn source(&self) -> &Path;
+
+    /// Every file matching the locator, sorted by [`EvidenceFile::path`].
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError>;
+
+    /// Opens a located file for streaming reads.
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError>;
+
+    /// Reads a whole located file, refusing files over `limit` bytes.
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        let mut reader = self.open(file)?.take(limit.saturating_add(1));
+        let mut buf = Vec::new();
+        reader
+            .read_to_end(&mut buf)
+            .map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
+        if buf.len() as u64 > limit {
+            return Err(EvidenceError::TooLarge { path: file.path.clone(), limit });
+        }
+        Ok(buf)
+    }
+
+    /// Opens a located SQLite database read-only, with its `-wal`/`-journal` sidecars applied
+    /// on a private copy when they exist. Never writes next to the evidence.
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError>;
+
+    /// Visits every regular file of the acquisition in sorted path order.
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError>;
+}
+
+/// A plain folder of evidence (filesystem dump, extracted collection).
+#[derive(Debug, Clone)]
+pub struct FolderEvidence {
+    root: PathBuf,
+    kind: AcquisitionKind,
+}
+
+impl FolderEvidence {
+    /// Views `root` as an acquisition of `kind`.
+    pub fn new(root: impl Into<PathBuf>, kind: AcquisitionKind) -> Self {
+        Self { root: root.into(), kind }
+    }
+
+    /// The on-disk path of a relative path, refusing anything that escapes the root.
+    pub fn disk_path(&self, relative: &str) -> Result<PathBuf, EvidenceError> {
+        let mut p = self.root.clone();
+        for comp in relative.split('/') {
+            match comp {
+                "" | "." => {}
+                ".." => {
+                    return Err(EvidenceError::Corrupt {
+                        path: relative.to_string(),
+                        reason: "path escapes the acquisition".into(),
+                    });
+                }
+                c => p.push(c),
+            }
+        }
+        Ok(p)
+    }
+
+    fn entry(&self, rel: String, meta: &std::fs::Metadata) -> EvidenceFile {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|m| Timestamp::try_from(m).ok());
+        EvidenceFile { size: Some(meta.len()), modified, ..EvidenceFile::plain(rel) }
+    }
+}
+
+fn rel_of(root: &Path, p: &Path) -> Option<String> {
+    let rel = p.strip_prefix(root).ok()?;
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    Some(parts.join("/"))
+}
+
+impl Evidence for FolderEvidence {
+    fn kind(&self) -> AcquisitionKind {
+        self.kind
+    }
+
+    fn source(&self) -> &Path {
+        &self.root
+    }
+
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
+        if globs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        self.walk(&mut |f| {
+            if globs.iter().any(|g| g.is_match(&f.relative_path)) {
+                out.push(f.clone());
+            }
+        })?;
+        Ok(out)
+    }
+
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        let p = self.disk_path(&file.relative_path)?;
+        let f = std::fs::File::open(&p).map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
+        Ok(Box::new(std::io::BufReader::new(f)))
+    }
+
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        let p = self.disk_path(&file.relative_path)?;
+        SqliteDb::open_evidence(&p).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+    }
+
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        let walker = walkdir::WalkDir::new(&self.root).follow_links(false).sort_by_file_name();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!("skipping unreadable entry: {e}");
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Some(rel) = rel_of(&self.root, entry.path()) else { continue };
+            let Ok(meta) = entry.metadata() else { continue };
+            visit(&self.entry(rel, &meta));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_locate_and_escape() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("private/var/mobile/Library/SMS")).expect("mkdir");
+        std::fs::write(dir.path().join("private/var/mobile/Library/SMS/sms.db"), b"x").expect("write");
+        std::fs::write(dir.path().join("other.txt"), b"y").expect("write");
+        let ev = FolderEvidence::new(dir.path(), AcquisitionKind::IosFs);
+        static PATHS: &[&str] = &["private/var/mobile/Library/SMS/*.db"];
+        let found = ev.locate(&Locator { backup: &[], paths: PATHS }).expect("locate");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, "private/var/mobile/Library/SMS/sms.db");
+        assert_eq!(ev.read(&found[0], 10).expect("read"), b"x");
+        assert!(matches!(ev.read(&found[0], 0), Err(EvidenceError::TooLarge { .. })));
+        assert!(ev.disk_path("../etc/passwd").is_err());
+        let mut all = Vec::new();
+        ev.walk(&mut |f| all.push(f.path.clone())).expect("walk");
+        assert_eq!(all, vec!["other.txt", "private/var/mobile/Library/SMS/sms.db"]);
+    }
+}

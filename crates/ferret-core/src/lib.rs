@@ -1,0 +1,38 @@
+//! # ferret-core
+//!
+//! The vocabulary every other ferret crate speaks:
+//!
+//! * [`time`]: timestamps from the epochs phones use (Unix, Mac absolute/Cocoa, WebKit/Chrome) and
+//!   the MVT-compatible text form `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) used in every result file;
+//! * [`alert`]: [`Alert`], its [`Level`] and the [`MatchedIndicator`] that caused it;
+//! * [`indicators`]: the [`Indicators`] matching contract (implemented by `ferret-indicators`),
+//!   so artifact modules never depend on how indicators are loaded or indexed;
+//! * [`evidence`]: the read-only [`Evidence`] view of an acquisition and the [`Locator`] that names
+//!   an artifact in every acquisition type, with a plain-folder implementation;
+//! * [`sqlite`]: the only way ferret opens an evidence database (immutable, or a private copy
+//!   when a `-wal`/`-journal` sidecar exists; hardened connection);
+//! * [`module`]: the [`Module`] contract and its typed form [`ArtifactModule`];
+//! * [`runner`]: executes modules in parallel, isolates their failures and streams their output
+//!   to sinks.
+//!
+//! Data flows one way: evidence → modules → records → checks → alerts → outputs.
+
+pub mod alert;
+pub mod evidence;
+pub mod indicators;
+pub mod module;
+pub mod runner;
+pub mod sqlite;
+pub mod time;
+pub mod urls;
+
+pub use alert::{Alert, Finding, Level, MatchedIndicator};
+pub use evidence::{AcquisitionKind, BackupPath, Evidence, EvidenceError, EvidenceFile, Locator};
+pub use indicators::{Indicators, NoIndicators};
+pub use module::{
+    ArtifactModule, Context, Module, ModuleError, ModuleInfo, Out, Outcome, OutputShape, RecordSink,
+    RunOptions, TimelineEvent, TimelineSink,
+};
+pub use runner::{ModuleReport, ModuleStatus, NoProgress, Progress, SinkFactory, run_modules};
+pub use module::{Output, Typed, ioc_finding};
+pub use sqlite::SqliteDb;

@@ -1,0 +1,422 @@
+//! The module contract.
+//!
+//! A module knows one artifact: where it is in each acquisition type (a [`Locator`]), how to
+//! parse it into typed records, how each record becomes timeline events, and which checks apply.
+//! Most modules implement the typed [`ArtifactModule`] trait and are registered as
+//! `Box::new(Typed(MyModule))` (see [`Typed`]); the runner only sees the object-safe [`Module`].
+//!
+//! Rules:
+//! * stream records with [`Out::record`]; never collect a whole table in memory;
+//! * a missing artifact is [`Outcome::NotFound`], not an error;
+//! * a corrupt artifact is an `Err` for this module only (the run continues);
+//! * a bad row is [`Out::warn`] and skipped;
+//! * no printing, no writing files, no network.
+//!
+//! [`Locator`]: crate::evidence::Locator
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::alert::{Alert, Finding, Level, MatchedIndicator};
+use crate::evidence::{Evidence, EvidenceError};
+use crate::indicators::Indicators;
+
+/// One row of `timeline.csv` (`UTC Timestamp,Plugin,Event,Description`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// When.
+    #[serde(with = "crate::time::serde_ts")]
+    pub timestamp: Timestamp,
+    /// Module slug.
+    pub module: String,
+    /// Short event kind, e.g. `sms_received`, `visit`, `M-CB`.
+    pub event: String,
+    /// Human-readable description.
+    pub data: String,
+}
+
+/// Whether the module found its artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The artifact was found and read (possibly with skipped rows).
+    Completed,
+    /// The artifact does not exist in this acquisition.
+    NotFound,
+}
+
+/// Why a module failed. The run continues; the error is listed in `info.json` and the report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModuleError {
+    /// Reading the evidence failed.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    /// A database query failed.
+    #[error("{path}: query failed: {source}")]
+    Query {
+        /// Database path inside the acquisition.
+        path: String,
+        /// Underlying error.
+        source: rusqlite::Error,
+    },
+    /// The artifact's format is not what was expected.
+    #[error("{path}: {reason}")]
+    Format {
+        /// Path inside the acquisition.
+        path: String,
+        /// What is wrong, with the key path / offset when known.
+        reason: String,
+    },
+    /// Writing a record to the results failed.
+    #[error("cannot write results: {0}")]
+    Output(#[from] std::io::Error),
+    /// The module panicked (a bug); caught by the runner.
+    #[error("module crashed: {0}")]
+    Panic(String),
+}
+
+impl ModuleError {
+    /// Helper for query errors.
+    pub fn query(path: &str, source: rusqlite::Error) -> Self {
+        Self::Query { path: path.to_string(), source }
+    }
+    /// Helper for format errors.
+    pub fn format(path: &str, reason: impl Into<String>) -> Self {
+        Self::Format { path: path.to_string(), reason: reason.into() }
+    }
+}
+
+/// Options that change what modules do.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// Skip slow optional checks (MVT's `--fast`).
+    pub fast: bool,
+}
+
+/// What a module receives.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The acquisition.
+    pub evidence: &'a dyn Evidence,
+    /// Loaded indicators (possibly empty).
+    pub indicators: &'a dyn Indicators,
+    /// Options.
+    pub options: &'a RunOptions,
+}
+
+/// How `<module>.json` is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputShape {
+    /// A JSON array of records (most modules).
+    #[default]
+    List,
+    /// A single JSON object (e.g. `backup_info`): the module emits at most one record.
+    Object,
+}
+
+/// Static description of a module.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleInfo {
+    /// Slug: file name of its results (`sms` → `sms.json`), `--module` name.
+    pub name: &'static str,
+    /// One line for `--list-modules`.
+    pub description: &'static str,
+    /// Shape of `<name>.json`.
+    pub shape: OutputShape,
+}
+
+/// Receives a module's records as JSON documents, in emission order.
+pub trait RecordSink: Send {
+    /// One record, serialized compactly.
+    fn record(&mut self, json: &[u8]) -> std::io::Result<()>;
+    /// Called once after the module finished (closes the file).
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Receives a module's timeline events (any order).
+pub trait TimelineSink: Send {
+    /// One event.
+    fn event(&mut self, event: TimelineEvent) -> std::io::Result<()>;
+    /// Called once after the module finished.
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything a module emits, handed to it by the runner.
+pub struct Output<'a> {
+    module: &'static str,
+    records: &'a mut dyn RecordSink,
+    timeline: &'a mut dyn TimelineSink,
+    pub(crate) alerts: Vec<Alert>,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) count: u64,
+    buf: Vec<u8>,
+}
+
+impl<'a> Output<'a> {
+    /// Builds an output for `module` (used by the runner and by tests).
+    pub fn new(module: &'static str, records: &'a mut dyn RecordSink, timeline: &'a mut dyn TimelineSink) -> Self {
+        Self { module, records, timeline, alerts: Vec::new(), warnings: Vec::new(), count: 0, buf: Vec::new() }
+    }
+
+    /// The module slug.
+    pub fn module(&self) -> &'static str {
+        self.module
+    }
+
+    /// Writes one record.
+    pub fn record<R: Serialize + ?Sized>(&mut self, r: &R) -> Result<(), ModuleError> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, r).map_err(std::io::Error::other)?;
+        self.records.record(&self.buf)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Adds a timeline event.
+    pub fn timeline(&mut self, timestamp: Timestamp, event: &str, data: impl Into<String>) -> Result<(), ModuleError> {
+        self.timeline.event(TimelineEvent {
+            timestamp,
+            module: self.module.to_string(),
+            event: event.to_string(),
+            data: data.into(),
+        })?;
+        Ok(())
+    }
+
+    /// Raises an alert about `record`.
+    pub fn alert<R: Serialize + ?Sized>(&mut self, finding: Finding, record: &R) {
+        let event = serde_json::to_value(record).unwrap_or(serde_json::Value::Null);
+        self.alerts.push(Alert {
+            level: finding.level,
+            module: self.module.to_string(),
+            message: finding.message,
+            event_time: finding.event_time,
+            event,
+            matched_indicator: finding.matched_indicator,
+        });
+    }
+
+    /// Notes a skipped row or a recoverable problem (listed in `info.json`).
+    pub fn warn(&mut self, message: impl Into<String>) {
+        const MAX_WARNINGS: usize = 1000;
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message.into());
+        } else if self.warnings.len() == MAX_WARNINGS {
+            self.warnings.push("further warnings suppressed".into());
+        }
+    }
+
+    /// Records written so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Alerts raised so far (for tests).
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
+    /// Takes the alerts and warnings out (for the runner and tests).
+    pub fn into_parts(self) -> (Vec<Alert>, Vec<String>, u64) {
+        (self.alerts, self.warnings, self.count)
+    }
+}
+
+/// The object-safe module interface the runner executes.
+pub trait Module: Send + Sync {
+    /// Name, description, output shape.
+    fn info(&self) -> ModuleInfo;
+
+    /// Extracts, checks and emits everything for this acquisition.
+    fn run(&self, ctx: &Context<'_>, out: &mut Output<'_>) -> Result<Outcome, ModuleError>;
+
+    /// Re-checks one stored record (from a previous `<module>.json`) against indicators,
+    /// without the acquisition (`ferret check-iocs`). Returns `false` if this module's records
+    /// cannot be re-checked.
+    fn recheck(&self, _record: serde_json::Value, _indicators: &dyn Indicators, _out: &mut Output<'_>) -> Result<bool, ModuleError> {
+        Ok(false)
+    }
+}
+
+/// The typed way to write a module: records of one type, per-record timeline and checks.
+///
+/// [`Out::record`] writes the record, adds its timeline events and runs [`ArtifactModule::check`]
+/// on it, so every record is checked the same way at extraction time and in `check-iocs`.
+/// Cross-record heuristics (sequence gaps, redirect timing) call [`Out::alert`] directly.
+pub trait ArtifactModule: Send + Sync + 'static {
+    /// The record type (its rustdoc is the schema of `<name>.json`).
+    type Record: Serialize + DeserializeOwned + Send;
+
+    /// Slug.
+    const NAME: &'static str;
+    /// One line for `--list-modules`.
+    const DESCRIPTION: &'static str;
+    /// Shape of `<name>.json`.
+    const SHAPE: OutputShape = OutputShape::List;
+
+    /// Finds the artifact and streams its records into `out`.
+    fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError>
+    where
+        Self: Sized;
+
+    /// Timeline events of one record: `(time, event kind, description)`.
+    fn timeline(&self, _record: &Self::Record, _events: &mut Vec<(Timestamp, String, String)>) {}
+
+    /// Indicator checks and per-record heuristics on one record.
+    fn check(&self, _record: &Self::Record, _indicators: &dyn Indicators, _findings: &mut Vec<Finding>) {}
+}
+
+/// The typed output an [`ArtifactModule`] writes to.
+pub struct Out<'m, 'o, M: ArtifactModule> {
+    module: &'m M,
+    indicators: &'m dyn Indicators,
+    inner: &'m mut Output<'o>,
+    events: Vec<(Timestamp, String, String)>,
+    findings: Vec<Finding>,
+}
+
+impl<'m, 'o, M: ArtifactModule> Out<'m, 'o, M> {
+    /// Wraps an [`Output`] (used by [`Typed`] and by tests).
+    pub fn new(module: &'m M, indicators: &'m dyn Indicators, inner: &'m mut Output<'o>) -> Self {
+        Self { module, indicators, inner, events: Vec::new(), findings: Vec::new() }
+    }
+
+    /// Writes, timelines and checks one record.
+    pub fn record(&mut self, record: M::Record) -> Result<(), ModuleError> {
+        self.inner.record(&record)?;
+        self.events.clear();
+        self.module.timeline(&record, &mut self.events);
+        for (t, e, d) in self.events.drain(..) {
+            self.inner.timeline(t, &e, d)?;
+        }
+        self.findings.clear();
+        self.module.check(&record, self.indicators, &mut self.findings);
+        for f in self.findings.drain(..) {
+            self.inner.alert(f, &record);
+        }
+        Ok(())
+    }
+
+    /// Raises an alert from a cross-record heuristic.
+    pub fn alert<R: Serialize + ?Sized>(&mut self, finding: Finding, record: &R) {
+        self.inner.alert(finding, record);
+    }
+
+    /// Shorthand for a heuristic alert.
+    pub fn heuristic<R: Serialize + ?Sized>(&mut self, level: Level, message: impl Into<String>, time: Option<Timestamp>, record: &R) {
+        self.inner.alert(Finding::heuristic(level, message, time), record);
+    }
+
+    /// Adds a timeline event not tied to one record.
+    pub fn timeline(&mut self, t: Timestamp, event: &str, data: impl Into<String>) -> Result<(), ModuleError> {
+        self.inner.timeline(t, event, data)
+    }
+
+    /// Notes a skipped row.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.inner.warn(message);
+    }
+
+    /// The indicators.
+    pub fn indicators(&self) -> &dyn Indicators {
+        self.indicators
+    }
+
+    /// Records written so far.
+    pub fn count(&self) -> u64 {
+        self.inner.count()
+    }
+}
+
+/// Adapts an [`ArtifactModule`] to [`Module`].
+pub struct Typed<M>(pub M);
+
+impl<M: ArtifactModule> Module for Typed<M> {
+    fn info(&self) -> ModuleInfo {
+        ModuleInfo { name: M::NAME, description: M::DESCRIPTION, shape: M::SHAPE }
+    }
+
+    fn run(&self, ctx: &Context<'_>, out: &mut Output<'_>) -> Result<Outcome, ModuleError> {
+        let mut typed = Out::new(&self.0, ctx.indicators, out);
+        self.0.extract(ctx, &mut typed)
+    }
+
+    fn recheck(&self, record: serde_json::Value, indicators: &dyn Indicators, out: &mut Output<'_>) -> Result<bool, ModuleError> {
+        let typed: M::Record = serde_json::from_value(record)
+            .map_err(|e| ModuleError::format(&format!("{}.json", M::NAME), e.to_string()))?;
+        let mut findings = Vec::new();
+        self.0.check(&typed, indicators, &mut findings);
+        for f in findings {
+            out.alert(f, &typed);
+        }
+        Ok(true)
+    }
+}
+
+/// Shorthand: an indicator finding with the usual message shape.
+pub fn ioc_finding(level: Level, what: &str, value: &str, time: Option<Timestamp>, m: MatchedIndicator) -> Finding {
+    let message = format!("{what} {value:?} matches indicator {:?} of {:?} ({})", m.value, m.name, m.kind);
+    Finding::indicator(level, message, time, m)
+}
+
+/// In-memory sinks for module unit tests.
+pub mod testing {
+    use super::*;
+
+    /// Collects records and timeline events in memory.
+    #[derive(Debug, Default)]
+    pub struct MemorySink {
+        /// Records as JSON values.
+        pub records: Vec<serde_json::Value>,
+        /// Timeline events.
+        pub timeline: Vec<TimelineEvent>,
+    }
+
+    impl RecordSink for MemorySink {
+        fn record(&mut self, json: &[u8]) -> std::io::Result<()> {
+            self.records.push(serde_json::from_slice(json).map_err(std::io::Error::other)?);
+            Ok(())
+        }
+    }
+
+    /// Collects timeline events in memory.
+    #[derive(Debug, Default)]
+    pub struct MemoryTimeline(pub Vec<TimelineEvent>);
+
+    impl TimelineSink for MemoryTimeline {
+        fn event(&mut self, e: TimelineEvent) -> std::io::Result<()> {
+            self.0.push(e);
+            Ok(())
+        }
+    }
+
+    /// Result of [`run_one`].
+    #[derive(Debug)]
+    pub struct RunResult {
+        /// Outcome or error text.
+        pub outcome: Result<Outcome, String>,
+        /// Records.
+        pub records: Vec<serde_json::Value>,
+        /// Timeline.
+        pub timeline: Vec<TimelineEvent>,
+        /// Alerts.
+        pub alerts: Vec<Alert>,
+        /// Warnings.
+        pub warnings: Vec<String>,
+    }
+
+    /// Runs one module in memory.
+    pub fn run_one(module: &dyn Module, ctx: &Context<'_>) -> RunResult {
+        let mut sink = MemorySink::default();
+        let mut tl = MemoryTimeline::default();
+        let mut out = Output::new(module.info().name, &mut sink, &mut tl);
+        let outcome = module.run(ctx, &mut out).map_err(|e| e.to_string());
+        let (alerts, warnings, _) = out.into_parts();
+        RunResult { outcome, records: sink.records, timeline: tl.0, alerts, warnings }
+    }
+}

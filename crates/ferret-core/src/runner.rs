@@ -1,0 +1,142 @@
+//! Runs modules in parallel, isolates their failures, and reports what each did.
+//!
+//! Each module gets its own record and timeline sinks from a [`SinkFactory`], so modules never
+//! share a lock on the hot path; alerts are kept per module (they are few) and returned in the
+//! [`ModuleReport`]s, in registration order, whatever the thread count. A panicking module
+//! becomes that module's error.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::alert::Alert;
+use crate::module::{Context, Module, ModuleError, ModuleInfo, Outcome, Output, RecordSink, TimelineSink};
+
+/// Creates per-module sinks (implemented by the results folder).
+pub trait SinkFactory: Sync {
+    /// The sink for `<module>.json`.
+    fn records(&self, info: &ModuleInfo) -> std::io::Result<Box<dyn RecordSink>>;
+    /// The sink for the module's timeline events.
+    fn timeline(&self, info: &ModuleInfo) -> std::io::Result<Box<dyn TimelineSink>>;
+}
+
+/// Progress callbacks (the CLI shows them; libraries never print).
+pub trait Progress: Sync {
+    /// A module started.
+    fn module_started(&self, _name: &str) {}
+    /// A module finished.
+    fn module_finished(&self, _report: &ModuleReport) {}
+}
+
+/// A progress reporter that says nothing.
+#[derive(Debug, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What happened to a module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ModuleStatus {
+    /// Ran; `records` written.
+    Completed {
+        /// Records written.
+        records: u64,
+    },
+    /// Its artifact is not in this acquisition.
+    NotFound,
+    /// Failed; other modules were not affected.
+    Failed {
+        /// The error, with its location.
+        error: String,
+        /// Records written before the failure.
+        records: u64,
+    },
+}
+
+/// The report of one module run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModuleReport {
+    /// Module slug.
+    pub module: String,
+    /// Outcome.
+    #[serde(flatten)]
+    pub status: ModuleStatus,
+    /// Recoverable problems (skipped rows...).
+    pub warnings: Vec<String>,
+    /// Alerts raised, in emission order.
+    #[serde(skip)]
+    pub alerts: Vec<Alert>,
+    /// Wall time in milliseconds (not part of deterministic results).
+    #[serde(skip)]
+    pub elapsed_ms: u128,
+}
+
+fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs one module against its sinks.
+pub fn run_module(module: &dyn Module, ctx: &Context<'_>, sinks: &dyn SinkFactory, progress: &dyn Progress) -> ModuleReport {
+    let info = module.info();
+    progress.module_started(info.name);
+    let start = Instant::now();
+    let report = match (sinks.records(&info), sinks.timeline(&info)) {
+        (Ok(mut rec), Ok(mut tl)) => {
+            let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut());
+            let result = catch_unwind(AssertUnwindSafe(|| module.run(ctx, &mut out)))
+                .unwrap_or_else(|p| Err(ModuleError::Panic(panic_text(p))));
+            let (alerts, mut warnings, count) = out.into_parts();
+            let fin = rec.finish().and_then(|()| tl.finish());
+            let status = match (result, fin) {
+                (Ok(Outcome::Completed), Ok(())) => ModuleStatus::Completed { records: count },
+                (Ok(Outcome::NotFound), Ok(())) if count == 0 => ModuleStatus::NotFound,
+                (Ok(Outcome::NotFound), Ok(())) => ModuleStatus::Completed { records: count },
+                (Err(e), _) => ModuleStatus::Failed { error: e.to_string(), records: count },
+                (Ok(_), Err(e)) => ModuleStatus::Failed { error: format!("cannot write results: {e}"), records: count },
+            };
+            warnings.truncate(1001);
+            ModuleReport { module: info.name.to_string(), status, warnings, alerts, elapsed_ms: 0 }
+        }
+        (Err(e), _) | (_, Err(e)) => ModuleReport {
+            module: info.name.to_string(),
+            status: ModuleStatus::Failed { error: format!("cannot create result files: {e}"), records: 0 },
+            warnings: Vec::new(),
+            alerts: Vec::new(),
+            elapsed_ms: 0,
+        },
+    };
+    let report = ModuleReport { elapsed_ms: start.elapsed().as_millis(), ..report };
+    progress.module_finished(&report);
+    report
+}
+
+/// Runs modules on `threads` worker threads (0 = one per core). Reports come back in the
+/// modules' order. Worker threads get a 64 MiB stack (deeply nested plists).
+pub fn run_modules(
+    modules: &[&dyn Module],
+    ctx: &Context<'_>,
+    sinks: &dyn SinkFactory,
+    progress: &dyn Progress,
+    threads: usize,
+) -> Vec<ModuleReport> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(64 * 1024 * 1024)
+        .thread_name(|i| format!("ferret-module-{i}"))
+        .build();
+    let run_all = || {
+        use rayon::prelude::*;
+        modules.par_iter().map(|m| run_module(*m, ctx, sinks, progress)).collect::<Vec<_>>()
+    };
+    match pool {
+        Ok(pool) => pool.install(run_all),
+        Err(_) => modules.iter().map(|m| run_module(*m, ctx, sinks, progress)).collect(),
+    }
+}

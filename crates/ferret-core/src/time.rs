@@ -1,0 +1,162 @@
+//! Timestamps as phones store them, and as ferret writes them.
+//!
+//! Every conversion returns `None` for values that are out of range or not finite: evidence is
+//! hostile and a garbage epoch must never panic. Result files render times in UTC as
+//! `YYYY-MM-DD HH:MM:SS.ffffff` (MVT's `isodate` form); [`serde_ts`] and [`serde_opt_ts`] do that
+//! for record fields.
+
+use jiff::{SignedDuration, Timestamp};
+
+/// Seconds between 1970-01-01 and 2001-01-01 (the Mac absolute time / Cocoa epoch).
+pub const MAC_EPOCH_OFFSET: i64 = 978_307_200;
+/// Microseconds between 1601-01-01 and 1970-01-01 (the WebKit / Chrome / Windows epoch).
+pub const WEBKIT_EPOCH_OFFSET_US: i64 = 11_644_473_600_000_000;
+
+/// Unix seconds (integer).
+pub fn from_unix(secs: i64) -> Option<Timestamp> {
+    Timestamp::from_second(secs).ok()
+}
+
+/// Unix seconds with a fraction.
+pub fn from_unix_f64(secs: f64) -> Option<Timestamp> {
+    if !secs.is_finite() {
+        return None;
+    }
+    let d = SignedDuration::try_from_secs_f64(secs).ok()?;
+    Timestamp::UNIX_EPOCH.checked_add(d).ok()
+}
+
+/// Unix milliseconds (Android).
+pub fn from_unix_ms(ms: i64) -> Option<Timestamp> {
+    Timestamp::from_millisecond(ms).ok()
+}
+
+/// Unix microseconds.
+pub fn from_unix_us(us: i64) -> Option<Timestamp> {
+    Timestamp::from_microsecond(us).ok()
+}
+
+/// Unix nanoseconds.
+pub fn from_unix_ns(ns: i128) -> Option<Timestamp> {
+    Timestamp::from_nanosecond(ns).ok()
+}
+
+/// Mac absolute time: seconds since 2001-01-01 UTC, possibly fractional.
+pub fn from_mac_absolute(secs: f64) -> Option<Timestamp> {
+    if !secs.is_finite() {
+        return None;
+    }
+    let d = SignedDuration::try_from_secs_f64(secs).ok()?;
+    Timestamp::from_second(MAC_EPOCH_OFFSET).ok()?.checked_add(d).ok()
+}
+
+/// Mac absolute time stored as an integer that may be seconds or nanoseconds (iOS 11+ `sms.db`
+/// stores nanoseconds). Values whose magnitude exceeds 10^11 are taken as nanoseconds.
+pub fn from_mac_absolute_auto(value: i64) -> Option<Timestamp> {
+    if value.unsigned_abs() > 100_000_000_000 {
+        let ns = i128::from(MAC_EPOCH_OFFSET) * 1_000_000_000 + i128::from(value);
+        from_unix_ns(ns)
+    } else {
+        from_unix(value.checked_add(MAC_EPOCH_OFFSET)?)
+    }
+}
+
+/// WebKit / Chrome time: microseconds since 1601-01-01 UTC.
+pub fn from_webkit(us: i64) -> Option<Timestamp> {
+    from_unix_us(us.checked_sub(WEBKIT_EPOCH_OFFSET_US)?)
+}
+
+/// To Mac absolute seconds (used by generators and tests).
+pub fn to_mac_absolute(ts: Timestamp) -> f64 {
+    ts.as_duration().as_secs_f64() - MAC_EPOCH_OFFSET as f64
+}
+
+/// To WebKit microseconds.
+pub fn to_webkit(ts: Timestamp) -> i64 {
+    ts.as_microsecond() + WEBKIT_EPOCH_OFFSET_US
+}
+
+/// MVT's `isodate` form, in UTC, microsecond precision: `2025-01-31 10:11:12.000000`.
+pub fn format(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+/// Parses [`format`]'s output (and RFC 3339 as a fallback).
+pub fn parse(s: &str) -> Option<Timestamp> {
+    if let Ok(dt) = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S%.f", s) {
+        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+    }
+    if let Ok(dt) = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", s) {
+        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+    }
+    s.parse::<Timestamp>().ok()
+}
+
+/// Serde helpers for a required timestamp field in the `isodate` form.
+pub mod serde_ts {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as `YYYY-MM-DD HH:MM:SS.ffffff`.
+    pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format(*ts))
+    }
+
+    /// Parses the `isodate` form or RFC 3339.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("bad timestamp {s:?}")))
+    }
+}
+
+/// Serde helpers for an optional timestamp field (`null` when absent).
+pub mod serde_opt_ts {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as `YYYY-MM-DD HH:MM:SS.ffffff` or `null`.
+    pub fn serialize<S: Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match ts {
+            Some(t) => s.serialize_str(&super::format(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Parses the `isodate` form, RFC 3339 or `null`; unparseable text becomes `None`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let s = Option::<String>::deserialize(d)?;
+        Ok(s.as_deref().and_then(super::parse))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs() {
+        let t = from_mac_absolute(700_000_000.5).expect("in range");
+        assert_eq!(format(t), "2023-03-08 20:26:40.500000");
+        let w = from_webkit(13_300_000_000_000_000).expect("in range");
+        assert_eq!(format(w), "2022-06-18 04:26:40.000000");
+        assert_eq!(from_mac_absolute_auto(700_000_000), from_mac_absolute(700_000_000.0));
+        assert_eq!(
+            from_mac_absolute_auto(700_000_000_000_000_000),
+            from_mac_absolute(700_000_000.0)
+        );
+        assert_eq!(parse(&format(t)), Some(t));
+        assert!((to_mac_absolute(t) - 700_000_000.5).abs() < 1e-6);
+        assert_eq!(to_webkit(w), 13_300_000_000_000_000);
+    }
+
+    #[test]
+    fn garbage_is_none() {
+        assert!(from_mac_absolute(f64::NAN).is_none());
+        assert!(from_mac_absolute(1e300).is_none());
+        assert!(from_unix(i64::MAX).is_none());
+        assert!(from_webkit(i64::MIN).is_none());
+        let _ = from_mac_absolute_auto(i64::MAX); // year 2293: valid, must not panic
+        let _ = from_mac_absolute_auto(i64::MIN);
+        assert!(parse("yesterday").is_none());
+    }
+}

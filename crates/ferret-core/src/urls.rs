@@ -1,0 +1,117 @@
+//! Finding URLs in free text (message bodies, notes, logs).
+//!
+//! Finds `scheme://...` URLs and scheme-less `host.tld/path` forms. Scheme-less candidates are
+//! kept only when their last label looks like a top-level domain (letters only, 2-24 chars) or
+//! the host is an IPv4 literal, so `v1.2` or `file.txt`-like tokens in prose are ignored unless
+//! they end in a real-looking TLD. The indicator index decides what matches; this only extracts.
+
+/// Characters that end a URL in prose.
+fn is_url_char(c: char) -> bool {
+    !(c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '`' | '{' | '}' | '|' | '\\' | '^'))
+}
+
+/// Strips trailing punctuation that belongs to the sentence, not the URL.
+fn trim_trailing(s: &str) -> &str {
+    let mut s = s;
+    loop {
+        let Some(last) = s.chars().last() else { return s };
+        let strip = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' => true,
+            ')' => s.matches('(').count() < s.matches(')').count(),
+            ']' => s.matches('[').count() < s.matches(']').count(),
+            _ => false,
+        };
+        if !strip {
+            return s;
+        }
+        s = &s[..s.len() - last.len_utf8()];
+    }
+}
+
+fn host_of(candidate: &str) -> &str {
+    let rest = match candidate.find("://") {
+        Some(i) => &candidate[i + 3..],
+        None => candidate,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let hostport = &rest[..end];
+    let hostport = hostport.rsplit('@').next().unwrap_or(hostport);
+    if hostport.starts_with('[') {
+        return hostport;
+    }
+    hostport.split(':').next().unwrap_or(hostport)
+}
+
+fn plausible_schemeless_host(host: &str) -> bool {
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return true;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.len() > 63) {
+        return false;
+    }
+    let tld = labels[labels.len() - 1];
+    let tld_ok = (2..=24).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic())
+        || tld.starts_with("xn--");
+    tld_ok
+        && labels
+            .iter()
+            .all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// All URLs in `text`, in order of appearance, duplicates kept.
+pub fn find_urls(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for token in text.split(|c: char| !is_url_char(c)) {
+        if token.is_empty() {
+            continue;
+        }
+        // A token may carry a URL after leading punctuation: "(see https://x.y)".
+        let lower = token.to_ascii_lowercase();
+        if let Some(pos) = lower.find("://") {
+            // back up to the start of the scheme
+            let scheme_start = lower[..pos]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+                .map_or(0, |i| i + 1);
+            if scheme_start == pos {
+                continue;
+            }
+            let cand = trim_trailing(&token[scheme_start..]);
+            if !host_of(cand).is_empty() {
+                out.push(cand.to_string());
+            }
+            continue;
+        }
+        let cand = trim_trailing(token.trim_start_matches(['(', '[', '\'', ',', ';', ':']));
+        if cand.contains('@') && !cand.contains('/') {
+            continue; // an e-mail address, checked separately
+        }
+        let host = host_of(cand);
+        if host.contains('.') && plausible_schemeless_host(host) {
+            out.push(cand.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_urls;
+
+    #[test]
+    fn finds_with_and_without_scheme() {
+        let t = "Hi! see https://a.evil.example/x?y=1, and www.foo.org/p. Also (http://1.2.3.4:8080/z).";
+        assert_eq!(
+            find_urls(t),
+            vec!["https://a.evil.example/x?y=1", "www.foo.org/p", "http://1.2.3.4:8080/z"]
+        );
+    }
+
+    #[test]
+    fn ignores_prose() {
+        assert!(find_urls("version 1.2 is out... ok? e.g. no").is_empty());
+        assert!(find_urls("mail me at bob@example.com").is_empty());
+        assert!(find_urls("").is_empty());
+        assert!(find_urls("://").is_empty());
+    }
+}
