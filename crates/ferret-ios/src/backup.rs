@@ -1,0 +1,1 @@
+//! iOS backup folders: detection, Manifest.db, file lookup (see module docs).

@@ -1,0 +1,1 @@
+//! iOS full-filesystem dumps.

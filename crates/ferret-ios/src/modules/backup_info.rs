@@ -1,0 +1,1 @@
+//! `backup_info` module (not written yet).

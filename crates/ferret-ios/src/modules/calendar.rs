@@ -1,0 +1,1 @@
+//! `calendar` module (not written yet).

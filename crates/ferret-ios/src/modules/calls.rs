@@ -1,0 +1,1 @@
+//! `calls` module (not written yet).

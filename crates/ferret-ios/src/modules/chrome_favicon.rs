@@ -1,0 +1,1 @@
+//! `chrome_favicon` module (not written yet).

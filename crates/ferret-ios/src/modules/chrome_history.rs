@@ -1,0 +1,1 @@
+//! `chrome_history` module (not written yet).

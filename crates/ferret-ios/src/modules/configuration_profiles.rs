@@ -1,0 +1,1 @@
+//! `configuration_profiles` module (not written yet).

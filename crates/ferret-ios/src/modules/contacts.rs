@@ -1,0 +1,1 @@
+//! `contacts` module (not written yet).

@@ -1,0 +1,1 @@
+//! `datausage` module (not written yet).

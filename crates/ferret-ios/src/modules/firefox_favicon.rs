@@ -1,0 +1,1 @@
+//! `firefox_favicon` module (not written yet).

@@ -1,0 +1,1 @@
+//! `firefox_history` module (not written yet).

@@ -1,0 +1,1 @@
+//! `global_preferences` module (not written yet).

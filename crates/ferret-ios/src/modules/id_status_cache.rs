@@ -1,0 +1,1 @@
+//! `id_status_cache` module (not written yet).

@@ -1,0 +1,1 @@
+//! `interaction_c` module (not written yet).

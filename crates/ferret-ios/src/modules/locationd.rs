@@ -1,0 +1,1 @@
+//! `locationd` module (not written yet).

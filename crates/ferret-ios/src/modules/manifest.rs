@@ -1,0 +1,1 @@
+//! `manifest` module (not written yet).

@@ -1,0 +1,70 @@
+//! Artifact modules, one file each. Registering a module is one line in the lists below.
+
+#[allow(unused_imports)]
+use ferret_core::{Module, Typed};
+
+pub mod backup_info;
+pub mod manifest;
+pub mod applications;
+pub mod configuration_profiles;
+pub mod profile_events;
+pub mod sms;
+pub mod sms_attachments;
+pub mod safari_history;
+pub mod datausage;
+pub mod tcc;
+pub mod whatsapp;
+pub mod calls;
+pub mod contacts;
+pub mod calendar;
+pub mod chrome_history;
+pub mod chrome_favicon;
+pub mod firefox_history;
+pub mod firefox_favicon;
+pub mod global_preferences;
+pub mod id_status_cache;
+pub mod interaction_c;
+pub mod locationd;
+pub mod os_analytics_addaily;
+pub mod safari_browser_state;
+pub mod shortcuts;
+pub mod webkit_resource_load_statistics;
+pub mod webkit_session_resource_log;
+pub mod whatsapp_contacts;
+
+/// Modules that read artifacts present in both backups and filesystem dumps ("mixed").
+/// Each has both `backup` and `paths` in its locator.
+pub fn mixed_modules() -> Vec<Box<dyn Module>> {
+    vec![
+        // one registration line per module, e.g. Box::new(Typed(sms::Sms)),
+    ]
+}
+
+/// Modules that only exist in backups (Info.plist, Manifest.db, ...).
+pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
+    vec![]
+}
+
+/// Modules that only exist in filesystem dumps.
+pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
+    vec![]
+}
+
+/// Modules run by `ferret ios check-backup`.
+pub fn backup_modules() -> Vec<Box<dyn Module>> {
+    let mut m = backup_only_modules();
+    m.extend(mixed_modules());
+    m
+}
+
+/// Modules run by `ferret ios check-fs`.
+pub fn fs_modules() -> Vec<Box<dyn Module>> {
+    let mut m = fs_only_modules();
+    m.extend(mixed_modules());
+    m
+}
+
+/// Modules run by `ferret ios check-sysdiagnose`.
+pub fn sysdiagnose_modules() -> Vec<Box<dyn Module>> {
+    vec![]
+}

@@ -1,0 +1,1 @@
+//! `os_analytics_addaily` module (not written yet).

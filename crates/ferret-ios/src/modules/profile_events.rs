@@ -1,0 +1,1 @@
+//! `profile_events` module (not written yet).

@@ -1,0 +1,1 @@
+//! `safari_browser_state` module (not written yet).

@@ -1,0 +1,1 @@
+//! `safari_history` module (not written yet).

@@ -1,0 +1,1 @@
+//! `shortcuts` module (not written yet).

@@ -1,0 +1,1 @@
+//! `sms` module (not written yet).

@@ -1,0 +1,1 @@
+//! `sms_attachments` module (not written yet).

@@ -1,0 +1,1 @@
+//! `tcc` module (not written yet).

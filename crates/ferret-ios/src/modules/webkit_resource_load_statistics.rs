@@ -1,0 +1,1 @@
+//! `webkit_resource_load_statistics` module (not written yet).

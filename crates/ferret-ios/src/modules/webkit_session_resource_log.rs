@@ -1,0 +1,1 @@
+//! `webkit_session_resource_log` module (not written yet).

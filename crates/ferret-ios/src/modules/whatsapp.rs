@@ -1,0 +1,1 @@
+//! `whatsapp` module (not written yet).

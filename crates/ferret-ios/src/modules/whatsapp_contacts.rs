@@ -1,0 +1,1 @@
+//! `whatsapp_contacts` module (not written yet).

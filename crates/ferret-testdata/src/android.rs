@@ -1,0 +1,1 @@
+//! Android acquisition generators.

@@ -1,0 +1,1 @@
+//! iOS artifact generators, one file per artifact.

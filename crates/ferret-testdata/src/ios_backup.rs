@@ -1,0 +1,1 @@
+//! Writes generated artifacts as an iTunes-style backup folder.

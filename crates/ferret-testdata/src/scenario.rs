@@ -1,0 +1,1 @@
+//! Composes generators into complete acquisitions.
