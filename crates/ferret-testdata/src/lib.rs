@@ -13,6 +13,7 @@
 //! * [`scenario`]: composes everything into a complete acquisition at a given scale.
 
 pub mod android;
+pub mod fake;
 pub mod ios;
 pub mod ios_backup;
 pub mod rng;
