@@ -25,6 +25,7 @@ pub mod runner;
 pub mod sqlite;
 pub mod time;
 pub mod urls;
+pub mod zip;
 
 pub use alert::{Alert, Finding, Level, MatchedIndicator};
 pub use evidence::{AcquisitionKind, BackupPath, Evidence, EvidenceError, EvidenceFile, Locator};

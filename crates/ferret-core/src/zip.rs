@@ -1,0 +1,461 @@
+//! Zip archives read in place as [`Evidence`].
+//!
+//! [`ZipEvidence`] reads the central directory once (and each entry's local header, to learn
+//! where its data starts), then serves every `open()` by re-opening the archive file, seeking to
+//! the entry's data and inflating it. Nothing is ever extracted to disk, so hostile entry names
+//! (`../../x`, `/etc/passwd`, `C:\x`, symlink entries) can never write anywhere.
+//!
+//! * Entry names are kept raw ([`ZipEvidence::raw_name`]) for the record, and normalised for
+//!   lookup: `\` becomes `/`, empty, `.` and `..` components are dropped, a leading drive letter
+//!   (`C:`) is dropped. So `../../x` is looked up as `x` and never refers outside the archive.
+//! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or opened.
+//! * Reads are bounded: the caller's `take(limit)` (via [`Evidence::read`]), the entry's declared
+//!   size (a stream producing more than declared is an error), and a compression-ratio guard
+//!   ([`ZipLimits::max_ratio`], zip-bomb defence).
+//! * Thread-safe: the entry table is immutable after `open`; each `open()` uses its own file
+//!   handle, so readers on several threads never contend on a lock.
+//! * Only `Stored` and `Deflated` entries are supported (what Android and iOS tools write);
+//!   encrypted entries are refused with an error naming the entry.
+//!
+//! [`ZipEvidence::open_nested`] opens a zip that is itself an entry of another evidence (an
+//! androidqf collection holding `bugreport.zip`): the inner archive is copied, bounded, into a
+//! private temporary folder (0700) that is removed when the returned value is dropped.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::evidence::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob};
+use crate::sqlite::{SIDECARS, SqliteDb};
+
+/// Safety limits for reading a zip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZipLimits {
+    /// Maximum number of entries in the central directory.
+    pub max_entries: usize,
+    /// Maximum inflated/compressed ratio of one entry before reading fails (deflate cannot
+    /// legitimately exceed ~1032:1).
+    pub max_ratio: u64,
+    /// Entries whose inflated size is below this are never ratio-checked.
+    pub ratio_floor: u64,
+}
+
+impl Default for ZipLimits {
+    fn default() -> Self {
+        Self { max_entries: 1_000_000, max_ratio: 1100, ratio_floor: 1 << 20 }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    raw_name: String,
+    name: String,
+    data_start: u64,
+    compressed: u64,
+    size: u64,
+    method: Method,
+    modified: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Stored,
+    Deflated,
+    Unsupported,
+    Encrypted,
+}
+
+/// A zip archive viewed as a read-only acquisition.
+#[derive(Debug)]
+pub struct ZipEvidence {
+    path: PathBuf,
+    source: PathBuf,
+    kind: AcquisitionKind,
+    limits: ZipLimits,
+    /// Regular file entries, sorted by normalised name (stable on archive order).
+    entries: Vec<Entry>,
+    symlinks: Vec<String>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// Normalises a zip entry name for lookup: `/` separators, no empty/`.`/`..` components, no
+/// drive letter, no leading `/`.
+pub fn normalize_name(raw: &str) -> String {
+    let s = raw.replace('\\', "/");
+    let mut parts: Vec<&str> = Vec::new();
+    for (i, comp) in s.split('/').enumerate() {
+        match comp {
+            "" | "." | ".." => {}
+            c if i == 0 && c.len() == 2 && c.ends_with(':') && c.as_bytes()[0].is_ascii_alphabetic() => {}
+            c => parts.push(c),
+        }
+    }
+    parts.join("/")
+}
+
+fn zip_time(dt: Option<::zip::DateTime>) -> Option<Timestamp> {
+    let dt = dt?;
+    let civil = jiff::civil::DateTime::new(
+        i16::try_from(dt.year()).ok()?,
+        i8::try_from(dt.month()).ok()?,
+        i8::try_from(dt.day()).ok()?,
+        i8::try_from(dt.hour()).ok()?,
+        i8::try_from(dt.minute()).ok()?,
+        i8::try_from(dt.second()).ok()?,
+        0,
+    )
+    .ok()?;
+    civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> EvidenceError {
+    EvidenceError::Corrupt { path: path.display().to_string(), reason: reason.into() }
+}
+
+impl ZipEvidence {
+    /// Opens `path` as an acquisition of `kind` with default [`ZipLimits`].
+    pub fn open(path: &Path, kind: AcquisitionKind) -> Result<Self, EvidenceError> {
+        Self::open_with_limits(path, kind, ZipLimits::default())
+    }
+
+    /// Opens `path` with explicit limits.
+    pub fn open_with_limits(path: &Path, kind: AcquisitionKind, limits: ZipLimits) -> Result<Self, EvidenceError> {
+        let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+        let mut archive = ::zip::ZipArchive::new(BufReader::new(file))
+            .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
+        if archive.len() > limits.max_entries {
+            return Err(corrupt(path, format!("{} entries exceed the limit of {}", archive.len(), limits.max_entries)));
+        }
+        let mut entries = Vec::with_capacity(archive.len());
+        let mut symlinks = Vec::new();
+        for i in 0..archive.len() {
+            let f = match archive.by_index_raw(i) {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!("{}: entry #{i} unreadable: {e}", path.display());
+                    continue;
+                }
+            };
+            let raw_name = String::from_utf8_lossy(f.name_raw()).into_owned();
+            if f.is_dir() {
+                continue;
+            }
+            if f.is_symlink() {
+                symlinks.push(raw_name);
+                continue;
+            }
+            let name = normalize_name(&raw_name);
+            if name.is_empty() {
+                tracing::warn!("{}: entry #{i} {raw_name:?} has no usable name", path.display());
+                continue;
+            }
+            if name != raw_name {
+                tracing::warn!("{}: entry name {raw_name:?} normalised to {name:?}", path.display());
+            }
+            let method = if f.encrypted() {
+                Method::Encrypted
+            } else {
+                match f.compression() {
+                    ::zip::CompressionMethod::Stored => Method::Stored,
+                    ::zip::CompressionMethod::Deflated => Method::Deflated,
+                    _ => Method::Unsupported,
+                }
+            };
+            let Some(data_start) = f.data_start() else {
+                tracing::warn!("{}: entry {raw_name:?} has no data offset", path.display());
+                continue;
+            };
+            entries.push(Entry {
+                raw_name,
+                name,
+                data_start,
+                compressed: f.compressed_size(),
+                size: f.size(),
+                method,
+                modified: zip_time(f.last_modified()),
+            });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Self {
+            path: path.to_path_buf(),
+            source: path.to_path_buf(),
+            kind,
+            limits,
+            entries,
+            symlinks,
+            _temp: None,
+        })
+    }
+
+    /// Opens a zip stored as `file` inside `outer`: the inner archive is copied (at most
+    /// `limit` bytes) into a private temporary folder, removed when the result is dropped.
+    /// Its [`Evidence::source`] is `outer.source()/file.path`.
+    pub fn open_nested(outer: &dyn Evidence, file: &EvidenceFile, kind: AcquisitionKind, limit: u64) -> Result<Self, EvidenceError> {
+        let dir = private_tempdir().map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
+        let target = dir.path().join("nested.zip");
+        copy_bounded(outer, file, &target, limit)?;
+        let mut z = Self::open(&target, kind).map_err(|e| match e {
+            EvidenceError::Corrupt { reason, .. } => EvidenceError::Corrupt { path: file.path.clone(), reason },
+            other => other,
+        })?;
+        z.source = outer.source().join(&file.path);
+        z._temp = Some(dir);
+        Ok(z)
+    }
+
+    /// Takes ownership of a temporary folder that must live as long as this evidence (used when
+    /// the archive itself is a decrypted temporary file).
+    pub fn keep_temp(mut self, dir: tempfile::TempDir, source: &Path) -> Self {
+        self._temp = Some(dir);
+        self.source = source.to_path_buf();
+        self
+    }
+
+    /// The raw (un-normalised) entry name of a located file.
+    pub fn raw_name(&self, file: &EvidenceFile) -> Option<&str> {
+        self.find(&file.relative_path).map(|e| e.raw_name.as_str())
+    }
+
+    /// Raw names of symlink entries (listed, never followed).
+    pub fn symlinks(&self) -> &[String] {
+        &self.symlinks
+    }
+
+    /// Number of regular file entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the archive has no regular file.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find(&self, name: &str) -> Option<&Entry> {
+        let i = self.entries.partition_point(|e| e.name.as_str() < name);
+        self.entries.get(i).filter(|e| e.name == name)
+    }
+
+    fn file_of(e: &Entry) -> EvidenceFile {
+        EvidenceFile { size: Some(e.size), modified: e.modified, ..EvidenceFile::plain(e.name.clone()) }
+    }
+
+    fn open_entry(&self, e: &Entry) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        let io = |source| EvidenceError::Io { path: e.name.clone(), source };
+        match e.method {
+            Method::Encrypted => {
+                return Err(EvidenceError::Encrypted(format!("zip entry {} is encrypted", e.name)));
+            }
+            Method::Unsupported => {
+                return Err(EvidenceError::Corrupt { path: e.name.clone(), reason: "unsupported zip compression method".into() });
+            }
+            _ => {}
+        }
+        let mut f = File::open(&self.path).map_err(io)?;
+        f.seek(SeekFrom::Start(e.data_start)).map_err(io)?;
+        let raw = BufReader::with_capacity(256 * 1024, f).take(e.compressed);
+        let inner: Box<dyn Read + Send> = match e.method {
+            Method::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
+            _ => Box::new(raw),
+        };
+        let max_out = if e.method == Method::Deflated {
+            e.compressed.saturating_mul(self.limits.max_ratio).max(self.limits.ratio_floor)
+        } else {
+            e.compressed
+        };
+        Ok(Box::new(GuardedReader { inner, name: e.name.clone(), declared: e.size, max_out, read: 0 }))
+    }
+}
+
+/// Refuses to produce more bytes than declared or than the ratio guard allows.
+struct GuardedReader {
+    inner: Box<dyn Read + Send>,
+    name: String,
+    declared: u64,
+    max_out: u64,
+    read: u64,
+}
+
+impl Read for GuardedReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read = self.read.saturating_add(n as u64);
+        if self.read > self.declared {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("zip entry {} inflates beyond its declared size of {} bytes", self.name, self.declared),
+            ));
+        }
+        if self.read > self.max_out {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("zip entry {} exceeds the compression-ratio limit (zip bomb?)", self.name),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// A private (0700 on Unix) temporary folder.
+pub fn private_tempdir() -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix("ferret-").tempdir()
+}
+
+/// Creates a file readable only by the owner (0600 on Unix).
+pub fn create_private_file(path: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
+/// Copies a located file to `target` (a new private file), refusing more than `limit` bytes.
+pub fn copy_bounded(ev: &dyn Evidence, file: &EvidenceFile, target: &Path, limit: u64) -> Result<u64, EvidenceError> {
+    let io = |source| EvidenceError::Io { path: file.path.clone(), source };
+    let mut out = create_private_file(target).map_err(io)?;
+    let mut r = ev.open(file)?.take(limit.saturating_add(1));
+    let n = std::io::copy(&mut r, &mut out).map_err(io)?;
+    if n > limit {
+        return Err(EvidenceError::TooLarge { path: file.path.clone(), limit });
+    }
+    Ok(n)
+}
+
+impl Evidence for ZipEvidence {
+    fn kind(&self) -> AcquisitionKind {
+        self.kind
+    }
+
+    fn source(&self) -> &Path {
+        &self.source
+    }
+
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
+        Ok(self
+            .entries
+            .iter()
+            .filter(|e| globs.iter().any(|g| g.is_match(&e.name)))
+            .map(Self::file_of)
+            .collect())
+    }
+
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        let e = self.find(&file.relative_path).ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
+        self.open_entry(e)
+    }
+
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        let mut db = self.open(file)?;
+        let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
+        for suffix in SIDECARS {
+            let name = format!("{}{suffix}", file.relative_path);
+            if let Some(e) = self.find(&name).filter(|e| e.size > 0) {
+                sides.push((suffix, self.open_entry(e)?));
+            }
+        }
+        let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
+        SqliteDb::open_copy(&mut db, &mut readers).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+    }
+
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        for e in &self.entries {
+            visit(&Self::file_of(e));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use ::zip::write::SimpleFileOptions;
+
+    fn build(entries: &[(&str, &[u8])], symlink: Option<(&str, &str)>) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("a.zip");
+        let mut w = ::zip::ZipWriter::new(File::create(&p).expect("create"));
+        let opts = SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Deflated);
+        for (n, b) in entries {
+            w.start_file(*n, opts).expect("start");
+            w.write_all(b).expect("write");
+        }
+        if let Some((n, t)) = symlink {
+            w.add_symlink(n, t, opts).expect("symlink");
+        }
+        w.finish().expect("finish");
+        (dir, p)
+    }
+
+    #[test]
+    fn normalises_hostile_names() {
+        assert_eq!(normalize_name("../../x"), "x");
+        assert_eq!(normalize_name("/etc/passwd"), "etc/passwd");
+        assert_eq!(normalize_name("C:\\Windows\\x.txt"), "Windows/x.txt");
+        assert_eq!(normalize_name("a/./b//c"), "a/b/c");
+        assert_eq!(normalize_name(".."), "");
+    }
+
+    #[test]
+    fn reads_locates_and_never_follows_symlinks() {
+        let (dir, p) = build(
+            &[("top/a.txt", b"hello"), ("../../evil.txt", b"x"), ("top/db/x.db", b"nope")],
+            Some(("top/link", "/etc/passwd")),
+        );
+        let z = ZipEvidence::open(&p, AcquisitionKind::AndroidQf).expect("open");
+        assert_eq!(z.len(), 3);
+        assert_eq!(z.symlinks(), &["top/link".to_string()]);
+        static PATHS: &[&str] = &["*/a.txt", "evil.txt"];
+        let found = z.locate(&Locator { backup: &[], paths: PATHS }).expect("locate");
+        let names: Vec<_> = found.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(names, vec!["evil.txt", "top/a.txt"]);
+        assert_eq!(z.raw_name(&found[0]), Some("../../evil.txt"));
+        assert_eq!(z.read(&found[1], 100).expect("read"), b"hello");
+        assert!(matches!(z.read(&found[1], 2), Err(EvidenceError::TooLarge { .. })));
+        // nothing was written next to the archive
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+        let mut all = Vec::new();
+        z.walk(&mut |f| all.push(f.path.clone())).expect("walk");
+        assert_eq!(all, vec!["evil.txt", "top/a.txt", "top/db/x.db"]);
+        assert!(z.sqlite(&EvidenceFile::plain("top/db/x.db")).is_err());
+        assert!(z.open(&EvidenceFile::plain("top/link")).is_err());
+    }
+
+    #[test]
+    fn ratio_guard_and_nested() {
+        let big = vec![b'a'; 8 << 20];
+        let (_d, p) = build(&[("bomb.txt", &big)], None);
+        let limits = ZipLimits { ratio_floor: 1024, max_ratio: 100, ..ZipLimits::default() };
+        let z = ZipEvidence::open_with_limits(&p, AcquisitionKind::AndroidBugreport, limits).expect("open");
+        let f = EvidenceFile::plain("bomb.txt");
+        let err = z.read(&f, u64::MAX).expect_err("ratio");
+        assert!(err.to_string().contains("bomb.txt"), "{err}");
+        let z = ZipEvidence::open(&p, AcquisitionKind::AndroidBugreport).expect("open");
+        assert_eq!(z.read(&f, u64::MAX).expect("read").len(), big.len());
+        // nested: the outer zip holds the inner one
+        let inner = std::fs::read(&p).expect("read");
+        let (_d2, outer) = build(&[("acq/bugreport.zip", &inner)], None);
+        let o = ZipEvidence::open(&outer, AcquisitionKind::AndroidQf).expect("outer");
+        let n = ZipEvidence::open_nested(&o, &EvidenceFile::plain("acq/bugreport.zip"), AcquisitionKind::AndroidBugreport, 1 << 30)
+            .expect("nested");
+        assert_eq!(n.read(&f, u64::MAX).expect("read").len(), big.len());
+        assert!(n.source().ends_with("acq/bugreport.zip"));
+        assert!(ZipEvidence::open_nested(&o, &EvidenceFile::plain("acq/bugreport.zip"), AcquisitionKind::AndroidBugreport, 10).is_err());
+    }
+
+    #[test]
+    fn garbage_is_corrupt() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("x.zip");
+        std::fs::write(&p, b"PK\x03\x04 not really").expect("w");
+        let e = ZipEvidence::open(&p, AcquisitionKind::AndroidQf).expect_err("corrupt");
+        assert!(e.to_string().contains("x.zip"));
+    }
+}
