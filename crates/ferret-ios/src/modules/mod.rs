@@ -31,12 +31,15 @@ pub mod shortcuts;
 pub mod webkit_resource_load_statistics;
 pub mod webkit_session_resource_log;
 pub mod whatsapp_contacts;
+pub mod os_version;
+pub(crate) mod artifact_util;
 
 /// Modules that read artifacts present in both backups and filesystem dumps ("mixed").
 /// Each has both `backup` and `paths` in its locator.
 pub fn mixed_modules() -> Vec<Box<dyn Module>> {
     vec![
         // one registration line per module, e.g. Box::new(Typed(sms::Sms)),
+        Box::new(Typed(calls::Calls)),
     ]
 }
 

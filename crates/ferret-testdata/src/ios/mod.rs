@@ -1,1 +1,3 @@
 //! iOS artifact generators, one file per artifact.
+pub mod gen_util;
+pub mod calls;
