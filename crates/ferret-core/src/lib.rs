@@ -11,6 +11,7 @@
 //!   an artifact in every acquisition type, with a plain-folder implementation;
 //! * [`sqlite`]: the only way ferret opens an evidence database (immutable, or a private copy
 //!   when a `-wal`/`-journal` sidecar exists; hardened connection);
+//! * [`tar`]: `.tar`/`.tar.gz` archives read in place ([`tar::TarEvidence`]);
 //! * [`module`]: the [`Module`] contract and its typed form [`ArtifactModule`];
 //! * [`runner`]: executes modules in parallel, isolates their failures and streams their output
 //!   to sinks.
@@ -23,6 +24,7 @@ pub mod indicators;
 pub mod module;
 pub mod runner;
 pub mod sqlite;
+pub mod tar;
 pub mod time;
 pub mod urls;
 pub mod zip;
