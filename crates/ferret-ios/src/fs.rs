@@ -1,1 +1,367 @@
 //! iOS full-filesystem dumps.
+//!
+//! [`open`] accepts the forms extraction tools produce: a folder, a `.tar`, a `.tar.gz`/`.tgz`
+//! or a `.zip` (the format is recognised by content, not by extension). Archives are read in
+//! place ([`ferret_core::tar::TarEvidence`], [`ferret_core::zip::ZipEvidence`]); nothing is
+//! extracted. The returned evidence has kind [`AcquisitionKind::IosFs`] and paths relative to the
+//! dump root, so module locators such as `private/var/mobile/Library/SMS/sms.db` match.
+//!
+//! **Dump root.** The root is the folder holding `private/var/`. Tools often wrap the tree in
+//! one extra folder (`dump/private/var/...`, `filesystem1/private/var/...`); a root nested one
+//! level deep is found automatically. When no `private/var/` exists at depth 0 or 1 the given
+//! folder/archive root is used as is (modules then simply find nothing).
+//!
+//! **Folders** are indexed once ([`IndexedFolder`]): one directory walk builds a compact
+//! [`FileIndex`], so the 40-odd modules that each `locate` their artifact do not each walk a
+//! million files again.
+//!
+//! [`detect_archive`] tells a filesystem dump from a sysdiagnose (or neither) by peeking at the
+//! first entry names of an archive, for `ferret check` auto-detection.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ferret_core::evidence::{FolderEvidence, compile_glob};
+use ferret_core::tar::{FileIndex, TarEvidence, TarOptions, peek_names};
+use ferret_core::zip::ZipEvidence;
+use ferret_core::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, SqliteDb};
+
+/// Errors opening a filesystem dump or a sysdiagnose.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FsError {
+    /// The path does not exist.
+    #[error("{path}: no such file or folder")]
+    NotFound {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The path is not a folder, tar, tar.gz or zip.
+    #[error("{path}: {reason}")]
+    Unsupported {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Reading the acquisition failed.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+}
+
+/// Container format of an acquisition path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// A plain folder.
+    Folder,
+    /// A tar archive, compressed or not.
+    Tar,
+    /// A zip archive.
+    Zip,
+}
+
+/// Recognises the container of `path` by content (gzip/tar/zip magic bytes).
+pub fn container_of(path: &Path) -> Result<Container, FsError> {
+    if !path.exists() {
+        return Err(FsError::NotFound { path: path.to_path_buf() });
+    }
+    if path.is_dir() {
+        return Ok(Container::Folder);
+    }
+    let mut head = [0u8; 512];
+    let mut f = std::fs::File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+    let mut got = 0;
+    while got < head.len() {
+        let n = f.read(&mut head[got..]).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let head = &head[..got];
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Ok(Container::Zip);
+    }
+    if head.starts_with(&[0x1f, 0x8b]) || head.get(257..262) == Some(b"ustar".as_slice()) {
+        return Ok(Container::Tar);
+    }
+    Err(FsError::Unsupported { path: path.to_path_buf(), reason: "not a folder, tar, tar.gz or zip archive".into() })
+}
+
+/// Opens a filesystem dump (folder, `.tar`, `.tar.gz`, `.zip`) as [`AcquisitionKind::IosFs`]
+/// evidence rooted at the dump root.
+pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
+    match container_of(path)? {
+        Container::Folder => {
+            let root = folder_root(path);
+            Ok(Box::new(IndexedFolder::new(&root, path, AcquisitionKind::IosFs)?))
+        }
+        Container::Tar => {
+            let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &TarOptions::default())?;
+            let prefix = archive_root(t.index().iter().map(|i| i.name));
+            Ok(Subtree::wrap(Box::new(t), prefix))
+        }
+        Container::Zip => {
+            let z = ZipEvidence::open(path, AcquisitionKind::IosFs)?;
+            let mut names = Vec::new();
+            z.walk(&mut |f| names.push(f.path.clone()))?;
+            let prefix = archive_root(names.iter().map(String::as_str));
+            Ok(Subtree::wrap(Box::new(z), prefix))
+        }
+    }
+}
+
+/// The dump root inside a folder: the folder itself if it holds `private/var`, else its only
+/// child holding `private/var`, else the folder itself.
+fn folder_root(path: &Path) -> PathBuf {
+    if path.join("private/var").is_dir() {
+        return path.to_path_buf();
+    }
+    let mut found = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(path) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) && e.path().join("private/var").is_dir() {
+                found.push(e.path());
+            }
+        }
+    }
+    found.sort();
+    match found.as_slice() {
+        [one] => one.clone(),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The prefix (`""` or `"dir/"`) under which an archive holds `private/var/`.
+fn archive_root<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    for n in names {
+        if n.starts_with("private/var/") {
+            return String::new();
+        }
+        if let Some((first, rest)) = n.split_once('/')
+            && rest.starts_with("private/var/")
+        {
+            return format!("{first}/");
+        }
+    }
+    String::new()
+}
+
+/// Recognises an archive (tar, tar.gz or zip) as an iOS filesystem dump or a sysdiagnose by
+/// looking at its first entry names. `None` when the path is not such an archive or its content
+/// is not recognised. Folders are not handled here.
+pub fn detect_archive(path: &Path) -> Option<AcquisitionKind> {
+    let names: Vec<String> = match container_of(path).ok()? {
+        Container::Folder => return None,
+        Container::Tar => peek_names(path, 5000).ok()?,
+        Container::Zip => {
+            let z = ZipEvidence::open(path, AcquisitionKind::IosFs).ok()?;
+            let mut v = Vec::new();
+            z.walk(&mut |f| {
+                if v.len() < 5000 {
+                    v.push(f.path.clone());
+                }
+            })
+            .ok()?;
+            v
+        }
+    };
+    classify_names(names.iter().map(String::as_str))
+}
+
+/// Classifies entry names: a top folder `sysdiagnose_*` (or sysdiagnose marker files at the
+/// top) → sysdiagnose; `private/var/` at depth 0 or 1 → filesystem dump.
+pub fn classify_names<'a>(names: impl Iterator<Item = &'a str>) -> Option<AcquisitionKind> {
+    let mut fs = false;
+    for n in names {
+        let first = n.split('/').next().unwrap_or("");
+        let rest = n.split_once('/').map_or("", |(_, r)| r);
+        if first.starts_with("sysdiagnose_") && !rest.is_empty() {
+            return Some(AcquisitionKind::IosSysdiagnose);
+        }
+        if n.starts_with("system_logs.logarchive/") || (n == "ps.txt") {
+            return Some(AcquisitionKind::IosSysdiagnose);
+        }
+        if n.starts_with("private/var/") || rest.starts_with("private/var/") {
+            fs = true;
+        }
+    }
+    fs.then_some(AcquisitionKind::IosFs)
+}
+
+/// A plain folder indexed once: locating artifacts searches an in-memory [`FileIndex`] instead
+/// of walking the disk for every module.
+#[derive(Debug)]
+pub struct IndexedFolder {
+    inner: FolderEvidence,
+    source: PathBuf,
+    index: FileIndex,
+}
+
+impl IndexedFolder {
+    /// Walks `root` once (links are not followed; only regular files are listed). `source` is
+    /// the path the user gave (shown in messages).
+    pub fn new(root: &Path, source: &Path, kind: AcquisitionKind) -> Result<Self, EvidenceError> {
+        let inner = FolderEvidence::new(root, kind);
+        let mut index = FileIndex::new();
+        inner.walk(&mut |f| {
+            index.push(&f.relative_path, f.size.unwrap_or(0), f.modified.map(|t| t.as_second()), 0);
+        })?;
+        index.finish();
+        Ok(Self { inner, source: source.to_path_buf(), index })
+    }
+
+    /// Number of regular files.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the folder holds no file.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+impl Evidence for IndexedFolder {
+    fn kind(&self) -> AcquisitionKind {
+        self.inner.kind()
+    }
+    fn source(&self) -> &Path {
+        &self.source
+    }
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        self.index.locate(locator)
+    }
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        self.inner.open(file)
+    }
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        self.inner.sqlite(file)
+    }
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        for it in self.index.iter() {
+            visit(&it.to_file());
+        }
+        Ok(())
+    }
+}
+
+/// A view of the part of another evidence under a folder prefix (`"dump/"`): paths are shown
+/// relative to that folder and nothing outside it is visible.
+pub struct Subtree {
+    inner: Box<dyn Evidence>,
+    prefix: String,
+}
+
+impl std::fmt::Debug for Subtree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subtree").field("source", &self.inner.source()).field("prefix", &self.prefix).finish()
+    }
+}
+
+impl Subtree {
+    /// Wraps `inner` when `prefix` is not empty (`prefix` ends with `/`); returns `inner`
+    /// unchanged otherwise.
+    pub fn wrap(inner: Box<dyn Evidence>, prefix: String) -> Box<dyn Evidence> {
+        if prefix.is_empty() {
+            inner
+        } else {
+            let prefix = if prefix.ends_with('/') { prefix } else { format!("{prefix}/") };
+            Box::new(Self { inner, prefix })
+        }
+    }
+
+    fn outer(&self, f: &EvidenceFile) -> Option<EvidenceFile> {
+        let rel = f.relative_path.strip_prefix(&self.prefix)?;
+        Some(EvidenceFile { path: rel.to_string(), relative_path: rel.to_string(), ..f.clone() })
+    }
+
+    fn inner_file(&self, f: &EvidenceFile) -> EvidenceFile {
+        let full = format!("{}{}", self.prefix, f.relative_path);
+        EvidenceFile { path: full.clone(), relative_path: full, ..f.clone() }
+    }
+
+    fn rename_err(&self, f: &EvidenceFile, e: EvidenceError) -> EvidenceError {
+        let inner = format!("{}{}", self.prefix, f.relative_path);
+        match e {
+            EvidenceError::Io { path, source } if path == inner => EvidenceError::Io { path: f.path.clone(), source },
+            EvidenceError::Sqlite { path, source } if path == inner => EvidenceError::Sqlite { path: f.path.clone(), source },
+            EvidenceError::Missing { path } if path == inner => EvidenceError::Missing { path: f.path.clone() },
+            EvidenceError::Corrupt { path, reason } if path == inner => EvidenceError::Corrupt { path: f.path.clone(), reason },
+            EvidenceError::TooLarge { path, limit } if path == inner => EvidenceError::TooLarge { path: f.path.clone(), limit },
+            other => other,
+        }
+    }
+}
+
+impl Evidence for Subtree {
+    fn kind(&self) -> AcquisitionKind {
+        self.inner.kind()
+    }
+    fn source(&self) -> &Path {
+        self.inner.source()
+    }
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        if locator.paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        self.inner.walk(&mut |f| {
+            if let Some(o) = self.outer(f)
+                && globs.iter().any(|g| g.is_match(&o.relative_path))
+            {
+                out.push(o);
+            }
+        })?;
+        Ok(out)
+    }
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        self.inner.open(&self.inner_file(file)).map_err(|e| self.rename_err(file, e))
+    }
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        self.inner.read(&self.inner_file(file), limit).map_err(|e| self.rename_err(file, e))
+    }
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        self.inner.sqlite(&self.inner_file(file)).map_err(|e| self.rename_err(file, e))
+    }
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        self.inner.walk(&mut |f| {
+            if let Some(o) = self.outer(f) {
+                visit(&o);
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify() {
+        assert_eq!(classify_names(["sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83/ps.txt"].into_iter()), Some(AcquisitionKind::IosSysdiagnose));
+        assert_eq!(classify_names(["dump/private/var/mobile/x"].into_iter()), Some(AcquisitionKind::IosFs));
+        assert_eq!(classify_names(["private/var/mobile/x"].into_iter()), Some(AcquisitionKind::IosFs));
+        assert_eq!(classify_names(["a/b/private/var/x", "readme.txt"].into_iter()), None);
+        assert_eq!(archive_root(["x/private/var/a"].into_iter()), "x/");
+        assert_eq!(archive_root(["private/var/a"].into_iter()), "");
+    }
+
+    #[test]
+    fn folder_root_nested_once() {
+        let d = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(d.path().join("dump/private/var/mobile")).expect("mkdir");
+        std::fs::write(d.path().join("dump/private/var/mobile/a.txt"), b"x").expect("w");
+        let ev = open(d.path()).expect("open");
+        let mut names = Vec::new();
+        ev.walk(&mut |f| names.push(f.path.clone())).expect("walk");
+        assert_eq!(names, vec!["private/var/mobile/a.txt"]);
+        assert_eq!(ev.kind(), AcquisitionKind::IosFs);
+        assert!(matches!(open(&d.path().join("nope")), Err(FsError::NotFound { .. })));
+        let junk = d.path().join("junk.bin");
+        std::fs::write(&junk, b"hello").expect("w");
+        assert!(matches!(open(&junk), Err(FsError::Unsupported { .. })));
+        assert_eq!(detect_archive(&junk), None);
+    }
+}

@@ -1,1 +1,126 @@
 //! iOS sysdiagnose archives.
+//!
+//! A sysdiagnose is what iOS writes when the user presses both volume buttons and the side
+//! button for about a second: `sysdiagnose_YYYY.MM.DD_HH-MM-SS±ZZZZ_<OS>_<device>_<build>.tar.gz`
+//! (in Settings › Privacy › Analytics Data). The archive holds exactly one top folder of the same
+//! name; inside it, among others:
+//!
+//! * `system_logs.logarchive/` — the unified log (tracev3) and `Extra/shutdown.log` (iOS 26 also
+//!   writes rotated `Extra/shutdown.0.log`, `shutdown.1.log`, …);
+//! * `ps.txt`, `ps_thread.txt` — process lists at collection time;
+//! * `crashes_and_spins/*.ips` — crash, jetsam and stackshot reports (JSON header line + body);
+//! * `logs/MobileInstallation/mobile_installation.log.*` — app install/uninstall log;
+//! * `logs/` plists and databases (network usage, configuration profiles, ...).
+//!
+//! [`open`] accepts the archive (`.tar.gz`, also plain `.tar`; read in place, never extracted)
+//! or an extracted folder, and returns [`AcquisitionKind::IosSysdiagnose`] evidence whose paths
+//! are relative to the `sysdiagnose_*` folder (so `ps.txt`, `system_logs.logarchive/Extra/...`).
+
+use std::path::{Path, PathBuf};
+
+use ferret_core::tar::{TarEvidence, TarOptions};
+use ferret_core::zip::ZipEvidence;
+use ferret_core::{AcquisitionKind, Evidence};
+
+use crate::fs::{Container, FsError, IndexedFolder, Subtree, container_of};
+
+/// Opens a sysdiagnose (archive or folder) rooted at its `sysdiagnose_*` folder.
+pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
+    let kind = AcquisitionKind::IosSysdiagnose;
+    match container_of(path)? {
+        Container::Folder => {
+            let root = folder_root(path);
+            Ok(Box::new(IndexedFolder::new(&root, path, kind)?))
+        }
+        Container::Tar => {
+            let t = TarEvidence::open_with(path, kind, &TarOptions::default())?;
+            let prefix = archive_root(t.index().iter().map(|i| i.name));
+            Ok(Subtree::wrap(Box::new(t), prefix))
+        }
+        Container::Zip => {
+            let z = ZipEvidence::open(path, kind)?;
+            let mut names = Vec::new();
+            z.walk(&mut |f| names.push(f.path.clone()))?;
+            let prefix = archive_root(names.iter().map(String::as_str));
+            Ok(Subtree::wrap(Box::new(z), prefix))
+        }
+    }
+}
+
+fn looks_like_root(p: &Path) -> bool {
+    p.join("system_logs.logarchive").exists() || p.join("ps.txt").is_file() || p.join("crashes_and_spins").is_dir()
+}
+
+/// The sysdiagnose folder: `path` itself when it holds sysdiagnose content, else its single
+/// `sysdiagnose_*` child (or single child folder holding sysdiagnose content).
+fn folder_root(path: &Path) -> PathBuf {
+    if looks_like_root(path) {
+        return path.to_path_buf();
+    }
+    let mut found = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(path) {
+        for e in rd.flatten() {
+            let p = e.path();
+            let named = e.file_name().to_string_lossy().starts_with("sysdiagnose_");
+            if e.file_type().is_ok_and(|t| t.is_dir()) && (named || looks_like_root(&p)) {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    match found.as_slice() {
+        [one] => one.clone(),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The single top folder of an archive (`"sysdiagnose_.../"`), or `""` when entries sit at the
+/// top or under several folders.
+fn archive_root<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let mut top: Option<&str> = None;
+    for n in names {
+        let Some((first, _)) = n.split_once('/') else { return String::new() };
+        match top {
+            None => top = Some(first),
+            Some(t) if t == first => {}
+            Some(_) => return String::new(),
+        }
+    }
+    top.map(|t| format!("{t}/")).unwrap_or_default()
+}
+
+/// The collection time and UTC offset encoded in a sysdiagnose folder or archive name
+/// (`sysdiagnose_2026.11.20_10-00-00+0100_...`), as a UTC timestamp.
+pub fn time_from_name(name: &str) -> Option<jiff::Timestamp> {
+    let i = name.find("sysdiagnose_")?;
+    let rest = name.get(i + "sysdiagnose_".len()..)?;
+    let stamp = rest.get(..24)?; // 2026.11.20_10-00-00+0100
+    let civil = format!(
+        "{}-{}-{}T{}:{}:{}{}:{}",
+        stamp.get(0..4)?,
+        stamp.get(5..7)?,
+        stamp.get(8..10)?,
+        stamp.get(11..13)?,
+        stamp.get(14..16)?,
+        stamp.get(17..19)?,
+        stamp.get(19..22)?,
+        stamp.get(22..24)?
+    );
+    civil.parse::<jiff::Timestamp>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_and_names() {
+        assert_eq!(archive_root(["sysdiagnose_x/ps.txt", "sysdiagnose_x/a/b"].into_iter()), "sysdiagnose_x/");
+        assert_eq!(archive_root(["ps.txt"].into_iter()), "");
+        assert_eq!(archive_root(["a/x", "b/y"].into_iter()), "");
+        let t = time_from_name("sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83.tar.gz").expect("time");
+        assert_eq!(t.to_string(), "2026-11-20T09:00:00Z");
+        assert!(time_from_name("nothing").is_none());
+        assert!(time_from_name("sysdiagnose_short").is_none());
+    }
+}
