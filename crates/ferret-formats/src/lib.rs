@@ -6,7 +6,8 @@
 //!   because the `plist` crate aborts the process on deeply nested input;
 //! * [`KeyedArchive`]: an iterative NSKeyedArchiver resolver to `serde_json::Value`;
 //! * [`parse_mbfile`]: the typed `MBFile` record of backup `Manifest.db` rows;
-//! * [`Cursor`]: a bounds-checked byte cursor with labelled reads for binary/TLV formats.
+//! * [`Cursor`]: a bounds-checked byte cursor with labelled reads for binary/TLV formats;
+//! * [`typedstream`]: text of archived `NSAttributedString`s (`sms.db` `attributedBody`).
 //!
 //! One error type: [`FormatError`].
 
@@ -15,6 +16,7 @@ pub mod error;
 pub mod keyed;
 pub mod mbfile;
 pub mod plist_load;
+pub mod typedstream;
 
 pub use cursor::Cursor;
 pub use error::FormatError;
