@@ -39,6 +39,8 @@ pub(crate) mod artifact_util;
 pub fn mixed_modules() -> Vec<Box<dyn Module>> {
     vec![
         // one registration line per module, e.g. Box::new(Typed(sms::Sms)),
+        Box::new(Typed(sms::Sms)),
+        Box::new(Typed(sms_attachments::SmsAttachments)),
         Box::new(Typed(calls::Calls)),
         Box::new(Typed(contacts::Contacts)),
         Box::new(Typed(calendar::Calendar)),

@@ -1,1 +1,0 @@
-//! iOS backup folders: detection, Manifest.db, file lookup (see module docs).
