@@ -1,0 +1,457 @@
+//! Where indicators come from, and the load report.
+//!
+//! Sources, in this order: explicit paths (files or folders), the `FERRET_IOCS` and `MVT_STIX2`
+//! environment variables (`:`-separated paths), the local cache filled by `ferret iocs update`,
+//! and the built-in curated sets (Paragon Graphite). A folder is searched recursively (hidden
+//! entries skipped, symlinked folders not followed, depth ≤ 16) for `*.stix2`, `*.stix`,
+//! `*.json` files that are STIX bundles, `ioc.yaml` files and the canonical list names of
+//! [`crate::formats`]. A file given explicitly is loaded whatever its extension (fixes MVT A8).
+//!
+//! A file that cannot be read or parsed is listed in [`LoadReport::rejected_files`] with the
+//! reason; the other files still load. An explicit path that does not exist is an error
+//! ([`LoadError::NotFound`]): a typo must not silently give a check with no indicators.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::compile::Rule;
+use crate::index::{IndexBuilder, IndicatorIndex, Meta};
+use crate::kind::Kind;
+use crate::update::{CacheStatus, cache_status, cached_files, default_cache_dir};
+
+/// Largest indicator file read, in bytes.
+pub const MAX_FILE_SIZE: u64 = 512 * 1024 * 1024;
+
+/// The built-in curated Paragon Graphite set (`iocs/paragon-graphite.stix2` in the repository).
+pub const PARAGON_GRAPHITE: &str = include_str!("../../../iocs/paragon-graphite.stix2");
+/// File name the built-in Paragon set is reported under.
+pub const PARAGON_GRAPHITE_NAME: &str = "paragon-graphite.stix2";
+
+/// Where to load indicators from.
+#[derive(Debug, Clone, Default)]
+pub struct IndicatorSources {
+    /// Files or folders given by the user (`--iocs`).
+    pub paths: Vec<PathBuf>,
+    /// Also read `FERRET_IOCS` and `MVT_STIX2` (`:`-separated paths).
+    pub use_env: bool,
+    /// Also load the local cache (see [`crate::update::default_cache_dir`]).
+    pub use_cache: bool,
+    /// Also load the built-in curated sets.
+    pub include_builtin: bool,
+}
+
+/// File formats understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// STIX 2.1 bundle.
+    Stix2,
+    /// AssoEchap stalkerware `ioc.yaml`.
+    IocYaml,
+    /// One value per line.
+    List,
+}
+
+/// One pattern or value that was not loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedPattern {
+    /// File it came from.
+    pub file: String,
+    /// STIX indicator id, or `line N` / `app/field` for other formats.
+    pub indicator_id: String,
+    /// The pattern or value (first 300 characters).
+    pub pattern: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// A file that was not loaded at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedFile {
+    /// Path.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What one file contributed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileReport {
+    /// Path (or `builtin:<name>`).
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Format.
+    pub format: Format,
+    /// Set name (the bundle's only malware, else the file stem; the folder for lists).
+    pub set_name: String,
+    /// Accepted indicator values per kind label (duplicates inside the file counted once each
+    /// time they appear; the index itself is deduplicated, see [`LoadReport::totals`]).
+    pub counts: BTreeMap<String, usize>,
+    /// Sum of `counts`.
+    pub total: usize,
+    /// Rejected patterns in this file.
+    pub rejected: usize,
+}
+
+/// Everything a user needs to trust (or distrust) the loaded indicators.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoadReport {
+    /// Files loaded, in load order.
+    pub files: Vec<FileReport>,
+    /// Files that could not be loaded.
+    pub rejected_files: Vec<RejectedFile>,
+    /// Distinct indicators in the index per kind label.
+    pub totals: BTreeMap<String, usize>,
+    /// Distinct indicators in the index.
+    pub total: usize,
+    /// Every rejected pattern.
+    pub rejected_patterns: Vec<RejectedPattern>,
+    /// Other warnings (missing env paths, skipped YAML values, cache state).
+    pub warnings: Vec<String>,
+    /// State of the local cache, when it was consulted.
+    pub cache: Option<CacheStatus>,
+}
+
+impl LoadReport {
+    /// Human-readable lines for the console (no trailing newlines).
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.push(format!(
+            "Loaded {} indicators from {} file(s){}{}",
+            self.total,
+            self.files.len(),
+            if self.rejected_patterns.is_empty() {
+                String::new()
+            } else {
+                format!(", {} pattern(s) rejected", self.rejected_patterns.len())
+            },
+            if self.rejected_files.is_empty() {
+                String::new()
+            } else {
+                format!(", {} file(s) rejected", self.rejected_files.len())
+            },
+        ));
+        for f in &self.files {
+            let counts: Vec<String> = f.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            out.push(format!("  {} ({}): {} [{}]", f.set_name, f.path, f.total, counts.join(", ")));
+        }
+        for f in &self.rejected_files {
+            out.push(format!("  REJECTED FILE {}: {}", f.path, f.reason));
+        }
+        const SHOWN: usize = 20;
+        for r in self.rejected_patterns.iter().take(SHOWN) {
+            out.push(format!("  rejected {} {} {:?}: {}", r.file, r.indicator_id, r.pattern, r.reason));
+        }
+        if self.rejected_patterns.len() > SHOWN {
+            out.push(format!("  ... and {} more rejected pattern(s)", self.rejected_patterns.len() - SHOWN));
+        }
+        if let Some(c) = &self.cache {
+            out.push(c.summary());
+        }
+        for w in &self.warnings {
+            out.push(format!("  warning: {w}"));
+        }
+        if self.total == 0 {
+            out.push("WARNING: no indicators loaded; only heuristic checks will run".to_string());
+        }
+        out
+    }
+}
+
+/// Loading failed before any file was read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// An explicitly given path does not exist.
+    #[error("indicator path {path} does not exist")]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+}
+
+/// What one file parsed into (before indexing).
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub(crate) format: Format,
+    pub(crate) set_name: String,
+    pub(crate) entries: Vec<(Rule, Arc<str>)>,
+    pub(crate) rejected: Vec<RejectedPattern>,
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Parsed {
+    pub(crate) fn new(format: Format, set_name: String) -> Self {
+        Self { format, set_name, entries: Vec::new(), rejected: Vec::new(), warnings: Vec::new() }
+    }
+    pub(crate) fn push(&mut self, rule: Rule, name: Arc<str>) {
+        self.entries.push((rule, name));
+    }
+}
+
+/// One file to load.
+#[derive(Debug, Clone)]
+enum Source {
+    File { path: PathBuf, explicit: bool },
+    Builtin { name: &'static str, text: &'static str },
+}
+
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, warnings: &mut Vec<String>) {
+    if depth > 16 {
+        warnings.push(format!("{}: folder nesting deeper than 16; not searched further", dir.display()));
+        return;
+    }
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(Result::ok).filter_map(|e| e.file_type().ok().map(|t| (e.path(), t))).collect(),
+        Err(e) => {
+            warnings.push(format!("{}: cannot list folder: {e}", dir.display()));
+            return;
+        }
+    };
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, ft) in entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        if ft.is_dir() {
+            walk(&path, depth + 1, out, warnings);
+        } else if ft.is_file() || ft.is_symlink() && path.is_file() {
+            let lower = name.to_ascii_lowercase();
+            if lower.ends_with(".stix2")
+                || lower.ends_with(".stix")
+                || lower.ends_with(".json")
+                || lower == "ioc.yaml"
+                || crate::formats::list_kind(&lower, true).is_some()
+            {
+                out.push(path);
+            }
+        }
+    }
+}
+
+fn expand(path: &Path, explicit: bool, out: &mut Vec<Source>, warnings: &mut Vec<String>) {
+    if path.is_dir() {
+        let mut files = Vec::new();
+        walk(path, 0, &mut files, warnings);
+        if files.is_empty() {
+            warnings.push(format!("{}: no indicator files found in this folder", path.display()));
+        }
+        out.extend(files.into_iter().map(|p| Source::File { path: p, explicit: false }));
+    } else {
+        out.push(Source::File { path: path.to_path_buf(), explicit });
+    }
+}
+
+fn env_paths(var: &str, out: &mut Vec<Source>, warnings: &mut Vec<String>) {
+    let Some(v) = std::env::var_os(var) else { return };
+    for p in std::env::split_paths(&v) {
+        if p.as_os_str().is_empty() {
+            continue;
+        }
+        if p.exists() {
+            expand(&p, true, out, warnings);
+        } else {
+            warnings.push(format!("{var}: {} does not exist", p.display()));
+        }
+    }
+}
+
+/// Loads indicators from every source in `src`.
+pub fn load(src: &IndicatorSources) -> Result<(IndicatorIndex, LoadReport), LoadError> {
+    let mut report = LoadReport::default();
+    let mut sources = Vec::new();
+    for p in &src.paths {
+        if !p.exists() {
+            return Err(LoadError::NotFound { path: p.clone() });
+        }
+        expand(p, true, &mut sources, &mut report.warnings);
+    }
+    if src.use_env {
+        env_paths("FERRET_IOCS", &mut sources, &mut report.warnings);
+        env_paths("MVT_STIX2", &mut sources, &mut report.warnings);
+    }
+    if src.use_cache {
+        match default_cache_dir() {
+            Some(dir) => {
+                let status = cache_status(&dir);
+                if status.empty {
+                    report.warnings.push("the indicator cache is empty: run `ferret iocs update`".to_string());
+                } else if status.stale {
+                    report.warnings.push(format!(
+                        "the indicator cache is {} days old: run `ferret iocs update`",
+                        status.age_days.unwrap_or(0)
+                    ));
+                }
+                for p in cached_files(&dir) {
+                    sources.push(Source::File { path: p, explicit: false });
+                }
+                report.cache = Some(status);
+            }
+            None => report.warnings.push("no data folder found for the indicator cache (set FERRET_DATA_DIR)".into()),
+        }
+    }
+    if src.include_builtin {
+        sources.push(Source::Builtin { name: PARAGON_GRAPHITE_NAME, text: PARAGON_GRAPHITE });
+    }
+    let mut builder = IndexBuilder::default();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for s in sources {
+        if let Source::File { path, .. } = &s {
+            let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            if !seen.insert(canon) {
+                continue;
+            }
+        }
+        load_one(&s, &mut builder, &mut report);
+    }
+    let index = builder.build();
+    for k in Kind::ALL {
+        let n = index.count(k);
+        if n > 0 {
+            report.totals.insert(k.label().to_string(), n);
+        }
+    }
+    report.total = index.len();
+    Ok((index, report))
+}
+
+/// Loads a single file or text into a fresh index (used by `ferret iocs check` and tests).
+pub fn load_files(paths: &[PathBuf]) -> Result<(IndicatorIndex, LoadReport), LoadError> {
+    load(&IndicatorSources { paths: paths.to_vec(), ..Default::default() })
+}
+
+/// Loads one indicator file given as bytes (format chosen by `file_name` as for a file given
+/// explicitly), e.g. a generated test bundle or a download being validated.
+pub fn load_bytes(bytes: &[u8], file_name: &str) -> (IndicatorIndex, LoadReport) {
+    let mut builder = IndexBuilder::default();
+    let mut report = LoadReport::default();
+    ingest(bytes, file_name, file_name, None, true, &mut builder, &mut report);
+    let index = builder.build();
+    for k in Kind::ALL {
+        let n = index.count(k);
+        if n > 0 {
+            report.totals.insert(k.label().to_string(), n);
+        }
+    }
+    report.total = index.len();
+    (index, report)
+}
+
+fn load_one(s: &Source, builder: &mut IndexBuilder, report: &mut LoadReport) {
+    match s {
+        Source::Builtin { name, text } => {
+            ingest(text.as_bytes(), &format!("builtin:{name}"), name, None, true, builder, report);
+        }
+        Source::File { path, explicit } => {
+            let label = path.display().to_string();
+            let reject = |report: &mut LoadReport, reason: String| {
+                report.rejected_files.push(RejectedFile { path: label.clone(), reason });
+            };
+            match std::fs::metadata(path) {
+                Ok(m) if m.len() > MAX_FILE_SIZE => {
+                    return reject(report, format!("file is {} bytes, larger than the {MAX_FILE_SIZE}-byte limit", m.len()));
+                }
+                Ok(_) => {}
+                Err(e) => return reject(report, format!("cannot read: {e}")),
+            }
+            let bytes = match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => return reject(report, format!("cannot read: {e}")),
+            };
+            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| label.clone());
+            ingest(&bytes, &label, &file_name, Some(path), *explicit, builder, report);
+        }
+    }
+}
+
+fn ingest(
+    bytes: &[u8],
+    label: &str,
+    file_name: &str,
+    path: Option<&Path>,
+    explicit: bool,
+    builder: &mut IndexBuilder,
+    report: &mut LoadReport,
+) {
+    let lower = file_name.to_ascii_lowercase();
+    let stem = Path::new(file_name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let folder_name = path
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| stem.clone());
+    let reject = |report: &mut LoadReport, reason: String| {
+        report.rejected_files.push(RejectedFile { path: label.to_string(), reason });
+    };
+    let (sha, parsed) = std::thread::scope(|scope| {
+        let hasher = scope.spawn(|| hex::encode(Sha256::digest(bytes)));
+        let parsed: Result<Option<Parsed>, String> = if lower.ends_with(".txt") {
+            match crate::formats::list_kind(&lower, !explicit) {
+                Some(kind) => match std::str::from_utf8(bytes) {
+                    Ok(text) => Ok(Some(crate::formats::parse_list(text, kind, label, &folder_name))),
+                    Err(e) => Err(format!("not UTF-8 text: {e}")),
+                },
+                None => Err("unknown list file name (expected domains.txt, processes.txt, emails.txt, ...)".into()),
+            }
+        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            match std::str::from_utf8(bytes) {
+                Ok(text) => crate::formats::parse_ioc_yaml(text, label, &folder_name).map(Some),
+                Err(e) => Err(format!("not UTF-8 text: {e}")),
+            }
+        } else {
+            match crate::stix::parse_bundle(bytes, file_name, &stem) {
+                Ok(p) => Ok(Some(p)),
+                // a .json found while walking a folder that is not a bundle: not an indicator file
+                Err(e) if !explicit && lower.ends_with(".json") => {
+                    tracing::debug!(file = label, reason = %e, "skipping JSON file that is not a STIX bundle");
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            }
+        };
+        let sha = hasher.join().unwrap_or_default();
+        (sha, parsed)
+    });
+    let parsed = match parsed {
+        Ok(Some(p)) => p,
+        Ok(None) => return,
+        Err(reason) => return reject(report, reason),
+    };
+    let file: Arc<str> = Arc::from(file_name);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut per_kind = [0usize; Kind::ALL.len()];
+    let total = parsed.entries.len();
+    for (rule, name) in parsed.entries {
+        per_kind[rule.kind() as usize] += 1;
+        match rule {
+            Rule::Exact { key, value, .. } => {
+                builder.add(key, Meta { file: file.clone(), value: Arc::from(value), name });
+            }
+            Rule::Slow { kind, cond, text } => {
+                builder.add_slow(kind, cond, Meta { file: file.clone(), value: Arc::from(text), name });
+            }
+        }
+    }
+    for k in Kind::ALL {
+        if per_kind[k as usize] > 0 {
+            counts.insert(k.label().to_string(), per_kind[k as usize]);
+        }
+    }
+    report.files.push(FileReport {
+        path: label.to_string(),
+        sha256: sha,
+        format: parsed.format,
+        set_name: parsed.set_name,
+        counts,
+        total,
+        rejected: parsed.rejected.len(),
+    });
+    report.rejected_patterns.extend(parsed.rejected);
+    report.warnings.extend(parsed.warnings);
+}

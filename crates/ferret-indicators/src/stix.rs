@@ -1,0 +1,287 @@
+//! Lenient STIX 2.1 bundle loading.
+//!
+//! Only `objects[]` is read; each object is dispatched on its `type`. Typed views exist for
+//! `indicator` (id, name, pattern, pattern_type), `malware`, `campaign`, `intrusion-set`,
+//! `threat-actor`, `tool` (id, name), `report` (name, `object_refs`) and `relationship`
+//! (`source_ref`, `relationship_type`, `target_ref`). Unknown types and fields are ignored.
+//! Strings are borrowed from the input where possible (fast path for large bundles).
+//!
+//! The name an indicator is reported under (`matched_indicator.name`) is, in order:
+//! 1. a `malware` it `indicates` (relationship indicator → malware, or the reverse
+//!    `indicated-by` direction);
+//! 2. a `campaign`, `intrusion-set`, `threat-actor` or `tool` it `indicates` / is
+//!    `attributed-to`;
+//! 3. the first `report` whose `object_refs` lists it;
+//! 4. the bundle's only `malware`, when there is exactly one;
+//! 5. the set name (bundle file name without extension).
+//!
+//! MVT puts reports first; ferret prefers the malware name, which is what analysts search for.
+//! All lookups are hash maps built in one pass, so resolution is linear in the bundle size.
+//! `pattern_type` other than `stix` (YARA, Sigma, Snort...) is rejected with a reason.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::compile::compile;
+#[cfg(test)]
+use crate::compile::Rule;
+use crate::load::{Parsed, RejectedPattern};
+use crate::pattern;
+
+#[derive(Deserialize)]
+struct RawBundle<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    objects: Option<Vec<RawObject<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct RawObject<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Cow<'a, str>,
+    #[serde(borrow, default)]
+    id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pattern: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pattern_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    source_ref: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    target_ref: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    relationship_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    object_refs: Option<Vec<Cow<'a, str>>>,
+}
+
+/// The typed view of one bundle object.
+#[derive(Debug)]
+enum StixObject<'a> {
+    Indicator { id: &'a str, pattern: Option<&'a str>, pattern_type: Option<&'a str> },
+    /// malware / campaign / intrusion-set / threat-actor / tool; `rank` orders them for naming
+    Named { id: &'a str, name: &'a str, rank: u8 },
+    Report { name: &'a str, refs: &'a [Cow<'a, str>] },
+    Relationship { source: &'a str, target: &'a str, rel: &'a str },
+    Other,
+}
+
+fn typed<'a>(o: &'a RawObject<'a>) -> StixObject<'a> {
+    let name = o.name.as_deref();
+    match o.ty.as_ref() {
+        "indicator" => StixObject::Indicator {
+            id: &o.id,
+            pattern: o.pattern.as_deref(),
+            pattern_type: o.pattern_type.as_deref(),
+        },
+        "malware" => StixObject::Named { id: &o.id, name: name.unwrap_or(""), rank: 0 },
+        "campaign" | "intrusion-set" | "threat-actor" | "tool" => {
+            StixObject::Named { id: &o.id, name: name.unwrap_or(""), rank: 1 }
+        }
+        "report" => StixObject::Report { name: name.unwrap_or(""), refs: o.object_refs.as_deref().unwrap_or(&[]) },
+        "relationship" => StixObject::Relationship {
+            source: o.source_ref.as_deref().unwrap_or(""),
+            target: o.target_ref.as_deref().unwrap_or(""),
+            rel: o.relationship_type.as_deref().unwrap_or(""),
+        },
+        _ => StixObject::Other,
+    }
+}
+
+/// Parses one bundle. `Err` = the whole file is rejected (invalid JSON, not a bundle).
+pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result<Parsed, String> {
+    let raw: RawBundle<'_> = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
+    if raw.ty.as_deref() != Some("bundle") {
+        return Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".into());
+    }
+    let objects = raw.objects.unwrap_or_default();
+    let objs: Vec<StixObject<'_>> = objects.iter().map(typed).collect();
+
+    // named objects by id
+    let mut named: HashMap<&str, (&str, u8)> = HashMap::new();
+    let mut malware_names: Vec<&str> = Vec::new();
+    for o in &objs {
+        if let StixObject::Named { id, name, rank } = o {
+            if !name.is_empty() {
+                named.insert(id, (name, *rank));
+                if *rank == 0 {
+                    malware_names.push(name);
+                }
+            }
+        }
+    }
+    // indicator id -> (rank, name), first best relationship wins
+    let mut via_rel: HashMap<&str, (u8, &str)> = HashMap::new();
+    for o in &objs {
+        if let StixObject::Relationship { source, target, rel } = o {
+            let (ind, other) = match *rel {
+                "indicates" | "attributed-to" | "related-to" => (*source, *target),
+                "indicated-by" => (*target, *source),
+                _ => continue,
+            };
+            if !ind.starts_with("indicator--") {
+                continue;
+            }
+            if let Some((name, rank)) = named.get(other) {
+                match via_rel.get(ind) {
+                    Some((r, _)) if *r <= *rank => {}
+                    _ => {
+                        via_rel.insert(ind, (*rank, name));
+                    }
+                }
+            }
+        }
+    }
+    let mut via_report: HashMap<&str, &str> = HashMap::new();
+    for o in &objs {
+        if let StixObject::Report { name, refs } = o {
+            if name.is_empty() {
+                continue;
+            }
+            for r in refs.iter() {
+                via_report.entry(r.as_ref()).or_insert(name);
+            }
+        }
+    }
+    let sole_malware = if malware_names.len() == 1 { malware_names.first().copied() } else { None };
+    let set_name = sole_malware.unwrap_or(stem).to_string();
+
+    let mut interned: HashMap<&str, Arc<str>> = HashMap::new();
+    let mut parsed = Parsed::new(crate::load::Format::Stix2, set_name.clone());
+    let default_name: Arc<str> = Arc::from(set_name.as_str());
+    for o in &objs {
+        let StixObject::Indicator { id, pattern: pat, pattern_type } = o else { continue };
+        let reject = |parsed: &mut Parsed, pattern: &str, reason: String| {
+            parsed.rejected.push(RejectedPattern {
+                file: file_label.to_string(),
+                indicator_id: (*id).to_string(),
+                pattern: pattern.chars().take(300).collect(),
+                reason,
+            });
+        };
+        let Some(pat) = pat else {
+            reject(&mut parsed, "", "indicator has no pattern".into());
+            continue;
+        };
+        if let Some(pt) = pattern_type {
+            if !pt.eq_ignore_ascii_case("stix") {
+                reject(&mut parsed, pat, format!("pattern_type {pt:?} is not supported (only \"stix\")"));
+                continue;
+            }
+        }
+        let ast = match pattern::parse(pat) {
+            Ok(a) => a,
+            Err(e) => {
+                reject(&mut parsed, pat, e.to_string());
+                continue;
+            }
+        };
+        let rules = match compile(&ast) {
+            Ok(r) => r,
+            Err(e) => {
+                reject(&mut parsed, pat, e);
+                continue;
+            }
+        };
+        let name_str = via_rel
+            .get(id)
+            .map(|(_, n)| *n)
+            .or_else(|| via_report.get(id).copied())
+            .or(sole_malware);
+        let name = match name_str {
+            Some(n) => interned.entry(n).or_insert_with(|| Arc::from(n)).clone(),
+            None => default_name.clone(),
+        };
+        for r in rules {
+            parsed.push(r, name.clone());
+        }
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::Kind;
+
+    fn bundle(objects: &str) -> String {
+        format!(r#"{{"type":"bundle","id":"bundle--1","objects":[{objects}]}}"#)
+    }
+
+    #[test]
+    fn names_resolve_through_relationships_reports_and_fallbacks() {
+        let b = bundle(
+            r#"{"type":"malware","id":"malware--1","name":"Alpha"},
+               {"type":"malware","id":"malware--2","name":"Beta"},
+               {"type":"campaign","id":"campaign--1","name":"Op C"},
+               {"type":"report","id":"report--1","name":"Rep","object_refs":["indicator--4"]},
+               {"type":"indicator","id":"indicator--1","pattern":"[domain-name:value = 'a.example']","pattern_type":"stix"},
+               {"type":"indicator","id":"indicator--2","pattern":"[domain-name:value = 'b.example']","pattern_type":"stix"},
+               {"type":"indicator","id":"indicator--3","pattern":"[domain-name:value = 'c.example']"},
+               {"type":"indicator","id":"indicator--4","pattern":"[domain-name:value = 'd.example']"},
+               {"type":"indicator","id":"indicator--5","pattern":"[domain-name:value = 'e.example']","unknown_field":{"x":[1,2]}},
+               {"type":"relationship","id":"relationship--1","relationship_type":"indicates","source_ref":"indicator--1","target_ref":"malware--2"},
+               {"type":"relationship","id":"relationship--2","relationship_type":"indicates","source_ref":"indicator--2","target_ref":"campaign--1"},
+               {"type":"relationship","id":"relationship--3","relationship_type":"indicates","source_ref":"indicator--2","target_ref":"malware--1"},
+               {"type":"relationship","id":"relationship--4","relationship_type":"indicated-by","source_ref":"campaign--1","target_ref":"indicator--3"},
+               {"type":"x-unknown","id":"x--1","whatever":true}"#,
+        );
+        let p = parse_bundle(b.as_bytes(), "t.stix2", "t").expect("loads");
+        let names: Vec<(String, String)> = p
+            .entries
+            .iter()
+            .map(|(r, n)| match r {
+                Rule::Exact { value, .. } => (value.clone(), n.to_string()),
+                Rule::Slow { text, .. } => (text.clone(), n.to_string()),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("a.example".into(), "Beta".into()),
+                ("b.example".into(), "Alpha".into()),
+                ("c.example".into(), "Op C".into()),
+                ("d.example".into(), "Rep".into()),
+                ("e.example".into(), "t".into()),
+            ]
+        );
+        assert!(p.rejected.is_empty());
+        assert_eq!(p.entries[0].0.kind(), Kind::Domain);
+    }
+
+    #[test]
+    fn rejects_files_and_patterns_with_reasons() {
+        assert!(parse_bundle(b"{not json", "x", "x").unwrap_err().contains("invalid JSON"));
+        assert!(parse_bundle(b"[]", "x", "x").is_err());
+        assert!(parse_bundle(br#"{"type":"indicator"}"#, "x", "x").unwrap_err().contains("not a STIX bundle"));
+        let b = bundle(
+            r#"{"type":"indicator","id":"indicator--1","pattern":"rule x { condition: true }","pattern_type":"yara"},
+               {"type":"indicator","id":"indicator--2","pattern":"[domain-name:value = "},
+               {"type":"indicator","id":"indicator--3"},
+               {"type":"indicator","id":"indicator--4","pattern":"[x-thing:y = 'z']"}"#,
+        );
+        let p = parse_bundle(b.as_bytes(), "t.stix2", "t").expect("file loads");
+        assert!(p.entries.is_empty());
+        let reasons: Vec<&str> = p.rejected.iter().map(|r| r.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 4, "{reasons:?}");
+        assert!(reasons[0].contains("yara"));
+        assert!(reasons[1].contains("syntax error"));
+        assert!(reasons[2].contains("no pattern"));
+        assert!(reasons[3].contains("unsupported object path"));
+        assert_eq!(p.rejected[3].indicator_id, "indicator--4");
+    }
+
+    #[test]
+    fn escaped_json_strings_work() {
+        let b = bundle(r#"{"type":"indicator","id":"indicator--1","pattern":"[file:name = 'a\u0027b\\\\c']"}"#);
+        // JSON \u0027 is a raw quote inside the pattern: a syntax error, reported not panicking
+        let p = parse_bundle(b.as_bytes(), "t", "t").expect("loads");
+        assert_eq!(p.rejected.len() + p.entries.len(), 1);
+    }
+}
