@@ -1,1 +1,139 @@
-//! `firefox_favicon` module (not written yet).
+//! `firefox_favicon`: Firefox for iOS favicons and the pages that used them.
+//!
+//! Format facts (same `browser.db` as `firefox_history`):
+//! * `favicons` (`id`, `url` = icon URL, `width`, `height`, `type`, `date`) ⨝ `favicon_sites`
+//!   (`siteID` → `history.id`, `faviconID` → `favicons.id`) ⨝ `history` (`id`, `url`).
+//! * `date` is read as Unix time (seconds; millisecond/microsecond magnitudes are scaled).
+//!
+//! Checks: icon `url`, then `history_url` (`check_url`) → CRITICAL, one alert per matching field.
+//! Timeline: `firefox_favicon`.
+
+use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, ModuleError, Out, Outcome, ioc_finding};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::artifact_util::{Columns, cell_f64, cell_i64, cell_text, for_each_row};
+use super::firefox_history::{LOCATOR, firefox_time};
+
+/// The module.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirefoxFavicon;
+
+/// One favicon used by one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirefoxFaviconRecord {
+    /// `favicons.id`.
+    pub id: Option<i64>,
+    /// Icon URL.
+    pub url: Option<String>,
+    /// Width.
+    pub width: Option<i64>,
+    /// Height.
+    pub height: Option<i64>,
+    /// Icon type.
+    #[serde(rename = "type")]
+    pub icon_type: Option<i64>,
+    /// Icon date.
+    #[serde(with = "ferret_core::time::serde_opt_ts", default)]
+    pub isodate: Option<Timestamp>,
+    /// `history.id` of the page.
+    pub history_id: Option<i64>,
+    /// Page URL.
+    pub history_url: Option<String>,
+}
+
+impl ArtifactModule for FirefoxFavicon {
+    type Record = FirefoxFaviconRecord;
+    const NAME: &'static str = "firefox_favicon";
+    const DESCRIPTION: &'static str = "Firefox for iOS favicons and the pages that loaded them";
+
+    fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
+        let files = ctx.evidence.locate(&LOCATOR)?;
+        if files.is_empty() {
+            return Ok(Outcome::NotFound);
+        }
+        for file in &files {
+            let db = ctx.evidence.sqlite(file)?;
+            if !db.has_table("favicons") || !db.has_table("favicon_sites") || !db.has_table("history") {
+                // Older Firefox builds kept no favicon tables: nothing to read, not corrupt.
+                out.warn(format!("{}: favicon tables (favicons/favicon_sites/history) not present", file.path));
+                continue;
+            }
+            let mut cols = Columns::default();
+            let fav = cols.select(&db, "favicons", "f", &["id", "url", "width", "height", "type", "date"]);
+            let h = cols.select(&db, "history", "h", &["id", "url"]);
+            if let Some(w) = cols.warning(&file.path) {
+                out.warn(w);
+            }
+            let sql = format!(
+                "SELECT {}, {} FROM favicon_sites s JOIN favicons f ON f.id = s.faviconID \
+                 JOIN history h ON h.id = s.siteID ORDER BY s.id, f.id",
+                fav.join(", "),
+                h.join(", ")
+            );
+            for_each_row(&db, &file.path, &sql, |r| {
+                out.record(FirefoxFaviconRecord {
+                    id: cell_i64(r, 0),
+                    url: cell_text(r, 1),
+                    width: cell_i64(r, 2),
+                    height: cell_i64(r, 3),
+                    icon_type: cell_i64(r, 4),
+                    isodate: firefox_time(cell_f64(r, 5)),
+                    history_id: cell_i64(r, 6),
+                    history_url: cell_text(r, 7),
+                })
+            })?;
+        }
+        Ok(Outcome::Completed)
+    }
+
+    fn timeline(&self, r: &FirefoxFaviconRecord, events: &mut Vec<(Timestamp, String, String)>) {
+        if let Some(t) = r.isodate {
+            events.push((
+                t,
+                "firefox_favicon".into(),
+                format!("Firefox favicon {} for {}", r.url.as_deref().unwrap_or(""), r.history_url.as_deref().unwrap_or("")),
+            ));
+        }
+    }
+
+    fn check(&self, r: &FirefoxFaviconRecord, ind: &dyn Indicators, f: &mut Vec<Finding>) {
+        for (what, v) in [("Firefox favicon URL", &r.url), ("Firefox favicon page", &r.history_url)] {
+            if let Some(u) = v.as_deref().filter(|u| !u.is_empty())
+                && let Some(m) = ind.check_url(u)
+            {
+                f.push(ioc_finding(Level::Critical, what, u, r.isodate, m));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::artifact_util::testing::*;
+    use ferret_testdata::fake::TruthIndicators;
+    use ferret_testdata::truth::Truth;
+
+    #[test]
+    fn recall_and_precision() {
+        let mut truth = Truth::default();
+        let files = ferret_testdata::ios::firefox_favicon::generate(9, 25, &mut truth);
+        let (_d, ev) = fs_tree(&files);
+        let r = run(FirefoxFavicon, &ev, &TruthIndicators::new(&truth));
+        assert_eq!(r.outcome, Ok(Outcome::Completed));
+        assert_eq!(r.records.len(), 28);
+        assert_exact(&truth, &r, "firefox_favicon");
+    }
+
+    #[test]
+    fn history_only_db_warns() {
+        let mut truth = Truth::default();
+        let files = ferret_testdata::ios::firefox_history::generate(9, 5, &mut truth);
+        let (_d, ev) = fs_tree(&files);
+        let r = run(FirefoxFavicon, &ev, &ferret_core::NoIndicators);
+        assert_eq!(r.outcome, Ok(Outcome::Completed));
+        assert!(r.records.is_empty());
+        assert!(r.warnings[0].contains("favicon tables"));
+    }
+}

@@ -33,6 +33,8 @@ pub mod webkit_session_resource_log;
 pub mod whatsapp_contacts;
 pub mod os_version;
 pub(crate) mod artifact_util;
+pub mod sysdiag_paths;
+pub mod sysdiag_shutdown_log;
 
 /// Modules that read artifacts present in both backups and filesystem dumps ("mixed").
 /// Each has both `backup` and `paths` in its locator.
@@ -44,6 +46,10 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(calls::Calls)),
         Box::new(Typed(contacts::Contacts)),
         Box::new(Typed(calendar::Calendar)),
+        Box::new(Typed(chrome_history::ChromeHistory)),
+        Box::new(Typed(chrome_favicon::ChromeFavicon)),
+        Box::new(Typed(firefox_history::FirefoxHistory)),
+        Box::new(Typed(firefox_favicon::FirefoxFavicon)),
     ]
 }
 
@@ -54,7 +60,9 @@ pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
 
 /// Modules that only exist in filesystem dumps.
 pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
-    vec![]
+    vec![
+        Box::new(Typed(sysdiag_shutdown_log::ShutdownLog)),
+    ]
 }
 
 /// Modules run by `ferret ios check-backup`.
@@ -73,5 +81,7 @@ pub fn fs_modules() -> Vec<Box<dyn Module>> {
 
 /// Modules run by `ferret ios check-sysdiagnose`.
 pub fn sysdiagnose_modules() -> Vec<Box<dyn Module>> {
-    vec![]
+    vec![
+        Box::new(Typed(sysdiag_shutdown_log::ShutdownLog)),
+    ]
 }

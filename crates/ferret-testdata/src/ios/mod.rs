@@ -8,3 +8,7 @@ pub mod safari_history;
 pub mod datausage;
 pub mod tcc;
 pub mod whatsapp;
+pub mod chrome_history;
+pub mod chrome_favicon;
+pub mod firefox_history;
+pub mod firefox_favicon;
