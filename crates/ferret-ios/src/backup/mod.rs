@@ -1,0 +1,754 @@
+//! iTunes/Finder/idevicebackup2 backup folders.
+//!
+//! Layout facts (see the shared `artifacts.md` §2.1.1 and §5):
+//! * the backup root holds `Info.plist` (device facts, installed apps), `Manifest.plist`
+//!   (`IsEncrypted`, `BackupKeyBag`, `ManifestKey`, `Lockdown` dict, `Applications`),
+//!   `Status.plist` (`IsFullBackup`, `SnapshotState`, `Date`) and `Manifest.db`;
+//! * `Manifest.db` has `Files(fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT,
+//!   flags INTEGER, file BLOB)` (`flags` 1 = file, 2 = directory, 4 = symlink; `file` an
+//!   NSKeyedArchiver `MBFile`, see [`ferret_formats::mbfile`]) and `Properties(key, value)`;
+//! * each file's content is at `<root>/<fileID[0..2]>/<fileID>` where
+//!   `fileID = SHA-1("<domain>-<relativePath>")`;
+//! * SQLite sidecars (`X-wal`, `X-journal`) are separate Manifest entries in the same domain;
+//! * in an encrypted backup `Manifest.db` itself is AES-encrypted (not SQLite), and every file
+//!   is encrypted with its own key.
+//!
+//! [`BackupEvidence`] loads the Files rows once at open into a compact in-memory index (domain
+//! table + rows sorted by domain and path; about 60 bytes per row), so
+//! [`Evidence::locate`] answers literal paths by binary search and globs by a scan of the
+//! matching domains only. The `MBFile` blob is decoded lazily, for located files only.
+//!
+//! **Root files.** The backup's own files are reachable through the evidence as well, with the
+//! empty domain: `BackupPath { domain: "", path: "Info.plist" }` (also `Manifest.plist`,
+//! `Status.plist`, `Manifest.db`). They are returned with `domain: None` and
+//! `path == relative_path == "<name>"`; [`Evidence::sqlite`] on `Manifest.db` opens the
+//! (decrypted, for encrypted backups) manifest. [`Evidence::walk`] does not visit them.
+//!
+//! **Encryption seam.** [`BackupEvidence::open`] refuses encrypted backups with
+//! [`BackupError::Encrypted`]. [`BackupEvidence::open_with_cipher`] takes a [`BackupCipher`]
+//! (see [`cipher`]) and then decrypts `Manifest.db` at open and every content on access.
+
+pub mod cipher;
+pub mod device;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ferret_core::evidence::compile_glob;
+use ferret_core::sqlite::SqliteError;
+use ferret_core::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, SqliteDb};
+use ferret_formats::MbFile;
+use rusqlite::Connection;
+
+pub use cipher::{BackupCipher, CipherError, ManifestFile};
+pub use device::DeviceInfo;
+
+/// Names of the backup's own files, reachable with the empty domain.
+pub const ROOT_FILES: [&str; 4] = ["Info.plist", "Manifest.db", "Manifest.plist", "Status.plist"];
+
+/// Largest root plist read (Info.plist can carry app icons).
+const MAX_ROOT_PLIST: u64 = 512 * 1024 * 1024;
+/// Largest encrypted Manifest.db decrypted in memory.
+const MAX_MANIFEST_DB: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Why a backup could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackupError {
+    /// The path does not exist.
+    #[error("{}: no such file or folder", path.display())]
+    NotFound {
+        /// Given path.
+        path: PathBuf,
+    },
+    /// The path is not a backup folder.
+    #[error("{} is not an iOS backup: {reason}", path.display())]
+    NotABackup {
+        /// Given path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Several backups one level down.
+    #[error("{} holds {count} backups; give the path of one of them", path.display())]
+    Ambiguous {
+        /// Given path.
+        path: PathBuf,
+        /// How many.
+        count: usize,
+    },
+    /// The backup is encrypted and no cipher was given.
+    #[error("{}: this backup is encrypted: give its password (--password-env / --key-file)", path.display())]
+    Encrypted {
+        /// Backup root.
+        path: PathBuf,
+    },
+    /// Manifest.db could not be opened.
+    #[error("{}: cannot open Manifest.db: {source}", path.display())]
+    Manifest {
+        /// Manifest.db path.
+        path: PathBuf,
+        /// Underlying error.
+        source: SqliteError,
+    },
+    /// A Manifest.db query failed.
+    #[error("{}: cannot read the Files table of Manifest.db: {source}", path.display())]
+    ManifestQuery {
+        /// Manifest.db path.
+        path: PathBuf,
+        /// Underlying error.
+        source: rusqlite::Error,
+    },
+    /// An I/O error on a backup path.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// Path.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Decryption failed.
+    #[error("{path}: decryption failed: {source}")]
+    Decrypt {
+        /// Path inside the backup.
+        path: String,
+        /// Cipher's error.
+        source: CipherError,
+    },
+}
+
+impl From<BackupError> for EvidenceError {
+    fn from(e: BackupError) -> Self {
+        match e {
+            BackupError::Encrypted { .. } => EvidenceError::Encrypted(e.to_string()),
+            BackupError::Io { path, source } => EvidenceError::Io { path: path.display().to_string(), source },
+            other => EvidenceError::Corrupt { path: "Manifest.db".into(), reason: other.to_string() },
+        }
+    }
+}
+
+fn is_backup_dir(p: &Path) -> bool {
+    p.join("Manifest.db").is_file() && (p.join("Info.plist").is_file() || p.join("Manifest.plist").is_file())
+}
+
+/// Finds the backup root: `path` itself, or its single child folder that is a backup (MVT
+/// accepts the parent of one backup).
+pub fn find_backup_root(path: &Path) -> Result<PathBuf, BackupError> {
+    if !path.exists() {
+        return Err(BackupError::NotFound { path: path.to_path_buf() });
+    }
+    if !path.is_dir() {
+        return Err(BackupError::NotABackup { path: path.to_path_buf(), reason: "not a folder".into() });
+    }
+    if path.join("Manifest.db").is_file() {
+        return Ok(path.to_path_buf());
+    }
+    let rd = std::fs::read_dir(path).map_err(|source| BackupError::Io { path: path.to_path_buf(), source })?;
+    let mut found: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && is_backup_dir(p))
+        .collect();
+    match found.len() {
+        0 => Err(BackupError::NotABackup { path: path.to_path_buf(), reason: "no Manifest.db in it or in a sub-folder".into() }),
+        1 => Ok(found.remove(0)),
+        count => Err(BackupError::Ambiguous { path: path.to_path_buf(), count }),
+    }
+}
+
+/// Whether `path` (or its single child folder) looks like a backup.
+pub fn looks_like_backup(path: &Path) -> bool {
+    find_backup_root(path).is_ok_and(|r| is_backup_dir(&r))
+}
+
+/// One Files row in the in-memory index.
+#[derive(Debug)]
+struct Entry {
+    id: [u8; 20],
+    domain: u32,
+    flags: u8,
+    rel: Box<str>,
+}
+
+/// The Files table, sorted by (domain, relativePath).
+#[derive(Debug, Default)]
+struct Index {
+    domains: Vec<String>,
+    /// Row range of each domain in `entries`.
+    ranges: Vec<std::ops::Range<usize>>,
+    entries: Vec<Entry>,
+}
+
+fn parse_file_id(s: &str) -> Option<[u8; 20]> {
+    if s.len() != 40 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 20];
+    hex::decode_to_slice(s, &mut out).ok()?;
+    Some(out)
+}
+
+/// A raw row of the Files table (for the `manifest` module and `decrypt-backup`).
+#[derive(Debug, Clone)]
+pub struct ManifestRow {
+    /// `fileID` as stored.
+    pub file_id: String,
+    /// `domain`.
+    pub domain: String,
+    /// `relativePath`.
+    pub relative_path: String,
+    /// `flags`.
+    pub flags: i64,
+    /// The `file` blob (NSKeyedArchiver `MBFile`), if any.
+    pub file: Option<Vec<u8>>,
+}
+
+/// Streams every Files row of a Manifest.db, ordered by domain and relative path. Rows whose
+/// text columns are NULL or not text are passed with empty strings (the caller warns).
+pub fn read_manifest_rows(db: &Connection, visit: &mut dyn FnMut(ManifestRow)) -> rusqlite::Result<()> {
+    let mut stmt = db.prepare("SELECT fileID, domain, relativePath, flags, file FROM Files ORDER BY domain, relativePath, fileID")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let text = |i: usize| -> String {
+            match r.get_ref(i) {
+                Ok(rusqlite::types::ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+                Ok(rusqlite::types::ValueRef::Blob(t)) => String::from_utf8_lossy(t).into_owned(),
+                _ => String::new(),
+            }
+        };
+        let flags = match r.get_ref(3) {
+            Ok(rusqlite::types::ValueRef::Integer(i)) => i,
+            _ => 0,
+        };
+        let file = match r.get_ref(4) {
+            Ok(rusqlite::types::ValueRef::Blob(b)) => Some(b.to_vec()),
+            _ => None,
+        };
+        visit(ManifestRow { file_id: text(0), domain: text(1), relative_path: text(2), flags, file });
+    }
+    Ok(())
+}
+
+/// An opened iOS backup, implementing [`Evidence`].
+pub struct BackupEvidence {
+    given: PathBuf,
+    root: PathBuf,
+    db: Mutex<SqliteDb>,
+    index: Index,
+    info: Option<plist::Value>,
+    manifest: Option<plist::Value>,
+    status: Option<plist::Value>,
+    device: DeviceInfo,
+    problems: Vec<String>,
+    cipher: Option<Box<dyn BackupCipher>>,
+}
+
+impl std::fmt::Debug for BackupEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackupEvidence")
+            .field("root", &self.root)
+            .field("rows", &self.index.entries.len())
+            .field("encrypted", &self.cipher.is_some())
+            .finish()
+    }
+}
+
+fn read_root_plist(root: &Path, name: &str, problems: &mut Vec<String>) -> Option<plist::Value> {
+    let p = root.join(name);
+    let meta = match std::fs::metadata(&p) {
+        Ok(m) => m,
+        Err(_) => {
+            problems.push(format!("{name} is missing"));
+            return None;
+        }
+    };
+    if meta.len() > MAX_ROOT_PLIST {
+        problems.push(format!("{name} is larger than {MAX_ROOT_PLIST} bytes; not read"));
+        return None;
+    }
+    let bytes = match std::fs::read(&p) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(format!("{name}: {e}"));
+            return None;
+        }
+    };
+    match ferret_formats::parse_plist(&bytes) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(format!("{name}: {e}"));
+            None
+        }
+    }
+}
+
+impl BackupEvidence {
+    /// Opens an unencrypted backup folder (or a folder holding exactly one backup).
+    pub fn open(path: &Path) -> Result<Self, BackupError> {
+        Self::open_inner(path, None)
+    }
+
+    /// Opens a backup that may be encrypted, decrypting through `cipher`.
+    pub fn open_with_cipher(path: &Path, cipher: Box<dyn BackupCipher>) -> Result<Self, BackupError> {
+        Self::open_inner(path, Some(cipher))
+    }
+
+    fn open_inner(path: &Path, cipher: Option<Box<dyn BackupCipher>>) -> Result<Self, BackupError> {
+        let root = find_backup_root(path)?;
+        let mut problems = Vec::new();
+        let info = read_root_plist(&root, "Info.plist", &mut problems);
+        let manifest = read_root_plist(&root, "Manifest.plist", &mut problems);
+        let status = read_root_plist(&root, "Status.plist", &mut problems);
+        let device = DeviceInfo::from_plists(info.as_ref(), manifest.as_ref(), status.as_ref());
+        let db_path = root.join("Manifest.db");
+        let db = match &cipher {
+            None => {
+                if device.encrypted || !has_sqlite_header(&db_path) {
+                    return Err(BackupError::Encrypted { path: root });
+                }
+                SqliteDb::open_evidence(&db_path).map_err(|source| BackupError::Manifest { path: db_path.clone(), source })?
+            }
+            Some(c) => decrypt_manifest(&db_path, c.as_ref())?,
+        };
+        let index = load_index(&db, &db_path, &mut problems)?;
+        tracing::debug!(rows = index.entries.len(), domains = index.domains.len(), "backup index loaded");
+        Ok(Self { given: path.to_path_buf(), root, db: Mutex::new(db), index, info, manifest, status, device, problems, cipher })
+    }
+
+    /// The backup root folder (may be one level below the given path).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Device and backup facts for the report.
+    pub fn device_info(&self) -> &DeviceInfo {
+        &self.device
+    }
+
+    /// Parsed `Info.plist`, if it was readable.
+    pub fn info_plist(&self) -> Option<&plist::Value> {
+        self.info.as_ref()
+    }
+
+    /// Parsed `Manifest.plist`, if it was readable.
+    pub fn manifest_plist(&self) -> Option<&plist::Value> {
+        self.manifest.as_ref()
+    }
+
+    /// Parsed `Status.plist`, if it was readable.
+    pub fn status_plist(&self) -> Option<&plist::Value> {
+        self.status.as_ref()
+    }
+
+    /// Non-fatal problems found at open (missing/corrupt plists, skipped Manifest rows).
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// Number of Files rows indexed.
+    pub fn row_count(&self) -> usize {
+        self.index.entries.len()
+    }
+
+    /// Whether the backup is read through a cipher.
+    pub fn is_encrypted(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// Streams every raw Files row (ordered by domain, relative path).
+    pub fn for_each_manifest_row(&self, visit: &mut dyn FnMut(ManifestRow)) -> Result<(), BackupError> {
+        let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        read_manifest_rows(&db, visit).map_err(|source| BackupError::ManifestQuery { path: self.root.join("Manifest.db"), source })
+    }
+
+    /// The Manifest row (with decoded `MBFile`) of a file ID.
+    pub fn manifest_file(&self, file_id: &str) -> Result<Option<ManifestFile>, BackupError> {
+        let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let q = db
+            .query_row(
+                "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE fileID = ?1",
+                [file_id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                        r.get::<_, Option<Vec<u8>>>(4)?,
+                    ))
+                },
+            );
+        match q {
+            Ok((file_id, domain, relative_path, flags, blob)) => {
+                let info = blob.and_then(|b| match ferret_formats::parse_mbfile(&b) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        tracing::debug!("MBFile of {file_id}: {e}");
+                        None
+                    }
+                });
+                Ok(Some(ManifestFile { file_id, domain, relative_path, flags, info }))
+            }
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(source) => Err(BackupError::ManifestQuery { path: self.root.join("Manifest.db"), source }),
+        }
+    }
+
+    fn evidence_file(&self, i: usize, meta: Option<&MbFile>) -> Option<EvidenceFile> {
+        let e = self.index.entries.get(i)?;
+        let domain = self.index.domains.get(e.domain as usize)?;
+        Some(EvidenceFile {
+            path: format!("{domain}/{}", e.rel),
+            domain: Some(domain.clone()),
+            relative_path: e.rel.to_string(),
+            file_id: Some(hex::encode(e.id)),
+            size: meta.and_then(|m| m.size),
+            modified: meta.and_then(|m| m.last_modified).and_then(ferret_core::time::from_unix),
+        })
+    }
+
+    fn blob_meta(&self, db: &Connection, id: &[u8; 20]) -> Option<MbFile> {
+        let blob: Option<Vec<u8>> = db
+            .query_row("SELECT file FROM Files WHERE fileID = ?1", [hex::encode(id)], |r| r.get(0))
+            .ok()
+            .flatten();
+        blob.and_then(|b| ferret_formats::parse_mbfile(&b).ok())
+    }
+
+    /// Index of the regular-file row `domain`/`rel`, by binary search.
+    fn find(&self, domain: &str, rel: &str) -> Option<usize> {
+        let d = self.index.domains.binary_search_by(|x| x.as_str().cmp(domain)).ok()?;
+        let range = self.index.ranges.get(d)?.clone();
+        let slice = self.index.entries.get(range.clone())?;
+        let pos = slice.binary_search_by(|e| (*e.rel).cmp(rel)).ok()?;
+        let i = range.start + pos;
+        (self.index.entries.get(i)?.flags == 1).then_some(i)
+    }
+
+    fn root_file(&self, name: &str) -> Option<EvidenceFile> {
+        let meta = std::fs::metadata(self.root.join(name)).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let mut f = EvidenceFile::plain(name);
+        f.size = Some(meta.len());
+        f.modified = meta.modified().ok().and_then(|m| jiff::Timestamp::try_from(m).ok());
+        Some(f)
+    }
+
+    fn is_root_file(file: &EvidenceFile) -> bool {
+        file.file_id.is_none() && file.domain.is_none() && ROOT_FILES.contains(&file.relative_path.as_str())
+    }
+
+    /// On-disk path of a located file's content, refusing anything but 40-hex file IDs.
+    fn content_path(&self, file: &EvidenceFile) -> Result<PathBuf, EvidenceError> {
+        if Self::is_root_file(file) {
+            return Ok(self.root.join(&file.relative_path));
+        }
+        let id = file.file_id.as_deref().ok_or_else(|| EvidenceError::Corrupt {
+            path: file.path.clone(),
+            reason: "not a file of this backup (no file ID)".into(),
+        })?;
+        if parse_file_id(id).is_none() {
+            return Err(EvidenceError::Corrupt { path: file.path.clone(), reason: format!("invalid file ID {id:?} (expected 40 hex characters)") });
+        }
+        Ok(self.root.join(&id[..2]).join(id))
+    }
+
+    fn read_content(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        let p = self.content_path(file)?;
+        let f = std::fs::File::open(&p).map_err(|source| io_err(file, source))?;
+        let mut buf = Vec::new();
+        f.take(limit.saturating_add(1)).read_to_end(&mut buf).map_err(|source| io_err(file, source))?;
+        if buf.len() as u64 > limit {
+            return Err(EvidenceError::TooLarge { path: file.path.clone(), limit });
+        }
+        self.decrypt(file, buf)
+    }
+
+    fn decrypt(&self, file: &EvidenceFile, bytes: Vec<u8>) -> Result<Vec<u8>, EvidenceError> {
+        let Some(c) = &self.cipher else { return Ok(bytes) };
+        if Self::is_root_file(file) {
+            return Ok(bytes);
+        }
+        let id = file.file_id.as_deref().unwrap_or_default();
+        let meta = self
+            .manifest_file(id)
+            .map_err(EvidenceError::from)?
+            .ok_or_else(|| EvidenceError::Corrupt { path: file.path.clone(), reason: "no Manifest row for this file ID".into() })?;
+        c.file(&meta, bytes).map_err(|e| EvidenceError::Corrupt { path: file.path.clone(), reason: format!("decryption failed: {e}") })
+    }
+}
+
+fn io_err(file: &EvidenceFile, source: std::io::Error) -> EvidenceError {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        EvidenceError::Missing { path: file.path.clone() }
+    } else {
+        EvidenceError::Io { path: file.path.clone(), source }
+    }
+}
+
+fn has_sqlite_header(p: &Path) -> bool {
+    let mut h = [0u8; 16];
+    std::fs::File::open(p).and_then(|mut f| f.read_exact(&mut h)).is_ok() && &h == b"SQLite format 3\0"
+}
+
+fn decrypt_manifest(db_path: &Path, cipher: &dyn BackupCipher) -> Result<SqliteDb, BackupError> {
+    let meta = std::fs::metadata(db_path).map_err(|source| BackupError::Io { path: db_path.to_path_buf(), source })?;
+    if meta.len() > MAX_MANIFEST_DB {
+        return Err(BackupError::NotABackup { path: db_path.to_path_buf(), reason: "Manifest.db is implausibly large".into() });
+    }
+    let bytes = std::fs::read(db_path).map_err(|source| BackupError::Io { path: db_path.to_path_buf(), source })?;
+    let plain = if bytes.starts_with(b"SQLite format 3\0") {
+        bytes // iOS < 10.2: Manifest.db is not encrypted
+    } else {
+        cipher.manifest_db(&bytes).map_err(|source| BackupError::Decrypt { path: "Manifest.db".into(), source })?
+    };
+    SqliteDb::open_copy(&mut plain.as_slice(), &mut []).map_err(|source| BackupError::Manifest { path: db_path.to_path_buf(), source })
+}
+
+fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Result<Index, BackupError> {
+    let qerr = |source| BackupError::ManifestQuery { path: db_path.to_path_buf(), source };
+    let mut stmt = db.prepare("SELECT fileID, domain, relativePath, flags FROM Files ORDER BY domain, relativePath").map_err(qerr)?;
+    let mut rows = stmt.query([]).map_err(qerr)?;
+    let mut domain_ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut domains: Vec<String> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut bad_ids = 0usize;
+    let mut bad_rows = 0usize;
+    use rusqlite::types::ValueRef;
+    while let Some(r) = rows.next().map_err(qerr)? {
+        let (Ok(ValueRef::Text(id)), Ok(ValueRef::Text(domain)), Ok(ValueRef::Text(rel))) = (r.get_ref(0), r.get_ref(1), r.get_ref(2)) else {
+            bad_rows += 1;
+            continue;
+        };
+        let (Ok(domain), Ok(rel)) = (std::str::from_utf8(domain), std::str::from_utf8(rel)) else {
+            bad_rows += 1;
+            continue;
+        };
+        let Some(id) = std::str::from_utf8(id).ok().and_then(parse_file_id) else {
+            bad_ids += 1;
+            if bad_ids <= 5 {
+                problems.push(format!("Manifest.db row {domain}/{rel}: invalid fileID {:?}; row ignored", String::from_utf8_lossy(id)));
+            }
+            continue;
+        };
+        let flags = match r.get_ref(3) {
+            Ok(ValueRef::Integer(f)) => u8::try_from(f).unwrap_or(0),
+            _ => 0,
+        };
+        let d = match domain_ids.get(domain) {
+            Some(d) => *d,
+            None => {
+                let d = u32::try_from(domains.len()).unwrap_or(u32::MAX);
+                domains.push(domain.to_string());
+                domain_ids.insert(domain.to_string(), d);
+                d
+            }
+        };
+        entries.push(Entry { id, domain: d, flags, rel: rel.into() });
+    }
+    if bad_ids > 5 {
+        problems.push(format!("Manifest.db: {bad_ids} rows with an invalid fileID ignored in total"));
+    }
+    if bad_rows > 0 {
+        problems.push(format!("Manifest.db: {bad_rows} rows with NULL or non-text fileID/domain/relativePath ignored"));
+    }
+    // Renumber domains in name order and sort rows by (domain, path) in Rust byte order.
+    let mut order: Vec<u32> = (0..domains.len() as u32).collect();
+    order.sort_by(|a, b| domains[*a as usize].cmp(&domains[*b as usize]));
+    let mut remap = vec![0u32; domains.len()];
+    for (new, old) in order.iter().enumerate() {
+        remap[*old as usize] = new as u32;
+    }
+    let domains: Vec<String> = order.iter().map(|o| domains[*o as usize].clone()).collect();
+    for e in &mut entries {
+        e.domain = remap[e.domain as usize];
+    }
+    entries.sort_by(|a, b| a.domain.cmp(&b.domain).then_with(|| a.rel.cmp(&b.rel)));
+    let mut ranges = vec![0..0; domains.len()];
+    let mut start = 0;
+    while start < entries.len() {
+        let d = entries[start].domain;
+        let mut end = start;
+        while end < entries.len() && entries[end].domain == d {
+            end += 1;
+        }
+        ranges[d as usize] = start..end;
+        start = end;
+    }
+    Ok(Index { domains, ranges, entries })
+}
+
+fn has_glob_meta(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'*' | b'?' | b'[' | b'{' | b'\\'))
+}
+
+impl Evidence for BackupEvidence {
+    fn kind(&self) -> AcquisitionKind {
+        AcquisitionKind::IosBackup
+    }
+
+    fn source(&self) -> &Path {
+        &self.given
+    }
+
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        let mut hits: Vec<usize> = Vec::new();
+        let mut roots: Vec<EvidenceFile> = Vec::new();
+        for bp in locator.backup {
+            let path_glob = compile_glob(bp.path)?;
+            if bp.domain.is_empty() {
+                for name in ROOT_FILES {
+                    if path_glob.is_match(name) {
+                        roots.extend(self.root_file(name));
+                    }
+                }
+                continue;
+            }
+            let domain_glob = compile_glob(bp.domain)?;
+            let literal = !has_glob_meta(bp.path);
+            for (d, name) in self.index.domains.iter().enumerate() {
+                if !domain_glob.is_match(name) {
+                    continue;
+                }
+                if literal {
+                    hits.extend(self.find(name, bp.path));
+                    continue;
+                }
+                let range = self.index.ranges.get(d).cloned().unwrap_or(0..0);
+                for i in range {
+                    let e = &self.index.entries[i];
+                    if e.flags == 1 && path_glob.is_match(&*e.rel) {
+                        hits.push(i);
+                    }
+                }
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let mut out = roots;
+        if !hits.is_empty() {
+            let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for i in hits {
+                let meta = self.index.entries.get(i).and_then(|e| self.blob_meta(&db, &e.id));
+                out.extend(self.evidence_file(i, meta.as_ref()));
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
+        Ok(out)
+    }
+
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        if self.cipher.is_some() && !Self::is_root_file(file) {
+            let bytes = self.read_content(file, u64::MAX)?;
+            return Ok(Box::new(std::io::Cursor::new(bytes)));
+        }
+        let p = self.content_path(file)?;
+        let f = std::fs::File::open(&p).map_err(|source| io_err(file, source))?;
+        Ok(Box::new(std::io::BufReader::new(f)))
+    }
+
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        self.read_content(file, limit)
+    }
+
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
+        if Self::is_root_file(file) {
+            let p = self.root.join(&file.relative_path);
+            if file.relative_path == "Manifest.db" {
+                if let Some(c) = &self.cipher {
+                    return decrypt_manifest(&p, c.as_ref()).map_err(EvidenceError::from);
+                }
+            }
+            return SqliteDb::open_evidence(&p).map_err(sq);
+        }
+        // Sidecars are their own Manifest entries: `<relativePath>-wal` / `-journal`.
+        let mut sidecars: Vec<(&'static str, EvidenceFile)> = Vec::new();
+        if let Some(domain) = file.domain.as_deref() {
+            for suffix in ferret_core::sqlite::SIDECARS {
+                let rel = format!("{}{suffix}", file.relative_path);
+                if let Some(i) = self.find(domain, &rel) {
+                    if let Some(f) = self.evidence_file(i, None) {
+                        sidecars.push((suffix, f));
+                    }
+                }
+            }
+        }
+        const MAX_DB: u64 = 8 * 1024 * 1024 * 1024;
+        if sidecars.is_empty() && self.cipher.is_none() {
+            let p = self.content_path(file)?;
+            if !p.is_file() {
+                return Err(EvidenceError::Missing { path: file.path.clone() });
+            }
+            return SqliteDb::open_immutable(&p).map_err(sq);
+        }
+        let mut side_bytes: Vec<(&'static str, Vec<u8>)> = Vec::new();
+        for (suffix, f) in &sidecars {
+            let b = self.read_content(f, MAX_DB)?;
+            if !b.is_empty() {
+                side_bytes.push((suffix, b));
+            }
+        }
+        let mut readers: Vec<(&str, &mut dyn Read)> = Vec::new();
+        let mut slices: Vec<(&str, &[u8])> = side_bytes.iter().map(|(s, b)| (*s, b.as_slice())).collect();
+        for (s, b) in &mut slices {
+            readers.push((s, b as &mut dyn Read));
+        }
+        if self.cipher.is_some() {
+            let main = self.read_content(file, MAX_DB)?;
+            SqliteDb::open_copy(&mut main.as_slice(), &mut readers).map_err(sq)
+        } else {
+            let p = self.content_path(file)?;
+            let f = std::fs::File::open(&p).map_err(|source| io_err(file, source))?;
+            SqliteDb::open_copy(&mut std::io::BufReader::new(f), &mut readers).map_err(sq)
+        }
+    }
+
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        let mut files: Vec<EvidenceFile> = Vec::new();
+        {
+            let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut metas: std::collections::HashMap<[u8; 20], (Option<u64>, Option<i64>)> = std::collections::HashMap::new();
+            let q = (|| -> rusqlite::Result<()> {
+                let mut stmt = db.prepare("SELECT fileID, file FROM Files WHERE flags = 1")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let (Ok(rusqlite::types::ValueRef::Text(id)), Ok(rusqlite::types::ValueRef::Blob(blob))) = (r.get_ref(0), r.get_ref(1)) else {
+                        continue;
+                    };
+                    let Some(id) = std::str::from_utf8(id).ok().and_then(parse_file_id) else { continue };
+                    if let Ok(m) = ferret_formats::parse_mbfile(blob) {
+                        metas.insert(id, (m.size, m.last_modified));
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = q {
+                return Err(EvidenceError::Corrupt { path: "Manifest.db".into(), reason: e.to_string() });
+            }
+            for (i, e) in self.index.entries.iter().enumerate() {
+                if e.flags != 1 {
+                    continue;
+                }
+                let (size, mtime) = metas.get(&e.id).copied().unwrap_or((None, None));
+                if let Some(mut f) = self.evidence_file(i, None) {
+                    f.size = size;
+                    f.modified = mtime.and_then(ferret_core::time::from_unix);
+                    files.push(f);
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        for f in &files {
+            visit(f);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
