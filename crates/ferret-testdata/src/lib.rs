@@ -20,6 +20,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sqlite;
 pub mod stix;
+pub mod sysdiagnose;
 pub mod truth;
 
 /// One generated file, placed at the right spot for every acquisition layout.

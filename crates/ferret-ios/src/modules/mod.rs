@@ -35,6 +35,9 @@ pub mod os_version;
 pub(crate) mod artifact_util;
 pub mod sysdiag_paths;
 pub mod sysdiag_shutdown_log;
+pub mod sysdiag_ps;
+pub mod sysdiag_crash_logs;
+pub mod sysdiag_mobile_installation;
 
 /// Modules that read artifacts present in both backups and filesystem dumps ("mixed").
 /// Each has both `backup` and `paths` in its locator.
@@ -63,6 +66,8 @@ pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
 pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(Typed(sysdiag_shutdown_log::ShutdownLog)),
+        Box::new(Typed(sysdiag_crash_logs::CrashLogs)),
+        Box::new(Typed(sysdiag_mobile_installation::MobileInstallation)),
     ]
 }
 
@@ -84,5 +89,8 @@ pub fn fs_modules() -> Vec<Box<dyn Module>> {
 pub fn sysdiagnose_modules() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(Typed(sysdiag_shutdown_log::ShutdownLog)),
+        Box::new(Typed(sysdiag_ps::Ps)),
+        Box::new(Typed(sysdiag_crash_logs::CrashLogs)),
+        Box::new(Typed(sysdiag_mobile_installation::MobileInstallation)),
     ]
 }
