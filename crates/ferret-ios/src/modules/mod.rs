@@ -54,6 +54,10 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(chrome_favicon::ChromeFavicon)),
         Box::new(Typed(firefox_history::FirefoxHistory)),
         Box::new(Typed(firefox_favicon::FirefoxFavicon)),
+        Box::new(Typed(global_preferences::GlobalPreferences)),
+        Box::new(Typed(id_status_cache::IdStatusCache)),
+        Box::new(Typed(locationd::Locationd)),
+        Box::new(Typed(os_analytics_addaily::OsAnalyticsAdDaily)),
     ]
 }
 

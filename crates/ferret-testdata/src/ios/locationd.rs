@@ -1,0 +1,69 @@
+//! locationd `clients.plist` generator.
+//!
+//! Layout: `{client key: {BundleId?, BundlePath?, Executable?, Registered?, Authorization, ...
+//! Mac-time fields}}`; keys are bundle ids, or executable paths ending in `:` for daemons.
+//! Planted (HIGH): a daemon whose name is an indicator process; a bundle id indicator; an
+//! executable under an indicator path. Near misses: look-alike names and sibling paths.
+
+use ferret_core::Level;
+use plist::Value;
+
+use super::gen_util::{base_time, dict, mac, plist_file, pstr};
+use crate::ArtifactFile;
+use crate::rng::{rng_for, word};
+use crate::truth::{IndicatorKind, Truth};
+
+/// Backup domain.
+pub const DOMAIN: &str = "RootDomain";
+/// Backup relative path.
+pub const REL: &str = "Library/Caches/locationd/clients.plist";
+/// Filesystem-dump path.
+pub const FS: &str = "private/var/root/Library/Caches/locationd/clients.plist";
+
+/// Generates `count` benign clients plus the planted cases.
+pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile> {
+    let mut rng = rng_for(seed, "ios/locationd");
+    let t0 = base_time(&mut rng);
+    let proc_ioc = format!("{}agentd", word(&mut rng, 6));
+    let app_ioc = format!("com.{}.{}", word(&mut rng, 7), word(&mut rng, 5));
+    let dir_ioc = format!("/private/var/db/{}", word(&mut rng, 8));
+    truth.plant(IndicatorKind::Process, proc_ioc.clone(), "TestSpy");
+    truth.plant(IndicatorKind::AppId, app_ioc.clone(), "TestSpy");
+    truth.plant(IndicatorKind::FilePath, dir_ioc.clone(), "TestSpy");
+    truth.expect("locationd", Level::High, Some(&proc_ioc), proc_ioc.clone());
+    truth.expect("locationd", Level::High, Some(&app_ioc), app_ioc.clone());
+    truth.expect("locationd", Level::High, Some(&dir_ioc), format!("{dir_ioc}/runner"));
+    let client = |bundle: Option<&str>, path: Option<&str>, exe: Option<&str>, t: i64| {
+        let mut p = vec![
+            ("Authorization", Value::Integer(2.into())),
+            ("LocationTimeStopped", Value::Real(mac(t))),
+            ("ConsumptionPeriodBegin", Value::Real(mac(t - 86_400))),
+            ("Registered", Value::Boolean(true)),
+        ];
+        if let Some(b) = bundle {
+            p.push(("BundleId", pstr(b)));
+        }
+        if let Some(b) = path {
+            p.push(("BundlePath", pstr(b)));
+        }
+        if let Some(e) = exe {
+            p.push(("Executable", pstr(e)));
+        }
+        dict(p)
+    };
+    let mut d = plist::Dictionary::new();
+    for i in 0..count {
+        let b = format!("com.example.{}{i}", word(&mut rng, 6));
+        let path = format!("/private/var/containers/Bundle/Application/{}/{}.app", crate::rng::uuid(&mut rng), word(&mut rng, 5));
+        d.insert(b.clone(), client(Some(&b), Some(&path), None, t0 + i as i64 * 900));
+    }
+    d.insert("/usr/libexec/locationd-helper:".into(), client(None, None, Some("/usr/libexec/locationd-helper"), t0));
+    d.insert(format!("/usr/libexec/{proc_ioc}:"), client(None, None, Some(&format!("/usr/libexec/{proc_ioc}")), t0 + 1));
+    d.insert(app_ioc.clone(), client(Some(&app_ioc), None, None, t0 + 2));
+    d.insert("com.example.runner".into(), client(Some("com.example.runner"), None, Some(&format!("{dir_ioc}/runner")), t0 + 3));
+    // near misses
+    d.insert(format!("/usr/libexec/{proc_ioc}2:"), client(None, None, Some(&format!("/usr/libexec/{proc_ioc}2")), t0 + 4));
+    d.insert(format!("{app_ioc}.widget"), client(Some(&format!("{app_ioc}.widget")), None, None, t0 + 5));
+    d.insert("com.example.sibling".into(), client(Some("com.example.sibling"), None, Some(&format!("{dir_ioc}x/runner")), t0 + 6));
+    vec![plist_file(DOMAIN, REL, FS, t0, &Value::Dictionary(d))]
+}
