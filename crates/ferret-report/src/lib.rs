@@ -1,1 +1,35 @@
-//! placeholder
+//! # ferret-report
+//!
+//! Writes a results folder, MVT-compatible first, then more. Give a [`ResultsFolder`] to
+//! [`ferret_core::run_modules`] as its [`ferret_core::SinkFactory`], then call
+//! [`ResultsFolder::finish`] with the module reports. Runs without `--output` use [`NullSinks`]
+//! and [`Summary::from_reports`].
+//!
+//! ## Files (all UTF-8; same input and indicators → byte-identical files, except
+//! `started_at`/`finished_at` in `info.json`)
+//!
+//! | File | Content |
+//! |------|---------|
+//! | `<module>.json` | the module's records: a JSON array, one compact record per line (`[\n{..},\n{..}\n]\n`), or one object for single-object modules; **absent** when the module produced no record (as MVT). See [`records`]. |
+//! | `<module>_detected.json` | that module's alerts (same shape as `alerts.json`); only when it has alerts |
+//! | `alerts.json` | every alert, canonical order ([`ferret_core::alert::sort_alerts`]): `[{level, module, message, event_time, event, matched_indicator: {value, type, name, stix2_file_name} or null}]`; `[]` when none (MVT writes nothing) |
+//! | `alerts_timeline.csv` | `"Event Time","Module","Message","Event"`: alerts with a time, in time order; `Event` is the record as compact JSON; header only when none |
+//! | `timeline.csv` | `"UTC Timestamp","Plugin","Event","Description"`, every field quoted (RFC 4180: `"` doubled, newlines kept inside quotes), sorted by (timestamp, module, event, description), identical rows once; absent when no module produced an event |
+//! | `timeline.jsonl` | the same events for Timesketch, one object per line: `message`, `datetime` (RFC 3339 UTC, µs), `timestamp` (µs since 1970), `timestamp_desc` (event kind), `module`, and `alert` (level) + `alert_message` when an alert of the same module has exactly that time (the highest level wins) |
+//! | `info.json` | [`InfoFile`]: the [`RunInfo`] given by the CLI, each module's status / records / warnings / error, alert counts per level, number of timeline events |
+//! | `report.html` | one self-contained page for people (see [`write_report`]) |
+//!
+//! Timeline events are kept in bounded memory (see [`timeline`]).
+
+pub mod error;
+mod folder;
+mod html;
+pub mod info;
+pub mod records;
+pub mod timeline;
+
+pub use error::ReportError;
+pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, NullSinks, ResultsFolder};
+pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, Verdict};
+pub use records::for_each_record;
+pub use timeline::TIMELINE_HEADER;

@@ -1,0 +1,61 @@
+//! Errors of the results writers. Every variant names the file it was about.
+
+use std::path::PathBuf;
+
+/// Why writing or reading a results folder failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// A file-system operation failed.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done (`create`, `write`, `read`...).
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The results path exists and is not a folder.
+    #[error("{path}: exists and is not a folder")]
+    NotAFolder {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A JSON file could not be written or parsed.
+    #[error("{path}: JSON error: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// Underlying error (carries line and column for parse errors).
+        source: serde_json::Error,
+    },
+    /// A CSV file could not be written or parsed.
+    #[error("{path}: CSV error: {source}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Underlying error (carries the record position for parse errors).
+        source: csv::Error,
+    },
+    /// A file has valid syntax but not the expected content.
+    #[error("{path}: {reason}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (with the record number when known).
+        reason: String,
+    },
+}
+
+impl ReportError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { action, path: path.into(), source }
+    }
+    pub(crate) fn json(path: impl Into<PathBuf>, source: serde_json::Error) -> Self {
+        Self::Json { path: path.into(), source }
+    }
+    pub(crate) fn csv(path: impl Into<PathBuf>, source: csv::Error) -> Self {
+        Self::Csv { path: path.into(), source }
+    }
+}

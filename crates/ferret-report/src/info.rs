@@ -1,0 +1,232 @@
+//! `info.json` and the run summary.
+
+use std::collections::BTreeMap;
+
+use ferret_core::{Alert, Level, ModuleReport, ModuleStatus};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// What the CLI knows about a run, written to `info.json` and shown in `report.html`.
+///
+/// `started_at` and `finished_at` are the **only** wall-clock values in a results folder; every
+/// other byte depends only on the acquisition, the indicators and the ferret version.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInfo {
+    /// `ferret` version (`CARGO_PKG_VERSION` of the binary).
+    pub ferret_version: String,
+    /// The command line, one argument per entry (passwords must already be redacted).
+    pub command_line: Vec<String>,
+    /// When the run started (UTC, `YYYY-MM-DD HH:MM:SS.ffffff`).
+    #[serde(with = "ferret_core::time::serde_opt_ts", default)]
+    pub started_at: Option<Timestamp>,
+    /// When the run finished; [`crate::ResultsFolder::finish`] sets it to now when `None`.
+    #[serde(with = "ferret_core::time::serde_opt_ts", default)]
+    pub finished_at: Option<Timestamp>,
+    /// What was checked.
+    pub target: TargetInfo,
+    /// The phone, as far as the acquisition tells.
+    #[serde(default)]
+    pub device: DeviceInfo,
+    /// Indicator load report, as given by the CLI (`ferret_indicators::LoadReport` serialized:
+    /// `files[{path, sha256, set_name, total, ...}]`, `total`, ...). `null` when none loaded.
+    #[serde(default)]
+    pub indicators: serde_json::Value,
+    /// Set by `check-iocs`: the results folder whose stored records were re-checked, relative
+    /// to this folder (`..`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recheck_of: Option<String>,
+}
+
+/// The checked acquisition.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInfo {
+    /// Path as given (made absolute by the CLI).
+    pub path: String,
+    /// Acquisition type, e.g. `ios_backup`, `android_bugreport`.
+    pub kind: String,
+    /// SHA-256 of every input file read (sorted by path).
+    #[serde(default)]
+    pub hashes: Vec<FileHash>,
+}
+
+/// A SHA-256 of one input file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileHash {
+    /// Path (relative to the target when inside it).
+    pub path: String,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+}
+
+/// Device facts from the acquisition (all optional; evidence strings, escaped in HTML).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceInfo {
+    /// Model, e.g. `iPhone14,2` or `Pixel 7`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// OS name and version, e.g. `iOS 17.4.1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    /// Other facts (`Build Version`, `Serial Number`, ...), shown in key order.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, String>,
+}
+
+/// Alert counts per level (serialized with the level names, highest first).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelCounts {
+    /// `CRITICAL` alerts.
+    #[serde(rename = "CRITICAL")]
+    pub critical: u64,
+    /// `HIGH` alerts.
+    #[serde(rename = "HIGH")]
+    pub high: u64,
+    /// `MEDIUM` alerts.
+    #[serde(rename = "MEDIUM")]
+    pub medium: u64,
+    /// `LOW` alerts.
+    #[serde(rename = "LOW")]
+    pub low: u64,
+    /// `INFORMATIONAL` alerts.
+    #[serde(rename = "INFORMATIONAL")]
+    pub informational: u64,
+}
+
+impl LevelCounts {
+    /// Adds one alert of `level`.
+    pub fn add(&mut self, level: Level) {
+        *self.get_mut(level) += 1;
+    }
+
+    fn get_mut(&mut self, level: Level) -> &mut u64 {
+        match level {
+            Level::Critical => &mut self.critical,
+            Level::High => &mut self.high,
+            Level::Medium => &mut self.medium,
+            Level::Low => &mut self.low,
+            Level::Info => &mut self.informational,
+        }
+    }
+
+    /// Count of one level.
+    pub fn get(&self, level: Level) -> u64 {
+        match level {
+            Level::Critical => self.critical,
+            Level::High => self.high,
+            Level::Medium => self.medium,
+            Level::Low => self.low,
+            Level::Info => self.informational,
+        }
+    }
+
+    /// All alerts.
+    pub fn total(&self) -> u64 {
+        self.critical + self.high + self.medium + self.low + self.informational
+    }
+
+    /// `HIGH` + `CRITICAL`.
+    pub fn serious(&self) -> u64 {
+        self.critical + self.high
+    }
+}
+
+/// `info.json`: the run, every module's outcome, alert counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InfoFile {
+    /// The run as the CLI described it.
+    pub run: RunInfo,
+    /// Each module in registration order: `{module, status: completed|not_found|failed,
+    /// records, error, warnings}`.
+    pub modules: Vec<ModuleReport>,
+    /// Alerts per level.
+    pub alerts: LevelCounts,
+    /// Distinct timeline events written to `timeline.csv`.
+    pub timeline_events: u64,
+}
+
+/// The plain-language outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// No `HIGH` or `CRITICAL` alert (exit code 0).
+    NoHighOrCritical,
+    /// `alerts` `HIGH`/`CRITICAL` alerts (exit code 1).
+    NeedsReview {
+        /// Number of `HIGH` + `CRITICAL` alerts.
+        alerts: u64,
+    },
+}
+
+impl Verdict {
+    /// The headline shown on the console and at the top of `report.html`.
+    pub fn headline(&self) -> String {
+        match self {
+            Verdict::NoHighOrCritical => "No high or critical alert".to_string(),
+            Verdict::NeedsReview { alerts: 1 } => "1 alert needs expert review".to_string(),
+            Verdict::NeedsReview { alerts } => format!("{alerts} alerts need expert review"),
+        }
+    }
+
+    /// Exit code per the ClamAV convention: 0 clean, 1 detections.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Verdict::NoHighOrCritical => 0,
+            Verdict::NeedsReview { .. } => 1,
+        }
+    }
+}
+
+/// What the console shows at the end of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Alerts per level.
+    pub counts: LevelCounts,
+    /// Alerts per level for each module that raised any.
+    pub per_module: BTreeMap<String, LevelCounts>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// All alerts in canonical order ([`ferret_core::alert::sort_alerts`]).
+    pub alerts: Vec<Alert>,
+    /// Modules that failed, with their error.
+    pub failed: Vec<(String, String)>,
+    /// Modules whose artifact was not found.
+    pub not_found: Vec<String>,
+}
+
+impl Summary {
+    /// Builds the summary from module reports (used directly by runs without `--output`).
+    pub fn from_reports(reports: &[ModuleReport]) -> Self {
+        let mut alerts: Vec<Alert> = reports.iter().flat_map(|r| r.alerts.iter().cloned()).collect();
+        ferret_core::alert::sort_alerts(&mut alerts);
+        Self::new(alerts, reports)
+    }
+
+    pub(crate) fn new(alerts: Vec<Alert>, reports: &[ModuleReport]) -> Self {
+        let mut counts = LevelCounts::default();
+        let mut per_module: BTreeMap<String, LevelCounts> = BTreeMap::new();
+        for a in &alerts {
+            counts.add(a.level);
+            per_module.entry(a.module.clone()).or_default().add(a.level);
+        }
+        let verdict = match counts.serious() {
+            0 => Verdict::NoHighOrCritical,
+            n => Verdict::NeedsReview { alerts: n },
+        };
+        let mut failed = Vec::new();
+        let mut not_found = Vec::new();
+        for r in reports {
+            match &r.status {
+                ModuleStatus::Failed { error, .. } => failed.push((r.module.clone(), error.clone())),
+                ModuleStatus::NotFound => not_found.push(r.module.clone()),
+                ModuleStatus::Completed { .. } => {}
+            }
+        }
+        Self { counts, per_module, verdict, alerts, failed, not_found }
+    }
+}

@@ -1,0 +1,528 @@
+//! Timeline events in bounded memory: per-module buffers spilled as sorted runs, merged into
+//! `timeline.csv` and `timeline.jsonl`.
+//!
+//! # Memory bound
+//! Each live module sink buffers events until their estimated size (strings plus 96 bytes per
+//! event) reaches [`crate::FolderOptions::timeline_buffer_bytes`] (default 16 MiB), then sorts
+//! and deduplicates them and writes a *run* file into a private temporary folder (never inside
+//! the results folder). The runner keeps at most one sink per worker thread alive, so buffered
+//! events take at most `threads × buffer` bytes. The final k-way merge holds one event and a
+//! 64 KiB read buffer per run, and merges at most [`MAX_FAN_IN`] runs at once (more runs are
+//! first merged in groups), so it needs under 10 MiB plus the longest events. 3 million events on
+//! 2 threads therefore stay under about 32 MiB of buffers + 10 MiB of merge, whatever the total.
+//!
+//! # Run file format (private)
+//! Per event, little-endian: `i64` seconds, `i32` nanoseconds, then `module`, `event`, `data`
+//! each as `u32` byte length + UTF-8 bytes. Runs are sorted by [`TimelineEvent`]'s order
+//! (timestamp, module, event, data).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ferret_core::{Alert, Level, TimelineEvent, TimelineSink};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::error::ReportError;
+
+/// Most runs merged at once.
+pub const MAX_FAN_IN: usize = 64;
+const EVENT_OVERHEAD: usize = 96;
+
+/// Shared state of all timeline sinks of one results folder.
+pub(crate) struct Spill {
+    dir: tempfile::TempDir,
+    runs: Mutex<Vec<PathBuf>>,
+    counter: AtomicU64,
+    pub(crate) buffer_bytes: usize,
+}
+
+impl Spill {
+    pub(crate) fn new(parent: Option<&Path>, buffer_bytes: usize) -> io::Result<Self> {
+        let mut b = tempfile::Builder::new();
+        b.prefix("ferret-timeline-");
+        let dir = match parent {
+            Some(p) => b.tempdir_in(p)?,
+            None => b.tempdir()?,
+        };
+        Ok(Self { dir, runs: Mutex::new(Vec::new()), counter: AtomicU64::new(0), buffer_bytes: buffer_bytes.max(1) })
+    }
+
+    fn next_path(&self) -> PathBuf {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        self.dir.path().join(format!("run-{n:08}.bin"))
+    }
+
+    /// Sorts, deduplicates and writes `events` as a new run.
+    fn write_run(&self, events: &mut Vec<TimelineEvent>) -> io::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        events.sort_unstable();
+        events.dedup();
+        let path = self.next_path();
+        let mut w = BufWriter::with_capacity(64 * 1024, File::create(&path)?);
+        for e in events.drain(..) {
+            write_event(&mut w, &e)?;
+        }
+        w.flush()?;
+        self.lock_runs().push(path);
+        Ok(())
+    }
+
+    fn lock_runs(&self) -> std::sync::MutexGuard<'_, Vec<PathBuf>> {
+        self.runs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Number of run files currently registered (for tests).
+    #[cfg(test)]
+    pub(crate) fn run_count(&self) -> usize {
+        self.lock_runs().len()
+    }
+
+    /// Reduces the runs to at most [`MAX_FAN_IN`] and returns them (sorted by name, so the merge
+    /// is independent of which thread spilled first).
+    fn final_runs(&self) -> io::Result<Vec<PathBuf>> {
+        let mut runs = self.lock_runs();
+        runs.sort();
+        while runs.len() > MAX_FAN_IN {
+            let group: Vec<PathBuf> = runs.drain(..MAX_FAN_IN).collect();
+            let path = self.next_path();
+            let mut w = BufWriter::with_capacity(64 * 1024, File::create(&path)?);
+            merge_runs(&group, &mut |e| write_event(&mut w, e))?;
+            w.flush()?;
+            for g in &group {
+                std::fs::remove_file(g)?;
+            }
+            runs.push(path);
+        }
+        Ok(runs.clone())
+    }
+}
+
+/// A module's timeline sink: buffers, spills sorted runs.
+pub(crate) struct SpillingTimeline {
+    spill: Arc<Spill>,
+    buf: Vec<TimelineEvent>,
+    bytes: usize,
+}
+
+impl SpillingTimeline {
+    pub(crate) fn new(spill: Arc<Spill>) -> Self {
+        Self { spill, buf: Vec::new(), bytes: 0 }
+    }
+}
+
+impl TimelineSink for SpillingTimeline {
+    fn event(&mut self, event: TimelineEvent) -> io::Result<()> {
+        self.bytes += EVENT_OVERHEAD + event.module.len() + event.event.len() + event.data.len();
+        self.buf.push(event);
+        if self.bytes >= self.spill.buffer_bytes {
+            self.spill.write_run(&mut self.buf)?;
+            self.bytes = 0;
+            self.buf.shrink_to(1024);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.bytes = 0;
+        let r = self.spill.write_run(&mut self.buf);
+        self.buf = Vec::new();
+        r
+    }
+}
+
+impl Drop for SpillingTimeline {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// Discards timeline events.
+pub(crate) struct NullTimeline;
+
+impl TimelineSink for NullTimeline {
+    fn event(&mut self, _event: TimelineEvent) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn write_str(w: &mut impl Write, s: &str) -> io::Result<()> {
+    let len = u32::try_from(s.len()).map_err(|_| io::Error::other("timeline string longer than 4 GiB"))?;
+    w.write_all(&len.to_le_bytes())?;
+    w.write_all(s.as_bytes())
+}
+
+fn write_event(w: &mut impl Write, e: &TimelineEvent) -> io::Result<()> {
+    w.write_all(&e.timestamp.as_second().to_le_bytes())?;
+    w.write_all(&e.timestamp.subsec_nanosecond().to_le_bytes())?;
+    write_str(w, &e.module)?;
+    write_str(w, &e.event)?;
+    write_str(w, &e.data)
+}
+
+fn read_array<const N: usize>(r: &mut impl Read) -> io::Result<[u8; N]> {
+    let mut b = [0u8; N];
+    r.read_exact(&mut b)?;
+    Ok(b)
+}
+
+fn read_str(r: &mut impl Read) -> io::Result<String> {
+    let len = u32::from_le_bytes(read_array::<4>(r)?) as usize;
+    let mut v = Vec::new();
+    r.take(len as u64).read_to_end(&mut v)?;
+    if v.len() != len {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated timeline run"));
+    }
+    String::from_utf8(v).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+fn read_event(r: &mut BufReader<File>) -> io::Result<Option<TimelineEvent>> {
+    if r.fill_buf()?.is_empty() {
+        return Ok(None);
+    }
+    let secs = i64::from_le_bytes(read_array::<8>(r)?);
+    let nanos = i32::from_le_bytes(read_array::<4>(r)?);
+    let timestamp = Timestamp::new(secs, nanos).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let module = read_str(r)?;
+    let event = read_str(r)?;
+    let data = read_str(r)?;
+    Ok(Some(TimelineEvent { timestamp, module, event, data }))
+}
+
+/// k-way merges sorted runs, dropping duplicates, calling `visit` in order.
+fn merge_runs(runs: &[PathBuf], visit: &mut dyn FnMut(&TimelineEvent) -> io::Result<()>) -> io::Result<()> {
+    let mut readers = Vec::with_capacity(runs.len());
+    let mut heap = BinaryHeap::with_capacity(runs.len());
+    for (i, p) in runs.iter().enumerate() {
+        let mut r = BufReader::with_capacity(64 * 1024, File::open(p)?);
+        if let Some(e) = read_event(&mut r)? {
+            heap.push(Reverse((e, i)));
+        }
+        readers.push(r);
+    }
+    let mut last: Option<TimelineEvent> = None;
+    while let Some(Reverse((e, i))) = heap.pop() {
+        if let Some(r) = readers.get_mut(i)
+            && let Some(next) = read_event(r)?
+        {
+            heap.push(Reverse((next, i)));
+        }
+        if last.as_ref() != Some(&e) {
+            visit(&e)?;
+            last = Some(e);
+        }
+    }
+    Ok(())
+}
+
+/// Alert levels by (module, time), to mark timeline events that alerts share.
+#[derive(Debug, Default)]
+pub(crate) struct AlertIndex {
+    map: HashMap<(String, Timestamp), (Level, String)>,
+}
+
+impl AlertIndex {
+    /// Indexes timed alerts; for one (module, time) the highest level wins, then the first
+    /// message in canonical order.
+    pub(crate) fn new(alerts: &[Alert]) -> Self {
+        let mut map: HashMap<(String, Timestamp), (Level, String)> = HashMap::new();
+        for a in alerts {
+            let Some(t) = a.event_time else { continue };
+            map.entry((a.module.clone(), t))
+                .and_modify(|v| {
+                    if a.level > v.0 {
+                        *v = (a.level, a.message.clone());
+                    }
+                })
+                .or_insert_with(|| (a.level, a.message.clone()));
+        }
+        Self { map }
+    }
+
+    pub(crate) fn get(&self, module: &str, t: Timestamp) -> Option<&(Level, String)> {
+        if self.map.is_empty() {
+            return None;
+        }
+        self.map.get(&(module.to_string(), t))
+    }
+}
+
+/// One timeline row kept for the HTML report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// The event.
+    pub event: TimelineEvent,
+    /// Level of the alert sharing module and time, if any.
+    pub alert: Option<Level>,
+}
+
+/// Chooses the timeline rows embedded in `report.html`: the first [`Selector::HEAD`] events, and
+/// every event within one hour of a timed alert, at most [`Selector::CAP`] rows in all.
+#[derive(Debug)]
+pub struct Selector {
+    windows: Vec<(Timestamp, Timestamp)>,
+    /// Rows kept, in timeline order.
+    pub rows: Vec<ReportRow>,
+    /// Events seen.
+    pub total: u64,
+    /// Events in an alert window that were dropped because of the cap.
+    pub omitted: u64,
+}
+
+impl Selector {
+    /// Events always shown from the start of the timeline.
+    pub const HEAD: u64 = 100;
+    /// Most rows embedded.
+    pub const CAP: usize = 5000;
+    /// Width of the window around each alert.
+    pub const WINDOW: SignedDuration = SignedDuration::from_hours(1);
+
+    pub(crate) fn new(alert_times: &[Timestamp]) -> Self {
+        let mut windows: Vec<(Timestamp, Timestamp)> = Vec::new();
+        for &t in alert_times {
+            let lo = t.checked_sub(Self::WINDOW).unwrap_or(t);
+            let hi = t.checked_add(Self::WINDOW).unwrap_or(t);
+            match windows.last_mut() {
+                Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
+                _ => windows.push((lo, hi)),
+            }
+        }
+        Self { windows, rows: Vec::new(), total: 0, omitted: 0 }
+    }
+
+    fn in_window(&self, t: Timestamp) -> bool {
+        let i = self.windows.partition_point(|w| w.0 <= t);
+        i > 0 && self.windows.get(i - 1).is_some_and(|w| t <= w.1)
+    }
+
+    pub(crate) fn offer(&mut self, e: &TimelineEvent, alert: Option<Level>) {
+        self.total += 1;
+        let wanted = self.total <= Self::HEAD || alert.is_some() || self.in_window(e.timestamp);
+        if !wanted {
+            return;
+        }
+        if self.rows.len() >= Self::CAP {
+            self.omitted += 1;
+            return;
+        }
+        self.rows.push(ReportRow { event: e.clone(), alert });
+    }
+}
+
+/// The `timeline.jsonl` line (Timesketch).
+#[derive(Serialize)]
+struct JsonlLine<'a> {
+    message: &'a str,
+    datetime: String,
+    timestamp: i64,
+    timestamp_desc: &'a str,
+    module: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert: Option<Level>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert_message: Option<&'a str>,
+}
+
+/// RFC 3339 UTC with microseconds, as Timesketch expects.
+pub(crate) fn rfc3339(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
+}
+
+/// CSV writer with every field quoted (MVT's `QUOTE_ALL`; quotes doubled per RFC 4180).
+pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, ReportError> {
+    let f = File::create(path).map_err(|e| ReportError::io("create", path, e))?;
+    Ok(csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(BufWriter::with_capacity(256 * 1024, f)))
+}
+
+/// Header of `timeline.csv`.
+pub const TIMELINE_HEADER: [&str; 4] = ["UTC Timestamp", "Plugin", "Event", "Description"];
+
+/// Merges all spilled runs into `timeline.csv` and `timeline.jsonl` in `dir`, feeding
+/// `selector`. Returns the number of distinct events written (0: no file written).
+pub(crate) fn write_timeline(
+    spill: &Spill,
+    dir: &Path,
+    alerts: &AlertIndex,
+    selector: &mut Selector,
+) -> Result<u64, ReportError> {
+    let tmp = spill.dir.path().to_path_buf();
+    let runs = spill.final_runs().map_err(|e| ReportError::io("merge timeline runs in", &tmp, e))?;
+    let csv_path = dir.join("timeline.csv");
+    let jsonl_path = dir.join("timeline.jsonl");
+    if runs.is_empty() {
+        for p in [&csv_path, &jsonl_path] {
+            if p.exists() {
+                std::fs::remove_file(p).map_err(|e| ReportError::io("remove stale", p, e))?;
+            }
+        }
+        return Ok(0);
+    }
+    let mut csv = csv_writer(&csv_path)?;
+    csv.write_record(TIMELINE_HEADER).map_err(|e| ReportError::csv(&csv_path, e))?;
+    let jf = File::create(&jsonl_path).map_err(|e| ReportError::io("create", &jsonl_path, e))?;
+    let mut jsonl = BufWriter::with_capacity(256 * 1024, jf);
+    let mut count = 0u64;
+    let mut line = Vec::with_capacity(512);
+    let mut csv_err: Option<csv::Error> = None;
+    let merged = merge_runs(&runs, &mut |e| {
+        let ts = ferret_core::time::format(e.timestamp);
+        if let Err(err) = csv.write_record([ts.as_str(), &e.module, &e.event, &e.data]) {
+            csv_err = Some(err);
+            return Err(io::Error::other("csv"));
+        }
+        let hit = alerts.get(&e.module, e.timestamp);
+        line.clear();
+        serde_json::to_writer(
+            &mut line,
+            &JsonlLine {
+                message: &e.data,
+                datetime: rfc3339(e.timestamp),
+                timestamp: e.timestamp.as_microsecond(),
+                timestamp_desc: &e.event,
+                module: &e.module,
+                alert: hit.map(|h| h.0),
+                alert_message: hit.map(|h| h.1.as_str()),
+            },
+        )
+        .map_err(io::Error::other)?;
+        line.push(b'\n');
+        jsonl.write_all(&line)?;
+        selector.offer(e, hit.map(|h| h.0));
+        count += 1;
+        Ok(())
+    });
+    if let Some(e) = csv_err {
+        return Err(ReportError::csv(&csv_path, e));
+    }
+    merged.map_err(|e| ReportError::io("write", &jsonl_path, e))?;
+    csv.flush().map_err(|e| ReportError::io("write", &csv_path, e))?;
+    jsonl.flush().map_err(|e| ReportError::io("write", &jsonl_path, e))?;
+    Ok(count)
+}
+
+/// Feeds `selector` from an existing `timeline.csv` (for `ferret report`).
+pub(crate) fn select_from_csv(path: &Path, alerts: &AlertIndex, selector: &mut Selector) -> Result<(), ReportError> {
+    let f = File::open(path).map_err(|e| ReportError::io("open", path, e))?;
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(BufReader::with_capacity(256 * 1024, f));
+    let mut rec = csv::StringRecord::new();
+    let mut row = 1u64;
+    while rdr.read_record(&mut rec).map_err(|e| ReportError::csv(path, e))? {
+        row += 1;
+        let (Some(ts), Some(module), Some(event), Some(data)) = (rec.get(0), rec.get(1), rec.get(2), rec.get(3)) else {
+            return Err(ReportError::Format { path: path.into(), reason: format!("row {row}: fewer than 4 columns") });
+        };
+        let Some(timestamp) = ferret_core::time::parse(ts) else {
+            return Err(ReportError::Format { path: path.into(), reason: format!("row {row}: bad timestamp {ts:?}") });
+        };
+        let e = TimelineEvent { timestamp, module: module.into(), event: event.into(), data: data.into() };
+        let hit = alerts.get(&e.module, e.timestamp).map(|h| h.0);
+        selector.offer(&e, hit);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(secs: i64, module: &str, data: &str) -> TimelineEvent {
+        TimelineEvent {
+            timestamp: Timestamp::from_second(secs).expect("ts"),
+            module: module.into(),
+            event: "e".into(),
+            data: data.into(),
+        }
+    }
+
+    #[test]
+    fn run_roundtrip_and_merge_dedup_order() {
+        let spill = Spill::new(None, 1).expect("spill"); // every event spills alone
+        let mut a = SpillingTimeline::new(Arc::new(spill));
+        // Using one Arc across sinks like the folder does:
+        let spill = Arc::clone(&a.spill);
+        let mut b = SpillingTimeline::new(Arc::clone(&spill));
+        for (s, m, d) in [(5, "b", "x"), (1, "b", "y"), (5, "a", "z"), (1, "b", "y"), (3, "a", "ü\n\"q\"")] {
+            a.event(ev(s, m, d)).expect("event");
+            b.event(ev(s, m, d)).expect("event");
+        }
+        a.finish().expect("finish");
+        b.finish().expect("finish");
+        assert_eq!(spill.run_count(), 10);
+        let runs = spill.final_runs().expect("runs");
+        let mut got = Vec::new();
+        merge_runs(&runs, &mut |e| {
+            got.push(e.clone());
+            Ok(())
+        })
+        .expect("merge");
+        assert_eq!(got, vec![ev(1, "b", "y"), ev(3, "a", "ü\n\"q\""), ev(5, "a", "z"), ev(5, "b", "x")]);
+    }
+
+    #[test]
+    fn fan_in_reduction_keeps_everything() {
+        let spill = Arc::new(Spill::new(None, 1).expect("spill"));
+        let mut s = SpillingTimeline::new(Arc::clone(&spill));
+        for i in 0..(MAX_FAN_IN as i64 * 3 + 7) {
+            s.event(ev(1000 - i, "m", &i.to_string())).expect("event");
+        }
+        s.finish().expect("finish");
+        let runs = spill.final_runs().expect("runs");
+        assert!(runs.len() <= MAX_FAN_IN);
+        let mut n = 0;
+        let mut prev: Option<TimelineEvent> = None;
+        merge_runs(&runs, &mut |e| {
+            assert!(prev.as_ref().is_none_or(|p| p < e));
+            prev = Some(e.clone());
+            n += 1;
+            Ok(())
+        })
+        .expect("merge");
+        assert_eq!(n, MAX_FAN_IN * 3 + 7);
+    }
+
+    #[test]
+    fn truncated_run_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("r.bin");
+        let mut buf = Vec::new();
+        write_event(&mut buf, &ev(1, "m", "data")).expect("write");
+        std::fs::write(&p, &buf[..buf.len() - 2]).expect("write");
+        assert!(merge_runs(std::slice::from_ref(&p), &mut |_| Ok(())).is_err());
+        let mut huge = buf.clone();
+        huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(&p, &huge).expect("write");
+        assert!(merge_runs(&[p], &mut |_| Ok(())).is_err());
+    }
+
+    #[test]
+    fn selector_windows_and_cap() {
+        let t0 = 1_000_000;
+        let alert_t = Timestamp::from_second(t0 + 100_000).expect("ts");
+        let mut s = Selector::new(&[alert_t]);
+        for i in 0..(Selector::HEAD as i64 + 50) {
+            s.offer(&ev(t0 + i, "m", ""), None);
+        }
+        assert_eq!(s.rows.len(), Selector::HEAD as usize);
+        s.offer(&ev(t0 + 100_000 - 3601, "m", ""), None);
+        s.offer(&ev(t0 + 100_000 - 3600, "m", ""), None);
+        s.offer(&ev(t0 + 100_000, "m", ""), Some(Level::High));
+        s.offer(&ev(t0 + 100_000 + 3600, "m", ""), None);
+        s.offer(&ev(t0 + 100_000 + 3601, "m", ""), None);
+        assert_eq!(s.rows.len(), Selector::HEAD as usize + 3);
+        for _ in 0..Selector::CAP {
+            s.offer(&ev(t0 + 100_000, "m", ""), None);
+        }
+        assert_eq!(s.rows.len(), Selector::CAP);
+        assert_eq!(s.omitted, 103);
+    }
+}
