@@ -1,1 +1,304 @@
-//! placeholder
+//! # ferret-android
+//!
+//! Android acquisitions and their artifact modules:
+//! * bugreport zip (or folder): the dumpstate text split into sections once
+//!   ([`dumpstate::DumpstateCache`]) and parsed by the `dumpsys_*`, `getprop`, `processes`,
+//!   `logcat`, `tombstones` and `stalkerware_score` modules;
+//! * androidqf collection (folder, zip, or age-encrypted `.zip.age` with the `age` feature): its
+//!   own files (`aqf_*`, `root_binaries`, `mounts`, `acquisition_hashes`), plus the nested
+//!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`mounted`]);
+//! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
+//!
+//! The CLI calls [`detect`], [`open`] and [`modules`]; [`triage_order`] sorts alerts so the
+//! likely stalkerware comes first. Heuristics and their levels are listed in [`heuristics`].
+
+pub mod backup;
+pub mod dumpstate;
+pub mod heuristics;
+pub mod modules;
+pub mod mounted;
+pub mod parsers;
+pub mod text;
+
+#[cfg(feature = "age")]
+mod age_support;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ferret_core::evidence::FolderEvidence;
+use ferret_core::zip::ZipEvidence;
+use ferret_core::{AcquisitionKind, Alert, Evidence, EvidenceError, Locator};
+
+pub use modules::modules;
+
+/// Largest nested `bugreport.zip` copied out of an androidqf collection.
+pub const NESTED_ZIP_LIMIT: u64 = 64 << 30;
+
+/// Secrets for opening encrypted Android acquisitions.
+#[derive(Debug, Clone, Default)]
+pub struct AndroidSecrets {
+    /// Password of an encrypted `.ab` backup (also the one nested in an androidqf collection).
+    pub backup_password: Option<String>,
+    /// age identity file (X25519 `AGE-SECRET-KEY-1...` lines) for an androidqf `.zip.age`.
+    pub age_identity: Option<PathBuf>,
+}
+
+/// Errors opening an Android acquisition. Every variant names the path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AndroidError {
+    /// The backup is encrypted and no password was given.
+    #[error("{path}: the backup is encrypted; give its password")]
+    PasswordNeeded {
+        /// The backup.
+        path: String,
+    },
+    /// The password does not decrypt the backup.
+    #[error("{path}: wrong backup password (the master key checksum does not match)")]
+    WrongPassword {
+        /// The backup.
+        path: String,
+    },
+    /// The file is age-encrypted and no identity was given.
+    #[error("{path}: the acquisition is encrypted with age; give the identity (key) file")]
+    AgeIdentityNeeded {
+        /// The file.
+        path: String,
+    },
+    /// None of the identities decrypts the file.
+    #[error("{path}: the age identity in {identity} cannot decrypt this file (wrong key)")]
+    WrongAgeIdentity {
+        /// The file.
+        path: String,
+        /// The identity file.
+        identity: String,
+    },
+    /// The identity file is unreadable or invalid.
+    #[error("{path}: not a usable age identity file: {reason}")]
+    BadAgeIdentity {
+        /// The identity file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// age support is not compiled in.
+    #[error("{path}: this build of ferret has no age support (cargo feature `age`)")]
+    AgeUnsupported {
+        /// The file.
+        path: String,
+    },
+    /// The acquisition is damaged or not of the expected kind.
+    #[error("{path}: {reason}")]
+    Corrupt {
+        /// The path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An I/O error.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The kind is not an Android acquisition.
+    #[error("{0:?} is not an Android acquisition kind")]
+    NotAndroid(AcquisitionKind),
+    /// Reading the evidence failed.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+}
+
+impl AndroidError {
+    pub(crate) fn corrupt(path: &str, reason: impl Into<String>) -> Self {
+        Self::Corrupt { path: path.to_string(), reason: reason.into() }
+    }
+}
+
+const QF_MARKERS: &[&str] = &["packages.json", "getprop.txt", "acquisition.json", "hashes.csv", "processes.json", "root_binaries.json"];
+
+fn bugreport_marker(base: &str) -> bool {
+    base == "main_entry.txt"
+        || (base.starts_with("bugreport-") && base.ends_with(".txt"))
+        || (base.starts_with("dumpState_") && base.ends_with(".log"))
+        || ((base.starts_with("dumpstate-") || base == "dumpstate.txt") && base.ends_with(".txt"))
+}
+
+fn classify_names<'a>(names: impl Iterator<Item = &'a str>) -> Option<AcquisitionKind> {
+    let mut bug = false;
+    let mut qf = false;
+    let mut ab = false;
+    for n in names {
+        let depth = n.matches('/').count();
+        if depth > 1 {
+            if n.starts_with("apps/") && n.contains("/_manifest") {
+                ab = true;
+            }
+            continue;
+        }
+        let base = n.rsplit('/').next().unwrap_or(n);
+        qf |= QF_MARKERS.contains(&base);
+        bug |= bugreport_marker(base);
+    }
+    if qf {
+        Some(AcquisitionKind::AndroidQf)
+    } else if bug {
+        Some(AcquisitionKind::AndroidBugreport)
+    } else if ab {
+        Some(AcquisitionKind::AndroidBackup)
+    } else {
+        None
+    }
+}
+
+/// Guesses the kind of an Android acquisition: bugreport (zip/folder with `main_entry.txt`,
+/// `bugreport-*.txt`, `dumpstate*.txt`, `dumpState_*.log`), androidqf (folder/zip with
+/// `packages.json`, `getprop.txt`, `acquisition.json`...; or an `.age` file), backup (`.ab` or
+/// the `ANDROID BACKUP` magic; or an extracted tree with `apps/*/_manifest`). `None` if it is
+/// none of these.
+pub fn detect(path: &Path) -> Option<AcquisitionKind> {
+    if path.is_dir() {
+        let mut names = Vec::new();
+        for e in walkdir_shallow(path) {
+            names.push(e);
+        }
+        return classify_names(names.iter().map(String::as_str));
+    }
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    if name.ends_with(".age") {
+        return Some(AcquisitionKind::AndroidQf);
+    }
+    let mut magic = [0u8; 15];
+    let n = std::fs::File::open(path).ok()?.read(&mut magic).ok()?;
+    if magic[..n].starts_with(b"ANDROID BACKUP") || name.ends_with(".ab") {
+        return Some(AcquisitionKind::AndroidBackup);
+    }
+    if magic[..n].starts_with(b"PK") {
+        let z = ZipEvidence::open(path, AcquisitionKind::AndroidBugreport).ok()?;
+        let mut names = Vec::new();
+        let _ = z.walk(&mut |f| names.push(f.path.clone()));
+        return classify_names(names.iter().map(String::as_str));
+    }
+    None
+}
+
+/// Relative paths of a folder, to depth 3 (enough to find markers), sorted.
+fn walkdir_shallow(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
+    while let Some((dir, rel, depth)) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let r = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            match e.file_type() {
+                Ok(t) if t.is_dir() && depth < 3 => stack.push((e.path(), r, depth + 1)),
+                Ok(t) if t.is_file() => out.push(r),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Opens an Android acquisition. See [`open_with_notes`]; notes are logged with `tracing`.
+pub fn open(path: &Path, kind: AcquisitionKind, secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
+    let (ev, notes) = open_with_notes(path, kind, secrets)?;
+    for n in notes {
+        tracing::warn!("{n}");
+    }
+    Ok(ev)
+}
+
+static NESTED_BUGREPORT: &[&str] = &["bugreport.zip", "*/bugreport.zip", "**/*bugreport*.zip"];
+static NESTED_BACKUP: &[&str] = &["backup.ab", "*/backup.ab", "**/*.ab"];
+
+/// Opens an Android acquisition and returns notes for the user (a nested backup skipped because
+/// it is encrypted and no password was given, or because it is damaged).
+///
+/// * bugreport: a zip (read in place) or a folder;
+/// * backup: an `.ab` file (decrypted with `secrets.backup_password` when encrypted, unpacked
+///   into a private temporary folder) or an extracted folder;
+/// * androidqf: a folder, a zip, or an age-encrypted zip (`secrets.age_identity`); its
+///   `bugreport.zip` and `backup.ab` are mounted at `<their path>/`.
+///
+/// Errors: [`AndroidError::PasswordNeeded`], [`AndroidError::WrongPassword`],
+/// [`AndroidError::AgeIdentityNeeded`], [`AndroidError::WrongAgeIdentity`], [`AndroidError::Corrupt`].
+pub fn open_with_notes(path: &Path, kind: AcquisitionKind, secrets: &AndroidSecrets) -> Result<(Box<dyn Evidence>, Vec<String>), AndroidError> {
+    let mut notes = Vec::new();
+    let pw = secrets.backup_password.as_deref();
+    let ev: Box<dyn Evidence> = match kind {
+        AcquisitionKind::AndroidBugreport => {
+            if path.is_dir() {
+                Box::new(FolderEvidence::new(path, kind))
+            } else {
+                Box::new(ZipEvidence::open(path, kind)?)
+            }
+        }
+        AcquisitionKind::AndroidBackup => {
+            if path.is_dir() {
+                Box::new(FolderEvidence::new(path, kind))
+            } else {
+                Box::new(backup::AbEvidence::open(path, pw)?)
+            }
+        }
+        AcquisitionKind::AndroidQf => {
+            let root: Box<dyn Evidence> = if path.is_dir() {
+                Box::new(FolderEvidence::new(path, kind))
+            } else if path.extension().is_some_and(|e| e == "age") {
+                open_age(path, secrets)?
+            } else {
+                Box::new(ZipEvidence::open(path, kind)?)
+            };
+            let mut m = mounted::MountedEvidence::new(root);
+            let root = &m;
+            let br = root.locate(&Locator { backup: &[], paths: NESTED_BUGREPORT })?.into_iter().next();
+            let ab = root.locate(&Locator { backup: &[], paths: NESTED_BACKUP })?.into_iter().next();
+            let mut mounts: Vec<(String, Box<dyn Evidence>)> = Vec::new();
+            if let Some(f) = br {
+                match ZipEvidence::open_nested(root, &f, AcquisitionKind::AndroidBugreport, NESTED_ZIP_LIMIT) {
+                    Ok(z) => mounts.push((f.path.clone(), Box::new(z))),
+                    Err(e) => notes.push(format!("nested bugreport skipped: {e}")),
+                }
+            }
+            if let Some(f) = ab {
+                match backup::AbEvidence::open_nested(root, &f, pw) {
+                    Ok(b) => mounts.push((f.path.clone(), Box::new(b))),
+                    Err(e @ AndroidError::WrongPassword { .. }) => return Err(e),
+                    Err(e) => notes.push(format!("nested backup skipped: {e}")),
+                }
+            }
+            for (p, e) in mounts {
+                m.mount(&p, e);
+            }
+            Box::new(m)
+        }
+        other => return Err(AndroidError::NotAndroid(other)),
+    };
+    Ok((ev, notes))
+}
+
+#[cfg(feature = "age")]
+fn open_age(path: &Path, secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
+    age_support::open_age_zip(path, secrets)
+}
+
+#[cfg(not(feature = "age"))]
+fn open_age(path: &Path, _secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
+    Err(AndroidError::AgeUnsupported { path: path.display().to_string() })
+}
+
+/// Sorts alerts for a helpline analyst: `stalkerware_score` alerts first, then by level
+/// (highest first), then by message (which starts with the package name, grouping each app's
+/// signals), then by module.
+pub fn triage_order(alerts: &mut [Alert]) {
+    alerts.sort_by(|a, b| {
+        let sa = a.module != "stalkerware_score";
+        let sb = b.module != "stalkerware_score";
+        (sa, std::cmp::Reverse(a.level), &a.message, &a.module).cmp(&(sb, std::cmp::Reverse(b.level), &b.message, &b.module))
+    });
+}

@@ -1,0 +1,43 @@
+//! androidqf collections encrypted with age (`<uuid>.zip.age`, X25519 recipients).
+//!
+//! The identity file holds `AGE-SECRET-KEY-1...` lines (comments allowed). The archive is
+//! decrypted, streamed, into a file readable only by the user (0600) in a private temporary
+//! folder (0700); the folder is removed when the evidence is dropped. The plaintext never lands
+//! next to the evidence.
+
+use std::io::BufReader;
+use std::path::Path;
+
+use ferret_core::zip::{ZipEvidence, create_private_file, private_tempdir};
+use ferret_core::{AcquisitionKind, Evidence};
+
+use crate::{AndroidError, AndroidSecrets};
+
+pub(crate) fn open_age_zip(path: &Path, secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
+    let name = path.display().to_string();
+    let Some(id_path) = &secrets.age_identity else {
+        return Err(AndroidError::AgeIdentityNeeded { path: name });
+    };
+    let id_name = id_path.display().to_string();
+    let bad_id = |reason: String| AndroidError::BadAgeIdentity { path: id_name.clone(), reason };
+    let ids = age::IdentityFile::from_file(id_name.clone())
+        .map_err(|e| bad_id(e.to_string()))?
+        .into_identities()
+        .map_err(|e| bad_id(e.to_string()))?;
+    if ids.is_empty() {
+        return Err(bad_id("no identity in the file".into()));
+    }
+    let f = std::fs::File::open(path).map_err(|source| AndroidError::Io { path: name.clone(), source })?;
+    let dec = age::Decryptor::new_buffered(BufReader::new(f)).map_err(|e| AndroidError::corrupt(&name, format!("not an age file: {e}")))?;
+    let mut reader = dec.decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys => AndroidError::WrongAgeIdentity { path: name.clone(), identity: id_name.clone() },
+        other => AndroidError::corrupt(&name, format!("cannot decrypt: {other}")),
+    })?;
+    let dir = private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
+    let target = dir.path().join("androidqf.zip");
+    let mut out = create_private_file(&target).map_err(|source| AndroidError::Io { path: target.display().to_string(), source })?;
+    std::io::copy(&mut reader, &mut out).map_err(|e| AndroidError::corrupt(&name, format!("decryption failed: {e}")))?;
+    drop(out);
+    let z = ZipEvidence::open(&target, AcquisitionKind::AndroidQf).map_err(|e| AndroidError::corrupt(&name, format!("decrypted content: {e}")))?;
+    Ok(Box::new(z.keep_temp(dir, path)))
+}

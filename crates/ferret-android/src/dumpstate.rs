@@ -1,0 +1,267 @@
+//! The bugreport's main text (the "dumpstate"), located once and split into sections.
+//!
+//! Format facts (AOSP `dumpstate`):
+//! * the zip's `main_entry.txt` holds the name of the main text file (`bugreport-<build>-<date>.txt`);
+//!   older bugreports have `bugreport-*.txt`, `dumpstate-*.txt` or `dumpState_*.log` instead;
+//! * `------ TITLE (command) ------` starts a dumpstate section (`SYSTEM PROPERTIES`,
+//!   `SYSTEM LOG`, `PROCESSES AND THREADS`...), ended by `------ N s was the duration of 'TITLE' ------`;
+//! * `DUMP OF SERVICE [CRITICAL|HIGH|NORMAL ]<name>:` starts a `dumpsys <name>` section, ended
+//!   by a line starting with 78 dashes.
+//!
+//! [`DumpstateCache`] splits the text in one pass and keeps only the sections modules ask for
+//! ([`WANTED`]), each bounded ([`SECTION_LIMIT`]); huge sections (logs) are skipped and streamed
+//! by the logcat module instead. All modules of one [`crate::modules`] list share the cache, so a
+//! 500 MB dumpstate is read once for all dumpsys modules.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use ferret_core::{AcquisitionKind, Context, Evidence, EvidenceError, EvidenceFile, Locator, ModuleError};
+
+use crate::text::{capped_lines, lossy};
+
+/// Longest line kept (longer lines are truncated).
+pub const LINE_CAP: usize = 1 << 20;
+/// Largest section kept in memory, in bytes.
+pub const SECTION_LIMIT: usize = 256 << 20;
+/// Largest dumpstate read, in bytes.
+pub const DUMPSTATE_LIMIT: u64 = 64 << 30;
+
+/// Section keys kept: `dumpsys:<service>` and `section:<TITLE>`.
+pub const WANTED: &[&str] = &[
+    "dumpsys:package",
+    "dumpsys:accessibility",
+    "dumpsys:appops",
+    "dumpsys:batterystats",
+    "dumpsys:dbinfo",
+    "dumpsys:adb",
+    "dumpsys:platform_compat",
+    "dumpsys:device_policy",
+    "dumpsys:notification",
+    "section:SYSTEM PROPERTIES",
+    "section:PROCESSES AND THREADS",
+    "section:PROCESSES",
+];
+
+/// One split dumpstate.
+#[derive(Debug, Default)]
+pub struct Dumpstate {
+    /// The file it came from.
+    pub file: Option<EvidenceFile>,
+    sections: HashMap<String, String>,
+    /// Problems met while splitting (truncated lines/sections).
+    pub warnings: Vec<String>,
+}
+
+impl Dumpstate {
+    /// The text of `dumpsys <service>`, if present.
+    pub fn dumpsys(&self, service: &str) -> Option<&str> {
+        self.sections.get(&format!("dumpsys:{service}")).map(String::as_str)
+    }
+
+    /// The text of a `------ TITLE (...) ------` section, if present.
+    pub fn section(&self, title: &str) -> Option<&str> {
+        self.sections.get(&format!("section:{title}")).map(String::as_str)
+    }
+
+    /// The path of the dumpstate file.
+    pub fn path(&self) -> &str {
+        self.file.as_ref().map_or("dumpstate", |f| f.path.as_str())
+    }
+
+    /// Splits dumpstate text (for tests and small inputs).
+    pub fn from_text(text: &str) -> Self {
+        let mut d = Self::default();
+        let _ = split(text.as_bytes(), &mut d);
+        d
+    }
+}
+
+/// What kind of line opens or closes a section.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Marker {
+    /// `DUMP OF SERVICE name:`.
+    Service(String),
+    /// `------ TITLE (cmd) ------`.
+    Section(String),
+    /// A line of 78+ dashes, or `------ ... was the duration of ...`.
+    End,
+    /// Anything else.
+    None,
+}
+
+/// Classifies one line.
+pub fn marker(line: &str) -> Marker {
+    if let Some(rest) = line.strip_prefix("DUMP OF SERVICE ") {
+        let rest = rest.trim_end();
+        let rest = rest.strip_suffix(':').unwrap_or(rest);
+        let rest = ["CRITICAL ", "HIGH ", "NORMAL "].iter().fold(rest, |r, p| r.strip_prefix(p).unwrap_or(r));
+        return Marker::Service(rest.trim().to_string());
+    }
+    if line.len() >= 78 && line.bytes().take(78).all(|b| b == b'-') {
+        return Marker::End;
+    }
+    if let Some(rest) = line.strip_prefix("------ ")
+        && let Some(body) = rest.trim_end().strip_suffix(" ------")
+    {
+        if body.contains(" was the duration of ") {
+            return Marker::End;
+        }
+        let title = match body.find(" (") {
+            Some(i) => &body[..i],
+            None => body,
+        };
+        return Marker::Section(title.trim().to_string());
+    }
+    Marker::None
+}
+
+fn split(data: impl std::io::Read, d: &mut Dumpstate) -> std::io::Result<()> {
+    let mut lines = capped_lines(data, LINE_CAP);
+    let mut current: Option<(String, String)> = None;
+    let mut over = false;
+    let flush = |cur: &mut Option<(String, String)>, d: &mut Dumpstate| {
+        if let Some((k, v)) = cur.take() {
+            d.sections.entry(k).or_insert(v);
+        }
+    };
+    while let Some(raw) = lines.next_line()? {
+        let line = lossy(raw);
+        match marker(&line) {
+            Marker::Service(name) => {
+                flush(&mut current, d);
+                let key = format!("dumpsys:{name}");
+                over = false;
+                if WANTED.contains(&key.as_str()) {
+                    current = Some((key, String::new()));
+                }
+            }
+            Marker::Section(title) => {
+                flush(&mut current, d);
+                let key = format!("section:{title}");
+                over = false;
+                if WANTED.contains(&key.as_str()) {
+                    current = Some((key, String::new()));
+                }
+            }
+            Marker::End => flush(&mut current, d),
+            Marker::None => {
+                if let Some((k, v)) = current.as_mut() {
+                    if v.len() + line.len() < SECTION_LIMIT {
+                        v.push_str(&line);
+                        v.push('\n');
+                    } else if !over {
+                        over = true;
+                        d.warnings.push(format!("section {k} truncated at {SECTION_LIMIT} bytes"));
+                    }
+                }
+            }
+        }
+    }
+    flush(&mut current, d);
+    if lines.truncated() > 0 {
+        d.warnings.push(format!("{} lines longer than {LINE_CAP} bytes were truncated", lines.truncated()));
+    }
+    Ok(())
+}
+
+static MAIN_ENTRY: &[&str] = &["main_entry.txt", "**/main_entry.txt"];
+static CANDIDATES: &[&str] = &["**/bugreport-*.txt", "**/dumpState_*.log", "**/dumpstate-*.txt", "**/dumpstate.txt"];
+static DUMPSYS_TXT: &[&str] = &["dumpsys.txt", "*/dumpsys.txt"];
+
+fn shallowest(mut v: Vec<EvidenceFile>) -> Option<EvidenceFile> {
+    v.sort_by(|a, b| (a.path.matches('/').count(), &a.path).cmp(&(b.path.matches('/').count(), &b.path)));
+    v.into_iter().next()
+}
+
+/// Finds the dumpstate text of a bugreport (also one mounted inside an androidqf collection).
+pub fn find_dumpstate(ev: &dyn Evidence) -> Result<Option<EvidenceFile>, EvidenceError> {
+    if let Some(me) = shallowest(ev.locate(&Locator { backup: &[], paths: MAIN_ENTRY })?) {
+        let name = ev.read(&me, 4096)?;
+        let name = lossy(&name).trim().to_string();
+        let dir = me.path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+        let target = format!("{dir}{}", name.trim_start_matches('/'));
+        let mut found = None;
+        ev.walk(&mut |f| {
+            if found.is_none() && f.path == target {
+                found = Some(f.clone());
+            }
+        })?;
+        if found.is_some() {
+            return Ok(found);
+        }
+        tracing::warn!("{}: names {name:?}, which is not in the bugreport", me.path);
+    }
+    let c = ev
+        .locate(&Locator { backup: &[], paths: CANDIDATES })?
+        .into_iter()
+        .filter(|f| !f.path.ends_with("dumpstate_log.txt") && !f.path.ends_with("dumpstate_board.txt"))
+        .collect::<Vec<_>>();
+    if let Some(f) = shallowest(c) {
+        return Ok(Some(f));
+    }
+    if ev.kind() == AcquisitionKind::AndroidBugreport {
+        return Ok(shallowest(ev.locate(&Locator { backup: &[], paths: DUMPSYS_TXT })?));
+    }
+    Ok(None)
+}
+
+/// Shares one split dumpstate among all modules of a run.
+#[derive(Debug, Default)]
+pub struct DumpstateCache {
+    inner: Mutex<HashMap<PathBuf, Arc<Dumpstate>>>,
+}
+
+impl DumpstateCache {
+    /// A new, empty cache.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The split dumpstate of this evidence (`None` when it has none). Computed once per
+    /// evidence; concurrent callers wait for the first.
+    pub fn get(&self, ctx: &Context<'_>) -> Result<Option<Arc<Dumpstate>>, ModuleError> {
+        let key = ctx.evidence.source().to_path_buf();
+        let mut map = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(d) = map.get(&key) {
+            return Ok(if d.file.is_some() { Some(d.clone()) } else { None });
+        }
+        let d = match find_dumpstate(ctx.evidence)? {
+            None => Dumpstate::default(),
+            Some(file) => {
+                let mut d = Dumpstate { file: Some(file.clone()), ..Dumpstate::default() };
+                let r = ctx.evidence.open(&file)?.take(DUMPSTATE_LIMIT);
+                split(r, &mut d).map_err(|e| ModuleError::format(&file.path, format!("cannot read: {e}")))?;
+                d
+            }
+        };
+        let d = Arc::new(d);
+        map.insert(key, d.clone());
+        Ok(if d.file.is_some() { Some(d) } else { None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sections() {
+        let dashes = "-".repeat(78);
+        let text = format!(
+            "== dumpstate\n------ SYSTEM PROPERTIES (getprop) ------\n[a]: [b]\n------ 0.01s was the duration of 'SYSTEM PROPERTIES' ------\n\
+             {dashes}\nDUMP OF SERVICE package:\nPackages:\n  Package [x] (1):\n{dashes}\nDUMP OF SERVICE CRITICAL accessibility:\nacc\n\
+             --------- 0.1s was the duration of dumpsys accessibility\n{dashes}\nDUMP OF SERVICE other:\nignored\n"
+        );
+        let d = Dumpstate::from_text(&text);
+        assert_eq!(d.section("SYSTEM PROPERTIES"), Some("[a]: [b]\n"));
+        assert_eq!(d.dumpsys("package"), Some("Packages:\n  Package [x] (1):\n"));
+        assert!(d.dumpsys("accessibility").is_some_and(|s| s.starts_with("acc\n")));
+        assert_eq!(d.dumpsys("other"), None);
+        assert_eq!(marker("DUMP OF SERVICE HIGH connectivity:"), Marker::Service("connectivity".into()));
+        let empty = Dumpstate::from_text("");
+        assert!(empty.dumpsys("package").is_none());
+    }
+}

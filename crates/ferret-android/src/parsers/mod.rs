@@ -1,0 +1,5 @@
+//! Pure parsers (text/bytes → typed values), unit-tested and panic-free.
+
+pub mod aqf;
+pub mod dumpsys;
+pub mod misc;
