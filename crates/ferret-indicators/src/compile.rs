@@ -11,7 +11,7 @@
 //! * Qualifiers (`WITHIN`, `START/STOP`, `REPEATS`) are kept in the AST and ignored when
 //!   matching single values.
 
-use crate::index::{Cond, Key, compile_cond, prepare};
+use crate::index::{Cond, Key, compile_cond, prepare_noted};
 use crate::kind::Kind;
 use crate::pattern::{CmpOp, CompExpr, Pattern, PropTest, Value};
 
@@ -32,14 +32,21 @@ impl Rule {
     }
 }
 
+/// What a pattern compiled into, plus notes about repaired values.
+#[derive(Debug, Default)]
+pub(crate) struct Compiled {
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) notes: Vec<String>,
+}
+
 /// Compiles a whole pattern; `Err` carries the rejection reason.
-pub(crate) fn compile(p: &Pattern) -> Result<Vec<Rule>, String> {
-    let mut out = Vec::new();
+pub(crate) fn compile(p: &Pattern) -> Result<Compiled, String> {
+    let mut out = Compiled::default();
     compile_into(p, &mut out)?;
     Ok(out)
 }
 
-fn compile_into(p: &Pattern, out: &mut Vec<Rule>) -> Result<(), String> {
+fn compile_into(p: &Pattern, out: &mut Compiled) -> Result<(), String> {
     match p {
         Pattern::Qualified(inner, _) => compile_into(inner, out),
         Pattern::Or(a, b) => {
@@ -83,21 +90,22 @@ fn path_kind(path: &crate::pattern::ObjectPath) -> Result<Kind, String> {
     Kind::from_path_key(&path.key()).ok_or_else(|| format!("unsupported object path {path}"))
 }
 
-fn compile_disjunct(d: &CompExpr, out: &mut Vec<Rule>) -> Result<(), String> {
+fn push_exact(kind: Kind, s: &str, out: &mut Compiled) -> Result<(), String> {
+    let (key, note) = prepare_noted(kind, s)?;
+    out.notes.extend(note);
+    out.rules.push(Rule::Exact { kind: key_kind(&key, kind), key, value: s.trim().to_string() });
+    Ok(())
+}
+
+fn compile_disjunct(d: &CompExpr, out: &mut Compiled) -> Result<(), String> {
     if let CompExpr::Test(PropTest::Compare { path, negated: false, op, value }) = d {
         match (op, value) {
-            (CmpOp::Eq, Value::Str(s)) => {
-                let kind = path_kind(path)?;
-                let key = prepare(kind, s)?;
-                out.push(Rule::Exact { kind: key_kind(&key, kind), key, value: s.trim().to_string() });
-                return Ok(());
-            }
+            (CmpOp::Eq, Value::Str(s)) => return push_exact(path_kind(path)?, s, out),
             (CmpOp::In, Value::List(vs)) if vs.iter().all(|v| matches!(v, Value::Str(_))) => {
                 let kind = path_kind(path)?;
                 for v in vs {
                     if let Value::Str(s) = v {
-                        let key = prepare(kind, s)?;
-                        out.push(Rule::Exact { kind: key_kind(&key, kind), key, value: s.trim().to_string() });
+                        push_exact(kind, s, out)?;
                     }
                 }
                 return Ok(());
@@ -122,7 +130,7 @@ fn compile_disjunct(d: &CompExpr, out: &mut Vec<Rule>) -> Result<(), String> {
     if !has_positive(&cond) {
         return Err(format!("`{d}` has only negative tests; it would match almost every value"));
     }
-    out.push(Rule::Slow { kind, cond, text: d.to_string() });
+    out.rules.push(Rule::Slow { kind, cond, text: d.to_string() });
     Ok(())
 }
 
@@ -165,7 +173,16 @@ mod tests {
     use crate::pattern::parse;
 
     fn rules(p: &str) -> Result<Vec<Rule>, String> {
-        compile(&parse(p).map_err(|e| e.to_string())?)
+        compile(&parse(p).map_err(|e| e.to_string())?).map(|c| c.rules)
+    }
+
+    #[test]
+    fn repaired_values_are_noted() {
+        let c = compile(&parse("[domain-name:value = 'evil.example/x']").expect("parses")).expect("compiles");
+        assert!(matches!(&c.rules[0], Rule::Exact { key: Key::Exact(Kind::Domain, h), .. } if h == "evil.example"));
+        assert_eq!(c.notes.len(), 1);
+        let c = compile(&parse("[domain-name:value = 'intranethost']").expect("parses")).expect("compiles");
+        assert_eq!((c.rules.len(), c.notes.len()), (1, 1));
     }
 
     #[test]
@@ -210,9 +227,9 @@ mod tests {
             ("[domain-name:value = 'a.example'] AND [domain-name:value = 'b.example']", "correlated"),
             ("[domain-name:value = 'a.example'] FOLLOWEDBY [domain-name:value = 'b.example']", "correlated"),
             ("[domain-name:value != 'a.example']", "only negative"),
-            ("[domain-name:value = 'com']", "single-label"),
+            ("[domain-name:value = 'com']", "public suffix"),
             ("[domain-name:value = 'co.uk']", "public suffix"),
-            ("[domain-name:value = 'http://x.example/']", "not a host name"),
+            ("[domain-name:value = 'bad host.example']", "not a host name"),
             ("[domain-name:value > 'a']", "ordering"),
             ("[EXISTS domain-name:value]", "every value"),
             ("[file:hashes.sha256 = 'abc']", "hex hash"),

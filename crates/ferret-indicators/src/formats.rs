@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde_yaml_ng::Value as Yaml;
 
 use crate::compile::Rule;
-use crate::index::prepare;
+use crate::index::prepare_noted;
 use crate::kind::Kind;
 use crate::load::{Format, Parsed, RejectedPattern};
 
@@ -63,8 +63,11 @@ fn add_value(parsed: &mut Parsed, file_label: &str, where_: &str, kind: Kind, ra
     let value = refang(raw.trim());
     // a value in an IP list may be v6; a value in a domain list may be an IP literal
     let kind = if kind == Kind::Ipv4 && value.contains(':') { Kind::Ipv6 } else { kind };
-    match prepare(kind, &value) {
-        Ok(key) => {
+    match prepare_noted(kind, &value) {
+        Ok((key, note)) => {
+            if let Some(n) = note {
+                parsed.warnings.push(format!("{file_label} {where_}: {n}"));
+            }
             let k = match &key {
                 crate::index::Key::Exact(k, _) => *k,
                 crate::index::Key::Net(n) if n.addr().is_ipv4() => Kind::Ipv4,

@@ -67,6 +67,27 @@ pub(crate) enum Key {
     Net(IpNet),
 }
 
+/// [`prepare`], plus the repairs real bundles need, each reported as a note: a domain value
+/// written with a path or scheme (`evil.example/x`) uses its host; a single-label domain
+/// (`intranethost`) is kept but noted (it only matches that host and names under it).
+pub(crate) fn prepare_noted(kind: Kind, raw: &str) -> Result<(Key, Option<String>), String> {
+    let v = raw.trim();
+    if kind == Kind::Domain && (v.contains('/') || v.contains('?')) && !v.contains('@') {
+        let (_, authority, _) = kind::split_url(v);
+        if let Ok(key) = prepare(kind, authority) {
+            return Ok((key, Some(format!("domain value {v:?} contains a path; only its host {authority:?} is used"))));
+        }
+    }
+    let key = prepare(kind, v)?;
+    let note = match &key {
+        Key::Exact(Kind::Domain, n) if !n.contains('.') => {
+            Some(format!("domain value {v:?} is a single label; it matches only that host and names under it"))
+        }
+        _ => None,
+    };
+    Ok((key, note))
+}
+
 /// Validates and normalises one indicator value of `kind` into its lookup key.
 pub(crate) fn prepare(kind: Kind, raw: &str) -> Result<Key, String> {
     let v = raw.trim();
@@ -80,10 +101,7 @@ pub(crate) fn prepare(kind: Kind, raw: &str) -> Result<Key, String> {
                 if v.contains('/') || v.contains('@') || !kind::is_plausible_domain(&n) {
                     return Err(format!("{v:?} is not a host name"));
                 }
-                if !n.contains('.') {
-                    return Err(format!("{v:?} is a single-label name; it would match a whole top-level domain"));
-                }
-                if psl::suffix_str(&n) == Some(n.as_str()) {
+                if psl::suffix(n.as_bytes()).is_some_and(|sfx| sfx.is_known() && sfx.as_bytes() == n.as_bytes()) {
                     return Err(format!("{v:?} is a public suffix; it would match every domain registered under it"));
                 }
                 Ok(Key::Exact(Kind::Domain, n))

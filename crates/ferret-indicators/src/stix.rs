@@ -182,7 +182,7 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
                 continue;
             }
         };
-        let rules = match compile(&ast) {
+        let compiled = match compile(&ast) {
             Ok(r) => r,
             Err(e) => {
                 reject(&mut parsed, pat, e);
@@ -198,7 +198,10 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
             Some(n) => interned.entry(n).or_insert_with(|| Arc::from(n)).clone(),
             None => default_name.clone(),
         };
-        for r in rules {
+        for note in compiled.notes {
+            parsed.warnings.push(format!("{file_label} {id}: {note}"));
+        }
+        for r in compiled.rules {
             parsed.push(r, name.clone());
         }
     }
