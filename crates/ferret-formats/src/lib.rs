@@ -15,6 +15,7 @@ pub mod cursor;
 pub mod error;
 pub mod keyed;
 pub mod mbfile;
+pub mod plist_json;
 pub mod plist_load;
 pub mod typedstream;
 
@@ -22,4 +23,5 @@ pub use cursor::Cursor;
 pub use error::FormatError;
 pub use keyed::{KeyedArchive, is_keyed_archive, parse_keyed_archive};
 pub use mbfile::{MbFile, mbfile_from_value, parse_mbfile};
+pub use plist_json::{plist_date, plist_to_json};
 pub use plist_load::{MAX_DEPTH, MAX_PLIST_SIZE, check_depth, parse_plist};

@@ -752,3 +752,5 @@ impl Evidence for BackupEvidence {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testing;
