@@ -65,7 +65,10 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
 
 /// Modules that only exist in backups (Info.plist, Manifest.db, ...).
 pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
-    vec![]
+    vec![
+        Box::new(Typed(backup_info::BackupInfo)),
+        Box::new(Typed(manifest::Manifest)),
+    ]
 }
 
 /// Modules that only exist in filesystem dumps.
