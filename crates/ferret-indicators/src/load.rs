@@ -42,6 +42,8 @@ pub struct IndicatorSources {
     pub use_cache: bool,
     /// Also load the built-in curated sets.
     pub include_builtin: bool,
+    /// Cache folder to use instead of [`crate::update::default_cache_dir`] (when `use_cache`).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// File formats understood.
@@ -277,7 +279,7 @@ pub fn load(src: &IndicatorSources) -> Result<(IndicatorIndex, LoadReport), Load
         env_paths("MVT_STIX2", &mut sources, &mut report.warnings);
     }
     if src.use_cache {
-        match default_cache_dir() {
+        match src.cache_dir.clone().or_else(default_cache_dir) {
             Some(dir) => {
                 let status = cache_status(&dir);
                 if status.empty {
@@ -288,8 +290,9 @@ pub fn load(src: &IndicatorSources) -> Result<(IndicatorIndex, LoadReport), Load
                         status.age_days.unwrap_or(0)
                     ));
                 }
+                // cached files were validated when downloaded; their names come from URLs
                 for p in cached_files(&dir) {
-                    sources.push(Source::File { path: p, explicit: false });
+                    sources.push(Source::File { path: p, explicit: true });
                 }
                 report.cache = Some(status);
             }

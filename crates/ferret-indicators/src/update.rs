@@ -452,7 +452,7 @@ pub fn update(index_url: Option<&str>, cache_dir: &Path, opts: &UpdateOptions) -
         while !used_names.insert(file.clone()) {
             file = format!("{n}-{file}");
         }
-        let previous = old.sets.iter().find(|s| s.url == url);
+        let previous = old.sets.iter().find(|s| s.url == url && s.name == name);
         let result = fetch(&agent, &url, opts.max_size)
             .map_err(|e| match e {
                 FetchError::Offline(r) => format!("offline: {r}"),
