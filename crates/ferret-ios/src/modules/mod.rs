@@ -68,6 +68,7 @@ pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(Typed(backup_info::BackupInfo)),
         Box::new(Typed(manifest::Manifest)),
+        Box::new(Typed(os_version::OsVersion)),
     ]
 }
 

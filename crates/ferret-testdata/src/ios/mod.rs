@@ -18,3 +18,4 @@ pub mod os_analytics_addaily;
 pub mod locationd;
 pub mod device;
 pub mod manifest;
+pub mod os_version;
