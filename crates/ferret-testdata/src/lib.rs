@@ -16,6 +16,7 @@ pub mod android;
 pub mod fake;
 pub mod ios;
 pub mod ios_backup;
+pub mod ios_fs;
 pub mod rng;
 pub mod scenario;
 pub mod sqlite;

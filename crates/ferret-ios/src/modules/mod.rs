@@ -38,6 +38,12 @@ pub mod sysdiag_shutdown_log;
 pub mod sysdiag_ps;
 pub mod sysdiag_crash_logs;
 pub mod sysdiag_mobile_installation;
+pub mod fs_filesystem;
+pub mod fs_webkit_stores;
+pub mod fs_netusage;
+pub mod fs_cache_files;
+pub mod fs_safari_favicon;
+pub mod fs_ios_version_history;
 
 /// Modules that read artifacts present in both backups and filesystem dumps ("mixed").
 /// Each has both `backup` and `paths` in its locator.
@@ -78,6 +84,14 @@ pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(sysdiag_shutdown_log::ShutdownLog)),
         Box::new(Typed(sysdiag_crash_logs::CrashLogs)),
         Box::new(Typed(sysdiag_mobile_installation::MobileInstallation)),
+        Box::new(Typed(fs_filesystem::Filesystem)),
+        Box::new(fs_netusage::Netusage),
+        Box::new(Typed(fs_cache_files::CacheFiles)),
+        Box::new(Typed(fs_webkit_stores::WebkitIndexedDb)),
+        Box::new(Typed(fs_webkit_stores::WebkitLocalStorage)),
+        Box::new(Typed(fs_webkit_stores::WebkitSafariViewService)),
+        Box::new(Typed(fs_safari_favicon::SafariFavicon)),
+        Box::new(Typed(fs_ios_version_history::IosVersionHistory)),
     ]
 }
 
