@@ -55,6 +55,7 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(safari_history::SafariHistory)),
         Box::new(Typed(datausage::Datausage)),
         Box::new(Typed(tcc::Tcc)),
+        Box::new(Typed(whatsapp::Whatsapp)),
         Box::new(Typed(calls::Calls)),
         Box::new(Typed(contacts::Contacts)),
         Box::new(Typed(calendar::Calendar)),

@@ -1,1 +1,296 @@
-//! `whatsapp` module (not written yet).
+//! `whatsapp`: WhatsApp messages, their media URLs and link previews.
+//!
+//! # Artifact
+//! `ChatStorage.sqlite`: backup `AppDomainGroup-group.net.whatsapp.WhatsApp.shared` /
+//! `ChatStorage.sqlite`; filesystem
+//! `private/var/mobile/Containers/Shared/AppGroup/*/ChatStorage.sqlite`.
+//!
+//! # Schema facts (Core Data store)
+//! * `ZWAMESSAGE(Z_PK, ZTEXT, ZMESSAGEDATE (Mac absolute s), ZFROMJID, ZTOJID, ZISFROMME,
+//!   ZMESSAGETYPE, ZCHATSESSION → ZWACHATSESSION, ZGROUPMEMBER → ZWAGROUPMEMBER, ZMEDIAITEM →
+//!   ZWAMEDIAITEM)`. JIDs are `<digits>@s.whatsapp.net` (people), `<id>@g.us` (groups),
+//!   `<id>@lid` (hidden numbers). In a group, `ZFROMJID` is the group and the sender is
+//!   `ZWAGROUPMEMBER.ZMEMBERJID`.
+//! * `ZWAMEDIAITEM(ZMEDIAURL, ZMEDIALOCALPATH, ZTITLE, ...)`: media; URLs on WhatsApp's own CDN
+//!   (`*.whatsapp.net`) are encrypted blobs and are not checked.
+//! * `ZWAMESSAGEDATAITEM(ZMESSAGE, ZMATCHEDTEXT, ZCONTENT1, ZCONTENT2, ZTITLE, ZSUMMARY)`: link
+//!   previews (several per message possible; folded into one record).
+//! * `ZWACHATSESSION(ZCONTACTJID, ZPARTNERNAME, ZSESSIONTYPE (1 = group))`.
+//!
+//! Missing tables or columns read as null and are named in one warning.
+//!
+//! # Checks (level)
+//! * every distinct link from the text, the media URL and the link previews → `check_url` —
+//!   CRITICAL;
+//! * the sender's phone number (from a `@s.whatsapp.net` JID) → `check_phone` — CRITICAL.
+//!
+//! Not implemented: the Paragon-style "added to a group by an unknown account, then a PDF from
+//! it" heuristic — group-event type codes (`ZGROUPEVENTTYPE`) and document mime fields are not
+//! documented precisely enough to define it without guessing.
+//!
+//! Timeline: `whatsapp_received` / `whatsapp_sent`.
+
+use ferret_core::evidence::BackupPath;
+use ferret_core::time::from_mac_absolute;
+use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::safari_history::host_of;
+use super::sms::{cell, select_list, v_f64, v_i64, v_text, warn_missing};
+
+/// Where `ChatStorage.sqlite` lives.
+pub const LOCATOR: Locator = Locator {
+    backup: &[BackupPath { domain: "AppDomainGroup-group.net.whatsapp.WhatsApp.shared", path: "ChatStorage.sqlite" }],
+    paths: &["private/var/mobile/Containers/Shared/AppGroup/*/ChatStorage.sqlite"],
+};
+
+/// One link preview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkPreview {
+    /// Text matched as a link in the message.
+    pub matched_text: Option<String>,
+    /// Usually the canonical URL.
+    pub content1: Option<String>,
+    /// Secondary content.
+    pub content2: Option<String>,
+    /// Page title.
+    pub title: Option<String>,
+    /// Page summary.
+    pub summary: Option<String>,
+}
+
+/// One message (`whatsapp.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhatsappMessage {
+    /// `ZWAMESSAGE.Z_PK`.
+    pub id: i64,
+    /// Message time (UTC).
+    #[serde(with = "ferret_core::time::serde_opt_ts", default)]
+    pub isodate: Option<Timestamp>,
+    /// `sent` or `received`.
+    pub direction: String,
+    /// `ZFROMJID`.
+    pub from_jid: Option<String>,
+    /// `ZTOJID`.
+    pub to_jid: Option<String>,
+    /// Group member who sent it (group chats).
+    pub sender_jid: Option<String>,
+    /// `ZMESSAGETYPE`.
+    pub message_type: Option<i64>,
+    /// Chat partner or group name.
+    pub chat_name: Option<String>,
+    /// Chat JID.
+    pub chat_jid: Option<String>,
+    /// Message text.
+    pub text: Option<String>,
+    /// Media URL.
+    pub media_url: Option<String>,
+    /// Media path inside the app group.
+    pub media_local_path: Option<String>,
+    /// Media title (documents).
+    pub media_title: Option<String>,
+    /// Link previews.
+    #[serde(default)]
+    pub link_previews: Vec<LinkPreview>,
+    /// Distinct links found in text, media URL and previews (WhatsApp CDN media excluded).
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+/// The `whatsapp` module.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Whatsapp;
+
+fn is_whatsapp_cdn(url: &str) -> bool {
+    host_of(url).is_some_and(|h| h == "whatsapp.net" || h.ends_with(".whatsapp.net"))
+}
+
+fn add_links(links: &mut Vec<String>, text: Option<&str>) {
+    let Some(t) = text else { return };
+    for u in ferret_core::urls::find_urls(t) {
+        if !is_whatsapp_cdn(&u) && !links.contains(&u) {
+            links.push(u);
+        }
+    }
+}
+
+fn finish(mut rec: WhatsappMessage, out: &mut Out<'_, '_, Whatsapp>) -> Result<(), ModuleError> {
+    let mut links = Vec::new();
+    add_links(&mut links, rec.text.as_deref());
+    add_links(&mut links, rec.media_url.as_deref());
+    for p in &rec.link_previews {
+        for f in [&p.matched_text, &p.content1, &p.content2] {
+            add_links(&mut links, f.as_deref());
+        }
+    }
+    rec.links = links;
+    out.record(rec)
+}
+
+fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result<(), ModuleError> {
+    if !db.has_table("ZWAMESSAGE") {
+        out.warn(format!("{path}: no ZWAMESSAGE table"));
+        return Ok(());
+    }
+    let mut missing = Vec::new();
+    let m = select_list(db, "ZWAMESSAGE", "m", &["ZTEXT", "ZMESSAGEDATE", "ZFROMJID", "ZTOJID", "ZISFROMME", "ZMESSAGETYPE"], &mut missing);
+    let mcols = db.columns("ZWAMESSAGE");
+    let has = |c: &str| mcols.iter().any(|x| x.eq_ignore_ascii_case(c));
+    let mut joins = String::new();
+    let mut part = |table: &str, alias: &str, cols: &[&str], on: &str, link_col: &str, missing: &mut Vec<String>| -> String {
+        if db.has_table(table) && (link_col.is_empty() || has(link_col)) {
+            joins.push_str(&format!(" LEFT JOIN {table} {alias} ON {on}"));
+            select_list(db, table, alias, cols, missing)
+        } else {
+            missing.push(table.to_string());
+            vec!["NULL"; cols.len()].join(", ")
+        }
+    };
+    let s = part("ZWACHATSESSION", "s", &["ZPARTNERNAME", "ZCONTACTJID"], "s.Z_PK = m.ZCHATSESSION", "ZCHATSESSION", &mut missing);
+    let g = part("ZWAGROUPMEMBER", "g", &["ZMEMBERJID"], "g.Z_PK = m.ZGROUPMEMBER", "ZGROUPMEMBER", &mut missing);
+    let mi = part("ZWAMEDIAITEM", "mi", &["ZMEDIAURL", "ZMEDIALOCALPATH", "ZTITLE"], "mi.Z_PK = m.ZMEDIAITEM", "ZMEDIAITEM", &mut missing);
+    let has_d = db.columns("ZWAMESSAGEDATAITEM").iter().any(|c| c.eq_ignore_ascii_case("ZMESSAGE"));
+    let d = if has_d {
+        part("ZWAMESSAGEDATAITEM", "d", &["ZMATCHEDTEXT", "ZCONTENT1", "ZCONTENT2", "ZTITLE", "ZSUMMARY", "Z_PK"], "d.ZMESSAGE = m.Z_PK", "", &mut missing)
+    } else {
+        missing.push("ZWAMESSAGEDATAITEM".into());
+        vec!["NULL"; 6].join(", ")
+    };
+    warn_missing(out, path, &missing);
+    let order = if has_d { ", d.Z_PK" } else { "" };
+    let sql = format!("SELECT m.Z_PK, {m}, {s}, {g}, {mi}, {d} FROM ZWAMESSAGE m{joins} ORDER BY m.Z_PK{order}");
+    let mut stmt = db.prepare(&sql).map_err(|e| ModuleError::query(path, e))?;
+    let mut rows = stmt.query([]).map_err(|e| ModuleError::query(path, e))?;
+    let mut pending: Option<WhatsappMessage> = None;
+    while let Some(row) = rows.next().map_err(|e| ModuleError::query(path, e))? {
+        let id = v_i64(cell(row, 0)).unwrap_or_default();
+        // columns: 0 Z_PK, 1-6 message, 7-8 chat, 9 member, 10-12 media, 13-17 preview, 18 preview Z_PK
+        let preview = v_i64(cell(row, 18)).map(|_| LinkPreview {
+            matched_text: v_text(cell(row, 13)),
+            content1: v_text(cell(row, 14)),
+            content2: v_text(cell(row, 15)),
+            title: v_text(cell(row, 16)),
+            summary: v_text(cell(row, 17)),
+        });
+        if let Some(p) = pending.as_mut()
+            && p.id == id
+        {
+            p.link_previews.extend(preview);
+            continue;
+        }
+        if let Some(p) = pending.take() {
+            finish(p, out)?;
+        }
+        let from_me = v_i64(cell(row, 5)).unwrap_or(0) != 0;
+        pending = Some(WhatsappMessage {
+            id,
+            isodate: v_f64(cell(row, 2)).and_then(from_mac_absolute),
+            direction: if from_me { "sent" } else { "received" }.to_string(),
+            text: v_text(cell(row, 1)),
+            from_jid: v_text(cell(row, 3)),
+            to_jid: v_text(cell(row, 4)),
+            message_type: v_i64(cell(row, 6)),
+            chat_name: v_text(cell(row, 7)),
+            chat_jid: v_text(cell(row, 8)),
+            sender_jid: v_text(cell(row, 9)),
+            media_url: v_text(cell(row, 10)),
+            media_local_path: v_text(cell(row, 11)),
+            media_title: v_text(cell(row, 12)),
+            link_previews: preview.into_iter().collect(),
+            links: Vec::new(),
+        });
+    }
+    if let Some(p) = pending.take() {
+        finish(p, out)?;
+    }
+    Ok(())
+}
+
+/// `+<digits>` of a person JID (`<digits>@s.whatsapp.net`), if it is one.
+pub fn phone_of_jid(jid: &str) -> Option<String> {
+    let user = jid.strip_suffix("@s.whatsapp.net")?;
+    let digits = user.split([':', '.']).next().unwrap_or(user);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| format!("+{digits}"))
+}
+
+impl ArtifactModule for Whatsapp {
+    type Record = WhatsappMessage;
+    const NAME: &'static str = "whatsapp";
+    const DESCRIPTION: &'static str = "WhatsApp messages (ChatStorage.sqlite): text, media and link-preview URLs vs indicators";
+
+    fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
+        let files = ctx.evidence.locate(&LOCATOR)?;
+        if files.is_empty() {
+            return Ok(Outcome::NotFound);
+        }
+        for f in &files {
+            let db = ctx.evidence.sqlite(f)?;
+            read_db(&db, &f.path, out)?;
+        }
+        Ok(Outcome::Completed)
+    }
+
+    fn timeline(&self, r: &WhatsappMessage, events: &mut Vec<(Timestamp, String, String)>) {
+        if let Some(t) = r.isodate {
+            let kind = if r.direction == "sent" { "whatsapp_sent" } else { "whatsapp_received" };
+            let who = r.sender_jid.as_deref().or(r.from_jid.as_deref()).or(r.to_jid.as_deref()).unwrap_or("unknown");
+            events.push((t, kind.into(), format!("{who}: {}", r.text.as_deref().unwrap_or(""))));
+        }
+    }
+
+    fn check(&self, r: &WhatsappMessage, ind: &dyn Indicators, findings: &mut Vec<Finding>) {
+        for l in &r.links {
+            if let Some(m) = ind.check_url(l) {
+                findings.push(ioc_finding(Level::Critical, "WhatsApp link", l, r.isodate, m));
+            }
+        }
+        if r.direction == "received"
+            && let Some(jid) = r.sender_jid.as_deref().or(r.from_jid.as_deref())
+            && let Some(phone) = phone_of_jid(jid)
+            && let Some(m) = ind.check_phone(&phone)
+        {
+            findings.push(ioc_finding(Level::Critical, "WhatsApp message from", &phone, r.isodate, m));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sms::test_support::*;
+    use super::*;
+    use ferret_core::{NoIndicators, Typed};
+    use ferret_testdata::fake::TruthIndicators;
+    use ferret_testdata::truth::{Truth, compare};
+
+    #[test]
+    fn planted_cases_exact() {
+        let mut truth = Truth::default();
+        let files = ferret_testdata::ios::whatsapp::generate(4, 300, &mut truth);
+        let dir = layout(&files);
+        let r = run_dir(&Typed(Whatsapp), dir.path(), &TruthIndicators::new(&truth));
+        assert_eq!(r.outcome, Ok(Outcome::Completed));
+        assert_eq!(r.records.len(), 300 + 5 + 1);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        let cmp = compare(&truth.alerts, &r.alerts, Some(&["whatsapp"]));
+        assert!(cmp.is_exact(), "missed {:#?}\nunexpected {:#?}", cmp.missed, cmp.unexpected);
+        assert!(r.records.iter().any(|v| v["sender_jid"] == "15551239999@s.whatsapp.net"));
+    }
+
+    #[test]
+    fn jids_and_minimal_schema() {
+        assert_eq!(phone_of_jid("15551234567@s.whatsapp.net").as_deref(), Some("+15551234567"));
+        assert_eq!(phone_of_jid("120363@g.us"), None);
+        assert_eq!(phone_of_jid("@s.whatsapp.net"), None);
+        let d = db_from_sql(
+            "private/var/mobile/Containers/Shared/AppGroup/X/ChatStorage.sqlite",
+            "CREATE TABLE ZWAMESSAGE (Z_PK INTEGER PRIMARY KEY, ZTEXT VARCHAR);
+             INSERT INTO ZWAMESSAGE VALUES (1, 'hi https://example.org/a'), (2, NULL);",
+        );
+        let r = run_dir(&Typed(Whatsapp), d.path(), &NoIndicators);
+        assert_eq!(r.outcome, Ok(Outcome::Completed));
+        assert_eq!(r.records.len(), 2);
+        assert_eq!(r.records[0]["links"][0], "https://example.org/a");
+        assert!(r.warnings.iter().any(|w| w.contains("ZWAMEDIAITEM")));
+    }
+}
