@@ -67,6 +67,7 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(id_status_cache::IdStatusCache)),
         Box::new(Typed(locationd::Locationd)),
         Box::new(Typed(os_analytics_addaily::OsAnalyticsAdDaily)),
+        Box::new(Typed(whatsapp_contacts::WhatsappContacts)),
     ]
 }
 

@@ -19,3 +19,4 @@ pub mod locationd;
 pub mod device;
 pub mod manifest;
 pub mod os_version;
+pub mod whatsapp_contacts;
