@@ -365,3 +365,106 @@ mod tests {
         assert_eq!(detect_archive(&junk), None);
     }
 }
+
+#[cfg(test)]
+mod end_to_end {
+    use ferret_core::module::testing::run_one;
+    use ferret_core::{Context, RunOptions};
+    use ferret_testdata::fake::TruthIndicators;
+    use ferret_testdata::ios_fs::{generate, write_folder, write_tar_gz};
+    use ferret_testdata::truth::{Truth, compare};
+
+    /// Every filesystem-only module on a generated dump, as a folder nested one level and as a
+    /// tar.gz: exact recall and precision, identical records.
+    #[test]
+    fn fs_only_modules_folder_and_targz() {
+        let mut truth = Truth::default();
+        let files = generate(33, 120, &mut truth);
+        let d = tempfile::tempdir().expect("tmp");
+        let folder = write_folder(&d.path().join("f"), "dump", &files).expect("folder");
+        let tgz = d.path().join("dump.tgz");
+        write_tar_gz(&tgz, "", &files).expect("tgz");
+        assert_eq!(super::detect_archive(&tgz), Some(ferret_core::AcquisitionKind::IosFs));
+        let ind = TruthIndicators::new(&truth);
+        let opts = RunOptions::default();
+        let mut outputs = Vec::new();
+        for path in [folder, tgz] {
+            let ev = super::open(&path).expect("open");
+            let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
+            let mut alerts = Vec::new();
+            let mut records = Vec::new();
+            for m in crate::modules::fs_only_modules() {
+                let r = run_one(m.as_ref(), &ctx);
+                assert!(r.outcome.is_ok(), "{}: {:?}", m.info().name, r.outcome);
+                alerts.extend(r.alerts);
+                records.push((m.info().name, r.records));
+            }
+            let names: Vec<&str> = records.iter().map(|(n, _)| *n).collect();
+            let cmp = compare(&truth.alerts, &alerts, Some(&names));
+            assert!(cmp.is_exact(), "missed {:#?}\nunexpected {:#?}", cmp.missed, cmp.unexpected);
+            outputs.push(records);
+        }
+        assert_eq!(outputs[0], outputs[1]);
+    }
+
+    struct Count(u64);
+    impl ferret_core::RecordSink for Count {
+        fn record(&mut self, _: &[u8]) -> std::io::Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+    impl ferret_core::TimelineSink for Count {
+        fn event(&mut self, _: ferret_core::TimelineEvent) -> std::io::Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+
+    /// Benchmark (ignored by default): a 1M-entry plain tar (and its gzip) through `fs::open` +
+    /// the `filesystem` module, records discarded. Run with
+    /// `FERRET_BENCH_ENTRIES=1000000 cargo test --release -p ferret-ios bench_large_file_list -- --ignored --nocapture`
+    /// under `/usr/bin/time -v`. `FERRET_BENCH_GZIP=1` uses a `.tar.gz`.
+    #[test]
+    #[ignore = "benchmark"]
+    fn bench_large_file_list() {
+        use ferret_core::{Module, Output, Typed};
+        let n: usize = std::env::var("FERRET_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+        let gz = std::env::var("FERRET_BENCH_GZIP").is_ok();
+        let dir = std::path::PathBuf::from(std::env::var("FERRET_BENCH_DIR").unwrap_or_else(|_| "/tmp/ferret-bench".into()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let tar = dir.join(format!("fs-{n}.tar"));
+        if !tar.exists() {
+            ferret_testdata::ios_fs::write_large_tar(&tar, n, "evil_implant.dylib").expect("tar");
+        }
+        let path = if gz {
+            let p = dir.join(format!("fs-{n}.tar.gz"));
+            if !p.exists() {
+                let mut r = std::fs::File::open(&tar).expect("open");
+                let mut w = flate2::write::GzEncoder::new(std::fs::File::create(&p).expect("c"), flate2::Compression::fast());
+                std::io::copy(&mut r, &mut w).expect("gz");
+                w.finish().expect("fin");
+            }
+            p
+        } else {
+            tar
+        };
+        let mut truth = Truth::default();
+        truth.plant(ferret_testdata::truth::IndicatorKind::FileName, "evil_implant.dylib", "X");
+        let ind = TruthIndicators::new(&truth);
+        let t0 = std::time::Instant::now();
+        let ev = super::open(&path).expect("open");
+        let t_open = t0.elapsed();
+        let opts = RunOptions::default();
+        let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
+        let (mut recs, mut tl) = (Count(0), Count(0));
+        let mut out = Output::new("filesystem", &mut recs, &mut tl);
+        let t1 = std::time::Instant::now();
+        Typed(crate::modules::fs_filesystem::Filesystem).run(&ctx, &mut out).expect("run");
+        let (alerts, _, count) = out.into_parts();
+        let t_run = t1.elapsed();
+        eprintln!("BENCH entries={n} gzip={gz} open={t_open:?} filesystem={t_run:?} records={count} alerts={}", alerts.len());
+        assert_eq!(count as usize, n);
+        assert_eq!(alerts.len(), n / 100_000);
+    }
+}

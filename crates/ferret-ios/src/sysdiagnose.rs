@@ -124,3 +124,45 @@ mod tests {
         assert!(time_from_name("sysdiagnose_short").is_none());
     }
 }
+
+#[cfg(test)]
+mod end_to_end {
+    use ferret_core::module::testing::run_one;
+    use ferret_core::{Context, RunOptions};
+    use ferret_testdata::fake::TruthIndicators;
+    use ferret_testdata::sysdiagnose::{DEFAULT_NAME, generate, write_folder, write_tar_gz};
+    use ferret_testdata::truth::{Truth, compare};
+
+    /// Every sysdiagnose module on a generated sysdiagnose, as a folder and as a tar.gz: exact
+    /// recall and precision over all modules, identical records in both containers.
+    #[test]
+    fn all_modules_folder_and_targz() {
+        let mut truth = Truth::default();
+        let files = generate(21, 40, &mut truth);
+        let d = tempfile::tempdir().expect("tmp");
+        let folder = write_folder(&d.path().join("x"), DEFAULT_NAME, &files).expect("folder");
+        let tgz = d.path().join(format!("{DEFAULT_NAME}.tar.gz"));
+        write_tar_gz(&tgz, DEFAULT_NAME, &files).expect("tgz");
+        assert_eq!(crate::fs::detect_archive(&tgz), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
+        let ind = TruthIndicators::new(&truth);
+        let opts = RunOptions::default();
+        let mut outputs = Vec::new();
+        for path in [folder.parent().expect("parent").to_path_buf(), tgz] {
+            let ev = super::open(&path).expect("open");
+            assert_eq!(ev.kind(), ferret_core::AcquisitionKind::IosSysdiagnose);
+            let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
+            let mut alerts = Vec::new();
+            let mut records = Vec::new();
+            for m in crate::modules::sysdiagnose_modules() {
+                let r = run_one(m.as_ref(), &ctx);
+                assert!(r.outcome.is_ok(), "{}: {:?}", m.info().name, r.outcome);
+                alerts.extend(r.alerts);
+                records.push((m.info().name, r.records));
+            }
+            let cmp = compare(&truth.alerts, &alerts, None);
+            assert!(cmp.is_exact(), "missed {:#?}\nunexpected {:#?}", cmp.missed, cmp.unexpected);
+            outputs.push(records);
+        }
+        assert_eq!(outputs[0], outputs[1]);
+    }
+}
