@@ -155,7 +155,7 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result
         part("ZWAMESSAGEDATAITEM", "d", &["ZMATCHEDTEXT", "ZCONTENT1", "ZCONTENT2", "ZTITLE", "ZSUMMARY", "Z_PK"], "d.ZMESSAGE = m.Z_PK", "", &mut missing)
     } else {
         missing.push("ZWAMESSAGEDATAITEM".into());
-        vec!["NULL"; 6].join(", ")
+        ["NULL"; 6].join(", ")
     };
     warn_missing(out, path, &missing);
     let order = if has_d { ", d.Z_PK" } else { "" };
