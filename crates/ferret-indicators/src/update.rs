@@ -353,16 +353,8 @@ fn fetch(agent: &ureq::Agent, url: &str, max: u64) -> Result<Vec<u8>, FetchError
         return Err(FetchError::Other("not an https:// URL".into()));
     }
     let classify = |e: ureq::Error| match e {
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => FetchError::Offline(e.to_string()),
-        ureq::Error::Io(ref io)
-            if matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionRefused
-                    | std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::NetworkUnreachable
-                    | std::io::ErrorKind::HostUnreachable
-            ) =>
-        {
+        // refused, unreachable, DNS lookup failure: the network or the host is not there
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound | ureq::Error::Io(_) => {
             FetchError::Offline(e.to_string())
         }
         ureq::Error::Timeout(_) => FetchError::Other(format!("timed out: {e}")),
