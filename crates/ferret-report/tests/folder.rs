@@ -252,3 +252,18 @@ fn refuses_a_file_and_null_sinks_discard() {
     assert!(s.counts.get(Level::Critical) > 0);
     assert_eq!(s.verdict.exit_code(), 1);
 }
+
+#[test]
+fn report_rebuilt_from_folder_is_identical() {
+    let dir = tempfile::tempdir().expect("tmp");
+    full_run(dir.path(), 300, FolderOptions::default(), 2);
+    let html = std::fs::read(dir.path().join("report.html")).expect("report");
+    std::fs::remove_file(dir.path().join("report.html")).expect("rm");
+    let p = ferret_report::write_report(dir.path()).expect("rebuild");
+    assert!(std::fs::read(p).expect("read") == html, "ferret report gives the run's page");
+    let text = String::from_utf8(html).expect("utf8");
+    assert!(!text.contains("http://") && !text.contains("https://") && !text.contains("src="), "nothing external");
+    assert!(!text.contains("<b>x</b>"), "evidence escaped");
+    let e = ferret_report::write_report(&dir.path().join("nope")).expect_err("not a folder");
+    assert!(e.to_string().contains("no info.json"), "{e}");
+}
