@@ -68,6 +68,8 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(locationd::Locationd)),
         Box::new(Typed(os_analytics_addaily::OsAnalyticsAdDaily)),
         Box::new(Typed(whatsapp_contacts::WhatsappContacts)),
+        Box::new(Typed(webkit_resource_load_statistics::WebkitResourceLoadStatistics)),
+        Box::new(Typed(webkit_session_resource_log::WebkitSessionResourceLog)),
     ]
 }
 

@@ -20,3 +20,8 @@ pub mod device;
 pub mod manifest;
 pub mod os_version;
 pub mod whatsapp_contacts;
+pub mod webkit_resource_load_statistics;
+pub mod webkit_session_resource_log;
+pub mod applications;
+pub mod configuration_profiles;
+pub mod profile_events;
