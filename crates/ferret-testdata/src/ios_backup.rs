@@ -165,9 +165,175 @@ pub fn mbfile_blob(m: &MbFileSpec<'_>) -> Vec<u8> {
             ]),
         ),
     ]);
-    let mut out = Vec::with_capacity(400);
-    // Writing to a Vec cannot fail for a well-formed Value.
-    let _ = archive.to_writer_binary(&mut out);
+    encode_bplist(&archive)
+}
+
+enum Obj<'a> {
+    Val(&'a Value),
+    Key(&'a str),
+}
+
+fn push_len(out: &mut Vec<u8>, marker: u8, len: usize) {
+    if len < 15 {
+        out.push(marker | len as u8);
+    } else {
+        out.push(marker | 0x0F);
+        push_uint(out, len as u64);
+    }
+}
+
+fn push_uint(out: &mut Vec<u8>, v: u64) {
+    if v <= 0xFF {
+        out.extend_from_slice(&[0x10, v as u8]);
+    } else if v <= 0xFFFF {
+        out.push(0x11);
+        out.extend_from_slice(&(v as u16).to_be_bytes());
+    } else if v <= 0xFFFF_FFFF {
+        out.push(0x12);
+        out.extend_from_slice(&(v as u32).to_be_bytes());
+    } else {
+        out.push(0x13);
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+}
+
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    if s.is_ascii() {
+        push_len(out, 0x50, s.len());
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        let units: Vec<u16> = s.encode_utf16().collect();
+        push_len(out, 0x60, units.len());
+        for u in units {
+            out.extend_from_slice(&u.to_be_bytes());
+        }
+    }
+}
+
+fn width(max: u64) -> u8 {
+    if max <= 0xFF {
+        1
+    } else if max <= 0xFFFF {
+        2
+    } else if max <= 0xFFFF_FFFF {
+        4
+    } else {
+        8
+    }
+}
+
+fn push_ref(out: &mut Vec<u8>, r: usize, size: u8) {
+    let b = (r as u64).to_be_bytes();
+    out.extend_from_slice(&b[8 - size as usize..]);
+}
+
+/// A fast binary-plist (`bplist00`) encoder without object de-duplication (the `plist` crate's
+/// writer hashes every object, which dominates when writing 250k Manifest rows).
+pub fn encode_bplist(root: &Value) -> Vec<u8> {
+    // Pass 1: number the objects breadth-first and record each container's children.
+    let mut objs: Vec<Obj<'_>> = vec![Obj::Val(root)];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut i = 0;
+    while i < objs.len() {
+        let mut kids = Vec::new();
+        if let Obj::Val(v) = objs[i] {
+            match v {
+                Value::Array(a) => {
+                    for x in a {
+                        kids.push(objs.len());
+                        objs.push(Obj::Val(x));
+                        children.push(Vec::new());
+                    }
+                }
+                Value::Dictionary(d) => {
+                    for k in d.keys() {
+                        kids.push(objs.len());
+                        objs.push(Obj::Key(k));
+                        children.push(Vec::new());
+                    }
+                    for x in d.values() {
+                        kids.push(objs.len());
+                        objs.push(Obj::Val(x));
+                        children.push(Vec::new());
+                    }
+                }
+                _ => {}
+            }
+        }
+        children[i] = kids;
+        i += 1;
+    }
+    let ref_size = width(objs.len() as u64);
+    // Pass 2: write.
+    let mut out = Vec::with_capacity(64 + objs.len() * 12);
+    out.extend_from_slice(b"bplist00");
+    let mut offsets = Vec::with_capacity(objs.len());
+    for (n, o) in objs.iter().enumerate() {
+        offsets.push(out.len() as u64);
+        match o {
+            Obj::Key(k) => push_str(&mut out, k),
+            Obj::Val(v) => match v {
+                Value::Array(_) => {
+                    push_len(&mut out, 0xA0, children[n].len());
+                    for c in &children[n] {
+                        push_ref(&mut out, *c, ref_size);
+                    }
+                }
+                Value::Dictionary(_) => {
+                    push_len(&mut out, 0xD0, children[n].len() / 2);
+                    for c in &children[n] {
+                        push_ref(&mut out, *c, ref_size);
+                    }
+                }
+                Value::Boolean(b) => out.push(if *b { 0x09 } else { 0x08 }),
+                Value::Data(d) => {
+                    push_len(&mut out, 0x40, d.len());
+                    out.extend_from_slice(d);
+                }
+                Value::Date(d) => {
+                    let st: std::time::SystemTime = (*d).into();
+                    let secs = match st.duration_since(std::time::UNIX_EPOCH) {
+                        Ok(x) => x.as_secs_f64(),
+                        Err(e) => -e.duration().as_secs_f64(),
+                    } - 978_307_200.0;
+                    out.push(0x33);
+                    out.extend_from_slice(&secs.to_be_bytes());
+                }
+                Value::Real(r) => {
+                    out.push(0x23);
+                    out.extend_from_slice(&r.to_be_bytes());
+                }
+                Value::Integer(i) => match i.as_unsigned() {
+                    Some(u) if u <= i64::MAX as u64 => push_uint(&mut out, u),
+                    Some(u) => {
+                        out.push(0x14);
+                        out.extend_from_slice(&[0u8; 8]);
+                        out.extend_from_slice(&u.to_be_bytes());
+                    }
+                    None => {
+                        out.push(0x13);
+                        out.extend_from_slice(&i.as_signed().unwrap_or(0).to_be_bytes());
+                    }
+                },
+                Value::String(s) => push_str(&mut out, s),
+                Value::Uid(u) => {
+                    let w = width(u.get());
+                    out.push(0x80 | (w - 1));
+                    push_ref(&mut out, u.get() as usize, w);
+                }
+                _ => out.push(0x00),
+            },
+        }
+    }
+    let table = out.len() as u64;
+    let off_size = width(table);
+    for o in &offsets {
+        push_ref(&mut out, *o as usize, off_size);
+    }
+    out.extend_from_slice(&[0, 0, 0, 0, 0, 0, off_size, ref_size]);
+    out.extend_from_slice(&(objs.len() as u64).to_be_bytes());
+    out.extend_from_slice(&0u64.to_be_bytes());
+    out.extend_from_slice(&table.to_be_bytes());
     out
 }
 
@@ -379,6 +545,19 @@ mod tests {
         assert_eq!(m.last_modified, Some(1_700_000_000));
         assert_eq!(m.relative_path.as_deref(), Some("Library/x/y.txt"));
         assert_eq!(m.mode, Some(0o100_644));
+        // the fast encoder round-trips through the plist crate
+        let v = dict(vec![
+            ("s", s("héllo wörld, a longer string")),
+            ("i", int(-5)),
+            ("big", Value::Integer(u64::MAX.into())),
+            ("d", Value::Data((0..40u8).collect())),
+            ("t", date(1_700_000_000)),
+            ("u", Value::Uid(Uid::new(300))),
+            ("a", Value::Array((0..300).map(int).collect())),
+            ("b", Value::Boolean(true)),
+            ("r", Value::Real(1.5)),
+        ]);
+        assert_eq!(plist::Value::from_reader(std::io::Cursor::new(encode_bplist(&v))).expect("parse"), v);
         let dup = vec![files[0].clone(), files[0].clone()];
         assert!(write_backup(dir.path(), &dup, &DeviceSpec::default()).is_err());
     }

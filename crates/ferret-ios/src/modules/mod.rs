@@ -50,6 +50,7 @@ pub mod fs_ios_version_history;
 pub fn mixed_modules() -> Vec<Box<dyn Module>> {
     vec![
         // one registration line per module, e.g. Box::new(Typed(sms::Sms)),
+        Box::new(Typed(applications::Applications)),
         Box::new(Typed(sms::Sms)),
         Box::new(Typed(sms_attachments::SmsAttachments)),
         Box::new(Typed(safari_history::SafariHistory)),
@@ -78,6 +79,8 @@ pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(Typed(backup_info::BackupInfo)),
         Box::new(Typed(manifest::Manifest)),
+        Box::new(Typed(configuration_profiles::ConfigurationProfiles)),
+        Box::new(Typed(profile_events::ProfileEvents)),
         Box::new(Typed(os_version::OsVersion)),
     ]
 }
