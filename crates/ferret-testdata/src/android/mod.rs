@@ -1,1 +1,45 @@
-//! Android acquisition generators.
+//! Android acquisition generators: bugreport zips ([`bugreport`]), androidqf collections
+//! ([`androidqf`]: folder, zip, age-encrypted zip) and `adb backup` files ([`backup`]), each with
+//! its [`crate::truth::Truth`], plus hostile zips for the zip reader ([`hostile_zip`]).
+
+pub mod androidqf;
+pub mod backup;
+pub mod bugreport;
+
+use std::io::Write;
+
+/// A zip with hostile entries: `../../x` and absolute names, a symlink to `/etc/passwd`, and an
+/// entry whose central directory declares a huge size (4 GiB - 1) but holds a few bytes.
+pub fn hostile_zip(path: &std::path::Path) -> std::io::Result<()> {
+    let f = std::fs::File::create(path)?;
+    let mut z = zip::ZipWriter::new(f);
+    let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("main_entry.txt", o)?;
+    z.write_all(b"bugreport-hostile.txt")?;
+    z.start_file("bugreport-hostile.txt", o)?;
+    z.write_all(b"------ SYSTEM PROPERTIES (getprop) ------\n[ro.debuggable]: [1]\n------ 0.1s was the duration of 'SYSTEM PROPERTIES' ------\n")?;
+    z.start_file("../../escaped.txt", o)?;
+    z.write_all(b"outside?")?;
+    z.start_file("/abs/olute.txt", o)?;
+    z.write_all(b"absolute")?;
+    z.add_symlink("FS/data/tombstones/tombstone_09", "/etc/passwd", o).map_err(std::io::Error::other)?;
+    z.start_file("huge.txt", o)?;
+    z.write_all(b"small")?;
+    let mut bytes = z.finish().map_err(std::io::Error::other)?;
+    drop(bytes.flush());
+    drop(bytes);
+    // patch the declared uncompressed size of huge.txt in the central directory to 0xFFFFFFFE
+    let mut data = std::fs::read(path)?;
+    let name = b"huge.txt";
+    let mut i = 0;
+    while i + 46 < data.len() {
+        if data[i..i + 4] == [0x50, 0x4b, 0x01, 0x02] {
+            let nlen = usize::from(u16::from_le_bytes([data[i + 28], data[i + 29]]));
+            if data.get(i + 46..i + 46 + nlen) == Some(&name[..]) {
+                data[i + 24..i + 28].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+            }
+        }
+        i += 1;
+    }
+    std::fs::write(path, data)
+}
