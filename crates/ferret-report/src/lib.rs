@@ -19,12 +19,14 @@
 //! | `info.json` | [`InfoFile`]: the [`RunInfo`] given by the CLI, each module's status / records / warnings / error, alert counts per level, number of timeline events |
 //! | `report.html` | one self-contained page for people (see [`write_report`]) |
 //!
-//! Timeline events are kept in bounded memory (see [`timeline`]).
+//! Timeline events are kept in bounded memory (see [`timeline`]). `check-iocs` writes its
+//! results into `<results>/check-iocs/` (see [`recheck`]).
 
 pub mod error;
 mod folder;
 mod html;
 pub mod info;
+pub mod recheck;
 pub mod records;
 pub mod timeline;
 
@@ -32,5 +34,6 @@ pub use error::ReportError;
 pub use html::{MAX_ALERT_CARDS, MAX_STRING, esc, write_report};
 pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, NullSinks, ResultsFolder};
 pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, Verdict};
+pub use recheck::{RECHECK_DIR, check_iocs};
 pub use records::for_each_record;
 pub use timeline::TIMELINE_HEADER;

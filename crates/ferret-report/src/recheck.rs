@@ -1,0 +1,142 @@
+//! `check-iocs`: re-check stored results against (newer) indicators, without the acquisition.
+//!
+//! # What is re-checked
+//! For each module, `<module>.json` is streamed record by record ([`crate::for_each_record`])
+//! into [`Module::recheck`], which runs the module's per-record checks (indicator checks and
+//! per-record heuristics) exactly as during extraction. Cross-record heuristics (sequence gaps,
+//! redirect timing...) need the whole artifact and cannot re-run; since they never depend on
+//! indicators, their alerts are **carried over** from the original `alerts.json`: every original
+//! alert without a matched indicator that the re-check did not reproduce is kept. The result is
+//! what a full run with the new indicators finds, except indicator hits raised outside the
+//! per-record `check()` (none in ferret's modules by design). A module whose records cannot be
+//! re-checked (`recheck` returns `false`) keeps only its heuristic alerts and says so in its
+//! warnings.
+//!
+//! # Where the results go
+//! Into `<results>/check-iocs/` (replaced files on each re-check; the original files are never
+//! touched): `alerts.json`, `<module>_detected.json`, `alerts_timeline.csv`, `info.json` (with
+//! `recheck_of: ".."` and the new indicator report) and `report.html`, whose timeline comes from
+//! the original `timeline.csv`. MVT only logs re-check alerts; ferret writes them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ferret_core::{Alert, Indicators, Module, ModuleReport, ModuleStatus, Output};
+
+use crate::error::ReportError;
+use crate::folder::{FolderOptions, ResultsFolder};
+use crate::info::{InfoFile, RunInfo, Summary};
+use crate::records::NullRecords;
+use crate::timeline::NullTimeline;
+
+/// Name of the sub-folder `check-iocs` writes into.
+pub const RECHECK_DIR: &str = "check-iocs";
+
+/// Re-checks the results folder `results` with `indicators` (see the module docs) and writes
+/// the new alerts into `results/check-iocs/`. `run` describes this re-check (command line,
+/// indicator report, times); an empty `run.target.path` is filled, with the device, from the
+/// original `info.json`. Returns the folder written and the summary.
+pub fn check_iocs(
+    results: &Path,
+    modules: &[&dyn Module],
+    indicators: &dyn Indicators,
+    run: &RunInfo,
+) -> Result<(PathBuf, Summary), ReportError> {
+    if !results.exists() {
+        return Err(ReportError::Format { path: results.to_path_buf(), reason: "no such results folder".into() });
+    }
+    if !results.is_dir() {
+        return Err(ReportError::NotAFolder { path: results.to_path_buf() });
+    }
+    let info_path = results.join("info.json");
+    let original: Option<InfoFile> =
+        if info_path.is_file() { Some(crate::html::read_json(&info_path)?) } else { None };
+    let alerts_path = results.join("alerts.json");
+    let old_alerts: Vec<Alert> = if alerts_path.is_file() { crate::html::read_json(&alerts_path)? } else { Vec::new() };
+
+    let mut reports = Vec::with_capacity(modules.len());
+    for m in modules {
+        reports.push(recheck_module(results, *m, indicators, &old_alerts)?);
+    }
+
+    let mut run = run.clone();
+    if let Some(o) = &original
+        && run.target.path.is_empty()
+    {
+        run.target = o.run.target.clone();
+        run.device = o.run.device.clone();
+    }
+    run.recheck_of = Some("..".into());
+    let out_dir = results.join(RECHECK_DIR);
+    let folder = ResultsFolder::create_with(
+        &out_dir,
+        FolderOptions { report_timeline_source: Some(results.join("timeline.csv")), ..FolderOptions::default() },
+    )?;
+    let summary = folder.finish(reports, &run)?;
+    Ok((out_dir, summary))
+}
+
+fn alert_key(a: &Alert) -> String {
+    serde_json::to_string(a).unwrap_or_default()
+}
+
+fn recheck_module(
+    results: &Path,
+    module: &dyn Module,
+    indicators: &dyn Indicators,
+    old_alerts: &[Alert],
+) -> Result<ModuleReport, ReportError> {
+    let info = module.info();
+    let path = results.join(format!("{}.json", info.name));
+    if !path.is_file() {
+        return Ok(ModuleReport {
+            module: info.name.to_string(),
+            status: ModuleStatus::NotFound,
+            warnings: Vec::new(),
+            alerts: Vec::new(),
+            elapsed_ms: 0,
+        });
+    }
+    let mut sink = NullRecords;
+    let mut tl = NullTimeline;
+    let mut out = Output::new(info.name, &mut sink, &mut tl);
+    let mut supported = true;
+    let mut n = 0u64;
+    let walked = crate::records::for_each_record(&path, &mut |rec| {
+        n += 1;
+        match module.recheck(rec, indicators, &mut out) {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                supported = false;
+                Err(ReportError::Format { path: path.clone(), reason: "cannot be re-checked".into() })
+            }
+            Err(e) => {
+                out.warn(format!("record {n}: {e}"));
+                Ok(())
+            }
+        }
+    });
+    let (mut alerts, mut warnings, _) = out.into_parts();
+    let status = match walked {
+        Ok(records) => ModuleStatus::Completed { records },
+        Err(_) if !supported => {
+            warnings.push(
+                "this module's records cannot be re-checked; only its heuristic alerts from the original run are kept".into(),
+            );
+            ModuleStatus::Completed { records: 0 }
+        }
+        Err(e) => ModuleStatus::Failed { error: e.to_string(), records: n },
+    };
+    // Carry over indicator-independent alerts the re-check could not reproduce.
+    let mut reproduced: HashMap<String, usize> = HashMap::new();
+    for a in &alerts {
+        *reproduced.entry(alert_key(a)).or_default() += 1;
+    }
+    for a in old_alerts.iter().filter(|a| a.module == info.name && a.matched_indicator.is_none()) {
+        match reproduced.get_mut(&alert_key(a)) {
+            Some(c) if *c > 0 => *c -= 1,
+            _ => alerts.push(a.clone()),
+        }
+    }
+    Ok(ModuleReport { module: info.name.to_string(), status, warnings, alerts, elapsed_ms: 0 })
+}
