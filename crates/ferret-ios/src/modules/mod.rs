@@ -71,6 +71,8 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(whatsapp_contacts::WhatsappContacts)),
         Box::new(Typed(webkit_resource_load_statistics::WebkitResourceLoadStatistics)),
         Box::new(Typed(webkit_session_resource_log::WebkitSessionResourceLog)),
+        Box::new(Typed(shortcuts::Shortcuts)),
+        Box::new(Typed(safari_browser_state::SafariBrowserState)),
     ]
 }
 

@@ -25,3 +25,5 @@ pub mod webkit_session_resource_log;
 pub mod applications;
 pub mod configuration_profiles;
 pub mod profile_events;
+pub mod shortcuts;
+pub mod safari_browser_state;
