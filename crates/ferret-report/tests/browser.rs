@@ -4,6 +4,8 @@
 //! Needs `/usr/bin/chromium` (Debian package `chromium`). Without it the test fails when `CI` is
 //! set and is skipped (with a note on stderr) otherwise.
 
+#![allow(clippy::print_stderr)] // the skip note and screenshot path are meant for the tester
+
 mod common;
 
 use std::path::{Path, PathBuf};
