@@ -8,10 +8,10 @@
 //! * key = PBKDF2-HMAC-SHA1(password, user salt, rounds, 32 bytes); AES-256-CBC(key, user IV) with
 //!   PKCS#7 decrypts the blob = `len | master IV | len | master key | len | checksum`
 //!   (1-byte lengths);
-//! * the checksum is PBKDF2-HMAC-SHA1(master key', checksum salt, rounds, 32) where, for version
-//!   >= 2, master key' is Java's UTF-8 encoding of the key bytes taken as sign-extended `char`s
-//!   (each byte >= 0x80 becomes `EF, BC | b>>6, 80 | b&0x3F`); version 1 uses the raw bytes.
-//!   A mismatch (or bad padding) means a wrong password;
+//! * the checksum is PBKDF2-HMAC-SHA1(master key', checksum salt, rounds, 32) where, from version
+//!   2 on, master key' is Java's UTF-8 encoding of the key bytes taken as sign-extended `char`s
+//!   (each byte of 0x80 or more becomes `EF, BC | b>>6, 80 | b&0x3F`); version 1 uses the raw
+//!   bytes. A mismatch (or bad padding) means a wrong password;
 //! * the payload is AES-256-CBC(master key, master IV) with PKCS#7 at the end, then zlib when
 //!   compressed, then a tar archive.
 //!

@@ -1,5 +1,6 @@
 //! End-to-end: generated acquisitions → open → all modules → alerts, compared with the truth
 //! (recall and precision), plus error cases.
+#![allow(clippy::print_stderr)]
 
 use std::path::Path;
 

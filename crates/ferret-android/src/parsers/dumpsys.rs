@@ -193,21 +193,9 @@ pub fn parse_packages(text: &str) -> Vec<Package> {
             let item = t.split(':').next().unwrap_or(t).trim();
             match sub {
                 Sub::Requested => p.requested_permissions.push(item.to_string()),
-                Sub::Install => {
-                    if t.contains("granted=true") {
-                        p.granted_permissions.push(item.to_string());
-                    }
-                }
-                Sub::Runtime => {
-                    if user == Some(0) && t.contains("granted=true") {
-                        p.granted_permissions.push(item.to_string());
-                    }
-                }
-                Sub::Disabled => {
-                    if user == Some(0) {
-                        p.disabled_components.push(t.to_string());
-                    }
-                }
+                Sub::Install if t.contains("granted=true") => p.granted_permissions.push(item.to_string()),
+                Sub::Runtime if user == Some(0) && t.contains("granted=true") => p.granted_permissions.push(item.to_string()),
+                Sub::Disabled if user == Some(0) => p.disabled_components.push(t.to_string()),
                 _ => {}
             }
             continue;
@@ -546,7 +534,8 @@ pub struct BatteryDaily {
 /// Parses the `Daily from A to B:` blocks of `dumpsys batterystats`; detects downgrades across
 /// chronologically sorted blocks.
 pub fn parse_battery_daily(text: &str) -> Vec<BatteryDaily> {
-    let mut blocks: Vec<(String, String, Vec<(String, i64)>)> = Vec::new();
+    type Block = (String, String, Vec<(String, i64)>);
+    let mut blocks: Vec<Block> = Vec::new();
     for line in text.lines() {
         let t = line.trim();
         if let Some(rest) = t.strip_prefix("Daily from ")

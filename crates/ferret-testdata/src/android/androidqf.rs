@@ -52,8 +52,11 @@ fn sha(b: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(b))
 }
 
+/// Files of a collection: (path relative to its folder, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
 /// The collection's files (paths relative to the collection folder) and truth.
-pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Vec<(String, Vec<u8>)>, Truth)> {
+pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     let mut rng = rng_for(spec.seed, "androidqf");
     let mut t = Truth::default();
     let m = spec.malware;
@@ -76,11 +79,11 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Vec<(String, Vec<u8>)
     t.expect("aqf_packages", Level::Critical, Some(&ioc_app), &ioc_app);
     t.expect("aqf_packages", Level::Critical, Some(&apk_sha), &apkhash);
     t.expect("aqf_packages", Level::Critical, Some(&cert_sha), &certioc);
-    t.expect("aqf_packages", Level::Medium, None, &format!("{side}: installed from outside"));
-    t.expect("aqf_packages", Level::Medium, None, &format!("{browser}: installed from outside an app store (installer com.android.packageinstaller"));
-    t.expect("aqf_packages", Level::Medium, None, &format!("{spy}: installed from outside"));
-    t.expect("aqf_packages", Level::High, None, &format!("{spy}: holds the permissions"));
-    t.expect("aqf_packages", Level::Info, None, &format!("{fd}: installed from the third-party store"));
+    t.expect("aqf_packages", Level::Medium, None, format!("{side}: installed from outside"));
+    t.expect("aqf_packages", Level::Medium, None, format!("{browser}: installed from outside an app store (installer com.android.packageinstaller"));
+    t.expect("aqf_packages", Level::Medium, None, format!("{spy}: installed from outside"));
+    t.expect("aqf_packages", Level::High, None, format!("{spy}: holds the permissions"));
+    t.expect("aqf_packages", Level::Info, None, format!("{fd}: installed from the third-party store"));
     t.expect("aqf_packages", Level::Medium, None, "com.topjohnwu.magisk: a rooting tool");
     t.expect("aqf_packages", Level::Medium, None, "com.topjohnwu.magisk: installed from outside");
     let spy_perms = [
@@ -164,7 +167,7 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Vec<(String, Vec<u8>)
     let tmp = format!("/data/local/tmp/{}", word(&mut rng, 6));
     t.expect("aqf_files", Level::Critical, Some(&spy_dir), &spy_file);
     t.expect("aqf_files", Level::Critical, Some(&file_sha), &hashed);
-    t.expect("aqf_files", Level::High, None, &format!("{tmp}: executable file"));
+    t.expect("aqf_files", Level::High, None, format!("{tmp}: executable file"));
     let mut fl = String::new();
     for (p, mode, h) in [
         ("/system/bin/sh".to_string(), "-rwxr-xr-x", hex_string(&mut rng, 64)),

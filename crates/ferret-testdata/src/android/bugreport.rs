@@ -25,6 +25,7 @@
 //! * logcat: one URL on a planted domain → CRITICAL, among benign URLs;
 //! * tombstones: `system_server` (uid 1000) → MEDIUM; process indicator `crashd<w>` (uid 10300)
 //!   → CRITICAL; an app crash (uid 10200) → nothing.
+//!
 //! Benign packages are Play-installed with at most two spy permission groups.
 
 use std::io::Write;
@@ -269,7 +270,7 @@ impl Gen {
         for m in ["dumpsys_packages", "dumpsys_receivers", "dumpsys_appops", "dumpsys_battery_daily", "dumpsys_dbinfo", "dumpsys_platform_compat"] {
             self.expect(m, Level::Critical, Some(&ioc_app), &ioc_app);
         }
-        self.truth.expect("processes", Level::Critical, Some(&ioc_app), &format!("{ioc_app}:remote"));
+        self.truth.expect("processes", Level::Critical, Some(&ioc_app), format!("{ioc_app}:remote"));
         self.expect("dumpsys_device_admins", Level::Medium, None, &format!("{mdm}: is a device administrator"));
         self.expect("dumpsys_notification_listeners", Level::Low, None, &format!("{watch}: can read every notification"));
         self.expect("dumpsys_appops", Level::Low, None, &format!("{fm}: allowed to install other apps"));
