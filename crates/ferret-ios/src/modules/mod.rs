@@ -73,6 +73,7 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(webkit_session_resource_log::WebkitSessionResourceLog)),
         Box::new(Typed(shortcuts::Shortcuts)),
         Box::new(Typed(safari_browser_state::SafariBrowserState)),
+        Box::new(Typed(interaction_c::InteractionC)),
     ]
 }
 

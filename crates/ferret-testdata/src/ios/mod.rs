@@ -27,3 +27,4 @@ pub mod configuration_profiles;
 pub mod profile_events;
 pub mod shortcuts;
 pub mod safari_browser_state;
+pub mod interaction_c;
