@@ -38,10 +38,8 @@ fn depth_exceeds(v: &plist::Value, max: usize) -> bool {
 /// Parses plist bytes (binary, XML or ASCII) on a large-stack worker thread.
 pub(crate) fn parse_plist_bytes(bytes: &[u8]) -> Result<plist::Value, String> {
     std::thread::scope(|s| {
-        let handle = std::thread::Builder::new()
-            .name("ferret-plist".into())
-            .stack_size(PLIST_STACK)
-            .spawn_scoped(s, || {
+        let handle =
+            std::thread::Builder::new().name("ferret-plist".into()).stack_size(PLIST_STACK).spawn_scoped(s, || {
                 let v = plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
                 // A too-deep value is dropped here, on the big stack (drop recurses too).
                 if depth_exceeds(&v, MAX_PLIST_DEPTH) {
@@ -90,7 +88,9 @@ pub(crate) fn plist_to_json(v: &plist::Value) -> serde_json::Value {
                 Some(t) => serde_json::Value::String(ferret_core::time::format(t)),
                 None => serde_json::Value::Null,
             },
-            plist::Value::Real(r) => serde_json::Number::from_f64(*r).map_or(serde_json::Value::Null, serde_json::Value::Number),
+            plist::Value::Real(r) => {
+                serde_json::Number::from_f64(*r).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            }
             plist::Value::Integer(i) => {
                 if let Some(x) = i.as_signed() {
                     serde_json::Value::from(x)
@@ -193,10 +193,7 @@ impl Columns {
         if self.missing.is_empty() {
             None
         } else {
-            Some(format!(
-                "{path}: older schema, columns missing (read as empty): {}",
-                self.missing.join(", ")
-            ))
+            Some(format!("{path}: older schema, columns missing (read as empty): {}", self.missing.join(", ")))
         }
     }
 }

@@ -108,8 +108,21 @@ static LOCATOR: Locator = Locator {
 };
 
 const ITEM_COLS: &[&str] = &[
-    "ROWID", "summary", "description", "start_date", "end_date", "creation_date", "last_modified", "all_day",
-    "calendar_id", "url", "external_id", "unique_identifier", "UUID", "hidden", "organizer_id",
+    "ROWID",
+    "summary",
+    "description",
+    "start_date",
+    "end_date",
+    "creation_date",
+    "last_modified",
+    "all_day",
+    "calendar_id",
+    "url",
+    "external_id",
+    "unique_identifier",
+    "UUID",
+    "hidden",
+    "organizer_id",
 ];
 const PART_COLS: &[&str] = &["email", "phone_number", "comment", "is_self"];
 
@@ -142,7 +155,9 @@ fn payload_reason(r: &CalendarRecord) -> Option<String> {
     if r.attachments.unwrap_or(0) > 0 {
         return Some(format!("{} attachment(s)", r.attachments.unwrap_or(0)));
     }
-    for (name, v) in [("summary", &r.summary), ("description", &r.description), ("location", &r.location), ("URL", &r.url)] {
+    for (name, v) in
+        [("summary", &r.summary), ("description", &r.description), ("location", &r.location), ("URL", &r.url)]
+    {
         if let Some(v) = v {
             if v.chars().count() > LONG_FIELD {
                 return Some(format!("a {}-character {name}", v.chars().count()));
@@ -188,7 +203,8 @@ fn known_contacts(ctx: &Context<'_>, warn: &mut dyn FnMut(String)) -> Option<Has
 impl ArtifactModule for Calendar {
     type Record = CalendarRecord;
     const NAME: &'static str = "calendar";
-    const DESCRIPTION: &'static str = "Calendar events and invitations; flags Quadream-style invitations from unknown organisers";
+    const DESCRIPTION: &'static str =
+        "Calendar events and invitations; flags Quadream-style invitations from unknown organisers";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let files = ctx.evidence.locate(&LOCATOR)?;
@@ -318,7 +334,9 @@ impl ArtifactModule for Calendar {
         if backdated || payload.is_some() {
             let mut why = Vec::new();
             if backdated {
-                why.push("was added after the event had already ended (backdated, so no notification is shown)".to_string());
+                why.push(
+                    "was added after the event had already ended (backdated, so no notification is shown)".to_string(),
+                );
             }
             if let Some(p) = payload {
                 why.push(format!("carries {p}"));

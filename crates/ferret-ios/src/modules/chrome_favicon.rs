@@ -42,7 +42,9 @@ static LOCATOR: Locator = Locator {
         domain: "AppDomain-com.google.chrome.ios",
         path: "Library/Application Support/Google/Chrome/Default/Favicons",
     }],
-    paths: &["private/var/mobile/Containers/Data/Application/*/Library/Application Support/Google/Chrome/Default/Favicons"],
+    paths: &[
+        "private/var/mobile/Containers/Data/Application/*/Library/Application Support/Google/Chrome/Default/Favicons",
+    ],
 };
 
 impl ArtifactModule for ChromeFavicon {
@@ -64,7 +66,10 @@ impl ArtifactModule for ChromeFavicon {
             let m = cols.select(&db, "icon_mapping", "m", &["id", "page_url"]);
             let f = cols.select(&db, "favicons", "f", &["url"]);
             let (b, join) = if db.has_table("favicon_bitmaps") {
-                (cols.select(&db, "favicon_bitmaps", "b", &["last_updated", "last_requested"]), "LEFT JOIN favicon_bitmaps b ON b.icon_id = f.id")
+                (
+                    cols.select(&db, "favicon_bitmaps", "b", &["last_updated", "last_requested"]),
+                    "LEFT JOIN favicon_bitmaps b ON b.icon_id = f.id",
+                )
             } else {
                 out.warn(format!("{}: table favicon_bitmaps missing; no times", file.path));
                 (vec!["NULL".into(), "NULL".into()], "")

@@ -47,7 +47,9 @@ static LOCATOR: Locator = Locator {
         domain: "AppDomain-com.google.chrome.ios",
         path: "Library/Application Support/Google/Chrome/Default/History",
     }],
-    paths: &["private/var/mobile/Containers/Data/Application/*/Library/Application Support/Google/Chrome/Default/History"],
+    paths: &[
+        "private/var/mobile/Containers/Data/Application/*/Library/Application Support/Google/Chrome/Default/History",
+    ],
 };
 
 /// A Chrome time cell (µs since 1601; 0 = unset).
@@ -143,6 +145,8 @@ mod tests {
         assert!(r.records[0]["isodate"].is_null());
         assert!(r.warnings[0].contains("urls.title") && r.warnings[0].contains("visits.from_visit"));
         put(&d, p, &sqlite_bytes("CREATE TABLE urls(id INTEGER PRIMARY KEY, url TEXT);"));
-        assert!(run(ChromeHistory, &ev, &ferret_core::NoIndicators).outcome.expect_err("no visits").contains("History"));
+        assert!(
+            run(ChromeHistory, &ev, &ferret_core::NoIndicators).outcome.expect_err("no visits").contains("History")
+        );
     }
 }

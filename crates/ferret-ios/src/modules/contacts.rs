@@ -78,7 +78,12 @@ pub(crate) fn read_values(
     }
     let mut cols = Columns::default();
     let p = if db.has_table("ABPerson") {
-        cols.select(db, "ABPerson", "p", &["ROWID", "First", "Middle", "Last", "Organization", "CreationDate", "ModificationDate"])
+        cols.select(
+            db,
+            "ABPerson",
+            "p",
+            &["ROWID", "First", "Middle", "Last", "Organization", "CreationDate", "ModificationDate"],
+        )
     } else {
         warn(format!("{path}: table ABPerson missing; values listed without names"));
         vec!["NULL".to_string(); 7]
@@ -138,11 +143,7 @@ impl ArtifactModule for Contacts {
 
     fn timeline(&self, r: &ContactRecord, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.created {
-            let name = [&r.first, &r.middle, &r.last]
-                .iter()
-                .filter_map(|x| x.as_deref())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let name = [&r.first, &r.middle, &r.last].iter().filter_map(|x| x.as_deref()).collect::<Vec<_>>().join(" ");
             events.push((t, "contact_created".into(), format!("{name}: {} {}", r.kind, r.value)));
         }
     }

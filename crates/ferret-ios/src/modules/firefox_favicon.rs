@@ -92,7 +92,11 @@ impl ArtifactModule for FirefoxFavicon {
             events.push((
                 t,
                 "firefox_favicon".into(),
-                format!("Firefox favicon {} for {}", r.url.as_deref().unwrap_or(""), r.history_url.as_deref().unwrap_or("")),
+                format!(
+                    "Firefox favicon {} for {}",
+                    r.url.as_deref().unwrap_or(""),
+                    r.history_url.as_deref().unwrap_or("")
+                ),
             ));
         }
     }

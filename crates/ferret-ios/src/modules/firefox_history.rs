@@ -43,7 +43,10 @@ pub struct FirefoxVisit {
 
 /// Where `browser.db` lives (shared with `firefox_favicon`).
 pub(crate) static LOCATOR: Locator = Locator {
-    backup: &[BackupPath { domain: "AppDomainGroup-group.org.mozilla.ios.Firefox", path: "profile.profile/browser.db" }],
+    backup: &[BackupPath {
+        domain: "AppDomainGroup-group.org.mozilla.ios.Firefox",
+        path: "profile.profile/browser.db",
+    }],
     paths: &[
         "private/var/mobile/Containers/Shared/AppGroup/*/profile.profile/browser.db",
         "private/var/mobile/profile.profile/browser.db",

@@ -123,7 +123,12 @@ mod tests {
         assert_eq!(r.alerts.len(), 1);
         assert!(r.alerts[0].message.contains("never turned on"));
         put(&d, p, b"bplist00\xff\xff\xff truncated");
-        assert!(run(GlobalPreferences, &ev, &ferret_core::NoIndicators).outcome.expect_err("corrupt").contains(".GlobalPreferences.plist"));
+        assert!(
+            run(GlobalPreferences, &ev, &ferret_core::NoIndicators)
+                .outcome
+                .expect_err("corrupt")
+                .contains(".GlobalPreferences.plist")
+        );
         put(&d, p, br#"<?xml version="1.0"?><plist version="1.0"><array/></plist>"#);
         assert!(run(GlobalPreferences, &ev, &ferret_core::NoIndicators).outcome.is_err());
     }

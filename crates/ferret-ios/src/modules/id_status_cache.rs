@@ -88,9 +88,9 @@ impl ArtifactModule for IdStatusCache {
                 for acct in names {
                     let entry = accounts.get(acct).and_then(|x| x.as_dictionary());
                     let isodate = entry.and_then(|e| e.get("LookupDate")).and_then(plist_time);
-                    let idstatus = entry
-                        .and_then(|e| e.get("IDStatus"))
-                        .and_then(|x| x.as_signed_integer().or_else(|| x.as_unsigned_integer().and_then(|u| i64::try_from(u).ok())));
+                    let idstatus = entry.and_then(|e| e.get("IDStatus")).and_then(|x| {
+                        x.as_signed_integer().or_else(|| x.as_unsigned_integer().and_then(|u| i64::try_from(u).ok()))
+                    });
                     recs.push(IdStatusRecord {
                         package: service.clone(),
                         user: acct.replace('\u{0}', "\\x00"),
@@ -114,7 +114,11 @@ impl ArtifactModule for IdStatusCache {
 
     fn timeline(&self, r: &IdStatusRecord, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.isodate {
-            events.push((t, "lookup".into(), format!("Lookup of {} within {} (status {})", r.user, r.package, r.idstatus.unwrap_or(0))));
+            events.push((
+                t,
+                "lookup".into(),
+                format!("Lookup of {} within {} (status {})", r.user, r.package, r.idstatus.unwrap_or(0)),
+            ));
         }
     }
 
@@ -182,6 +186,11 @@ mod tests {
         assert_eq!(r.records.len(), 1);
         assert!(r.warnings[0].contains("svc"));
         put(&d, p, b"<plist><dict><key>");
-        assert!(run(IdStatusCache, &ev, &ferret_core::NoIndicators).outcome.expect_err("bad").contains("idstatuscache.plist"));
+        assert!(
+            run(IdStatusCache, &ev, &ferret_core::NoIndicators)
+                .outcome
+                .expect_err("bad")
+                .contains("idstatuscache.plist")
+        );
     }
 }

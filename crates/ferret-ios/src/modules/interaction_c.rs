@@ -21,8 +21,8 @@
 //! more away from the interaction's start.
 
 use ferret_core::{
-    ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, MatchedIndicator, ModuleError, Out, Outcome,
-    ioc_finding,
+    ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, MatchedIndicator, ModuleError, Out,
+    Outcome, ioc_finding,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -83,8 +83,21 @@ static LOCATOR: Locator = Locator {
 };
 
 const I_COLS: &[&str] = &[
-    "Z_PK", "ZSTARTDATE", "ZENDDATE", "ZCREATIONDATE", "ZBUNDLEID", "ZACCOUNT", "ZTARGETBUNDLEID", "ZDIRECTION",
-    "ZRECIPIENTCOUNT", "ZDOMAINIDENTIFIER", "ZISRESPONSE", "ZCONTENTURL", "ZGROUPNAME", "ZDERIVEDINTENTIDENTIFIER", "ZUUID",
+    "Z_PK",
+    "ZSTARTDATE",
+    "ZENDDATE",
+    "ZCREATIONDATE",
+    "ZBUNDLEID",
+    "ZACCOUNT",
+    "ZTARGETBUNDLEID",
+    "ZDIRECTION",
+    "ZRECIPIENTCOUNT",
+    "ZDOMAINIDENTIFIER",
+    "ZISRESPONSE",
+    "ZCONTENTURL",
+    "ZGROUPNAME",
+    "ZDERIVEDINTENTIDENTIFIER",
+    "ZUUID",
 ];
 const C_COLS: &[&str] = &["ZDISPLAYNAME", "ZIDENTIFIER", "ZPERSONID"];
 
@@ -160,7 +173,11 @@ impl ArtifactModule for InteractionC {
             && (c.as_second() - s.as_second()).abs() >= 3600
         {
             let hours = (c.as_second() - s.as_second()) / 3600;
-            events.push((c, "interaction_created".into(), format!("Interaction record created {hours} h from the event: {desc}")));
+            events.push((
+                c,
+                "interaction_created".into(),
+                format!("Interaction record created {hours} h from the event: {desc}"),
+            ));
         }
     }
 
@@ -230,6 +247,11 @@ mod tests {
         assert!(r.warnings.iter().any(|w| w.contains("ZINTERACTIONS.ZENDDATE")));
         assert_eq!(r.timeline.len(), 2);
         put(&d, P, &sqlite_bytes("CREATE TABLE ZCONTACTS (Z_PK INTEGER PRIMARY KEY);"));
-        assert!(run(InteractionC, &ev, &ferret_core::NoIndicators).outcome.expect_err("no table").contains("interactionC.db"));
+        assert!(
+            run(InteractionC, &ev, &ferret_core::NoIndicators)
+                .outcome
+                .expect_err("no table")
+                .contains("interactionC.db")
+        );
     }
 }

@@ -117,9 +117,12 @@ impl ArtifactModule for Locationd {
                         if let Some(t) = plist_time(val) {
                             rec.times.insert(k.clone(), ferret_core::time::format(t));
                         }
-                    } else if !matches!(k.as_str(), "BundleId" | "BundlePath" | "Executable" | "Authorization")
-                        && !(k == "Registered" && rec.registered.is_some())
-                    {
+                    } else {
+                        let promoted = matches!(k.as_str(), "BundleId" | "BundlePath" | "Executable" | "Authorization")
+                            || (k == "Registered" && rec.registered.is_some());
+                        if promoted {
+                            continue;
+                        }
                         rec.other.insert(k.clone(), plist_to_json(val));
                     }
                 }

@@ -107,7 +107,8 @@ pub fn compare_versions(a: &[u64], b: &[u64]) -> Ordering {
 
 /// Whether version `v` is exposed to `row` (rule in the module docs), with the relevant fix.
 pub fn exposure<'a>(v: &[u64], row: &'a ExploitedRange) -> Option<&'a str> {
-    let fixes: Vec<(Vec<u64>, &str)> = row.fixed_in.iter().filter_map(|f| parse_version(f).map(|p| (p, f.as_str()))).collect();
+    let fixes: Vec<(Vec<u64>, &str)> =
+        row.fixed_in.iter().filter_map(|f| parse_version(f).map(|p| (p, f.as_str()))).collect();
     let major = *v.first()?;
     if let Some((p, s)) = fixes.iter().find(|(p, _)| p.first() == Some(&major)) {
         return (compare_versions(v, p) == Ordering::Less).then_some(*s);
@@ -134,7 +135,7 @@ impl ArtifactModule for OsVersion {
         let Some(d) = v.as_dictionary() else {
             return Err(ModuleError::format(&file.path, "top level is not a dictionary"));
         };
-        let get = |keys: &[&str]| keys.iter().find_map(|k| d.get(*k).and_then(plist_text));
+        let get = |keys: &[&str]| keys.iter().find_map(|k| d.get(k).and_then(plist_text));
         let rec = OsVersionRecord {
             product_version: get(&["Product Version", "ProductVersion"]),
             build_version: get(&["Build Version", "ProductBuildVersion"]),
@@ -143,7 +144,9 @@ impl ArtifactModule for OsVersion {
         };
         match rec.product_version.as_deref() {
             None => out.warn(format!("{}: no product version", file.path)),
-            Some(pv) if parse_version(pv).is_none() => out.warn(format!("{}: unparseable product version {pv:?}", file.path)),
+            Some(pv) if parse_version(pv).is_none() => {
+                out.warn(format!("{}: unparseable product version {pv:?}", file.path))
+            }
             Some(_) => {}
         }
         out.record(rec)?;
@@ -191,7 +194,17 @@ mod tests {
             assert!(r.fixed_in.iter().all(|f| parse_version(f).is_some()));
             assert!(r.sources.iter().all(|s| s.starts_with("https://")));
         }
-        for cve in ["CVE-2025-43200", "CVE-2023-41064", "CVE-2023-41061", "CVE-2021-30860", "CVE-2023-32434", "CVE-2023-32435", "CVE-2023-41991", "CVE-2023-41992", "CVE-2023-41993"] {
+        for cve in [
+            "CVE-2025-43200",
+            "CVE-2023-41064",
+            "CVE-2023-41061",
+            "CVE-2021-30860",
+            "CVE-2023-32434",
+            "CVE-2023-32435",
+            "CVE-2023-41991",
+            "CVE-2023-41992",
+            "CVE-2023-41993",
+        ] {
             assert!(t.iter().any(|r| r.cves.iter().any(|c| c == cve)), "{cve}");
         }
     }
@@ -212,17 +225,29 @@ mod tests {
         let has = |v: &str, id: &str| exposed_ids(v).contains(&id);
         // Graphite, fixed 18.3.1
         assert!(has("18.3", "paragon-graphite-2025") && has("18.2.1", "paragon-graphite-2025"));
-        assert!(!has("18.3.1", "paragon-graphite-2025") && !has("18.10", "paragon-graphite-2025") && !has("26.0", "paragon-graphite-2025"));
+        assert!(
+            !has("18.3.1", "paragon-graphite-2025")
+                && !has("18.10", "paragon-graphite-2025")
+                && !has("26.0", "paragon-graphite-2025")
+        );
         assert!(has("17.7.2", "paragon-graphite-2025"));
         // BLASTPASS, fixed 16.6.1 / 15.7.9
         assert!(has("16.6", "blastpass-2023") && !has("16.6.1", "blastpass-2023") && !has("16.7", "blastpass-2023"));
         assert!(has("15.7.8", "blastpass-2023") && !has("15.7.9", "blastpass-2023") && !has("17.0", "blastpass-2023"));
         assert!(has("14.8", "blastpass-2023"));
         // FORCEDENTRY, fixed 14.8 / 12.5.5
-        assert!(has("14.7.1", "forcedentry-2021") && !has("14.8", "forcedentry-2021") && !has("15.0", "forcedentry-2021"));
-        assert!(has("12.5.4", "forcedentry-2021") && !has("12.5.5", "forcedentry-2021") && has("13.7", "forcedentry-2021"));
+        assert!(
+            has("14.7.1", "forcedentry-2021") && !has("14.8", "forcedentry-2021") && !has("15.0", "forcedentry-2021")
+        );
+        assert!(
+            has("12.5.4", "forcedentry-2021") && !has("12.5.5", "forcedentry-2021") && has("13.7", "forcedentry-2021")
+        );
         // Triangulation, fixed 16.5.1 / 15.7.7
-        assert!(has("16.5", "triangulation-2023") && !has("16.5.1", "triangulation-2023") && !has("16.6", "triangulation-2023"));
+        assert!(
+            has("16.5", "triangulation-2023")
+                && !has("16.5.1", "triangulation-2023")
+                && !has("16.6", "triangulation-2023")
+        );
         assert!(has("15.7.6", "triangulation-2023") && !has("15.7.7", "triangulation-2023"));
         // Predator, fixed 16.7 / 17.0.1
         assert!(has("16.6.1", "predator-2023") && !has("16.7", "predator-2023") && !has("16.7.1", "predator-2023"));

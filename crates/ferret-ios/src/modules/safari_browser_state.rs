@@ -121,7 +121,10 @@ impl ArtifactModule for SafariBrowserState {
             let t = cols.select(&db, "tabs", "t", &["title", "url", "user_visible_url", "last_viewed_time"]);
             let has_sessions = db.has_table("tab_sessions") && !db.columns("tabs").is_empty();
             let (s, join) = if has_sessions {
-                (cols.select(&db, "tab_sessions", "s", &["session_data"]), "LEFT JOIN tab_sessions s ON s.tab_uuid = t.uuid")
+                (
+                    cols.select(&db, "tab_sessions", "s", &["session_data"]),
+                    "LEFT JOIN tab_sessions s ON s.tab_uuid = t.uuid",
+                )
             } else {
                 out.warn(format!("{}: table tab_sessions missing (iOS < 12); tabs only", file.path));
                 (vec!["NULL".to_string()], "")
@@ -143,7 +146,11 @@ impl ArtifactModule for SafariBrowserState {
                 if let Ok(ValueRef::Blob(b)) = r.get_ref(4) {
                     match parse_session(b) {
                         Ok(e) => rec.session_data = e,
-                        Err(e) => bad.push(format!("{}: session_data of tab {:?}: {e}", file.path, rec.tab_url.as_deref().unwrap_or(""))),
+                        Err(e) => bad.push(format!(
+                            "{}: session_data of tab {:?}: {e}",
+                            file.path,
+                            rec.tab_url.as_deref().unwrap_or("")
+                        )),
                     }
                 }
                 out.record(rec)
@@ -168,10 +175,9 @@ impl ArtifactModule for SafariBrowserState {
     fn check(&self, r: &BrowserStateTab, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         let mut seen: Vec<&str> = Vec::new();
         let tab = [("Safari tab URL", &r.tab_url), ("Safari tab URL", &r.tab_visible_url)];
-        let hist = r
-            .session_data
-            .iter()
-            .flat_map(|e| [("Safari tab history URL", &e.entry_url), ("Safari tab history URL", &e.entry_original_url)]);
+        let hist = r.session_data.iter().flat_map(|e| {
+            [("Safari tab history URL", &e.entry_url), ("Safari tab history URL", &e.entry_original_url)]
+        });
         for (what, u) in tab.into_iter().chain(hist) {
             let Some(u) = u.as_deref().filter(|u| !u.is_empty()) else { continue };
             if seen.contains(&u) {
@@ -211,8 +217,14 @@ mod tests {
     fn old_ios_and_bad_session_blobs() {
         let (d, ev) = fs_tree(&[]);
         assert_eq!(run(SafariBrowserState, &ev, &ferret_core::NoIndicators).outcome, Ok(Outcome::NotFound));
-        put(&d, P, &sqlite_bytes("CREATE TABLE tabs (id INTEGER PRIMARY KEY, uuid TEXT, title TEXT, url TEXT);
-            INSERT INTO tabs VALUES (1, 'u', 't', 'https://example.org/');"));
+        put(
+            &d,
+            P,
+            &sqlite_bytes(
+                "CREATE TABLE tabs (id INTEGER PRIMARY KEY, uuid TEXT, title TEXT, url TEXT);
+            INSERT INTO tabs VALUES (1, 'u', 't', 'https://example.org/');",
+            ),
+        );
         let r = run(SafariBrowserState, &ev, &ferret_core::NoIndicators);
         assert_eq!(r.records.len(), 1);
         assert!(r.warnings.iter().any(|w| w.contains("tab_sessions missing")));

@@ -20,7 +20,9 @@ use jiff::Timestamp;
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_mac_time, cell_text, for_each_row, parse_plist_bytes, plist_strings};
+use super::artifact_util::{
+    Columns, cell_i64, cell_mac_time, cell_text, for_each_row, parse_plist_bytes, plist_strings,
+};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,9 +99,15 @@ impl ArtifactModule for Shortcuts {
                 return Err(ModuleError::format(&file.path, "table ZSHORTCUT not found"));
             }
             let mut cols = Columns::default();
-            let s = cols.select(&db, "ZSHORTCUT", "s", &["Z_PK", "ZNAME", "ZCREATIONDATE", "ZMODIFICATIONDATE", "ZACTIONSDESCRIPTION"]);
+            let s = cols.select(
+                &db,
+                "ZSHORTCUT",
+                "s",
+                &["Z_PK", "ZNAME", "ZCREATIONDATE", "ZMODIFICATIONDATE", "ZACTIONSDESCRIPTION"],
+            );
             let has_actions = db.has_table("ZSHORTCUTACTIONS");
-            let a = if has_actions { cols.select(&db, "ZSHORTCUTACTIONS", "a", &["ZDATA"]) } else { vec!["NULL".into()] };
+            let a =
+                if has_actions { cols.select(&db, "ZSHORTCUTACTIONS", "a", &["ZDATA"]) } else { vec!["NULL".into()] };
             if !has_actions {
                 out.warn(format!("{}: table ZSHORTCUTACTIONS missing; no actions read", file.path));
             }
@@ -127,7 +135,11 @@ impl ArtifactModule for Shortcuts {
                 if let Ok(ValueRef::Blob(b)) = r.get_ref(5)
                     && let Err(e) = parse_actions(b, &mut rec.actions, &mut rec.action_urls)
                 {
-                    bad.push(format!("{}: ZSHORTCUTACTIONS.ZDATA of shortcut {}: {e}", file.path, rec.id.unwrap_or(-1)));
+                    bad.push(format!(
+                        "{}: ZSHORTCUTACTIONS.ZDATA of shortcut {}: {e}",
+                        file.path,
+                        rec.id.unwrap_or(-1)
+                    ));
                 }
                 out.record(rec)
             })?;
@@ -141,17 +153,31 @@ impl ArtifactModule for Shortcuts {
     fn timeline(&self, r: &ShortcutRecord, events: &mut Vec<(Timestamp, String, String)>) {
         let name = r.shortcut_name.as_deref().unwrap_or("(unnamed)");
         if let Some(t) = r.created_date {
-            events.push((t, "shortcut_created".into(), format!("Shortcut {name:?} created ({} actions)", r.actions.len())));
+            events.push((
+                t,
+                "shortcut_created".into(),
+                format!("Shortcut {name:?} created ({} actions)", r.actions.len()),
+            ));
         }
         if let Some(t) = r.modified_date {
-            events.push((t, "shortcut_modified".into(), format!("Shortcut {name:?} modified; URLs: {}", r.action_urls.join(" "))));
+            events.push((
+                t,
+                "shortcut_modified".into(),
+                format!("Shortcut {name:?} modified; URLs: {}", r.action_urls.join(" ")),
+            ));
         }
     }
 
     fn check(&self, r: &ShortcutRecord, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         for u in &r.action_urls {
             if let Some(m) = ind.check_url(u) {
-                f.push(ioc_finding(Level::Critical, "URL in a Shortcut action", u, r.modified_date.or(r.created_date), m));
+                f.push(ioc_finding(
+                    Level::Critical,
+                    "URL in a Shortcut action",
+                    u,
+                    r.modified_date.or(r.created_date),
+                    m,
+                ));
             }
         }
     }
@@ -183,16 +209,28 @@ mod tests {
     fn older_schema_and_bad_blobs() {
         let (d, ev) = fs_tree(&[]);
         assert_eq!(run(Shortcuts, &ev, &ferret_core::NoIndicators).outcome, Ok(Outcome::NotFound));
-        put(&d, P, &sqlite_bytes("CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR);
+        put(
+            &d,
+            P,
+            &sqlite_bytes(
+                "CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR);
             CREATE TABLE ZSHORTCUTACTIONS (Z_PK INTEGER PRIMARY KEY, ZSHORTCUT INTEGER, ZDATA BLOB);
             INSERT INTO ZSHORTCUT VALUES (1, 'a'), (2, 'b');
-            INSERT INTO ZSHORTCUTACTIONS VALUES (1, 1, X'62706C6973743030FFFF'), (2, 2, NULL);"));
+            INSERT INTO ZSHORTCUTACTIONS VALUES (1, 1, X'62706C6973743030FFFF'), (2, 2, NULL);",
+            ),
+        );
         let r = run(Shortcuts, &ev, &ferret_core::NoIndicators);
         assert_eq!(r.outcome, Ok(Outcome::Completed));
         assert_eq!(r.records.len(), 2);
         assert!(r.warnings.iter().any(|w| w.contains("ZSHORTCUT.ZCREATIONDATE")));
         assert!(r.warnings.iter().any(|w| w.contains("ZDATA of shortcut 1")));
-        put(&d, P, &sqlite_bytes("CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR); INSERT INTO ZSHORTCUT VALUES (1, 'only');"));
+        put(
+            &d,
+            P,
+            &sqlite_bytes(
+                "CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR); INSERT INTO ZSHORTCUT VALUES (1, 'only');",
+            ),
+        );
         let r = run(Shortcuts, &ev, &ferret_core::NoIndicators);
         assert_eq!(r.records.len(), 1);
         assert!(r.warnings.iter().any(|w| w.contains("ZSHORTCUTACTIONS missing")));

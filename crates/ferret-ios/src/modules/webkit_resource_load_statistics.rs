@@ -89,7 +89,14 @@ impl ArtifactModule for WebkitResourceLoadStatistics {
                 &db,
                 "ObservedDomains",
                 "o",
-                &["domainID", "registrableDomain", "lastSeen", "hadUserInteraction", "mostRecentUserInteractionTime", "mostRecentWebPushInteractionTime"],
+                &[
+                    "domainID",
+                    "registrableDomain",
+                    "lastSeen",
+                    "hadUserInteraction",
+                    "mostRecentUserInteractionTime",
+                    "mostRecentWebPushInteractionTime",
+                ],
             );
             if let Some(w) = cols.warning(&file.path) {
                 out.warn(w);
@@ -116,7 +123,11 @@ impl ArtifactModule for WebkitResourceLoadStatistics {
             events.push((
                 t,
                 "seen".into(),
-                format!("{} seen in {}", r.registrable_domain.as_deref().unwrap_or(""), r.domain.as_deref().unwrap_or(&r.path)),
+                format!(
+                    "{} seen in {}",
+                    r.registrable_domain.as_deref().unwrap_or(""),
+                    r.domain.as_deref().unwrap_or(&r.path)
+                ),
             ));
         }
     }

@@ -81,7 +81,8 @@ fn strings(d: &plist::Dictionary, key: &str) -> Vec<String> {
 impl ArtifactModule for WebkitSessionResourceLog {
     type Record = SessionResourceEntry;
     const NAME: &'static str = "webkit_session_resource_log";
-    const DESCRIPTION: &'static str = "WebKit session resource logs: origins, sub-resources and redirects between domains";
+    const DESCRIPTION: &'static str =
+        "WebKit session resource logs: origins, sub-resources and redirects between domains";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let files = ctx.evidence.locate(&LOCATOR)?;
@@ -97,7 +98,8 @@ impl ArtifactModule for WebkitSessionResourceLog {
                 }
                 Err(e) => return Err(e),
             };
-            let Some(list) = v.as_dictionary().and_then(|d| d.get("browsingStatistics")).and_then(|x| x.as_array()) else {
+            let Some(list) = v.as_dictionary().and_then(|d| d.get("browsingStatistics")).and_then(|x| x.as_array())
+            else {
                 out.warn(format!("{}: no browsingStatistics array in {FILE}", file.path));
                 continue;
             };
@@ -124,7 +126,11 @@ impl ArtifactModule for WebkitSessionResourceLog {
 
     fn timeline(&self, r: &SessionResourceEntry, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.last_seen {
-            events.push((t, "session_resource".into(), format!("{} last seen ({})", r.origin.as_deref().unwrap_or(""), r.file)));
+            events.push((
+                t,
+                "session_resource".into(),
+                format!("{} last seen ({})", r.origin.as_deref().unwrap_or(""), r.file),
+            ));
         }
     }
 
@@ -152,9 +158,16 @@ impl ArtifactModule for WebkitSessionResourceLog {
         let has_redirects = !r.redirect_source.is_empty() || !r.redirect_destination.is_empty();
         if matched_ends && has_redirects {
             let origin = r.origin.as_deref().unwrap_or("?");
-            let srcs: Vec<&str> = if r.redirect_source.is_empty() { vec!["(start)"] } else { r.redirect_source.iter().map(String::as_str).collect() };
-            let dsts: Vec<&str> =
-                if r.redirect_destination.is_empty() { vec!["(end)"] } else { r.redirect_destination.iter().map(String::as_str).collect() };
+            let srcs: Vec<&str> = if r.redirect_source.is_empty() {
+                vec!["(start)"]
+            } else {
+                r.redirect_source.iter().map(String::as_str).collect()
+            };
+            let dsts: Vec<&str> = if r.redirect_destination.is_empty() {
+                vec!["(end)"]
+            } else {
+                r.redirect_destination.iter().map(String::as_str).collect()
+            };
             let mut chains = Vec::new();
             for s in &srcs {
                 for d in &dsts {
@@ -198,6 +211,11 @@ mod tests {
         assert_eq!(r.records.len(), 1);
         assert!(r.warnings[0].contains("browsingStatistics[0]"));
         put(&d, p, b"bplist00garbage");
-        assert!(run(WebkitSessionResourceLog, &ev, &ferret_core::NoIndicators).outcome.expect_err("bad").contains("resourceLog.plist"));
+        assert!(
+            run(WebkitSessionResourceLog, &ev, &ferret_core::NoIndicators)
+                .outcome
+                .expect_err("bad")
+                .contains("resourceLog.plist")
+        );
     }
 }

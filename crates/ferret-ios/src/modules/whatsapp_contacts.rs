@@ -78,9 +78,24 @@ static LOCATOR: Locator = Locator {
 };
 
 const COLS: &[&str] = &[
-    "Z_PK", "ZWHATSAPPID", "ZLID", "ZPHONENUMBER", "ZLOCALIZEDPHONENUMBER", "ZFULLNAME", "ZGIVENNAME", "ZLASTNAME",
-    "ZUSERNAME", "ZBUSINESSNAME", "ZABOUTTEXT", "ZABOUTEMOJI", "ZDISAPPEARINGMODEDURATION",
-    "ZDISAPPEARINGMODETIMESTAMP", "ZABOUTTIMESTAMP", "ZLASTUPDATED", "ZPHONENUMBERSTATUS", "ZSYNCPOLICY",
+    "Z_PK",
+    "ZWHATSAPPID",
+    "ZLID",
+    "ZPHONENUMBER",
+    "ZLOCALIZEDPHONENUMBER",
+    "ZFULLNAME",
+    "ZGIVENNAME",
+    "ZLASTNAME",
+    "ZUSERNAME",
+    "ZBUSINESSNAME",
+    "ZABOUTTEXT",
+    "ZABOUTEMOJI",
+    "ZDISAPPEARINGMODEDURATION",
+    "ZDISAPPEARINGMODETIMESTAMP",
+    "ZABOUTTIMESTAMP",
+    "ZLASTUPDATED",
+    "ZPHONENUMBERSTATUS",
+    "ZSYNCPOLICY",
 ];
 
 fn duration_label(secs: i64) -> Option<String> {
@@ -96,7 +111,8 @@ fn duration_label(secs: i64) -> Option<String> {
 impl ArtifactModule for WhatsappContacts {
     type Record = WhatsappContact;
     const NAME: &'static str = "whatsapp_contacts";
-    const DESCRIPTION: &'static str = "WhatsApp contacts (ContactsV2.sqlite): numbers, about texts, disappearing-message timers";
+    const DESCRIPTION: &'static str =
+        "WhatsApp contacts (ContactsV2.sqlite): numbers, about texts, disappearing-message timers";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let files = ctx.evidence.locate(&LOCATOR)?;
@@ -148,7 +164,11 @@ impl ArtifactModule for WhatsappContacts {
             events.push((t, "whatsapp_contact_updated".into(), format!("WhatsApp contact {who} updated")));
         }
         if let Some(t) = r.about_timestamp {
-            events.push((t, "whatsapp_about_changed".into(), format!("{who} about: {}", r.about_text.as_deref().unwrap_or(""))));
+            events.push((
+                t,
+                "whatsapp_about_changed".into(),
+                format!("{who} about: {}", r.about_text.as_deref().unwrap_or("")),
+            ));
         }
     }
 
@@ -199,8 +219,14 @@ mod tests {
         let p = "private/var/mobile/Containers/Shared/AppGroup/X/ContactsV2.sqlite";
         let (d, ev) = fs_tree(&[]);
         assert_eq!(run(WhatsappContacts, &ev, &ferret_core::NoIndicators).outcome, Ok(Outcome::NotFound));
-        put(&d, p, &sqlite_bytes("CREATE TABLE ZWAADDRESSBOOKCONTACT (Z_PK INTEGER PRIMARY KEY, ZPHONENUMBER VARCHAR, ZABOUTTEXT BLOB);
-            INSERT INTO ZWAADDRESSBOOKCONTACT VALUES (1, '+1555', X'FFFE');"));
+        put(
+            &d,
+            p,
+            &sqlite_bytes(
+                "CREATE TABLE ZWAADDRESSBOOKCONTACT (Z_PK INTEGER PRIMARY KEY, ZPHONENUMBER VARCHAR, ZABOUTTEXT BLOB);
+            INSERT INTO ZWAADDRESSBOOKCONTACT VALUES (1, '+1555', X'FFFE');",
+            ),
+        );
         let r = run(WhatsappContacts, &ev, &ferret_core::NoIndicators);
         assert_eq!(r.records.len(), 1);
         assert!(r.warnings[0].contains("ZWAADDRESSBOOKCONTACT.ZWHATSAPPID"));

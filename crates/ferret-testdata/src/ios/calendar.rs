@@ -84,28 +84,92 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     truth.expect("calendar", Level::High, None, "Meeting");
     // MEDIUM: backdated invitation from an unknown organiser.
     let o1 = stranger(&mut rng);
-    evs.push(Ev { summary: m("backdated"), description: "x".into(), url: None, organizer: Some((o1, false)), start: t0 - 800 * 86_400, created: t0, attachment: false });
+    evs.push(Ev {
+        summary: m("backdated"),
+        description: "x".into(),
+        url: None,
+        organizer: Some((o1, false)),
+        start: t0 - 800 * 86_400,
+        created: t0,
+        attachment: false,
+    });
     truth.expect("calendar", Level::Medium, None, m("backdated"));
     // MEDIUM: long encoded URL from an unknown organiser.
     let o2 = stranger(&mut rng);
     let payload = format!("https://example.com/i?d={}", hex_string(&mut rng, 600));
-    evs.push(Ev { summary: m("payload"), description: "y".into(), url: Some(payload), organizer: Some((o2, false)), start: t0 + 86_400, created: t0, attachment: false });
+    evs.push(Ev {
+        summary: m("payload"),
+        description: "y".into(),
+        url: Some(payload),
+        organizer: Some((o2, false)),
+        start: t0 + 86_400,
+        created: t0,
+        attachment: false,
+    });
     truth.expect("calendar", Level::Medium, None, m("payload"));
     // MEDIUM: attachment from an unknown organiser.
     let o3 = stranger(&mut rng);
-    evs.push(Ev { summary: m("attach"), description: "z".into(), url: None, organizer: Some((o3, false)), start: t0 + 86_400, created: t0, attachment: true });
+    evs.push(Ev {
+        summary: m("attach"),
+        description: "z".into(),
+        url: None,
+        organizer: Some((o3, false)),
+        start: t0 + 86_400,
+        created: t0,
+        attachment: true,
+    });
     truth.expect("calendar", Level::Medium, None, m("attach"));
     // CRITICAL: indicator organiser (no payload, not backdated).
     let bad = format!("{}@{}.com", word(&mut rng, 7), word(&mut rng, 7));
     truth.plant(IndicatorKind::Email, bad.clone(), "TestSpy");
     truth.expect("calendar", Level::Critical, Some(&bad), bad.clone());
-    evs.push(Ev { summary: m("ioc"), description: "w".into(), url: None, organizer: Some((format!("mailto:{bad}"), false)), start: t0 + 86_400, created: t0, attachment: false });
+    evs.push(Ev {
+        summary: m("ioc"),
+        description: "w".into(),
+        url: None,
+        organizer: Some((format!("mailto:{bad}"), false)),
+        start: t0 + 86_400,
+        created: t0,
+        attachment: false,
+    });
     // near misses
     let o4 = stranger(&mut rng);
-    evs.push(Ev { summary: m("nm-plain"), description: "Lunch".into(), url: None, organizer: Some((o4, false)), start: t0 + 86_400, created: t0, attachment: false });
-    evs.push(Ev { summary: m("nm-known-url"), description: "Call".into(), url: Some(format!("https://example.org/j/{}", hex_string(&mut rng, 300))), organizer: Some((known[1].clone(), false)), start: t0 + 86_400, created: t0, attachment: true });
-    evs.push(Ev { summary: m("nm-self-old"), description: "Old".into(), url: None, organizer: Some(("me@example.com".into(), true)), start: t0 - 900 * 86_400, created: t0, attachment: false });
-    evs.push(Ev { summary: "Meeting".into(), description: "Notes for the quarterly review".into(), url: None, organizer: None, start: t0 + 86_400, created: t0, attachment: false });
+    evs.push(Ev {
+        summary: m("nm-plain"),
+        description: "Lunch".into(),
+        url: None,
+        organizer: Some((o4, false)),
+        start: t0 + 86_400,
+        created: t0,
+        attachment: false,
+    });
+    evs.push(Ev {
+        summary: m("nm-known-url"),
+        description: "Call".into(),
+        url: Some(format!("https://example.org/j/{}", hex_string(&mut rng, 300))),
+        organizer: Some((known[1].clone(), false)),
+        start: t0 + 86_400,
+        created: t0,
+        attachment: true,
+    });
+    evs.push(Ev {
+        summary: m("nm-self-old"),
+        description: "Old".into(),
+        url: None,
+        organizer: Some(("me@example.com".into(), true)),
+        start: t0 - 900 * 86_400,
+        created: t0,
+        attachment: false,
+    });
+    evs.push(Ev {
+        summary: "Meeting".into(),
+        description: "Notes for the quarterly review".into(),
+        url: None,
+        organizer: None,
+        start: t0 + 86_400,
+        created: t0,
+        attachment: false,
+    });
     let mut dbrng = rng_for(seed, "ios/calendar/db");
     vec![db(DOMAIN, REL, FS, t0, |c| {
         c.execute_batch(SCHEMA)?;
@@ -114,7 +178,16 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
                 "INSERT INTO CalendarItem (summary, description, start_date, end_date, all_day, calendar_id, url, \
                  last_modified, hidden, UUID, entity_type, creation_date, has_attachment) \
                  VALUES (?1, ?2, ?3, ?4, 0, 1, ?5, ?6, 0, ?7, 2, ?6, ?8)",
-                rusqlite::params![e.summary, e.description, mac(e.start), mac(e.start + 3600), e.url, mac(e.created), uuid(&mut dbrng), i64::from(e.attachment)],
+                rusqlite::params![
+                    e.summary,
+                    e.description,
+                    mac(e.start),
+                    mac(e.start + 3600),
+                    e.url,
+                    mac(e.created),
+                    uuid(&mut dbrng),
+                    i64::from(e.attachment)
+                ],
             )?;
             let item = c.last_insert_rowid();
             if let Some((mail, is_self)) = &e.organizer {

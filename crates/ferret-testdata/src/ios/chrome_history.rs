@@ -45,10 +45,16 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
         c.execute_batch(SCHEMA)?;
         for (i, u) in urls.iter().enumerate() {
             let t = webkit(t0 + i as i64 * 60);
-            c.execute("INSERT INTO urls (url, title, visit_count, last_visit_time) VALUES (?1, ?2, 1, ?3)", rusqlite::params![u, format!("Page {i}"), t])?;
+            c.execute(
+                "INSERT INTO urls (url, title, visit_count, last_visit_time) VALUES (?1, ?2, 1, ?3)",
+                rusqlite::params![u, format!("Page {i}"), t],
+            )?;
             let id = c.last_insert_rowid();
             let from = if i > 0 && i % 7 == 0 { i as i64 } else { 0 };
-            c.execute("INSERT INTO visits (url, visit_time, from_visit, transition) VALUES (?1, ?2, ?3, 805306368)", rusqlite::params![id, t, from])?;
+            c.execute(
+                "INSERT INTO visits (url, visit_time, from_visit, transition) VALUES (?1, ?2, ?3, 805306368)",
+                rusqlite::params![id, t, from],
+            )?;
         }
         Ok(())
     })]

@@ -25,6 +25,9 @@ pub const SCHEMA: &str = "CREATE TABLE ABPerson (ROWID INTEGER PRIMARY KEY AUTOI
     CREATE TABLE ABMultiValue (UID INTEGER PRIMARY KEY, record_id INTEGER, property INTEGER, identifier INTEGER, \
     label INTEGER, value TEXT, guid TEXT);";
 
+/// First name, last name, `(property, value)` pairs.
+type Person = (String, String, Vec<(i64, String)>);
+
 /// E-mail addresses of the benign contacts generated for `seed` (the user's known people).
 pub fn known_emails(seed: u64) -> Vec<String> {
     let mut rng = rng_for(seed, "ios/contacts/known");
@@ -42,8 +45,8 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     truth.expect("contacts", Level::Critical, Some(&bad_mail), bad_mail.clone());
     let bad_url = format!("https://login.{bad_dom}/p/{}", word(&mut rng, 6));
     truth.expect("contacts", Level::Critical, Some(&bad_dom), bad_url.clone());
-    // (person index, property, value)
-    let mut people: Vec<(String, String, Vec<(i64, String)>)> = Vec::new();
+    // (first, last, [(property, value)])
+    let mut people: Vec<Person> = Vec::new();
     let known = known_emails(seed);
     for i in 0..count.max(known.len()) {
         let mut vals = vec![(3, format!("+1555{:07}", rng.random_range(0..10_000_000u32)))];

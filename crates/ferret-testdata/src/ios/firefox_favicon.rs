@@ -30,7 +30,8 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     truth.expect("firefox_favicon", Level::Critical, Some(&d1), icon_hit.clone());
     truth.expect("firefox_favicon", Level::Critical, Some(&d2), page_hit.clone());
     let mut pages: Vec<String> = (0..count).map(|_| benign_url(&mut rng)).collect();
-    let mut icons: Vec<String> = (0..count).map(|i| format!("https://example.org/icons/{i}-{}.png", word(&mut rng, 4))).collect();
+    let mut icons: Vec<String> =
+        (0..count).map(|i| format!("https://example.org/icons/{i}-{}.png", word(&mut rng, 4))).collect();
     pages.push("https://example.com/news".into());
     icons.push(icon_hit);
     pages.push(page_hit);
@@ -47,7 +48,10 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
                 "INSERT INTO favicons (url, width, height, type, date) VALUES (?1, 32, 32, 1, ?2)",
                 rusqlite::params![icon, (t0 + i as i64 * 10) as f64],
             )?;
-            c.execute("INSERT INTO favicon_sites (siteID, faviconID) VALUES (?1, ?2)", rusqlite::params![i as i64 + 1, i as i64 + 1])?;
+            c.execute(
+                "INSERT INTO favicon_sites (siteID, faviconID) VALUES (?1, ?2)",
+                rusqlite::params![i as i64 + 1, i as i64 + 1],
+            )?;
         }
         Ok(())
     })]

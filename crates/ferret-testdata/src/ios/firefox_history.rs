@@ -14,7 +14,8 @@ pub const DOMAIN: &str = "AppDomainGroup-group.org.mozilla.ios.Firefox";
 /// Backup relative path.
 pub const REL: &str = "profile.profile/browser.db";
 /// Filesystem-dump path.
-pub const FS: &str = "private/var/mobile/Containers/Shared/AppGroup/1A2B3C4D-5E6F-7081-92A3-B4C5D6E7F809/profile.profile/browser.db";
+pub const FS: &str =
+    "private/var/mobile/Containers/Shared/AppGroup/1A2B3C4D-5E6F-7081-92A3-B4C5D6E7F809/profile.profile/browser.db";
 
 /// History schema (subset of Firefox iOS's).
 pub const SCHEMA: &str = "CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT NOT NULL UNIQUE, url TEXT UNIQUE, \
@@ -24,7 +25,12 @@ pub const SCHEMA: &str = "CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCRE
     type INTEGER NOT NULL, is_local TINYINT NOT NULL);";
 
 /// Inserts history rows; returns nothing (ids are 1..=n in order).
-pub fn insert_history(c: &rusqlite::Connection, urls: &[String], t0: i64, rng: &mut crate::rng::TestRng) -> rusqlite::Result<()> {
+pub fn insert_history(
+    c: &rusqlite::Connection,
+    urls: &[String],
+    t0: i64,
+    rng: &mut crate::rng::TestRng,
+) -> rusqlite::Result<()> {
     for (i, u) in urls.iter().enumerate() {
         c.execute(
             "INSERT INTO history (guid, url, title, local_modified, is_deleted, should_upload) VALUES (?1, ?2, ?3, ?4, 0, 1)",

@@ -45,14 +45,26 @@ pub fn webkit(unix: i64) -> i64 {
 }
 
 /// A SQLite artifact built by `main`.
-pub fn db(domain: &str, rel: &str, fs: &str, mtime: i64, main: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<()>) -> ArtifactFile {
+pub fn db(
+    domain: &str,
+    rel: &str,
+    fs: &str,
+    mtime: i64,
+    main: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<()>,
+) -> ArtifactFile {
     let files = sqlite::build(main, None).expect("fixture database builds");
     ArtifactFile { domain: domain.into(), relative_path: rel.into(), fs_path: fs.into(), bytes: files.db, mtime }
 }
 
 /// A binary plist artifact.
 pub fn plist_file(domain: &str, rel: &str, fs: &str, mtime: i64, value: &plist::Value) -> ArtifactFile {
-    ArtifactFile { domain: domain.into(), relative_path: rel.into(), fs_path: fs.into(), bytes: plist_bytes(value), mtime }
+    ArtifactFile {
+        domain: domain.into(),
+        relative_path: rel.into(),
+        fs_path: fs.into(),
+        bytes: plist_bytes(value),
+        mtime,
+    }
 }
 
 /// Binary plist bytes of `value`.

@@ -46,7 +46,10 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let entries = |list: &[(String, i64)]| {
         let mut d = plist::Dictionary::new();
         for (a, t) in list {
-            d.insert(a.clone(), dict(vec![("LookupDate", Value::Real(mac(*t))), ("IDStatus", Value::Integer(1.into()))]));
+            d.insert(
+                a.clone(),
+                dict(vec![("LookupDate", Value::Real(mac(*t))), ("IDStatus", Value::Integer(1.into()))]),
+            );
         }
         Value::Dictionary(d)
     };

@@ -49,14 +49,25 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let mut rows: Vec<Row> = (0..count)
         .map(|i| Row {
             bundle: bundles[i % 3].to_string(),
-            sender: (format!("{} {}", word(&mut rng, 5), word(&mut rng, 6)), format!("{}@example.org", word(&mut rng, 6))),
+            sender: (
+                format!("{} {}", word(&mut rng, 5), word(&mut rng, 6)),
+                format!("{}@example.org", word(&mut rng, 6)),
+            ),
             url: None,
         })
         .collect();
     rows.push(Row { bundle: app.clone(), sender: ("A".into(), "a@example.org".into()), url: None });
     rows.push(Row { bundle: "com.apple.MobileSMS".into(), sender: ("B".into(), mail.clone()), url: None });
-    rows.push(Row { bundle: "com.apple.mobilesafari".into(), sender: ("C".into(), "c@example.org".into()), url: Some(url) });
-    rows.push(Row { bundle: format!("{app}.share"), sender: ("D".into(), format!("{mail}.example.org")), url: Some(format!("https://{}{dom}/", word(&mut rng, 2))) });
+    rows.push(Row {
+        bundle: "com.apple.mobilesafari".into(),
+        sender: ("C".into(), "c@example.org".into()),
+        url: Some(url),
+    });
+    rows.push(Row {
+        bundle: format!("{app}.share"),
+        sender: ("D".into(), format!("{mail}.example.org")),
+        url: Some(format!("https://{}{dom}/", word(&mut rng, 2))),
+    });
     let mut dbrng = rng_for(seed, "ios/interaction_c/db");
     vec![db(DOMAIN, REL, FS, t0, |c| {
         c.execute_batch(SCHEMA)?;

@@ -54,16 +54,32 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let mut d = plist::Dictionary::new();
     for i in 0..count {
         let b = format!("com.example.{}{i}", word(&mut rng, 6));
-        let path = format!("/private/var/containers/Bundle/Application/{}/{}.app", crate::rng::uuid(&mut rng), word(&mut rng, 5));
+        let path = format!(
+            "/private/var/containers/Bundle/Application/{}/{}.app",
+            crate::rng::uuid(&mut rng),
+            word(&mut rng, 5)
+        );
         d.insert(b.clone(), client(Some(&b), Some(&path), None, t0 + i as i64 * 900));
     }
     d.insert("/usr/libexec/locationd-helper:".into(), client(None, None, Some("/usr/libexec/locationd-helper"), t0));
-    d.insert(format!("/usr/libexec/{proc_ioc}:"), client(None, None, Some(&format!("/usr/libexec/{proc_ioc}")), t0 + 1));
+    d.insert(
+        format!("/usr/libexec/{proc_ioc}:"),
+        client(None, None, Some(&format!("/usr/libexec/{proc_ioc}")), t0 + 1),
+    );
     d.insert(app_ioc.clone(), client(Some(&app_ioc), None, None, t0 + 2));
-    d.insert("com.example.runner".into(), client(Some("com.example.runner"), None, Some(&format!("{dir_ioc}/runner")), t0 + 3));
+    d.insert(
+        "com.example.runner".into(),
+        client(Some("com.example.runner"), None, Some(&format!("{dir_ioc}/runner")), t0 + 3),
+    );
     // near misses
-    d.insert(format!("/usr/libexec/{proc_ioc}2:"), client(None, None, Some(&format!("/usr/libexec/{proc_ioc}2")), t0 + 4));
+    d.insert(
+        format!("/usr/libexec/{proc_ioc}2:"),
+        client(None, None, Some(&format!("/usr/libexec/{proc_ioc}2")), t0 + 4),
+    );
     d.insert(format!("{app_ioc}.widget"), client(Some(&format!("{app_ioc}.widget")), None, None, t0 + 5));
-    d.insert("com.example.sibling".into(), client(Some("com.example.sibling"), None, Some(&format!("{dir_ioc}x/runner")), t0 + 6));
+    d.insert(
+        "com.example.sibling".into(),
+        client(Some("com.example.sibling"), None, Some(&format!("{dir_ioc}x/runner")), t0 + 6),
+    );
     vec![plist_file(DOMAIN, REL, FS, t0, &Value::Dictionary(d))]
 }

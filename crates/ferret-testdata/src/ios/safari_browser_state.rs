@@ -38,7 +38,10 @@ pub fn session_blob(urls: &[String]) -> Vec<u8> {
         .collect();
     let root = dict(vec![(
         "SessionHistory",
-        dict(vec![("SessionHistoryCurrentIndex", Value::Integer(0.into())), ("SessionHistoryEntries", Value::Array(entries))]),
+        dict(vec![
+            ("SessionHistoryCurrentIndex", Value::Integer(0.into())),
+            ("SessionHistoryEntries", Value::Array(entries)),
+        ]),
     )]);
     let mut out = vec![0u8, 0, 0, 2];
     out.extend(plist_bytes(&root));
@@ -77,7 +80,10 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
                 rusqlite::params![id, format!("Tab {i}"), u, i as i64, mac(t0 + i as i64 * 120)],
             )?;
             if !hist.is_empty() {
-                c.execute("INSERT INTO tab_sessions (tab_uuid, session_data) VALUES (?1, ?2)", rusqlite::params![id, session_blob(hist)])?;
+                c.execute(
+                    "INSERT INTO tab_sessions (tab_uuid, session_data) VALUES (?1, ?2)",
+                    rusqlite::params![id, session_blob(hist)],
+                )?;
             }
         }
         Ok(())

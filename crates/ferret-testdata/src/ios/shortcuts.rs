@@ -53,8 +53,17 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
             action("is.workflow.actions.runjavascriptonwebpage", vec![("WFJavaScript", pstr("completion(1)"))]),
         ],
     ));
-    items.push(("h7sc-near".into(), vec![action("is.workflow.actions.url", vec![("WFURLActionURL", pstr(&format!("https://{}{dom}/x", word(&mut rng, 2))))])]));
-    items.push(("h7sc-text".into(), vec![action("is.workflow.actions.comment", vec![("WFCommentActionText", pstr(&dom.replace('.', " ")))])]));
+    items.push((
+        "h7sc-near".into(),
+        vec![action(
+            "is.workflow.actions.url",
+            vec![("WFURLActionURL", pstr(&format!("https://{}{dom}/x", word(&mut rng, 2))))],
+        )],
+    ));
+    items.push((
+        "h7sc-text".into(),
+        vec![action("is.workflow.actions.comment", vec![("WFCommentActionText", pstr(&dom.replace('.', " ")))])],
+    ));
     vec![db(DOMAIN, REL, FS, t0, |c| {
         c.execute_batch(SCHEMA)?;
         for (i, (name, acts)) in items.iter().enumerate() {

@@ -54,7 +54,7 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     truth.expect("webkit_session_resource_log", Level::Critical, Some(&d1), d1.clone());
     truth.expect("webkit_session_resource_log", Level::High, None, format!("example.com → {d1} → example.net"));
     // planted: sub-resource only
-    list.push(entry("news.example.org", &[], &[], &[d2.clone()], t0 + 2));
+    list.push(entry("news.example.org", &[], &[], std::slice::from_ref(&d2), t0 + 2));
     truth.expect("webkit_session_resource_log", Level::Critical, Some(&d2), d2.clone());
     // near miss
     list.push(entry(&format!("{}{d1}", word(&mut rng, 2)), &["example.com".into()], &[], &[], t0 + 3));

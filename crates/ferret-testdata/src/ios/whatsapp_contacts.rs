@@ -16,7 +16,8 @@ pub const DOMAIN: &str = "AppDomainGroup-group.net.whatsapp.WhatsApp.shared";
 /// Backup relative path.
 pub const REL: &str = "ContactsV2.sqlite";
 /// Filesystem-dump path.
-pub const FS: &str = "private/var/mobile/Containers/Shared/AppGroup/2C3D4E5F-6071-8293-A4B5-C6D7E8F90A1B/ContactsV2.sqlite";
+pub const FS: &str =
+    "private/var/mobile/Containers/Shared/AppGroup/2C3D4E5F-6071-8293-A4B5-C6D7E8F90A1B/ContactsV2.sqlite";
 
 /// Schema (Core Data; subset of the real columns).
 pub const SCHEMA: &str = "CREATE TABLE ZWAADDRESSBOOKCONTACT (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, \
