@@ -334,3 +334,88 @@ mod tests {
         assert!(parse_plist_bytes(b"").is_err());
     }
 }
+
+/// Every module of this group run through a real backup layout (Manifest.db, hashed file ids):
+/// proves the backup locators and exact recall/precision there too.
+#[cfg(test)]
+mod backup_tests {
+    use ferret_core::module::testing::run_one;
+    use ferret_core::{Context, Module, NoIndicators, Outcome, RunOptions, Typed};
+    use ferret_testdata::fake::TruthIndicators;
+    use ferret_testdata::ios;
+    use ferret_testdata::truth::{Truth, compare};
+
+    use crate::modules::*;
+
+    #[test]
+    fn all_modules_through_a_backup() {
+        let seed = 21;
+        let mut truth = Truth::default();
+        let mut files = Vec::new();
+        files.extend(ios::calls::generate(seed, 10, &mut truth));
+        files.extend(ios::contacts::generate(seed, 10, &mut truth));
+        files.extend(ios::calendar::generate(seed, 10, &mut truth));
+        files.extend(ios::chrome_history::generate(seed, 10, &mut truth));
+        files.extend(ios::chrome_favicon::generate(seed, 10, &mut truth));
+        files.extend(ios::firefox_favicon::generate(seed, 10, &mut truth));
+        files.extend(ios::global_preferences::generate(seed, 3, &mut truth));
+        files.extend(ios::id_status_cache::generate(seed, 10, &mut truth));
+        files.extend(ios::interaction_c::generate(seed, 10, &mut truth));
+        files.extend(ios::locationd::generate(seed, 10, &mut truth));
+        files.extend(ios::os_analytics_addaily::generate(seed, 10, &mut truth));
+        files.extend(ios::safari_browser_state::generate(seed, 10, &mut truth));
+        files.extend(ios::shortcuts::generate(seed, 10, &mut truth));
+        files.extend(ios::webkit_resource_load_statistics::generate(seed, 10, &mut truth));
+        files.extend(ios::webkit_session_resource_log::generate(seed, 10, &mut truth));
+        files.extend(ios::whatsapp_contacts::generate(seed, 10, &mut truth));
+        ios::os_version::expect_for_planted_version(&mut truth);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let device = ferret_testdata::ios_backup::DeviceSpec {
+            product_version: ios::os_version::VERSION.into(),
+            ..Default::default()
+        };
+        ferret_testdata::ios_backup::write_backup(dir.path(), &files, &device).expect("backup");
+        let ev = crate::backup::BackupEvidence::open(dir.path()).expect("opens");
+        let ind = TruthIndicators::new(&truth);
+        let opts = RunOptions::default();
+        let ctx = Context { evidence: &ev, indicators: &ind, options: &opts };
+        let modules: Vec<Box<dyn Module>> = vec![
+            Box::new(Typed(calls::Calls)),
+            Box::new(Typed(contacts::Contacts)),
+            Box::new(Typed(calendar::Calendar)),
+            Box::new(Typed(chrome_history::ChromeHistory)),
+            Box::new(Typed(chrome_favicon::ChromeFavicon)),
+            Box::new(Typed(firefox_favicon::FirefoxFavicon)),
+            Box::new(Typed(global_preferences::GlobalPreferences)),
+            Box::new(Typed(id_status_cache::IdStatusCache)),
+            Box::new(Typed(interaction_c::InteractionC)),
+            Box::new(Typed(locationd::Locationd)),
+            Box::new(Typed(os_analytics_addaily::OsAnalyticsAdDaily)),
+            Box::new(Typed(safari_browser_state::SafariBrowserState)),
+            Box::new(Typed(shortcuts::Shortcuts)),
+            Box::new(Typed(webkit_resource_load_statistics::WebkitResourceLoadStatistics)),
+            Box::new(Typed(webkit_session_resource_log::WebkitSessionResourceLog)),
+            Box::new(Typed(whatsapp_contacts::WhatsappContacts)),
+            Box::new(Typed(os_version::OsVersion)),
+        ];
+        let mut alerts = Vec::new();
+        let mut names = Vec::new();
+        for m in &modules {
+            let r = run_one(m.as_ref(), &ctx);
+            assert_eq!(r.outcome, Ok(Outcome::Completed), "{}", m.info().name);
+            assert!(!r.records.is_empty(), "{}", m.info().name);
+            alerts.extend(r.alerts);
+            names.push(m.info().name);
+        }
+        let cmp = compare(&truth.alerts, &alerts, Some(&names));
+        assert!(cmp.is_exact(), "missed {:#?}\nunexpected {:#?}", cmp.missed, cmp.unexpected);
+        // and every module reports NotFound on an empty backup
+        let empty = tempfile::tempdir().expect("tempdir");
+        ferret_testdata::ios_backup::write_backup(empty.path(), &[], &device).expect("backup");
+        let ev = crate::backup::BackupEvidence::open(empty.path()).expect("opens");
+        let ctx = Context { evidence: &ev, indicators: &NoIndicators, options: &opts };
+        for m in modules.iter().filter(|m| m.info().name != "os_version") {
+            assert_eq!(run_one(m.as_ref(), &ctx).outcome, Ok(Outcome::NotFound), "{}", m.info().name);
+        }
+    }
+}
