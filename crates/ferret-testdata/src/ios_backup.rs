@@ -135,8 +135,8 @@ pub struct MbFileSpec<'a> {
     pub protection_class: u64,
 }
 
-/// The `MBFile` NSKeyedArchiver archive (binary plist bytes), laid out as Apple writes it.
-pub fn mbfile_blob(m: &MbFileSpec<'_>) -> Vec<u8> {
+/// The `MBFile` NSKeyedArchiver archive as a plist value, laid out as Apple writes it.
+pub fn mbfile_value(m: &MbFileSpec<'_>) -> Value {
     let mbfile = dict(vec![
         ("LastModified", int(m.modified)),
         ("Flags", int(0)),
@@ -151,7 +151,7 @@ pub fn mbfile_blob(m: &MbFileSpec<'_>) -> Vec<u8> {
         ("RelativePath", Value::Uid(Uid::new(2))),
         ("$class", Value::Uid(Uid::new(3))),
     ]);
-    let archive = dict(vec![
+    dict(vec![
         ("$version", int(100_000)),
         ("$archiver", s("NSKeyedArchiver")),
         ("$top", dict(vec![("root", Value::Uid(Uid::new(1)))])),
@@ -164,8 +164,111 @@ pub fn mbfile_blob(m: &MbFileSpec<'_>) -> Vec<u8> {
                 dict(vec![("$classname", s("MBFile")), ("$classes", Value::Array(vec![s("MBFile"), s("NSObject")]))]),
             ]),
         ),
-    ]);
-    encode_bplist(&archive)
+    ])
+}
+
+/// The `MBFile` archive as binary-plist bytes: the same bytes as
+/// `encode_bplist(&mbfile_value(m))`, written directly (no value tree) because a large backup
+/// has hundreds of thousands of rows.
+pub fn mbfile_blob(m: &MbFileSpec<'_>) -> Vec<u8> {
+    const KEYS: [&str; 12] = [
+        "LastModified", "Flags", "GroupID", "LastStatusChange", "Birth", "Size", "InodeNumber", "Mode", "UserID",
+        "ProtectionClass", "RelativePath", "$class",
+    ];
+    let mut out = Vec::with_capacity(480);
+    out.extend_from_slice(b"bplist00");
+    let mut offs: Vec<u64> = Vec::with_capacity(45);
+    let mut mark = |out: &Vec<u8>| offs.push(out.len() as u64);
+    // objects numbered breadth-first: 0 archive dict, 1-4 its keys, 5-8 its values, 9-10 $top's
+    // key/value, 11-14 $objects items, 15-38 MBFile keys/values, 39-44 the class dict's parts
+    mark(&out);
+    out.extend_from_slice(&[0xD4, 1, 2, 3, 4, 5, 6, 7, 8]);
+    for k in ["$version", "$archiver", "$top", "$objects"] {
+        mark(&out);
+        push_str(&mut out, k);
+    }
+    mark(&out);
+    push_uint(&mut out, 100_000);
+    mark(&out);
+    push_str(&mut out, "NSKeyedArchiver");
+    mark(&out);
+    out.extend_from_slice(&[0xD1, 9, 10]);
+    mark(&out);
+    out.extend_from_slice(&[0xA4, 11, 12, 13, 14]);
+    mark(&out);
+    push_str(&mut out, "root");
+    mark(&out);
+    out.extend_from_slice(&[0x80, 1]);
+    mark(&out);
+    push_str(&mut out, "$null");
+    mark(&out);
+    out.extend_from_slice(&[0xDC]);
+    out.extend(15u8..=38);
+    mark(&out);
+    push_str(&mut out, m.relative_path);
+    mark(&out);
+    out.extend_from_slice(&[0xD2, 39, 40, 41, 42]);
+    for k in KEYS {
+        mark(&out);
+        push_str(&mut out, k);
+    }
+    for v in [m.modified, 0, 501, m.status_changed, m.birth] {
+        mark(&out);
+        push_int(&mut out, v);
+    }
+    for v in [m.size, m.inode, m.mode, 501, m.protection_class] {
+        mark(&out);
+        push_u64(&mut out, v);
+    }
+    mark(&out);
+    out.extend_from_slice(&[0x80, 2]);
+    mark(&out);
+    out.extend_from_slice(&[0x80, 3]);
+    mark(&out);
+    push_str(&mut out, "$classname");
+    mark(&out);
+    push_str(&mut out, "$classes");
+    mark(&out);
+    push_str(&mut out, "MBFile");
+    mark(&out);
+    out.extend_from_slice(&[0xA2, 43, 44]);
+    mark(&out);
+    push_str(&mut out, "MBFile");
+    mark(&out);
+    push_str(&mut out, "NSObject");
+    finish_bplist(out, &offs, 1)
+}
+
+fn push_int(out: &mut Vec<u8>, v: i64) {
+    if v >= 0 {
+        push_uint(out, v as u64);
+    } else {
+        out.push(0x13);
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+}
+
+fn push_u64(out: &mut Vec<u8>, v: u64) {
+    if v <= i64::MAX as u64 {
+        push_uint(out, v);
+    } else {
+        out.push(0x14);
+        out.extend_from_slice(&[0u8; 8]);
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+}
+
+fn finish_bplist(mut out: Vec<u8>, offsets: &[u64], ref_size: u8) -> Vec<u8> {
+    let table = out.len() as u64;
+    let off_size = width(table);
+    for o in offsets {
+        push_ref(&mut out, *o as usize, off_size);
+    }
+    out.extend_from_slice(&[0, 0, 0, 0, 0, 0, off_size, ref_size]);
+    out.extend_from_slice(&(offsets.len() as u64).to_be_bytes());
+    out.extend_from_slice(&0u64.to_be_bytes());
+    out.extend_from_slice(&table.to_be_bytes());
+    out
 }
 
 enum Obj<'a> {
@@ -304,16 +407,8 @@ pub fn encode_bplist(root: &Value) -> Vec<u8> {
                     out.extend_from_slice(&r.to_be_bytes());
                 }
                 Value::Integer(i) => match i.as_unsigned() {
-                    Some(u) if u <= i64::MAX as u64 => push_uint(&mut out, u),
-                    Some(u) => {
-                        out.push(0x14);
-                        out.extend_from_slice(&[0u8; 8]);
-                        out.extend_from_slice(&u.to_be_bytes());
-                    }
-                    None => {
-                        out.push(0x13);
-                        out.extend_from_slice(&i.as_signed().unwrap_or(0).to_be_bytes());
-                    }
+                    Some(u) => push_u64(&mut out, u),
+                    None => push_int(&mut out, i.as_signed().unwrap_or(0)),
                 },
                 Value::String(s) => push_str(&mut out, s),
                 Value::Uid(u) => {
@@ -325,16 +420,7 @@ pub fn encode_bplist(root: &Value) -> Vec<u8> {
             },
         }
     }
-    let table = out.len() as u64;
-    let off_size = width(table);
-    for o in &offsets {
-        push_ref(&mut out, *o as usize, off_size);
-    }
-    out.extend_from_slice(&[0, 0, 0, 0, 0, 0, off_size, ref_size]);
-    out.extend_from_slice(&(objs.len() as u64).to_be_bytes());
-    out.extend_from_slice(&0u64.to_be_bytes());
-    out.extend_from_slice(&table.to_be_bytes());
-    out
+    finish_bplist(out, &offsets, ref_size)
 }
 
 fn info_plist(device: &DeviceSpec) -> Value {
@@ -466,48 +552,58 @@ pub fn write_backup(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec) -> 
          BEGIN;",
     )
     .map_err(sql)?;
-    let mut made_dirs: HashSet<String> = HashSet::new();
-    {
-        let mut ins = conn.prepare("INSERT INTO Files (fileID, domain, relativePath, flags, file) VALUES (?1, ?2, ?3, ?4, ?5)").map_err(sql)?;
-        let mut inode: u64 = 100_000;
-        let t = device.last_backup - 86_400 * 30;
-        for (domain, set) in &dirs {
-            for rel in set {
+    // Content files are written on a second thread while this one fills Manifest.db.
+    let ids: Vec<String> = files.iter().map(|f| file_id(&f.domain, &f.relative_path)).collect();
+    let prefixes: BTreeSet<&str> = ids.iter().map(|id| &id[..2]).collect();
+    for p in prefixes {
+        std::fs::create_dir_all(dir.join(p))?;
+    }
+    std::thread::scope(|scope| -> io::Result<()> {
+        let writer = scope.spawn(|| -> io::Result<()> {
+            for (f, id) in files.iter().zip(&ids) {
+                std::fs::write(dir.join(&id[..2]).join(id), &f.bytes)?;
+            }
+            Ok(())
+        });
+        let db_result = (|| -> io::Result<()> {
+            let mut ins = conn.prepare("INSERT INTO Files (fileID, domain, relativePath, flags, file) VALUES (?1, ?2, ?3, ?4, ?5)").map_err(sql)?;
+            let mut inode: u64 = 100_000;
+            let t = device.last_backup - 86_400 * 30;
+            for (domain, set) in &dirs {
+                for rel in set {
+                    inode += 1;
+                    let blob = mbfile_blob(&MbFileSpec {
+                        relative_path: rel,
+                        mode: 0o040_755,
+                        size: 0,
+                        modified: t,
+                        birth: t,
+                        status_changed: t,
+                        inode,
+                        protection_class: 0,
+                    });
+                    ins.execute(rusqlite::params![file_id(domain, rel), domain, rel, 2, blob]).map_err(sql)?;
+                }
+            }
+            for (f, id) in files.iter().zip(&ids) {
                 inode += 1;
                 let blob = mbfile_blob(&MbFileSpec {
-                    relative_path: rel,
-                    mode: 0o040_755,
-                    size: 0,
-                    modified: t,
-                    birth: t,
-                    status_changed: t,
+                    relative_path: &f.relative_path,
+                    mode: 0o100_644,
+                    size: f.bytes.len() as u64,
+                    modified: f.mtime,
+                    birth: f.mtime - 3_600,
+                    status_changed: f.mtime,
                     inode,
-                    protection_class: 0,
+                    protection_class: 3,
                 });
-                ins.execute(rusqlite::params![file_id(domain, rel), domain, rel, 2, blob]).map_err(sql)?;
+                ins.execute(rusqlite::params![id, f.domain, f.relative_path, 1, blob]).map_err(sql)?;
             }
-        }
-        for f in files {
-            inode += 1;
-            let id = file_id(&f.domain, &f.relative_path);
-            let blob = mbfile_blob(&MbFileSpec {
-                relative_path: &f.relative_path,
-                mode: 0o100_644,
-                size: f.bytes.len() as u64,
-                modified: f.mtime,
-                birth: f.mtime - 3_600,
-                status_changed: f.mtime,
-                inode,
-                protection_class: 3,
-            });
-            ins.execute(rusqlite::params![id, f.domain, f.relative_path, 1, blob]).map_err(sql)?;
-            let sub = dir.join(&id[..2]);
-            if made_dirs.insert(id[..2].to_string()) {
-                std::fs::create_dir_all(&sub)?;
-            }
-            std::fs::write(sub.join(&id), &f.bytes)?;
-        }
-    }
+            Ok(())
+        })();
+        let files_result = writer.join().unwrap_or_else(|_| Err(io::Error::other("file writer thread panicked")));
+        db_result.and(files_result)
+    })?;
     conn.execute_batch("COMMIT;").map_err(sql)?;
     drop(conn);
     Ok(())
@@ -558,6 +654,12 @@ mod tests {
             ("r", Value::Real(1.5)),
         ]);
         assert_eq!(plist::Value::from_reader(std::io::Cursor::new(encode_bplist(&v))).expect("parse"), v);
+        for spec in [
+            MbFileSpec { relative_path: "a/é.txt", mode: 0o100_644, size: 1 << 40, modified: -5, birth: 0, status_changed: 70_000, inode: 9, protection_class: 3 },
+            MbFileSpec { relative_path: "", mode: 0o040_755, size: 0, modified: 1_700_000_000, birth: 1, status_changed: 2, inode: 3, protection_class: 0 },
+        ] {
+            assert_eq!(mbfile_blob(&spec), encode_bplist(&mbfile_value(&spec)));
+        }
         let dup = vec![files[0].clone(), files[0].clone()];
         assert!(write_backup(dir.path(), &dup, &DeviceSpec::default()).is_err());
     }

@@ -659,10 +659,8 @@ impl Evidence for BackupEvidence {
         let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
         if Self::is_root_file(file) {
             let p = self.root.join(&file.relative_path);
-            if file.relative_path == "Manifest.db" {
-                if let Some(c) = &self.cipher {
-                    return decrypt_manifest(&p, c.as_ref()).map_err(EvidenceError::from);
-                }
+            if let (true, Some(c)) = (file.relative_path == "Manifest.db", &self.cipher) {
+                return decrypt_manifest(&p, c.as_ref()).map_err(EvidenceError::from);
             }
             return SqliteDb::open_evidence(&p).map_err(sq);
         }
@@ -671,10 +669,8 @@ impl Evidence for BackupEvidence {
         if let Some(domain) = file.domain.as_deref() {
             for suffix in ferret_core::sqlite::SIDECARS {
                 let rel = format!("{}{suffix}", file.relative_path);
-                if let Some(i) = self.find(domain, &rel) {
-                    if let Some(f) = self.evidence_file(i, None) {
-                        sidecars.push((suffix, f));
-                    }
+                if let Some(f) = self.find(domain, &rel).and_then(|i| self.evidence_file(i, None)) {
+                    sidecars.push((suffix, f));
                 }
             }
         }

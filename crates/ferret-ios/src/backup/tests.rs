@@ -357,3 +357,19 @@ fn scale_250k_rows() {
         );
     }
 }
+
+/// Writes a sample backup for external tools (`FERRET_SAMPLE_BACKUP=<dir>`, run with
+/// `--ignored`), e.g. to check that `mvt-ios check-backup` reads it.
+#[test]
+#[ignore = "writes to a caller-chosen folder"]
+fn write_sample_backup() {
+    let Some(out) = std::env::var_os("FERRET_SAMPLE_BACKUP") else { return };
+    let mut truth = ferret_testdata::truth::Truth::default();
+    let mut files = ferret_testdata::ios::manifest::generate(1, 200, &mut truth);
+    files.extend(ferret_testdata::ios::configuration_profiles::generate(1, 5, &mut truth));
+    files.extend(ferret_testdata::ios::profile_events::generate(1, 5, &mut truth));
+    let mut dev = ferret_testdata::ios::device::device(1);
+    dev.apps = ferret_testdata::ios::applications::generate(1, 5, &mut truth);
+    write_backup(Path::new(&out), &files, &dev).expect("write");
+    std::fs::write(Path::new(&out).with_extension("truth.json"), serde_json::to_vec_pretty(&truth).expect("json")).expect("truth");
+}

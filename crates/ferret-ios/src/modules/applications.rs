@@ -101,9 +101,9 @@ impl AppRecord {
 }
 
 impl Applications {
-    fn from_backup(&self, info: Option<&Value>, manifest: Option<&Value>, out: &mut Out<'_, '_, Self>) -> Result<(), ModuleError> {
+    fn backup_apps(&self, info: Option<&Value>, manifest: Option<&Value>, out: &mut Out<'_, '_, Self>) -> Result<(), ModuleError> {
         let mut apps: BTreeMap<String, AppRecord> = BTreeMap::new();
-        let entry = |apps: &mut BTreeMap<String, AppRecord>, id: &str| -> () {
+        let entry = |apps: &mut BTreeMap<String, AppRecord>, id: &str| {
             apps.entry(id.to_string()).or_insert_with(|| AppRecord { bundle_id: id.to_string(), ..AppRecord::default() });
         };
         let info_d = info.and_then(Value::as_dictionary);
@@ -174,7 +174,7 @@ impl ArtifactModule for Applications {
                     None
                 }
             };
-            self.from_backup(info.as_ref(), manifest.as_ref(), out)?;
+            self.backup_apps(info.as_ref(), manifest.as_ref(), out)?;
         }
         for f in files.iter().filter(|f| f.relative_path.ends_with("iTunesMetadata.plist")) {
             let meta = match read(f) {
@@ -202,10 +202,8 @@ impl ArtifactModule for Applications {
     fn check(&self, r: &AppRecord, ind: &dyn Indicators, findings: &mut Vec<Finding>) {
         let t = r.isodate;
         let mut ids: Vec<&str> = vec![r.bundle_id.as_str()];
-        if let Some(m) = r.metadata_bundle_id.as_deref() {
-            if m != r.bundle_id {
-                ids.push(m);
-            }
+        if let Some(m) = r.metadata_bundle_id.as_deref().filter(|m| *m != r.bundle_id) {
+            ids.push(m);
         }
         for id in ids.into_iter().filter(|s| !s.is_empty()) {
             if let Some(m) = ind.check_app_id(id) {
@@ -216,14 +214,12 @@ impl ArtifactModule for Applications {
         if r.metadata.is_none() {
             return;
         }
-        if let Some(src) = r.source_app.as_deref() {
-            if !TRUSTED_SOURCES.contains(&src) {
-                findings.push(Finding::heuristic(
-                    Level::Medium,
-                    format!("App {} was not installed from the App Store or MDM (installed by {src:?})", r.bundle_id),
-                    t,
-                ));
-            }
+        if let Some(src) = r.source_app.as_deref().filter(|s| !TRUSTED_SOURCES.contains(s)) {
+            findings.push(Finding::heuristic(
+                Level::Medium,
+                format!("App {} was not installed from the App Store or MDM (installed by {src:?})", r.bundle_id),
+                t,
+            ));
         }
         if r.metadata_bundle_id.as_deref().is_none_or(str::is_empty) {
             findings.push(Finding::heuristic(Level::Medium, format!("App {} has App Store metadata without a bundle identifier", r.bundle_id), t));

@@ -103,10 +103,8 @@ impl ArtifactModule for ProfileEvents {
 
     fn check(&self, r: &ProfileEventRecord, ind: &dyn Indicators, findings: &mut Vec<Finding>) {
         findings.push(Finding::heuristic(Level::Low, describe(r), r.timestamp));
-        if let Some(p) = r.process.as_deref() {
-            if let Some(m) = ind.check_process(p) {
-                findings.push(ioc_finding(Level::Critical, "Configuration profile changed by process", p, r.timestamp, m));
-            }
+        if let Some((p, m)) = r.process.as_deref().and_then(|p| ind.check_process(p).map(|m| (p, m))) {
+            findings.push(ioc_finding(Level::Critical, "Configuration profile changed by process", p, r.timestamp, m));
         }
         if let Some(m) = ind.check_profile(&r.profile_id) {
             findings.push(ioc_finding(Level::Critical, "Event for known malicious configuration profile", &r.profile_id, r.timestamp, m));
