@@ -105,3 +105,93 @@ pub fn mbfile_from_value(v: &Value) -> Result<MbFile, FormatError> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plist::{Dictionary, Uid};
+
+    fn blob(with_key: bool) -> Vec<u8> {
+        let mut f = Dictionary::new();
+        f.insert("LastModified".into(), Value::Integer(1_700_000_000.into()));
+        f.insert("Birth".into(), Value::Integer(1_699_000_000.into()));
+        f.insert("LastStatusChange".into(), Value::Integer(1_700_000_001.into()));
+        f.insert("Size".into(), Value::Integer(42.into()));
+        f.insert("Mode".into(), Value::Integer(0o100_644.into()));
+        f.insert("UserID".into(), Value::Integer(501.into()));
+        f.insert("GroupID".into(), Value::Integer(501.into()));
+        f.insert("InodeNumber".into(), Value::Integer(12345.into()));
+        f.insert("Flags".into(), Value::Integer(0.into()));
+        f.insert("ProtectionClass".into(), Value::Integer(3.into()));
+        f.insert("RelativePath".into(), Value::Uid(Uid::new(2)));
+        f.insert("$class".into(), Value::Uid(Uid::new(3)));
+        let mut class = Dictionary::new();
+        class.insert("$classname".into(), Value::String("MBFile".into()));
+        class.insert("$classes".into(), Value::Array(vec![Value::String("MBFile".into()), Value::String("NSObject".into())]));
+        let mut objects = vec![Value::String("$null".into()), Value::Dictionary(f), Value::String("Library/SMS/sms.db".into()), Value::Dictionary(class)];
+        if with_key {
+            let mut key = vec![3u8, 0, 0, 0];
+            key.extend((0..40).map(|i| i as u8));
+            let mut data = Dictionary::new();
+            data.insert("NS.data".into(), Value::Data(key));
+            data.insert("$class".into(), Value::Uid(Uid::new(5)));
+            objects.push(Value::Dictionary(data));
+            let mut c = Dictionary::new();
+            c.insert("$classname".into(), Value::String("NSMutableData".into()));
+            objects.push(Value::Dictionary(c));
+            if let Some(Value::Dictionary(f)) = objects.get_mut(1) {
+                f.insert("EncryptionKey".into(), Value::Uid(Uid::new(4)));
+            }
+        }
+        let mut top = Dictionary::new();
+        top.insert("root".into(), Value::Uid(Uid::new(1)));
+        let mut a = Dictionary::new();
+        a.insert("$version".into(), Value::Integer(100_000.into()));
+        a.insert("$archiver".into(), Value::String("NSKeyedArchiver".into()));
+        a.insert("$top".into(), Value::Dictionary(top));
+        a.insert("$objects".into(), Value::Array(objects));
+        let mut out = Vec::new();
+        Value::Dictionary(a).to_writer_binary(&mut out).expect("write");
+        out
+    }
+
+    #[test]
+    fn decodes_fields_and_key() {
+        let m = parse_mbfile(&blob(true)).expect("mbfile");
+        assert_eq!(m.size, Some(42));
+        assert_eq!(m.mode, Some(0o100_644));
+        assert_eq!(m.birth, Some(1_699_000_000));
+        assert_eq!(m.protection_class, Some(3));
+        assert_eq!(m.relative_path.as_deref(), Some("Library/SMS/sms.db"));
+        assert_eq!(m.encryption_key.as_ref().map(Vec::len), Some(44));
+        assert_eq!(m.wrapped_key().map(<[u8]>::len), Some(40));
+        let plain = parse_mbfile(&blob(false)).expect("mbfile");
+        assert!(plain.encryption_key.is_none() && plain.wrapped_key().is_none());
+    }
+
+    #[test]
+    fn mutated_blobs_never_panic() {
+        let good = blob(true);
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for cut in 0..good.len() {
+            let _ = parse_mbfile(&good[..cut]);
+        }
+        for _ in 0..3000 {
+            let mut b = good.clone();
+            for _ in 0..(next() % 4 + 1) {
+                let i = (next() as usize) % b.len();
+                b[i] = next() as u8;
+            }
+            let _ = parse_mbfile(&b);
+            let _ = crate::parse_keyed_archive(&b);
+        }
+        assert!(parse_mbfile(b"").is_err());
+        assert!(parse_mbfile(b"<plist><string>x</string></plist>").is_err());
+    }
+}

@@ -347,10 +347,18 @@ fn scale_250k_rows() {
     const L2: Locator = Locator { backup: &[BackupPath { domain: "*", path: "Library/Caches/d7/f7.bin" }], paths: &[] };
     let found2 = ev.locate(&L2).expect("locate");
     let t_lit = t3.elapsed();
+    let t4 = std::time::Instant::now();
+    let r = crate::backup::testing::run(crate::modules::manifest::Manifest, &ev, &ferret_core::NoIndicators);
+    let t_manifest = t4.elapsed();
+    assert_eq!(r.records.len(), ev.row_count());
+    let t5 = std::time::Instant::now();
+    let mut walked = 0usize;
+    ev.walk(&mut |_| walked += 1).expect("walk");
+    let t_walk = t5.elapsed();
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "rows={} write={t_write:?} open={t_open:?} glob-locate={t_glob:?} ({} hits) literal-any-domain={t_lit:?} ({} hits)",
+            "rows={} write={t_write:?} open={t_open:?} glob-locate={t_glob:?} ({} hits) literal-any-domain={t_lit:?} ({} hits) manifest-module={t_manifest:?} walk={t_walk:?} ({walked} files)",
             ev.row_count(),
             found.len(),
             found2.len()
