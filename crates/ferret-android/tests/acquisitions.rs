@@ -82,6 +82,54 @@ fn bugreport_zip_recall_and_precision() {
 }
 
 #[test]
+fn recheck_of_stored_records_gives_the_same_alerts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("acq");
+    let truth = write_androidqf_dir(&p, &AqfSpec::default()).expect("generate");
+    let ev = open(&p, AcquisitionKind::AndroidQf, &AndroidSecrets::default()).expect("open");
+    let ind = TruthIndicators::new(&truth);
+    let opts = RunOptions::default();
+    let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
+    let mut all = Vec::new();
+    for m in modules(AcquisitionKind::AndroidQf) {
+        let r = run_one(m.as_ref(), &ctx);
+        let mut sink = ferret_core::module::testing::MemorySink::default();
+        let mut tl = ferret_core::module::testing::MemoryTimeline::default();
+        let mut out = ferret_core::Output::new(m.info().name, &mut sink, &mut tl);
+        for rec in r.records {
+            assert!(m.recheck(rec, &ind, &mut out).expect("recheck"), "{}", m.info().name);
+        }
+        let (again, _, _) = out.into_parts();
+        let key = |a: &Alert| (a.level, a.message.clone(), a.event.to_string());
+        let mut x: Vec<_> = r.alerts.iter().map(key).collect();
+        let mut y: Vec<_> = again.iter().map(key).collect();
+        x.sort();
+        y.sort();
+        assert_eq!(x, y, "module {}", m.info().name);
+        all.extend(again);
+    }
+    assert!(compare(&truth.alerts, &all, None).is_exact());
+}
+
+#[test]
+fn bugreport_folder_works_like_the_zip() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("bugreport.zip");
+    let (truth, _) = write_bugreport_zip(&p, &BugreportSpec { seed: 9, ..BugreportSpec::default() }).expect("generate");
+    let out = dir.path().join("extracted");
+    let z = ferret_core::zip::ZipEvidence::open(&p, AcquisitionKind::AndroidBugreport).expect("zip");
+    z.walk(&mut |f| {
+        let target = out.join(&f.path);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&target, z.read(f, 1 << 30).expect("read")).expect("write");
+    })
+    .expect("walk");
+    assert_eq!(detect(&out), Some(AcquisitionKind::AndroidBugreport));
+    let ev = open(&out, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
+    assert_exact(&run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth), &truth);
+}
+
+#[test]
 fn older_bugreport_without_sections_says_not_found() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("bugreport.zip");

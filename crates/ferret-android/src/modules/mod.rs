@@ -15,7 +15,9 @@ pub mod acquisition_hashes;
 pub mod aqf_files;
 pub mod aqf_packages;
 pub mod aqf_settings;
+pub mod bugreport_timestamps;
 pub mod dumpsys_accessibility;
+pub mod dumpsys_activities;
 pub mod dumpsys_adb_state;
 pub mod dumpsys_appops;
 pub mod dumpsys_battery_daily;
@@ -45,6 +47,7 @@ pub fn bugreport_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(dumpsys_device_admins::DumpsysDeviceAdmins(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_notification_listeners::DumpsysNotificationListeners(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_receivers::DumpsysReceivers(Arc::clone(&c)))),
+        Box::new(Typed(dumpsys_activities::DumpsysActivities(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_appops::DumpsysAppops(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_battery_daily::DumpsysBatteryDaily(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_dbinfo::DumpsysDbinfo(Arc::clone(&c)))),
@@ -54,6 +57,7 @@ pub fn bugreport_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(processes::Processes(Arc::clone(&c)))),
         Box::new(Typed(logcat::Logcat)),
         Box::new(Typed(tombstones::Tombstones)),
+        Box::new(Typed(bugreport_timestamps::BugreportTimestamps)),
     ]
 }
 

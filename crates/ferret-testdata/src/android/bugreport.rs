@@ -14,7 +14,7 @@
 //! * `com.android.upd<w>` system app updated from /data by an unknown installer → MEDIUM;
 //!   `com.android.okupd<w>` updated by the Play Store → nothing;
 //! * `com.threeperm.<w>` with 3 of 5 spy groups → nothing;
-//! * `com.ioc.<w>` (app-id indicator, Play) in packages, receivers, appops, battery, dbinfo,
+//! * `com.ioc.<w>` (app-id indicator, Play) in packages, activities, receivers, appops, battery, dbinfo,
 //!   platform_compat and processes → CRITICAL in each;
 //! * `com.mdm.<w>` device admin (Play) → MEDIUM; `com.watch.<w>` notification listener → LOW;
 //! * `com.filemgr.<w>` allowed REQUEST_INSTALL_PACKAGES → LOW (a denied one → nothing);
@@ -118,7 +118,7 @@ impl Gen {
 
     fn expect(&mut self, module: &str, level: Level, ind: Option<&str>, marker: &str) {
         let section = match module {
-            "dumpsys_packages" | "dumpsys_receivers" | "stalkerware_score" => Some("package"),
+            "dumpsys_packages" | "dumpsys_activities" | "dumpsys_receivers" | "stalkerware_score" => Some("package"),
             "dumpsys_accessibility" => Some("accessibility"),
             "dumpsys_device_admins" => Some("device_policy"),
             "dumpsys_notification_listeners" => Some("notification"),
@@ -267,7 +267,7 @@ impl Gen {
         self.expect("dumpsys_packages", Level::Medium, None, "com.topjohnwu.magisk: a rooting tool");
         self.expect("dumpsys_packages", Level::Medium, None, "com.topjohnwu.magisk: installed from outside");
         self.expect("dumpsys_packages", Level::Medium, None, &format!("{upd}: system app replaced"));
-        for m in ["dumpsys_packages", "dumpsys_receivers", "dumpsys_appops", "dumpsys_battery_daily", "dumpsys_dbinfo", "dumpsys_platform_compat"] {
+        for m in ["dumpsys_packages", "dumpsys_activities", "dumpsys_receivers", "dumpsys_appops", "dumpsys_battery_daily", "dumpsys_dbinfo", "dumpsys_platform_compat"] {
             self.expect(m, Level::Critical, Some(&ioc_app), &ioc_app);
         }
         self.truth.expect("processes", Level::Critical, Some(&ioc_app), format!("{ioc_app}:remote"));
