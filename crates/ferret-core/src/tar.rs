@@ -142,7 +142,6 @@ const NO_MTIME: i64 = i64::MIN;
 pub struct FileIndex {
     names: String,
     rows: Vec<Row>,
-    sorted: bool,
 }
 
 impl FileIndex {
@@ -158,7 +157,6 @@ impl FileIndex {
         let name_start = self.names.len() as u64;
         self.names.push_str(name);
         self.rows.push(Row { name_start, name_len, flags: 0, size, mtime: mtime.unwrap_or(NO_MTIME), data });
-        self.sorted = false;
     }
 
     fn name_of(&self, r: &Row) -> &str {
@@ -170,18 +168,12 @@ impl FileIndex {
     /// Sorts by name; of duplicate names, the one pushed last is kept.
     pub fn finish(&mut self) {
         let mut rows = std::mem::take(&mut self.rows);
-        // Stable sort keeps push order among equal names; keep the last of each run.
+        // Reversed, a stable sort puts the last-pushed of equal names first; dedup keeps it.
+        rows.reverse();
         rows.sort_by(|a, b| self.name_of(a).cmp(self.name_of(b)));
-        let mut out: Vec<Row> = Vec::with_capacity(rows.len());
-        for r in rows {
-            match out.last_mut() {
-                Some(last) if self.name_of(last) == self.name_of(&r) => *last = r,
-                _ => out.push(r),
-            }
-        }
-        out.shrink_to_fit();
-        self.rows = out;
-        self.sorted = true;
+        rows.dedup_by(|later, first| self.name_of(later) == self.name_of(first));
+        rows.shrink_to_fit();
+        self.rows = rows;
     }
 
     /// Number of files.

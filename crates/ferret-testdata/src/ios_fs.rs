@@ -302,7 +302,7 @@ pub fn write_large_tar(path: &Path, count: usize, marker: &str) -> std::io::Resu
     let mut rng = rng_for(count as u64, "ios_fs/large");
     for i in 0..count {
         let name = if i % 100_000 == 99_999 {
-            format!("private/var/mobile/Library/{marker}")
+            format!("private/var/mobile/Library/{i}/{marker}")
         } else {
             format!(
                 "private/var/mobile/Containers/Data/Application/{:04}/Library/Caches/{}/{}.dat",
