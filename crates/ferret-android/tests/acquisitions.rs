@@ -71,7 +71,7 @@ fn bugreport_zip_recall_and_precision() {
     let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth);
     assert_exact(&run, &truth);
-    assert!(run.warnings.iter().any(|w| w.contains("protobuf tombstone")), "{:?}", run.warnings);
+    assert!(run.warnings.iter().any(|w| w.contains("malformed protobuf tombstone")), "{:?}", run.warnings);
     // triage: the likely stalkerware comes first
     let mut alerts = run.alerts.clone();
     triage_order(&mut alerts);

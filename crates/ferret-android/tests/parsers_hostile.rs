@@ -55,6 +55,7 @@ fn parsers_survive_noise() {
         let _ = aqf::parse_hashes_csv(&text);
         let _ = text.lines().map(aqf::parse_mount).count();
         let _ = Dumpstate::from_text(&text);
+        let _ = ferret_android::parsers::protobuf::parse_tombstone_pb(&bytes);
         let _ = ferret_android::backup::open_stream(&bytes[..], Some("pw"), "noise.ab").map(|(_, mut r)| std::io::copy(&mut r, &mut std::io::sink()));
     }
 }

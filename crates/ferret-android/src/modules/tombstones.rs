@@ -1,7 +1,7 @@
 //! `tombstones`: native crash reports (`FS/data/tombstones/tombstone_*` in a bugreport).
 //!
-//! Text tombstones are parsed; protobuf ones (`.pb`) are not (no protobuf decoder is built in
-//! yet): they are listed with a warning. Checks: process name or the basename of the command
+//! Text tombstones and protobuf ones (`.pb`, [`crate::parsers::protobuf`]) are parsed; a
+//! malformed protobuf is a warning and is skipped. Checks: process name or the basename of the command
 //! line matching a process indicator → CRITICAL; a crash of a process running as uid 0 (root),
 //! 1000 (system) or 2000 (shell) → MEDIUM (exploits crash privileged processes).
 //! Timeline: `crash` at the file's modification time.
@@ -10,6 +10,7 @@ use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, 
 use jiff::Timestamp;
 
 use crate::parsers::misc::{Tombstone, parse_tombstone};
+use crate::parsers::protobuf::parse_tombstone_pb;
 
 /// The module.
 #[derive(Debug, Clone, Copy)]
@@ -29,10 +30,6 @@ impl ArtifactModule for Tombstones {
             return Ok(Outcome::NotFound);
         }
         for f in files {
-            if f.path.ends_with(".pb") {
-                out.warn(format!("{}: protobuf tombstone not parsed", f.path));
-                continue;
-            }
             let bytes = match ctx.evidence.read(&f, 16 << 20) {
                 Ok(b) => b,
                 Err(e) => {
@@ -40,7 +37,17 @@ impl ArtifactModule for Tombstones {
                     continue;
                 }
             };
-            let mut t = parse_tombstone(&String::from_utf8_lossy(&bytes));
+            let mut t = if f.path.ends_with(".pb") {
+                match parse_tombstone_pb(&bytes) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        out.warn(format!("{}: malformed protobuf tombstone: {e}", f.path));
+                        continue;
+                    }
+                }
+            } else {
+                parse_tombstone(&String::from_utf8_lossy(&bytes))
+            };
             t.file_name = f.path.rsplit('/').next().unwrap_or(&f.path).to_string();
             t.file_timestamp = f.modified;
             out.record(t)?;

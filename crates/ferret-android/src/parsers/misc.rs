@@ -10,8 +10,8 @@
 //!   is tolerated; thread rows (TID != PID) are skipped;
 //! * tombstone text: `Build fingerprint: '...'`, `Revision: '...'`, `ABI: '...'`,
 //!   `Timestamp: YYYY-MM-DD HH:MM:SS.fff+zzzz`, `Cmdline: ...`, `pid: N, tid: N, name: X  >>> bin <<<`,
-//!   `uid: N`, `signal N (NAME), code N (NAME)...`, `Abort message: '...'`. Protobuf tombstones
-//!   (`.pb`) are not parsed (listed with a warning).
+//!   `uid: N`, `signal N (NAME), code N (NAME)...`, `Cause: ...`, `Abort message: '...'`.
+//!   Protobuf tombstones (`.pb`) are decoded by [`super::protobuf`].
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -150,6 +150,12 @@ pub struct Tombstone {
     pub signal: Option<String>,
     /// Abort message.
     pub abort_message: Option<String>,
+    /// SELinux label (protobuf tombstones).
+    #[serde(default)]
+    pub selinux_label: Option<String>,
+    /// First cause (`Cause:` line or protobuf `causes`).
+    #[serde(default)]
+    pub cause: Option<String>,
 }
 
 fn quoted(v: &str) -> String {
@@ -190,6 +196,8 @@ pub fn parse_tombstone(text: &str) -> Tombstone {
             }
         } else if let Some(v) = l.strip_prefix("signal ") {
             t.signal = v.split_once('(').and_then(|(_, r)| r.split_once(')')).map(|(n, _)| n.to_string());
+        } else if let Some(v) = l.strip_prefix("Cause:") {
+            t.cause = Some(v.trim().to_string());
         } else if let Some(v) = l.strip_prefix("Abort message:") {
             t.abort_message = Some(quoted(v));
         }

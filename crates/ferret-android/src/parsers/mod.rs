@@ -3,3 +3,4 @@
 pub mod aqf;
 pub mod dumpsys;
 pub mod misc;
+pub mod protobuf;

@@ -24,7 +24,8 @@
 //! * processes: process indicator `spyd<w>` → CRITICAL;
 //! * logcat: one URL on a planted domain → CRITICAL, among benign URLs;
 //! * tombstones: `system_server` (uid 1000) → MEDIUM; process indicator `crashd<w>` (uid 10300)
-//!   → CRITICAL; an app crash (uid 10200) → nothing.
+//!   → CRITICAL; an app crash (uid 10200) → nothing; a protobuf tombstone of the process indicator
+//!   `pbspy<w>` running as root → CRITICAL + MEDIUM; a malformed protobuf one → a warning.
 //!
 //! Benign packages are Play-installed with at most two spy permission groups.
 
@@ -560,8 +561,63 @@ impl Gen {
                 "*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***\nBuild fingerprint: 'synthetic/phone/phone:14/AP1A/1:user/release-keys'\nRevision: '0'\nABI: 'arm64'\nTimestamp: 2024-02-2{i} 10:00:00.000000000+0100\nProcess uptime: 12s\nCmdline: {bin}\npid: 42{i}, tid: 42{i}, name: {name}  >>> {bin} <<<\nuid: {uid}\nsignal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0\n"
             )?;
         }
+        let pbspy = format!("pbspy{}", word(&mut self.rng, 5));
+        self.truth.plant(IndicatorKind::Process, &pbspy, self.spec.malware);
+        self.truth.expect("tombstones", Level::Critical, Some(&pbspy), &pbspy);
+        self.truth.expect("tombstones", Level::Medium, None, format!("{pbspy}: a privileged process (uid 0)"));
         zip.start_file("FS/data/tombstones/tombstone_03.pb", opts)?;
-        zip.write_all(&[0x0a, 0x03, b'a', b'b', b'c'])?;
+        zip.write_all(&pb_tombstone(&pbspy))?;
+        zip.start_file("FS/data/tombstones/tombstone_04.pb", opts)?;
+        zip.write_all(&[0x4a, 0x7f, b'x'])?; // field 9, length 127, 1 byte: malformed
         Ok(())
     }
+}
+
+fn pb_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn pb_bytes(out: &mut Vec<u8>, field: u64, data: &[u8]) {
+    pb_varint(out, (field << 3) | 2);
+    pb_varint(out, data.len() as u64);
+    out.extend_from_slice(data);
+}
+
+fn pb_uint(out: &mut Vec<u8>, field: u64, v: u64) {
+    pb_varint(out, field << 3);
+    pb_varint(out, v);
+}
+
+/// A protobuf tombstone (AOSP `tombstone.proto` field numbers) of `name` crashing as root.
+fn pb_tombstone(name: &str) -> Vec<u8> {
+    let mut t = Vec::new();
+    pb_uint(&mut t, 1, 1);
+    pb_bytes(&mut t, 2, b"synthetic/phone/phone:14/AP1A/1:user/release-keys");
+    pb_bytes(&mut t, 4, b"2024-02-25 10:00:00.000000000+0100");
+    pb_uint(&mut t, 5, 777);
+    pb_uint(&mut t, 6, 777);
+    pb_uint(&mut t, 7, 0);
+    pb_bytes(&mut t, 8, b"u:r:su:s0");
+    pb_bytes(&mut t, 9, format!("/data/local/tmp/{name}").as_bytes());
+    let mut sig = Vec::new();
+    pb_uint(&mut sig, 1, 6);
+    pb_bytes(&mut sig, 2, b"SIGABRT");
+    pb_bytes(&mut t, 10, &sig);
+    let mut thread = Vec::new();
+    pb_uint(&mut thread, 1, 777);
+    pb_bytes(&mut thread, 2, name.as_bytes());
+    let mut entry = Vec::new();
+    pb_uint(&mut entry, 1, 777);
+    pb_bytes(&mut entry, 2, &thread);
+    pb_bytes(&mut t, 16, &entry);
+    pb_uint(&mut t, 20, 12);
+    t
 }
