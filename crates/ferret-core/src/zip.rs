@@ -12,6 +12,8 @@
 //! * Reads are bounded: the caller's `take(limit)` (via [`Evidence::read`]), the entry's declared
 //!   size (a stream producing more than declared is an error), and a compression-ratio guard
 //!   ([`ZipLimits::max_ratio`], zip-bomb defence).
+//! * An archive whose entries share compressed data (overlapping entries, the "better zip bomb"
+//!   technique) is refused.
 //! * Thread-safe: the entry table is immutable after `open`; each `open()` uses its own file
 //!   handle, so readers on several threads never contend on a lock.
 //! * Only `Stored` and `Deflated` entries are supported (what Android and iOS tools write);
@@ -176,6 +178,9 @@ impl ZipEvidence {
                 method,
                 modified: zip_time(f.last_modified()),
             });
+        }
+        if archive.has_overlapping_files().unwrap_or(false) {
+            return Err(corrupt(path, "several entries share the same compressed data (a zip-bomb technique); refusing to read it"));
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Self {
@@ -448,6 +453,19 @@ mod tests {
         assert_eq!(n.read(&f, u64::MAX).expect("read").len(), big.len());
         assert!(n.source().ends_with("acq/bugreport.zip"));
         assert!(ZipEvidence::open_nested(&o, &EvidenceFile::plain("acq/bugreport.zip"), AcquisitionKind::AndroidBugreport, 10).is_err());
+    }
+
+    #[test]
+    fn overlapping_entries_are_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("o.zip");
+        let mut w = ::zip::ZipWriter::new(File::create(&p).expect("create"));
+        w.start_file("a.txt", SimpleFileOptions::default()).expect("start");
+        w.write_all(&[b'a'; 4096]).expect("write");
+        w.shallow_copy_file("a.txt", "b.txt").expect("copy");
+        w.finish().expect("finish");
+        let e = ZipEvidence::open(&p, AcquisitionKind::AndroidBugreport).expect_err("refused");
+        assert!(e.to_string().contains("zip-bomb"), "{e}");
     }
 
     #[test]
