@@ -16,8 +16,7 @@
 //! each as `u32` byte length + UTF-8 bytes. Runs are sorted by [`TimelineEvent`]'s order
 //! (timestamp, module, event, data).
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -125,7 +124,6 @@ impl TimelineSink for SpillingTimeline {
         if self.bytes >= self.spill.buffer_bytes {
             self.spill.write_run(&mut self.buf)?;
             self.bytes = 0;
-            self.buf.shrink_to(1024);
         }
         Ok(())
     }
@@ -173,51 +171,91 @@ fn read_array<const N: usize>(r: &mut impl Read) -> io::Result<[u8; N]> {
     Ok(b)
 }
 
-fn read_str(r: &mut impl Read) -> io::Result<String> {
+fn read_str_into(r: &mut impl Read, out: &mut String) -> io::Result<()> {
     let len = u32::from_le_bytes(read_array::<4>(r)?) as usize;
-    let mut v = Vec::new();
+    let mut v = std::mem::take(out).into_bytes();
+    v.clear();
     r.take(len as u64).read_to_end(&mut v)?;
     if v.len() != len {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated timeline run"));
     }
-    String::from_utf8(v).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    *out = String::from_utf8(v).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    Ok(())
 }
 
-fn read_event(r: &mut BufReader<File>) -> io::Result<Option<TimelineEvent>> {
+/// Reads the next event into `slot`, reusing its string buffers. `Ok(false)` at the end.
+fn read_event_into(r: &mut BufReader<File>, slot: &mut TimelineEvent) -> io::Result<bool> {
     if r.fill_buf()?.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
     let secs = i64::from_le_bytes(read_array::<8>(r)?);
     let nanos = i32::from_le_bytes(read_array::<4>(r)?);
-    let timestamp = Timestamp::new(secs, nanos).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let module = read_str(r)?;
-    let event = read_str(r)?;
-    let data = read_str(r)?;
-    Ok(Some(TimelineEvent { timestamp, module, event, data }))
+    slot.timestamp = Timestamp::new(secs, nanos).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    read_str_into(r, &mut slot.module)?;
+    read_str_into(r, &mut slot.event)?;
+    read_str_into(r, &mut slot.data)?;
+    Ok(true)
 }
 
-/// k-way merges sorted runs, dropping duplicates, calling `visit` in order.
+/// k-way merges sorted runs, dropping duplicates, calling `visit` in order. Each run has one
+/// reusable event slot; a binary min-heap of run indices orders them (ties by run index, so
+/// the output is fully determined by the runs).
 fn merge_runs(runs: &[PathBuf], visit: &mut dyn FnMut(&TimelineEvent) -> io::Result<()>) -> io::Result<()> {
+    let empty = || TimelineEvent { timestamp: Timestamp::UNIX_EPOCH, module: String::new(), event: String::new(), data: String::new() };
     let mut readers = Vec::with_capacity(runs.len());
-    let mut heap = BinaryHeap::with_capacity(runs.len());
-    for (i, p) in runs.iter().enumerate() {
+    let mut slots = Vec::with_capacity(runs.len());
+    let mut heap: Vec<usize> = Vec::with_capacity(runs.len());
+    for p in runs {
         let mut r = BufReader::with_capacity(64 * 1024, File::open(p)?);
-        if let Some(e) = read_event(&mut r)? {
-            heap.push(Reverse((e, i)));
+        let mut slot = empty();
+        if read_event_into(&mut r, &mut slot)? {
+            heap.push(readers.len());
         }
         readers.push(r);
+        slots.push(slot);
     }
-    let mut last: Option<TimelineEvent> = None;
-    while let Some(Reverse((e, i))) = heap.pop() {
-        if let Some(r) = readers.get_mut(i)
-            && let Some(next) = read_event(r)?
-        {
-            heap.push(Reverse((next, i)));
+    let less = |slots: &[TimelineEvent], a: usize, b: usize| match (slots.get(a), slots.get(b)) {
+        (Some(x), Some(y)) => (x, a) < (y, b),
+        _ => a < b,
+    };
+    let sift_down = |heap: &mut [usize], slots: &[TimelineEvent], mut i: usize| {
+        loop {
+            let l = 2 * i + 1;
+            let r = l + 1;
+            let mut m = i;
+            if let (Some(&hl), Some(&hm)) = (heap.get(l), heap.get(m))
+                && less(slots, hl, hm)
+            {
+                m = l;
+            }
+            if let (Some(&hr), Some(&hm)) = (heap.get(r), heap.get(m))
+                && less(slots, hr, hm)
+            {
+                m = r;
+            }
+            if m == i {
+                break;
+            }
+            heap.swap(i, m);
+            i = m;
         }
-        if last.as_ref() != Some(&e) {
-            visit(&e)?;
-            last = Some(e);
+    };
+    for i in (0..heap.len() / 2).rev() {
+        sift_down(&mut heap, &slots, i);
+    }
+    let mut last = empty();
+    let mut have_last = false;
+    while let Some(&top) = heap.first() {
+        let (Some(slot), Some(reader)) = (slots.get_mut(top), readers.get_mut(top)) else { break };
+        if !have_last || *slot != last {
+            visit(slot)?;
+            last.clone_from(slot);
+            have_last = true;
         }
+        if !read_event_into(reader, slot)? {
+            heap.swap_remove(0);
+        }
+        sift_down(&mut heap, &slots, 0);
     }
     Ok(())
 }
@@ -330,9 +368,56 @@ struct JsonlLine<'a> {
     alert_message: Option<&'a str>,
 }
 
+/// Days since 1970-01-01 → (year, month, day) (proleptic Gregorian; H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Formats `t` in UTC as `YYYY-MM-DD<sep>HH:MM:SS.ffffff` (microseconds truncated, as
+/// [`ferret_core::time::format`]) without going through `strftime` (hot path: once or twice
+/// per timeline event). Years outside 0..=9999 fall back to `strftime`.
+pub(crate) fn fast_format(t: Timestamp, sep: char, out: &mut String) {
+    use std::fmt::Write as _;
+    let secs = t.as_second();
+    let mut nanos = t.subsec_nanosecond();
+    let mut secs_floor = secs;
+    if nanos < 0 {
+        secs_floor -= 1;
+        nanos += 1_000_000_000;
+    }
+    let days = secs_floor.div_euclid(86_400);
+    let sod = secs_floor.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        let fmt = if sep == 'T' { "%Y-%m-%dT%H:%M:%S%.6f" } else { "%Y-%m-%d %H:%M:%S%.6f" };
+        let _ = write!(out, "{}", t.strftime(fmt));
+        return;
+    }
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}:{:02}.{:06}",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60,
+        nanos / 1000
+    );
+}
+
 /// RFC 3339 UTC with microseconds, as Timesketch expects.
 pub(crate) fn rfc3339(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
+    let mut s = String::with_capacity(32);
+    fast_format(t, 'T', &mut s);
+    s.push_str("+00:00");
+    s
 }
 
 /// CSV writer with every field quoted (MVT's `QUOTE_ALL`; quotes doubled per RFC 4180).
@@ -374,8 +459,10 @@ pub(crate) fn write_timeline(
     let mut count = 0u64;
     let mut line = Vec::with_capacity(512);
     let mut csv_err: Option<csv::Error> = None;
+    let mut ts = String::with_capacity(32);
     let merged = merge_runs(&runs, &mut |e| {
-        let ts = ferret_core::time::format(e.timestamp);
+        ts.clear();
+        fast_format(e.timestamp, ' ', &mut ts);
         if let Err(err) = csv.write_record([ts.as_str(), &e.module, &e.event, &e.data]) {
             csv_err = Some(err);
             return Err(io::Error::other("csv"));
@@ -502,6 +589,23 @@ mod tests {
         huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
         std::fs::write(&p, &huge).expect("write");
         assert!(merge_runs(&[p], &mut |_| Ok(())).is_err());
+    }
+
+    #[test]
+    fn fast_format_matches_core_format() {
+        let mut x = 12345u64;
+        let mut samples = vec![i128::MIN, -62_135_596_800_000_000_000, -1, 0, 1, 999_999, 1_000_000, 253_402_300_799_999_999_999, 253_402_300_800_000_000_000];
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            samples.push(((x as i64) >> 1) as i128 * 3);
+        }
+        for ns in samples {
+            let Ok(t) = Timestamp::from_nanosecond(ns) else { continue };
+            let mut s = String::new();
+            fast_format(t, ' ', &mut s);
+            assert_eq!(s, ferret_core::time::format(t), "{ns}");
+            assert_eq!(rfc3339(t), format!("{}+00:00", t.strftime("%Y-%m-%dT%H:%M:%S%.6f")));
+        }
     }
 
     #[test]
