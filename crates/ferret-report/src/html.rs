@@ -555,6 +555,37 @@ mod tests {
         assert!(!o.contains("</script>"));
     }
 
+    fn info(indicators: Value) -> InfoFile {
+        InfoFile {
+            run: crate::RunInfo { indicators, ..Default::default() },
+            modules: Vec::new(),
+            alerts: LevelCounts::default(),
+            timeline_events: 0,
+        }
+    }
+
+    #[test]
+    fn caps_alert_cards_and_warns_without_indicators() {
+        let alerts: Vec<Alert> = (0..MAX_ALERT_CARDS + 5)
+            .map(|i| Alert {
+                level: Level::Low,
+                module: "m".into(),
+                message: format!("a{i}"),
+                event_time: None,
+                event: serde_json::json!({"s": "x".repeat(MAX_STRING + 10)}),
+                matched_indicator: None,
+            })
+            .collect();
+        let html = render(&info(Value::Null), &alerts, &Selector::new(&[]));
+        assert!(html.contains("5 more alerts are not shown here"));
+        assert!(html.contains("(10 more characters)"));
+        assert!(html.contains("No indicator file was loaded"));
+        assert!(html.contains("No high or critical alert"));
+        assert_eq!(html.matches("class=\"alert-card ").count(), MAX_ALERT_CARDS);
+        let html = render(&info(serde_json::json!({"files": [], "total": 0})), &[], &Selector::new(&[]));
+        assert!(html.contains("No indicator file was loaded") && html.contains("0 alerts in total"));
+    }
+
     #[test]
     fn csp_hashes_match_inline_blocks() {
         let h = csp_hash("x");

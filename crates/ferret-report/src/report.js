@@ -21,6 +21,7 @@
     }
     if (shown) { shown.textContent = String(n); }
   }
+  if (window.location.hash === '#alerts-only') { only.checked = true; }
   q.addEventListener('input', apply);
   only.addEventListener('change', apply);
   mod.addEventListener('change', apply);

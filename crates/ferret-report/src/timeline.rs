@@ -11,6 +11,10 @@
 //! first merged in groups), so it needs under 10 MiB plus the longest events. 3 million events on
 //! 2 threads therefore stay under about 32 MiB of buffers + 10 MiB of merge, whatever the total.
 //!
+//! Measured (`examples/timeline_scale.rs`, release, 2 busy shared cores): 3,000,000 events →
+//! 48 MiB peak RSS for the whole process, 5.7-7.3 s wall (382 MiB `timeline.csv` + 622 MiB
+//! `timeline.jsonl`; the merge is I/O-bound: 1M events take 1.5 s of CPU, 2.5-4 s wall).
+//!
 //! # Run file format (private)
 //! Per event, little-endian: `i64` seconds, `i32` nanoseconds, then `module`, `event`, `data`
 //! each as `u32` byte length + UTF-8 bytes. Runs are sorted by [`TimelineEvent`]'s order

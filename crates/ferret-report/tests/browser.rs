@@ -39,6 +39,9 @@ impl ArtifactModule for Hostile {
     fn timeline(&self, r: &Rec, ev: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.time {
             ev.push((t, format!("{SCRIPT}event"), r.note.clone()));
+            if let Ok(later) = t.checked_add(jiff::SignedDuration::from_secs(1)) {
+                ev.push((later, "other".into(), "an event without alert".into()));
+            }
         }
     }
     fn check(&self, r: &Rec, _ind: &dyn Indicators, f: &mut Vec<Finding>) {
@@ -127,6 +130,16 @@ fn report_renders_in_chromium_without_running_injected_code() {
     assert!(dom.contains("3 alerts in total: 0 critical, 2 high, 1 medium, 0 low, 0 informational."));
     assert_eq!(dom.matches("class=\"alert-card ").count(), 3);
     assert!(dom.contains("FAILED"), "failed module listed");
+    assert!(dom.contains("<span id=\"tl-shown\">9</span>"), "all 9 timeline rows shown without a filter");
+
+    // The inline filter works: `#alerts-only` hides every row that is not an alert or a hit.
+    let profile3 = tempfile::tempdir().expect("profile");
+    let dom = run_chromium(&bin, profile3.path(), &["--dump-dom".into()], &format!("{url}#alerts-only"));
+    let table = dom.split("id=\"tl-table\"").nth(1).and_then(|t| t.split("</table>").next()).unwrap_or("");
+    assert_eq!(table.matches("<tr class=\"alert-row\"").count(), 3);
+    assert_eq!(table.matches("<tr class=\"hit\"").count(), 3);
+    assert_eq!(table.matches("<tr data-m=\"hostile\" hidden=\"\"").count(), 3, "plain rows hidden: {table}");
+    assert!(dom.contains("<span id=\"tl-shown\">6</span>"), "3 alert rows + 3 highlighted events shown");
 
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ferret-report-screenshot.png");
     let _ = std::fs::remove_file(&shot);

@@ -222,7 +222,25 @@ fn empty_run() {
     assert_eq!(summary.verdict.headline(), "No high or critical alert");
     assert_eq!(summary.verdict.exit_code(), 0);
     assert_eq!(summary.counts.total(), 0);
-    assert!(p.join("report.html").is_file());
+    let html = std::fs::read_to_string(p.join("report.html")).expect("report");
+    assert!(html.contains("No high or critical alert") && html.contains("0 alerts in total"));
+    assert!(html.contains("No timeline events were recorded"));
+}
+
+#[test]
+fn write_report_names_the_bad_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    full_run(dir.path(), 20, FolderOptions::default(), 1);
+    std::fs::write(dir.path().join("alerts.json"), format!("{}{}", "[".repeat(5000), "]".repeat(5000))).expect("write");
+    let e = ferret_report::write_report(dir.path()).expect_err("deep nesting refused");
+    assert!(e.to_string().contains("alerts.json"), "{e}");
+    std::fs::write(dir.path().join("alerts.json"), "[]").expect("write");
+    std::fs::write(dir.path().join("timeline.csv"), "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\n\"yesterday\",\"m\",\"e\",\"d\"\n").expect("write");
+    let e = ferret_report::write_report(dir.path()).expect_err("bad timestamp");
+    assert!(e.to_string().contains("timeline.csv") && e.to_string().contains("row 2"), "{e}");
+    std::fs::write(dir.path().join("info.json"), "{\"run\": 1}").expect("write");
+    let e = ferret_report::write_report(dir.path()).expect_err("bad info");
+    assert!(e.to_string().contains("info.json"), "{e}");
 }
 
 #[test]
