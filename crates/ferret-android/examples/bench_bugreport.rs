@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use ferret_android::{AndroidSecrets, modules, open};
-use ferret_core::{AcquisitionKind, Context, ModuleInfo, NoProgress, RecordSink, RunOptions, SinkFactory, TimelineEvent, TimelineSink, run_modules};
+use ferret_core::{AcquisitionKind, Evidence, Context, ModuleInfo, NoProgress, RecordSink, RunOptions, SinkFactory, TimelineEvent, TimelineSink, run_modules};
 use ferret_testdata::android::bugreport::{BugreportSpec, write_bugreport_zip};
 use ferret_testdata::fake::TruthIndicators;
 
@@ -60,5 +60,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {:32} {:>7} ms  {:?}", r.module, r.elapsed_ms, r.status);
     }
     println!("checked in {total:.2?} on {threads} threads: {alerts} alerts (expected {})", truth.alerts.len());
+    // ZipEvidence::open cost: every open re-opens the archive file (no shared lock)
+    let z = ferret_core::zip::ZipEvidence::open(&path, AcquisitionKind::AndroidBugreport)?;
+    let f = ferret_core::EvidenceFile::plain("main_entry.txt");
+    for n in [1usize, 2] {
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..n {
+                s.spawn(|| {
+                    for _ in 0..10_000 {
+                        let _ = z.read(&f, 4096);
+                    }
+                });
+            }
+        });
+        let per = t.elapsed().as_secs_f64() * 1e6 / 10_000.0;
+        println!("zip entry open+read: {per:.1} us per call per thread with {n} thread(s)");
+    }
     Ok(())
 }

@@ -260,7 +260,8 @@ impl ZipEvidence {
         }
         let mut f = File::open(&self.path).map_err(io)?;
         f.seek(SeekFrom::Start(e.data_start)).map_err(io)?;
-        let raw = BufReader::with_capacity(256 * 1024, f).take(e.compressed);
+        let cap = usize::try_from(e.compressed.clamp(8 << 10, 256 << 10)).unwrap_or(256 << 10);
+        let raw = BufReader::with_capacity(cap, f).take(e.compressed);
         let inner: Box<dyn Read + Send> = match e.method {
             Method::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
             _ => Box::new(raw),
