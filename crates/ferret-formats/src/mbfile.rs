@@ -54,9 +54,220 @@ impl MbFile {
 }
 
 /// Decodes a `Manifest.db` `file` blob.
+///
+/// Binary archives laid out the usual way are decoded directly from the bytes (no value tree;
+/// every read bounds-checked, no recursion: the archive is only three levels deep); anything
+/// else falls back to [`crate::parse_plist`] + [`mbfile_from_value`].
 pub fn parse_mbfile(bytes: &[u8]) -> Result<MbFile, FormatError> {
+    if let Some(m) = fast::mbfile(bytes) {
+        return Ok(m);
+    }
     let v = crate::parse_plist(bytes)?;
     mbfile_from_value(&v)
+}
+
+/// Direct decoding of binary `MBFile` archives (hot path: one call per Manifest row).
+mod fast {
+    use super::MbFile;
+    use crate::Cursor;
+
+    struct Bp<'a> {
+        data: &'a [u8],
+        off_size: usize,
+        ref_size: usize,
+        count: usize,
+        table: usize,
+    }
+
+    enum Obj<'a> {
+        Int(i128),
+        Uid(u64),
+        Ascii(&'a [u8]),
+        Utf16(&'a [u8]),
+        Data(&'a [u8]),
+        /// refs start, element count (dict: key count)
+        Array(usize, usize),
+        Dict(usize, usize),
+        Other,
+    }
+
+    impl<'a> Bp<'a> {
+        fn new(data: &'a [u8]) -> Option<Self> {
+            if !data.starts_with(b"bplist00") || data.len() < 40 {
+                return None;
+            }
+            let mut c = Cursor::new(data);
+            c.seek(data.len() - 26, "trailer").ok()?;
+            let off_size = usize::from(c.u8("t").ok()?);
+            let ref_size = usize::from(c.u8("t").ok()?);
+            let count = usize::try_from(c.u64_be("t").ok()?).ok()?;
+            let _top = c.u64_be("t").ok()?;
+            let table = usize::try_from(c.u64_be("t").ok()?).ok()?;
+            if !(1..=8).contains(&off_size) || !(1..=8).contains(&ref_size) {
+                return None;
+            }
+            let end = table.checked_add(count.checked_mul(off_size)?)?;
+            if end > data.len() {
+                return None;
+            }
+            Some(Self { data, off_size, ref_size, count, table })
+        }
+
+        fn top(&self) -> Option<usize> {
+            let mut c = Cursor::new(self.data);
+            c.seek(self.data.len() - 16, "top").ok()?;
+            usize::try_from(c.u64_be("top").ok()?).ok().filter(|t| *t < self.count)
+        }
+
+        fn obj(&self, i: usize) -> Option<Obj<'a>> {
+            if i >= self.count {
+                return None;
+            }
+            let mut c = Cursor::new(self.data);
+            c.seek(self.table + i * self.off_size, "offset").ok()?;
+            let off = usize::try_from(c.uint_be(self.off_size, "offset").ok()?).ok()?;
+            c.seek(off, "object").ok()?;
+            let m = c.u8("marker").ok()?;
+            let (hi, lo) = (m >> 4, m & 0x0F);
+            let len = |c: &mut Cursor<'a>| -> Option<usize> {
+                if lo != 0x0F {
+                    return Some(usize::from(lo));
+                }
+                let im = c.u8("len marker").ok()?;
+                if im >> 4 != 1 {
+                    return None;
+                }
+                usize::try_from(c.uint_be(1 << (im & 3), "len").ok()?).ok()
+            };
+            Some(match hi {
+                0x1 => match lo {
+                    0..=2 => Obj::Int(i128::from(c.uint_be(1 << lo, "int").ok()?)),
+                    3 => Obj::Int(i128::from(c.i64_be("int").ok()?)),
+                    4 => {
+                        let b = c.array::<16>("int").ok()?;
+                        Obj::Int(i128::from_be_bytes(b))
+                    }
+                    _ => return None,
+                },
+                0x8 => Obj::Uid(c.uint_be(usize::from(lo) + 1, "uid").ok()?),
+                0x4 => {
+                    let n = len(&mut c)?;
+                    Obj::Data(c.take(n, "data").ok()?)
+                }
+                0x5 => {
+                    let n = len(&mut c)?;
+                    Obj::Ascii(c.take(n, "ascii").ok()?)
+                }
+                0x6 => {
+                    let n = len(&mut c)?;
+                    Obj::Utf16(c.take(n.checked_mul(2)?, "utf16").ok()?)
+                }
+                0xA => {
+                    let n = len(&mut c)?;
+                    c.peek(n.checked_mul(self.ref_size)?, "refs").ok()?;
+                    Obj::Array(c.position(), n)
+                }
+                0xD => {
+                    let n = len(&mut c)?;
+                    c.peek(n.checked_mul(2 * self.ref_size)?, "refs").ok()?;
+                    Obj::Dict(c.position(), n)
+                }
+                _ => Obj::Other,
+            })
+        }
+
+        fn refn(&self, at: usize, i: usize) -> Option<usize> {
+            let mut c = Cursor::new(self.data);
+            c.seek(at.checked_add(i.checked_mul(self.ref_size)?)?, "ref").ok()?;
+            usize::try_from(c.uint_be(self.ref_size, "ref").ok()?).ok()
+        }
+
+        fn text(&self, i: usize) -> Option<String> {
+            match self.obj(i)? {
+                Obj::Ascii(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                Obj::Utf16(b) => {
+                    let units: Vec<u16> = b.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
+                    Some(String::from_utf16_lossy(&units))
+                }
+                _ => None,
+            }
+        }
+
+        fn key_is(&self, i: usize, key: &[u8]) -> bool {
+            matches!(self.obj(i), Some(Obj::Ascii(b)) if b == key)
+        }
+
+        /// Value object index of `key` in dictionary object `d`.
+        fn get(&self, d: usize, key: &[u8]) -> Option<usize> {
+            let Obj::Dict(at, n) = self.obj(d)? else { return None };
+            (0..n).find_map(|k| {
+                let kr = self.refn(at, k)?;
+                self.key_is(kr, key).then(|| self.refn(at, n + k)).flatten()
+            })
+        }
+    }
+
+    pub(super) fn mbfile(bytes: &[u8]) -> Option<MbFile> {
+        let bp = Bp::new(bytes)?;
+        let top = bp.top()?;
+        let objects = bp.get(top, b"$objects")?;
+        let Obj::Array(obj_at, obj_n) = bp.obj(objects)? else { return None };
+        let uid_obj = |u: u64| -> Option<usize> {
+            let u = usize::try_from(u).ok().filter(|u| *u < obj_n)?;
+            bp.refn(obj_at, u)
+        };
+        let top_dict = bp.get(top, b"$top")?;
+        let Obj::Uid(root_uid) = bp.obj(bp.get(top_dict, b"root")?)? else { return None };
+        let root = uid_obj(root_uid)?;
+        let Obj::Dict(at, n) = bp.obj(root)? else { return None };
+        let mut m = MbFile::default();
+        for k in 0..n {
+            let key = match bp.obj(bp.refn(at, k)?)? {
+                Obj::Ascii(b) => b,
+                _ => continue,
+            };
+            let vi = bp.refn(at, n + k)?;
+            let v = bp.obj(vi)?;
+            let int = match &v {
+                Obj::Int(i) => Some(*i),
+                _ => None,
+            };
+            let signed = int.map(|i| i64::try_from(i).unwrap_or(if i < 0 { i64::MIN } else { i64::MAX }));
+            let unsigned = int.and_then(|i| u64::try_from(i).ok());
+            let uid_text = || match &v {
+                Obj::Uid(u) => uid_obj(*u).and_then(|o| bp.text(o)).filter(|s| s != "$null"),
+                _ => None,
+            };
+            match key {
+                b"LastModified" => m.last_modified = signed,
+                b"Birth" => m.birth = signed,
+                b"LastStatusChange" => m.last_status_change = signed,
+                b"Size" => m.size = unsigned,
+                b"Mode" => m.mode = unsigned,
+                b"UserID" => m.user_id = unsigned,
+                b"GroupID" => m.group_id = unsigned,
+                b"InodeNumber" => m.inode_number = unsigned,
+                b"Flags" => m.flags = unsigned,
+                b"ProtectionClass" => m.protection_class = unsigned,
+                b"RelativePath" => m.relative_path = uid_text(),
+                b"Target" => m.target = uid_text(),
+                b"EncryptionKey" => {
+                    let Obj::Uid(u) = v else { return None };
+                    let o = uid_obj(u)?;
+                    m.encryption_key = match bp.obj(o)? {
+                        Obj::Data(d) => Some(d.to_vec()),
+                        Obj::Dict(..) => match bp.obj(bp.get(o, b"NS.data")?)? {
+                            Obj::Data(d) => Some(d.to_vec()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                }
+                _ => {}
+            }
+        }
+        Some(m)
+    }
 }
 
 /// Decodes an already parsed `MBFile` archive.
@@ -170,6 +381,15 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_agrees_with_the_generic_path() {
+        for b in [blob(true), blob(false)] {
+            let fast = fast::mbfile(&b).expect("fast path taken");
+            let slow = mbfile_from_value(&crate::parse_plist(&b).expect("plist")).expect("slow");
+            assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
     fn mutated_blobs_never_panic() {
         let good = blob(true);
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -189,6 +409,7 @@ mod tests {
                 b[i] = next() as u8;
             }
             let _ = parse_mbfile(&b);
+            let _ = fast::mbfile(&b);
             let _ = crate::parse_keyed_archive(&b);
         }
         assert!(parse_mbfile(b"").is_err());

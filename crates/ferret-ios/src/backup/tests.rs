@@ -328,13 +328,14 @@ fn cipher_seam_decrypts_manifest_and_files() {
 #[test]
 #[ignore = "benchmark"]
 fn scale_250k_rows() {
-    let n = 250_000;
+    // about 60k files and 190k folder rows: 250k Manifest rows (real backups have ~2 folders per file)
+    let n = 60_000;
     let files: Vec<ArtifactFile> = (0..n)
         .map(|i| file(&format!("AppDomain-com.example.app{}", i % 2000), &format!("Library/Caches/d{}/f{i}.bin", i % 50), b"x"))
         .collect();
     let dir = tempfile::tempdir().expect("dir");
     let t0 = std::time::Instant::now();
-    write_backup(dir.path(), &files, &DeviceSpec::default()).expect("write");
+    ferret_testdata::ios_backup::write_backup_with(dir.path(), &files, &DeviceSpec::default(), 190_000).expect("write");
     let t_write = t0.elapsed();
     let t1 = std::time::Instant::now();
     let ev = BackupEvidence::open(dir.path()).expect("open");
