@@ -427,6 +427,7 @@ mod end_to_end {
     /// under `/usr/bin/time -v`. `FERRET_BENCH_GZIP=1` uses a `.tar.gz`.
     #[test]
     #[ignore = "benchmark"]
+    #[allow(clippy::print_stderr)] // the benchmark's figures are its output
     fn bench_large_file_list() {
         use ferret_core::{Module, Output, Typed};
         let n: usize = std::env::var("FERRET_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);

@@ -38,6 +38,8 @@ pub mod sysdiag_shutdown_log;
 pub mod sysdiag_ps;
 pub mod sysdiag_crash_logs;
 pub mod sysdiag_mobile_installation;
+#[cfg(feature = "unified-log")]
+pub mod sysdiag_unified_log;
 pub mod fs_filesystem;
 pub mod fs_webkit_stores;
 pub mod fs_netusage;
@@ -126,5 +128,7 @@ pub fn sysdiagnose_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(sysdiag_ps::Ps)),
         Box::new(Typed(sysdiag_crash_logs::CrashLogs)),
         Box::new(Typed(sysdiag_mobile_installation::MobileInstallation)),
+        #[cfg(feature = "unified-log")]
+        Box::new(Typed(sysdiag_unified_log::UnifiedLog)),
     ]
 }
