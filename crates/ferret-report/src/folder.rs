@@ -79,13 +79,12 @@ impl ResultsFolder {
         let index = AlertIndex::new(&alerts);
         let alert_times: Vec<_> = alerts.iter().filter_map(|a| a.event_time).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let mut selector = Selector::new(&alert_times);
-        let mut events = crate::timeline::write_timeline(&self.spill, &self.dir, &index, &mut selector)?;
+        let events = crate::timeline::write_timeline(&self.spill, &self.dir, &index, &mut selector)?;
         if events == 0
             && let Some(src) = &self.options.report_timeline_source
             && src.is_file()
         {
             crate::timeline::select_from_csv(src, &index, &mut selector)?;
-            events = 0;
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
         let mut run = run.clone();

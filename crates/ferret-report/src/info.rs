@@ -229,4 +229,92 @@ impl Summary {
         }
         Self { counts, per_module, verdict, alerts, failed, not_found }
     }
+
+    /// The end-of-run summary as plain lines for the console (no colour, no trailing newline):
+    /// counts per level, one line per module with alerts, failed modules, then the verdict.
+    /// Module errors can quote acquisition paths: control characters (terminal escapes,
+    /// newlines) are shown escaped (`\u{1b}`), so the lines are safe to print.
+    pub fn console_lines(&self) -> Vec<String> {
+        let per_level = |c: &LevelCounts| {
+            Level::ALL
+                .iter()
+                .rev()
+                .filter(|l| c.get(**l) > 0)
+                .map(|l| format!("{} {}", c.get(*l), l.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = Vec::new();
+        out.push(format!(
+            "Alerts: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW, {} INFORMATIONAL",
+            self.counts.critical, self.counts.high, self.counts.medium, self.counts.low, self.counts.informational
+        ));
+        let width = self.per_module.keys().map(String::len).max().unwrap_or(0);
+        for (m, c) in &self.per_module {
+            out.push(format!("  {:<width$}  {}", terminal_safe(m), per_level(c)));
+        }
+        for (m, e) in &self.failed {
+            out.push(format!("Module {} failed: {}", terminal_safe(m), terminal_safe(e)));
+        }
+        out.push(self.verdict.headline());
+        out
+    }
+}
+
+/// Escapes control characters so text from evidence cannot drive the terminal.
+pub fn terminal_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_safe_escapes_controls() {
+        assert_eq!(terminal_safe("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
+    }
+
+    fn alert(module: &str, level: Level) -> Alert {
+        Alert { level, module: module.into(), message: String::new(), event_time: None, event: serde_json::Value::Null, matched_indicator: None }
+    }
+
+    #[test]
+    fn summary_counts_and_console_lines() {
+        let reports = vec![
+            ModuleReport {
+                module: "sms".into(),
+                status: ModuleStatus::Completed { records: 3 },
+                warnings: vec![],
+                alerts: vec![alert("sms", Level::Critical), alert("sms", Level::Low)],
+                elapsed_ms: 0,
+            },
+            ModuleReport {
+                module: "tcc".into(),
+                status: ModuleStatus::Failed { error: "TCC.db: not a database".into(), records: 0 },
+                warnings: vec![],
+                alerts: vec![alert("tcc", Level::Medium)],
+                elapsed_ms: 0,
+            },
+            ModuleReport { module: "calls".into(), status: ModuleStatus::NotFound, warnings: vec![], alerts: vec![], elapsed_ms: 0 },
+        ];
+        let s = Summary::from_reports(&reports);
+        assert_eq!(s.counts.total(), 3);
+        assert_eq!(s.per_module.get("sms").map(|c| c.critical), Some(1));
+        assert_eq!(s.verdict, Verdict::NeedsReview { alerts: 1 });
+        assert_eq!(s.verdict.headline(), "1 alert needs expert review");
+        assert_eq!(s.not_found, vec!["calls".to_string()]);
+        assert_eq!(
+            s.console_lines(),
+            vec![
+                "Alerts: 1 CRITICAL, 0 HIGH, 1 MEDIUM, 1 LOW, 0 INFORMATIONAL".to_string(),
+                "  sms  1 CRITICAL, 1 LOW".into(),
+                "  tcc  1 MEDIUM".into(),
+                "Module tcc failed: TCC.db: not a database".into(),
+                "1 alert needs expert review".into(),
+            ]
+        );
+        let json = serde_json::to_string(&s.counts).expect("json");
+        assert_eq!(json, r#"{"CRITICAL":1,"HIGH":0,"MEDIUM":1,"LOW":1,"INFORMATIONAL":0}"#);
+    }
 }
