@@ -14,7 +14,9 @@
 //!   an executable in `/data/local/tmp/` → HIGH (`/data/local/tmp/collector` → nothing);
 //! * `root_binaries.json`: `su` → HIGH; `mounts.json`: `/system` read-write → HIGH;
 //! * `logcat.txt`: a URL on a planted domain → CRITICAL;
-//! * `hashes.csv`: `settings_system.txt` changed after hashing → HIGH.
+//! * `hashes.csv`: `settings_system.txt` changed after hashing → HIGH;
+//! * `acquisition.json` names an ADB host key other than the one the nested bugreport trusts →
+//!   LOW `dumpsys_adb_state`.
 
 use std::io::Write;
 use std::path::Path;
@@ -195,7 +197,14 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
         "logcat.txt".into(),
         format!("03-01 09:00:00.000  1000  1200  1200 I chromium: load https://www.benignsite.com/\n03-01 09:00:01.000 10100  1300  1300 I agent: posting to {url}\n").into_bytes(),
     ));
-    files.push(("acquisition.json".into(), br#"{"uuid":"00000000-0000-4000-8000-000000000000","androidqf_version":"synthetic","started":"2024-03-01T10:00:00Z","completed":"2024-03-01T10:05:00Z"}"#.to_vec()));
+    let host_key: String = (0..540).map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(i * 11 + 5) % 62])).collect();
+    let acq = serde_json::json!({"uuid": "00000000-0000-4000-8000-000000000000", "androidqf_version": "synthetic",
+        "started": "2024-03-01T10:00:00Z", "completed": "2024-03-01T10:05:00Z", "adb_host_public_key": format!("{host_key} ferret@acquisition")});
+    files.push(("acquisition.json".into(), serde_json::to_vec(&acq)?));
+    if spec.bugreport.is_some() {
+        // the nested bugreport trusts "analyst@lab", which is not the acquiring computer
+        t.expect("dumpsys_adb_state", Level::Low, None, "\"analyst@lab\" is trusted but is not the key");
+    }
     if let Some(bs) = &spec.bugreport {
         let (bytes, bt, _) = bugreport_zip_bytes(bs)?;
         files.push(("bugreport.zip".into(), bytes));
