@@ -97,7 +97,16 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
             Ok(Box::new(IndexedFolder::new(&root, path, AcquisitionKind::IosFs)?))
         }
         Container::Tar => {
-            let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &TarOptions::default())?;
+            #[allow(unused_mut)]
+            let mut options = TarOptions::default();
+            // The unified-log parser reads these in its own order: cache them in the index pass.
+            #[cfg(feature = "unified-log")]
+            options.cache_patterns.extend(
+                ["**/private/var/db/diagnostics/**", "**/private/var/db/uuidtext/**", "private/var/db/diagnostics/**", "private/var/db/uuidtext/**"]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &options)?;
             let prefix = archive_root(t.index().iter().map(|i| i.name));
             Ok(Subtree::wrap(Box::new(t), prefix))
         }

@@ -33,7 +33,7 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
             Ok(Box::new(IndexedFolder::new(&root, path, kind)?))
         }
         Container::Tar => {
-            let t = TarEvidence::open_with(path, kind, &TarOptions::default())?;
+            let t = TarEvidence::open_with(path, kind, &tar_options())?;
             let prefix = archive_root(t.index().iter().map(|i| i.name));
             Ok(Subtree::wrap(Box::new(t), prefix))
         }
@@ -45,6 +45,19 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
             Ok(Subtree::wrap(Box::new(z), prefix))
         }
     }
+}
+
+/// Tar options: the default artifact cache, plus (with the `unified-log` feature) the
+/// logarchive's tracev3, timesync, UUIDText and dsc files, which the unified-log parser reads
+/// in an order unrelated to the archive's.
+fn tar_options() -> TarOptions {
+    #[allow(unused_mut)]
+    let mut o = TarOptions::default();
+    #[cfg(feature = "unified-log")]
+    o.cache_patterns.extend(
+        ["**/system_logs.logarchive/**", "system_logs.logarchive/**"].iter().map(|s| s.to_string()),
+    );
+    o
 }
 
 fn looks_like_root(p: &Path) -> bool {

@@ -104,6 +104,8 @@ pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(fs_webkit_stores::WebkitSafariViewService)),
         Box::new(Typed(fs_safari_favicon::SafariFavicon)),
         Box::new(Typed(fs_ios_version_history::IosVersionHistory)),
+        #[cfg(feature = "unified-log")]
+        Box::new(Typed(sysdiag_unified_log::UnifiedLog)),
     ]
 }
 
