@@ -43,3 +43,35 @@ pub fn hostile_zip(path: &std::path::Path) -> std::io::Result<()> {
     }
     std::fs::write(path, data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generators_are_deterministic() {
+        let spec = bugreport::BugreportSpec::default();
+        let (a, ta, _) = bugreport::bugreport_zip_bytes(&spec).expect("gen");
+        let (b, tb, _) = bugreport::bugreport_zip_bytes(&spec).expect("gen");
+        assert_eq!(a, b);
+        assert_eq!(ta, tb);
+        let other = bugreport::BugreportSpec { seed: 6, ..spec };
+        assert_ne!(bugreport::bugreport_zip_bytes(&other).expect("gen").0, a);
+        let ab = backup::AbSpec { password: Some("x".into()), rounds: 10, ..backup::AbSpec::default() };
+        assert_eq!(backup::ab_bytes(&ab).expect("gen").0, backup::ab_bytes(&ab).expect("gen").0);
+        let q = androidqf::AqfSpec::default();
+        assert_eq!(androidqf::androidqf_files(&q).expect("gen").0, androidqf::androidqf_files(&q).expect("gen").0);
+        assert!(androidqf::age_identity_string(1).starts_with("AGE-SECRET-KEY-1"));
+        assert_ne!(androidqf::age_identity_string(1), androidqf::age_identity_string(2));
+    }
+
+    #[test]
+    fn hostile_zip_has_its_traps() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("h.zip");
+        hostile_zip(&p).expect("gen");
+        let z = zip::ZipArchive::new(std::fs::File::open(&p).expect("open")).expect("zip");
+        let names: Vec<String> = z.file_names_raw().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+        assert!(names.iter().any(|n| n == "../../escaped.txt") && names.iter().any(|n| n == "/abs/olute.txt"), "{names:?}");
+    }
+}
