@@ -178,6 +178,20 @@ pub fn detect_archive(path: &Path) -> Option<AcquisitionKind> {
     classify_names(names.iter().map(String::as_str))
 }
 
+/// Recognises a folder or an archive as an iOS filesystem dump or a sysdiagnose (`None` when it
+/// is neither, or does not exist). Folders: `private/var/` at depth 0 or 1 → filesystem dump;
+/// sysdiagnose content (`system_logs.logarchive`, `ps.txt`, `crashes_and_spins`) at the top or in
+/// a single `sysdiagnose_*` child → sysdiagnose. Archives: [`detect_archive`].
+pub fn detect(path: &Path) -> Option<AcquisitionKind> {
+    if !path.is_dir() {
+        return detect_archive(path);
+    }
+    if crate::sysdiagnose::is_sysdiagnose_folder(path) {
+        return Some(AcquisitionKind::IosSysdiagnose);
+    }
+    folder_root(path).join("private/var").is_dir().then_some(AcquisitionKind::IosFs)
+}
+
 /// Classifies entry names: a top folder `sysdiagnose_*` (or sysdiagnose marker files at the
 /// top) → sysdiagnose; `private/var/` at depth 0 or 1 → filesystem dump.
 pub fn classify_names<'a>(names: impl Iterator<Item = &'a str>) -> Option<AcquisitionKind> {
@@ -372,6 +386,8 @@ mod tests {
         std::fs::write(&junk, b"hello").expect("w");
         assert!(matches!(open(&junk), Err(FsError::Unsupported { .. })));
         assert_eq!(detect_archive(&junk), None);
+        assert_eq!(detect(d.path()), Some(AcquisitionKind::IosFs));
+        assert_eq!(detect(&d.path().join("nope")), None);
     }
 }
 
