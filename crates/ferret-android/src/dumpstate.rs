@@ -53,6 +53,8 @@ pub struct Dumpstate {
     sections: HashMap<String, String>,
     /// Problems met while splitting (truncated lines/sections).
     pub warnings: Vec<String>,
+    /// When the bugreport was taken (`== dumpstate: YYYY-MM-DD HH:MM:SS`, device wall clock).
+    pub date: Option<jiff::Timestamp>,
 }
 
 impl Dumpstate {
@@ -148,6 +150,11 @@ fn split(data: impl std::io::Read, d: &mut Dumpstate) -> std::io::Result<()> {
             }
             Marker::End => flush(&mut current, d),
             Marker::None => {
+                if d.date.is_none()
+                    && let Some(rest) = line.strip_prefix("== dumpstate: ")
+                {
+                    d.date = crate::text::parse_wallclock(rest);
+                }
                 if let Some((k, v)) = current.as_mut() {
                     if v.len() + line.len() < SECTION_LIMIT {
                         v.push_str(&line);

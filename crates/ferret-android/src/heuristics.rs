@@ -123,6 +123,27 @@ pub fn suspicious_property(name: &str, value: &str) -> Option<&'static str> {
     }
 }
 
+/// Days after which a security patch level counts as outdated (MVT: six months of 31 days).
+pub const PATCH_MAX_AGE_DAYS: i64 = 6 * 31;
+
+/// MEDIUM when `ro.build.version.security_patch` (`YYYY-MM-DD`) is more than
+/// [`PATCH_MAX_AGE_DAYS`] older than the acquisition time `when` (the acquisition's own date, not
+/// today, so results are reproducible).
+pub fn patch_age_finding(patch: &str, when: jiff::Timestamp) -> Option<ferret_core::Finding> {
+    let p = jiff::civil::Date::strptime("%Y-%m-%d", patch.trim()).ok()?;
+    let w = when.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let days = p.until(w).ok()?.get_days();
+    (i64::from(days) > PATCH_MAX_AGE_DAYS).then(|| {
+        ferret_core::Finding::heuristic(
+            ferret_core::Level::Medium,
+            format!(
+                "ro.build.version.security_patch={patch}: the phone had not received security updates for more than six months when it was acquired ({days} days before {w})"
+            ),
+            None,
+        )
+    })
+}
+
 /// Settings whose value differs from the safe one (MEDIUM): `(key, safe value)`.
 pub const SAFE_SETTINGS: &[(&str, &str)] = &[
     ("verifier_verify_adb_installs", "1"),
@@ -155,5 +176,10 @@ mod tests {
         assert_eq!(g, vec!["SMS", "record audio"]);
         assert!(suspicious_property("ro.build.tags", "release-keys,test-keys").is_some());
         assert!(suspicious_property("ro.debuggable", "0").is_none());
+        let when = ferret_core::time::parse("2024-03-01 00:00:00").expect("date");
+        assert!(patch_age_finding("2023-08-01", when).is_some());
+        assert!(patch_age_finding("2023-10-01", when).is_none());
+        assert!(patch_age_finding("garbage", when).is_none());
+        assert!(patch_age_finding("2030-01-01", when).is_none());
     }
 }

@@ -23,6 +23,10 @@ pub struct Property {
     pub name: String,
     /// Value.
     pub value: String,
+    /// For `ro.build.version.security_patch` only: when the acquisition was made (so the patch
+    /// age can be checked again from the stored record).
+    #[serde(with = "ferret_core::time::serde_opt_ts", default, skip_serializing_if = "Option::is_none")]
+    pub acquired: Option<jiff::Timestamp>,
 }
 
 /// Parses one getprop line.
@@ -34,7 +38,7 @@ pub fn parse_getprop_line(line: &str) -> Option<Property> {
     if name.is_empty() {
         return None;
     }
-    Some(Property { name: name.to_string(), value: value.to_string() })
+    Some(Property { name: name.to_string(), value: value.to_string(), acquired: None })
 }
 
 /// Parses getprop text.

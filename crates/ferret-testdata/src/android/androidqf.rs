@@ -7,7 +7,8 @@
 //!   `com.aqfside.<w>` (installer "null") and `com.browserdl.<w>` (package installer) → MEDIUM;
 //!   `com.aqfspy.<w>` (installer "null", five spy groups) → MEDIUM + HIGH; F-Droid app → INFO;
 //!   Magisk → MEDIUM root + MEDIUM sideload; system apps with no installer → nothing;
-//! * `getprop.txt`: property indicator → CRITICAL; `ro.secure=0` → MEDIUM;
+//! * `getprop.txt`: property indicator → CRITICAL; `ro.secure=0` → MEDIUM; security patch
+//!   2023-06-05, nine months before the acquisition → MEDIUM;
 //! * `settings_global.txt`: `package_verifier_enable=0`, `verifier_verify_adb_installs=0` → MEDIUM each;
 //! * `ps.txt`: process indicator and the app-id indicator's process → CRITICAL each;
 //! * `files.json`: a file under a path indicator, a file with a hash indicator → CRITICAL each;
@@ -140,9 +141,10 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     t.plant(IndicatorKind::AndroidProperty, &prop, m);
     t.expect("aqf_getprop", Level::Critical, Some(&prop), &prop);
     t.expect("aqf_getprop", Level::Medium, None, "ro.secure=0");
+    t.expect("aqf_getprop", Level::Medium, None, "ro.build.version.security_patch=2023-06-05: the phone had not received security updates");
     files.push((
         "getprop.txt".into(),
-        format!("[ro.build.version.sdk]: [34]\n[ro.secure]: [0]\n[ro.debuggable]: [0]\n[persist.sys.timezone]: [Europe/Berlin]\n[{prop}]: [on]\n[ro.product.model]: [Synthetic 1]\n").into_bytes(),
+        format!("[ro.build.version.sdk]: [34]\n[ro.build.version.security_patch]: [2023-06-05]\n[ro.secure]: [0]\n[ro.debuggable]: [0]\n[persist.sys.timezone]: [Europe/Berlin]\n[{prop}]: [on]\n[ro.product.model]: [Synthetic 1]\n").into_bytes(),
     ));
     // settings
     t.expect("aqf_settings", Level::Medium, None, "package_verifier_enable=0");
