@@ -279,14 +279,19 @@ fn alerts_section(out: &mut String, alerts: &[Alert]) {
         push_text(out, &a.message, MAX_STRING);
         out.push_str("</p>");
         if let Some(m) = &a.matched_indicator {
-            out.push_str("<table class=\"kv\">");
-            kv_row(out, "Matched indicator", &m.value);
-            kv_row(out, "Indicator type", &m.kind);
-            kv_row(out, "Spyware / campaign", &m.name);
-            kv_row(out, "Indicator file", &m.stix2_file_name);
-            out.push_str("</table>");
+            out.push_str("<p class=\"ioc\">Matched indicator <code>");
+            push_text(out, &m.value, 500);
+            out.push_str("</code> (");
+            push_text(out, &m.kind, 100);
+            out.push_str(") of <strong>");
+            push_text(out, &m.name, 300);
+            out.push_str("</strong>, from ");
+            push_text(out, &m.stix2_file_name, 300);
+            out.push_str("</p>");
         }
-        out.push_str("<details><summary>Evidence record</summary>");
+        // Serious alerts show their record unfolded (also when printed).
+        out.push_str(if a.level >= Level::High { "<details open>" } else { "<details>" });
+        out.push_str("<summary>Evidence record</summary>");
         json_html(out, &a.event, 0);
         out.push_str("</details></article>");
     }
