@@ -11,6 +11,8 @@
 //! | launcher icon hidden (all MAIN activities disabled) | MEDIUM | `dumpsys_packages` |
 //! | known root package ([`ROOT_PACKAGES`]) | MEDIUM | same |
 //! | system app updated from `/data` with an installer outside [`TRUSTED_STORES`] | MEDIUM | `dumpsys_packages` |
+//! | disabled security agent or system updater ([`SECURITY_PACKAGES`], [`OTA_PACKAGES`]) | MEDIUM | `dumpsys_packages`, `aqf_packages` |
+//! | security patch more than six months older than the acquisition | MEDIUM | `getprop`, `aqf_getprop` |
 //! | >= 3 of the signals above on one non-system package | HIGH "likely stalkerware" | `stalkerware_score` |
 //!
 //! Every per-package heuristic message starts with the package name so an analyst sorting by
@@ -121,6 +123,42 @@ pub fn suspicious_property(name: &str, value: &str) -> Option<&'static str> {
         ("ro.boot.vbmeta.device_state", "unlocked") => Some("an unlocked bootloader (vbmeta device state unlocked)"),
         _ => None,
     }
+}
+
+/// Security-agent packages whose being disabled weakens the phone (MEDIUM).
+pub const SECURITY_PACKAGES: &[&str] =
+    &["com.policydm", "com.samsung.android.app.omcagent", "com.samsung.android.securitylogagent", "com.sec.android.soagent"];
+
+/// System-update packages whose being disabled blocks security updates (MEDIUM).
+pub const OTA_PACKAGES: &[&str] = &[
+    "com.android.updater",
+    "com.google.android.gms",
+    "com.huawei.android.hwouc",
+    "com.lge.lgdmsclient",
+    "com.motorola.ccc.ota",
+    "com.oneplus.opbackup",
+    "com.oppo.ota",
+    "com.transsion.systemupdate",
+    "com.wssyncmldm",
+];
+
+/// MEDIUM finding when a disabled package is a security agent or a system updater.
+pub fn disabled_package_finding(name: &str, disabled: bool) -> Option<ferret_core::Finding> {
+    if !disabled {
+        return None;
+    }
+    let what = if SECURITY_PACKAGES.contains(&name) {
+        "a security agent"
+    } else if OTA_PACKAGES.contains(&name) {
+        "a system-update component"
+    } else {
+        return None;
+    };
+    Some(ferret_core::Finding::heuristic(
+        ferret_core::Level::Medium,
+        format!("{name}: {what} is disabled; the phone may not receive security fixes"),
+        None,
+    ))
 }
 
 /// Days after which a security patch level counts as outdated (MVT: six months of 31 days).

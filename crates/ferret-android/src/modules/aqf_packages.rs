@@ -3,7 +3,8 @@
 //! Checks: package name (`check_app_id`), APK SHA-256 (`check_file_hash`) and certificate
 //! hashes (`check_app_cert_hash`, MD5/SHA-1/SHA-256) → CRITICAL; root package → MEDIUM;
 //! non-system app installed from outside an app store → MEDIUM (third-party store →
-//! INFORMATIONAL); >= 4 spy permission groups granted (when permissions are listed) → HIGH.
+//! INFORMATIONAL); >= 4 spy permission groups granted (when permissions are listed) → HIGH;
+//! disabled security agent or system updater → MEDIUM.
 
 use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
 
@@ -55,6 +56,9 @@ impl ArtifactModule for AqfPackages {
         }
         if heuristics::ROOT_PACKAGES.contains(&name.as_str()) {
             f.push(Finding::heuristic(Level::Medium, format!("{name}: a rooting tool is installed"), None));
+        }
+        if let Some(d) = heuristics::disabled_package_finding(name, r.disabled) {
+            f.push(d);
         }
         if !r.system {
             match heuristics::install_source(r.installer()) {

@@ -4,7 +4,8 @@
 //! (`check_app_cert_hash`) → CRITICAL; root package → MEDIUM; non-system app installed from
 //! outside an app store → MEDIUM (third-party store → INFORMATIONAL); >= 4 spy permission groups
 //! granted on a non-system app → HIGH; hidden launcher icon → MEDIUM; system app updated from
-//! `/data` by an installer outside the trusted stores → MEDIUM.
+//! `/data` by an installer outside the trusted stores → MEDIUM; disabled security agent or system
+//! updater → MEDIUM.
 //! Timeline: `package_install` (firstInstallTime), `package_update` (lastUpdateTime, when later).
 
 use std::sync::Arc;
@@ -61,6 +62,9 @@ pub fn package_findings(r: &Package, f: &mut Vec<Finding>) {
             ),
             t,
         ));
+    }
+    if let Some(d) = heuristics::disabled_package_finding(name, r.disabled) {
+        f.push(d);
     }
     if r.hidden_launcher {
         f.push(Finding::heuristic(Level::Medium, format!("{name}: hides its launcher icon (launcher activity disabled)"), t));

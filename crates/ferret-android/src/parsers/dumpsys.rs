@@ -6,7 +6,8 @@
 //!   `lastUpdateTime`, `installerPackageName`, `pkgFlags=[ SYSTEM ... ]`,
 //!   `signatures=PackageSignatures{... signatures:[a1b2c3d4], ...}`), sub-lists
 //!   `requested permissions:`, `install permissions:` (`perm: granted=true`), and per-user
-//!   blocks `User 0: ...` holding `runtime permissions:` and `disabledComponents:`. Before it,
+//!   blocks `User 0: ... enabled=N` (2, 3, 4: disabled) holding `runtime permissions:` and
+//!   `disabledComponents:`. Before it,
 //!   `Activity Resolver Table:` / `Receiver Resolver Table:` list, under `Non-Data Actions:`, each
 //!   intent action (6-space indent) and its components (8-space indent, `hash pkg/.Cls filter hash`).
 //! * `accessibility`: old form `installed services: {` with `N : pkg/svc` lines until `}`; both old
@@ -74,6 +75,9 @@ pub struct Package {
     pub launcher_activities: Vec<String>,
     /// Every launcher activity is disabled: the app hides its icon.
     pub hidden_launcher: bool,
+    /// The package is disabled for user 0 (`User 0: ... enabled=2|3|4`).
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// One resolver-table entry (activity or receiver) for an intent action.
@@ -205,6 +209,12 @@ pub fn parse_packages(text: &str) -> Vec<Package> {
             && let Some((n, _)) = rest.split_once(':')
         {
             user = n.trim().parse().ok();
+            if user == Some(0)
+                && let Some(e) = kv(rest, "enabled")
+            {
+                // COMPONENT_ENABLED_STATE_DISABLED(2), _DISABLED_USER(3), _DISABLED_UNTIL_USED(4)
+                p.disabled = matches!(e, "2" | "3" | "4");
+            }
             continue;
         }
         if t.ends_with(':') && !t.contains('=') {
@@ -754,7 +764,7 @@ mod tests {
             "    install permissions:",
             "      android.permission.INTERNET: granted=true",
             "      android.permission.X: granted=false",
-            "    User 0: ceDataInode=1 installed=true hidden=false",
+            "    User 0: ceDataInode=1 installed=true hidden=false enabled=3",
             "      runtime permissions:",
             "        android.permission.READ_SMS: granted=true, flags=[ USER_SET ]",
             "      disabledComponents:",
@@ -782,6 +792,7 @@ mod tests {
         assert_eq!(p[0].requested_permissions, vec!["android.permission.READ_SMS", "android.permission.RECORD_AUDIO"]);
         assert_eq!(p[0].granted_permissions, vec!["android.permission.INTERNET", "android.permission.READ_SMS"]);
         assert!(p[0].hidden_launcher);
+        assert!(p[0].disabled && !p[1].disabled);
         assert!(p[0].first_install_time.is_some());
         assert!(!p[1].hidden_launcher && p[1].system && p[1].updated_system_app);
         let r = parse_resolver(text, "Receiver Resolver Table:");

@@ -6,7 +6,8 @@
 //!   `com.apkhash.<w>`, certificate SHA-256 indicator on `com.certioc.<w>` → CRITICAL each;
 //!   `com.aqfside.<w>` (installer "null") and `com.browserdl.<w>` (package installer) → MEDIUM;
 //!   `com.aqfspy.<w>` (installer "null", five spy groups) → MEDIUM + HIGH; F-Droid app → INFO;
-//!   Magisk → MEDIUM root + MEDIUM sideload; system apps with no installer → nothing;
+//!   Magisk → MEDIUM root + MEDIUM sideload; system apps with no installer → nothing; the
+//!   Samsung security agent disabled → MEDIUM (a disabled benign app → nothing);
 //! * `getprop.txt`: property indicator → CRITICAL; `ro.secure=0` → MEDIUM; security patch
 //!   2023-06-05, nine months before the acquisition → MEDIUM;
 //! * `settings_global.txt`: `package_verifier_enable=0`, `verifier_verify_adb_installs=0` → MEDIUM each;
@@ -134,6 +135,15 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     list.push(pkg(&fd, "org.fdroid.fdroid", false, a, b, vec![]));
     let (a, b) = rh();
     list.push(pkg("com.topjohnwu.magisk", "null", false, a, b, vec![serde_json::json!({"name": spy_perms[0], "granted": false})]));
+    let (a, b) = rh();
+    let mut soagent = pkg("com.sec.android.soagent", "null", true, a, b, vec![]);
+    soagent["disabled"] = serde_json::Value::Bool(true);
+    list.push(soagent);
+    let (a, b) = rh();
+    let mut off = pkg("com.aqfdisabled.benign", "com.android.vending", false, a, b, vec![]);
+    off["disabled"] = serde_json::Value::Bool(true);
+    list.push(off);
+    t.expect("aqf_packages", Level::Medium, None, "com.sec.android.soagent: a security agent is disabled");
     files.push(("packages.json".into(), serde_json::to_vec_pretty(&list)?));
 
     // getprop

@@ -14,6 +14,7 @@
 //! * `com.android.upd<w>` system app updated from /data by an unknown installer → MEDIUM;
 //!   `com.android.okupd<w>` updated by the Play Store → nothing;
 //! * `com.threeperm.<w>` with 3 of 5 spy groups → nothing;
+//! * `com.google.android.gms` disabled → MEDIUM; `com.disabledbenign.<w>` disabled → nothing;
 //! * `com.ioc.<w>` (app-id indicator, Play) in packages, activities, receivers, appops, battery, dbinfo,
 //!   platform_compat and processes → CRITICAL in each;
 //! * `com.mdm.<w>` device admin (Play) → MEDIUM; `com.watch.<w>` notification listener → LOW;
@@ -69,6 +70,7 @@ struct Pkg {
     code_path: String,
     granted: Vec<&'static str>,
     hidden: bool,
+    disabled: bool,
     version: i64,
 }
 
@@ -250,6 +252,14 @@ impl Gen {
         self.pkgs.push(mk(&watch, Some("com.android.vending"), false, vec![], next_uid()));
         let fm = pkg_name(rng, "com.filemgr");
         self.pkgs.push(mk(&fm, Some("com.android.vending"), false, vec![], next_uid()));
+        let mut gms = mk("com.google.android.gms", None, true, vec![], next_uid());
+        gms.disabled = true;
+        self.pkgs.push(gms);
+        let off = pkg_name(rng, "com.disabledbenign");
+        let mut p = mk(&off, Some("com.android.vending"), false, vec![], next_uid());
+        p.disabled = true;
+        self.pkgs.push(p);
+        self.expect("dumpsys_packages", Level::Medium, None, "com.google.android.gms: a system-update component is disabled");
 
         // truth
         self.truth.plant(IndicatorKind::AppId, &ioc_app, malware);
@@ -469,7 +479,7 @@ impl Gen {
             let _ = writeln!(s, "    install permissions:");
             let _ = writeln!(s, "      android.permission.INTERNET: granted=true");
             let _ = writeln!(s, "      android.permission.SYSTEM_ALERT_WINDOW: granted={}", p.granted.contains(&SPY[3]));
-            let _ = writeln!(s, "    User 0: ceDataInode=1234 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled=0");
+            let _ = writeln!(s, "    User 0: ceDataInode=1234 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled={}", if p.disabled { 3 } else { 0 });
             let _ = writeln!(s, "      runtime permissions:");
             for perm in &p.granted {
                 if *perm != SPY[3] {
