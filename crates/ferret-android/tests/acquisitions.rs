@@ -168,6 +168,7 @@ fn check_qf(path: &Path, truth: &Truth) {
     // the nested bugreport and backup modules did run
     assert_eq!(outcome(&run, "dumpsys_packages"), &Ok(Outcome::Completed));
     assert_eq!(outcome(&run, "sms"), &Ok(Outcome::Completed));
+    assert_eq!(outcome(&run, "aqf_log_timestamps"), &Ok(Outcome::Completed));
 }
 
 #[test]

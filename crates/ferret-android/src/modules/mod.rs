@@ -13,6 +13,7 @@ use crate::dumpstate::DumpstateCache;
 
 pub mod acquisition_hashes;
 pub mod aqf_files;
+pub mod aqf_log_timestamps;
 pub mod aqf_packages;
 pub mod aqf_settings;
 pub mod bugreport_timestamps;
@@ -73,6 +74,7 @@ pub fn androidqf_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(mounts::Mounts)),
         Box::new(Typed(logcat::AqfLogcat)),
         Box::new(Typed(acquisition_hashes::AcquisitionHashes)),
+        Box::new(Typed(aqf_log_timestamps::AqfLogTimestamps)),
     ]
 }
 

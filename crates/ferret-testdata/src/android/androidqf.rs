@@ -212,6 +212,7 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     let host_key: String = (0..540).map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(i * 11 + 5) % 62])).collect();
     let acq = serde_json::json!({"uuid": "00000000-0000-4000-8000-000000000000", "androidqf_version": "synthetic",
         "started": "2024-03-01T10:00:00Z", "completed": "2024-03-01T10:05:00Z", "adb_host_public_key": format!("{host_key} ferret@acquisition")});
+    files.push(("logs/dmesg.txt".into(), b"[    0.000000] Booting Linux\n".to_vec()));
     files.push(("acquisition.json".into(), serde_json::to_vec(&acq)?));
     if spec.bugreport.is_some() {
         // the nested bugreport trusts "analyst@lab", which is not the acquiring computer
@@ -248,7 +249,11 @@ pub fn write_androidqf_dir(dir: &Path, spec: &AqfSpec) -> std::io::Result<Truth>
     let (files, t) = androidqf_files(spec)?;
     std::fs::create_dir_all(dir)?;
     for (p, b) in files {
-        std::fs::write(dir.join(p), b)?;
+        let target = dir.join(p);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(target, b)?;
     }
     Ok(t)
 }
