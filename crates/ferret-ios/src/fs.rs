@@ -475,6 +475,8 @@ mod end_to_end {
         } else {
             tar
         };
+        // FERRET_BENCH_PATH: a folder (e.g. the tar extracted) or archive to use instead.
+        let path = std::env::var("FERRET_BENCH_PATH").map(std::path::PathBuf::from).unwrap_or(path);
         let mut truth = Truth::default();
         truth.plant(ferret_testdata::truth::IndicatorKind::FileName, "evil_implant.dylib", "X");
         let ind = TruthIndicators::new(&truth);
