@@ -329,13 +329,15 @@ fn cipher_seam_decrypts_manifest_and_files() {
 #[ignore = "benchmark"]
 fn scale_250k_rows() {
     // about 60k files and 190k folder rows: 250k Manifest rows (real backups have ~2 folders per file)
-    let n = 60_000;
+    let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let n = env("FERRET_SCALE_FILES", 60_000);
+    let extra = env("FERRET_SCALE_FOLDERS", 190_000);
     let files: Vec<ArtifactFile> = (0..n)
         .map(|i| file(&format!("AppDomain-com.example.app{}", i % 2000), &format!("Library/Caches/d{}/f{i}.bin", i % 50), b"x"))
         .collect();
     let dir = tempfile::tempdir().expect("dir");
     let t0 = std::time::Instant::now();
-    ferret_testdata::ios_backup::write_backup_with(dir.path(), &files, &DeviceSpec::default(), 190_000).expect("write");
+    ferret_testdata::ios_backup::write_backup_with(dir.path(), &files, &DeviceSpec::default(), extra).expect("write");
     let t_write = t0.elapsed();
     let t1 = std::time::Instant::now();
     let ev = BackupEvidence::open(dir.path()).expect("open");
