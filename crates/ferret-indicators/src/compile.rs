@@ -39,6 +39,63 @@ pub(crate) struct Compiled {
     pub(crate) notes: Vec<String>,
 }
 
+/// Recognises the overwhelmingly common single-equality form `[type:prop.sub = 'value']`
+/// (unquoted identifier path, value without quote or backslash) without building an AST.
+/// Returns the path key (as [`crate::pattern::ObjectPath::key`] computes it) and the value.
+/// Anything else returns `None` and goes through the full parser; a differential test checks
+/// that both paths agree.
+pub(crate) fn fast_equality(text: &str) -> Option<(String, &str)> {
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+    let inner = inner.strip_suffix('\'')?;
+    let q = inner.find('\'')?;
+    let value = &inner[q + 1..];
+    if value.contains(['\'', '\\']) {
+        return None;
+    }
+    let lhs = inner[..q].trim_end().strip_suffix('=')?.trim_end();
+    if lhs.ends_with(['!', '<', '>']) {
+        return None;
+    }
+    let (ty, props) = lhs.split_once(':')?;
+    let ident = |s: &str| {
+        let mut cs = s.chars();
+        cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !ident(ty) {
+        return None;
+    }
+    let mut key = String::with_capacity(lhs.len());
+    key.push_str(&ty.to_ascii_lowercase());
+    key.push(':');
+    for (n, prop) in props.split('.').enumerate() {
+        if !ident(prop) {
+            return None;
+        }
+        if n == 0 {
+            key.push_str(&prop.to_ascii_lowercase());
+        } else {
+            key.push('.');
+            key.extend(prop.chars().filter(|c| *c != '-' && *c != '_').map(|c| c.to_ascii_lowercase()));
+        }
+    }
+    Some((key, value))
+}
+
+/// Parses and compiles pattern text: the fast path of [`fast_equality`] when it applies, else
+/// the full grammar. `Err` carries the rejection reason.
+pub(crate) fn compile_text(text: &str) -> Result<Compiled, String> {
+    if let Some((key, value)) = fast_equality(text) {
+        if let Some(kind) = Kind::from_path_key(&key) {
+            let mut out = Compiled::default();
+            push_exact(kind, value, &mut out)?;
+            return Ok(out);
+        }
+    }
+    let ast = crate::pattern::parse(text).map_err(|e| e.to_string())?;
+    compile(&ast)
+}
+
 /// Compiles a whole pattern; `Err` carries the rejection reason.
 pub(crate) fn compile(p: &Pattern) -> Result<Compiled, String> {
     let mut out = Compiled::default();
@@ -174,6 +231,44 @@ mod tests {
 
     fn rules(p: &str) -> Result<Vec<Rule>, String> {
         compile(&parse(p).map_err(|e| e.to_string())?).map(|c| c.rules)
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_grammar() {
+        let cases = [
+            "[domain-name:value = 'evil.example']",
+            "[domain-name:value='evil.example']",
+            "  [ Domain-Name:Value  =  'Evil.Example' ]  ",
+            "[file:hashes.SHA_256 = 'abababababababababababababababababababababababababababababababab']",
+            "[file:hashes.sha-256 = 'abababababababababababababababababababababababababababababababab']",
+            "[url:value = 'https://x.example/?a=b=c']",
+            "[app:cert.sha256 = 'abababababababababababababababababababababababababababababababab']",
+            "[process:name = '']",
+            "[domain-name:value != 'x.example']",
+            "[domain-name:value >= 'x.example']",
+            "[domain-name:value = 'a' OR domain-name:value = 'b']",
+            "[domain-name:value = 'x'] OR [domain-name:value = 'y']",
+            "[file:name = 'a=b']",
+            "[1bad:value = 'x']",
+            "[x:y.'z' = 'x']",
+            "[domain-name:value = 'x' ]extra]",
+            "[domain-name:value LIKE 'x']",
+            "[domain-name:value = 'com']",
+        ];
+        for c in cases {
+            let slow = parse(c).map_err(|e| e.to_string()).and_then(|a| compile(&a));
+            let fast = compile_text(c);
+            let show = |r: &Result<Compiled, String>| match r {
+                Ok(c) => format!("{:?}", c.rules.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>()),
+                Err(e) => format!("Err({})", e.split(':').next().unwrap_or("")),
+            };
+            assert_eq!(show(&fast).starts_with("Err"), show(&slow).starts_with("Err"), "{c}: {} vs {}", show(&fast), show(&slow));
+            if slow.is_ok() {
+                assert_eq!(show(&fast), show(&slow), "{c}");
+            }
+        }
+        assert!(fast_equality("[a:b = 'it\\'s']").is_none());
+        assert!(fast_equality("[a:b = 'x'] OR [a:b = 'y']").is_none() || parse("[a:b = 'x'] OR [a:b = 'y']").is_ok());
     }
 
     #[test]

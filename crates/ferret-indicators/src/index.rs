@@ -27,6 +27,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+
+/// Hash map with a fast non-cryptographic hasher (keys come from indicator files, which the
+/// user chose to load; lookups never insert).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 use ferret_core::{Indicators, MatchedIndicator};
@@ -331,11 +335,32 @@ struct SlowRule {
 }
 
 /// Collects indicators, then [`IndexBuilder::build`]s the read-only index.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct IndexBuilder {
-    exact: HashMap<(Kind, String), Meta>,
-    nets: HashMap<IpNet, Meta>,
+    exact: Vec<FastMap<String, Meta>>,
+    nets: FastMap<IpNet, Meta>,
     slow: Vec<(Kind, SlowRule)>,
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        Self { exact: vec![FastMap::default(); Kind::ALL.len()], nets: FastMap::default(), slow: Vec::new() }
+    }
+}
+
+fn keep_lowest<K: std::hash::Hash + Eq>(map: &mut FastMap<K, Meta>, k: K, meta: Meta) -> bool {
+    match map.entry(k) {
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            if meta < *o.get() {
+                o.insert(meta);
+            }
+            false
+        }
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(meta);
+            true
+        }
+    }
 }
 
 impl IndexBuilder {
@@ -343,30 +368,11 @@ impl IndexBuilder {
     /// the key was new.
     pub(crate) fn add(&mut self, key: Key, meta: Meta) -> bool {
         match key {
-            Key::Exact(kind, k) => match self.exact.entry((kind, k)) {
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    if meta < *o.get() {
-                        o.insert(meta);
-                    }
-                    false
-                }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(meta);
-                    true
-                }
+            Key::Exact(kind, k) => match self.exact.get_mut(kind as usize) {
+                Some(map) => keep_lowest(map, k, meta),
+                None => false,
             },
-            Key::Net(net) => match self.nets.entry(net) {
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    if meta < *o.get() {
-                        o.insert(meta);
-                    }
-                    false
-                }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(meta);
-                    true
-                }
-            },
+            Key::Net(net) => keep_lowest(&mut self.nets, net, meta),
         }
     }
 
@@ -377,22 +383,22 @@ impl IndexBuilder {
 
     /// Freezes the index.
     pub fn build(self) -> IndicatorIndex {
-        let mut exact: Vec<HashMap<String, Meta>> = vec![HashMap::new(); Kind::ALL.len()];
-        let mut prefix16: HashMap<String, Meta> = HashMap::new();
         let mut counts = [0usize; Kind::ALL.len()];
-        for ((kind, k), meta) in self.exact {
-            counts[kind as usize] += 1;
-            if kind == Kind::Process && k.chars().count() > 16 {
-                let p: String = k.chars().take(16).collect();
-                match prefix16.get(&p) {
-                    Some(m) if *m <= meta => {}
-                    _ => {
-                        prefix16.insert(p, meta.clone());
+        for (n, map) in self.exact.iter().enumerate() {
+            counts[n] = map.len();
+        }
+        let mut prefix16: FastMap<String, Meta> = FastMap::default();
+        if let Some(procs) = self.exact.get(Kind::Process as usize) {
+            for (k, meta) in procs {
+                if k.chars().count() > 16 {
+                    let p: String = k.chars().take(16).collect();
+                    match prefix16.get(&p) {
+                        Some(m) if m <= meta => {}
+                        _ => {
+                            prefix16.insert(p, meta.clone());
+                        }
                     }
                 }
-            }
-            if let Some(map) = exact.get_mut(kind as usize) {
-                map.insert(k, meta);
             }
         }
         let mut nets: Vec<(IpNet, Meta)> = self.nets.into_iter().collect();
@@ -411,15 +417,15 @@ impl IndexBuilder {
         for v in &mut slow {
             v.sort_by(|a, b| a.meta.cmp(&b.meta));
         }
-        IndicatorIndex { exact, prefix16, nets, slow, counts }
+        IndicatorIndex { exact: self.exact, prefix16, nets, slow, counts }
     }
 }
 
 /// The compiled, read-only indicator index. `Send + Sync`; build once, share by reference.
 #[derive(Debug, Clone, Default)]
 pub struct IndicatorIndex {
-    exact: Vec<HashMap<String, Meta>>,
-    prefix16: HashMap<String, Meta>,
+    exact: Vec<FastMap<String, Meta>>,
+    prefix16: FastMap<String, Meta>,
     nets: Vec<(IpNet, Meta)>,
     slow: Vec<Vec<SlowRule>>,
     counts: [usize; Kind::ALL.len()],

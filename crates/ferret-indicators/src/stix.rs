@@ -20,24 +20,15 @@
 //! `pattern_type` other than `stix` (YARA, Sigma, Snort...) is rejected with a reason.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::compile::compile;
+use crate::compile::{Compiled, compile_text};
 #[cfg(test)]
 use crate::compile::Rule;
+use crate::index::FastMap;
 use crate::load::{Parsed, RejectedPattern};
-use crate::pattern;
-
-#[derive(Deserialize)]
-struct RawBundle<'a> {
-    #[serde(rename = "type", borrow, default)]
-    ty: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    objects: Option<Vec<RawObject<'a>>>,
-}
 
 #[derive(Deserialize)]
 struct RawObject<'a> {
@@ -61,50 +52,107 @@ struct RawObject<'a> {
     object_refs: Option<Vec<Cow<'a, str>>>,
 }
 
-/// The typed view of one bundle object.
+/// The typed view of one bundle object (only what naming and matching need is kept).
 #[derive(Debug)]
 enum StixObject<'a> {
-    Indicator { id: &'a str, pattern: Option<&'a str>, pattern_type: Option<&'a str> },
+    Indicator { id: Cow<'a, str>, pattern: Option<Cow<'a, str>>, pattern_type: Option<Cow<'a, str>> },
     /// malware / campaign / intrusion-set / threat-actor / tool; `rank` orders them for naming
-    Named { id: &'a str, name: &'a str, rank: u8 },
-    Report { name: &'a str, refs: &'a [Cow<'a, str>] },
-    Relationship { source: &'a str, target: &'a str, rel: &'a str },
-    Other,
+    Named { id: Cow<'a, str>, name: Cow<'a, str>, rank: u8 },
+    Report { name: Cow<'a, str>, refs: Vec<Cow<'a, str>> },
+    Relationship { source: Cow<'a, str>, target: Cow<'a, str>, rel: Cow<'a, str> },
 }
 
-fn typed<'a>(o: &'a RawObject<'a>) -> StixObject<'a> {
-    let name = o.name.as_deref();
-    match o.ty.as_ref() {
-        "indicator" => StixObject::Indicator {
-            id: &o.id,
-            pattern: o.pattern.as_deref(),
-            pattern_type: o.pattern_type.as_deref(),
-        },
-        "malware" => StixObject::Named { id: &o.id, name: name.unwrap_or(""), rank: 0 },
-        "campaign" | "intrusion-set" | "threat-actor" | "tool" => {
-            StixObject::Named { id: &o.id, name: name.unwrap_or(""), rank: 1 }
-        }
-        "report" => StixObject::Report { name: name.unwrap_or(""), refs: o.object_refs.as_deref().unwrap_or(&[]) },
+fn typed(o: RawObject<'_>) -> Option<StixObject<'_>> {
+    let name = o.name.unwrap_or_default();
+    Some(match o.ty.as_ref() {
+        "indicator" => StixObject::Indicator { id: o.id, pattern: o.pattern, pattern_type: o.pattern_type },
+        "malware" => StixObject::Named { id: o.id, name, rank: 0 },
+        "campaign" | "intrusion-set" | "threat-actor" | "tool" => StixObject::Named { id: o.id, name, rank: 1 },
+        "report" => StixObject::Report { name, refs: o.object_refs.unwrap_or_default() },
         "relationship" => StixObject::Relationship {
-            source: o.source_ref.as_deref().unwrap_or(""),
-            target: o.target_ref.as_deref().unwrap_or(""),
-            rel: o.relationship_type.as_deref().unwrap_or(""),
+            source: o.source_ref.unwrap_or_default(),
+            target: o.target_ref.unwrap_or_default(),
+            rel: o.relationship_type.unwrap_or_default(),
         },
-        _ => StixObject::Other,
+        _ => return None,
+    })
+}
+
+/// Streams the bundle: each element of `objects[]` is deserialized and reduced to its typed
+/// view at once, so a 100,000-indicator bundle never holds a vector of full objects.
+struct BundleVisitor;
+
+struct Bundle<'a> {
+    is_bundle: bool,
+    objects: Vec<StixObject<'a>>,
+}
+
+struct ObjectsSeed<'v, 'a>(&'v mut Vec<StixObject<'a>>);
+
+impl<'de, 'v> serde::de::DeserializeSeed<'de> for ObjectsSeed<'v, 'de> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, 'v> serde::de::Visitor<'de> for ObjectsSeed<'v, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of STIX objects")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(o) = seq.next_element::<RawObject<'de>>()? {
+            if let Some(t) = typed(o) {
+                self.0.push(t);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for BundleVisitor {
+    type Value = Bundle<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a STIX bundle object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Bundle<'de>, A::Error> {
+        let mut b = Bundle { is_bundle: false, objects: Vec::new() };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "type" => b.is_bundle = map.next_value::<Cow<'de, str>>()? == "bundle",
+                "objects" => map.next_value_seed(ObjectsSeed(&mut b.objects))?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(b)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bundle<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(BundleVisitor)
     }
 }
 
 /// Parses one bundle. `Err` = the whole file is rejected (invalid JSON, not a bundle).
 pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result<Parsed, String> {
-    let raw: RawBundle<'_> = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
-    if raw.ty.as_deref() != Some("bundle") {
+    let bundle: Bundle<'_> = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_data() && e.to_string().contains("expected a STIX bundle object") {
+            "not a STIX bundle (not a JSON object)".to_string()
+        } else {
+            format!("invalid JSON: {e}")
+        }
+    })?;
+    if !bundle.is_bundle {
         return Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".into());
     }
-    let objects = raw.objects.unwrap_or_default();
-    let objs: Vec<StixObject<'_>> = objects.iter().map(typed).collect();
+    let objs = bundle.objects;
 
     // named objects by id
-    let mut named: HashMap<&str, (&str, u8)> = HashMap::new();
+    let mut named: FastMap<&str, (&str, u8)> = FastMap::default();
     let mut malware_names: Vec<&str> = Vec::new();
     for o in &objs {
         if let StixObject::Named { id, name, rank } = o {
@@ -117,12 +165,12 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
         }
     }
     // indicator id -> (rank, name), first best relationship wins
-    let mut via_rel: HashMap<&str, (u8, &str)> = HashMap::new();
+    let mut via_rel: FastMap<&str, (u8, &str)> = FastMap::default();
     for o in &objs {
         if let StixObject::Relationship { source, target, rel } = o {
-            let (ind, other) = match *rel {
-                "indicates" | "attributed-to" | "related-to" => (*source, *target),
-                "indicated-by" => (*target, *source),
+            let (ind, other): (&str, &str) = match rel.as_ref() {
+                "indicates" | "attributed-to" | "related-to" => (source, target),
+                "indicated-by" => (target, source),
                 _ => continue,
             };
             if !ind.starts_with("indicator--") {
@@ -138,7 +186,7 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
             }
         }
     }
-    let mut via_report: HashMap<&str, &str> = HashMap::new();
+    let mut via_report: FastMap<&str, &str> = FastMap::default();
     for o in &objs {
         if let StixObject::Report { name, refs } = o {
             if name.is_empty() {
@@ -152,48 +200,60 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     let sole_malware = if malware_names.len() == 1 { malware_names.first().copied() } else { None };
     let set_name = sole_malware.unwrap_or(stem).to_string();
 
-    let mut interned: HashMap<&str, Arc<str>> = HashMap::new();
+    let mut interned: FastMap<&str, Arc<str>> = FastMap::default();
     let mut parsed = Parsed::new(crate::load::Format::Stix2, set_name.clone());
     let default_name: Arc<str> = Arc::from(set_name.as_str());
-    for o in &objs {
-        let StixObject::Indicator { id, pattern: pat, pattern_type } = o else { continue };
-        let reject = |parsed: &mut Parsed, pattern: &str, reason: String| {
-            parsed.rejected.push(RejectedPattern {
-                file: file_label.to_string(),
-                indicator_id: (*id).to_string(),
-                pattern: pattern.chars().take(300).collect(),
-                reason,
-            });
-        };
-        let Some(pat) = pat else {
-            reject(&mut parsed, "", "indicator has no pattern".into());
-            continue;
-        };
+    // compile patterns in parallel chunks (pure work), then merge in bundle order
+    let indicators: Vec<(&str, Option<&str>, Option<&str>)> = objs
+        .iter()
+        .filter_map(|o| match o {
+            StixObject::Indicator { id, pattern, pattern_type } => {
+                Some((id.as_ref(), pattern.as_deref(), pattern_type.as_deref()))
+            }
+            _ => None,
+        })
+        .collect();
+    let check = |(_, pat, pattern_type): &(&str, Option<&str>, Option<&str>)| -> Result<Compiled, String> {
+        let Some(pat) = pat else { return Err("indicator has no pattern".into()) };
         if let Some(pt) = pattern_type {
             if !pt.eq_ignore_ascii_case("stix") {
-                reject(&mut parsed, pat, format!("pattern_type {pt:?} is not supported (only \"stix\")"));
-                continue;
+                return Err(format!("pattern_type {pt:?} is not supported (only \"stix\")"));
             }
         }
-        let ast = match pattern::parse(pat) {
-            Ok(a) => a,
-            Err(e) => {
-                reject(&mut parsed, pat, e.to_string());
+        compile_text(pat)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let results: Vec<Result<Compiled, String>> = if threads > 1 && indicators.len() >= 4096 {
+        let chunk = indicators.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = indicators
+                .chunks(chunk)
+                .map(|part| (part.len(), scope.spawn(move || part.iter().map(check).collect::<Vec<_>>())))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(len, h)| {
+                    h.join().unwrap_or_else(|_| (0..len).map(|_| Err("internal error while compiling".into())).collect())
+                })
+                .collect()
+        })
+    } else {
+        indicators.iter().map(check).collect()
+    };
+    for ((id, pat, _), result) in indicators.iter().zip(results) {
+        let compiled = match result {
+            Ok(c) => c,
+            Err(reason) => {
+                parsed.rejected.push(RejectedPattern {
+                    file: file_label.to_string(),
+                    indicator_id: (*id).to_string(),
+                    pattern: pat.unwrap_or("").chars().take(300).collect(),
+                    reason,
+                });
                 continue;
             }
         };
-        let compiled = match compile(&ast) {
-            Ok(r) => r,
-            Err(e) => {
-                reject(&mut parsed, pat, e);
-                continue;
-            }
-        };
-        let name_str = via_rel
-            .get(id)
-            .map(|(_, n)| *n)
-            .or_else(|| via_report.get(id).copied())
-            .or(sole_malware);
+        let name_str = via_rel.get(id).map(|(_, n)| *n).or_else(|| via_report.get(id).copied()).or(sole_malware);
         let name = match name_str {
             Some(n) => interned.entry(n).or_insert_with(|| Arc::from(n)).clone(),
             None => default_name.clone(),
