@@ -187,8 +187,17 @@ fn file_id_path_escape_is_rejected() {
         )
         .expect("insert");
     }
+    {
+        let c = rusqlite::Connection::open(dir.path().join("Manifest.db")).expect("db");
+        c.execute(
+            "INSERT INTO Files VALUES ('00000000000000000000000000000000000000bb', X'FF00', 'Library/x', 1, NULL)",
+            [],
+        )
+        .expect("insert non-text domain");
+    }
     let ev = BackupEvidence::open(dir.path()).expect("open");
     assert!(ev.problems().iter().any(|p| p.contains("invalid fileID")), "{:?}", ev.problems());
+    assert!(ev.problems().iter().any(|p| p.contains("non-text")), "{:?}", ev.problems());
     const EVIL: Locator = Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/evil.db" }], paths: &[] };
     assert!(ev.locate(&EVIL).expect("locate").is_empty());
     let crafted = EvidenceFile {

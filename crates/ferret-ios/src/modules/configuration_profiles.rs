@@ -217,6 +217,24 @@ mod tests {
     }
 
     #[test]
+    fn hostile_stub_is_a_warning_not_a_crash() {
+        let mut deep = b"<?xml version=\"1.0\"?><plist><dict><key>PayloadContent</key>".to_vec();
+        deep.extend(std::iter::repeat_n(b"<array>".as_slice(), 100_000).flatten());
+        let f = ferret_testdata::ArtifactFile {
+            domain: ferret_testdata::ios::configuration_profiles::DOMAIN.into(),
+            relative_path: "Library/ConfigurationProfiles/profile-deep.stub".into(),
+            fs_path: String::new(),
+            bytes: deep,
+            mtime: 0,
+        };
+        let (_d, ev) = backup(&[f], &DeviceSpec::default());
+        let r = run(ConfigurationProfiles, &ev, &ferret_core::NoIndicators);
+        assert_eq!(r.outcome, Ok(Outcome::Completed));
+        assert!(r.records.is_empty());
+        assert!(r.warnings[0].contains("nests deeper"), "{:?}", r.warnings);
+    }
+
+    #[test]
     fn not_found_when_no_profiles() {
         let (_d, ev) = backup(&[], &DeviceSpec::default());
         assert_eq!(run(ConfigurationProfiles, &ev, &ferret_core::NoIndicators).outcome, Ok(Outcome::NotFound));
