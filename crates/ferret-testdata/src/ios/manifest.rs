@@ -2,6 +2,9 @@
 //! planted cases:
 //! * a file under a folder named by a `file:path` indicator → HIGH twice (the folder's own
 //!   directory row and the file row);
+//!
+//! Expectations come from [`expect_hits`], which scenarios also call over *all* generated files
+//! (other generators' planted file paths and domains in file names also hit here).
 //! * a WebKit-style `https_<host>_0.localstorage` file whose host part is a domain indicator →
 //!   HIGH (marker: the host);
 //! * decoys: the same shapes with benign hosts and paths.
@@ -40,13 +43,10 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
         let t = 1_700_000_000 + rng.random_range(0..20_000_000);
         out.push(f(domain, root, rel, t, vec![b'x'; rng.random_range(0..64)]));
     }
-    // planted: file path indicator (a folder) → HIGH
+    // planted: file path indicator (a folder): the folder's own row and the file row → HIGH
     let folder = format!("ferretimplant{}", word(&mut rng, 6));
     truth.plant(IndicatorKind::FilePath, format!("/Library/{folder}"), "TestSpyware");
     out.push(f("RootDomain", "private/var/root", format!("Library/{folder}/agent.db"), 1_710_000_000, b"db".to_vec()));
-    // the folder's own (directory) row and the file row both match
-    truth.expect("manifest", Level::High, Some(&format!("/Library/{folder}")), crate::ios_backup::file_id("RootDomain", &format!("Library/{folder}")));
-    truth.expect("manifest", Level::High, Some(&format!("/Library/{folder}")), format!("Library/{folder}/agent.db"));
     // decoy: similar folder name that only shares a prefix (component-aware matching)
     out.push(f("RootDomain", "private/var/root", format!("Library/{folder}x/agent.db"), 1_710_000_000, b"db".to_vec()));
     // planted: domain mention in a WebKit-style file name → HIGH
@@ -59,6 +59,62 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
         1_711_000_000,
         b"ls".to_vec(),
     ));
-    truth.expect("manifest", Level::High, Some(&host), host.clone());
+    expect_hits(&out, truth);
     out
+}
+
+/// Adds the `manifest` alerts a correct checker raises for the Manifest rows of `files` (each
+/// file row and each parent-folder row) given the indicators planted in `truth` so far: HIGH
+/// when `"/" + relative_path` has a planted file name as basename or a planted file path as a
+/// component-aware prefix; otherwise HIGH when a `_`-separated part of the lower-cased path is
+/// a planted domain or a subdomain of one. Marker: the row's file ID. Idempotent, so a scenario
+/// can call it once over all generated files after every generator planted its indicators.
+pub fn expect_hits(files: &[ArtifactFile], truth: &mut Truth) {
+    use std::collections::BTreeSet;
+    let mut rows: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for f in files {
+        rows.insert((f.domain.as_str(), f.relative_path.as_str()));
+        let mut p = f.relative_path.as_str();
+        while let Some(i) = p.rfind('/') {
+            p = &p[..i];
+            rows.insert((f.domain.as_str(), p));
+        }
+    }
+    let of = |k: IndicatorKind| -> Vec<String> {
+        let mut v: Vec<String> = truth.indicators.iter().filter(|i| i.kind == k).map(|i| i.value.clone()).collect();
+        v.sort();
+        v
+    };
+    let (names, paths, domains) = (of(IndicatorKind::FileName), of(IndicatorKind::FilePath), of(IndicatorKind::Domain));
+    let mut new = Vec::new();
+    for (domain, rel) in rows {
+        let path = format!("/{rel}");
+        let base = path.rsplit('/').next().unwrap_or_default();
+        let hit = names.iter().find(|n| n.as_str() == base).or_else(|| {
+            paths.iter().find(|p| {
+                let p = p.trim_end_matches('/');
+                path == p || path.starts_with(&format!("{p}/"))
+            })
+        });
+        let hit = hit.cloned().or_else(|| {
+            rel.to_lowercase().split('_').find_map(|part| {
+                if !part.contains('.') || part.contains('/') {
+                    return None;
+                }
+                domains.iter().find(|d| {
+                    let d = d.to_lowercase();
+                    part == d || part.ends_with(&format!(".{d}"))
+                })
+                .cloned()
+            })
+        });
+        if let Some(ind) = hit {
+            new.push((ind, crate::ios_backup::file_id(domain, rel)));
+        }
+    }
+    for (ind, marker) in new {
+        if !truth.alerts.iter().any(|a| a.module == "manifest" && a.marker == marker) {
+            truth.expect("manifest", Level::High, Some(&ind), marker);
+        }
+    }
 }
