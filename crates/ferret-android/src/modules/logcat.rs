@@ -1,9 +1,13 @@
 //! `logcat` (bugreport: the `SYSTEM LOG`, `EVENT LOG` and other `... LOG` sections of the
-//! dumpstate, streamed) and `aqf_logcat` (androidqf `logcat*.txt`): URLs seen in logs.
+//! dumpstate, streamed) and `aqf_logcat` (androidqf `logcat*.txt`): URLs and started processes
+//! seen in logs.
 //!
 //! The log is read line by line with a 64 KiB line cap and never held in memory; only lines
-//! containing `://` are searched for URLs. One record per distinct URL (first line, count), at most
-//! [`MAX_URLS`] distinct URLs (then a warning). Checks: URL/domain matching an indicator → CRITICAL.
+//! containing `://` are searched for URLs, and only `Start proc <pid>:<name>/...` (ActivityManager)
+//! and `am_proc_start: [user,pid,uid,<name>,...]` (event log) lines for process names. One record
+//! per distinct value (`kind` `url` or `process`; first line, count), at most [`MAX_URLS`]
+//! distinct URLs and as many process names (then a warning). Checks: URL/domain matching an indicator → CRITICAL;
+//! process name (before any `:`) matching an app indicator, else a process indicator → CRITICAL.
 
 use std::collections::HashMap;
 
@@ -17,10 +21,12 @@ use crate::text::{capped_lines, lossy};
 pub const MAX_URLS: usize = 100_000;
 const LINE_CAP: usize = 64 << 10;
 
-/// One URL seen in a log.
+/// One URL or process name seen in a log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogUrl {
-    /// The URL.
+    /// `url` or `process`.
+    pub kind: String,
+    /// The URL or process name.
     pub url: String,
     /// Log file.
     pub file: String,
@@ -33,9 +39,45 @@ pub struct LogUrl {
 }
 
 fn check_url(r: &LogUrl, ind: &dyn Indicators, f: &mut Vec<Finding>) {
-    if let Some(m) = ind.check_url(&r.url) {
+    if r.kind == "process" {
+        let app = r.url.split(':').next().unwrap_or(&r.url);
+        if let Some(m) = ind.check_app_id(app).or_else(|| ind.check_process(&r.url)) {
+            f.push(ioc_finding(Level::Critical, "Process started in the device log", &r.url, None, m));
+        }
+    } else if let Some(m) = ind.check_url(&r.url) {
         f.push(ioc_finding(Level::Critical, "URL in the device log", &r.url, None, m));
     }
+}
+
+/// [`started_process`] on raw bytes.
+pub fn started_process_bytes(line: &[u8]) -> Option<&[u8]> {
+    if let Some(i) = memchr::memmem::find(line, b"Start proc ") {
+        let rest = line.get(i + 11..)?;
+        let colon = memchr::memchr(b':', rest)?;
+        let rest = rest.get(colon + 1..)?;
+        let end = rest.iter().position(|b| *b == b'/' || *b == b' ').unwrap_or(rest.len());
+        return rest.get(..end).filter(|n| !n.is_empty());
+    }
+    if let Some(i) = memchr::memmem::find(line, b"am_proc_start: [") {
+        let rest = line.get(i + 16..)?;
+        let n = rest.split(|b| *b == b',').nth(3)?.trim_ascii();
+        return Some(n).filter(|n| !n.is_empty());
+    }
+    None
+}
+
+/// The process name of an ActivityManager `Start proc` line or an `am_proc_start` event.
+pub fn started_process(line: &str) -> Option<&str> {
+    if let Some(i) = line.find("Start proc ") {
+        let rest = &line[i + 11..];
+        let (_, rest) = rest.split_once(':')?;
+        let end = rest.find(['/', ' ']).unwrap_or(rest.len());
+        return Some(&rest[..end]).filter(|n| !n.is_empty());
+    }
+    if let Some(i) = line.find("am_proc_start: [") {
+        return line[i + 16..].split(',').nth(3).map(str::trim).filter(|n| !n.is_empty());
+    }
+    None
 }
 
 /// Scans one log stream; `sections` = only lines inside dumpstate `... LOG` sections.
@@ -44,12 +86,15 @@ fn scan(
     file: &EvidenceFile,
     sections: bool,
     urls: &mut HashMap<String, LogUrl>,
+    procs: &mut HashMap<String, LogUrl>,
     warn: &mut Vec<String>,
 ) -> Result<(), ModuleError> {
     let r = ev.open(file)?;
     let mut lines = capped_lines(r, LINE_CAP);
     let mut inside = !sections;
     let finder = memchr::memmem::Finder::new(b"://");
+    let proc1 = memchr::memmem::Finder::new(b"Start proc ");
+    let proc2 = memchr::memmem::Finder::new(b"am_proc_start: [");
     let mut line_no = 0u64;
     while let Some(raw) = lines.next_line().map_err(|e| ModuleError::format(&file.path, format!("cannot read: {e}")))? {
         line_no += 1;
@@ -66,29 +111,57 @@ fn scan(
                 Marker::None => {}
             }
         }
-        if !inside || finder.find(raw).is_none() {
+        if !inside {
+            continue;
+        }
+        let has_url = finder.find(raw).is_some();
+        let has_proc = proc1.find(raw).is_some() || proc2.find(raw).is_some();
+        if !has_url && !has_proc {
+            continue;
+        }
+        let mut found: Vec<(&str, String)> = Vec::new();
+        if has_proc {
+            // fast path: most process lines repeat a known name; decode only the name
+            let name = started_process_bytes(raw);
+            if let Some(n) = name {
+                let n = lossy(n);
+                match procs.get_mut(n.as_ref()) {
+                    Some(e) => e.count += 1,
+                    None => found.push(("process", n.into_owned())),
+                }
+            }
+        }
+        if !has_url && found.is_empty() {
             continue;
         }
         let text = lossy(raw);
-        for u in ferret_core::urls::find_urls(&text) {
-            if let Some(e) = urls.get_mut(&u) {
+        if has_url {
+            found.extend(ferret_core::urls::find_urls(&text).into_iter().map(|u| ("url", u)));
+        }
+        for (kind, u) in found {
+            let map = if kind == "process" { &mut *procs } else { &mut *urls };
+            if let Some(e) = map.get_mut(&u) {
                 e.count += 1;
-            } else if urls.len() < MAX_URLS {
-                urls.insert(
+            } else if map.len() < MAX_URLS {
+                map.insert(
                     u.clone(),
-                    LogUrl { url: u, file: file.path.clone(), first_line: line_no, first_text: text.chars().take(500).collect(), count: 1 },
+                    LogUrl { kind: kind.to_string(), url: u, file: file.path.clone(), first_line: line_no, first_text: text.chars().take(500).collect(), count: 1 },
                 );
             } else if warn.is_empty() {
-                warn.push(format!("{}: more than {MAX_URLS} distinct URLs; the rest are not checked", file.path));
+                warn.push(format!("{}: more than {MAX_URLS} distinct URLs and processes; the rest are not checked", file.path));
             }
         }
     }
     Ok(())
 }
 
-fn emit<M: ArtifactModule<Record = LogUrl>>(urls: HashMap<String, LogUrl>, out: &mut Out<'_, '_, M>) -> Result<(), ModuleError> {
-    let mut v: Vec<LogUrl> = urls.into_values().collect();
-    v.sort_by(|a, b| (&a.file, a.first_line, &a.url).cmp(&(&b.file, b.first_line, &b.url)));
+fn emit<M: ArtifactModule<Record = LogUrl>>(
+    urls: HashMap<String, LogUrl>,
+    procs: HashMap<String, LogUrl>,
+    out: &mut Out<'_, '_, M>,
+) -> Result<(), ModuleError> {
+    let mut v: Vec<LogUrl> = urls.into_values().chain(procs.into_values()).collect();
+    v.sort_by(|a, b| (&a.file, a.first_line, &a.kind, &a.url).cmp(&(&b.file, b.first_line, &b.kind, &b.url)));
     for r in v {
         out.record(r)?;
     }
@@ -102,15 +175,15 @@ pub struct Logcat;
 impl ArtifactModule for Logcat {
     type Record = LogUrl;
     const NAME: &'static str = "logcat";
-    const DESCRIPTION: &'static str = "URLs in the device logs (bugreport)";
+    const DESCRIPTION: &'static str = "URLs and started processes in the device logs (bugreport)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let Some(file) = find_dumpstate(ctx.evidence)? else { return Ok(Outcome::NotFound) };
-        let mut urls = HashMap::new();
+        let (mut urls, mut procs) = (HashMap::new(), HashMap::new());
         let mut warn = Vec::new();
-        scan(ctx.evidence, &file, true, &mut urls, &mut warn)?;
+        scan(ctx.evidence, &file, true, &mut urls, &mut procs, &mut warn)?;
         warn.into_iter().for_each(|w| out.warn(w));
-        emit(urls, out)?;
+        emit(urls, procs, out)?;
         Ok(Outcome::Completed)
     }
 
@@ -128,24 +201,41 @@ static PATHS: &[&str] = &["logcat*.txt", "*/logcat*.txt"];
 impl ArtifactModule for AqfLogcat {
     type Record = LogUrl;
     const NAME: &'static str = "aqf_logcat";
-    const DESCRIPTION: &'static str = "URLs in the device logs (androidqf logcat*.txt)";
+    const DESCRIPTION: &'static str = "URLs and started processes in the device logs (androidqf logcat*.txt)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let files = ctx.evidence.locate(&Locator { backup: &[], paths: PATHS })?;
         if files.is_empty() {
             return Ok(Outcome::NotFound);
         }
-        let mut urls = HashMap::new();
+        let (mut urls, mut procs) = (HashMap::new(), HashMap::new());
         let mut warn = Vec::new();
         for f in &files {
-            scan(ctx.evidence, f, false, &mut urls, &mut warn)?;
+            scan(ctx.evidence, f, false, &mut urls, &mut procs, &mut warn)?;
         }
         warn.into_iter().for_each(|w| out.warn(w));
-        emit(urls, out)?;
+        emit(urls, procs, out)?;
         Ok(Outcome::Completed)
     }
 
     fn check(&self, r: &LogUrl, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         check_url(r, ind, f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::started_process;
+
+    #[test]
+    fn process_lines() {
+        assert_eq!(started_process("I ActivityManager: Start proc 1234:com.x.y:remote/u0a12 for service"), Some("com.x.y:remote"));
+        assert_eq!(started_process("I am_proc_start: [0,1234,10100,com.benign.x,activity,{com.benign.x/.Main}]"), Some("com.benign.x"));
+        assert_eq!(started_process("Start proc nothing"), None);
+        assert_eq!(started_process("am_proc_start: [0,1]"), None);
+        assert_eq!(started_process(""), None);
+        assert_eq!(super::started_process_bytes(b"x Start proc 1:a.b/u0"), Some(&b"a.b"[..]));
+        assert_eq!(super::started_process_bytes(b"am_proc_start: [0,1,2, c.d ,x]"), Some(&b"c.d"[..]));
+        assert_eq!(super::started_process_bytes(b"Start proc 1"), None);
     }
 }

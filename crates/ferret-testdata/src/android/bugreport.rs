@@ -23,7 +23,8 @@
 //! * getprop: indicator property → CRITICAL; `ro.debuggable=1`, `ro.boot.verifiedbootstate=orange`
 //!   → MEDIUM each (controls `ro.secure=1`, `ro.build.tags=release-keys`);
 //! * processes: process indicator `spyd<w>` → CRITICAL;
-//! * logcat: one URL on a planted domain → CRITICAL, among benign URLs;
+//! * logcat: one URL on a planted domain and one start of the app-id indicator's process →
+//!   CRITICAL each, among benign URLs and process starts;
 //! * tombstones: `system_server` (uid 1000) → MEDIUM; process indicator `crashd<w>` (uid 10300)
 //!   → CRITICAL; an app crash (uid 10200) → nothing; a protobuf tombstone of the process indicator
 //!   `pbspy<w>` running as root → CRITICAL + MEDIUM; a malformed protobuf one → a warning.
@@ -375,6 +376,7 @@ impl Gen {
         let planted_at = (target / 2) / 110;
         let evil = format!("https://{}/c/{}", cast.evil_domain, hex_string(&mut self.rng, 10));
         self.truth.expect("logcat", Level::Critical, Some(&cast.evil_domain), &evil);
+        self.truth.expect("logcat", Level::Critical, Some(&cast.ioc_app), format!("{}:svc", cast.ioc_app));
         let tags = ["ActivityManager", "WifiService", "chromium", "PackageManager", "SyncManager"];
         let mut line = String::with_capacity(256);
         while written < target || i <= planted_at {
@@ -394,6 +396,8 @@ impl Gen {
             if i == planted_at {
                 line.push_str("loading ");
                 line.push_str(&evil);
+            } else if i == planted_at + 3 {
+                let _ = write!(line, "Start proc 4242:{}:svc/u0a150 for service", cast.ioc_app);
             } else if i % 50 == 7 {
                 let _ = write!(line, "fetch https://cdn{}.benignsite.com/assets/{}.js done", i % 13, i % 1000);
             } else {
