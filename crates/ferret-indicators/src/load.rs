@@ -396,10 +396,8 @@ fn ingest(
         let hasher = scope.spawn(|| hex::encode(Sha256::digest(bytes)));
         let parsed: Result<Option<Parsed>, String> = if lower.ends_with(".txt") {
             match crate::formats::list_kind(&lower, !explicit) {
-                Some(kind) => match std::str::from_utf8(bytes) {
-                    Ok(text) => Ok(Some(crate::formats::parse_list(text, kind, label, &folder_name))),
-                    Err(e) => Err(format!("not UTF-8 text: {e}")),
-                },
+                // invalid UTF-8 only spoils its own line (which is then rejected as a value)
+                Some(kind) => Ok(Some(crate::formats::parse_list(&String::from_utf8_lossy(bytes), kind, label, &folder_name))),
                 None => Err("unknown list file name (expected domains.txt, processes.txt, emails.txt, ...)".into()),
             }
         } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
