@@ -241,6 +241,25 @@ fn backup_plain_and_encrypted() {
 }
 
 #[test]
+fn extracted_backup_tree() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("backup.ab");
+    let (bytes, truth) = ab_bytes(&AbSpec::default()).expect("generate");
+    std::fs::write(&p, bytes).expect("write");
+    let ev = open(&p, AcquisitionKind::AndroidBackup, &AndroidSecrets::default()).expect("open");
+    let out = dir.path().join("tree");
+    ev.walk(&mut |f| {
+        let t = out.join(&f.path);
+        std::fs::create_dir_all(t.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&t, ev.read(f, 1 << 20).expect("read")).expect("write");
+    })
+    .expect("walk");
+    assert_eq!(detect(&out), Some(AcquisitionKind::AndroidBackup));
+    let tree = open(&out, AcquisitionKind::AndroidBackup, &AndroidSecrets::default()).expect("open tree");
+    assert_exact(&run_all(tree.as_ref(), AcquisitionKind::AndroidBackup, &truth), &truth);
+}
+
+#[test]
 fn backup_wrong_or_missing_password() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("backup.ab");

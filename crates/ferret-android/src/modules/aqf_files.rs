@@ -1,4 +1,5 @@
-//! `aqf_files`: androidqf `files.json` (file listing with hashes).
+//! `aqf_files`: androidqf `files.json` (file listing with hashes). JSON lines are streamed line
+//! by line (1 MiB line cap); a JSON array is read whole (at most 2 GiB).
 //!
 //! Checks: path matching a file indicator, or SHA-256/SHA-1/MD5 matching a hash indicator →
 //! CRITICAL; a file under `/data/local/tmp/` (a staging place for exploits; androidqf's own
@@ -8,6 +9,17 @@ use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, 
 use jiff::Timestamp;
 
 use crate::parsers::aqf::{AqfFsEntry, parse_files_json};
+
+fn read_head(r: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
 
 /// The module.
 #[derive(Debug, Clone, Copy)]
@@ -24,13 +36,33 @@ impl ArtifactModule for AqfFiles {
         let Some(file) = ctx.evidence.locate(&Locator { backup: &[], paths: PATHS })?.into_iter().next() else {
             return Ok(Outcome::NotFound);
         };
-        let bytes = ctx.evidence.read(&file, 2 << 30)?;
-        let (entries, errors) = parse_files_json(&bytes);
-        for e in errors {
-            out.warn(format!("{}: {e}", file.path));
-        }
-        for e in entries {
-            out.record(e)?;
+        // JSON lines (one object per line) are streamed; a JSON array is read whole (bounded).
+        let mut head = [0u8; 64];
+        let n = {
+            let mut r = ctx.evidence.open(&file)?;
+            read_head(&mut r, &mut head).map_err(|e| ModuleError::format(&file.path, format!("cannot read: {e}")))?
+        };
+        let is_array = head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        if is_array {
+            let bytes = ctx.evidence.read(&file, 2 << 30)?;
+            let (entries, errors) = parse_files_json(&bytes);
+            for e in errors {
+                out.warn(format!("{}: {e}", file.path));
+            }
+            for e in entries {
+                out.record(e)?;
+            }
+        } else {
+            let mut lines = crate::text::capped_lines(ctx.evidence.open(&file)?, 1 << 20);
+            while let Some(line) = lines.next_line().map_err(|e| ModuleError::format(&file.path, format!("cannot read: {e}")))? {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                match serde_json::from_slice::<AqfFsEntry>(line) {
+                    Ok(e) => out.record(e)?,
+                    Err(e) => out.warn(format!("{}: line {}: {e}", file.path, lines.line_no())),
+                }
+            }
         }
         Ok(Outcome::Completed)
     }
