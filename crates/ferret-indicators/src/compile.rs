@@ -85,13 +85,12 @@ pub(crate) fn fast_equality(text: &str) -> Option<(String, &str)> {
 /// Parses and compiles pattern text: the fast path of [`fast_equality`] when it applies, else
 /// the full grammar. `Err` carries the rejection reason.
 pub(crate) fn compile_text(text: &str) -> Result<Compiled, String> {
-    if let Some((key, value)) = fast_equality(text) {
-        if let Some(kind) = Kind::from_path_key(&key) {
+    if let Some((key, value)) = fast_equality(text)
+        && let Some(kind) = Kind::from_path_key(&key) {
             let mut out = Compiled::default();
             push_exact(kind, value, &mut out)?;
             return Ok(out);
         }
-    }
     let ast = crate::pattern::parse(text).map_err(|e| e.to_string())?;
     compile(&ast)
 }

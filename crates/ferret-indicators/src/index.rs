@@ -437,6 +437,11 @@ impl IndicatorIndex {
         self.counts.get(kind as usize).copied().unwrap_or(0)
     }
 
+    /// No indicator at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Total number of distinct indicators.
     pub fn len(&self) -> usize {
         self.counts.iter().sum()
@@ -479,11 +484,10 @@ impl IndicatorIndex {
         let mut best: Option<&Meta> = None;
         let mut h = name;
         loop {
-            if let Some(m) = self.get(Kind::Domain, h) {
-                if best.is_none_or(|b| m < b) {
+            if let Some(m) = self.get(Kind::Domain, h)
+                && best.is_none_or(|b| m < b) {
                     best = Some(m);
                 }
-            }
             match h.find('.') {
                 Some(i) => h = &h[i + 1..],
                 None => break,
@@ -555,13 +559,11 @@ impl Indicators for IndicatorIndex {
         let p = evidence_key(Kind::FilePath, path);
         let mut best: Option<&Meta> = self.get(Kind::FilePath, &p);
         for (i, c) in p.char_indices() {
-            if c == '/' && i > 0 {
-                if let Some(m) = self.get(Kind::FilePath, &p[..i]) {
-                    if best.is_none_or(|b| m < b) {
+            if c == '/' && i > 0
+                && let Some(m) = self.get(Kind::FilePath, &p[..i])
+                    && best.is_none_or(|b| m < b) {
                         best = Some(m);
                     }
-                }
-            }
         }
         best.map(|m| m.matched(Kind::FilePath)).or_else(|| self.slow_hit(Kind::FilePath, &p, None))
     }

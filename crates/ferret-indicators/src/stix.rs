@@ -155,14 +155,13 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     let mut named: FastMap<&str, (&str, u8)> = FastMap::default();
     let mut malware_names: Vec<&str> = Vec::new();
     for o in &objs {
-        if let StixObject::Named { id, name, rank } = o {
-            if !name.is_empty() {
+        if let StixObject::Named { id, name, rank } = o
+            && !name.is_empty() {
                 named.insert(id, (name, *rank));
                 if *rank == 0 {
                     malware_names.push(name);
                 }
             }
-        }
     }
     // indicator id -> (rank, name), first best relationship wins
     let mut via_rel: FastMap<&str, (u8, &str)> = FastMap::default();
@@ -215,11 +214,10 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
         .collect();
     let check = |(_, pat, pattern_type): &(&str, Option<&str>, Option<&str>)| -> Result<Compiled, String> {
         let Some(pat) = pat else { return Err("indicator has no pattern".into()) };
-        if let Some(pt) = pattern_type {
-            if !pt.eq_ignore_ascii_case("stix") {
+        if let Some(pt) = pattern_type
+            && !pt.eq_ignore_ascii_case("stix") {
                 return Err(format!("pattern_type {pt:?} is not supported (only \"stix\")"));
             }
-        }
         compile_text(pat)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
@@ -320,9 +318,9 @@ mod tests {
 
     #[test]
     fn rejects_files_and_patterns_with_reasons() {
-        assert!(parse_bundle(b"{not json", "x", "x").unwrap_err().contains("invalid JSON"));
+        assert!(parse_bundle(b"{not json", "x", "x").expect_err("invalid").contains("invalid JSON"));
         assert!(parse_bundle(b"[]", "x", "x").is_err());
-        assert!(parse_bundle(br#"{"type":"indicator"}"#, "x", "x").unwrap_err().contains("not a STIX bundle"));
+        assert!(parse_bundle(br#"{"type":"indicator"}"#, "x", "x").expect_err("not a bundle").contains("not a STIX bundle"));
         let b = bundle(
             r#"{"type":"indicator","id":"indicator--1","pattern":"rule x { condition: true }","pattern_type":"yara"},
                {"type":"indicator","id":"indicator--2","pattern":"[domain-name:value = "},

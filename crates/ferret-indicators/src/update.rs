@@ -452,11 +452,10 @@ pub fn update(index_url: Option<&str>, cache_dir: &Path, opts: &UpdateOptions) -
             })
             .and_then(|bytes| {
                 let sha = hex::encode(Sha256::digest(&bytes));
-                if let Some(want) = &entry.sha256 {
-                    if !want.trim().eq_ignore_ascii_case(&sha) {
+                if let Some(want) = &entry.sha256
+                    && !want.trim().eq_ignore_ascii_case(&sha) {
                         return Err(format!("hash mismatch: expected SHA-256 {}, got {sha}", want.trim()));
                     }
-                }
                 let (counts, total) = validate(&bytes, &file)?;
                 Ok((bytes, sha, counts, total))
             });

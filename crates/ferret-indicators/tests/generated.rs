@@ -1,6 +1,8 @@
 //! Bundles from `ferret_testdata::stix::bundle`: every planted indicator is found through the
 //! method a module would use (recall) and benign values never match the decoys (precision).
 
+#![allow(clippy::print_stderr, clippy::unwrap_used)]
+
 use ferret_core::{Indicators, MatchedIndicator};
 use ferret_indicators::load_bytes;
 use ferret_testdata::stix::{DECOY_MALWARE, bundle};

@@ -1,6 +1,8 @@
 //! Matching semantics of the IndicatorIndex: every rule in `index.rs` docs, with near misses
 //! that must NOT match (precision) next to the cases that must (recall).
 
+#![allow(clippy::print_stderr, clippy::unwrap_used)]
+
 use ferret_core::{Indicators, MatchedIndicator};
 use ferret_indicators::{IndicatorIndex, load_bytes};
 

@@ -2,6 +2,8 @@
 //! re-update with no change, partial failure (404, malformed bundle, slow response), hash
 //! mismatch, index failure leaving the cache intact, insecure URLs, and offline.
 
+#![allow(clippy::print_stderr, clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

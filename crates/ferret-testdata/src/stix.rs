@@ -132,7 +132,7 @@ pub fn bundle(planted: &[PlantedIndicator], decoys: usize, seed: u64) -> String 
     let mut rng = rng_for(seed, "stix-bundle");
     let mut w = Writer { out: String::with_capacity(400 * (planted.len() + decoys) + 1024), first: true };
     let bundle_id = id(&mut rng, "bundle");
-    let _ = write!(w.out, "{{\"type\":\"bundle\",\"id\":\"{bundle_id}\",\"objects\":[\n");
+    let _ = writeln!(w.out, "{{\"type\":\"bundle\",\"id\":\"{bundle_id}\",\"objects\":[");
 
     let mut names: Vec<&str> = planted.iter().map(|p| p.malware.as_str()).collect();
     names.push(DECOY_MALWARE);
