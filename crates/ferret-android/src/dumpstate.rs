@@ -10,7 +10,7 @@
 //!
 //! [`DumpstateCache`] splits the text in one pass and keeps only the sections modules ask for
 //! ([`WANTED`]), each bounded ([`SECTION_LIMIT`]); huge sections (logs) are skipped and streamed
-//! by the logcat module instead. All modules of one [`crate::modules`] list share the cache, so a
+//! by the logcat module instead. All modules of one [`crate::modules()`] list share the cache, so a
 //! 500 MB dumpstate is read once for all dumpsys modules.
 
 use std::collections::HashMap;

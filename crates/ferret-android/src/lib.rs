@@ -9,8 +9,21 @@
 //!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`mounted`]);
 //! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
 //!
-//! The CLI calls [`detect`], [`open`] and [`modules`]; [`triage_order`] sorts alerts so the
-//! likely stalkerware comes first. Heuristics and their levels are listed in [`heuristics`].
+//! The CLI calls [`detect`], [`open`] (or [`open_with_notes`]) and [`modules()`];
+//! [`triage_order`] sorts alerts so the likely stalkerware comes first. Heuristics and their
+//! levels are listed in [`heuristics`].
+//!
+//! Design notes:
+//! * evidence is never extracted: zips are read in place ([`ferret_core::zip::ZipEvidence`]); a
+//!   nested `bugreport.zip` is copied (bounded) to a private temporary file; a `.ab` backup is
+//!   decrypted as a stream and its tar entries are copied (bounded, names sanitised, links
+//!   skipped) into a private 0700 temporary folder; an age-encrypted collection is decrypted to a
+//!   0600 file in a private temporary folder. All are removed when the evidence is dropped;
+//! * the dumpstate is read once per run and split into the sections modules need; the logs are
+//!   streamed separately, line by line with a line cap, so a multi-gigabyte log costs no memory;
+//! * every alert comes from a module's per-record `check`, so `ferret check-iocs` repeats all of
+//!   them from the stored records; cross-record facts (the acquisition's ADB key and date, the
+//!   first app-op of a package, per-package signal sets) are stored in the records themselves.
 
 pub mod backup;
 pub mod dumpstate;
