@@ -1,0 +1,75 @@
+//! Fuzz harness shared by the cargo-fuzz targets in `fuzz_targets/` and by `make_corpus`.
+//!
+//! [`run`] feeds untrusted bytes to one parser; a panic, abort or runaway allocation is a bug.
+//! Seeds live in [`seeds`] (std only; the crates' `tests/hostile*.rs` include the same file).
+#![forbid(unsafe_code)]
+
+pub mod seeds;
+
+/// Runs the parser of `target` on `data`. Results and errors are ignored: only crashes count.
+pub fn run(target: &str, data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    match target {
+        "stix_pattern" => {
+            let _ = ferret_indicators::pattern::parse(&text);
+        }
+        "stix_bundle" => {
+            let _ = ferret_indicators::load_bytes(data, "fuzz.stix2");
+        }
+        "ioc_yaml" => {
+            let _ = ferret_indicators::load_bytes(data, "ioc.yaml");
+        }
+        "plist" => {
+            if let Ok(v) = ferret_formats::parse_plist(data) {
+                let _ = ferret_formats::plist_to_json(&v);
+            }
+        }
+        "keyed_archive" => {
+            let _ = ferret_formats::parse_keyed_archive(data);
+        }
+        "mbfile" => {
+            let _ = ferret_formats::parse_mbfile(data);
+        }
+        "typedstream" => {
+            let _ = ferret_formats::typedstream::decode_text(data);
+        }
+        "url_extract" => {
+            let _ = ferret_core::urls::find_urls(&text);
+        }
+        "dumpsys" => {
+            let d = ferret_android::dumpstate::Dumpstate::from_text(&text);
+            let pkg = d.dumpsys("package").unwrap_or(&text);
+            let _ = ferret_android::parsers::dumpsys::parse_packages(pkg);
+            let _ = ferret_android::parsers::dumpsys::parse_accessibility(&text);
+            let _ = ferret_android::parsers::dumpsys::parse_appops(&text);
+            let _ = ferret_android::parsers::dumpsys::parse_resolver(&text, "Activity Resolver Table:");
+            let _ = ferret_android::parsers::dumpsys::parse_dbinfo(&text);
+            let _ = ferret_android::parsers::dumpsys::parse_battery_daily(&text);
+        }
+        "getprop" => {
+            let _ = ferret_android::parsers::misc::parse_getprop(&text);
+        }
+        "settings" => {
+            let _ = ferret_android::parsers::misc::parse_settings(&text);
+        }
+        "ab_header" => {
+            // A bounded read of the payload exercises the CBC/zlib stream set-up too.
+            if let Ok((_, mut r)) = ferret_android::backup::open_stream(data, Some("pw"), "fuzz.ab") {
+                let mut buf = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut std::io::Read::take(&mut r, 1 << 20), &mut buf);
+            }
+        }
+        "androidqf_json" => {
+            if let Ok(list) = serde_json::from_slice::<Vec<serde_json::Value>>(data) {
+                for v in list {
+                    if let Ok(p) = serde_json::from_value::<ferret_android::parsers::aqf::AqfPackage>(v) {
+                        let _ = p.granted();
+                        let _ = p.installer();
+                    }
+                }
+            }
+            let _ = ferret_android::parsers::aqf::parse_files_json(data);
+        }
+        other => panic!("unknown fuzz target {other}"),
+    }
+}
