@@ -19,7 +19,7 @@ use crate::pattern::{CmpOp, CompExpr, Pattern, PropTest, Value};
 #[derive(Debug, Clone)]
 pub(crate) enum Rule {
     /// An exact entry; `value` is the value as written.
-    Exact { kind: Kind, key: Key, value: String },
+    Exact { kind: Kind, key: Key, value: std::sync::Arc<str> },
     /// A slow rule; `text` is the comparison expression as canonical text.
     Slow { kind: Kind, cond: Cond, text: String },
 }
@@ -44,7 +44,7 @@ pub(crate) struct Compiled {
 /// Returns the path key (as [`crate::pattern::ObjectPath::key`] computes it) and the value.
 /// Anything else returns `None` and goes through the full parser; a differential test checks
 /// that both paths agree.
-pub(crate) fn fast_equality(text: &str) -> Option<(String, &str)> {
+pub(crate) fn fast_equality(text: &str) -> Option<(PathKey, &str)> {
     let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
     let inner = inner.strip_suffix('\'')?;
     let q = inner.find('\'')?;
@@ -65,28 +65,67 @@ pub(crate) fn fast_equality(text: &str) -> Option<(String, &str)> {
     if !ident(ty) {
         return None;
     }
-    let mut key = String::with_capacity(lhs.len());
-    key.push_str(&ty.to_ascii_lowercase());
-    key.push(':');
+    let mut key = PathKey::default();
+    key.push_lower(ty);
+    key.push_lower(":");
     for (n, prop) in props.split('.').enumerate() {
         if !ident(prop) {
             return None;
         }
         if n == 0 {
-            key.push_str(&prop.to_ascii_lowercase());
+            key.push_lower(prop);
         } else {
-            key.push('.');
-            key.extend(prop.chars().filter(|c| *c != '-' && *c != '_').map(|c| c.to_ascii_lowercase()));
+            key.push_lower(".");
+            for c in prop.bytes().filter(|c| *c != b'-' && *c != b'_') {
+                key.push_byte(c.to_ascii_lowercase());
+            }
         }
     }
+    if key.overflow {
+        return None;
+    }
     Some((key, value))
+}
+
+/// A short ASCII object-path key built on the stack (longer paths use the full parser).
+#[derive(Debug)]
+pub(crate) struct PathKey {
+    buf: [u8; 48],
+    len: usize,
+    overflow: bool,
+}
+
+impl Default for PathKey {
+    fn default() -> Self {
+        Self { buf: [0; 48], len: 0, overflow: false }
+    }
+}
+
+impl PathKey {
+    fn push_byte(&mut self, b: u8) {
+        match self.buf.get_mut(self.len) {
+            Some(slot) => {
+                *slot = b;
+                self.len += 1;
+            }
+            None => self.overflow = true,
+        }
+    }
+    fn push_lower(&mut self, s: &str) {
+        for b in s.bytes() {
+            self.push_byte(b.to_ascii_lowercase());
+        }
+    }
+    pub(crate) fn as_str(&self) -> &str {
+        self.buf.get(..self.len).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+    }
 }
 
 /// Parses and compiles pattern text: the fast path of [`fast_equality`] when it applies, else
 /// the full grammar. `Err` carries the rejection reason.
 pub(crate) fn compile_text(text: &str) -> Result<Compiled, String> {
     if let Some((key, value)) = fast_equality(text)
-        && let Some(kind) = Kind::from_path_key(&key) {
+        && let Some(kind) = Kind::from_path_key(key.as_str()) {
             let mut out = Compiled::default();
             push_exact(kind, value, &mut out)?;
             return Ok(out);
@@ -149,7 +188,7 @@ fn path_kind(path: &crate::pattern::ObjectPath) -> Result<Kind, String> {
 fn push_exact(kind: Kind, s: &str, out: &mut Compiled) -> Result<(), String> {
     let (key, note) = prepare_noted(kind, s)?;
     out.notes.extend(note);
-    out.rules.push(Rule::Exact { kind: key_kind(&key, kind), key, value: s.trim().to_string() });
+    out.rules.push(Rule::Exact { kind: key_kind(&key, kind), key, value: std::sync::Arc::from(s.trim()) });
     Ok(())
 }
 

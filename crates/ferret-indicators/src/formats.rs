@@ -73,7 +73,7 @@ fn add_value(parsed: &mut Parsed, file_label: &str, where_: &str, kind: Kind, ra
                 crate::index::Key::Net(n) if n.addr().is_ipv4() => Kind::Ipv4,
                 crate::index::Key::Net(_) => Kind::Ipv6,
             };
-            parsed.push(Rule::Exact { kind: k, key, value }, name.clone());
+            parsed.push(Rule::Exact { kind: k, key, value: Arc::from(value) }, name.clone());
         }
         Err(reason) => parsed.rejected.push(RejectedPattern {
             file: file_label.to_string(),
@@ -171,7 +171,7 @@ mod tests {
         assert_eq!(p.rejected.len(), 1);
         assert_eq!(p.rejected[0].indicator_id, "line 6");
         let p = parse_list("hxxps://evil.example/x\n", Kind::Url, "urls.txt", "set");
-        assert!(matches!(&p.entries[0].0, Rule::Exact { value, .. } if value == "https://evil.example/x"));
+        assert!(matches!(&p.entries[0].0, Rule::Exact { value, .. } if &**value == "https://evil.example/x"));
     }
 
     #[test]

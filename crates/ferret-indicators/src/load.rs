@@ -432,7 +432,7 @@ fn ingest(
         per_kind[rule.kind() as usize] += 1;
         match rule {
             Rule::Exact { key, value, .. } => {
-                builder.add(key, Meta { file: file.clone(), value: Arc::from(value), name });
+                builder.add(key, Meta { file: file.clone(), value, name });
             }
             Rule::Slow { kind, cond, text } => {
                 builder.add_slow(kind, cond, Meta { file: file.clone(), value: Arc::from(text), name });

@@ -80,7 +80,10 @@ fn typed(o: RawObject<'_>) -> Option<StixObject<'_>> {
 
 /// Streams the bundle: each element of `objects[]` is deserialized and reduced to its typed
 /// view at once, so a 100,000-indicator bundle never holds a vector of full objects.
-struct BundleVisitor;
+struct BundleVisitor {
+    /// Expected number of objects (capacity hint).
+    cap: usize,
+}
 
 struct Bundle<'a> {
     is_bundle: bool,
@@ -117,7 +120,7 @@ impl<'de> serde::de::Visitor<'de> for BundleVisitor {
         f.write_str("a STIX bundle object")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Bundle<'de>, A::Error> {
-        let mut b = Bundle { is_bundle: false, objects: Vec::new() };
+        let mut b = Bundle { is_bundle: false, objects: Vec::with_capacity(self.cap) };
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match key.as_ref() {
                 "type" => b.is_bundle = map.next_value::<Cow<'de, str>>()? == "bundle",
@@ -131,15 +134,14 @@ impl<'de> serde::de::Visitor<'de> for BundleVisitor {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Bundle<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(BundleVisitor)
-    }
-}
 
 /// Parses one bundle. `Err` = the whole file is rejected (invalid JSON, not a bundle).
 pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result<Parsed, String> {
-    let bundle: Bundle<'_> = serde_json::from_slice(bytes).map_err(|e| {
+    // ~700 bytes per indicator + relationship pair in real bundles
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed_bundle = serde::Deserializer::deserialize_map(&mut de, BundleVisitor { cap: (bytes.len() / 350).min(1 << 21) })
+        .and_then(|b| de.end().map(|()| b));
+    let bundle: Bundle<'_> = parsed_bundle.map_err(|e| {
         if e.is_data() && e.to_string().contains("expected a STIX bundle object") {
             "not a STIX bundle (not a JSON object)".to_string()
         } else {
@@ -298,7 +300,7 @@ mod tests {
             .entries
             .iter()
             .map(|(r, n)| match r {
-                Rule::Exact { value, .. } => (value.clone(), n.to_string()),
+                Rule::Exact { value, .. } => (value.to_string(), n.to_string()),
                 Rule::Slow { text, .. } => (text.clone(), n.to_string()),
             })
             .collect();
