@@ -8,6 +8,8 @@
 //! * Entry names are kept raw ([`ZipEvidence::raw_name`]) for the record, and normalised for
 //!   lookup: `\` becomes `/`, empty, `.` and `..` components are dropped, a leading drive letter
 //!   (`C:`) is dropped. So `../../x` is looked up as `x` and never refers outside the archive.
+//!   When several entries normalise to the same name, all are listed and opening that path reads
+//!   the first in archive order.
 //! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or opened.
 //! * Reads are bounded: the caller's `take(limit)` (via [`Evidence::read`]), the entry's declared
 //!   size (a stream producing more than declared is an error), and a compression-ratio guard
@@ -17,7 +19,8 @@
 //! * Thread-safe: the entry table is immutable after `open`; each `open()` uses its own file
 //!   handle, so readers on several threads never contend on a lock.
 //! * Only `Stored` and `Deflated` entries are supported (what Android and iOS tools write);
-//!   encrypted entries are refused with an error naming the entry.
+//!   encrypted entries are refused with an error naming the entry. CRC-32 is not verified (the
+//!   declared-size and ratio guards bound what a damaged entry can produce).
 //!
 //! [`ZipEvidence::open_nested`] opens a zip that is itself an entry of another evidence (an
 //! androidqf collection holding `bugreport.zip`): the inner archive is copied, bounded, into a
