@@ -637,6 +637,180 @@ pub fn write_backup_with(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec
     Ok(())
 }
 
+/// Settings of an encrypted backup written by [`write_encrypted_backup_with`].
+#[derive(Debug, Clone)]
+pub struct EncryptionSpec<'a> {
+    /// Backup password.
+    pub password: &'a str,
+    /// `DPIC`: PBKDF2-HMAC-SHA256 rounds (Apple uses about 10,000,000; tests use ~1000).
+    pub dpic: u32,
+    /// `ITER`: PBKDF2-HMAC-SHA1 rounds (Apple: 10,000).
+    pub iter: u32,
+    /// Seed for the salts, class keys and per-file keys.
+    pub seed: u64,
+    /// `ProtectionClass` of content files (Apple uses several; 3 is the most common).
+    pub file_class: u32,
+    /// Protection class of `ManifestKey` (Apple: 4).
+    pub manifest_class: u32,
+}
+
+/// The backup key (`PBKDF2-HMAC-SHA1(PBKDF2-HMAC-SHA256(pw, DPSL, DPIC), SALT, ITER)`).
+pub fn backup_key(password: &str, dpsl: &[u8], dpic: u32, salt: &[u8], iter: u32) -> [u8; 32] {
+    let mut k1 = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), dpsl, dpic, &mut k1);
+    let mut key = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(&k1, salt, iter, &mut key);
+    key
+}
+
+fn wrap32(kek: &[u8; 32], key: &[u8; 32]) -> io::Result<[u8; 40]> {
+    use aes_kw::KeyInit;
+    let kw = aes_kw::KwAes256::new_from_slice(kek).map_err(|e| io::Error::other(e.to_string()))?;
+    let mut out = [0u8; 40];
+    kw.wrap_key(key, &mut out).map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(out)
+}
+
+/// AES-256-CBC, zero IV, PKCS#7 padding (as Apple encrypts backup files).
+pub fn cbc_encrypt(key: &[u8; 32], plain: &[u8]) -> Vec<u8> {
+    use cbc::cipher::{BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+    cbc::Encryptor::<aes::Aes256>::new(key.into(), &[0u8; 16].into()).encrypt_padded_vec::<Pkcs7>(plain)
+}
+
+fn tlv(out: &mut Vec<u8>, tag: &[u8; 4], value: &[u8]) {
+    out.extend_from_slice(tag);
+    out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+    out.extend_from_slice(value);
+}
+
+/// Builds a backup keybag (TLV) whose class keys `keys` (class → key) are wrapped under
+/// `backup_key`; header salts and counts as given.
+pub fn build_keybag(rng: &mut crate::rng::TestRng, backup_key: &[u8; 32], keys: &BTreeMap<u32, [u8; 32]>, salt: &[u8], iter: u32, dpsl: &[u8], dpic: u32) -> io::Result<Vec<u8>> {
+    use rand::RngCore;
+    let mut rand_bytes = |n: usize| {
+        let mut v = vec![0u8; n];
+        rng.fill_bytes(&mut v);
+        v
+    };
+    let mut kb = Vec::with_capacity(2048);
+    tlv(&mut kb, b"VERS", &4u32.to_be_bytes());
+    tlv(&mut kb, b"TYPE", &1u32.to_be_bytes());
+    tlv(&mut kb, b"UUID", &rand_bytes(16));
+    tlv(&mut kb, b"HMCK", &rand_bytes(40));
+    tlv(&mut kb, b"WRAP", &0u32.to_be_bytes());
+    tlv(&mut kb, b"SALT", salt);
+    tlv(&mut kb, b"ITER", &iter.to_be_bytes());
+    tlv(&mut kb, b"DPWT", &1u32.to_be_bytes());
+    tlv(&mut kb, b"DPIC", &dpic.to_be_bytes());
+    tlv(&mut kb, b"DPSL", dpsl);
+    for (class, key) in keys {
+        tlv(&mut kb, b"UUID", &rand_bytes(16));
+        tlv(&mut kb, b"CLAS", &class.to_be_bytes());
+        tlv(&mut kb, b"WRAP", &2u32.to_be_bytes());
+        tlv(&mut kb, b"KTYP", &0u32.to_be_bytes());
+        tlv(&mut kb, b"WPKY", &wrap32(backup_key, key)?);
+    }
+    Ok(kb)
+}
+
+/// Adds `EncryptionKey` (an `NSMutableData` object, `NS.data` = 4-byte LE class + wrapped key)
+/// to an `MBFile` archive value as Apple lays it out.
+pub fn add_encryption_key(archive: &mut Value, encryption_key: Vec<u8>) -> io::Result<()> {
+    let bad = || io::Error::other("not an MBFile archive");
+    let objects = archive.as_dictionary_mut().and_then(|d| d.get_mut("$objects")).and_then(Value::as_array_mut).ok_or_else(bad)?;
+    let data_idx = objects.len() as u64;
+    objects.push(dict(vec![("NS.data", Value::Data(encryption_key)), ("$class", Value::Uid(Uid::new(data_idx + 1)))]));
+    objects.push(dict(vec![
+        ("$classname", s("NSMutableData")),
+        ("$classes", Value::Array(vec![s("NSMutableData"), s("NSData"), s("NSObject")])),
+    ]));
+    let mb = objects.get_mut(1).and_then(Value::as_dictionary_mut).ok_or_else(bad)?;
+    mb.insert("EncryptionKey".into(), Value::Uid(Uid::new(data_idx)));
+    Ok(())
+}
+
+/// Writes an encrypted backup of `files` in exactly Apple's format: random class keys in a
+/// keybag wrapped under the password-derived key, `ManifestKey` (class 4), an AES-CBC encrypted
+/// `Manifest.db`, per-file keys in each `MBFile`'s `EncryptionKey` (class 3) and PKCS#7-padded
+/// AES-CBC content files. `dpic` is configurable so tests stay fast. Returns the backup key.
+pub fn write_encrypted_backup(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec, password: &str, dpic: u32, seed: u64) -> io::Result<[u8; 32]> {
+    let spec = EncryptionSpec { password, dpic, iter: 10_000, seed, file_class: 3, manifest_class: 4 };
+    write_encrypted_backup_with(dir, files, device, &spec, 0)
+}
+
+/// As [`write_encrypted_backup`], with every setting and `extra_directories` as in
+/// [`write_backup_with`].
+pub fn write_encrypted_backup_with(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec, spec: &EncryptionSpec<'_>, extra_directories: usize) -> io::Result<[u8; 32]> {
+    use rand::RngCore;
+    let mut dev = device.clone();
+    dev.is_encrypted_flag = true;
+    write_backup_with(dir, files, &dev, extra_directories)?;
+    let mut rng = crate::rng::rng_for(spec.seed, "ios-backup-encryption");
+    let mut salt = [0u8; 20];
+    let mut dpsl = [0u8; 20];
+    rng.fill_bytes(&mut salt);
+    rng.fill_bytes(&mut dpsl);
+    let key = backup_key(spec.password, &dpsl, spec.dpic, &salt, spec.iter);
+    let mut class_keys: BTreeMap<u32, [u8; 32]> = BTreeMap::new();
+    for class in 1..=11u32 {
+        let mut k = [0u8; 32];
+        rng.fill_bytes(&mut k);
+        class_keys.insert(class, k);
+    }
+    let keybag = build_keybag(&mut rng, &key, &class_keys, &salt, spec.iter, &dpsl, spec.dpic)?;
+    let missing = |c: u32| io::Error::other(format!("protection class {c} out of 1..=11"));
+    let file_ck = *class_keys.get(&spec.file_class).ok_or_else(|| missing(spec.file_class))?;
+    let manifest_ck = *class_keys.get(&spec.manifest_class).ok_or_else(|| missing(spec.manifest_class))?;
+
+    // Per-file keys: rewrite each file row's MBFile and encrypt its content.
+    let db_path = dir.join("Manifest.db");
+    let sql = |e: rusqlite::Error| io::Error::other(e.to_string());
+    {
+        let conn = rusqlite::Connection::open(&db_path).map_err(sql)?;
+        let rows: Vec<(String, Vec<u8>)> = {
+            let mut stmt = conn.prepare("SELECT fileID, file FROM Files WHERE flags = 1 ORDER BY fileID").map_err(sql)?;
+            let it = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))).map_err(sql)?;
+            it.collect::<Result<_, _>>().map_err(sql)?
+        };
+        conn.execute_batch("BEGIN").map_err(sql)?;
+        {
+            let mut upd = conn.prepare("UPDATE Files SET file = ?1 WHERE fileID = ?2").map_err(sql)?;
+            for (id, blob) in rows {
+                let mut fk = [0u8; 32];
+                rng.fill_bytes(&mut fk);
+                let mut ek = spec.file_class.to_le_bytes().to_vec();
+                ek.extend_from_slice(&wrap32(&file_ck, &fk)?);
+                let mut v = Value::from_reader(io::Cursor::new(blob)).map_err(plist_err)?;
+                if let Some(mb) = v.as_dictionary_mut().and_then(|d| d.get_mut("$objects")).and_then(Value::as_array_mut).and_then(|o| o.get_mut(1)).and_then(Value::as_dictionary_mut) {
+                    mb.insert("ProtectionClass".into(), Value::Integer(u64::from(spec.file_class).into()));
+                }
+                add_encryption_key(&mut v, ek)?;
+                upd.execute(rusqlite::params![encode_bplist(&v), id]).map_err(sql)?;
+                let p = dir.join(&id[..2]).join(&id);
+                let plain = std::fs::read(&p)?;
+                std::fs::write(&p, cbc_encrypt(&fk, &plain))?;
+            }
+        }
+        conn.execute_batch("COMMIT").map_err(sql)?;
+    }
+    let mut manifest_key = [0u8; 32];
+    rng.fill_bytes(&mut manifest_key);
+    let db_plain = std::fs::read(&db_path)?;
+    std::fs::write(&db_path, cbc_encrypt(&manifest_key, &db_plain))?;
+    let mut mk = spec.manifest_class.to_le_bytes().to_vec();
+    mk.extend_from_slice(&wrap32(&manifest_ck, &manifest_key)?);
+
+    let mplist = dir.join("Manifest.plist");
+    let mut v = Value::from_file(&mplist).map_err(plist_err)?;
+    let d = v.as_dictionary_mut().ok_or_else(|| io::Error::other("Manifest.plist is not a dictionary"))?;
+    d.insert("IsEncrypted".into(), Value::Boolean(true));
+    d.insert("BackupKeyBag".into(), Value::Data(keybag));
+    d.insert("ManifestKey".into(), Value::Data(mk));
+    d.insert("WasPasscodeSet".into(), Value::Boolean(true));
+    v.to_file_binary(&mplist).map_err(plist_err)?;
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

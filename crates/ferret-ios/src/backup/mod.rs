@@ -29,6 +29,7 @@
 //! (see [`cipher`]) and then decrypts `Manifest.db` at open and every content on access.
 
 pub mod cipher;
+pub mod crypto;
 pub mod device;
 
 use std::io::Read;
