@@ -198,6 +198,93 @@ pub trait Evidence: Send + Sync {
 
     /// Visits every regular file of the acquisition in sorted path order.
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError>;
+
+    /// Where a located file's bytes are on disk, as stored in the acquisition (ciphertext for
+    /// encrypted backups), when it is a file of its own (not inside an archive). Used to hash
+    /// the inputs a run read, for chain of custody.
+    fn disk_path(&self, _file: &EvidenceFile) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// Wraps an [`Evidence`] and remembers every file a run read (through `open`, `read` or
+/// `sqlite`), so `info.json` can list the SHA-256 of each input actually used.
+pub struct Recorder<'a> {
+    inner: &'a dyn Evidence,
+    seen: std::sync::Mutex<std::collections::BTreeSet<EvidenceFile>>,
+}
+
+impl<'a> Recorder<'a> {
+    /// Starts recording reads of `inner`.
+    pub fn new(inner: &'a dyn Evidence) -> Self {
+        Self { inner, seen: std::sync::Mutex::new(std::collections::BTreeSet::new()) }
+    }
+
+    fn note(&self, f: &EvidenceFile) {
+        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.insert(f.clone());
+    }
+
+    /// The files read so far, sorted by path.
+    pub fn files(&self) -> Vec<EvidenceFile> {
+        let seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.iter().cloned().collect()
+    }
+
+    /// `(logical path, on-disk path)` of every file read that is a file of its own on disk
+    /// (the on-disk path is absent for files inside archives).
+    pub fn disk_paths(&self) -> Vec<(String, Option<PathBuf>)> {
+        self.files().into_iter().map(|f| {
+            let d = self.inner.disk_path(&f);
+            (f.path, d)
+        }).collect()
+    }
+}
+
+impl Evidence for Recorder<'_> {
+    fn kind(&self) -> AcquisitionKind {
+        self.inner.kind()
+    }
+    fn source(&self) -> &Path {
+        self.inner.source()
+    }
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        self.inner.locate(locator)
+    }
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        self.note(file);
+        self.inner.open(file)
+    }
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        self.note(file);
+        self.inner.read(file, limit)
+    }
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        self.note(file);
+        self.inner.sqlite(file)
+    }
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        self.inner.walk(visit)
+    }
+    fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
+        self.inner.disk_path(file)
+    }
+}
+
+/// SHA-256 of a file on disk, streamed, as lower-case hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 /// A plain folder of evidence (filesystem dump, extracted collection).
@@ -278,6 +365,10 @@ impl Evidence for FolderEvidence {
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         let p = self.disk_path(&file.relative_path)?;
         SqliteDb::open_evidence(&p).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+    }
+
+    fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
+        self.disk_path(&file.relative_path).ok()
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {

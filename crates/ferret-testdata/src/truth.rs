@@ -65,7 +65,7 @@ impl ExpectedAlert {
             return false;
         }
         let ind_ok = match (&self.indicator, &alert.matched_indicator) {
-            (Some(v), Some(m)) => &m.value == v,
+            (Some(v), Some(m)) => m.value.eq_ignore_ascii_case(v),
             (None, None) => true,
             _ => false,
         };

@@ -1,0 +1,152 @@
+//! Console output: log lines, progress bars (TTY only), `command.log`, the final summary.
+//!
+//! Logs go to stderr (plain lines when stderr is not a terminal; colour only on a terminal and
+//! when `NO_COLOR` is unset); results summaries go to stdout. `command.log` in the results folder
+//! gets every log line at debug level.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Mutex;
+
+use ferret_core::{ModuleReport, ModuleStatus, Progress};
+use indicatif::{ProgressBar, ProgressStyle};
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
+
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors and the summary only.
+    Quiet,
+    /// Info lines.
+    Normal,
+    /// Debug lines.
+    Debug,
+    /// Trace lines.
+    Trace,
+}
+
+impl Verbosity {
+    /// From `-v` count and `-q`.
+    pub fn from_flags(verbose: u8, quiet: bool) -> Self {
+        match (quiet, verbose) {
+            (true, _) => Self::Quiet,
+            (false, 0) => Self::Normal,
+            (false, 1) => Self::Debug,
+            _ => Self::Trace,
+        }
+    }
+
+    fn level(self) -> LevelFilter {
+        match self {
+            Self::Quiet => LevelFilter::ERROR,
+            Self::Normal => LevelFilter::INFO,
+            Self::Debug => LevelFilter::DEBUG,
+            Self::Trace => LevelFilter::TRACE,
+        }
+    }
+}
+
+/// Whether colour may be used on stderr.
+pub fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Sets up logging to stderr and, when given, to `command.log`.
+pub fn init_logging(verbosity: Verbosity, command_log: Option<&Path>) -> anyhow::Result<()> {
+    let stderr_layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(color())
+        .with_target(false)
+        .without_time()
+        .with_filter(verbosity.level());
+    let file_layer = match command_log {
+        Some(p) => {
+            let f = std::fs::File::create(p)?;
+            Some(fmt::layer().with_writer(Mutex::new(f)).with_ansi(false).with_filter(LevelFilter::DEBUG))
+        }
+        None => None,
+    };
+    // A second initialisation (tests calling run twice) is harmless: keep the first.
+    let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
+    Ok(())
+}
+
+/// Prints an error line.
+pub fn error(msg: &str) {
+    if color() {
+        eprintln!("\x1b[1;31merror:\x1b[0m {msg}");
+    } else {
+        eprintln!("error: {msg}");
+    }
+}
+
+/// Prints a summary/result line on stdout.
+pub fn out(line: &str) {
+    println!("{line}");
+}
+
+/// Module progress: a bar on a terminal, log lines otherwise.
+pub struct ModuleProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl ModuleProgress {
+    /// A progress reporter for `total` modules.
+    pub fn new(total: usize, verbosity: Verbosity) -> Self {
+        let bar = (verbosity != Verbosity::Quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = ProgressBar::new(total as u64);
+            if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} modules  {wide_msg}") {
+                b.set_style(style);
+            }
+            b.enable_steady_tick(std::time::Duration::from_millis(200));
+            b
+        });
+        Self { bar }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for ModuleProgress {
+    fn module_started(&self, name: &str) {
+        tracing::debug!("module {name}: started");
+        if let Some(b) = &self.bar {
+            b.set_message(name.to_string());
+        }
+    }
+
+    fn module_finished(&self, r: &ModuleReport) {
+        let line = match &r.status {
+            ModuleStatus::Completed { records } => {
+                format!("{}: {records} records, {} alerts ({} ms)", r.module, r.alerts.len(), r.elapsed_ms)
+            }
+            ModuleStatus::NotFound => format!("{}: artifact not found", r.module),
+            ModuleStatus::Failed { error, records } => {
+                format!("{}: FAILED after {records} records: {}", r.module, ferret_report::terminal_safe(error))
+            }
+        };
+        match (&self.bar, &r.status) {
+            (Some(b), ModuleStatus::Failed { .. }) => b.suspend(|| tracing::warn!("{line}")),
+            (Some(b), _) => {
+                b.suspend(|| tracing::debug!("{line}"));
+            }
+            (None, ModuleStatus::Failed { .. }) => tracing::warn!("{line}"),
+            (None, _) => tracing::info!("{line}"),
+        }
+        for w in r.warnings.iter().take(5) {
+            tracing::debug!("{}: {}", r.module, ferret_report::terminal_safe(w));
+        }
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+}

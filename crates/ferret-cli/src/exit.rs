@@ -1,0 +1,8 @@
+//! Exit codes (ClamAV convention), documented in `--help` and the README.
+
+/// Finished; no HIGH or CRITICAL alert.
+pub const CLEAN: u8 = 0;
+/// Finished with at least one HIGH or CRITICAL alert.
+pub const DETECTIONS: u8 = 1;
+/// Error, bad usage, or nothing could be read.
+pub const ERROR: u8 = 2;
