@@ -656,6 +656,13 @@ impl Evidence for BackupEvidence {
         self.read_content(file, limit)
     }
 
+    fn disk_path(&self, file: &EvidenceFile) -> Option<std::path::PathBuf> {
+        if Self::is_root_file(file) {
+            return Some(self.root.join(&file.relative_path));
+        }
+        self.content_path(file).ok()
+    }
+
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
         if Self::is_root_file(file) {
