@@ -72,7 +72,7 @@ pub fn find_urls(text: &str) -> Vec<String> {
             // back up to the start of the scheme
             let scheme_start = lower[..pos]
                 .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-                .map_or(0, |i| i + 1);
+                .map_or(0, |i| i + lower[i..].chars().next().map_or(1, char::len_utf8));
             if scheme_start == pos {
                 continue;
             }
