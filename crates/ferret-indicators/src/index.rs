@@ -417,7 +417,8 @@ impl IndexBuilder {
         for v in &mut slow {
             v.sort_by(|a, b| a.meta.cmp(&b.meta));
         }
-        IndicatorIndex { exact: self.exact, prefix16, nets, slow, counts }
+        let has_www = self.exact.get(Kind::Domain as usize).is_some_and(|m| m.keys().any(|k| k.starts_with("www.")));
+        IndicatorIndex { exact: self.exact, prefix16, nets, slow, counts, has_www }
     }
 }
 
@@ -429,6 +430,8 @@ pub struct IndicatorIndex {
     nets: Vec<(IpNet, Meta)>,
     slow: Vec<Vec<SlowRule>>,
     counts: [usize; Kind::ALL.len()],
+    /// Some domain indicator starts with `www.` (enables the bare-host check).
+    has_www: bool,
 }
 
 impl IndicatorIndex {
@@ -493,7 +496,7 @@ impl IndicatorIndex {
                 None => break,
             }
         }
-        if best.is_none() && !name.starts_with("www.") {
+        if best.is_none() && self.has_www && !name.starts_with("www.") {
             best = self.get(Kind::Domain, &format!("www.{name}"));
         }
         best.map(|m| m.matched(Kind::Domain)).or_else(|| self.slow_hit(Kind::Domain, name, None))
