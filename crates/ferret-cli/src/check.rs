@@ -219,6 +219,18 @@ fn hash_inputs(path: &Path, recorder: &Recorder<'_>) -> Vec<FileHash> {
             Err(e) => tracing::warn!("cannot hash {}: {e}", path.display()),
         }
     }
+    if recorder.kind() == AcquisitionKind::IosBackup {
+        static ROOTS: &[ferret_core::BackupPath] = &[ferret_core::BackupPath { domain: "", path: "*" }];
+        if let Ok(files) = recorder.locate(&ferret_core::Locator { backup: ROOTS, paths: &[] }) {
+            for f in files {
+                if let Some(disk) = recorder.disk_path(&f) {
+                    if let Ok(h) = ferret_core::evidence::sha256_file(&disk) {
+                        out.push(FileHash { path: f.path, sha256: h });
+                    }
+                }
+            }
+        }
+    }
     for (logical, disk) in recorder.disk_paths() {
         let Some(disk) = disk else { continue };
         match ferret_core::evidence::sha256_file(&disk) {

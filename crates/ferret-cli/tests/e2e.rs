@@ -1,0 +1,171 @@
+//! End-to-end tests of the `ferret` binary on generated acquisitions: exact recall and
+//! precision, determinism across runs and thread counts, check-iocs parity, evidence
+//! immutability, and bad-input exit codes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ferret_core::Alert;
+use ferret_testdata::scenario::{self, Generated, Scale};
+use ferret_testdata::truth::compare;
+
+fn ferret(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ferret"))
+        .args(args)
+        .env_remove("FERRET_IOCS")
+        .env_remove("MVT_STIX2")
+        .env("FERRET_DATA_DIR", "/nonexistent-ferret-test-data")
+        .output()
+        .expect("runs ferret")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn generate(dir: &Path) -> Generated {
+    scenario::ios_backup(dir, 11, Scale { sms: 300, decoys: 2_000 }).expect("generates")
+}
+
+fn alerts(dir: &Path) -> Vec<Alert> {
+    serde_json::from_slice(&std::fs::read(dir.join("alerts.json")).expect("alerts.json")).expect("parses")
+}
+
+/// Every file of a tree with its bytes.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("ls") {
+            let e = e.expect("entry");
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).expect("prefix").to_path_buf(), std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+/// Evidence snapshot: path -> (sha-ish bytes, len, mode, mtime).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u64, u32, std::time::SystemTime)> {
+    use std::os::unix::fs::PermissionsExt;
+    tree(dir)
+        .into_iter()
+        .map(|(p, bytes)| {
+            let meta = std::fs::metadata(dir.join(&p)).expect("meta");
+            (p, (bytes, meta.len(), meta.permissions().mode(), meta.modified().expect("mtime")))
+        })
+        .collect()
+}
+
+#[test]
+fn backup_check_is_exact_deterministic_and_read_only() {
+    let work = tempfile::tempdir().expect("tmp");
+    let g = generate(work.path());
+    let before = snapshot(&g.acquisition);
+
+    let out1 = work.path().join("r1");
+    let o = ferret(&["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&out1), "--threads", "1", s(&g.acquisition)]);
+    assert_eq!(o.status.code(), Some(1), "HIGH/CRITICAL alerts -> exit 1; stderr: {}", String::from_utf8_lossy(&o.stderr));
+
+    // Recall and precision against the ground truth, over every module.
+    let got = alerts(&out1);
+    let cmp = compare(&g.truth.alerts, &got, None);
+    assert!(cmp.missed.is_empty(), "missed: {:#?}", cmp.missed);
+    assert!(cmp.unexpected.is_empty(), "unexpected: {:#?}", cmp.unexpected.iter().map(|a| (&a.module, &a.message)).collect::<Vec<_>>());
+    assert_eq!(got.len(), g.truth.alerts.len());
+
+    // Determinism: a second run with two threads, through auto-detection, gives identical files
+    // except the documented time fields (info.json) and the log (command.log).
+    let out2 = work.path().join("r2");
+    let o = ferret(&["check", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&out2), "--threads", "2", s(&g.acquisition)]);
+    assert_eq!(o.status.code(), Some(1));
+    let (t1, t2) = (tree(&out1), tree(&out2));
+    assert_eq!(t1.keys().collect::<Vec<_>>(), t2.keys().collect::<Vec<_>>());
+    for (name, bytes) in &t1 {
+        let n = name.to_string_lossy();
+        if n == "info.json" || n == "command.log" {
+            continue;
+        }
+        if n == "report.html" {
+            // The report quotes the command line, which differs on purpose between the two runs.
+            let strip = |b: &[u8]| {
+                let t = String::from_utf8_lossy(b).into_owned();
+                t.lines().filter(|l| !l.contains("Command: <code>")).collect::<Vec<_>>().join("\n")
+            };
+            assert!(strip(bytes) == strip(&t2[name]), "report.html differs beyond the command line");
+            continue;
+        }
+        assert!(bytes == &t2[name], "{n} differs between runs");
+    }
+    for required in ["alerts.json", "alerts_timeline.csv", "timeline.csv", "timeline.jsonl", "info.json", "command.log", "report.html", "sms.json", "sms_detected.json"] {
+        assert!(t1.contains_key(Path::new(required)), "{required} missing");
+    }
+
+    // The evidence is untouched: same files, bytes, sizes, modes and mtimes; no -wal/-shm created.
+    assert_eq!(before, snapshot(&g.acquisition));
+}
+
+#[test]
+fn check_iocs_on_stored_results_finds_what_a_full_run_finds() {
+    let work = tempfile::tempdir().expect("tmp");
+    let g = generate(work.path());
+    // A run with no indicators: heuristics only.
+    let first = work.path().join("first");
+    let o = ferret(&["ios", "check-backup", "--no-default-iocs", "-o", s(&first), s(&g.acquisition)]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
+    // A full run with the indicators.
+    let full = work.path().join("full");
+    ferret(&["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&full), s(&g.acquisition)]);
+    // Re-check the stored results of the first run with the indicators.
+    let o = ferret(&["check-iocs", "--no-default-iocs", "--iocs", s(&g.iocs), s(&first)]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let rechecked = alerts(&first.join(ferret_report::RECHECK_DIR));
+    let full_alerts = alerts(&full);
+    let key = |a: &Alert| (a.module.clone(), a.level, a.message.clone(), a.matched_indicator.clone());
+    let mut x: Vec<_> = rechecked.iter().map(key).collect();
+    let mut y: Vec<_> = full_alerts.iter().map(key).collect();
+    x.sort();
+    y.sort();
+    assert_eq!(x, y);
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_reason() {
+    let work = tempfile::tempdir().expect("tmp");
+    let o = ferret(&["ios", "check-backup", s(&work.path().join("missing"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no such file"));
+
+    let o = ferret(&["check", s(work.path())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a recognised acquisition"));
+
+    let o = ferret(&["ios", "check-backup", "--no-default-iocs", s(work.path())]);
+    assert_eq!(o.status.code(), Some(2), "an empty folder is not a backup");
+
+    let o = ferret(&["ios", "check-backup", "--module", "nope", "--no-default-iocs", s(work.path())]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = ferret(&["ios", "check-backup", "--list-modules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let listed = String::from_utf8_lossy(&o.stdout);
+    for m in ["sms", "safari_history", "datausage", "manifest", "backup_info", "tcc", "whatsapp"] {
+        assert!(listed.lines().any(|l| l.trim_start().starts_with(&format!("{m} "))), "{m} not listed");
+    }
+}
+
+#[test]
+fn demo_runs_and_matches_its_ground_truth() {
+    let work = tempfile::tempdir().expect("tmp");
+    let dir = work.path().join("demo");
+    let o = ferret(&["demo", "--dir", s(&dir), "--sms", "200"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("missed 0, unexpected alerts 0"), "{stdout}");
+    assert!(dir.join("results/report.html").is_file());
+}
