@@ -8,7 +8,7 @@
 //! * [`IndicatorIndex`]: the compiled, read-only index (see [`index`] for matching rules);
 //! * [`load()`]: files, folders, environment variables, the cache and the built-in sets, with a
 //!   [`LoadReport`] (per-file SHA-256 and counts, rejected patterns with reasons, cache age);
-//! * [`update`]: `iocs update` / `iocs list` and the local cache.
+//! * [`mod@update`]: `iocs update` / `iocs list` and the local cache.
 //!
 //! Supported object paths (STIX standard plus MVT's custom ones):
 //! `domain-name:value`, `ipv4-addr:value`, `ipv6-addr:value` (address or CIDR), `url:value`,

@@ -5,7 +5,7 @@
 //! and the built-in curated sets (Paragon Graphite). A folder is searched recursively (hidden
 //! entries skipped, symlinked folders not followed, depth ≤ 16) for `*.stix2`, `*.stix`,
 //! `*.json` files that are STIX bundles, `ioc.yaml` files and the canonical list names of
-//! [`crate::formats`]. A file given explicitly is loaded whatever its extension (fixes MVT A8).
+//! the formats module (`domains.txt`, `processes.txt`, ...). A file given explicitly is loaded whatever its extension (fixes MVT A8).
 //!
 //! A file that cannot be read or parsed is listed in [`LoadReport::rejected_files`] with the
 //! reason; the other files still load. An explicit path that does not exist is an error
