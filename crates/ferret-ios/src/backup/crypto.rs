@@ -377,7 +377,7 @@ fn corrupt(file: impl Into<String>, reason: impl Into<String>) -> CryptoError {
 
 /// AES-256-CBC, zero IV, in place, without padding removal. `buf.len()` must be a multiple of 16.
 fn cbc_decrypt_in_place(key: &[u8; 32], buf: &mut [u8]) -> Result<(), String> {
-    if buf.len() % 16 != 0 {
+    if !buf.len().is_multiple_of(16) {
         return Err(format!("{} bytes is not a multiple of the AES block size (truncated?)", buf.len()));
     }
     let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(key, &[0u8; 16]).map_err(|e| e.to_string())?;
