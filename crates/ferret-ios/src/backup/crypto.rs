@@ -678,11 +678,11 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
         .map_err(|e| CryptoError::Io { path: dest.join("Manifest.plist"), source: std::io::Error::other(e.to_string()) })?;
 
     // Create the prefix folders once, then decrypt files in parallel.
-    let mut prefixes: Vec<&str> = rows.iter().filter(|r| valid_file_id(&r.file_id)).map(|r| &r.file_id[..2]).collect();
+    let mut prefixes: Vec<String> = rows.iter().filter(|r| r.flags == 1 && valid_file_id(&r.file_id)).map(|r| r.file_id[..2].to_ascii_lowercase()).collect();
     prefixes.sort_unstable();
     prefixes.dedup();
     for p in prefixes {
-        create_private_dir(&dest.join(p.to_ascii_lowercase()))?;
+        create_private_dir(&dest.join(p))?;
     }
     enum Done {
         Written(u64),
@@ -697,10 +697,13 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
             if !valid_file_id(&r.file_id) {
                 return if r.flags == 1 { Done::Failed(FileFailure { file: label, reason: "invalid fileID (expected 40 hex characters)".into() }) } else { Done::Skipped };
             }
+            if r.flags != 1 {
+                return Done::Skipped; // folders and symlinks have no content file
+            }
             let id = r.file_id.to_ascii_lowercase();
             let source = root.join(&id[..2]).join(&id);
             if !source.is_file() {
-                return if r.flags == 1 { Done::Missing } else { Done::Skipped };
+                return Done::Missing;
             }
             let fail = |reason: String| Done::Failed(FileFailure { file: label.clone(), reason });
             let data = match read_bounded(&source, MAX_FILE) {
