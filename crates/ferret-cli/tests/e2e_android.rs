@@ -1,0 +1,93 @@
+//! End-to-end tests of the Android commands through the binary: auto-detection, exact recall and
+//! precision against the generators' ground truth, passwords, and read-only evidence.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use ferret_core::Alert;
+use ferret_testdata::android::androidqf::{AqfSpec, write_androidqf_dir};
+use ferret_testdata::android::backup::{AbSpec, ab_bytes};
+use ferret_testdata::android::bugreport::{BugreportSpec, write_bugreport_zip};
+use ferret_testdata::truth::{Truth, compare};
+
+fn ferret(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
+    c.args(args).env_remove("FERRET_IOCS").env_remove("MVT_STIX2").env_remove("MVT_ANDROID_BACKUP_PASSWORD");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("runs ferret")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8")
+}
+
+fn bundle(dir: &Path, truth: &Truth) -> std::path::PathBuf {
+    let p = dir.join("iocs.stix2");
+    std::fs::write(&p, ferret_testdata::stix::bundle(&truth.indicators, 500, 3)).expect("bundle");
+    p
+}
+
+fn assert_exact(results: &Path, truth: &Truth) {
+    let alerts: Vec<Alert> = serde_json::from_slice(&std::fs::read(results.join("alerts.json")).expect("alerts")).expect("json");
+    let cmp = compare(&truth.alerts, &alerts, None);
+    assert!(cmp.missed.is_empty(), "missed {:#?}", cmp.missed);
+    assert!(
+        cmp.unexpected.is_empty(),
+        "unexpected {:#?}",
+        cmp.unexpected.iter().map(|a| (&a.module, a.level, &a.message)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn bugreport_zip_auto_detected_exact() {
+    let work = tempfile::tempdir().expect("tmp");
+    let zip = work.path().join("bugreport-test.zip");
+    let (truth, _) = write_bugreport_zip(&zip, &BugreportSpec::default()).expect("gen");
+    let iocs = bundle(work.path(), &truth);
+    let before = std::fs::read(&zip).expect("read");
+    let out = work.path().join("r");
+    let o = ferret(&["check", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&zip)], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_exact(&out, &truth);
+    assert_eq!(before, std::fs::read(&zip).expect("read"), "evidence unchanged");
+}
+
+#[test]
+fn androidqf_folder_exact() {
+    let work = tempfile::tempdir().expect("tmp");
+    let dir = work.path().join("acq");
+    let truth = write_androidqf_dir(&dir, &AqfSpec::default()).expect("gen");
+    let iocs = bundle(work.path(), &truth);
+    let out = work.path().join("r");
+    let o = ferret(&["android", "check-androidqf", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&dir)], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_exact(&out, &truth);
+}
+
+#[test]
+fn encrypted_ab_password_handling() {
+    let work = tempfile::tempdir().expect("tmp");
+    let spec = AbSpec { password: Some("correct horse".into()), rounds: 1000, ..AbSpec::default() };
+    let (bytes, truth) = ab_bytes(&spec).expect("gen");
+    let ab = work.path().join("backup.ab");
+    std::fs::write(&ab, bytes).expect("write");
+    let iocs = bundle(work.path(), &truth);
+
+    let o = ferret(&["android", "check-backup", "--no-default-iocs", s(&ab)], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("password"));
+
+    let o = ferret(&["android", "check-backup", "--no-default-iocs", "--backup-password-env", "AB_PW", s(&ab)], &[("AB_PW", "wrong")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrong backup password"));
+
+    let out = work.path().join("r");
+    let o = ferret(
+        &["android", "check-backup", "--no-default-iocs", "--iocs", s(&iocs), "--backup-password-env", "AB_PW", "-o", s(&out), s(&ab)],
+        &[("AB_PW", "correct horse")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_exact(&out, &truth);
+}
