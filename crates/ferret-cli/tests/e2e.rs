@@ -169,3 +169,26 @@ fn demo_runs_and_matches_its_ground_truth() {
     assert!(stdout.contains("missed 0, unexpected alerts 0"), "{stdout}");
     assert!(dir.join("results/report.html").is_file());
 }
+
+#[test]
+fn filesystem_dump_folder_and_tar_gz_exact_and_identical() {
+    use ferret_testdata::scenario::FsLayout;
+    let mut records = Vec::new();
+    for layout in [FsLayout::Folder, FsLayout::TarGz] {
+        let work = tempfile::tempdir().expect("tmp");
+        let g = scenario::ios_fs(work.path(), 12, Scale { sms: 300, decoys: 2_000 }, layout).expect("gen");
+        let out = work.path().join("r");
+        let o = ferret(&["check", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&out), s(&g.acquisition)]);
+        assert_eq!(o.status.code(), Some(1), "{layout:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let got = alerts(&out);
+        let cmp = compare(&g.truth.alerts, &got, None);
+        assert!(cmp.missed.is_empty(), "{layout:?} missed: {:#?}", cmp.missed);
+        assert!(
+            cmp.unexpected.is_empty(),
+            "{layout:?} unexpected: {:#?}",
+            cmp.unexpected.iter().map(|a| (&a.module, a.level, &a.message)).collect::<Vec<_>>()
+        );
+        records.push(std::fs::read(out.join("alerts.json")).expect("alerts"));
+    }
+    assert!(records[0] == records[1], "folder and tar.gz dumps give the same alerts");
+}

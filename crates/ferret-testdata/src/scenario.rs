@@ -72,26 +72,62 @@ pub fn ios_artifacts(seed: u64, scale: Scale, truth: &mut Truth) -> (Vec<Artifac
     files.extend(ios::webkit_resource_load_statistics::generate(seed, small, truth));
     files.extend(ios::webkit_session_resource_log::generate(seed, small, truth));
     files.extend(ios::whatsapp_contacts::generate(seed, small, truth));
-    files.extend(ios::configuration_profiles::generate(seed, 4, truth));
-    files.extend(ios::profile_events::generate(seed, 4, truth));
-    files.extend(ios::manifest::generate(seed, small, truth));
     let mut device = ios::device::device(seed);
     device.product_version = ios::os_version::VERSION.into();
     device.build_version = ios::os_version::BUILD.into();
-    device.apps = ios::applications::generate(seed, 8, truth);
-    ios::os_version::expect_for_planted_version(truth);
     (files, device)
+}
+
+/// The artifacts that only exist in backups (profiles store, Manifest-only files, the app list
+/// of Info.plist).
+fn backup_only_artifacts(seed: u64, scale: Scale, device: &mut DeviceSpec, truth: &mut Truth) -> Vec<ArtifactFile> {
+    let small = (scale.sms / 100).clamp(10, 5_000);
+    let mut files = ios::configuration_profiles::generate(seed, 4, truth);
+    files.extend(ios::profile_events::generate(seed, 4, truth));
+    files.extend(ios::manifest::generate(seed, small, truth));
+    device.apps = ios::applications::generate(seed, 8, truth);
+    files
 }
 
 /// Writes a plain iOS backup scenario under `dir` (`backup/`, `iocs.stix2`, `truth.json`).
 pub fn ios_backup(dir: &Path, seed: u64, scale: Scale) -> std::io::Result<Generated> {
     let mut truth = Truth::default();
-    let (files, device) = ios_artifacts(seed, scale, &mut truth);
+    let (mut files, mut device) = ios_artifacts(seed, scale, &mut truth);
+    files.extend(backup_only_artifacts(seed, scale, &mut device, &mut truth));
+    ios::os_version::expect_for_planted_version(&mut truth);
     // The manifest module sees every planted path: expect its hits once all files exist.
     ios::manifest::expect_hits(&files, &mut truth);
     let acquisition = dir.join("backup");
     std::fs::create_dir_all(&acquisition)?;
     write_backup_with(&acquisition, &files, &device, scale.sms / 4)?;
+    finish(dir, acquisition, seed, scale, truth)
+}
+
+/// Layout of a generated filesystem dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsLayout {
+    /// A folder.
+    Folder,
+    /// A `.tar.gz` with one top-level folder.
+    TarGz,
+}
+
+/// Writes an iOS full-filesystem dump scenario under `dir` (`fs/` or `fs.tar.gz`, `iocs.stix2`,
+/// `truth.json`): every mixed artifact at its filesystem path plus the filesystem-only ones.
+pub fn ios_fs(dir: &Path, seed: u64, scale: Scale, layout: FsLayout) -> std::io::Result<Generated> {
+    let mut truth = Truth::default();
+    let (mut files, _device) = ios_artifacts(seed, scale, &mut truth);
+    files.extend(ios::os_version::generate(seed, 1, &mut truth));
+    files.extend(crate::ios_fs::generate(seed, (scale.sms / 10).clamp(20, 100_000), &mut truth));
+    files.sort_by(|a, b| a.fs_path.cmp(&b.fs_path));
+    let acquisition = match layout {
+        FsLayout::Folder => crate::ios_fs::write_folder(&dir.join("fs"), "", &files)?,
+        FsLayout::TarGz => {
+            let p = dir.join("fs.tar.gz");
+            crate::ios_fs::write_tar_gz(&p, "dump", &files)?;
+            p
+        }
+    };
     finish(dir, acquisition, seed, scale, truth)
 }
 

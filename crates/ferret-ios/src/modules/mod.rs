@@ -76,6 +76,8 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(shortcuts::Shortcuts)),
         Box::new(Typed(safari_browser_state::SafariBrowserState)),
         Box::new(Typed(interaction_c::InteractionC)),
+        // Info.plist in backups, SystemVersion.plist in filesystem dumps.
+        Box::new(Typed(os_version::OsVersion)),
     ]
 }
 
@@ -86,7 +88,6 @@ pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(manifest::Manifest)),
         Box::new(Typed(configuration_profiles::ConfigurationProfiles)),
         Box::new(Typed(profile_events::ProfileEvents)),
-        Box::new(Typed(os_version::OsVersion)),
     ]
 }
 
