@@ -243,3 +243,86 @@ fn hostile_ab_headers_are_errors() {
     r.take(1 << 20).read_to_end(&mut buf).expect("bounded read");
     assert_eq!(buf.len(), 1 << 20);
 }
+
+/// path → (sha256, size, mode, mtime ns) of every file and folder under `root`.
+fn snapshot(root: &Path) -> std::collections::BTreeMap<String, (String, u64, u32, i128)> {
+    use sha2::Digest;
+    use std::os::unix::fs::MetadataExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            let m = std::fs::symlink_metadata(&p).expect("meta");
+            let rel = p.strip_prefix(root).expect("prefix").to_string_lossy().into_owned();
+            let hash = if m.is_file() { hex::encode(sha2::Sha256::digest(std::fs::read(&p).expect("read"))) } else { String::new() };
+            out.insert(rel, (hash, m.len(), m.mode(), i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())));
+            if m.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn android_inputs_are_unchanged_by_a_full_run() {
+    use ferret_testdata::android::androidqf::{AqfSpec, write_androidqf_dir, write_androidqf_zip};
+    use ferret_testdata::android::backup::{AbSpec, ab_bytes};
+    use ferret_testdata::android::bugreport::{BugreportSpec, write_bugreport_zip};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let br = tmp.path().join("bugreport.zip");
+    let (t1, _) = write_bugreport_zip(&br, &BugreportSpec::default()).expect("bugreport");
+    let qf_dir = tmp.path().join("androidqf");
+    let t2 = write_androidqf_dir(&qf_dir, &AqfSpec::default()).expect("androidqf dir");
+    let qf_zip = tmp.path().join("androidqf.zip");
+    let t3 = write_androidqf_zip(&qf_zip, &AqfSpec::default()).expect("androidqf zip");
+    let ab = tmp.path().join("backup.ab");
+    let (bytes, t4) = ab_bytes(&AbSpec::default()).expect("ab");
+    std::fs::write(&ab, bytes).expect("write ab");
+    let before = snapshot(tmp.path());
+    let secrets = ferret_android::AndroidSecrets::default();
+    for (path, kind, truth) in [
+        (&br, AcquisitionKind::AndroidBugreport, &t1),
+        (&qf_dir, AcquisitionKind::AndroidQf, &t2),
+        (&qf_zip, AcquisitionKind::AndroidQf, &t3),
+        (&ab, AcquisitionKind::AndroidBackup, &t4),
+    ] {
+        let ev = ferret_android::open(path, kind, &secrets).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let ind = TruthIndicators::new(truth);
+        let opts = RunOptions::default();
+        let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
+        let mods = modules(kind);
+        let refs: Vec<&dyn ferret_core::Module> = mods.iter().map(|m| m.as_ref()).collect();
+        struct Null;
+        impl ferret_core::module::RecordSink for Null {
+            fn record(&mut self, _j: &[u8]) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl ferret_core::module::TimelineSink for Null {
+            fn event(&mut self, _e: ferret_core::module::TimelineEvent) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        struct Sinks;
+        impl ferret_core::runner::SinkFactory for Sinks {
+            fn records(&self, _i: &ferret_core::module::ModuleInfo) -> std::io::Result<Box<dyn ferret_core::module::RecordSink>> {
+                Ok(Box::new(Null))
+            }
+            fn timeline(&self, _i: &ferret_core::module::ModuleInfo) -> std::io::Result<Box<dyn ferret_core::module::TimelineSink>> {
+                Ok(Box::new(Null))
+            }
+        }
+        let reports = ferret_core::runner::run_modules(&refs, &ctx, &Sinks, &ferret_core::runner::NoProgress, 2);
+        for r in &reports {
+            if let ferret_core::runner::ModuleStatus::Failed { error, .. } = &r.status {
+                assert!(!error.contains("module crashed"), "{}: {error}", r.module);
+            }
+        }
+        drop(ev);
+    }
+    let after = snapshot(tmp.path());
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>(), "no file appeared or vanished");
+    assert_eq!(before, after, "hash, size, mode and mtime unchanged");
+}
