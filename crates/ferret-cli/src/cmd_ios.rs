@@ -216,7 +216,7 @@ pub fn decrypt_backup(args: DecryptBackupArgs) -> anyhow::Result<u8> {
 pub struct ExtractKeyArgs {
     #[command(flatten)]
     pub password: PasswordArgs,
-    /// Write the key (64 hex characters and a newline) to this file, created with mode 0600,
+    /// Write the key (exactly 64 hex characters, as MVT expects) to this file, mode 0600,
     /// instead of printing it.
     #[arg(short = 'k', long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
@@ -255,7 +255,7 @@ pub fn extract_key(args: ExtractKeyArgs) -> anyhow::Result<u8> {
     tracing::warn!("the backup key is equivalent to the password: anyone holding it can decrypt the backup");
     match &args.key_file {
         Some(p) => {
-            write_private(p, &format!("{hex_key}\n"))?;
+            write_private(p, &hex_key)?; // no newline: MVT accepts exactly 64 bytes
             crate::console::out(&format!("Backup key written to {} (mode 0600)", p.display()));
         }
         None => crate::console::out(&hex_key),
