@@ -98,7 +98,13 @@ pub fn bplist(root: &P) -> Vec<u8> {
         buf.extend_from_slice(o);
     }
     let table = buf.len();
-    let off_size: u8 = if table > 0xffff { 4 } else if table > 0xff { 2 } else { 1 };
+    let off_size: u8 = if table > 0xffff {
+        4
+    } else if table > 0xff {
+        2
+    } else {
+        1
+    };
     for off in offsets {
         let b = (off as u32).to_be_bytes();
         buf.extend_from_slice(&b[4 - off_size as usize..]);
@@ -123,7 +129,10 @@ pub fn keyed(objects: Vec<P>) -> Vec<u8> {
 }
 
 fn class(name: &str) -> P {
-    P::Dict(vec![("$classname", P::Str(name.into())), ("$classes", P::Array(vec![P::Str(name.into()), P::Str("NSObject".into())]))])
+    P::Dict(vec![
+        ("$classname", P::Str(name.into())),
+        ("$classes", P::Array(vec![P::Str(name.into()), P::Str("NSObject".into())])),
+    ])
 }
 
 /// An `MBFile` keyed archive like the `file` column of a backup `Manifest.db`.
@@ -230,29 +239,43 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 )
             };
             let bundle = |objs: Vec<String>| {
-                format!(r#"{{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[{}]}}"#, objs.join(","))
-                    .into_bytes()
+                format!(
+                    r#"{{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[{}]}}"#,
+                    objs.join(",")
+                )
+                .into_bytes()
             };
             let malware = r#"{"type":"malware","id":"malware--00000000-0000-4000-8000-000000000001","name":"Example","is_family":true}"#;
             let rel = r#"{"type":"relationship","id":"relationship--00000000-0000-4000-8000-000000000002","relationship_type":"indicates","source_ref":"indicator--00000000-0000-4000-8000-000000000001","target_ref":"malware--00000000-0000-4000-8000-000000000001"}"#;
             vec![
                 bundle(vec![ind(1, "[domain-name:value = 'evil.example']"), malware.into(), rel.into()]),
-                bundle(vec![ind(1, "[process:name = 'spyd'] OR [app:id = 'com.spy']"), ind(2, "[url:value = 'http://x.example/p']")]),
+                bundle(vec![
+                    ind(1, "[process:name = 'spyd'] OR [app:id = 'com.spy']"),
+                    ind(2, "[url:value = 'http://x.example/p']"),
+                ]),
                 bundle(vec![]),
                 s(r#"{"type":"bundle","objects":[{"type":"indicator","pattern":"[broken"}]}"#),
                 s("[]"),
             ]
         }
         "ioc_yaml" => vec![
-            s("- name: Example\n  names:\n    - Example Spy\n  packages:\n    - com.example.spy\n  certificates:\n    - AABBCC\n  websites:\n    - spy.example\n  c2:\n    ips:\n      - 10.1.2.3\n    domains:\n      - c2.spy.example\n"),
+            s(
+                "- name: Example\n  names:\n    - Example Spy\n  packages:\n    - com.example.spy\n  certificates:\n    - AABBCC\n  websites:\n    - spy.example\n  c2:\n    ips:\n      - 10.1.2.3\n    domains:\n      - c2.spy.example\n",
+            ),
             s("- name: Other\n  packages: [org.other.track]\n  distribution: [dist.example]\n"),
             s("[]\n"),
             s("- &a {name: x, packages: [*a]}\n"),
             s("name: not-a-list\n"),
         ],
         "plist" => vec![
-            bplist(&P::Dict(vec![("ProductVersion", P::Str("17.4".into())), ("Count", P::Int(3)), ("On", P::Bool(true))])),
-            s("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict><key>a</key><string>b</string><key>n</key><integer>5</integer><key>d</key><date>2024-01-01T00:00:00Z</date><key>x</key><data>AAEC</data></dict></plist>"),
+            bplist(&P::Dict(vec![
+                ("ProductVersion", P::Str("17.4".into())),
+                ("Count", P::Int(3)),
+                ("On", P::Bool(true)),
+            ])),
+            s(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict><key>a</key><string>b</string><key>n</key><integer>5</integer><key>d</key><date>2024-01-01T00:00:00Z</date><key>x</key><data>AAEC</data></dict></plist>",
+            ),
             s("{ a = b; c = (1, 2, \"three\"); d = <0102>; }"),
             nested_xml(64),
             nested_bplist(64),
@@ -261,9 +284,18 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "keyed_archive" => vec![
             mbfile_archive("Library/Preferences/com.apple.x.plist", 0o100600, 77, true),
             cyclic_archive(),
-            keyed(vec![P::Dict(vec![("$class", P::Uid(2)), ("NS.objects", P::Array(vec![P::Uid(3), P::Uid(4)]))]), class("NSArray"), P::Str("a".into()), P::Str("b".into())]),
             keyed(vec![
-                P::Dict(vec![("$class", P::Uid(2)), ("NS.keys", P::Array(vec![P::Uid(3)])), ("NS.objects", P::Array(vec![P::Uid(4)]))]),
+                P::Dict(vec![("$class", P::Uid(2)), ("NS.objects", P::Array(vec![P::Uid(3), P::Uid(4)]))]),
+                class("NSArray"),
+                P::Str("a".into()),
+                P::Str("b".into()),
+            ]),
+            keyed(vec![
+                P::Dict(vec![
+                    ("$class", P::Uid(2)),
+                    ("NS.keys", P::Array(vec![P::Uid(3)])),
+                    ("NS.objects", P::Array(vec![P::Uid(4)])),
+                ]),
                 class("NSDictionary"),
                 P::Str("k".into()),
                 P::Str("v".into()),
@@ -303,7 +335,9 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             s("DUMP OF SERVICE HIGH package:\r\n\r\n------ x ------\r\n"),
         ],
         "getprop" => vec![
-            s("[ro.build.version.release]: [14]\n[ro.build.version.security_patch]: [2024-03-01]\n[ro.debuggable]: [1]\n[ro.product.model]: [Pixel 8]\n[persist.sys.x]: [multi\nline]\n"),
+            s(
+                "[ro.build.version.release]: [14]\n[ro.build.version.security_patch]: [2024-03-01]\n[ro.debuggable]: [1]\n[ro.product.model]: [Pixel 8]\n[persist.sys.x]: [multi\nline]\n",
+            ),
             s("[a]: [\n[]: []\n[b] [c]\n"),
         ],
         "settings" => vec![
@@ -313,13 +347,19 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "ab_header" => vec![
             s("ANDROID BACKUP\n5\n0\nnone\n"),
             [b"ANDROID BACKUP\n5\n1\nnone\n".as_slice(), &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]].concat(),
-            s("ANDROID BACKUP\n5\n1\nAES-256\n00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff\n10\n00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"),
+            s(
+                "ANDROID BACKUP\n5\n1\nAES-256\n00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff\n10\n00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+            ),
             s("ANDROID BACKUP\n99\n0\nnone\n"),
         ],
         "androidqf_json" => vec![
-            s(r#"[{"name":"com.example.spy","files":[{"path":"/data/app/base.apk","md5":"00","sha1":"11","sha256":"22","sha512":"33","certificate":{"Md5":"a","Sha1":"b","Sha256":"c","ValidFrom":"2024-01-01","ValidTo":"2030-01-01","Issuer":"x","Subject":"y","SignatureAlgorithm":"z","SerialNumber":1}}],"installer":"com.android.vending","uid":10100,"disabled":false,"system":false,"third_party":true,"requested_permissions":[{"name":"android.permission.READ_SMS","granted":true}]}]"#),
+            s(
+                r#"[{"name":"com.example.spy","files":[{"path":"/data/app/base.apk","md5":"00","sha1":"11","sha256":"22","sha512":"33","certificate":{"Md5":"a","Sha1":"b","Sha256":"c","ValidFrom":"2024-01-01","ValidTo":"2030-01-01","Issuer":"x","Subject":"y","SignatureAlgorithm":"z","SerialNumber":1}}],"installer":"com.android.vending","uid":10100,"disabled":false,"system":false,"third_party":true,"requested_permissions":[{"name":"android.permission.READ_SMS","granted":true}]}]"#,
+            ),
             s(r#"[{"name":""},{"name":1},{},[],null,{"name":"a","files":null,"uid":-1}]"#),
-            s(r#"[{"path":"/data/local/tmp/x","size":10,"mode":"-rwxr-xr-x","sha256":"00","modified_time":"2024-01-01T00:00:00Z"}]"#),
+            s(
+                r#"[{"path":"/data/local/tmp/x","size":10,"mode":"-rwxr-xr-x","sha256":"00","modified_time":"2024-01-01T00:00:00Z"}]"#,
+            ),
             s("{}"),
         ],
         _ => Vec::new(),

@@ -76,7 +76,8 @@ fn run(target: &str, data: &[u8]) {
     }
 }
 
-const TARGETS: &[&str] = &["stix_pattern", "stix_bundle", "ioc_yaml", "dumpsys", "getprop", "settings", "ab_header", "androidqf_json"];
+const TARGETS: &[&str] =
+    &["stix_pattern", "stix_bundle", "ioc_yaml", "dumpsys", "getprop", "settings", "ab_header", "androidqf_json"];
 
 #[test]
 fn seeds_are_meaningful() {
@@ -92,9 +93,11 @@ fn seeds_are_meaningful() {
     assert_eq!(index.len(), 1);
     let (index, _) = ferret_indicators::load_bytes(&seeds::seeds("ioc_yaml")[0], "ioc.yaml");
     assert!(index.len() >= 3, "{}", index.len());
-    let (h, _) = ferret_android::backup::open_stream(&seeds::seeds("ab_header")[0][..], None, "seed.ab").expect("plain header");
+    let (h, _) =
+        ferret_android::backup::open_stream(&seeds::seeds("ab_header")[0][..], None, "seed.ab").expect("plain header");
     assert!(!h.encrypted && !h.compressed);
-    let list: Vec<aqf::AqfPackage> = serde_json::from_slice(&seeds::seeds("androidqf_json")[0]).expect("packages.json seed");
+    let list: Vec<aqf::AqfPackage> =
+        serde_json::from_slice(&seeds::seeds("androidqf_json")[0]).expect("packages.json seed");
     assert_eq!(list[0].name, "com.example.spy");
 }
 
@@ -112,7 +115,10 @@ fn corpus_replay_with_mutations() {
     eprintln!("android/indicator corpus replay: {:?}", started.elapsed());
 }
 
-fn run_bugreport(dir: &Path) -> Vec<(String, Result<ferret_core::Outcome, String>, Vec<serde_json::Value>, Vec<String>)> {
+/// (module, outcome, records, warnings) per module.
+type ModuleRun = (String, Result<ferret_core::Outcome, String>, Vec<serde_json::Value>, Vec<String>);
+
+fn run_bugreport(dir: &Path) -> Vec<ModuleRun> {
     let ev = FolderEvidence::new(dir, AcquisitionKind::AndroidBugreport);
     let truth = Truth::default();
     let ind = TruthIndicators::new(&truth);
@@ -138,7 +144,8 @@ fn huge_single_line_dumpstate_is_capped() {
     let path = dir.path().join("bugreport-hostile-2024-05-01.txt");
     let head = "== dumpstate: 2024-05-01 10:00:00\nDUMP OF SERVICE package:\nPackages:\n  Package [com.example.before] (1):\n    userId=10001\n";
     // (the unindented giant line ends the `Packages:` block, so the tail opens a new one)
-    let tail = "\nPackages:\n  Package [com.example.after] (2):\n    userId=10002\n".to_string() + &"-".repeat(78) + "\n";
+    let tail =
+        "\nPackages:\n  Package [com.example.after] (2):\n    userId=10002\n".to_string() + &"-".repeat(78) + "\n";
     // 2 GiB as the issue asks when FERRET_HOSTILE_FULL is set; 512 MiB by default (~4 s debug).
     let huge: u64 = if std::env::var_os("FERRET_HOSTILE_FULL").is_some() { 2 << 30 } else { 512 << 20 };
     {
@@ -165,7 +172,10 @@ fn huge_single_line_dumpstate_is_capped() {
     assert!(outcome.is_ok(), "{outcome:?}");
     let names: Vec<&str> = records.iter().filter_map(|r| r.get("package_name").and_then(|v| v.as_str())).collect();
     assert!(names.contains(&"com.example.before") && names.contains(&"com.example.after"), "{names:?}");
-    assert!(warnings.iter().chain(results.iter().flat_map(|r| r.3.iter())).any(|w| w.contains("truncated")), "a warning says a line was truncated");
+    assert!(
+        warnings.iter().chain(results.iter().flat_map(|r| r.3.iter())).any(|w| w.contains("truncated")),
+        "a warning says a line was truncated"
+    );
     if let Some(kib) = peak {
         assert!(kib < 1 << 20, "peak RSS {kib} KiB: the 2 GiB line must not be buffered");
     }
@@ -198,7 +208,17 @@ fn invalid_utf8_in_every_section() {
             text.extend_from_slice(b"/u0a1\n");
         }
     }
-    for service in ["package", "accessibility", "appops", "batterystats", "dbinfo", "adb", "platform_compat", "device_policy", "notification"] {
+    for service in [
+        "package",
+        "accessibility",
+        "appops",
+        "batterystats",
+        "dbinfo",
+        "adb",
+        "platform_compat",
+        "device_policy",
+        "notification",
+    ] {
         text.extend_from_slice(format!("DUMP OF SERVICE {service}:\n  Package [com.").as_bytes());
         text.extend_from_slice(bad);
         text.extend_from_slice(b"] (1):\n    userId=1\xff0001\n    installerPackageName=");
@@ -255,8 +275,15 @@ fn snapshot(root: &Path) -> std::collections::BTreeMap<String, (String, u64, u32
             let p = e.expect("entry").path();
             let m = std::fs::symlink_metadata(&p).expect("meta");
             let rel = p.strip_prefix(root).expect("prefix").to_string_lossy().into_owned();
-            let hash = if m.is_file() { hex::encode(sha2::Sha256::digest(std::fs::read(&p).expect("read"))) } else { String::new() };
-            out.insert(rel, (hash, m.len(), m.mode(), i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())));
+            let hash = if m.is_file() {
+                hex::encode(sha2::Sha256::digest(std::fs::read(&p).expect("read")))
+            } else {
+                String::new()
+            };
+            out.insert(
+                rel,
+                (hash, m.len(), m.mode(), i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())),
+            );
             if m.is_dir() {
                 stack.push(p);
             }
@@ -307,10 +334,16 @@ fn android_inputs_are_unchanged_by_a_full_run() {
         }
         struct Sinks;
         impl ferret_core::runner::SinkFactory for Sinks {
-            fn records(&self, _i: &ferret_core::module::ModuleInfo) -> std::io::Result<Box<dyn ferret_core::module::RecordSink>> {
+            fn records(
+                &self,
+                _i: &ferret_core::module::ModuleInfo,
+            ) -> std::io::Result<Box<dyn ferret_core::module::RecordSink>> {
                 Ok(Box::new(Null))
             }
-            fn timeline(&self, _i: &ferret_core::module::ModuleInfo) -> std::io::Result<Box<dyn ferret_core::module::TimelineSink>> {
+            fn timeline(
+                &self,
+                _i: &ferret_core::module::ModuleInfo,
+            ) -> std::io::Result<Box<dyn ferret_core::module::TimelineSink>> {
                 Ok(Box::new(Null))
             }
         }

@@ -80,8 +80,11 @@ fn make_db(path: &Path, rows: usize) {
         .expect("schema");
     let tx = c.unchecked_transaction().expect("tx");
     for i in 0..rows {
-        tx.execute("INSERT INTO t(name, data) VALUES (?1, ?2)", rusqlite::params![format!("row-{i}-https://x{i}.example/"), vec![i as u8; 300]])
-            .expect("insert");
+        tx.execute(
+            "INSERT INTO t(name, data) VALUES (?1, ?2)",
+            rusqlite::params![format!("row-{i}-https://x{i}.example/"), vec![i as u8; 300]],
+        )
+        .expect("insert");
     }
     tx.commit().expect("commit");
 }
@@ -89,7 +92,9 @@ fn make_db(path: &Path, rows: usize) {
 /// Runs the queries a module would; returns how many rows were read (errors count as 0).
 fn read_all(db: &SqliteDb) -> usize {
     let Ok(mut st) = db.prepare("SELECT id, name, data FROM t ORDER BY id") else { return 0 };
-    let Ok(rows) = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<Vec<u8>>>(2)?))) else {
+    let Ok(rows) = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<Vec<u8>>>(2)?)))
+    else {
         return 0;
     };
     rows.take_while(|r| r.is_ok()).count()
@@ -184,17 +189,32 @@ fn sqlite_schema_tricks_are_never_executed() {
     let db = SqliteDb::open_evidence(&p).expect("opens (the schema itself parses)");
     // plain reads work, including an innocent view and an 8 MB blob
     assert_eq!(read_all(&db), 2);
-    let names: Vec<String> =
-        db.prepare("SELECT name FROM v_ok").expect("view").query_map([], |r| r.get(0)).expect("q").map(|r| r.expect("row")).collect();
+    let names: Vec<String> = db
+        .prepare("SELECT name FROM v_ok")
+        .expect("view")
+        .query_map([], |r| r.get(0))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect();
     assert_eq!(names, ["a", "b"]);
     // functions in the schema are refused or bounded
-    assert!(db.query_row("SELECT x FROM v_ext", [], |r| r.get::<_, Option<String>>(0)).is_err(), "load_extension must be refused");
-    assert!(db.query_row("SELECT length(x) FROM v_big", [], |r| r.get::<_, i64>(0)).is_err(), "2 GB blob exceeds the length limit");
-    assert!(db.query_row("SELECT length(x) FROM v_rand", [], |r| r.get::<_, i64>(0)).is_err(), "300 MB blob exceeds the length limit");
+    assert!(
+        db.query_row("SELECT x FROM v_ext", [], |r| r.get::<_, Option<String>>(0)).is_err(),
+        "load_extension must be refused"
+    );
+    assert!(
+        db.query_row("SELECT length(x) FROM v_big", [], |r| r.get::<_, i64>(0)).is_err(),
+        "2 GB blob exceeds the length limit"
+    );
+    assert!(
+        db.query_row("SELECT length(x) FROM v_rand", [], |r| r.get::<_, i64>(0)).is_err(),
+        "300 MB blob exceeds the length limit"
+    );
     let limit = db.limit(rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH).expect("limit");
     assert_eq!(limit, 256 * 1024 * 1024, "the stated value bound");
     // an unbounded recursive view: a module always uses LIMIT/ORDER BY on real tables; a LIMIT stops it
-    let n: i64 = db.query_row("SELECT count(*) FROM (SELECT i FROM v_rec LIMIT 1000)", [], |r| r.get(0)).expect("bounded");
+    let n: i64 =
+        db.query_row("SELECT count(*) FROM (SELECT i FROM v_rec LIMIT 1000)", [], |r| r.get(0)).expect("bounded");
     assert_eq!(n, 1000);
     // writes, triggers, attach and extension loading are refused
     assert!(db.execute("INSERT INTO t(name) VALUES ('c')", []).is_err(), "query_only");
@@ -223,7 +243,13 @@ fn sqlite_with_generated_column_calling_functions() {
     }
     let db = SqliteDb::open_evidence(&p).expect("opens");
     // Column `a` is readable; the generated column is either refused (untrusted schema) or bounded.
-    let a: Vec<String> = db.prepare("SELECT a FROM g ORDER BY a").expect("prep").query_map([], |r| r.get(0)).expect("q").map(|r| r.expect("row")).collect();
+    let a: Vec<String> = db
+        .prepare("SELECT a FROM g ORDER BY a")
+        .expect("prep")
+        .query_map([], |r| r.get(0))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect();
     assert_eq!(a, ["x", "yy"]);
     if let Ok(len) = db.query_row("SELECT length(b) FROM g ORDER BY a LIMIT 1", [], |r| r.get::<_, i64>(0)) {
         assert!(len <= 256 * 1024 * 1024);
@@ -366,7 +392,13 @@ fn zip_bombs_are_bounded() {
         &zip,
         &[
             // honest sizes, ~1000:1
-            ZipEntry { name: "honest.bin", method: 8, data: packed.clone(), declared: zeros.len() as u64, symlink: false },
+            ZipEntry {
+                name: "honest.bin",
+                method: 8,
+                data: packed.clone(),
+                declared: zeros.len() as u64,
+                symlink: false,
+            },
             // lies: declares 1 KB, inflates to 64 MB
             ZipEntry { name: "liar.db", method: 8, data: packed.clone(), declared: 1024, symlink: false },
             // declares 4 GB - 1
@@ -387,8 +419,12 @@ fn zip_bombs_are_bounded() {
     assert!(matches!(ev.read(&get("huge.txt"), 8 << 20), Err(EvidenceError::TooLarge { .. })));
     drop(ev);
     // a tight ratio guard rejects the honest bomb mid-stream
-    let ev = ZipEvidence::open_with_limits(&zip, AcquisitionKind::AndroidBugreport, ZipLimits { max_entries: 10, max_ratio: 10, ratio_floor: 1 << 16 })
-        .expect("opens");
+    let ev = ZipEvidence::open_with_limits(
+        &zip,
+        AcquisitionKind::AndroidBugreport,
+        ZipLimits { max_entries: 10, max_ratio: 10, ratio_floor: 1 << 16 },
+    )
+    .expect("opens");
     let f = all_files(&ev).into_iter().find(|f| f.path == "honest.bin").expect("entry");
     let e = ev.read(&f, 1 << 30).expect_err("ratio guard");
     assert!(e.to_string().contains("honest.bin"), "{e}");
@@ -396,7 +432,14 @@ fn zip_bombs_are_bounded() {
     let many = root.path().join("many.zip");
     let entries: Vec<String> = (0..50).map(|i| format!("f{i}")).collect();
     write_zip(&many, &entries.iter().map(|n| stored(n, b"x")).collect::<Vec<_>>());
-    assert!(ZipEvidence::open_with_limits(&many, AcquisitionKind::AndroidBugreport, ZipLimits { max_entries: 10, ..ZipLimits::default() }).is_err());
+    assert!(
+        ZipEvidence::open_with_limits(
+            &many,
+            AcquisitionKind::AndroidBugreport,
+            ZipLimits { max_entries: 10, ..ZipLimits::default() }
+        )
+        .is_err()
+    );
     // garbage and truncation
     let bytes = std::fs::read(&zip).expect("read");
     for cut in [0, 4, 22, bytes.len() / 2, bytes.len() - 1] {
@@ -487,7 +530,12 @@ fn tar_entries_escaping_and_links_are_contained() {
     // truncated and size-lying tar headers
     let mut lying = tar_header("big.db", 1 << 40, b'0', "").to_vec();
     lying.extend_from_slice(&[7u8; 1000]);
-    for (name, bytes) in [("lie.tar", lying.clone()), ("lie.tar.gz", gzip(&lying)), ("cut.tar", raw[..700].to_vec()), ("cut.tar.gz", gzip(&raw)[..40].to_vec())] {
+    for (name, bytes) in [
+        ("lie.tar", lying.clone()),
+        ("lie.tar.gz", gzip(&lying)),
+        ("cut.tar", raw[..700].to_vec()),
+        ("cut.tar.gz", gzip(&raw)[..40].to_vec()),
+    ] {
         let p = root.path().join(name);
         std::fs::write(&p, bytes).expect("write");
         if let Ok(ev) = TarEvidence::open(&p, AcquisitionKind::IosFs) {
@@ -515,7 +563,10 @@ fn gzip_bombs_are_bounded() {
     assert!(gz.len() < 2 << 20, "{}", gz.len());
     let p = root.path().join("bomb.tar.gz");
     std::fs::write(&p, &gz).expect("write");
-    let options = TarOptions { limits: TarLimits { max_entries: 100, cache_file_max: 8 << 20, cache_total_max: 16 << 20 }, ..TarOptions::default() };
+    let options = TarOptions {
+        limits: TarLimits { max_entries: 100, cache_file_max: 8 << 20, cache_total_max: 16 << 20 },
+        ..TarOptions::default()
+    };
     let ev = TarEvidence::open_with(&p, AcquisitionKind::IosFs, &options).expect("opens");
     assert_eq!(ev.stats().cached_bytes, 0, "over-size entries are not cached");
     for f in all_files(&ev) {

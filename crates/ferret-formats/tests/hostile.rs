@@ -3,7 +3,9 @@
 //! lying binary-plist trailers, invalid UTF-8, huge length claims). Every case must return
 //! (`Ok` or `Err`), never panic or abort; expected outcomes are asserted where they are defined.
 
-use ferret_formats::{FormatError, MAX_DEPTH, parse_keyed_archive, parse_mbfile, parse_plist, plist_to_json, typedstream};
+use ferret_formats::{
+    FormatError, MAX_DEPTH, parse_keyed_archive, parse_mbfile, parse_plist, plist_to_json, typedstream,
+};
 
 #[allow(dead_code)]
 #[path = "../../../fuzz/src/seeds.rs"]
@@ -41,7 +43,8 @@ fn seeds_are_valid_inputs() {
     }
     let first = &seeds::seeds("keyed_archive")[0];
     parse_keyed_archive(first).expect("keyed archive seed decodes");
-    let text = typedstream::decode_text(&seeds::typedstream("Hello https://evil.example/x")).expect("typedstream seed decodes");
+    let text = typedstream::decode_text(&seeds::typedstream("Hello https://evil.example/x"))
+        .expect("typedstream seed decodes");
     assert_eq!(text, "Hello https://evil.example/x");
     let long = "long text ".repeat(40);
     assert_eq!(typedstream::decode_text(&seeds::typedstream(&long)).expect("long typedstream"), long);
@@ -62,7 +65,11 @@ fn corpus_replay_with_mutations() {
 #[test]
 fn plists_nested_100k_deep_are_errors_not_aborts() {
     let depth = 100_000;
-    let xml = format!("<?xml version=\"1.0\"?><plist version=\"1.0\">{}{}</plist>", "<array>".repeat(depth), "</array>".repeat(depth));
+    let xml = format!(
+        "<?xml version=\"1.0\"?><plist version=\"1.0\">{}{}</plist>",
+        "<array>".repeat(depth),
+        "</array>".repeat(depth)
+    );
     let ascii = format!("{}{}", "(".repeat(depth), ")".repeat(depth));
     let dict_ascii = format!("{}x{}", "{a=".repeat(depth), ";}".repeat(depth));
     // A binary plist whose array objects each hold the next one (100,000 objects, 4-byte refs).
@@ -92,7 +99,13 @@ fn plists_nested_100k_deep_are_errors_not_aborts() {
     // object 0 is `a1 01`: point its element at object 0 itself
     selfref[9] = 0;
 
-    for (name, data) in [("xml", xml.into_bytes()), ("ascii", ascii.into_bytes()), ("ascii dict", dict_ascii.into_bytes()), ("binary", b), ("self-ref", selfref)] {
+    for (name, data) in [
+        ("xml", xml.into_bytes()),
+        ("ascii", ascii.into_bytes()),
+        ("ascii dict", dict_ascii.into_bytes()),
+        ("binary", b),
+        ("self-ref", selfref),
+    ] {
         match parse_plist(&data) {
             Err(FormatError::TooDeep { limit, .. }) => assert_eq!(limit, MAX_DEPTH, "{name}"),
             Err(_) => {}
@@ -133,7 +146,8 @@ fn keyed_archive_cycles_and_dangling_uids_terminate() {
     // UIDs past the object table, and a missing $top.
     let dangling = keyed(vec![P::Dict(vec![("$class", P::Uid(200)), ("x", P::Uid(99))])]);
     let _ = parse_keyed_archive(&dangling);
-    let no_top = bplist(&P::Dict(vec![("$archiver", P::Str("NSKeyedArchiver".into())), ("$objects", P::Array(vec![]))]));
+    let no_top =
+        bplist(&P::Dict(vec![("$archiver", P::Str("NSKeyedArchiver".into())), ("$objects", P::Array(vec![]))]));
     assert!(parse_keyed_archive(&no_top).is_err());
     assert!(parse_mbfile(&no_top).is_err());
 }
@@ -143,7 +157,13 @@ fn lying_binary_plist_trailers_are_errors() {
     let good = bplist(&P::Dict(vec![("k", P::Str("v".into()))]));
     let t = good.len() - 32;
     let mut cases = Vec::new();
-    for (field, at, width) in [("offset size", t + 6, 1), ("ref size", t + 7, 1), ("object count", t + 8, 8), ("top object", t + 16, 8), ("table offset", t + 24, 8)] {
+    for (field, at, width) in [
+        ("offset size", t + 6, 1),
+        ("ref size", t + 7, 1),
+        ("object count", t + 8, 8),
+        ("top object", t + 16, 8),
+        ("table offset", t + 24, 8),
+    ] {
         for v in [0u64, 3, 0xff, u64::MAX, u64::MAX / 2, 1 << 40] {
             let mut b = good.clone();
             let bytes = v.to_be_bytes();
@@ -204,7 +224,12 @@ fn invalid_utf8_everywhere() {
 fn typedstream_huge_length_claims_are_errors() {
     let base = seeds::typedstream("xy");
     let pos = base.windows(2).position(|w| w == b"xy").expect("text") - 1;
-    for claim in [[0x81, 0xff, 0xff].as_slice(), &[0x82, 0xff, 0xff, 0xff, 0x7f], &[0x82, 0xff, 0xff, 0xff, 0xff], &[0x83, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]] {
+    for claim in [
+        [0x81, 0xff, 0xff].as_slice(),
+        &[0x82, 0xff, 0xff, 0xff, 0x7f],
+        &[0x82, 0xff, 0xff, 0xff, 0xff],
+        &[0x83, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+    ] {
         let mut b = base[..pos].to_vec();
         b.extend_from_slice(claim);
         b.extend_from_slice(b"xy\x86");

@@ -58,7 +58,11 @@ fn snapshot(root: &Path) -> Snapshot {
             let p = e.expect("entry").path();
             let m = std::fs::symlink_metadata(&p).expect("meta");
             let rel = p.strip_prefix(root).expect("prefix").to_string_lossy().into_owned();
-            let hash = if m.is_file() { hex::encode(sha2::Sha256::digest(std::fs::read(&p).expect("read"))) } else { String::new() };
+            let hash = if m.is_file() {
+                hex::encode(sha2::Sha256::digest(std::fs::read(&p).expect("read")))
+            } else {
+                String::new()
+            };
             let mtime = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
             out.insert(rel, (hash, m.len(), m.mode(), mtime));
             if m.is_dir() {
@@ -183,7 +187,10 @@ fn manifest_pointing_to_missing_files_gives_partial_results() {
     for name in ["sms", "safari_history"] {
         match status(&reports, name) {
             ModuleStatus::Failed { error, .. } => {
-                assert!(error.contains(".db") || error.contains("missing") || error.contains("not found"), "{name}: error names the file: {error}")
+                assert!(
+                    error.contains(".db") || error.contains("missing") || error.contains("not found"),
+                    "{name}: error names the file: {error}"
+                )
             }
             ModuleStatus::NotFound => {}
             other => panic!("{name}: its file is gone, expected an error, got {other:?}"),
@@ -239,12 +246,17 @@ fn corrupt_manifest_db_is_an_error_naming_it() {
     write_backup(&dir, &files, &device).expect("backup");
     let manifest = dir.join("Manifest.db");
     let good = std::fs::read(&manifest).expect("read");
-    for (what, bytes) in [("truncated", good[..good.len() / 2].to_vec()), ("header", good[..50].to_vec()), ("garbage", vec![0xa5; 8192])] {
+    for (what, bytes) in
+        [("truncated", good[..good.len() / 2].to_vec()), ("header", good[..50].to_vec()), ("garbage", vec![0xa5; 8192])]
+    {
         std::fs::write(&manifest, &bytes).expect("write");
         match BackupEvidence::open(&dir) {
             // random bytes look like an encrypted Manifest.db: "encrypted" is accepted there
             // (weak: Manifest.plist says IsEncrypted = false; noted in the issue-8 report)
-            Err(e) => assert!(e.to_string().contains("Manifest") || (what == "garbage" && e.to_string().contains("encrypted")), "{what}: {e}"),
+            Err(e) => assert!(
+                e.to_string().contains("Manifest") || (what == "garbage" && e.to_string().contains("encrypted")),
+                "{what}: {e}"
+            ),
             Ok(ev) => {
                 // a half-readable manifest may open: then every module must still return cleanly
                 let _ = run_all(&ev, &backup_modules(), &Truth::default(), 1);
