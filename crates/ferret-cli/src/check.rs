@@ -43,21 +43,7 @@ pub struct CheckArgs {
 }
 
 /// Secrets for encrypted iOS backups.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct IosSecretArgs {
-    /// Read the backup password from this environment variable.
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-    /// Read the backup password from the first line of this file.
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-    /// Use a key derived earlier by `ferret ios extract-key` (64 hex characters).
-    #[arg(long, value_name = "FILE")]
-    pub key_file: Option<PathBuf>,
-    /// The backup password on the command line (MVT compatibility; it leaks into shell history).
-    #[arg(short = 'p', long, value_name = "PASSWORD")]
-    pub password: Option<String>,
-}
+pub type IosSecretArgs = crate::cmd_ios::SecretArgs;
 
 /// Secrets for encrypted Android acquisitions.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -172,8 +158,8 @@ fn backup_device(d: &ferret_ios::backup::device::DeviceInfo) -> DeviceInfo {
     DeviceInfo { model, os_version: d.ios_version.as_ref().map(|v| format!("iOS {v}")), other }
 }
 
-fn open_backup(path: &Path, _ios: &IosSecretArgs) -> anyhow::Result<Opened> {
-    let ev = ferret_ios::backup::BackupEvidence::open(path)?;
+fn open_backup(path: &Path, ios: &IosSecretArgs) -> anyhow::Result<Opened> {
+    let ev = crate::cmd_ios::open_backup(path, ios)?;
     for p in ev.problems() {
         tracing::warn!("{}", ferret_report::terminal_safe(p));
     }

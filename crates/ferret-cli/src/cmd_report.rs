@@ -25,18 +25,6 @@ pub fn report(dir: &Path) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// `ferret check-iocs RESULTS`: re-checks the stored records of `modules` with `indicators`,
-/// writes `RESULTS/check-iocs/`, prints where on stderr, and returns the exit code (0 clean,
-/// 1 HIGH/CRITICAL alerts). `run` describes this invocation (version, command line, indicator
-/// load report, `started_at`); leave `run.target` empty to copy it from the original
-/// `info.json`. Use [`check_iocs_summary`] to print the usual end-of-run summary yourself.
-#[allow(clippy::print_stderr)] // console output of the CLI
-pub fn check_iocs(dir: &Path, modules: &[Box<dyn Module>], indicators: &dyn Indicators, run: &RunInfo) -> anyhow::Result<u8> {
-    let (out, summary) = check_iocs_summary(dir, modules, indicators, run)?;
-    eprintln!("{}. Re-check results written to {}", summary.verdict.headline(), out.display());
-    Ok(summary.verdict.exit_code())
-}
-
 /// Same as [`check_iocs`] without printing: returns the folder written and the summary.
 pub fn check_iocs_summary(
     dir: &Path,

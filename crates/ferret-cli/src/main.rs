@@ -5,6 +5,7 @@
 
 mod check;
 mod cmd_iocs;
+mod cmd_ios;
 mod cmd_report;
 mod console;
 mod demo;
@@ -108,6 +109,10 @@ enum IosCommand {
         #[command(flatten)]
         args: CheckArgs,
     },
+    /// Decrypt an encrypted backup into a normal, unencrypted backup folder.
+    DecryptBackup(cmd_ios::DecryptBackupArgs),
+    /// Derive an encrypted backup's key once (the slow step) for reuse with --key-file.
+    ExtractKey(cmd_ios::ExtractKeyArgs),
     /// Check a sysdiagnose (folder or .tar.gz).
     #[command(after_help = "Example:\n  ferret ios check-sysdiagnose -o results/ sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83.tar.gz")]
     CheckSysdiagnose {
@@ -171,6 +176,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Android(AndroidCommand::CheckBackup { args, secrets }) => {
             check::run(Some(AcquisitionKind::AndroidBackup), args, &IosSecretArgs::default(), &secrets, verbosity)
+        }
+        Command::Ios(IosCommand::DecryptBackup(args)) => {
+            console::init_logging(verbosity, None)?;
+            cmd_ios::decrypt_backup(args)
+        }
+        Command::Ios(IosCommand::ExtractKey(args)) => {
+            console::init_logging(verbosity, None)?;
+            cmd_ios::extract_key(args)
         }
         Command::CheckIocs { iocs, no_default_iocs, results } => {
             console::init_logging(verbosity, None)?;
