@@ -121,7 +121,15 @@ impl SqliteDb {
     /// folder and opens the copy; the copy is removed on drop. Used for sidecars, archives and
     /// decrypted content.
     pub fn open_copy(db: &mut dyn Read, sidecars: &mut [(&str, &mut dyn Read)]) -> Result<Self, SqliteError> {
-        let dir = tempfile::Builder::new().prefix("ferret-db-").tempdir().map_err(SqliteError::Copy)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("ferret-db-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // private: the copy may be decrypted content (tempfile's default is 0777 & umask)
+            builder.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let dir = builder.tempdir().map_err(SqliteError::Copy)?;
         let target = dir.path().join("evidence.db");
         copy_to(db, &target)?;
         for (suffix, reader) in sidecars.iter_mut() {
@@ -228,5 +236,22 @@ mod tests {
         if let Ok(c) = SqliteDb::open_evidence(&db) {
             assert!(!c.has_table("message"));
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn copies_live_in_a_private_folder_removed_on_drop() {
+        use std::os::unix::fs::PermissionsExt;
+        let src = tempfile::tempdir().expect("tempdir");
+        let db = src.path().join("p.db");
+        Connection::open(&db).expect("open").execute_batch("CREATE TABLE t(x);").expect("create");
+        let bytes = std::fs::read(&db).expect("read");
+        let copy = SqliteDb::open_copy(&mut bytes.as_slice(), &mut []).expect("copy");
+        let dir = copy._copy.as_ref().expect("a copy").path().to_path_buf();
+        assert_eq!(std::fs::metadata(&dir).expect("meta").permissions().mode() & 0o777, 0o700);
+        drop(copy);
+        assert!(!dir.exists());
+        let t = crate::zip::private_tempdir().expect("private");
+        assert_eq!(std::fs::metadata(t.path()).expect("meta").permissions().mode() & 0o777, 0o700);
     }
 }

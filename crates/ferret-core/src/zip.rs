@@ -309,7 +309,15 @@ impl Read for GuardedReader {
 
 /// A private (0700 on Unix) temporary folder.
 pub fn private_tempdir() -> std::io::Result<tempfile::TempDir> {
-    tempfile::Builder::new().prefix("ferret-").tempdir()
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("ferret-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // tempfile's default mode is 0777 & umask, i.e. usually world-readable
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
 }
 
 /// Creates a file readable only by the owner (0600 on Unix).
