@@ -359,3 +359,53 @@ fn android_inputs_are_unchanged_by_a_full_run() {
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>(), "no file appeared or vanished");
     assert_eq!(before, after, "hash, size, mode and mtime unchanged");
 }
+
+#[test]
+fn androidqf_with_every_file_hostile() {
+    use ferret_testdata::android::androidqf::{AqfSpec, androidqf_files};
+    let (files, _) = androidqf_files(&AqfSpec::default()).expect("files");
+    let deep = format!("{}{}", "[{\"a\":".repeat(100_000), "1}]".repeat(100_000));
+    let bad: &[u8] = b"\xff\xfe\xc3\x28\xed\xa0\x80\n\x00\xf4\x90\x80\x80";
+    for variant in ["deep", "utf8", "truncated"] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let root = tmp.path().join("aqf");
+        for (p, b) in &files {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            let bytes: Vec<u8> = match variant {
+                "deep" if p.ends_with(".json") => deep.clone().into_bytes(),
+                "utf8" if !p.ends_with(".zip") && !p.ends_with(".ab") => {
+                    let mut v = b.clone();
+                    for i in (0..v.len()).step_by(13) {
+                        v[i] = bad[i % bad.len()];
+                    }
+                    v
+                }
+                "truncated" => b[..b.len() / 2].to_vec(),
+                _ => b.clone(),
+            };
+            std::fs::write(&path, bytes).expect("write");
+        }
+        let before = snapshot(tmp.path());
+        let ev =
+            match ferret_android::open(&root, AcquisitionKind::AndroidQf, &ferret_android::AndroidSecrets::default()) {
+                Ok(ev) => ev,
+                // refusing the whole collection (e.g. a truncated nested zip) is an acceptable outcome
+                Err(e) => {
+                    assert!(!e.to_string().is_empty(), "{variant}: an error says what is wrong");
+                    continue;
+                }
+            };
+        let ind = TruthIndicators::new(&Truth::default());
+        let opts = RunOptions::default();
+        let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
+        for m in modules(AcquisitionKind::AndroidQf) {
+            let r = run_one(m.as_ref(), &ctx);
+            if let Err(e) = &r.outcome {
+                assert!(!e.contains("module crashed"), "{variant}/{}: {e}", m.info().name);
+            }
+        }
+        drop(ev);
+        assert_eq!(before, snapshot(tmp.path()), "{variant}: evidence unchanged");
+    }
+}
