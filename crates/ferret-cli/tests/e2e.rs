@@ -192,3 +192,56 @@ fn filesystem_dump_folder_and_tar_gz_exact_and_identical() {
     }
     assert!(records[0] == records[1], "folder and tar.gz dumps give the same alerts");
 }
+
+#[test]
+fn encrypted_backup_password_key_and_decrypt() {
+    let work = tempfile::tempdir().expect("tmp");
+    let g = scenario::ios_encrypted_backup(work.path(), 13, Scale { sms: 200, decoys: 1_000 }, "hunter2 pw", 1_000).expect("gen");
+    let before = snapshot(&g.acquisition);
+    let run = |extra: &[&str], out: &Path, env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
+        c.args(["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(out)]).args(extra).arg(s(&g.acquisition));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.env_remove("MVT_IOS_BACKUP_PASSWORD").output().expect("runs")
+    };
+    // No password: a clear message, exit 2.
+    let o = run(&[], &work.path().join("r0"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("encrypted"), "{}", String::from_utf8_lossy(&o.stderr));
+    // Wrong password: "wrong password", exit 2.
+    let o = run(&["--password-env", "PW"], &work.path().join("r1"), &[("PW", "nope")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrong password"));
+    // Right password: exact recall and precision.
+    let out = work.path().join("r2");
+    let o = run(&["--password-env", "PW"], &out, &[("PW", "hunter2 pw")]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let cmp = compare(&g.truth.alerts, &alerts(&out), None);
+    assert!(cmp.is_exact(), "missed {:#?} unexpected {:#?}", cmp.missed, cmp.unexpected.iter().map(|a| &a.message).collect::<Vec<_>>());
+    // Key derived once, reused.
+    let key = work.path().join("key.txt");
+    let o = ferret(&["ios", "extract-key", "--password-file", s(&write_pw(work.path())), "--key-file", s(&key), s(&g.acquisition)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out3 = work.path().join("r3");
+    let o = run(&["--key-file", s(&key)], &out3, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(out.join("alerts.json")).expect("a"), std::fs::read(out3.join("alerts.json")).expect("b"));
+    // decrypt-backup writes a plain backup that checks the same.
+    let dec = work.path().join("dec");
+    let o = ferret(&["ios", "decrypt-backup", "--key-file", s(&key), "-d", s(&dec), s(&g.acquisition)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out4 = work.path().join("r4");
+    let o = ferret(&["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&out4), s(&dec)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(out.join("alerts.json")).expect("a"), std::fs::read(out4.join("alerts.json")).expect("b"));
+    // The encrypted evidence is untouched and no plaintext was left next to it.
+    assert_eq!(before, snapshot(&g.acquisition));
+}
+
+fn write_pw(dir: &Path) -> PathBuf {
+    let p = dir.join("pw.txt");
+    std::fs::write(&p, "hunter2 pw\n").expect("pw");
+    p
+}

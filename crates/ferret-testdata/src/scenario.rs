@@ -103,6 +103,20 @@ pub fn ios_backup(dir: &Path, seed: u64, scale: Scale) -> std::io::Result<Genera
     finish(dir, acquisition, seed, scale, truth)
 }
 
+/// Writes an encrypted iOS backup scenario under `dir` (`backup/`, `iocs.stix2`, `truth.json`)
+/// with `password` and a small `dpic` so tests stay fast; same content as [`ios_backup`].
+pub fn ios_encrypted_backup(dir: &Path, seed: u64, scale: Scale, password: &str, dpic: u32) -> std::io::Result<Generated> {
+    let mut truth = Truth::default();
+    let (mut files, mut device) = ios_artifacts(seed, scale, &mut truth);
+    files.extend(backup_only_artifacts(seed, scale, &mut device, &mut truth));
+    ios::os_version::expect_for_planted_version(&mut truth);
+    ios::manifest::expect_hits(&files, &mut truth);
+    let acquisition = dir.join("backup");
+    std::fs::create_dir_all(&acquisition)?;
+    crate::ios_backup::write_encrypted_backup(&acquisition, &files, &device, password, dpic, seed)?;
+    finish(dir, acquisition, seed, scale, truth)
+}
+
 /// Layout of a generated filesystem dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FsLayout {
