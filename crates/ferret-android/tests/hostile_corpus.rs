@@ -409,3 +409,65 @@ fn androidqf_with_every_file_hostile() {
         assert_eq!(before, snapshot(tmp.path()), "{variant}: evidence unchanged");
     }
 }
+
+/// One raw ustar header (no validation, so hostile names are possible).
+fn tar_header(name: &str, size: u64, typeflag: u8, link: &str) -> [u8; 512] {
+    let mut h = [0u8; 512];
+    h[..name.len().min(100)].copy_from_slice(&name.as_bytes()[..name.len().min(100)]);
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[108..116].copy_from_slice(b"0000000\0");
+    h[116..124].copy_from_slice(b"0000000\0");
+    let sz = format!("{size:011o}\0");
+    h[124..136].copy_from_slice(&sz.as_bytes()[sz.len() - 12..]);
+    h[136..148].copy_from_slice(b"14500000000\0");
+    h[156] = typeflag;
+    h[157..157 + link.len().min(100)].copy_from_slice(&link.as_bytes()[..link.len().min(100)]);
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+#[test]
+fn ab_tar_entries_never_escape_the_private_folder() {
+    let tag = format!("ferret-h9-escape-{}", std::process::id());
+    let esc_rel = format!("../../../../../../../../tmp/{tag}-rel");
+    let esc_abs = format!("/tmp/{tag}-abs");
+    let mut tar = Vec::new();
+    let entries: Vec<(String, u8, String, Vec<u8>)> = vec![
+        (esc_rel.clone(), b'0', String::new(), b"escape".to_vec()),
+        (esc_abs.clone(), b'0', String::new(), b"absolute".to_vec()),
+        ("apps/link".into(), b'2', format!("/tmp/{tag}-dir"), Vec::new()),
+        ("apps/link/through".into(), b'0', String::new(), b"through a link name".to_vec()),
+        ("apps/hard".into(), b'1', "/etc/passwd".into(), Vec::new()),
+        ("apps/f".into(), b'0', String::new(), b"file".to_vec()),
+        ("apps/f".into(), b'0', String::new(), b"duplicate".to_vec()),
+    ];
+    for (name, t, link, data) in &entries {
+        tar.extend_from_slice(&tar_header(name, data.len() as u64, *t, link));
+        tar.extend_from_slice(data);
+        tar.resize(tar.len().div_ceil(512) * 512, 0);
+    }
+    tar.extend_from_slice(&[0u8; 1024]);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&tar).expect("zlib");
+    let ab = [b"ANDROID BACKUP\n5\n1\nnone\n".as_slice(), &z.finish().expect("zlib")].concat();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path().join("evil.ab");
+    std::fs::write(&p, &ab).expect("write");
+    let ev = ferret_android::backup::AbEvidence::open(&p, None).expect("opens");
+    let mut names = Vec::new();
+    ferret_core::Evidence::walk(&ev, &mut |f| names.push(f.path.clone())).expect("walk");
+    for n in &names {
+        assert!(!n.starts_with('/') && !n.split('/').any(|c| c == ".."), "{n}");
+    }
+    assert!(names.iter().any(|n| n.ends_with(&format!("{tag}-rel"))), "{names:?}");
+    assert!(ev.skipped.iter().any(|s| s.contains("duplicate")), "{:?}", ev.skipped);
+    for suffix in ["rel", "abs", "dir"] {
+        assert!(!Path::new(&format!("/tmp/{tag}-{suffix}")).exists(), "{suffix}: written outside the private folder");
+    }
+    drop(ev);
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("ls").count(), 1, "nothing written next to the backup");
+}
