@@ -301,3 +301,47 @@ fn every_plist_100k_deep_and_every_database_bit_flipped() {
     drop(ev);
     assert_eq!(before, snapshot(tmp.path()), "evidence unchanged");
 }
+
+#[test]
+fn sms_db_with_hostile_schema_is_refused_not_executed() {
+    let (mut files, device, truth) = scenario(907);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let marker = tmp.path().join("extension-was-loaded");
+    let db_path = tmp.path().join("hostile-sms.db");
+    {
+        let c = rusqlite::Connection::open(&db_path).expect("create");
+        c.execute_batch(&format!(
+            "PRAGMA journal_mode=DELETE;
+             CREATE TABLE handle(ROWID INTEGER PRIMARY KEY, id TEXT, service TEXT);
+             INSERT INTO handle VALUES (1, 'https://evil.example', 'SMS');
+             CREATE VIEW message AS SELECT load_extension('{0}') AS ROWID, 'x' AS guid, 'https://evil.example/a' AS text,
+                 1 AS handle_id, 0 AS date, 0 AS date_read, 0 AS date_delivered, 0 AS is_from_me, 'SMS' AS service,
+                 zeroblob(2000000000) AS attributedBody;
+             CREATE TABLE chat(ROWID INTEGER PRIMARY KEY);
+             CREATE TRIGGER t AFTER INSERT ON handle BEGIN SELECT load_extension('{0}'); END;",
+            marker.display()
+        ))
+        .expect("hostile schema");
+    }
+    let hostile = std::fs::read(&db_path).expect("read");
+    files.retain(|f| !f.relative_path.starts_with("Library/SMS/sms.db-"));
+    for f in &mut files {
+        if f.relative_path == "Library/SMS/sms.db" {
+            f.bytes = hostile.clone();
+        }
+    }
+    let dir = tmp.path().join("backup");
+    write_backup(&dir, &files, &device).expect("backup");
+    let before = snapshot(&dir);
+    let ev = BackupEvidence::open(&dir).expect("open");
+    let reports = run_all(&ev, &backup_modules(), &truth, 2);
+    match status(&reports, "sms") {
+        ModuleStatus::Failed { error, .. } => assert!(error.contains("sms.db"), "{error}"),
+        ModuleStatus::Completed { records } => assert_eq!(*records, 0, "no row can come out of the refused view"),
+        ModuleStatus::NotFound => {}
+    }
+    assert!(records(&reports, "whatsapp") > 0);
+    drop(ev);
+    assert!(!marker.exists());
+    assert_eq!(before, snapshot(&dir), "evidence unchanged");
+}
