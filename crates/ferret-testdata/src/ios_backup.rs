@@ -862,6 +862,24 @@ mod tests {
         ] {
             assert_eq!(mbfile_blob(&spec), encode_bplist(&mbfile_value(&spec)));
         }
+        // encrypted variant: nothing readable in clear, keys where Apple puts them
+        let enc = tempfile::tempdir().expect("dir");
+        let key = write_encrypted_backup(enc.path(), &files, &DeviceSpec::default(), "pw", 10, 1).expect("encrypted");
+        assert_ne!(key, [0u8; 32]);
+        let db = std::fs::read(enc.path().join("Manifest.db")).expect("db");
+        assert!(!db.starts_with(b"SQLite format 3") && db.len() % 16 == 0);
+        let ct = std::fs::read(enc.path().join(&id[..2]).join(&id)).expect("content");
+        assert_eq!(ct.len(), 16, "5 bytes + PKCS#7 padding");
+        assert_ne!(&ct[..5], b"hello");
+        let m = Value::from_file(enc.path().join("Manifest.plist")).expect("plist");
+        let m = m.as_dictionary().expect("dict");
+        assert_eq!(m.get("IsEncrypted").and_then(Value::as_boolean), Some(true));
+        assert_eq!(m.get("ManifestKey").and_then(Value::as_data).map(<[u8]>::len), Some(44));
+        assert!(m.get("BackupKeyBag").and_then(Value::as_data).is_some_and(|b| b.starts_with(b"VERS")));
+        // deterministic
+        let enc2 = tempfile::tempdir().expect("dir");
+        assert_eq!(write_encrypted_backup(enc2.path(), &files, &DeviceSpec::default(), "pw", 10, 1).expect("again"), key);
+        assert_eq!(std::fs::read(enc2.path().join(&id[..2]).join(&id)).expect("content"), ct);
         let dup = vec![files[0].clone(), files[0].clone()];
         assert!(write_backup(dir.path(), &dup, &DeviceSpec::default()).is_err());
     }
