@@ -70,6 +70,15 @@ pub fn run(target: &str, data: &[u8]) {
             }
             let _ = ferret_android::parsers::aqf::parse_files_json(data);
         }
+        "tombstone_pb" => {
+            let _ = ferret_android::parsers::protobuf::parse_tombstone_pb(data);
+        }
+        "android_text" => {
+            let _ = ferret_android::parsers::misc::parse_ps(&text);
+            let _ = ferret_android::parsers::misc::parse_tombstone(&text);
+            let _ = text.lines().map(ferret_android::parsers::aqf::parse_mount).count();
+            let _ = ferret_android::parsers::aqf::parse_hashes_csv(&text);
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

@@ -19,6 +19,8 @@ pub const TARGETS: &[&str] = &[
     "settings",
     "ab_header",
     "androidqf_json",
+    "tombstone_pb",
+    "android_text",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -213,6 +215,47 @@ fn nested_bplist(depth: usize) -> Vec<u8> {
     bplist(&p)
 }
 
+fn pb_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn pb_field(out: &mut Vec<u8>, field: u64, data: &[u8]) {
+    pb_varint(out, field << 3 | 2);
+    pb_varint(out, data.len() as u64);
+    out.extend_from_slice(data);
+}
+
+fn pb_uint(out: &mut Vec<u8>, field: u64, v: u64) {
+    pb_varint(out, field << 3);
+    pb_varint(out, v);
+}
+
+/// A protobuf tombstone (AOSP `tombstone.proto` field numbers) for `process`.
+pub fn tombstone_pb(process: &str) -> Vec<u8> {
+    let mut t = Vec::new();
+    pb_uint(&mut t, 1, 1);
+    pb_field(&mut t, 2, b"google/oriole/oriole:14/AP1A/1:user/release-keys");
+    pb_field(&mut t, 4, b"2024-05-01 10:00:00.000000000+0000");
+    pb_uint(&mut t, 5, 4242);
+    pb_uint(&mut t, 6, 4242);
+    pb_uint(&mut t, 7, 10123);
+    pb_field(&mut t, 8, b"u:r:untrusted_app:s0");
+    pb_field(&mut t, 9, process.as_bytes());
+    let mut sig = Vec::new();
+    pb_uint(&mut sig, 1, 11);
+    pb_field(&mut sig, 2, b"SIGSEGV");
+    pb_field(&mut t, 10, &sig);
+    pb_field(&mut t, 14, b"abort message");
+    let mut cause = Vec::new();
+    pb_field(&mut cause, 1, b"null pointer dereference");
+    pb_field(&mut t, 15, &cause);
+    t
+}
+
 /// Seeds of one target (empty for an unknown name).
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     let s = |x: &str| x.as_bytes().to_vec();
@@ -361,6 +404,26 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 r#"[{"path":"/data/local/tmp/x","size":10,"mode":"-rwxr-xr-x","sha256":"00","modified_time":"2024-01-01T00:00:00Z"}]"#,
             ),
             s("{}"),
+        ],
+        "tombstone_pb" => vec![
+            tombstone_pb("com.example.spy"),
+            tombstone_pb(""),
+            tombstone_pb("/system/bin/surfaceflinger"),
+            vec![0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+        ],
+        // ps, tombstone text, /proc/mounts and hashes.csv lines, separated by a NUL-free mix
+        "android_text" => vec![
+            s(
+                "USER PID PPID VSZ RSS WCHAN ADDR S NAME\nroot 1 0 100 10 0 0 S init\nu0_a123 4242 1 100 10 0 0 S com.example.spy\n",
+            ),
+            s("LABEL USER PID TID CMD\nu:r:init:s0 root 1 1 init\n"),
+            s(
+                "*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***\nBuild fingerprint: 'x'\npid: 4242, tid: 4243, name: Thread-2  >>> com.example.spy <<<\nuid: 10123\nsignal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0\nCmdline: com.example.spy\n",
+            ),
+            s(
+                "/dev/block/dm-0 / ext4 ro,seclabel,relatime 0 0\ntmpfs /dev tmpfs rw,seclabel,nosuid 0 0\n/dev/block/dm-5 /system ext4 rw 0 0\n",
+            ),
+            s("path,sha256\n/data/local/tmp/x,00aa\n\"/a,b\",11\n"),
         ],
         _ => Vec::new(),
     }

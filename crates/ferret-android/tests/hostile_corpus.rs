@@ -72,12 +72,31 @@ fn run(target: &str, data: &[u8]) {
             }
             let _ = aqf::parse_files_json(data);
         }
+        "tombstone_pb" => {
+            let _ = ferret_android::parsers::protobuf::parse_tombstone_pb(data);
+        }
+        "android_text" => {
+            let _ = misc::parse_ps(&text);
+            let _ = misc::parse_tombstone(&text);
+            let _ = text.lines().map(aqf::parse_mount).count();
+            let _ = aqf::parse_hashes_csv(&text);
+        }
         other => panic!("no runner for {other}"),
     }
 }
 
-const TARGETS: &[&str] =
-    &["stix_pattern", "stix_bundle", "ioc_yaml", "dumpsys", "getprop", "settings", "ab_header", "androidqf_json"];
+const TARGETS: &[&str] = &[
+    "stix_pattern",
+    "stix_bundle",
+    "ioc_yaml",
+    "dumpsys",
+    "getprop",
+    "settings",
+    "ab_header",
+    "androidqf_json",
+    "tombstone_pb",
+    "android_text",
+];
 
 #[test]
 fn seeds_are_meaningful() {
@@ -99,6 +118,10 @@ fn seeds_are_meaningful() {
     let list: Vec<aqf::AqfPackage> =
         serde_json::from_slice(&seeds::seeds("androidqf_json")[0]).expect("packages.json seed");
     assert_eq!(list[0].name, "com.example.spy");
+    let t = ferret_android::parsers::protobuf::parse_tombstone_pb(&seeds::tombstone_pb("com.example.spy"))
+        .expect("tombstone seed");
+    assert_eq!(t.pid, Some(4242));
+    assert_eq!(t.arch.as_deref(), Some("arm64"));
 }
 
 #[test]
