@@ -47,8 +47,6 @@ use super::{BackupCipher, BackupError, BackupEvidence, CipherError, ManifestFile
 pub const MAX_KEYBAG: usize = 1024 * 1024;
 /// Largest `Manifest.plist` read to find the keybag.
 const MAX_MANIFEST_PLIST: u64 = 256 * 1024 * 1024;
-/// Largest encrypted file decrypted by [`decrypt_backup`] (content is held in memory).
-const MAX_FILE: u64 = 16 * 1024 * 1024 * 1024;
 /// Largest encrypted `Manifest.db` decrypted.
 const MAX_MANIFEST_DB: u64 = 4 * 1024 * 1024 * 1024;
 
@@ -446,40 +444,101 @@ impl BackupKeys {
         Ok(buf)
     }
 
-    /// Decrypts one content file given its Manifest row. `name` labels errors.
+    /// The per-file key of a Manifest row: `Ok(None)` when the row has no `EncryptionKey`.
+    fn file_key(&self, meta: &ManifestFile, name: &str) -> Result<Option<[u8; 32]>, CryptoError> {
+        let info = meta.info.as_ref().ok_or_else(|| corrupt(name, "no readable MBFile metadata in Manifest.db"))?;
+        let Some(ek) = info.encryption_key.as_deref() else { return Ok(None) };
+        let class = match (info.protection_class, ek.get(..4)) {
+            (Some(c), _) => u32::try_from(c).unwrap_or(u32::MAX),
+            (None, Some(p)) => u32::from_le_bytes([p[0], p[1], p[2], p[3]]),
+            (None, None) => return Err(corrupt(name, "EncryptionKey shorter than 4 bytes")),
+        };
+        let ck = self.class_keys.get(&class).ok_or_else(|| corrupt(name, format!("protection class {class} is not unlocked by the keybag")))?;
+        let wrapped = info.wrapped_key().unwrap_or_default();
+        let fk = unwrap32(ck, wrapped).ok_or_else(|| corrupt(name, format!("per-file key does not unwrap ({} wrapped bytes)", wrapped.len())))?;
+        Ok(Some(fk))
+    }
+
+    /// Decrypts one content file given its Manifest row.
     pub fn decrypt_file(&self, meta: &ManifestFile, mut data: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
         let name = format!("{}/{} ({})", meta.domain, meta.relative_path, meta.file_id);
-        let info = meta.info.as_ref().ok_or_else(|| corrupt(&name, "no readable MBFile metadata in Manifest.db"))?;
-        let Some(ek) = info.encryption_key.as_deref() else {
+        let Some(fk) = self.file_key(meta, &name)? else {
             if data.is_empty() {
                 return Ok(data);
             }
             return Err(corrupt(&name, "no EncryptionKey in its Manifest.db metadata"));
         };
-        let class = match (info.protection_class, ek.get(..4)) {
-            (Some(c), _) => u32::try_from(c).unwrap_or(u32::MAX),
-            (None, Some(p)) => u32::from_le_bytes([p[0], p[1], p[2], p[3]]),
-            (None, None) => return Err(corrupt(&name, "EncryptionKey shorter than 4 bytes")),
-        };
-        let ck = self.class_keys.get(&class).ok_or_else(|| corrupt(&name, format!("protection class {class} is not unlocked by the keybag")))?;
-        let wrapped = info.wrapped_key().unwrap_or_default();
-        let fk = unwrap32(ck, wrapped).ok_or_else(|| corrupt(&name, format!("per-file key does not unwrap ({} wrapped bytes)", wrapped.len())))?;
         cbc_decrypt_in_place(&fk, &mut data).map_err(|r| corrupt(&name, r))?;
-        let size = info.size.and_then(|s| usize::try_from(s).ok());
-        match (pkcs7_len(&data), size) {
-            (Some(l), s) => {
-                if s.is_some_and(|s| s != l) {
-                    tracing::debug!(file = %name, size = ?s, plain = l, "MBFile Size differs from the PKCS#7 length; keeping the padding-stripped length");
-                }
-                data.truncate(l);
-            }
-            (None, Some(s)) if s <= data.len() && data.len() - s <= 16 => {
-                tracing::warn!(file = %name, "invalid PKCS#7 padding; truncating to the MBFile Size");
-                data.truncate(s);
-            }
-            (None, _) => return Err(corrupt(&name, "invalid PKCS#7 padding after decryption (truncated or corrupt file)")),
-        }
+        let size = meta.info.as_ref().and_then(|i| i.size);
+        let keep = plain_len(&data, data.len() as u64, size, &name)?;
+        data.truncate(keep);
         Ok(data)
+    }
+
+    /// Decrypts `source` into `out` in bounded memory (for large files). Returns the plaintext
+    /// length written.
+    fn decrypt_file_streaming(&self, meta: &ManifestFile, source: &Path, out: &Path) -> Result<u64, CryptoError> {
+        use std::io::Write;
+        let name = format!("{}/{} ({})", meta.domain, meta.relative_path, meta.file_id);
+        let fk = self.file_key(meta, &name)?.ok_or_else(|| corrupt(&name, "no EncryptionKey in its Manifest.db metadata"))?;
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| CryptoError::Io { path: p, source }
+        };
+        let mut input = std::fs::File::open(source).map_err(io(source))?;
+        let total = input.metadata().map_err(io(source))?.len();
+        if total == 0 || total % 16 != 0 {
+            return Err(corrupt(&name, format!("{total} bytes is not a multiple of the AES block size (truncated?)")));
+        }
+        let mut dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&fk, &[0u8; 16]).map_err(|e| corrupt(&name, e.to_string()))?;
+        let mut output = std::io::BufWriter::new(std::fs::File::create(out).map_err(io(out))?);
+        let mut buf = vec![0u8; STREAM_CHUNK];
+        let mut left = total;
+        let mut written = 0u64;
+        while left > 0 {
+            let n = usize::try_from(left.min(STREAM_CHUNK as u64)).unwrap_or(STREAM_CHUNK);
+            let chunk = buf.get_mut(..n).ok_or_else(|| corrupt(&name, "chunk size"))?;
+            input.read_exact(chunk).map_err(io(source))?;
+            let (blocks, rest) = cbc::cipher::array::Array::slice_as_chunks_mut(chunk);
+            debug_assert!(rest.is_empty());
+            dec.decrypt_blocks(blocks);
+            left -= n as u64;
+            let keep = if left == 0 {
+                let size = meta.info.as_ref().and_then(|i| i.size).map(|s| s.saturating_sub(total - n as u64));
+                plain_len(chunk, total, size, &name)?
+            } else {
+                n
+            };
+            let part = chunk.get(..keep).unwrap_or_default();
+            output.write_all(part).map_err(io(out))?;
+            written += part.len() as u64;
+        }
+        output.flush().map_err(io(out))?;
+        Ok(written)
+    }
+}
+
+/// Size of a streamed decryption chunk (a multiple of the AES block size).
+const STREAM_CHUNK: usize = 8 * 1024 * 1024;
+/// Files at least this large are decrypted by streaming in `decrypt_backup`.
+const STREAM_THRESHOLD: u64 = 64 * 1024 * 1024;
+
+/// Plaintext length of the decrypted tail `last` (the final chunk, or the whole file): PKCS#7
+/// padding is trusted; `size` (the `MBFile` Size, relative to `last`) is only a fallback when
+/// the padding is invalid. `total` is the ciphertext length, for messages.
+fn plain_len(last: &[u8], total: u64, size: Option<u64>, name: &str) -> Result<usize, CryptoError> {
+    match (pkcs7_len(last), size.and_then(|s| usize::try_from(s).ok())) {
+        (Some(l), s) => {
+            if s.is_some_and(|s| s != l) {
+                tracing::debug!(file = %name, "MBFile Size differs from the PKCS#7 length; keeping the padding-stripped length");
+            }
+            Ok(l)
+        }
+        (None, Some(s)) if s <= last.len() && last.len() - s <= 16 => {
+            tracing::warn!(file = %name, "invalid PKCS#7 padding; truncating to the MBFile Size");
+            Ok(s)
+        }
+        (None, _) => Err(corrupt(name, format!("invalid PKCS#7 padding after decryption of {total} bytes (truncated or corrupt file)"))),
     }
 }
 
@@ -705,30 +764,47 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
             if !source.is_file() {
                 return Done::Missing;
             }
-            let fail = |reason: String| Done::Failed(FileFailure { file: label.clone(), reason });
-            let data = match read_bounded(&source, MAX_FILE) {
-                Ok(d) => d,
-                Err(e) => return fail(e.to_string()),
+            let fail = |e: CryptoError| {
+                let reason = match e {
+                    CryptoError::Corrupt { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                Done::Failed(FileFailure { file: label.clone(), reason })
             };
             let info = r.file.as_deref().and_then(|b| ferret_formats::parse_mbfile(b).ok());
             let mtime = info.as_ref().and_then(|i| i.last_modified);
             let meta = ManifestFile { file_id: r.file_id.clone(), domain: r.domain.clone(), relative_path: r.relative_path.clone(), flags: r.flags, info };
-            let plain = match keys.decrypt_file(&meta, data) {
-                Ok(p) => p,
-                Err(CryptoError::Corrupt { reason, .. }) => return fail(reason),
-                Err(e) => return fail(e.to_string()),
-            };
             let out = dest.join(&id[..2]).join(&id);
-            if let Err(e) = std::fs::write(&out, &plain) {
-                return fail(format!("cannot write {}: {e}", out.display()));
-            }
+            let big = std::fs::metadata(&source).is_ok_and(|m| m.len() >= STREAM_THRESHOLD);
+            let written = if big {
+                match keys.decrypt_file_streaming(&meta, &source, &out) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&out);
+                        return fail(e);
+                    }
+                }
+            } else {
+                let data = match read_bounded(&source, STREAM_THRESHOLD) {
+                    Ok(d) => d,
+                    Err(e) => return fail(e),
+                };
+                let plain = match keys.decrypt_file(&meta, data) {
+                    Ok(p) => p,
+                    Err(e) => return fail(e),
+                };
+                if let Err(source) = std::fs::write(&out, &plain) {
+                    return fail(CryptoError::Io { path: out, source });
+                }
+                plain.len() as u64
+            };
             if let Some(t) = mtime.and_then(|t| u64::try_from(t).ok()) {
                 let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t);
                 if let Err(e) = std::fs::File::options().write(true).open(&out).and_then(|f| f.set_modified(when)) {
                     tracing::debug!(file = %out.display(), "cannot set mtime: {e}");
                 }
             }
-            Done::Written(plain.len() as u64)
+            Done::Written(written)
         })
         .collect();
     let mut report = DecryptReport { destination: dest.to_path_buf(), ..DecryptReport::default() };

@@ -349,3 +349,39 @@ fn padding_is_trusted_over_a_stale_size() {
     assert!(keys.decrypt_file(&m, Vec::new()).expect("empty").is_empty());
     assert!(keys.decrypt_file(&m, ct).is_err());
 }
+
+#[test]
+fn large_files_are_decrypted_by_streaming_across_chunks() {
+    let keys = BackupKeys { class_keys: BTreeMap::from([(3, [9u8; 32])]), manifest_key: None };
+    let fk = [6u8; 32];
+    let mut ek = 3u32.to_le_bytes().to_vec();
+    {
+        let kw = aes_kw::KwAes256::new_from_slice(&[9u8; 32]).expect("kek");
+        let mut w = [0u8; 40];
+        kw.wrap_key(&fk, &mut w).expect("wrap");
+        ek.extend_from_slice(&w);
+    }
+    let plain: Vec<u8> = (0..STREAM_CHUNK + 37).map(|i| (i * 31 % 251) as u8).collect();
+    let ct = ferret_testdata::ios_backup::cbc_encrypt(&fk, &plain);
+    let meta = ManifestFile {
+        file_id: "11".repeat(20),
+        domain: "CameraRollDomain".into(),
+        relative_path: "Media/DCIM/100APPLE/IMG_0001.MOV".into(),
+        flags: 1,
+        info: Some(ferret_formats::MbFile { size: Some(plain.len() as u64), protection_class: Some(3), encryption_key: Some(ek), ..Default::default() }),
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let (src, out) = (dir.path().join("in"), dir.path().join("out"));
+    std::fs::write(&src, &ct).expect("write");
+    assert_eq!(keys.decrypt_file_streaming(&meta, &src, &out).expect("stream"), plain.len() as u64);
+    assert!(std::fs::read(&out).expect("out") == plain, "streamed plaintext differs");
+    // same answer as the in-memory path
+    assert!(keys.decrypt_file(&meta, ct.clone()).expect("mem") == plain);
+    // truncated on a block boundary / mid-block: clear errors naming the file
+    std::fs::write(&src, &ct[..ct.len() - 16]).expect("write");
+    let e = keys.decrypt_file_streaming(&meta, &src, &out).expect_err("truncated");
+    assert!(e.to_string().contains("IMG_0001.MOV") && e.to_string().contains("padding"), "{e}");
+    std::fs::write(&src, &ct[..ct.len() - 5]).expect("write");
+    let e = keys.decrypt_file_streaming(&meta, &src, &out).expect_err("truncated");
+    assert!(e.to_string().contains("multiple of the AES block size"), "{e}");
+}
