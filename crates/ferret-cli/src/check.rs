@@ -250,12 +250,7 @@ pub fn run(kind: Option<AcquisitionKind>, args: CheckArgs, ios: &IosSecretArgs, 
     }
     let Some(path) = args.path.clone() else { bail!("no acquisition path given") };
     let started = jiff::Timestamp::now();
-    let results = match &args.output {
-        Some(dir) => Some(ResultsFolder::create(dir).with_context(|| format!("cannot create the results folder {}", dir.display()))?),
-        None => None,
-    };
-    let log_path = args.output.as_ref().map(|d| d.join("command.log"));
-    console::init_logging(verbosity, log_path.as_deref())?;
+    console::init_logging(verbosity, None)?;
     if !path.exists() {
         bail!("{}: no such file or folder", path.display());
     }
@@ -281,6 +276,15 @@ pub fn run(kind: Option<AcquisitionKind>, args: CheckArgs, ios: &IosSecretArgs, 
         }
         modules.retain(|m| args.modules.iter().any(|n| n == m.info().name));
     }
+    // Only now, with the acquisition open and indicators loaded, is anything written.
+    let results = match &args.output {
+        Some(dir) => {
+            let r = ResultsFolder::create(dir).with_context(|| format!("cannot create the results folder {}", dir.display()))?;
+            console::attach_command_log(&dir.join("command.log")).context("cannot write command.log")?;
+            Some(r)
+        }
+        None => None,
+    };
     let recorder = Recorder::new(opened.evidence.as_ref());
     let options = RunOptions { fast: args.fast };
     let ctx = Context { evidence: &recorder, indicators: &index, options: &options };

@@ -55,6 +55,56 @@ pub fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
+/// `command.log`: log lines are buffered in memory (bounded) until the results folder exists,
+/// then written to it, so a run that fails before writing results leaves nothing on disk.
+#[derive(Default)]
+enum LogState {
+    #[default]
+    Buffer,
+    File(std::fs::File),
+}
+
+#[derive(Default)]
+struct CommandLog {
+    state: LogState,
+    buffer: Vec<u8>,
+}
+
+static COMMAND_LOG: Mutex<CommandLog> = Mutex::new(CommandLog { state: LogState::Buffer, buffer: Vec::new() });
+const MAX_EARLY_LOG: usize = 4 << 20;
+
+struct CommandLogWriter;
+
+impl std::io::Write for CommandLogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut log = COMMAND_LOG.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let log = &mut *log;
+        match &mut log.state {
+            LogState::File(f) => f.write_all(buf)?,
+            LogState::Buffer => {
+                if log.buffer.len() + buf.len() <= MAX_EARLY_LOG {
+                    log.buffer.extend_from_slice(buf);
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts writing `command.log` at `path` (with the lines logged so far).
+pub fn attach_command_log(path: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    let mut log = COMMAND_LOG.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    f.write_all(&log.buffer)?;
+    log.buffer = Vec::new();
+    log.state = LogState::File(f);
+    Ok(())
+}
+
 /// Sets up logging to stderr and, when given, to `command.log`.
 pub fn init_logging(verbosity: Verbosity, command_log: Option<&Path>) -> anyhow::Result<()> {
     let stderr_layer = fmt::layer()
@@ -63,13 +113,10 @@ pub fn init_logging(verbosity: Verbosity, command_log: Option<&Path>) -> anyhow:
         .with_target(false)
         .without_time()
         .with_filter(verbosity.level());
-    let file_layer = match command_log {
-        Some(p) => {
-            let f = std::fs::File::create(p)?;
-            Some(fmt::layer().with_writer(Mutex::new(f)).with_ansi(false).with_filter(LevelFilter::DEBUG))
-        }
-        None => None,
-    };
+    if let Some(p) = command_log {
+        attach_command_log(p)?;
+    }
+    let file_layer = fmt::layer().with_writer(|| CommandLogWriter).with_ansi(false).with_filter(LevelFilter::DEBUG);
     // A second initialisation (tests calling run twice) is harmless: keep the first.
     let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
     Ok(())

@@ -11,6 +11,7 @@ mod console;
 mod demo;
 mod exit;
 mod gen_cmd;
+mod scratch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -209,7 +210,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let scratch = scratch::Scratch::install();
+    let result = run(cli);
+    drop(scratch);
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {

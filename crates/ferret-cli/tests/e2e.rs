@@ -245,3 +245,46 @@ fn write_pw(dir: &Path) -> PathBuf {
     std::fs::write(&p, "hunter2 pw\n").expect("pw");
     p
 }
+
+#[test]
+fn wrong_password_writes_nothing_and_interrupt_leaves_no_plaintext() {
+    let work = tempfile::tempdir().expect("tmp");
+    let g = scenario::ios_encrypted_backup(work.path(), 14, Scale { sms: 3_000, decoys: 100 }, "pw", 1_000).expect("gen");
+    let out = work.path().join("results");
+    let o = Command::new(env!("CARGO_BIN_EXE_ferret"))
+        .args(["ios", "check-backup", "--no-default-iocs", "-p", "wrong", "-o", s(&out), s(&g.acquisition)])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists(), "nothing written on a wrong password");
+
+    // Interrupt a check while decrypted copies exist: the private temp folder must be gone.
+    let tmp = work.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferret"))
+        .args(["-q", "ios", "check-backup", "--no-default-iocs", "-p", "pw", "--threads", "1", s(&g.acquisition)])
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Wait until a decrypted database copy exists under the scratch folder, then interrupt.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut saw_copy = false;
+    while std::time::Instant::now() < deadline {
+        if tree(&tmp).keys().any(|p| p.to_string_lossy().contains("ferret-db-")) {
+            saw_copy = true;
+            break;
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let status = child.wait().expect("wait");
+    assert!(saw_copy, "the check never made a decrypted copy to interrupt");
+    assert_eq!(status.code(), Some(130), "interrupted exit status");
+    assert!(tree(&tmp).is_empty(), "temporary plaintext left behind: {:?}", tree(&tmp).keys().collect::<Vec<_>>());
+    assert_eq!(std::fs::read_dir(&tmp).expect("ls").count(), 0, "no scratch folder left");
+}
