@@ -4,7 +4,8 @@
 
 fn main() -> std::io::Result<()> {
     let out = std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"));
     for t in ferret_fuzz::seeds::TARGETS {
