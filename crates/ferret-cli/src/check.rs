@@ -209,10 +209,8 @@ fn hash_inputs(path: &Path, recorder: &Recorder<'_>) -> Vec<FileHash> {
         static ROOTS: &[ferret_core::BackupPath] = &[ferret_core::BackupPath { domain: "", path: "*" }];
         if let Ok(files) = recorder.locate(&ferret_core::Locator { backup: ROOTS, paths: &[] }) {
             for f in files {
-                if let Some(disk) = recorder.disk_path(&f) {
-                    if let Ok(h) = ferret_core::evidence::sha256_file(&disk) {
-                        out.push(FileHash { path: f.path, sha256: h });
-                    }
+                if let Some(h) = recorder.disk_path(&f).and_then(|d| ferret_core::evidence::sha256_file(&d).ok()) {
+                    out.push(FileHash { path: f.path, sha256: h });
                 }
             }
         }

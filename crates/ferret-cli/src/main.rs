@@ -123,6 +123,7 @@ enum IosCommand {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::enum_variant_names)] // the names are the MVT command names
 enum AndroidCommand {
     /// Check a bugreport (zip or folder).
     #[command(after_help = "Example:\n  ferret android check-bugreport --iocs iocs/ -o results/ bugreport-XXXX.zip")]

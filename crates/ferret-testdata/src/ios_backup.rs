@@ -867,7 +867,7 @@ mod tests {
         let key = write_encrypted_backup(enc.path(), &files, &DeviceSpec::default(), "pw", 10, 1).expect("encrypted");
         assert_ne!(key, [0u8; 32]);
         let db = std::fs::read(enc.path().join("Manifest.db")).expect("db");
-        assert!(!db.starts_with(b"SQLite format 3") && db.len() % 16 == 0);
+        assert!(!db.starts_with(b"SQLite format 3") && db.len().is_multiple_of(16));
         let ct = std::fs::read(enc.path().join(&id[..2]).join(&id)).expect("content");
         assert_eq!(ct.len(), 16, "5 bytes + PKCS#7 padding");
         assert_ne!(&ct[..5], b"hello");

@@ -25,11 +25,14 @@ pub enum FixtureError {
     Io(#[from] std::io::Error),
 }
 
+/// A step that writes rows into the WAL sidecar only.
+pub type WalStep<'a> = &'a mut dyn FnMut(&Connection) -> rusqlite::Result<()>;
+
 /// Builds a database in a scratch folder: `main` runs first and is checkpointed into the main
 /// file; `wal`, when given, runs afterwards and its changes stay in the `-wal` sidecar only.
 pub fn build(
     main: impl FnOnce(&Connection) -> rusqlite::Result<()>,
-    wal: Option<&mut dyn FnMut(&Connection) -> rusqlite::Result<()>>,
+    wal: Option<WalStep<'_>>,
 ) -> Result<DbFiles, FixtureError> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("fixture.db");
@@ -40,7 +43,7 @@ pub fn build(
 pub fn build_at(
     path: &Path,
     main: impl FnOnce(&Connection) -> rusqlite::Result<()>,
-    wal: Option<&mut dyn FnMut(&Connection) -> rusqlite::Result<()>>,
+    wal: Option<WalStep<'_>>,
 ) -> Result<DbFiles, FixtureError> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
