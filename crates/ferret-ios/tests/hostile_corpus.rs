@@ -285,7 +285,7 @@ fn every_plist_100k_deep_and_every_database_bit_flipped() {
                 x ^= x >> 7;
                 x ^= x << 17;
                 let at = 100 + (x % (f.bytes.len() as u64 - 100)) as usize;
-                f.bytes[at] ^= 1 << (x >> 40) % 8;
+                f.bytes[at] ^= 1 << ((x >> 40) % 8);
             }
         }
     }
