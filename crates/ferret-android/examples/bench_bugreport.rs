@@ -8,7 +8,10 @@
 use std::time::Instant;
 
 use ferret_android::{AndroidSecrets, modules, open};
-use ferret_core::{AcquisitionKind, Evidence, Context, ModuleInfo, NoProgress, RecordSink, RunOptions, SinkFactory, TimelineEvent, TimelineSink, run_modules};
+use ferret_core::{
+    AcquisitionKind, Context, Evidence, ModuleInfo, NoProgress, RecordSink, RunOptions, SinkFactory, TimelineEvent,
+    TimelineSink, run_modules,
+};
 use ferret_testdata::android::bugreport::{BugreportSpec, write_bugreport_zip};
 use ferret_testdata::fake::TruthIndicators;
 
@@ -45,7 +48,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let spec = BugreportSpec { benign_packages: packages, logcat_bytes: mb << 20, ..BugreportSpec::default() };
     let (truth, _) = write_bugreport_zip(&path, &spec)?;
     let size = std::fs::metadata(&path)?.len();
-    println!("generated {} ({} packages, {mb} MB logcat, zip {:.1} MB) in {:.2?}", path.display(), packages, size as f64 / 1e6, t0.elapsed());
+    println!(
+        "generated {} ({} packages, {mb} MB logcat, zip {:.1} MB) in {:.2?}",
+        path.display(),
+        packages,
+        size as f64 / 1e6,
+        t0.elapsed()
+    );
     let ind = TruthIndicators::new(&truth);
     let t1 = Instant::now();
     let ev = open(&path, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default())?;

@@ -28,16 +28,22 @@ pub(crate) fn open_age_zip(path: &Path, secrets: &AndroidSecrets) -> Result<Box<
         return Err(bad_id("no identity in the file".into()));
     }
     let f = std::fs::File::open(path).map_err(|source| AndroidError::Io { path: name.clone(), source })?;
-    let dec = age::Decryptor::new_buffered(BufReader::new(f)).map_err(|e| AndroidError::corrupt(&name, format!("not an age file: {e}")))?;
+    let dec = age::Decryptor::new_buffered(BufReader::new(f))
+        .map_err(|e| AndroidError::corrupt(&name, format!("not an age file: {e}")))?;
     let mut reader = dec.decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(|e| match e {
-        age::DecryptError::NoMatchingKeys => AndroidError::WrongAgeIdentity { path: name.clone(), identity: id_name.clone() },
+        age::DecryptError::NoMatchingKeys => {
+            AndroidError::WrongAgeIdentity { path: name.clone(), identity: id_name.clone() }
+        }
         other => AndroidError::corrupt(&name, format!("cannot decrypt: {other}")),
     })?;
     let dir = private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
     let target = dir.path().join("androidqf.zip");
-    let mut out = create_private_file(&target).map_err(|source| AndroidError::Io { path: target.display().to_string(), source })?;
-    std::io::copy(&mut reader, &mut out).map_err(|e| AndroidError::corrupt(&name, format!("decryption failed: {e}")))?;
+    let mut out = create_private_file(&target)
+        .map_err(|source| AndroidError::Io { path: target.display().to_string(), source })?;
+    std::io::copy(&mut reader, &mut out)
+        .map_err(|e| AndroidError::corrupt(&name, format!("decryption failed: {e}")))?;
     drop(out);
-    let z = ZipEvidence::open(&target, AcquisitionKind::AndroidQf).map_err(|e| AndroidError::corrupt(&name, format!("decrypted content: {e}")))?;
+    let z = ZipEvidence::open(&target, AcquisitionKind::AndroidQf)
+        .map_err(|e| AndroidError::corrupt(&name, format!("decrypted content: {e}")))?;
     Ok(Box::new(z.keep_temp(dir, path)))
 }

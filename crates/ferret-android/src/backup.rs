@@ -50,9 +50,7 @@ pub struct AbHeader {
 
 fn header_line(r: &mut impl BufRead, path: &str, what: &str) -> Result<String, AndroidError> {
     let mut buf = Vec::new();
-    r.take(4096)
-        .read_until(b'\n', &mut buf)
-        .map_err(|source| AndroidError::Io { path: path.to_string(), source })?;
+    r.take(4096).read_until(b'\n', &mut buf).map_err(|source| AndroidError::Io { path: path.to_string(), source })?;
     if buf.last() != Some(&b'\n') {
         return Err(AndroidError::corrupt(path, format!("header truncated before the {what} line")));
     }
@@ -117,7 +115,10 @@ impl<R: Read> CbcReader<R> {
             }
         }
         if eof && n % 16 != 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "encrypted data is not a whole number of AES blocks"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "encrypted data is not a whole number of AES blocks",
+            ));
         }
         for chunk in self.inbuf[..n].chunks_exact_mut(16) {
             if let Ok(block) = <&mut aes::Block>::try_from(chunk) {
@@ -133,9 +134,14 @@ impl<R: Read> CbcReader<R> {
         if eof {
             self.done = true;
             let pad = usize::from(self.out.last().copied().unwrap_or(0));
-            let ok = (1..=16).contains(&pad) && self.out.len() >= pad && self.out[self.out.len() - pad..].iter().all(|b| usize::from(*b) == pad);
+            let ok = (1..=16).contains(&pad)
+                && self.out.len() >= pad
+                && self.out[self.out.len() - pad..].iter().all(|b| usize::from(*b) == pad);
             if !ok {
-                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "bad PKCS#7 padding at the end of the encrypted data"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "bad PKCS#7 padding at the end of the encrypted data",
+                ));
             }
             self.out.truncate(self.out.len() - pad);
         } else if self.out.len() >= 16 {
@@ -177,7 +183,8 @@ pub fn open_stream<'a>(
     if magic != "ANDROID BACKUP" {
         return Err(AndroidError::corrupt(path, "not an Android backup (no ANDROID BACKUP magic)"));
     }
-    let version: u32 = header_line(&mut r, path, "version")?.trim().parse().map_err(|_| AndroidError::corrupt(path, "bad version"))?;
+    let version: u32 =
+        header_line(&mut r, path, "version")?.trim().parse().map_err(|_| AndroidError::corrupt(path, "bad version"))?;
     if !(1..=10).contains(&version) {
         return Err(AndroidError::corrupt(path, format!("unsupported backup version {version}")));
     }
@@ -193,7 +200,10 @@ pub fn open_stream<'a>(
         "AES-256" => {
             let user_salt = unhex(&header_line(&mut r, path, "user salt")?, path, "user salt")?;
             let ck_salt = unhex(&header_line(&mut r, path, "checksum salt")?, path, "checksum salt")?;
-            let rounds: u32 = header_line(&mut r, path, "rounds")?.trim().parse().map_err(|_| AndroidError::corrupt(path, "bad PBKDF2 rounds"))?;
+            let rounds: u32 = header_line(&mut r, path, "rounds")?
+                .trim()
+                .parse()
+                .map_err(|_| AndroidError::corrupt(path, "bad PBKDF2 rounds"))?;
             if rounds == 0 || rounds > MAX_ROUNDS {
                 return Err(AndroidError::corrupt(path, format!("PBKDF2 rounds {rounds} out of range")));
             }
@@ -207,7 +217,8 @@ pub fn open_stream<'a>(
         }
         other => return Err(AndroidError::corrupt(path, format!("unsupported encryption {other:?}"))),
     };
-    let payload: Box<dyn Read + Send + 'a> = if compressed { Box::new(flate2::read::ZlibDecoder::new(payload)) } else { payload };
+    let payload: Box<dyn Read + Send + 'a> =
+        if compressed { Box::new(flate2::read::ZlibDecoder::new(payload)) } else { payload };
     Ok((header, payload))
 }
 
@@ -224,8 +235,10 @@ fn unlock(
 ) -> Result<([u8; 32], [u8; 16]), AndroidError> {
     let mut key = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.as_bytes(), user_salt, rounds, &mut key);
-    let dec = cbc::Decryptor::<Aes256>::new_from_slices(&key, user_iv).map_err(|_| AndroidError::corrupt(path, "user IV has the wrong length"))?;
-    let plain = dec.decrypt_padded_vec::<Pkcs7>(blob).map_err(|_| AndroidError::WrongPassword { path: path.to_string() })?;
+    let dec = cbc::Decryptor::<Aes256>::new_from_slices(&key, user_iv)
+        .map_err(|_| AndroidError::corrupt(path, "user IV has the wrong length"))?;
+    let plain =
+        dec.decrypt_padded_vec::<Pkcs7>(blob).map_err(|_| AndroidError::WrongPassword { path: path.to_string() })?;
     let mut at = 0usize;
     let mut field = || -> Option<Vec<u8>> {
         let len = usize::from(*plain.get(at)?);
@@ -262,12 +275,17 @@ pub struct AbEvidence {
 impl AbEvidence {
     /// Opens a `.ab` file on disk.
     pub fn open(path: &Path, password: Option<&str>) -> Result<Self, AndroidError> {
-        let f = std::fs::File::open(path).map_err(|source| AndroidError::Io { path: path.display().to_string(), source })?;
+        let f = std::fs::File::open(path)
+            .map_err(|source| AndroidError::Io { path: path.display().to_string(), source })?;
         Self::from_reader(f, password, path)
     }
 
     /// Opens a `.ab` held in another evidence (androidqf `backup.ab`).
-    pub fn open_nested(outer: &dyn Evidence, file: &EvidenceFile, password: Option<&str>) -> Result<Self, AndroidError> {
+    pub fn open_nested(
+        outer: &dyn Evidence,
+        file: &EvidenceFile,
+        password: Option<&str>,
+    ) -> Result<Self, AndroidError> {
         let r = outer.open(file)?;
         Self::from_reader(r, password, &outer.source().join(&file.path))
     }
@@ -276,7 +294,8 @@ impl AbEvidence {
     pub fn from_reader(input: impl Read + Send, password: Option<&str>, source: &Path) -> Result<Self, AndroidError> {
         let name = source.display().to_string();
         let (header, payload) = open_stream(input, password, &name)?;
-        let dir = ferret_core::zip::private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
+        let dir =
+            ferret_core::zip::private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
         let skipped = unpack(payload, dir.path(), &name)?;
         Ok(Self {
             folder: FolderEvidence::new(dir.path(), AcquisitionKind::AndroidBackup),
@@ -367,8 +386,19 @@ mod tests {
     #[test]
     fn quirk_and_bad_headers() {
         assert_eq!(java_utf8(&[0x41, 0x80, 0xFF]), vec![0x41, 0xEF, 0xBE, 0x80, 0xEF, 0xBF, 0xBF]);
-        for bad in [&b""[..], b"ANDROID BACKUP", b"NOPE\n1\n0\nnone\n", b"ANDROID BACKUP\nx\n0\nnone\n", b"ANDROID BACKUP\n5\n2\nnone\n", b"ANDROID BACKUP\n5\n0\nROT13\n"] {
-            assert!(matches!(open_stream(bad, None, "t.ab"), Err(AndroidError::Corrupt { .. })), "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b""[..],
+            b"ANDROID BACKUP",
+            b"NOPE\n1\n0\nnone\n",
+            b"ANDROID BACKUP\nx\n0\nnone\n",
+            b"ANDROID BACKUP\n5\n2\nnone\n",
+            b"ANDROID BACKUP\n5\n0\nROT13\n",
+        ] {
+            assert!(
+                matches!(open_stream(bad, None, "t.ab"), Err(AndroidError::Corrupt { .. })),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n4000000000\n00\n00\n";
         assert!(matches!(open_stream(&enc[..], Some("x"), "t.ab"), Err(AndroidError::Corrupt { .. })));

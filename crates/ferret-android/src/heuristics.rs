@@ -126,8 +126,12 @@ pub fn suspicious_property(name: &str, value: &str) -> Option<&'static str> {
 }
 
 /// Security-agent packages whose being disabled weakens the phone (MEDIUM).
-pub const SECURITY_PACKAGES: &[&str] =
-    &["com.policydm", "com.samsung.android.app.omcagent", "com.samsung.android.securitylogagent", "com.sec.android.soagent"];
+pub const SECURITY_PACKAGES: &[&str] = &[
+    "com.policydm",
+    "com.samsung.android.app.omcagent",
+    "com.samsung.android.securitylogagent",
+    "com.sec.android.soagent",
+];
 
 /// System-update packages whose being disabled blocks security updates (MEDIUM).
 pub const OTA_PACKAGES: &[&str] = &[
@@ -197,8 +201,18 @@ pub const SAFE_SETTINGS: &[(&str, &str)] = &[
 ];
 
 /// Known root binary names (lower case).
-pub const ROOT_BINARIES: &[&str] =
-    &["su", "busybox", "supersu", "superuser.apk", "kingouser.apk", "supersu.apk", "magisk", "magiskhide", "magiskinit", "magiskpolicy"];
+pub const ROOT_BINARIES: &[&str] = &[
+    "su",
+    "busybox",
+    "supersu",
+    "superuser.apk",
+    "kingouser.apk",
+    "supersu.apk",
+    "magisk",
+    "magiskhide",
+    "magiskinit",
+    "magiskpolicy",
+];
 
 #[cfg(test)]
 mod tests {

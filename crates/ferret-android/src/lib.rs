@@ -131,7 +131,8 @@ impl AndroidError {
     }
 }
 
-const QF_MARKERS: &[&str] = &["packages.json", "getprop.txt", "acquisition.json", "hashes.csv", "processes.json", "root_binaries.json"];
+const QF_MARKERS: &[&str] =
+    &["packages.json", "getprop.txt", "acquisition.json", "hashes.csv", "processes.json", "root_binaries.json"];
 
 fn bugreport_marker(base: &str) -> bool {
     base == "main_entry.txt"
@@ -241,7 +242,11 @@ static NESTED_BACKUP: &[&str] = &["backup.ab", "*/backup.ab", "**/*.ab"];
 ///
 /// Errors: [`AndroidError::PasswordNeeded`], [`AndroidError::WrongPassword`],
 /// [`AndroidError::AgeIdentityNeeded`], [`AndroidError::WrongAgeIdentity`], [`AndroidError::Corrupt`].
-pub fn open_with_notes(path: &Path, kind: AcquisitionKind, secrets: &AndroidSecrets) -> Result<(Box<dyn Evidence>, Vec<String>), AndroidError> {
+pub fn open_with_notes(
+    path: &Path,
+    kind: AcquisitionKind,
+    secrets: &AndroidSecrets,
+) -> Result<(Box<dyn Evidence>, Vec<String>), AndroidError> {
     let mut notes = Vec::new();
     let pw = secrets.backup_password.as_deref();
     let ev: Box<dyn Evidence> = match kind {
@@ -312,6 +317,11 @@ pub fn triage_order(alerts: &mut [Alert]) {
     alerts.sort_by(|a, b| {
         let sa = a.module != "stalkerware_score";
         let sb = b.module != "stalkerware_score";
-        (sa, std::cmp::Reverse(a.level), &a.message, &a.module).cmp(&(sb, std::cmp::Reverse(b.level), &b.message, &b.module))
+        (sa, std::cmp::Reverse(a.level), &a.message, &a.module).cmp(&(
+            sb,
+            std::cmp::Reverse(b.level),
+            &b.message,
+            &b.module,
+        ))
     });
 }

@@ -27,7 +27,11 @@ impl std::fmt::Debug for MountedEvidence {
 }
 
 fn prefixed(prefix: &str, f: &EvidenceFile) -> EvidenceFile {
-    EvidenceFile { path: format!("{prefix}{}", f.path), relative_path: format!("{prefix}{}", f.relative_path), ..f.clone() }
+    EvidenceFile {
+        path: format!("{prefix}{}", f.path),
+        relative_path: format!("{prefix}{}", f.relative_path),
+        ..f.clone()
+    }
 }
 
 impl MountedEvidence {

@@ -7,7 +7,9 @@ use std::path::Path;
 use ferret_android::{AndroidError, AndroidSecrets, detect, modules, open, open_with_notes, triage_order};
 use ferret_core::module::testing::run_one;
 use ferret_core::{AcquisitionKind, Alert, Context, Evidence, Outcome, RunOptions};
-use ferret_testdata::android::androidqf::{AqfSpec, age_identity_string, write_androidqf_age, write_androidqf_dir, write_androidqf_zip};
+use ferret_testdata::android::androidqf::{
+    AqfSpec, age_identity_string, write_androidqf_age, write_androidqf_dir, write_androidqf_zip,
+};
 use ferret_testdata::android::backup::{AbSpec, ab_bytes};
 use ferret_testdata::android::bugreport::{BugreportSpec, write_bugreport_zip};
 use ferret_testdata::fake::TruthIndicators;
@@ -133,7 +135,8 @@ fn bugreport_folder_works_like_the_zip() {
 fn older_bugreport_without_sections_says_not_found() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("bugreport.zip");
-    let spec = BugreportSpec { omit_services: vec!["accessibility", "platform_compat", "dbinfo"], ..BugreportSpec::default() };
+    let spec =
+        BugreportSpec { omit_services: vec!["accessibility", "platform_compat", "dbinfo"], ..BugreportSpec::default() };
     let (truth, _) = write_bugreport_zip(&p, &spec).expect("generate");
     let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth);
@@ -282,7 +285,10 @@ fn backup_wrong_or_missing_password() {
 fn androidqf_with_encrypted_backup() {
     let dir = tempfile::tempdir().expect("tmp");
     let root = dir.path().join("acq");
-    let spec = AqfSpec { backup: Some(AbSpec { password: Some("pw".into()), rounds: 200, ..AbSpec::default() }), ..AqfSpec::default() };
+    let spec = AqfSpec {
+        backup: Some(AbSpec { password: Some("pw".into()), rounds: 200, ..AbSpec::default() }),
+        ..AqfSpec::default()
+    };
     let truth = write_androidqf_dir(&root, &spec).expect("generate");
     // without the password: the backup is skipped with a note, everything else runs
     let (ev, notes) = open_with_notes(&root, AcquisitionKind::AndroidQf, &AndroidSecrets::default()).expect("open");

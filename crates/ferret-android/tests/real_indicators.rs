@@ -36,7 +36,8 @@ fn check(ev: &dyn Evidence, kind: AcquisitionKind, truth: &Truth) {
 fn bugreport_with_real_indicators() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("bugreport.zip");
-    let (truth, _) = write_bugreport_zip(&p, &BugreportSpec { seed: 21, ..BugreportSpec::default() }).expect("generate");
+    let (truth, _) =
+        write_bugreport_zip(&p, &BugreportSpec { seed: 21, ..BugreportSpec::default() }).expect("generate");
     let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     check(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth);
 }

@@ -63,7 +63,9 @@ impl AndroidSecretArgs {
     fn secrets(&self) -> anyhow::Result<ferret_android::AndroidSecrets> {
         let mut pw = self.backup_password.clone();
         if pw.is_some() {
-            tracing::warn!("a password given on the command line is saved in your shell history; prefer --backup-password-env");
+            tracing::warn!(
+                "a password given on the command line is saved in your shell history; prefer --backup-password-env"
+            );
         }
         if let Some(var) = &self.backup_password_env {
             pw = Some(std::env::var(var).with_context(|| format!("environment variable {var} is not set"))?);
@@ -121,7 +123,12 @@ struct Opened {
     device: DeviceInfo,
 }
 
-fn open(kind: AcquisitionKind, path: &Path, ios: &IosSecretArgs, android: &AndroidSecretArgs) -> anyhow::Result<Opened> {
+fn open(
+    kind: AcquisitionKind,
+    path: &Path,
+    ios: &IosSecretArgs,
+    android: &AndroidSecretArgs,
+) -> anyhow::Result<Opened> {
     let generic = |evidence: Box<dyn Evidence>| Opened { evidence, device: DeviceInfo::default() };
     match kind {
         AcquisitionKind::IosBackup => crate::check::open_backup(path, ios),
@@ -169,7 +176,13 @@ fn open_backup(path: &Path, ios: &IosSecretArgs) -> anyhow::Result<Opened> {
 
 /// Loads indicators for a run and logs the load summary.
 pub fn load_indicators(paths: &[PathBuf], no_default: bool) -> anyhow::Result<(IndicatorIndex, LoadReport)> {
-    let src = IndicatorSources { paths: paths.to_vec(), use_env: !no_default, use_cache: !no_default, include_builtin: !no_default, ..Default::default() };
+    let src = IndicatorSources {
+        paths: paths.to_vec(),
+        use_env: !no_default,
+        use_cache: !no_default,
+        include_builtin: !no_default,
+        ..Default::default()
+    };
     let (index, report) = ferret_indicators::load(&src).context("cannot load indicators")?;
     for line in report.summary_lines() {
         tracing::info!("{}", ferret_report::terminal_safe(&line));
@@ -228,7 +241,13 @@ fn hash_inputs(path: &Path, recorder: &Recorder<'_>) -> Vec<FileHash> {
 }
 
 /// Runs a check command.
-pub fn run(kind: Option<AcquisitionKind>, args: CheckArgs, ios: &IosSecretArgs, android: &AndroidSecretArgs, verbosity: Verbosity) -> anyhow::Result<u8> {
+pub fn run(
+    kind: Option<AcquisitionKind>,
+    args: CheckArgs,
+    ios: &IosSecretArgs,
+    android: &AndroidSecretArgs,
+    verbosity: Verbosity,
+) -> anyhow::Result<u8> {
     if args.list_modules {
         let kinds: Vec<AcquisitionKind> = match kind {
             Some(k) => vec![k],
@@ -277,7 +296,8 @@ pub fn run(kind: Option<AcquisitionKind>, args: CheckArgs, ios: &IosSecretArgs, 
     // Only now, with the acquisition open and indicators loaded, is anything written.
     let results = match &args.output {
         Some(dir) => {
-            let r = ResultsFolder::create(dir).with_context(|| format!("cannot create the results folder {}", dir.display()))?;
+            let r = ResultsFolder::create(dir)
+                .with_context(|| format!("cannot create the results folder {}", dir.display()))?;
             console::attach_command_log(&dir.join("command.log")).context("cannot write command.log")?;
             Some(r)
         }

@@ -17,7 +17,9 @@ pub enum IocsCommand {
     ///
     /// The index uses the mvt-indicators `indicators.yaml` format. The cache is replaced
     /// atomically; a set that fails to download keeps its previous copy.
-    #[command(after_help = "Examples:\n  ferret iocs update\n  ferret iocs update --index https://lab.example/indicators.yaml")]
+    #[command(
+        after_help = "Examples:\n  ferret iocs update\n  ferret iocs update --index https://lab.example/indicators.yaml"
+    )]
     Update {
         /// Index URL (default: the public mvt-indicators index).
         #[arg(long, value_name = "URL")]
@@ -63,7 +65,8 @@ fn cache_dir_or_default(dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 fn fmt_time(unix: i64) -> String {
-    jiff::Timestamp::from_second(unix).map_or_else(|_| unix.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+    jiff::Timestamp::from_second(unix)
+        .map_or_else(|_| unix.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 /// Runs one `iocs` subcommand; returns the process exit code.

@@ -59,7 +59,9 @@ pub struct PasswordArgs {
 fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<String> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot open {what} {}", path.display()))?;
     let mut buf = Vec::new();
-    f.take(MAX_SECRET_FILE + 1).read_to_end(&mut buf).with_context(|| format!("cannot read {what} {}", path.display()))?;
+    f.take(MAX_SECRET_FILE + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?;
     if buf.len() as u64 > MAX_SECRET_FILE {
         bail!("{what} {} is larger than {MAX_SECRET_FILE} bytes", path.display());
     }
@@ -71,14 +73,22 @@ fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<String> {
 pub fn parse_key_text(text: &str) -> anyhow::Result<[u8; 32]> {
     let t = text.trim();
     if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("expected 64 hexadecimal characters (the output of `ferret ios extract-key`), found {} characters", t.chars().count());
+        bail!(
+            "expected 64 hexadecimal characters (the output of `ferret ios extract-key`), found {} characters",
+            t.chars().count()
+        );
     }
     let mut key = [0u8; 32];
     hex::decode_to_slice(t, &mut key).map_err(|e| anyhow!("invalid key: {e}"))?;
     Ok(key)
 }
 
-fn password_from(env: Option<&str>, file: Option<&Path>, cli: Option<&str>, interactive: bool) -> anyhow::Result<Option<String>> {
+fn password_from(
+    env: Option<&str>,
+    file: Option<&Path>,
+    cli: Option<&str>,
+    interactive: bool,
+) -> anyhow::Result<Option<String>> {
     if let Some(p) = file {
         let text = read_secret_file(p, "password file")?;
         let line = text.lines().next().unwrap_or_default().to_string();
@@ -88,14 +98,17 @@ fn password_from(env: Option<&str>, file: Option<&Path>, cli: Option<&str>, inte
         return Ok(Some(line));
     }
     if let Some(var) = env {
-        let v = std::env::var(var).map_err(|_| anyhow!("environment variable {var} (from --password-env) is not set or not UTF-8"))?;
+        let v = std::env::var(var)
+            .map_err(|_| anyhow!("environment variable {var} (from --password-env) is not set or not UTF-8"))?;
         if v.is_empty() {
             bail!("environment variable {var} (from --password-env) is empty");
         }
         return Ok(Some(v));
     }
     if let Some(p) = cli {
-        tracing::warn!("a password given with -p/--password is visible in shell history and the process list; prefer --password-env or --password-file");
+        tracing::warn!(
+            "a password given with -p/--password is visible in shell history and the process list; prefer --password-env or --password-file"
+        );
         return Ok(Some(p.to_string()));
     }
     if let Ok(v) = std::env::var(MVT_PASSWORD_ENV)
@@ -105,7 +118,8 @@ fn password_from(env: Option<&str>, file: Option<&Path>, cli: Option<&str>, inte
         return Ok(Some(v));
     }
     if interactive && std::io::stdin().is_terminal() {
-        let pw = rpassword::prompt_password("Backup password: ").context("cannot read the password from the terminal")?;
+        let pw =
+            rpassword::prompt_password("Backup password: ").context("cannot read the password from the terminal")?;
         if pw.is_empty() {
             bail!("no password entered");
         }
@@ -124,21 +138,34 @@ impl SecretArgs {
             let key = parse_key_text(&text).with_context(|| format!("invalid key file {}", p.display()))?;
             return Ok(Some(KeySource::Key(key)));
         }
-        Ok(password_from(self.password_env.as_deref(), self.password_file.as_deref(), self.password.as_deref(), interactive)?.map(KeySource::Password))
+        Ok(password_from(
+            self.password_env.as_deref(),
+            self.password_file.as_deref(),
+            self.password.as_deref(),
+            interactive,
+        )?
+        .map(KeySource::Password))
     }
 }
 
 impl PasswordArgs {
     /// The password the user gave (prompting as [`SecretArgs::key_source`] does).
     pub fn password(&self, interactive: bool) -> anyhow::Result<Option<String>> {
-        password_from(self.password_env.as_deref(), self.password_file.as_deref(), self.password.as_deref(), interactive)
+        password_from(
+            self.password_env.as_deref(),
+            self.password_file.as_deref(),
+            self.password.as_deref(),
+            interactive,
+        )
     }
 }
 
 /// Turns a crypto error into the user-facing error ("wrong password" for a failed unlock).
 pub fn crypto_error(e: CryptoError) -> anyhow::Error {
     match e {
-        CryptoError::WrongPassword => anyhow!("wrong password: the given password (or key file) does not unlock this backup"),
+        CryptoError::WrongPassword => {
+            anyhow!("wrong password: the given password (or key file) does not unlock this backup")
+        }
         other => anyhow::Error::new(other),
     }
 }
@@ -148,14 +175,21 @@ pub fn crypto_error(e: CryptoError) -> anyhow::Error {
 pub fn open_backup(path: &Path, secrets: &SecretArgs) -> anyhow::Result<BackupEvidence> {
     match BackupEvidence::open(path) {
         Ok(ev) => {
-            if secrets.key_file.is_some() || secrets.password.is_some() || secrets.password_env.is_some() || secrets.password_file.is_some() {
+            if secrets.key_file.is_some()
+                || secrets.password.is_some()
+                || secrets.password_env.is_some()
+                || secrets.password_file.is_some()
+            {
                 tracing::info!("the backup is not encrypted; the password/key is not used");
             }
             Ok(ev)
         }
         Err(BackupError::Encrypted { path: root }) => {
             let Some(src) = secrets.key_source(true)? else {
-                bail!("{}: this backup is encrypted: give its password (--password-env VAR, --password-file FILE, or a --key-file from `ferret ios extract-key`)", root.display());
+                bail!(
+                    "{}: this backup is encrypted: give its password (--password-env VAR, --password-file FILE, or a --key-file from `ferret ios extract-key`)",
+                    root.display()
+                );
             };
             tracing::info!("decrypting the backup in memory");
             crypto::open_encrypted(path, &src).map_err(crypto_error)
@@ -166,7 +200,9 @@ pub fn open_backup(path: &Path, secrets: &SecretArgs) -> anyhow::Result<BackupEv
 
 /// `ferret ios decrypt-backup`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Examples:\n  ferret ios decrypt-backup --password-file pw.txt --destination decrypted/ BACKUP\n  ferret ios decrypt-backup --key-file key.txt -d decrypted/ BACKUP")]
+#[command(
+    after_help = "Examples:\n  ferret ios decrypt-backup --password-file pw.txt --destination decrypted/ BACKUP\n  ferret ios decrypt-backup --key-file key.txt -d decrypted/ BACKUP"
+)]
 pub struct DecryptBackupArgs {
     #[command(flatten)]
     pub secrets: SecretArgs,
@@ -193,7 +229,10 @@ pub fn decrypt_backup(args: DecryptBackupArgs) -> anyhow::Result<u8> {
         tracing::warn!("{}: not decrypted: {}", ferret_report::terminal_safe(&f.file), f.reason);
     }
     if rep.missing > 0 {
-        tracing::info!("{} Manifest.db entries have no content file in the backup (skipped, as in the source)", rep.missing);
+        tracing::info!(
+            "{} Manifest.db entries have no content file in the backup (skipped, as in the source)",
+            rep.missing
+        );
     }
     crate::console::out(&format!(
         "Decrypted {} files ({:.1} MB) to {} in {:.1?}",
@@ -205,14 +244,19 @@ pub fn decrypt_backup(args: DecryptBackupArgs) -> anyhow::Result<u8> {
     if rep.failed.is_empty() {
         Ok(exit::CLEAN)
     } else {
-        crate::console::error(&format!("{} files could not be decrypted (listed above); the others were written", rep.failed.len()));
+        crate::console::error(&format!(
+            "{} files could not be decrypted (listed above); the others were written",
+            rep.failed.len()
+        ));
         Ok(exit::ERROR)
     }
 }
 
 /// `ferret ios extract-key`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Examples:\n  ferret ios extract-key --password-env BACKUP_PW BACKUP\n  ferret ios extract-key --password-env BACKUP_PW --key-file key.txt BACKUP\n  ferret ios check-backup --key-file key.txt -o results/ BACKUP\n\nThe key is equivalent to the password: protect it like the password.")]
+#[command(
+    after_help = "Examples:\n  ferret ios extract-key --password-env BACKUP_PW BACKUP\n  ferret ios extract-key --password-env BACKUP_PW --key-file key.txt BACKUP\n  ferret ios check-backup --key-file key.txt -o results/ BACKUP\n\nThe key is equivalent to the password: protect it like the password."
+)]
 pub struct ExtractKeyArgs {
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -236,7 +280,8 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600)).with_context(|| format!("cannot restrict {}", path.display()))?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {}", path.display()))?;
     }
     f.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
@@ -290,11 +335,20 @@ mod tests {
         std::fs::write(&pwf, "pw1\nsecond line ignored\n").expect("write");
         let s = SecretArgs { password_file: Some(pwf.clone()), ..Default::default() };
         assert!(matches!(s.key_source(false).expect("src"), Some(KeySource::Password(p)) if p == "pw1"));
-        assert!(SecretArgs { password_env: Some("FERRET_H8_TEST_UNSET_VAR".into()), ..Default::default() }.key_source(false).is_err());
+        assert!(
+            SecretArgs { password_env: Some("FERRET_H8_TEST_UNSET_VAR".into()), ..Default::default() }
+                .key_source(false)
+                .is_err()
+        );
 
         // extract-key writes a 0600 key file that check/decrypt accept
         let kf = dir.path().join("key.txt");
-        let code = extract_key(ExtractKeyArgs { password: PasswordArgs { password_file: Some(pwf), ..Default::default() }, key_file: Some(kf.clone()), backup: backup.clone() }).expect("extract");
+        let code = extract_key(ExtractKeyArgs {
+            password: PasswordArgs { password_file: Some(pwf), ..Default::default() },
+            key_file: Some(kf.clone()),
+            backup: backup.clone(),
+        })
+        .expect("extract");
         assert_eq!(code, exit::CLEAN);
         #[cfg(unix)]
         {
@@ -309,10 +363,22 @@ mod tests {
         let e = open_backup(&backup, &s).expect_err("wrong");
         assert!(e.to_string().starts_with("wrong password"), "{e}");
         let out = dir.path().join("out");
-        let e = decrypt_backup(DecryptBackupArgs { secrets: s, destination: out.clone(), force: false, backup: backup.clone() }).expect_err("wrong");
+        let e = decrypt_backup(DecryptBackupArgs {
+            secrets: s,
+            destination: out.clone(),
+            force: false,
+            backup: backup.clone(),
+        })
+        .expect_err("wrong");
         assert!(e.to_string().starts_with("wrong password"), "{e}");
         assert!(!out.exists());
-        let code = decrypt_backup(DecryptBackupArgs { secrets: SecretArgs { key_file: Some(kf), ..Default::default() }, destination: out.clone(), force: false, backup: backup.clone() }).expect("decrypt");
+        let code = decrypt_backup(DecryptBackupArgs {
+            secrets: SecretArgs { key_file: Some(kf), ..Default::default() },
+            destination: out.clone(),
+            force: false,
+            backup: backup.clone(),
+        })
+        .expect("decrypt");
         assert_eq!(code, exit::CLEAN);
         assert!(!BackupEvidence::open(&out).expect("plain").is_encrypted());
 

@@ -20,7 +20,8 @@ use ferret_report::{RunInfo, Summary};
 /// `ferret report RESULTS`: rebuilds `report.html`, prints its path, returns exit code 0.
 #[allow(clippy::print_stdout)] // the path is the command's output
 pub fn report(dir: &Path) -> anyhow::Result<u8> {
-    let path = ferret_report::write_report(dir).with_context(|| format!("cannot rebuild the report in {}", dir.display()))?;
+    let path =
+        ferret_report::write_report(dir).with_context(|| format!("cannot rebuild the report in {}", dir.display()))?;
     println!("{}", path.display());
     Ok(0)
 }

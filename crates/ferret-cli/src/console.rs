@@ -146,7 +146,9 @@ impl ModuleProgress {
     pub fn new(total: usize, verbosity: Verbosity) -> Self {
         let bar = (verbosity != Verbosity::Quiet && std::io::stderr().is_terminal()).then(|| {
             let b = ProgressBar::new(total as u64);
-            if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} modules  {wide_msg}") {
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} modules  {wide_msg}")
+            {
                 b.set_style(style);
             }
             b.enable_steady_tick(std::time::Duration::from_millis(200));

@@ -42,8 +42,12 @@ pub fn run(args: DemoArgs, verbosity: Verbosity) -> anyhow::Result<u8> {
         }
     }
     std::fs::create_dir_all(&args.dir)?;
-    console::out(&format!("Generating a synthetic iPhone backup with planted spyware traces in {} ...", args.dir.display()));
-    let generated = scenario::ios_backup(&args.dir, args.seed, Scale::sms(args.sms)).context("cannot generate the demo backup")?;
+    console::out(&format!(
+        "Generating a synthetic iPhone backup with planted spyware traces in {} ...",
+        args.dir.display()
+    ));
+    let generated =
+        scenario::ios_backup(&args.dir, args.seed, Scale::sms(args.sms)).context("cannot generate the demo backup")?;
     let results = args.dir.join("results");
     let check = CheckArgs {
         iocs: vec![generated.iocs.clone()],
@@ -55,7 +59,13 @@ pub fn run(args: DemoArgs, verbosity: Verbosity) -> anyhow::Result<u8> {
         threads: 0,
         path: Some(generated.acquisition.clone()),
     };
-    crate::check::run(Some(AcquisitionKind::IosBackup), check, &IosSecretArgs::default(), &AndroidSecretArgs::default(), verbosity)?;
+    crate::check::run(
+        Some(AcquisitionKind::IosBackup),
+        check,
+        &IosSecretArgs::default(),
+        &AndroidSecretArgs::default(),
+        verbosity,
+    )?;
     let alerts: Vec<ferret_core::Alert> = serde_json::from_slice(&std::fs::read(results.join("alerts.json"))?)?;
     let cmp = ferret_testdata::truth::compare(&generated.truth.alerts, &alerts, None);
     console::out(&format!(

@@ -45,7 +45,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check an acquisition of any supported type (detected from its content).
-    #[command(after_help = "Examples:\n  ferret check ~/Backup/00008030-XXXX --iocs ./iocs/ -o results/\n  ferret check bugreport-2026.zip -o results/\n\nExit codes: 0 clean, 1 HIGH/CRITICAL alerts, 2 error.")]
+    #[command(
+        after_help = "Examples:\n  ferret check ~/Backup/00008030-XXXX --iocs ./iocs/ -o results/\n  ferret check bugreport-2026.zip -o results/\n\nExit codes: 0 clean, 1 HIGH/CRITICAL alerts, 2 error."
+    )]
     Check {
         #[command(flatten)]
         args: CheckArgs,
@@ -61,7 +63,9 @@ enum Command {
     #[command(subcommand)]
     Android(AndroidCommand),
     /// Re-check a results folder against (new) indicators, without the acquisition.
-    #[command(after_help = "Example:\n  ferret check-iocs --iocs new-iocs.stix2 results/\n\nWrites its alerts to RESULTS/check-iocs/. Exit codes: 0 clean, 1 HIGH/CRITICAL alerts, 2 error.")]
+    #[command(
+        after_help = "Example:\n  ferret check-iocs --iocs new-iocs.stix2 results/\n\nWrites its alerts to RESULTS/check-iocs/. Exit codes: 0 clean, 1 HIGH/CRITICAL alerts, 2 error."
+    )]
     CheckIocs {
         /// Indicator files or folders (repeatable).
         #[arg(short = 'i', long = "iocs", value_name = "PATH")]
@@ -97,7 +101,9 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum IosCommand {
     /// Check an iTunes/Finder backup folder (plain or encrypted).
-    #[command(after_help = "Examples:\n  ferret ios check-backup --iocs pegasus.stix2 -o results/ ~/Backup/00008030-XXXX\n  ferret ios check-backup --password-env BACKUP_PW -o results/ BACKUP\n  ferret ios check-backup --list-modules")]
+    #[command(
+        after_help = "Examples:\n  ferret ios check-backup --iocs pegasus.stix2 -o results/ ~/Backup/00008030-XXXX\n  ferret ios check-backup --password-env BACKUP_PW -o results/ BACKUP\n  ferret ios check-backup --list-modules"
+    )]
     CheckBackup {
         #[command(flatten)]
         args: CheckArgs,
@@ -115,7 +121,9 @@ enum IosCommand {
     /// Derive an encrypted backup's key once (the slow step) for reuse with --key-file.
     ExtractKey(cmd_ios::ExtractKeyArgs),
     /// Check a sysdiagnose (folder or .tar.gz).
-    #[command(after_help = "Example:\n  ferret ios check-sysdiagnose -o results/ sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83.tar.gz")]
+    #[command(
+        after_help = "Example:\n  ferret ios check-sysdiagnose -o results/ sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83.tar.gz"
+    )]
     CheckSysdiagnose {
         #[command(flatten)]
         args: CheckArgs,
@@ -132,7 +140,9 @@ enum AndroidCommand {
         args: CheckArgs,
     },
     /// Check an androidqf collection (folder, zip, or age-encrypted zip).
-    #[command(after_help = "Examples:\n  ferret android check-androidqf -o results/ ./acquisition-uuid/\n  ferret android check-androidqf --age-identity key.txt -o results/ UUID.zip.age")]
+    #[command(
+        after_help = "Examples:\n  ferret android check-androidqf -o results/ ./acquisition-uuid/\n  ferret android check-androidqf --age-identity key.txt -o results/ UUID.zip.age"
+    )]
     CheckAndroidqf {
         #[command(flatten)]
         args: CheckArgs,
@@ -156,9 +166,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ios(IosCommand::CheckBackup { args, secrets }) => {
             check::run(Some(AcquisitionKind::IosBackup), args, &secrets, &AndroidSecretArgs::default(), verbosity)
         }
-        Command::Ios(IosCommand::CheckFs { args }) => {
-            check::run(Some(AcquisitionKind::IosFs), args, &IosSecretArgs::default(), &AndroidSecretArgs::default(), verbosity)
-        }
+        Command::Ios(IosCommand::CheckFs { args }) => check::run(
+            Some(AcquisitionKind::IosFs),
+            args,
+            &IosSecretArgs::default(),
+            &AndroidSecretArgs::default(),
+            verbosity,
+        ),
         Command::Ios(IosCommand::CheckSysdiagnose { args }) => check::run(
             Some(AcquisitionKind::IosSysdiagnose),
             args,

@@ -69,20 +69,50 @@ fn backup_check_is_exact_deterministic_and_read_only() {
     let before = snapshot(&g.acquisition);
 
     let out1 = work.path().join("r1");
-    let o = ferret(&["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&out1), "--threads", "1", s(&g.acquisition)]);
-    assert_eq!(o.status.code(), Some(1), "HIGH/CRITICAL alerts -> exit 1; stderr: {}", String::from_utf8_lossy(&o.stderr));
+    let o = ferret(&[
+        "ios",
+        "check-backup",
+        "--no-default-iocs",
+        "--iocs",
+        s(&g.iocs),
+        "-o",
+        s(&out1),
+        "--threads",
+        "1",
+        s(&g.acquisition),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "HIGH/CRITICAL alerts -> exit 1; stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     // Recall and precision against the ground truth, over every module.
     let got = alerts(&out1);
     let cmp = compare(&g.truth.alerts, &got, None);
     assert!(cmp.missed.is_empty(), "missed: {:#?}", cmp.missed);
-    assert!(cmp.unexpected.is_empty(), "unexpected: {:#?}", cmp.unexpected.iter().map(|a| (&a.module, &a.message)).collect::<Vec<_>>());
+    assert!(
+        cmp.unexpected.is_empty(),
+        "unexpected: {:#?}",
+        cmp.unexpected.iter().map(|a| (&a.module, &a.message)).collect::<Vec<_>>()
+    );
     assert_eq!(got.len(), g.truth.alerts.len());
 
     // Determinism: a second run with two threads, through auto-detection, gives identical files
     // except the documented time fields (info.json) and the log (command.log).
     let out2 = work.path().join("r2");
-    let o = ferret(&["check", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&out2), "--threads", "2", s(&g.acquisition)]);
+    let o = ferret(&[
+        "check",
+        "--no-default-iocs",
+        "--iocs",
+        s(&g.iocs),
+        "-o",
+        s(&out2),
+        "--threads",
+        "2",
+        s(&g.acquisition),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let (t1, t2) = (tree(&out1), tree(&out2));
     assert_eq!(t1.keys().collect::<Vec<_>>(), t2.keys().collect::<Vec<_>>());
@@ -102,7 +132,17 @@ fn backup_check_is_exact_deterministic_and_read_only() {
         }
         assert!(bytes == &t2[name], "{n} differs between runs");
     }
-    for required in ["alerts.json", "alerts_timeline.csv", "timeline.csv", "timeline.jsonl", "info.json", "command.log", "report.html", "sms.json", "sms_detected.json"] {
+    for required in [
+        "alerts.json",
+        "alerts_timeline.csv",
+        "timeline.csv",
+        "timeline.jsonl",
+        "info.json",
+        "command.log",
+        "report.html",
+        "sms.json",
+        "sms_detected.json",
+    ] {
         assert!(t1.contains_key(Path::new(required)), "{required} missing");
     }
 
@@ -196,11 +236,14 @@ fn filesystem_dump_folder_and_tar_gz_exact_and_identical() {
 #[test]
 fn encrypted_backup_password_key_and_decrypt() {
     let work = tempfile::tempdir().expect("tmp");
-    let g = scenario::ios_encrypted_backup(work.path(), 13, Scale { sms: 200, decoys: 1_000 }, "hunter2 pw", 1_000).expect("gen");
+    let g = scenario::ios_encrypted_backup(work.path(), 13, Scale { sms: 200, decoys: 1_000 }, "hunter2 pw", 1_000)
+        .expect("gen");
     let before = snapshot(&g.acquisition);
     let run = |extra: &[&str], out: &Path, env: &[(&str, &str)]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
-        c.args(["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(out)]).args(extra).arg(s(&g.acquisition));
+        c.args(["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(out)])
+            .args(extra)
+            .arg(s(&g.acquisition));
         for (k, v) in env {
             c.env(k, v);
         }
@@ -219,10 +262,23 @@ fn encrypted_backup_password_key_and_decrypt() {
     let o = run(&["--password-env", "PW"], &out, &[("PW", "hunter2 pw")]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let cmp = compare(&g.truth.alerts, &alerts(&out), None);
-    assert!(cmp.is_exact(), "missed {:#?} unexpected {:#?}", cmp.missed, cmp.unexpected.iter().map(|a| &a.message).collect::<Vec<_>>());
+    assert!(
+        cmp.is_exact(),
+        "missed {:#?} unexpected {:#?}",
+        cmp.missed,
+        cmp.unexpected.iter().map(|a| &a.message).collect::<Vec<_>>()
+    );
     // Key derived once, reused.
     let key = work.path().join("key.txt");
-    let o = ferret(&["ios", "extract-key", "--password-file", s(&write_pw(work.path())), "--key-file", s(&key), s(&g.acquisition)]);
+    let o = ferret(&[
+        "ios",
+        "extract-key",
+        "--password-file",
+        s(&write_pw(work.path())),
+        "--key-file",
+        s(&key),
+        s(&g.acquisition),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let out3 = work.path().join("r3");
     let o = run(&["--key-file", s(&key)], &out3, &[]);
@@ -249,7 +305,8 @@ fn write_pw(dir: &Path) -> PathBuf {
 #[test]
 fn wrong_password_writes_nothing_and_interrupt_leaves_no_plaintext() {
     let work = tempfile::tempdir().expect("tmp");
-    let g = scenario::ios_encrypted_backup(work.path(), 14, Scale { sms: 3_000, decoys: 100 }, "pw", 1_000).expect("gen");
+    let g =
+        scenario::ios_encrypted_backup(work.path(), 14, Scale { sms: 3_000, decoys: 100 }, "pw", 1_000).expect("gen");
     let out = work.path().join("results");
     let o = Command::new(env!("CARGO_BIN_EXE_ferret"))
         .args(["ios", "check-backup", "--no-default-iocs", "-p", "wrong", "-o", s(&out), s(&g.acquisition)])

@@ -30,7 +30,8 @@ fn bundle(dir: &Path, truth: &Truth) -> std::path::PathBuf {
 }
 
 fn assert_exact(results: &Path, truth: &Truth) {
-    let alerts: Vec<Alert> = serde_json::from_slice(&std::fs::read(results.join("alerts.json")).expect("alerts")).expect("json");
+    let alerts: Vec<Alert> =
+        serde_json::from_slice(&std::fs::read(results.join("alerts.json")).expect("alerts")).expect("json");
     let cmp = compare(&truth.alerts, &alerts, None);
     assert!(cmp.missed.is_empty(), "missed {:#?}", cmp.missed);
     assert!(
@@ -61,7 +62,8 @@ fn androidqf_folder_exact() {
     let truth = write_androidqf_dir(&dir, &AqfSpec::default()).expect("gen");
     let iocs = bundle(work.path(), &truth);
     let out = work.path().join("r");
-    let o = ferret(&["android", "check-androidqf", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&dir)], &[]);
+    let o =
+        ferret(&["android", "check-androidqf", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&dir)], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert_exact(&out, &truth);
 }
@@ -79,13 +81,27 @@ fn encrypted_ab_password_handling() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("password"));
 
-    let o = ferret(&["android", "check-backup", "--no-default-iocs", "--backup-password-env", "AB_PW", s(&ab)], &[("AB_PW", "wrong")]);
+    let o = ferret(
+        &["android", "check-backup", "--no-default-iocs", "--backup-password-env", "AB_PW", s(&ab)],
+        &[("AB_PW", "wrong")],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("wrong backup password"));
 
     let out = work.path().join("r");
     let o = ferret(
-        &["android", "check-backup", "--no-default-iocs", "--iocs", s(&iocs), "--backup-password-env", "AB_PW", "-o", s(&out), s(&ab)],
+        &[
+            "android",
+            "check-backup",
+            "--no-default-iocs",
+            "--iocs",
+            s(&iocs),
+            "--backup-password-env",
+            "AB_PW",
+            "-o",
+            s(&out),
+            s(&ab),
+        ],
         &[("AB_PW", "correct horse")],
     );
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));

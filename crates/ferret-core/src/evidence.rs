@@ -124,14 +124,7 @@ impl EvidenceFile {
     /// A file of a plain tree (no domain).
     pub fn plain(relative_path: impl Into<String>) -> Self {
         let relative_path = relative_path.into();
-        Self {
-            path: relative_path.clone(),
-            domain: None,
-            relative_path,
-            file_id: None,
-            size: None,
-            modified: None,
-        }
+        Self { path: relative_path.clone(), domain: None, relative_path, file_id: None, size: None, modified: None }
     }
 }
 
@@ -183,9 +176,7 @@ pub trait Evidence: Send + Sync {
     fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
         let mut reader = self.open(file)?.take(limit.saturating_add(1));
         let mut buf = Vec::new();
-        reader
-            .read_to_end(&mut buf)
-            .map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
+        reader.read_to_end(&mut buf).map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
         if buf.len() as u64 > limit {
             return Err(EvidenceError::TooLarge { path: file.path.clone(), limit });
         }
@@ -234,10 +225,13 @@ impl<'a> Recorder<'a> {
     /// `(logical path, on-disk path)` of every file read that is a file of its own on disk
     /// (the on-disk path is absent for files inside archives).
     pub fn disk_paths(&self) -> Vec<(String, Option<PathBuf>)> {
-        self.files().into_iter().map(|f| {
-            let d = self.inner.disk_path(&f);
-            (f.path, d)
-        }).collect()
+        self.files()
+            .into_iter()
+            .map(|f| {
+                let d = self.inner.disk_path(&f);
+                (f.path, d)
+            })
+            .collect()
     }
 }
 
@@ -319,10 +313,7 @@ impl FolderEvidence {
     }
 
     fn entry(&self, rel: String, meta: &std::fs::Metadata) -> EvidenceFile {
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|m| Timestamp::try_from(m).ok());
+        let modified = meta.modified().ok().and_then(|m| Timestamp::try_from(m).ok());
         EvidenceFile { size: Some(meta.len()), modified, ..EvidenceFile::plain(rel) }
     }
 }

@@ -24,10 +24,7 @@ pub trait Indicators: Send + Sync {
     /// Every URL found in free text (with or without scheme), each checked with
     /// [`Indicators::check_url`]; one entry per distinct matching URL, in text order.
     fn check_text(&self, text: &str) -> Vec<(String, MatchedIndicator)> {
-        crate::urls::find_urls(text)
-            .into_iter()
-            .filter_map(|u| self.check_url(&u).map(|m| (u, m)))
-            .collect()
+        crate::urls::find_urls(text).into_iter().filter_map(|u| self.check_url(&u).map(|m| (u, m))).collect()
     }
 
     /// A process name or path (the basename is compared; iOS truncates names to 16 characters,

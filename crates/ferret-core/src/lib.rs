@@ -33,9 +33,9 @@ pub use alert::{Alert, Finding, Level, MatchedIndicator};
 pub use evidence::{AcquisitionKind, BackupPath, Evidence, EvidenceError, EvidenceFile, Locator, Recorder};
 pub use indicators::{Indicators, NoIndicators};
 pub use module::{
-    ArtifactModule, Context, Module, ModuleError, ModuleInfo, Out, Outcome, OutputShape, RecordSink,
-    RunOptions, TimelineEvent, TimelineSink,
+    ArtifactModule, Context, Module, ModuleError, ModuleInfo, Out, Outcome, OutputShape, RecordSink, RunOptions,
+    TimelineEvent, TimelineSink,
 };
-pub use runner::{ModuleReport, ModuleStatus, NoProgress, Progress, SinkFactory, run_modules};
 pub use module::{Output, Typed, ioc_finding};
+pub use runner::{ModuleReport, ModuleStatus, NoProgress, Progress, SinkFactory, run_modules};
 pub use sqlite::SqliteDb;

@@ -238,7 +238,12 @@ pub trait Module: Send + Sync {
     /// Re-checks one stored record (from a previous `<module>.json`) against indicators,
     /// without the acquisition (`ferret check-iocs`). Returns `false` if this module's records
     /// cannot be re-checked.
-    fn recheck(&self, _record: serde_json::Value, _indicators: &dyn Indicators, _out: &mut Output<'_>) -> Result<bool, ModuleError> {
+    fn recheck(
+        &self,
+        _record: serde_json::Value,
+        _indicators: &dyn Indicators,
+        _out: &mut Output<'_>,
+    ) -> Result<bool, ModuleError> {
         Ok(false)
     }
 }
@@ -308,7 +313,13 @@ impl<'m, 'o, M: ArtifactModule> Out<'m, 'o, M> {
     }
 
     /// Shorthand for a heuristic alert.
-    pub fn heuristic<R: Serialize + ?Sized>(&mut self, level: Level, message: impl Into<String>, time: Option<Timestamp>, record: &R) {
+    pub fn heuristic<R: Serialize + ?Sized>(
+        &mut self,
+        level: Level,
+        message: impl Into<String>,
+        time: Option<Timestamp>,
+        record: &R,
+    ) {
         self.inner.alert(Finding::heuristic(level, message, time), record);
     }
 
@@ -346,7 +357,12 @@ impl<M: ArtifactModule> Module for Typed<M> {
         self.0.extract(ctx, &mut typed)
     }
 
-    fn recheck(&self, record: serde_json::Value, indicators: &dyn Indicators, out: &mut Output<'_>) -> Result<bool, ModuleError> {
+    fn recheck(
+        &self,
+        record: serde_json::Value,
+        indicators: &dyn Indicators,
+        out: &mut Output<'_>,
+    ) -> Result<bool, ModuleError> {
         let typed: M::Record = serde_json::from_value(record)
             .map_err(|e| ModuleError::format(&format!("{}.json", M::NAME), e.to_string()))?;
         let mut findings = Vec::new();

@@ -83,7 +83,12 @@ fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs one module against its sinks.
-pub fn run_module(module: &dyn Module, ctx: &Context<'_>, sinks: &dyn SinkFactory, progress: &dyn Progress) -> ModuleReport {
+pub fn run_module(
+    module: &dyn Module,
+    ctx: &Context<'_>,
+    sinks: &dyn SinkFactory,
+    progress: &dyn Progress,
+) -> ModuleReport {
     let info = module.info();
     progress.module_started(info.name);
     let start = Instant::now();

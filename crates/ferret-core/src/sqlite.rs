@@ -138,7 +138,8 @@ impl SqliteDb {
             copy_to(*reader, Path::new(&name))?;
         }
         // Read-write on the private copy so a WAL is replayed and a hot journal rolled back.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let flags =
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(&target, flags).map_err(SqliteError::Open)?;
         harden(&conn).map_err(SqliteError::Open)?;
         check_readable(&conn)?;
@@ -148,11 +149,7 @@ impl SqliteDb {
     /// Whether a table exists.
     pub fn has_table(&self, name: &str) -> bool {
         self.conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?1",
-                [name],
-                |_| Ok(()),
-            )
+            .query_row("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?1", [name], |_| Ok(()))
             .is_ok()
     }
 

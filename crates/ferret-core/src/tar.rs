@@ -96,7 +96,10 @@ pub struct TarOptions {
 
 impl Default for TarOptions {
     fn default() -> Self {
-        Self { limits: TarLimits::default(), cache_patterns: DEFAULT_CACHE_PATTERNS.iter().map(|s| s.to_string()).collect() }
+        Self {
+            limits: TarLimits::default(),
+            cache_patterns: DEFAULT_CACHE_PATTERNS.iter().map(|s| s.to_string()).collect(),
+        }
     }
 }
 
@@ -187,12 +190,7 @@ impl FileIndex {
     }
 
     fn item<'a>(&'a self, r: &Row) -> IndexItem<'a> {
-        IndexItem {
-            name: self.name_of(r),
-            size: r.size,
-            mtime: (r.mtime != NO_MTIME).then_some(r.mtime),
-            data: r.data,
-        }
+        IndexItem { name: self.name_of(r), size: r.size, mtime: (r.mtime != NO_MTIME).then_some(r.mtime), data: r.data }
     }
 
     fn position(&self, name: &str) -> Option<usize> {
@@ -355,9 +353,8 @@ impl TarEvidence {
     fn index_plain(&mut self, options: &TarOptions) -> Result<(), EvidenceError> {
         let f = File::open(&self.path).map_err(io_err(&self.path))?;
         let mut archive = ::tar::Archive::new(BufReader::with_capacity(64 * 1024, f));
-        let entries = archive
-            .entries_with_seek()
-            .map_err(|e| corrupt(&self.path, format!("not a tar archive: {e}")))?;
+        let entries =
+            archive.entries_with_seek().map_err(|e| corrupt(&self.path, format!("not a tar archive: {e}")))?;
         let mut n = 0usize;
         for entry in entries {
             n += 1;
@@ -381,7 +378,9 @@ impl TarEvidence {
                 .map_err(|e| EvidenceError::BadPattern { pattern: p.clone(), reason: e.to_string() })?;
             b.add(g);
         }
-        let filter: GlobSet = b.build().map_err(|e| EvidenceError::BadPattern { pattern: "cache patterns".into(), reason: e.to_string() })?;
+        let filter: GlobSet = b
+            .build()
+            .map_err(|e| EvidenceError::BadPattern { pattern: "cache patterns".into(), reason: e.to_string() })?;
         let mut archive = ::tar::Archive::new(raw_reader(&self.path, true)?);
         let entries = archive.entries().map_err(|e| corrupt(&self.path, format!("not a tar archive: {e}")))?;
         // Cached file numbers by push order; remapped to index order after sorting.
@@ -420,7 +419,12 @@ impl TarEvidence {
         Ok(())
     }
 
-    fn cache_entry<R: Read>(&mut self, entry: &mut ::tar::Entry<'_, R>, name: &str, size: u64) -> Result<u32, EvidenceError> {
+    fn cache_entry<R: Read>(
+        &mut self,
+        entry: &mut ::tar::Entry<'_, R>,
+        name: &str,
+        size: u64,
+    ) -> Result<u32, EvidenceError> {
         if self.cache_dir.is_none() {
             self.cache_dir = Some(private_tempdir().map_err(io_err(&self.path))?);
         }
@@ -434,7 +438,10 @@ impl TarEvidence {
         let mut out = create_private_file(&target).map_err(io)?;
         let copied = std::io::copy(&mut entry.take(size), &mut out).map_err(io)?;
         if copied != size {
-            return Err(EvidenceError::Corrupt { path: name.to_string(), reason: format!("truncated: {copied} of {size} bytes") });
+            return Err(EvidenceError::Corrupt {
+                path: name.to_string(),
+                reason: format!("truncated: {copied} of {size} bytes"),
+            });
         }
         self.stats.cached_files += 1;
         self.stats.cached_bytes += size;
@@ -459,7 +466,8 @@ impl TarEvidence {
             }
             Kind::Dir => self.stats.directories += 1,
             Kind::Link(hard) => {
-                let target = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                let target =
+                    entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
                 self.links.push(TarLink { name, target, hard });
             }
             Kind::Skip => self.stats.skipped += 1,
@@ -509,11 +517,18 @@ impl TarEvidence {
                 let f = File::open(dir.path().join(no.to_string())).map_err(io)?;
                 return Ok(Box::new(BufReader::new(f)));
             }
-            tracing::debug!("{}: {shown} not cached, decompressing again up to offset {}", self.path.display(), row.data);
+            tracing::debug!(
+                "{}: {shown} not cached, decompressing again up to offset {}",
+                self.path.display(),
+                row.data
+            );
             let mut r = raw_reader(&self.path, true)?;
             let skipped = std::io::copy(&mut (&mut r).take(row.data), &mut std::io::sink()).map_err(io)?;
             if skipped != row.data {
-                return Err(EvidenceError::Corrupt { path: shown.to_string(), reason: "archive ends before the entry's data".into() });
+                return Err(EvidenceError::Corrupt {
+                    path: shown.to_string(),
+                    reason: "archive ends before the entry's data".into(),
+                });
             }
             return Ok(Box::new(ExactReader { inner: r.take(row.size), left: row.size, name: shown.to_string() }));
         }
@@ -575,7 +590,8 @@ impl Evidence for TarEvidence {
             }
         }
         let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
-        SqliteDb::open_copy(&mut db, &mut readers).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+        SqliteDb::open_copy(&mut db, &mut readers)
+            .map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
@@ -654,7 +670,13 @@ mod tests {
         let long = format!("root/{}/file.plist", "d".repeat(150));
         assert_eq!(
             names,
-            vec!["etc/passwd".to_string(), long.clone(), "root/dup.txt".into(), "root/private/var/big.bin".into(), "root/private/var/db/x.db".into()]
+            vec![
+                "etc/passwd".to_string(),
+                long.clone(),
+                "root/dup.txt".into(),
+                "root/private/var/big.bin".into(),
+                "root/private/var/db/x.db".into()
+            ]
         );
         assert_eq!(t.links(), &[TarLink { name: "root/link".into(), target: "/etc/shadow".into(), hard: false }]);
         assert_eq!(t.stats().directories, 1);

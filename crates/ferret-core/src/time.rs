@@ -140,10 +140,7 @@ mod tests {
         let w = from_webkit(13_300_000_000_000_000).expect("in range");
         assert_eq!(format(w), "2022-06-18 04:26:40.000000");
         assert_eq!(from_mac_absolute_auto(700_000_000), from_mac_absolute(700_000_000.0));
-        assert_eq!(
-            from_mac_absolute_auto(700_000_000_000_000_000),
-            from_mac_absolute(700_000_000.0)
-        );
+        assert_eq!(from_mac_absolute_auto(700_000_000_000_000_000), from_mac_absolute(700_000_000.0));
         assert_eq!(parse(&format(t)), Some(t));
         assert!((to_mac_absolute(t) - 700_000_000.5).abs() < 1e-6);
         assert_eq!(to_webkit(w), 13_300_000_000_000_000);

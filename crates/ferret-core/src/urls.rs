@@ -51,12 +51,9 @@ fn plausible_schemeless_host(host: &str) -> bool {
         return false;
     }
     let tld = labels[labels.len() - 1];
-    let tld_ok = (2..=24).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic())
-        || tld.starts_with("xn--");
-    tld_ok
-        && labels
-            .iter()
-            .all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_'))
+    let tld_ok =
+        (2..=24).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--");
+    tld_ok && labels.iter().all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_'))
 }
 
 /// All URLs in `text`, in order of appearance, duplicates kept.
@@ -101,10 +98,7 @@ mod tests {
     #[test]
     fn finds_with_and_without_scheme() {
         let t = "Hi! see https://a.evil.example/x?y=1, and www.foo.org/p. Also (http://1.2.3.4:8080/z).";
-        assert_eq!(
-            find_urls(t),
-            vec!["https://a.evil.example/x?y=1", "www.foo.org/p", "http://1.2.3.4:8080/z"]
-        );
+        assert_eq!(find_urls(t), vec!["https://a.evil.example/x?y=1", "www.foo.org/p", "http://1.2.3.4:8080/z"]);
     }
 
     #[test]

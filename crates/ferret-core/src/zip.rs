@@ -183,24 +183,24 @@ impl ZipEvidence {
             });
         }
         if archive.has_overlapping_files().unwrap_or(false) {
-            return Err(corrupt(path, "several entries share the same compressed data (a zip-bomb technique); refusing to read it"));
+            return Err(corrupt(
+                path,
+                "several entries share the same compressed data (a zip-bomb technique); refusing to read it",
+            ));
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Self {
-            path: path.to_path_buf(),
-            source: path.to_path_buf(),
-            kind,
-            limits,
-            entries,
-            symlinks,
-            _temp: None,
-        })
+        Ok(Self { path: path.to_path_buf(), source: path.to_path_buf(), kind, limits, entries, symlinks, _temp: None })
     }
 
     /// Opens a zip stored as `file` inside `outer`: the inner archive is copied (at most
     /// `limit` bytes) into a private temporary folder, removed when the result is dropped.
     /// Its [`Evidence::source`] is `outer.source()/file.path`.
-    pub fn open_nested(outer: &dyn Evidence, file: &EvidenceFile, kind: AcquisitionKind, limit: u64) -> Result<Self, EvidenceError> {
+    pub fn open_nested(
+        outer: &dyn Evidence,
+        file: &EvidenceFile,
+        kind: AcquisitionKind,
+        limit: u64,
+    ) -> Result<Self, EvidenceError> {
         let dir = private_tempdir().map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
         let target = dir.path().join("nested.zip");
         copy_bounded(outer, file, &target, limit)?;
@@ -257,7 +257,10 @@ impl ZipEvidence {
                 return Err(EvidenceError::Encrypted(format!("zip entry {} is encrypted", e.name)));
             }
             Method::Unsupported => {
-                return Err(EvidenceError::Corrupt { path: e.name.clone(), reason: "unsupported zip compression method".into() });
+                return Err(EvidenceError::Corrupt {
+                    path: e.name.clone(),
+                    reason: "unsupported zip compression method".into(),
+                });
             }
             _ => {}
         }
@@ -355,12 +358,7 @@ impl Evidence for ZipEvidence {
 
     fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
         let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
-        Ok(self
-            .entries
-            .iter()
-            .filter(|e| globs.iter().any(|g| g.is_match(&e.name)))
-            .map(Self::file_of)
-            .collect())
+        Ok(self.entries.iter().filter(|e| globs.iter().any(|g| g.is_match(&e.name))).map(Self::file_of).collect())
     }
 
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
@@ -378,7 +376,8 @@ impl Evidence for ZipEvidence {
             }
         }
         let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
-        SqliteDb::open_copy(&mut db, &mut readers).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+        SqliteDb::open_copy(&mut db, &mut readers)
+            .map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
@@ -392,8 +391,8 @@ impl Evidence for ZipEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
     use ::zip::write::SimpleFileOptions;
+    use std::io::Write;
 
     fn build(entries: &[(&str, &[u8])], symlink: Option<(&str, &str)>) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tmp");
@@ -460,11 +459,24 @@ mod tests {
         let inner = std::fs::read(&p).expect("read");
         let (_d2, outer) = build(&[("acq/bugreport.zip", &inner)], None);
         let o = ZipEvidence::open(&outer, AcquisitionKind::AndroidQf).expect("outer");
-        let n = ZipEvidence::open_nested(&o, &EvidenceFile::plain("acq/bugreport.zip"), AcquisitionKind::AndroidBugreport, 1 << 30)
-            .expect("nested");
+        let n = ZipEvidence::open_nested(
+            &o,
+            &EvidenceFile::plain("acq/bugreport.zip"),
+            AcquisitionKind::AndroidBugreport,
+            1 << 30,
+        )
+        .expect("nested");
         assert_eq!(n.read(&f, u64::MAX).expect("read").len(), big.len());
         assert!(n.source().ends_with("acq/bugreport.zip"));
-        assert!(ZipEvidence::open_nested(&o, &EvidenceFile::plain("acq/bugreport.zip"), AcquisitionKind::AndroidBugreport, 10).is_err());
+        assert!(
+            ZipEvidence::open_nested(
+                &o,
+                &EvidenceFile::plain("acq/bugreport.zip"),
+                AcquisitionKind::AndroidBugreport,
+                10
+            )
+            .is_err()
+        );
     }
 
     #[test]

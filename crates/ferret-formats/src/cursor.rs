@@ -77,12 +77,7 @@ impl<'a> Cursor<'a> {
     /// Moves to an absolute offset (at most the end).
     pub fn seek(&mut self, offset: usize, what: &'static str) -> Result<(), FormatError> {
         if offset > self.data.len() {
-            return Err(FormatError::Truncated {
-                what,
-                offset,
-                need: offset - self.data.len(),
-                have: 0,
-            });
+            return Err(FormatError::Truncated { what, offset, need: offset - self.data.len(), have: 0 });
         }
         self.pos = offset;
         Ok(())

@@ -132,10 +132,9 @@ impl<'a> KeyedArchive<'a> {
 
     /// The object a UID designates (bounds-checked).
     pub fn object(&self, uid: u64) -> Result<&'a Value, FormatError> {
-        usize::try_from(uid)
-            .ok()
-            .and_then(|i| self.objects.get(i))
-            .ok_or_else(|| FormatError::archive(format!("UID {uid}"), format!("out of range ({} objects)", self.objects.len())))
+        usize::try_from(uid).ok().and_then(|i| self.objects.get(i)).ok_or_else(|| {
+            FormatError::archive(format!("UID {uid}"), format!("out of range ({} objects)", self.objects.len()))
+        })
     }
 
     /// Follows a UID (possibly a short chain of them) to a non-UID value.
@@ -207,9 +206,10 @@ impl<'a> KeyedArchive<'a> {
     /// archive has several top-level keys.
     pub fn to_json(&self) -> Result<Json, FormatError> {
         if self.top.len() == 1
-            && let Some(r) = self.top.get("root") {
-                return self.decode(r);
-            }
+            && let Some(r) = self.top.get("root")
+        {
+            return self.decode(r);
+        }
         let mut map = Map::new();
         for (k, v) in self.top {
             map.insert(k.clone(), self.decode(v)?);
@@ -227,18 +227,27 @@ impl<'a> KeyedArchive<'a> {
         loop {
             nodes += 1;
             if nodes > MAX_ARCHIVE_NODES {
-                return Err(FormatError::TooLarge { what: "keyed archive expansion", size: nodes as u64, limit: MAX_ARCHIVE_NODES as u64 });
+                return Err(FormatError::TooLarge {
+                    what: "keyed archive expansion",
+                    size: nodes as u64,
+                    limit: MAX_ARCHIVE_NODES as u64,
+                });
             }
             match step {
                 Step::Done(j) => pending = Some(j),
                 Step::Open(frame) => {
                     if stack.len() >= MAX_ARCHIVE_DEPTH {
-                        return Err(FormatError::TooDeep { what: "keyed archive", limit: MAX_ARCHIVE_DEPTH, offset: frame.uid.unwrap_or(0) });
+                        return Err(FormatError::TooDeep {
+                            what: "keyed archive",
+                            limit: MAX_ARCHIVE_DEPTH,
+                            offset: frame.uid.unwrap_or(0),
+                        });
                     }
                     if let Some(u) = frame.uid
-                        && let Some(slot) = on_path.get_mut(u) {
-                            *slot = true;
-                        }
+                        && let Some(slot) = on_path.get_mut(u)
+                    {
+                        *slot = true;
+                    }
                     stack.push(frame);
                 }
             }
@@ -264,9 +273,10 @@ impl<'a> KeyedArchive<'a> {
                 }
                 let Some(done) = stack.pop() else { continue };
                 if let Some(u) = done.uid
-                    && let Some(slot) = on_path.get_mut(u) {
-                        *slot = false;
-                    }
+                    && let Some(slot) = on_path.get_mut(u)
+                {
+                    *slot = false;
+                }
                 pending = Some(match done.build {
                     Build::Array(a) => Json::Array(a),
                     Build::Object { mut map, class, .. } => {
@@ -298,7 +308,12 @@ impl<'a> KeyedArchive<'a> {
         }
         let at = || uid.map_or_else(|| "inline value".to_string(), |u| format!("$objects[{u}]"));
         match v {
-            Value::Array(a) => Ok(Step::Open(Frame { build: Build::Array(Vec::with_capacity(a.len())), children: a.iter().collect(), next: 0, uid })),
+            Value::Array(a) => Ok(Step::Open(Frame {
+                build: Build::Array(Vec::with_capacity(a.len())),
+                children: a.iter().collect(),
+                next: 0,
+                uid,
+            })),
             Value::Dictionary(d) => {
                 let class = self.class_name(d);
                 let arr = |key: &str| -> Result<Vec<&'a Value>, FormatError> {
@@ -313,19 +328,47 @@ impl<'a> KeyedArchive<'a> {
                         let keys = arr("NS.keys")?;
                         let values = arr("NS.objects")?;
                         if keys.len() != values.len() {
-                            return Err(FormatError::archive(at(), format!("{} keys but {} objects", keys.len(), values.len())));
+                            return Err(FormatError::archive(
+                                at(),
+                                format!("{} keys but {} objects", keys.len(), values.len()),
+                            ));
                         }
-                        let keys = keys.into_iter().enumerate().map(|(i, k)| self.key_text(k, i)).collect::<Result<Vec<_>, _>>()?;
-                        Ok(Step::Open(Frame { build: Build::Object { keys, map: Map::new(), class: None }, children: values, next: 0, uid }))
+                        let keys = keys
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, k)| self.key_text(k, i))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Ok(Step::Open(Frame {
+                            build: Build::Object { keys, map: Map::new(), class: None },
+                            children: values,
+                            next: 0,
+                            uid,
+                        }))
                     }
-                    Some("NSArray" | "NSMutableArray" | "NSSet" | "NSMutableSet" | "NSOrderedSet" | "NSMutableOrderedSet") => {
+                    Some(
+                        "NSArray"
+                        | "NSMutableArray"
+                        | "NSSet"
+                        | "NSMutableSet"
+                        | "NSOrderedSet"
+                        | "NSMutableOrderedSet",
+                    ) => {
                         let items = arr("NS.objects")?;
-                        Ok(Step::Open(Frame { build: Build::Array(Vec::with_capacity(items.len())), children: items, next: 0, uid }))
+                        Ok(Step::Open(Frame {
+                            build: Build::Array(Vec::with_capacity(items.len())),
+                            children: items,
+                            next: 0,
+                            uid,
+                        }))
                     }
-                    Some("NSString" | "NSMutableString") => Ok(Step::Done(self.string(v)?.map_or(Json::Null, Json::String))),
+                    Some("NSString" | "NSMutableString") => {
+                        Ok(Step::Done(self.string(v)?.map_or(Json::Null, Json::String)))
+                    }
                     Some("NSData" | "NSMutableData") => Ok(Step::Done(self.data(v)?.map_or(Json::Null, b64))),
                     Some("NSDate") => {
-                        let t = self.field(d, "NS.time")?.and_then(|t| t.as_real().or_else(|| t.as_signed_integer().map(|i| i as f64)));
+                        let t = self
+                            .field(d, "NS.time")?
+                            .and_then(|t| t.as_real().or_else(|| t.as_signed_integer().map(|i| i as f64)));
                         Ok(Step::Done(t.and_then(|t| format_unix(t + MAC_EPOCH)).map_or(Json::Null, Json::String)))
                     }
                     Some("NSUUID") => {
@@ -362,7 +405,12 @@ impl<'a> KeyedArchive<'a> {
                             children.push(val);
                         }
                         let class = other.map(str::to_string);
-                        Ok(Step::Open(Frame { build: Build::Object { keys, map: Map::new(), class }, children, next: 0, uid }))
+                        Ok(Step::Open(Frame {
+                            build: Build::Object { keys, map: Map::new(), class },
+                            children,
+                            next: 0,
+                            uid,
+                        }))
                     }
                 }
             }
@@ -408,7 +456,10 @@ mod tests {
         Value::Uid(Uid::new(n))
     }
     fn class(name: &str) -> Value {
-        dict(vec![("$classname", Value::String(name.into())), ("$classes", Value::Array(vec![Value::String(name.into()), Value::String("NSObject".into())]))])
+        dict(vec![
+            ("$classname", Value::String(name.into())),
+            ("$classes", Value::Array(vec![Value::String(name.into()), Value::String("NSObject".into())])),
+        ])
     }
     fn archive(objects: Vec<Value>) -> Value {
         dict(vec![
@@ -484,7 +535,11 @@ mod tests {
         // keys/objects length mismatch
         let a = archive(vec![
             Value::String("$null".into()),
-            dict(vec![("NS.keys", Value::Array(vec![uid(0)])), ("NS.objects", Value::Array(vec![])), ("$class", uid(2))]),
+            dict(vec![
+                ("NS.keys", Value::Array(vec![uid(0)])),
+                ("NS.objects", Value::Array(vec![])),
+                ("$class", uid(2)),
+            ]),
             class("NSDictionary"),
         ]);
         assert!(KeyedArchive::new(&a).expect("archive").to_json().is_err());

@@ -279,7 +279,9 @@ pub fn mbfile_from_value(v: &Value) -> Result<MbFile, FormatError> {
         .ok_or_else(|| FormatError::archive("$top.root", "MBFile root is not a dictionary"))?;
     let int = |key: &str| -> Result<Option<i64>, FormatError> {
         Ok(match a.field(root, key)? {
-            Some(Value::Integer(i)) => i.as_signed().or_else(|| i.as_unsigned().map(|u| i64::try_from(u).unwrap_or(i64::MAX))),
+            Some(Value::Integer(i)) => {
+                i.as_signed().or_else(|| i.as_unsigned().map(|u| i64::try_from(u).unwrap_or(i64::MAX)))
+            }
             Some(Value::Real(r)) if r.is_finite() => Some(*r as i64),
             _ => None,
         })
@@ -338,8 +340,16 @@ mod tests {
         f.insert("$class".into(), Value::Uid(Uid::new(3)));
         let mut class = Dictionary::new();
         class.insert("$classname".into(), Value::String("MBFile".into()));
-        class.insert("$classes".into(), Value::Array(vec![Value::String("MBFile".into()), Value::String("NSObject".into())]));
-        let mut objects = vec![Value::String("$null".into()), Value::Dictionary(f), Value::String("Library/SMS/sms.db".into()), Value::Dictionary(class)];
+        class.insert(
+            "$classes".into(),
+            Value::Array(vec![Value::String("MBFile".into()), Value::String("NSObject".into())]),
+        );
+        let mut objects = vec![
+            Value::String("$null".into()),
+            Value::Dictionary(f),
+            Value::String("Library/SMS/sms.db".into()),
+            Value::Dictionary(class),
+        ];
         if with_key {
             let mut key = vec![3u8, 0, 0, 0];
             key.extend((0..40).map(|i| i as u8));

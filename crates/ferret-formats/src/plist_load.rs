@@ -27,7 +27,11 @@ pub const MAX_PLIST_SIZE: usize = 256 * 1024 * 1024;
 /// inputs nesting deeper than [`MAX_DEPTH`] or larger than [`MAX_PLIST_SIZE`] are errors.
 pub fn parse_plist(bytes: &[u8]) -> Result<plist::Value, FormatError> {
     if bytes.len() > MAX_PLIST_SIZE {
-        return Err(FormatError::TooLarge { what: "property list", size: bytes.len() as u64, limit: MAX_PLIST_SIZE as u64 });
+        return Err(FormatError::TooLarge {
+            what: "property list",
+            size: bytes.len() as u64,
+            limit: MAX_PLIST_SIZE as u64,
+        });
     }
     check_depth(bytes, MAX_DEPTH)?;
     plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| FormatError::Plist(e.to_string()))
@@ -41,11 +45,7 @@ pub fn check_depth(bytes: &[u8], limit: usize) -> Result<(), FormatError> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
     let body = bytes.get(start..).unwrap_or(&[]);
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    if body.first() == Some(&b'<') {
-        xml_depth(bytes, limit)
-    } else {
-        ascii_depth(bytes, limit)
-    }
+    if body.first() == Some(&b'<') { xml_depth(bytes, limit) } else { ascii_depth(bytes, limit) }
 }
 
 fn too_deep(limit: usize, offset: usize) -> FormatError {
@@ -151,7 +151,12 @@ impl Binary<'_> {
         let n = n.and_then(|n| usize::try_from(n).ok()).ok_or_else(|| invalid(off, "container length overflows"))?;
         let need = n.checked_mul(self.ref_size).ok_or_else(|| invalid(off, "container length overflows"))?;
         if need > c.remaining() {
-            return Err(FormatError::Truncated { what: "container references", offset: c.position(), need, have: c.remaining() });
+            return Err(FormatError::Truncated {
+                what: "container references",
+                offset: c.position(),
+                need,
+                have: c.remaining(),
+            });
         }
         Ok(Some((c.position(), n)))
     }
@@ -162,7 +167,10 @@ impl Binary<'_> {
         let r = c.uint_be(self.ref_size, "object reference")?;
         let r = usize::try_from(r).map_err(|_| invalid(refs_at, "object reference overflows"))?;
         if r >= self.offsets.len() {
-            return Err(invalid(refs_at, format!("object reference {r} out of range ({} objects)", self.offsets.len())));
+            return Err(invalid(
+                refs_at,
+                format!("object reference {r} out of range ({} objects)", self.offsets.len()),
+            ));
         }
         Ok(r)
     }
@@ -170,7 +178,12 @@ impl Binary<'_> {
 
 fn binary_depth(data: &[u8], limit: usize) -> Result<(), FormatError> {
     if data.len() < 8 + 32 {
-        return Err(FormatError::Truncated { what: "binary property list trailer", offset: 0, need: 40, have: data.len() });
+        return Err(FormatError::Truncated {
+            what: "binary property list trailer",
+            offset: 0,
+            need: 40,
+            have: data.len(),
+        });
     }
     let mut c = Cursor::new(data);
     c.seek(data.len() - 32 + 6, "trailer")?;
@@ -192,10 +205,16 @@ fn binary_depth(data: &[u8], limit: usize) -> Result<(), FormatError> {
     let mut offsets = Vec::with_capacity(num);
     for _ in 0..num {
         let o = t.uint_be(offset_size, "offset table entry")?;
-        let o = usize::try_from(o).ok().filter(|o| *o < data.len()).ok_or_else(|| invalid(t.position(), "object offset out of range"))?;
+        let o = usize::try_from(o)
+            .ok()
+            .filter(|o| *o < data.len())
+            .ok_or_else(|| invalid(t.position(), "object offset out of range"))?;
         offsets.push(o);
     }
-    let top = usize::try_from(top).ok().filter(|t| *t < num).ok_or_else(|| invalid(data.len() - 16, "top object out of range"))?;
+    let top = usize::try_from(top)
+        .ok()
+        .filter(|t| *t < num)
+        .ok_or_else(|| invalid(data.len() - 16, "top object out of range"))?;
     let bin = Binary { data, offsets, ref_size };
 
     // 0 = unvisited, 1 = on the stack, 2 = done (height known)
@@ -249,9 +268,10 @@ fn binary_depth(data: &[u8], limit: usize) -> Result<(), FormatError> {
             _ => {
                 push(child, &mut stack, &mut state, &mut height)?;
                 if state[child] == 2
-                    && let Some(f) = stack.last_mut() {
-                        f.max_child = f.max_child.max(height[child]);
-                    }
+                    && let Some(f) = stack.last_mut()
+                {
+                    f.max_child = f.max_child.max(height[child]);
+                }
             }
         }
     }

@@ -137,7 +137,9 @@ fn header(data: &[u8]) -> Result<usize, TypedStreamError> {
         return Err(TypedStreamError::BadHeader { offset: 0, reason: "unsupported stream version" });
     }
     let len = r.byte()?;
-    let sig = r.take(usize::from(len)).map_err(|_| TypedStreamError::BadHeader { offset: 1, reason: "truncated signature" })?;
+    let sig = r
+        .take(usize::from(len))
+        .map_err(|_| TypedStreamError::BadHeader { offset: 1, reason: "truncated signature" })?;
     if sig != b"streamtyped" {
         return Err(TypedStreamError::BadHeader { offset: 2, reason: "signature is not \"streamtyped\"" });
     }

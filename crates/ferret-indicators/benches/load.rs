@@ -65,8 +65,7 @@ fn main() {
         rows.push((format!("{} shared bundles", shared.len()), total, d, "-"));
         let mut all = shared.clone();
         all.push(tmp.path().join("gen-100000.stix2"));
-        let (d, total) =
-            time_load(&IndicatorSources { paths: all, include_builtin: true, ..Default::default() }, 7);
+        let (d, total) = time_load(&IndicatorSources { paths: all, include_builtin: true, ..Default::default() }, 7);
         rows.push((format!("{} shared bundles + 100k + builtin", shared.len()), total, d, "<= 100 ms"));
     }
 
@@ -76,12 +75,16 @@ fn main() {
     }
 
     // lookups
-    let (idx, _) = load(&IndicatorSources { paths: vec![tmp.path().join("gen-100000.stix2")], ..Default::default() }).unwrap();
+    let (idx, _) =
+        load(&IndicatorSources { paths: vec![tmp.path().join("gen-100000.stix2")], ..Default::default() }).unwrap();
     let urls: Vec<String> = (0..100_000).map(|i| format!("https://a{i}.b.c.benign{i}.example/path?q={i}")).collect();
     let t = Instant::now();
     let hits = urls.iter().filter(|u| idx.check_url(u).is_some()).count();
     let d = t.elapsed();
-    println!("check_url on 100k 5-label URLs against 100k indicators: {:.0} ns/lookup ({hits} hits)", d.as_nanos() as f64 / 1e5);
+    println!(
+        "check_url on 100k 5-label URLs against 100k indicators: {:.0} ns/lookup ({hits} hits)",
+        d.as_nanos() as f64 / 1e5
+    );
     let t = Instant::now();
     let hits = (0..100_000).filter(|i| idx.check_process(&format!("/usr/bin/proc{i}")).is_some()).count();
     let d = t.elapsed();

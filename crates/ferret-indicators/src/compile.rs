@@ -125,11 +125,12 @@ impl PathKey {
 /// the full grammar. `Err` carries the rejection reason.
 pub(crate) fn compile_text(text: &str) -> Result<Compiled, String> {
     if let Some((key, value)) = fast_equality(text)
-        && let Some(kind) = Kind::from_path_key(key.as_str()) {
-            let mut out = Compiled::default();
-            push_exact(kind, value, &mut out)?;
-            return Ok(out);
-        }
+        && let Some(kind) = Kind::from_path_key(key.as_str())
+    {
+        let mut out = Compiled::default();
+        push_exact(kind, value, &mut out)?;
+        return Ok(out);
+    }
     let ast = crate::pattern::parse(text).map_err(|e| e.to_string())?;
     compile(&ast)
 }
@@ -300,7 +301,13 @@ mod tests {
                 Ok(c) => format!("{:?}", c.rules.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>()),
                 Err(e) => format!("Err({})", e.split(':').next().unwrap_or("")),
             };
-            assert_eq!(show(&fast).starts_with("Err"), show(&slow).starts_with("Err"), "{c}: {} vs {}", show(&fast), show(&slow));
+            assert_eq!(
+                show(&fast).starts_with("Err"),
+                show(&slow).starts_with("Err"),
+                "{c}: {} vs {}",
+                show(&fast),
+                show(&slow)
+            );
             if slow.is_ok() {
                 assert_eq!(show(&fast), show(&slow), "{c}");
             }
@@ -332,7 +339,8 @@ mod tests {
         assert!(matches!(r[0], Rule::Exact { key: Key::Net(_), .. }));
         let r = rules("[url:value = 'https://x.example/?a=b=c']").expect("values with = work");
         assert_eq!(r.len(), 1);
-        let r = rules("[file:hashes.'SHA-256' = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']").expect("ok");
+        let r = rules("[file:hashes.'SHA-256' = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']")
+            .expect("ok");
         assert_eq!(r[0].kind(), Kind::FileSha256);
         let r = rules("[domain-name:value = 'a.example'] WITHIN 5 SECONDS").expect("qualifiers ignored");
         assert_eq!(r.len(), 1);

@@ -51,7 +51,9 @@ pub(crate) fn list_kind(file_name: &str, exact: bool) -> Option<Kind> {
 
 fn refang(s: &str) -> String {
     let mut v = s.replace("[.]", ".").replace("(.)", ".").replace("[:]", ":").replace("[@]", "@");
-    for (from, to) in [("hxxps://", "https://"), ("hxxp://", "http://"), ("HXXPS://", "https://"), ("HXXP://", "http://")] {
+    for (from, to) in
+        [("hxxps://", "https://"), ("hxxp://", "http://"), ("HXXPS://", "https://"), ("HXXP://", "http://")]
+    {
         if let Some(rest) = v.strip_prefix(from) {
             v = format!("{to}{rest}");
         }
@@ -166,7 +168,12 @@ mod tests {
 
     #[test]
     fn lists_skip_comments_and_refang() {
-        let p = parse_list("# c\n\nevil[.]example\n  b.example  \n\u{feff}c.example\nnot a domain\n", Kind::Domain, "domains.txt", "set");
+        let p = parse_list(
+            "# c\n\nevil[.]example\n  b.example  \n\u{feff}c.example\nnot a domain\n",
+            Kind::Domain,
+            "domains.txt",
+            "set",
+        );
         assert_eq!(p.entries.len(), 3);
         assert_eq!(p.rejected.len(), 1);
         assert_eq!(p.rejected[0].indicator_id, "line 6");

@@ -271,7 +271,9 @@ pub(crate) fn compile_cond(kind: Kind, e: &CompExpr) -> Result<Cond, String> {
                 }
                 CmpOp::In => {
                     let Value::List(vs) = value else { return Err("IN needs a list".into()) };
-                    SlowOp::In(vs.iter().map(|v| str_value(v).and_then(|s| exact_key(kind, s))).collect::<Result<_, _>>()?)
+                    SlowOp::In(
+                        vs.iter().map(|v| str_value(v).and_then(|s| exact_key(kind, s))).collect::<Result<_, _>>()?,
+                    )
                 }
                 CmpOp::Like => SlowOp::Re(compile_regex(&like_to_regex(str_value(value)?), ci)?),
                 CmpOp::Matches => SlowOp::Re(compile_regex(str_value(value)?, ci)?),
@@ -459,11 +461,7 @@ impl IndicatorIndex {
     }
 
     fn slow_hit(&self, kind: Kind, value: &str, ip: Option<IpAddr>) -> Option<MatchedIndicator> {
-        self.slow
-            .get(kind as usize)?
-            .iter()
-            .find(|r| r.cond.eval(value, ip))
-            .map(|r| r.meta.matched(kind))
+        self.slow.get(kind as usize)?.iter().find(|r| r.cond.eval(value, ip)).map(|r| r.meta.matched(kind))
     }
 
     fn check_ip(&self, ip: IpAddr) -> Option<MatchedIndicator> {
@@ -488,9 +486,10 @@ impl IndicatorIndex {
         let mut h = name;
         loop {
             if let Some(m) = self.get(Kind::Domain, h)
-                && best.is_none_or(|b| m < b) {
-                    best = Some(m);
-                }
+                && best.is_none_or(|b| m < b)
+            {
+                best = Some(m);
+            }
             match h.find('.') {
                 Some(i) => h = &h[i + 1..],
                 None => break,
@@ -534,7 +533,9 @@ impl Indicators for IndicatorIndex {
         }
         self.hit(Kind::Process, base)
             .or_else(|| {
-                (base.chars().count() == 16).then(|| self.prefix16.get(base).map(|m| m.matched(Kind::Process))).flatten()
+                (base.chars().count() == 16)
+                    .then(|| self.prefix16.get(base).map(|m| m.matched(Kind::Process)))
+                    .flatten()
             })
             .or_else(|| self.slow_hit(Kind::Process, base, None))
     }
@@ -562,11 +563,13 @@ impl Indicators for IndicatorIndex {
         let p = evidence_key(Kind::FilePath, path);
         let mut best: Option<&Meta> = self.get(Kind::FilePath, &p);
         for (i, c) in p.char_indices() {
-            if c == '/' && i > 0
+            if c == '/'
+                && i > 0
                 && let Some(m) = self.get(Kind::FilePath, &p[..i])
-                    && best.is_none_or(|b| m < b) {
-                        best = Some(m);
-                    }
+                && best.is_none_or(|b| m < b)
+            {
+                best = Some(m);
+            }
         }
         best.map(|m| m.matched(Kind::FilePath)).or_else(|| self.slow_hit(Kind::FilePath, &p, None))
     }

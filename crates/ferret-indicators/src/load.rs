@@ -358,7 +358,10 @@ fn load_one(s: &Source, builder: &mut IndexBuilder, report: &mut LoadReport) {
             };
             match std::fs::metadata(path) {
                 Ok(m) if m.len() > MAX_FILE_SIZE => {
-                    return reject(report, format!("file is {} bytes, larger than the {MAX_FILE_SIZE}-byte limit", m.len()));
+                    return reject(
+                        report,
+                        format!("file is {} bytes, larger than the {MAX_FILE_SIZE}-byte limit", m.len()),
+                    );
                 }
                 Ok(_) => {}
                 Err(e) => return reject(report, format!("cannot read: {e}")),
@@ -397,7 +400,9 @@ fn ingest(
         let parsed: Result<Option<Parsed>, String> = if lower.ends_with(".txt") {
             match crate::formats::list_kind(&lower, !explicit) {
                 // invalid UTF-8 only spoils its own line (which is then rejected as a value)
-                Some(kind) => Ok(Some(crate::formats::parse_list(&String::from_utf8_lossy(bytes), kind, label, &folder_name))),
+                Some(kind) => {
+                    Ok(Some(crate::formats::parse_list(&String::from_utf8_lossy(bytes), kind, label, &folder_name)))
+                }
                 None => Err("unknown list file name (expected domains.txt, processes.txt, emails.txt, ...)".into()),
             }
         } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {

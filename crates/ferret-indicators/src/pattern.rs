@@ -307,8 +307,7 @@ fn obs_or(i: &mut &str) -> PResult<Pattern> {
 }
 
 fn obs_and(i: &mut &str) -> PResult<Pattern> {
-    separated_foldl1(obs_qualified, (ws, kw("AND"), ws), |a, _, b| Pattern::And(Box::new(a), Box::new(b)))
-        .parse_next(i)
+    separated_foldl1(obs_qualified, (ws, kw("AND"), ws), |a, _, b| Pattern::And(Box::new(a), Box::new(b))).parse_next(i)
 }
 
 fn obs_qualified(i: &mut &str) -> PResult<Pattern> {
@@ -326,17 +325,15 @@ fn obs_qualified(i: &mut &str) -> PResult<Pattern> {
 }
 
 fn obs_atom(i: &mut &str) -> PResult<Pattern> {
-    alt((
-        delimited(('[', ws), cmp_or, (ws, ']')).map(Pattern::Observation),
-        delimited(('(', ws), followed, (ws, ')')),
-    ))
-    .parse_next(i)
+    alt((delimited(('[', ws), cmp_or, (ws, ']')).map(Pattern::Observation), delimited(('(', ws), followed, (ws, ')'))))
+        .parse_next(i)
 }
 
 fn qualifier(i: &mut &str) -> PResult<Qualifier> {
     alt((
         delimited((kw("WITHIN"), ws), number, (ws, kw("SECONDS"))).map(Qualifier::Within),
-        (kw("START"), ws, timestamp, ws, kw("STOP"), ws, timestamp).map(|(_, _, a, _, _, _, b)| Qualifier::StartStop(a, b)),
+        (kw("START"), ws, timestamp, ws, kw("STOP"), ws, timestamp)
+            .map(|(_, _, a, _, _, _, b)| Qualifier::StartStop(a, b)),
         delimited((kw("REPEATS"), ws), uint, (ws, kw("TIMES"))).map(Qualifier::Repeats),
     ))
     .parse_next(i)
@@ -370,7 +367,15 @@ fn comparison(i: &mut &str) -> PResult<PropTest> {
 }
 
 fn cmp_op(i: &mut &str) -> PResult<CmpOp> {
-    for (sym, op) in [("!=", CmpOp::Neq), (">=", CmpOp::Ge), ("<=", CmpOp::Le), ("<>", CmpOp::Neq), ("=", CmpOp::Eq), (">", CmpOp::Gt), ("<", CmpOp::Lt)] {
+    for (sym, op) in [
+        ("!=", CmpOp::Neq),
+        (">=", CmpOp::Ge),
+        ("<=", CmpOp::Le),
+        ("<>", CmpOp::Neq),
+        ("=", CmpOp::Eq),
+        (">", CmpOp::Gt),
+        ("<", CmpOp::Lt),
+    ] {
         if let Some(rest) = i.strip_prefix(sym) {
             *i = rest;
             return Ok(op);
@@ -387,7 +392,10 @@ fn cmp_op(i: &mut &str) -> PResult<CmpOp> {
 }
 
 fn identifier<'a>(i: &mut &'a str) -> PResult<&'a str> {
-    (one_of(|c: char| c.is_ascii_alphabetic() || c == '_'), take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    (
+        one_of(|c: char| c.is_ascii_alphabetic() || c == '_'),
+        take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+    )
         .take()
         .parse_next(i)
 }

@@ -24,9 +24,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::compile::{Compiled, compile_text};
 #[cfg(test)]
 use crate::compile::Rule;
+use crate::compile::{Compiled, compile_text};
 use crate::index::FastMap;
 use crate::load::{Parsed, RejectedPattern};
 
@@ -55,11 +55,26 @@ struct RawObject<'a> {
 /// The typed view of one bundle object (only what naming and matching need is kept).
 #[derive(Debug)]
 enum StixObject<'a> {
-    Indicator { id: Cow<'a, str>, pattern: Option<Cow<'a, str>>, pattern_type: Option<Cow<'a, str>> },
+    Indicator {
+        id: Cow<'a, str>,
+        pattern: Option<Cow<'a, str>>,
+        pattern_type: Option<Cow<'a, str>>,
+    },
     /// malware / campaign / intrusion-set / threat-actor / tool; `rank` orders them for naming
-    Named { id: Cow<'a, str>, name: Cow<'a, str>, rank: u8 },
-    Report { name: Cow<'a, str>, refs: Vec<Cow<'a, str>> },
-    Relationship { source: Cow<'a, str>, target: Cow<'a, str>, rel: Cow<'a, str> },
+    Named {
+        id: Cow<'a, str>,
+        name: Cow<'a, str>,
+        rank: u8,
+    },
+    Report {
+        name: Cow<'a, str>,
+        refs: Vec<Cow<'a, str>>,
+    },
+    Relationship {
+        source: Cow<'a, str>,
+        target: Cow<'a, str>,
+        rel: Cow<'a, str>,
+    },
 }
 
 fn typed(o: RawObject<'_>) -> Option<StixObject<'_>> {
@@ -134,13 +149,13 @@ impl<'de> serde::de::Visitor<'de> for BundleVisitor {
     }
 }
 
-
 /// Parses one bundle. `Err` = the whole file is rejected (invalid JSON, not a bundle).
 pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result<Parsed, String> {
     // ~700 bytes per indicator + relationship pair in real bundles
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed_bundle = serde::Deserializer::deserialize_map(&mut de, BundleVisitor { cap: (bytes.len() / 350).min(1 << 21) })
-        .and_then(|b| de.end().map(|()| b));
+    let parsed_bundle =
+        serde::Deserializer::deserialize_map(&mut de, BundleVisitor { cap: (bytes.len() / 350).min(1 << 21) })
+            .and_then(|b| de.end().map(|()| b));
     let bundle: Bundle<'_> = parsed_bundle.map_err(|e| {
         if e.is_data() && e.to_string().contains("expected a STIX bundle object") {
             "not a STIX bundle (not a JSON object)".to_string()
@@ -158,12 +173,13 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     let mut malware_names: Vec<&str> = Vec::new();
     for o in &objs {
         if let StixObject::Named { id, name, rank } = o
-            && !name.is_empty() {
-                named.insert(id, (name, *rank));
-                if *rank == 0 {
-                    malware_names.push(name);
-                }
+            && !name.is_empty()
+        {
+            named.insert(id, (name, *rank));
+            if *rank == 0 {
+                malware_names.push(name);
             }
+        }
     }
     // indicator id -> (rank, name), first best relationship wins
     let mut via_rel: FastMap<&str, (u8, &str)> = FastMap::default();
@@ -217,9 +233,10 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     let check = |(_, pat, pattern_type): &(&str, Option<&str>, Option<&str>)| -> Result<Compiled, String> {
         let Some(pat) = pat else { return Err("indicator has no pattern".into()) };
         if let Some(pt) = pattern_type
-            && !pt.eq_ignore_ascii_case("stix") {
-                return Err(format!("pattern_type {pt:?} is not supported (only \"stix\")"));
-            }
+            && !pt.eq_ignore_ascii_case("stix")
+        {
+            return Err(format!("pattern_type {pt:?} is not supported (only \"stix\")"));
+        }
         compile_text(pat)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
@@ -233,7 +250,8 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
             handles
                 .into_iter()
                 .flat_map(|(len, h)| {
-                    h.join().unwrap_or_else(|_| (0..len).map(|_| Err("internal error while compiling".into())).collect())
+                    h.join()
+                        .unwrap_or_else(|_| (0..len).map(|_| Err("internal error while compiling".into())).collect())
                 })
                 .collect()
         })
@@ -322,7 +340,9 @@ mod tests {
     fn rejects_files_and_patterns_with_reasons() {
         assert!(parse_bundle(b"{not json", "x", "x").expect_err("invalid").contains("invalid JSON"));
         assert!(parse_bundle(b"[]", "x", "x").is_err());
-        assert!(parse_bundle(br#"{"type":"indicator"}"#, "x", "x").expect_err("not a bundle").contains("not a STIX bundle"));
+        assert!(
+            parse_bundle(br#"{"type":"indicator"}"#, "x", "x").expect_err("not a bundle").contains("not a STIX bundle")
+        );
         let b = bundle(
             r#"{"type":"indicator","id":"indicator--1","pattern":"rule x { condition: true }","pattern_type":"yara"},
                {"type":"indicator","id":"indicator--2","pattern":"[domain-name:value = "},

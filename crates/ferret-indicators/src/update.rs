@@ -297,11 +297,7 @@ pub fn url_allowed(url: &str) -> bool {
     }
     let Some(rest) = lower.strip_prefix("http://") else { return false };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = if authority.starts_with("[::1]") {
-        "[::1]"
-    } else {
-        authority.split(':').next().unwrap_or("")
-    };
+    let host = if authority.starts_with("[::1]") { "[::1]" } else { authority.split(':').next().unwrap_or("") };
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
@@ -434,7 +430,10 @@ pub fn update(index_url: Option<&str>, cache_dir: &Path, opts: &UpdateOptions) -
                 outcomes.push(SetOutcome {
                     name,
                     url: String::new(),
-                    status: SetStatus::Failed { reason: "entry has neither github nor download_url".into(), kept_previous: false },
+                    status: SetStatus::Failed {
+                        reason: "entry has neither github nor download_url".into(),
+                        kept_previous: false,
+                    },
                     sha256: None,
                 });
                 continue;
@@ -453,9 +452,10 @@ pub fn update(index_url: Option<&str>, cache_dir: &Path, opts: &UpdateOptions) -
             .and_then(|bytes| {
                 let sha = hex::encode(Sha256::digest(&bytes));
                 if let Some(want) = &entry.sha256
-                    && !want.trim().eq_ignore_ascii_case(&sha) {
-                        return Err(format!("hash mismatch: expected SHA-256 {}, got {sha}", want.trim()));
-                    }
+                    && !want.trim().eq_ignore_ascii_case(&sha)
+                {
+                    return Err(format!("hash mismatch: expected SHA-256 {}, got {sha}", want.trim()));
+                }
                 let (counts, total) = validate(&bytes, &file)?;
                 Ok((bytes, sha, counts, total))
             });
@@ -488,7 +488,11 @@ pub fn update(index_url: Option<&str>, cache_dir: &Path, opts: &UpdateOptions) -
                 let kept = previous.and_then(|p| {
                     let src = cache_dir.join(&p.file);
                     let dest = tmp.path().join(&file);
-                    std::fs::copy(&src, &dest).ok().map(|_| CachedSet { file: file.clone(), name: name.clone(), ..p.clone() })
+                    std::fs::copy(&src, &dest).ok().map(|_| CachedSet {
+                        file: file.clone(),
+                        name: name.clone(),
+                        ..p.clone()
+                    })
                 });
                 let kept_previous = kept.is_some();
                 let sha256 = kept.as_ref().map(|k| k.sha256.clone());
@@ -500,7 +504,8 @@ pub fn update(index_url: Option<&str>, cache_dir: &Path, opts: &UpdateOptions) -
         }
     }
     let mpath = tmp.path().join(MANIFEST_NAME);
-    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| UpdateError::Io { path: mpath.clone(), source: e.into() })?;
+    let text =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| UpdateError::Io { path: mpath.clone(), source: e.into() })?;
     std::fs::write(&mpath, text).map_err(|e| UpdateError::Io { path: mpath.clone(), source: e })?;
     swap_in(tmp, cache_dir)?;
     Ok(UpdateReport { index_url: index_url.to_string(), cache_dir: cache_dir.to_path_buf(), sets: outcomes })
@@ -553,10 +558,7 @@ mod tests {
 
     #[test]
     fn file_names() {
-        assert_eq!(
-            cache_file_name("https://raw.example/a/b/pegasus.stix2"),
-            "raw.example_a_b_pegasus.stix2"
-        );
+        assert_eq!(cache_file_name("https://raw.example/a/b/pegasus.stix2"), "raw.example_a_b_pegasus.stix2");
         assert!(!cache_file_name("https://x/../../etc").contains('/'));
         assert!(cache_file_name(&format!("https://x/{}", "a".repeat(500))).len() < 200);
     }

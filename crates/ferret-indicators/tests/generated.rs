@@ -27,7 +27,11 @@ fn ask(i: &dyn Indicators, kind: IndicatorKind, value: &str) -> Option<MatchedIn
 
 #[test]
 fn planted_found_decoys_silent() {
-    let p = |kind, value: &str, malware: &str| PlantedIndicator { kind, value: value.to_string(), malware: malware.to_string() };
+    let p = |kind, value: &str, malware: &str| PlantedIndicator {
+        kind,
+        value: value.to_string(),
+        malware: malware.to_string(),
+    };
     let planted = vec![
         p(IndicatorKind::Domain, "evil-c2.example", "Pegasus-like"),
         p(IndicatorKind::Url, "https://drop.example/a?b=c=d", "Pegasus-like"),
@@ -44,7 +48,11 @@ fn planted_found_decoys_silent() {
     ];
     let text = bundle(&planted, 5_000, 42);
     let (idx, report) = load_bytes(text.as_bytes(), "generated.stix2");
-    assert!(report.rejected_patterns.is_empty(), "{:?}", &report.rejected_patterns[..report.rejected_patterns.len().min(5)]);
+    assert!(
+        report.rejected_patterns.is_empty(),
+        "{:?}",
+        &report.rejected_patterns[..report.rejected_patterns.len().min(5)]
+    );
     assert!(report.total >= 5_000 + planted.len());
     for pi in &planted {
         let m = ask(&idx, pi.kind, &pi.value).unwrap_or_else(|| panic!("planted {pi:?} not found"));
@@ -54,7 +62,13 @@ fn planted_found_decoys_silent() {
     // 16-character truncation of the planted process
     assert!(idx.check_process("verylongspyproce").is_some());
     // benign values of the kinds the generators use never match
-    for benign in ["https://www.apple.com/", "https://en.wikipedia.org/wiki/Ferret", "example.com", "https://example.org/x", "http://198.51.100.1/"] {
+    for benign in [
+        "https://www.apple.com/",
+        "https://en.wikipedia.org/wiki/Ferret",
+        "example.com",
+        "https://example.org/x",
+        "http://198.51.100.1/",
+    ] {
         assert_eq!(idx.check_url(benign), None, "{benign}");
     }
     for proc_ in ["launchd", "SpringBoard", "com.apple.WebKit.Networking", "mediaserverd"] {

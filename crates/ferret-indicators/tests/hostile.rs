@@ -32,15 +32,15 @@ fn broken_files_are_rejected_with_reasons_and_others_load() {
         w("bad_utf8_domains.txt", b"ok.example\n\xff\xfe.example\n"),
         w("notes.txt", b"hello\n"),
         w("ioc.yaml", deep_yaml.as_bytes()),
-        w("weird-objects.stix2", br#"{"type":"bundle","objects":[{"type":5},{"id":null,"type":"indicator","pattern":7}]}"#),
+        w(
+            "weird-objects.stix2",
+            br#"{"type":"bundle","objects":[{"type":5},{"id":null,"type":"indicator","pattern":7}]}"#,
+        ),
     ];
     let (idx, report) = load(&IndicatorSources { paths: files, ..Default::default() }).expect("load");
     assert!(idx.check_domain("good.example").is_some());
-    let rejected: Vec<(&str, &str)> = report
-        .rejected_files
-        .iter()
-        .map(|r| (r.path.rsplit('/').next().unwrap_or(""), r.reason.as_str()))
-        .collect();
+    let rejected: Vec<(&str, &str)> =
+        report.rejected_files.iter().map(|r| (r.path.rsplit('/').next().unwrap_or(""), r.reason.as_str())).collect();
     for name in [
         "truncated.stix2",
         "empty.stix2",
@@ -59,7 +59,9 @@ fn broken_files_are_rejected_with_reasons_and_others_load() {
     assert_eq!(loaded, vec!["good.stix2", "deep.stix2", "bad_utf8_domains.txt"]);
     // the list loads its good line and rejects the broken one
     assert!(idx.check_domain("ok.example").is_some());
-    assert!(report.rejected_patterns.iter().any(|r| r.file.ends_with("bad_utf8_domains.txt") && r.indicator_id == "line 2"));
+    assert!(
+        report.rejected_patterns.iter().any(|r| r.file.ends_with("bad_utf8_domains.txt") && r.indicator_id == "line 2")
+    );
     assert!(report.summary_lines().iter().any(|l| l.contains("REJECTED FILE")));
 }
 
@@ -80,7 +82,12 @@ fn hostile_patterns_are_rejected_not_fatal() {
     let objs: Vec<String> = patterns
         .iter()
         .enumerate()
-        .map(|(i, p)| format!(r#"{{"type":"indicator","id":"indicator--{i}","pattern":{}}}"#, serde_json::to_string(p).expect("json")))
+        .map(|(i, p)| {
+            format!(
+                r#"{{"type":"indicator","id":"indicator--{i}","pattern":{}}}"#,
+                serde_json::to_string(p).expect("json")
+            )
+        })
         .collect();
     let text = format!(r#"{{"type":"bundle","objects":[{}]}}"#, objs.join(","));
     let (idx, report) = load_bytes(text.as_bytes(), "hostile.stix2");

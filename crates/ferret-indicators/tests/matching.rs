@@ -41,7 +41,13 @@ fn v(m: Option<MatchedIndicator>) -> Option<String> {
 #[test]
 fn domain_suffix_walk_and_no_substrings() {
     let i = index(&["[domain-name:value = 'x.evil.example']", "[domain-name:value = 'Bad.Example.']"]);
-    for hit in ["x.evil.example", "a.b.x.evil.example", "X.EVIL.EXAMPLE.", "https://a.x.evil.example:8443/p?q=1", "user:pw@x.evil.example"] {
+    for hit in [
+        "x.evil.example",
+        "a.b.x.evil.example",
+        "X.EVIL.EXAMPLE.",
+        "https://a.x.evil.example:8443/p?q=1",
+        "user:pw@x.evil.example",
+    ] {
         assert_eq!(v(i.check_url(hit)), Some("x.evil.example".into()), "{hit}");
     }
     for miss in [
@@ -94,7 +100,14 @@ fn ips_and_cidrs_compare_as_addresses() {
     ] {
         assert!(i.check_url(hit).is_some(), "{hit}");
     }
-    for miss in ["198.51.100.70", "198.51.100.7.example", "1198.51.100.7", "203.0.114.1", "2001:db8::2", "http://x.example/?ip=198.51.100.7"] {
+    for miss in [
+        "198.51.100.70",
+        "198.51.100.7.example",
+        "1198.51.100.7",
+        "203.0.114.1",
+        "2001:db8::2",
+        "http://x.example/?ip=198.51.100.7",
+    ] {
         assert!(i.check_url(miss).is_none(), "{miss}");
     }
     assert_eq!(v(i.check_domain("203.0.113.9")), Some("203.0.113.0/24".into()));
@@ -218,7 +231,11 @@ fn slow_rules_like_matches_issubset() {
 #[test]
 fn text_search_and_determinism() {
     let (idx, _) = load_bytes(
-        bundle(&[("[domain-name:value = 'evil.example']", "Zeta"), ("[domain-name:value = 'a.evil.example']", "Alpha")]).as_bytes(),
+        bundle(&[
+            ("[domain-name:value = 'evil.example']", "Zeta"),
+            ("[domain-name:value = 'a.evil.example']", "Alpha"),
+        ])
+        .as_bytes(),
         "b.stix2",
     );
     // several indicators match: the lowest (file, value, name) wins, every time
@@ -236,7 +253,9 @@ fn shared_across_threads() {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let i = i.clone();
-            std::thread::spawn(move || (0..1000).filter(|n| i.check_domain(&format!("h{n}.evil.example")).is_some()).count())
+            std::thread::spawn(move || {
+                (0..1000).filter(|n| i.check_domain(&format!("h{n}.evil.example")).is_some()).count()
+            })
         })
         .collect();
     for h in handles {

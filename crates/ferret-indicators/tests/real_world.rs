@@ -37,7 +37,11 @@ fn every_shared_bundle_loads_without_rejections() {
     assert_eq!(files.len(), 16, "bundles under shared/iocs");
     let (index, report) = load(&IndicatorSources { paths: files.clone(), ..Default::default() }).expect("loads");
     assert!(report.rejected_files.is_empty(), "{:?}", report.rejected_files);
-    assert!(report.rejected_patterns.is_empty(), "{:#?}", &report.rejected_patterns[..report.rejected_patterns.len().min(10)]);
+    assert!(
+        report.rejected_patterns.is_empty(),
+        "{:#?}",
+        &report.rejected_patterns[..report.rejected_patterns.len().min(10)]
+    );
     assert_eq!(report.files.len(), 16);
 
     let per_file: BTreeMap<String, (String, usize)> = report
@@ -48,7 +52,8 @@ fn every_shared_bundle_loads_without_rejections() {
             (name, (f.set_name.clone(), f.total))
         })
         .collect();
-    let expected_totals: BTreeMap<String, usize> = EXPECTED_TOTALS.iter().map(|(k, v)| ((*k).to_string(), *v)).collect();
+    let expected_totals: BTreeMap<String, usize> =
+        EXPECTED_TOTALS.iter().map(|(k, v)| ((*k).to_string(), *v)).collect();
     assert_eq!(report.totals, expected_totals);
     assert_eq!(report.total, EXPECTED_TOTALS.iter().map(|(_, v)| v).sum::<usize>());
     for (file, set, total) in EXPECTED_FILES {
@@ -56,7 +61,6 @@ fn every_shared_bundle_loads_without_rejections() {
     }
     assert!(!index.is_empty());
 }
-
 
 /// Distinct values in the index per kind (measured 2026-11-23 on the 2026-04-08 snapshot).
 const EXPECTED_TOTALS: &[(&str, usize)] = &[
@@ -99,8 +103,8 @@ fn per_type_counts_of_the_pegasus_bundle() {
         eprintln!("NOTE: ../shared/iocs not found; skipped");
         return;
     };
-    let (_, report) =
-        ferret_indicators::load_files(&[dir.join("amnesty-investigations/2021-07-18_nso/pegasus.stix2")]).expect("loads");
+    let (_, report) = ferret_indicators::load_files(&[dir.join("amnesty-investigations/2021-07-18_nso/pegasus.stix2")])
+        .expect("loads");
     let f = &report.files[0];
     let counts: Vec<(&str, usize)> = f.counts.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(counts, vec![("domains", 1438), ("emails", 29), ("file_names", 1), ("processes", 81)]);
@@ -114,7 +118,8 @@ fn whole_shared_folder_with_plain_lists_and_real_matches() {
         return;
     };
     let (index, report) =
-        load(&IndicatorSources { paths: vec![dir.clone()], include_builtin: true, ..Default::default() }).expect("loads");
+        load(&IndicatorSources { paths: vec![dir.clone()], include_builtin: true, ..Default::default() })
+            .expect("loads");
     assert!(report.rejected_files.is_empty(), "{:?}", report.rejected_files);
     assert!(report.rejected_patterns.is_empty(), "{:?}", report.rejected_patterns);
     let lists: Vec<(&str, usize)> = report
@@ -132,4 +137,5 @@ fn whole_shared_folder_with_plain_lists_and_real_matches() {
     assert_eq!(index.check_process("/usr/libexec/bh").map(|m| m.name), Some("Pegasus".to_string()));
 }
 
-const EXPECTED_LISTS: &[(&str, usize)] = &[("domains.txt", 1438), ("emails.txt", 29), ("files.txt", 1), ("processes.txt", 81)];
+const EXPECTED_LISTS: &[(&str, usize)] =
+    &[("domains.txt", 1438), ("emails.txt", 29), ("files.txt", 1), ("processes.txt", 81)];

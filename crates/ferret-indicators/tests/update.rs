@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use ferret_core::Indicators;
 use ferret_indicators::update::{read_manifest, url_allowed};
-use ferret_indicators::{IndicatorSources, SetStatus, UpdateError, UpdateOptions, cache_status, list_cache, load, update};
+use ferret_indicators::{
+    IndicatorSources, SetStatus, UpdateError, UpdateOptions, cache_status, list_cache, load, update,
+};
 
 #[derive(Clone)]
 struct Route {
@@ -142,9 +144,17 @@ fn update_reupdate_partial_failure_and_mismatch() {
     let r = update(Some(&url), &cache, &opts(&base)).expect("update");
     assert_eq!(status_of(&r, "A"), &SetStatus::Updated);
     assert!(matches!(status_of(&r, "B"), SetStatus::Failed { reason, kept_previous: true } if reason.contains("404")));
-    assert!(matches!(status_of(&r, "Bad"), SetStatus::Failed { reason, kept_previous: false } if reason.contains("malformed")));
-    assert!(matches!(status_of(&r, "Slow"), SetStatus::Failed { reason, .. } if reason.contains("timed out")), "{:?}", status_of(&r, "Slow"));
-    assert!(matches!(status_of(&r, "Pinned"), SetStatus::Failed { reason, kept_previous: false } if reason.contains("hash mismatch")));
+    assert!(
+        matches!(status_of(&r, "Bad"), SetStatus::Failed { reason, kept_previous: false } if reason.contains("malformed"))
+    );
+    assert!(
+        matches!(status_of(&r, "Slow"), SetStatus::Failed { reason, .. } if reason.contains("timed out")),
+        "{:?}",
+        status_of(&r, "Slow")
+    );
+    assert!(
+        matches!(status_of(&r, "Pinned"), SetStatus::Failed { reason, kept_previous: false } if reason.contains("hash mismatch"))
+    );
     assert!(matches!(status_of(&r, "Plain"), SetStatus::Failed { reason, .. } if reason.contains("https")));
     assert_eq!(r.failures(), 5);
     assert!(r.summary_lines().iter().any(|l| l.contains("previous copy kept")));
@@ -185,7 +195,8 @@ fn offline_and_insecure() {
     assert!(matches!(err, UpdateError::Offline { .. }), "{err}");
     assert!(err.to_string().contains("offline"));
     assert!(!cache.exists(), "nothing written when offline");
-    let err = update(Some("http://example.org/indicators.yaml"), &cache, &UpdateOptions::default()).expect_err("insecure");
+    let err =
+        update(Some("http://example.org/indicators.yaml"), &cache, &UpdateOptions::default()).expect_err("insecure");
     assert!(matches!(err, UpdateError::InsecureUrl { .. }));
     assert!(url_allowed("https://example.org/"));
     // an empty cache folder is reported as empty

@@ -86,7 +86,12 @@ fn main() {
     let t = Instant::now();
     let spec = EncryptionSpec { password: PASSWORD, dpic, iter: 10_000, seed, file_class: 3, manifest_class: 4 };
     write_encrypted_backup_with(&enc_dir, &files, &device, &spec, 0).unwrap();
-    println!("generated {} files, {:.1} MB, DPIC {dpic}: written in {:.2?}", files.len(), total as f64 / 1e6, t.elapsed());
+    println!(
+        "generated {} files, {:.1} MB, DPIC {dpic}: written in {:.2?}",
+        files.len(),
+        total as f64 / 1e6,
+        t.elapsed()
+    );
     write_backup(&plain_dir, &files, &device).unwrap();
 
     let t = Instant::now();
@@ -112,10 +117,18 @@ fn main() {
     println!("| step | time |");
     println!("|---|---|");
     println!("| key derivation (extract-key, DPIC {dpic}) | {t_derive:.2?} |");
-    println!("| decrypt-backup with key ({} files, {:.1} MB, {} threads) | {t_decrypt:.2?} |", rep.files_written, rep.bytes_written as f64 / 1e6, rayon::current_num_threads());
+    println!(
+        "| decrypt-backup with key ({} files, {:.1} MB, {} threads) | {t_decrypt:.2?} |",
+        rep.files_written,
+        rep.bytes_written as f64 / 1e6,
+        rayon::current_num_threads()
+    );
     println!("| decrypt-backup with password (derivation + decrypt) | {:.2?} |", t_derive + t_decrypt);
     println!("| check (all backup modules), plain backup | {t_plain:.2?} ({pr} records, {pa} alerts) |");
-    println!("| check (all backup modules), encrypted backup, key | {t_enc:.2?} (x{:.2}) |", t_enc.as_secs_f64() / t_plain.as_secs_f64());
+    println!(
+        "| check (all backup modules), encrypted backup, key | {t_enc:.2?} (x{:.2}) |",
+        t_enc.as_secs_f64() / t_plain.as_secs_f64()
+    );
     if keep.is_some() {
         println!("kept {} and {}", enc_dir.display(), dec_dir.display());
     }

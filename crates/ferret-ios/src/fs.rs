@@ -69,10 +69,13 @@ pub fn container_of(path: &Path) -> Result<Container, FsError> {
         return Ok(Container::Folder);
     }
     let mut head = [0u8; 512];
-    let mut f = std::fs::File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+    let mut f =
+        std::fs::File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
     let mut got = 0;
     while got < head.len() {
-        let n = f.read(&mut head[got..]).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+        let n = f
+            .read(&mut head[got..])
+            .map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
         if n == 0 {
             break;
         }
@@ -102,9 +105,14 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
             // The unified-log parser reads these in its own order: cache them in the index pass.
             #[cfg(feature = "unified-log")]
             options.cache_patterns.extend(
-                ["**/private/var/db/diagnostics/**", "**/private/var/db/uuidtext/**", "private/var/db/diagnostics/**", "private/var/db/uuidtext/**"]
-                    .iter()
-                    .map(|s| s.to_string()),
+                [
+                    "**/private/var/db/diagnostics/**",
+                    "**/private/var/db/uuidtext/**",
+                    "private/var/db/diagnostics/**",
+                    "private/var/db/uuidtext/**",
+                ]
+                .iter()
+                .map(|s| s.to_string()),
             );
             let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &options)?;
             let prefix = archive_root(t.index().iter().map(|i| i.name));
@@ -308,10 +316,16 @@ impl Subtree {
         let inner = format!("{}{}", self.prefix, f.relative_path);
         match e {
             EvidenceError::Io { path, source } if path == inner => EvidenceError::Io { path: f.path.clone(), source },
-            EvidenceError::Sqlite { path, source } if path == inner => EvidenceError::Sqlite { path: f.path.clone(), source },
+            EvidenceError::Sqlite { path, source } if path == inner => {
+                EvidenceError::Sqlite { path: f.path.clone(), source }
+            }
             EvidenceError::Missing { path } if path == inner => EvidenceError::Missing { path: f.path.clone() },
-            EvidenceError::Corrupt { path, reason } if path == inner => EvidenceError::Corrupt { path: f.path.clone(), reason },
-            EvidenceError::TooLarge { path, limit } if path == inner => EvidenceError::TooLarge { path: f.path.clone(), limit },
+            EvidenceError::Corrupt { path, reason } if path == inner => {
+                EvidenceError::Corrupt { path: f.path.clone(), reason }
+            }
+            EvidenceError::TooLarge { path, limit } if path == inner => {
+                EvidenceError::TooLarge { path: f.path.clone(), limit }
+            }
             other => other,
         }
     }
@@ -363,7 +377,10 @@ mod tests {
 
     #[test]
     fn classify() {
-        assert_eq!(classify_names(["sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83/ps.txt"].into_iter()), Some(AcquisitionKind::IosSysdiagnose));
+        assert_eq!(
+            classify_names(["sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83/ps.txt"].into_iter()),
+            Some(AcquisitionKind::IosSysdiagnose)
+        );
         assert_eq!(classify_names(["dump/private/var/mobile/x"].into_iter()), Some(AcquisitionKind::IosFs));
         assert_eq!(classify_names(["private/var/mobile/x"].into_iter()), Some(AcquisitionKind::IosFs));
         assert_eq!(classify_names(["a/b/private/var/x", "readme.txt"].into_iter()), None);
@@ -457,7 +474,8 @@ mod end_to_end {
         use ferret_core::{Module, Output, Typed};
         let n: usize = std::env::var("FERRET_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
         let gz = std::env::var("FERRET_BENCH_GZIP").is_ok();
-        let dir = std::path::PathBuf::from(std::env::var("FERRET_BENCH_DIR").unwrap_or_else(|_| "/tmp/ferret-bench".into()));
+        let dir =
+            std::path::PathBuf::from(std::env::var("FERRET_BENCH_DIR").unwrap_or_else(|_| "/tmp/ferret-bench".into()));
         std::fs::create_dir_all(&dir).expect("dir");
         let tar = dir.join(format!("fs-{n}.tar"));
         if !tar.exists() {
@@ -467,7 +485,8 @@ mod end_to_end {
             let p = dir.join(format!("fs-{n}.tar.gz"));
             if !p.exists() {
                 let mut r = std::fs::File::open(&tar).expect("open");
-                let mut w = flate2::write::GzEncoder::new(std::fs::File::create(&p).expect("c"), flate2::Compression::fast());
+                let mut w =
+                    flate2::write::GzEncoder::new(std::fs::File::create(&p).expect("c"), flate2::Compression::fast());
                 std::io::copy(&mut r, &mut w).expect("gz");
                 w.finish().expect("fin");
             }
@@ -491,7 +510,10 @@ mod end_to_end {
         Typed(crate::modules::fs_filesystem::Filesystem).run(&ctx, &mut out).expect("run");
         let (alerts, _, count) = out.into_parts();
         let t_run = t1.elapsed();
-        eprintln!("BENCH entries={n} gzip={gz} open={t_open:?} filesystem={t_run:?} records={count} alerts={}", alerts.len());
+        eprintln!(
+            "BENCH entries={n} gzip={gz} open={t_open:?} filesystem={t_run:?} records={count} alerts={}",
+            alerts.len()
+        );
         assert_eq!(count as usize, n);
         assert_eq!(alerts.len(), n / 100_000);
     }

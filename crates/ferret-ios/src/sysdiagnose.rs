@@ -54,9 +54,8 @@ fn tar_options() -> TarOptions {
     #[allow(unused_mut)]
     let mut o = TarOptions::default();
     #[cfg(feature = "unified-log")]
-    o.cache_patterns.extend(
-        ["**/system_logs.logarchive/**", "system_logs.logarchive/**"].iter().map(|s| s.to_string()),
-    );
+    o.cache_patterns
+        .extend(["**/system_logs.logarchive/**", "system_logs.logarchive/**"].iter().map(|s| s.to_string()));
     o
 }
 
@@ -160,7 +159,10 @@ mod end_to_end {
         let files = generate(21, 40, &mut truth);
         let d = tempfile::tempdir().expect("tmp");
         let folder = write_folder(&d.path().join("x"), DEFAULT_NAME, &files).expect("folder");
-        assert_eq!(crate::fs::detect(folder.parent().expect("parent")), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
+        assert_eq!(
+            crate::fs::detect(folder.parent().expect("parent")),
+            Some(ferret_core::AcquisitionKind::IosSysdiagnose)
+        );
         assert_eq!(crate::fs::detect(&folder), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
         let tgz = d.path().join(format!("{DEFAULT_NAME}.tar.gz"));
         write_tar_gz(&tgz, DEFAULT_NAME, &files).expect("tgz");

@@ -60,8 +60,13 @@ impl ResultsFolder {
             return Err(ReportError::NotAFolder { path: dir.to_path_buf() });
         }
         std::fs::create_dir_all(dir).map_err(|e| ReportError::io("create folder", dir, e))?;
-        let spill = Spill::new(options.temp_dir.as_deref(), options.timeline_buffer_bytes)
-            .map_err(|e| ReportError::io("create a temporary folder in", options.temp_dir.clone().unwrap_or_else(std::env::temp_dir), e))?;
+        let spill = Spill::new(options.temp_dir.as_deref(), options.timeline_buffer_bytes).map_err(|e| {
+            ReportError::io(
+                "create a temporary folder in",
+                options.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+                e,
+            )
+        })?;
         Ok(Self { dir: dir.to_path_buf(), spill: Arc::new(spill), options })
     }
 
@@ -77,7 +82,8 @@ impl ResultsFolder {
         let mut alerts: Vec<Alert> = reports.iter_mut().flat_map(|r| std::mem::take(&mut r.alerts)).collect();
         ferret_core::alert::sort_alerts(&mut alerts);
         let index = AlertIndex::new(&alerts);
-        let alert_times: Vec<_> = alerts.iter().filter_map(|a| a.event_time).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let alert_times: Vec<_> =
+            alerts.iter().filter_map(|a| a.event_time).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let mut selector = Selector::new(&alert_times);
         let events = crate::timeline::write_timeline(&self.spill, &self.dir, &index, &mut selector)?;
         if events == 0

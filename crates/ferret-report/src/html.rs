@@ -122,11 +122,8 @@ fn kv_row(out: &mut String, key: &str, value: &str) {
 }
 
 fn counts_text(c: &LevelCounts) -> String {
-    let parts: Vec<String> = Level::ALL
-        .iter()
-        .rev()
-        .map(|l| format!("{} {}", c.get(*l), l.as_str().to_lowercase()))
-        .collect();
+    let parts: Vec<String> =
+        Level::ALL.iter().rev().map(|l| format!("{} {}", c.get(*l), l.as_str().to_lowercase())).collect();
     parts.join(", ")
 }
 
@@ -220,9 +217,13 @@ fn indicators_section(out: &mut String, info: &InfoFile) {
     match files {
         Some(files) if !files.is_empty() => {
             out.push_str("<p>Indicators are traces published by researchers (domains, file names, app ids…) of known spyware.</p>");
-            out.push_str("<table><thead><tr><th>Set</th><th>File</th><th>Indicators</th><th>SHA-256</th></tr></thead><tbody>");
+            out.push_str(
+                "<table><thead><tr><th>Set</th><th>File</th><th>Indicators</th><th>SHA-256</th></tr></thead><tbody>",
+            );
             for f in files.iter().take(MAX_ITEMS) {
-                let s = |k: &str| f.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).unwrap_or_default();
+                let s = |k: &str| {
+                    f.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).unwrap_or_default()
+                };
                 out.push_str("<tr><td>");
                 push_text(out, &s("set_name"), 300);
                 out.push_str("</td><td>");
@@ -238,7 +239,8 @@ fn indicators_section(out: &mut String, info: &InfoFile) {
                 let _ = write!(out, "<p>{total} distinct indicators in all.</p>");
             }
             if let Some(rej) = ind.get("rejected_patterns").and_then(Value::as_array).filter(|r| !r.is_empty()) {
-                let _ = write!(out, "<p>{} indicator pattern(s) could not be used (listed in info.json).</p>", rej.len());
+                let _ =
+                    write!(out, "<p>{} indicator pattern(s) could not be used (listed in info.json).</p>", rej.len());
             }
         }
         _ if ind.is_null() => out.push_str("<p><strong>None.</strong> No indicator file was loaded.</p>"),
@@ -407,14 +409,20 @@ fn modules_section(out: &mut String, info: &InfoFile) {
          (normal: each type of acquisition holds only some of them). A failed check could not read its data; \
          its traces were not searched.</p>",
     );
-    out.push_str("<table><thead><tr><th>Check</th><th>Result</th><th>Records</th><th>Problems</th></tr></thead><tbody>");
+    out.push_str(
+        "<table><thead><tr><th>Check</th><th>Result</th><th>Records</th><th>Problems</th></tr></thead><tbody>",
+    );
     for m in &info.modules {
         let (class, text, records, error) = match &m.status {
             ModuleStatus::Completed { records } => ("completed", "read", records.to_string(), None),
             ModuleStatus::NotFound => ("not_found", "not found", String::new(), None),
             ModuleStatus::Failed { error, records } => ("failed", "FAILED", records.to_string(), Some(error.as_str())),
         };
-        let _ = write!(out, "<tr><td><code>{}</code></td><td class=\"st-{class}\">{text}</td><td>{records}</td><td>", esc(&m.module));
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td class=\"st-{class}\">{text}</td><td>{records}</td><td>",
+            esc(&m.module)
+        );
         if let Some(e) = error {
             out.push_str("<pre>");
             push_text(out, e, MAX_STRING);
@@ -519,7 +527,8 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     let alerts_path = dir.join("alerts.json");
     let alerts: Vec<Alert> = if alerts_path.is_file() { read_json(&alerts_path)? } else { Vec::new() };
     let index = AlertIndex::new(&alerts);
-    let times: Vec<Timestamp> = alerts.iter().filter_map(|a| a.event_time).collect::<BTreeSet<_>>().into_iter().collect();
+    let times: Vec<Timestamp> =
+        alerts.iter().filter_map(|a| a.event_time).collect::<BTreeSet<_>>().into_iter().collect();
     let mut sel = Selector::new(&times);
     let mut tl = dir.join("timeline.csv");
     if !tl.is_file()

@@ -276,7 +276,14 @@ mod tests {
     }
 
     fn alert(module: &str, level: Level) -> Alert {
-        Alert { level, module: module.into(), message: String::new(), event_time: None, event: serde_json::Value::Null, matched_indicator: None }
+        Alert {
+            level,
+            module: module.into(),
+            message: String::new(),
+            event_time: None,
+            event: serde_json::Value::Null,
+            matched_indicator: None,
+        }
     }
 
     #[test]
@@ -296,7 +303,13 @@ mod tests {
                 alerts: vec![alert("tcc", Level::Medium)],
                 elapsed_ms: 0,
             },
-            ModuleReport { module: "calls".into(), status: ModuleStatus::NotFound, warnings: vec![], alerts: vec![], elapsed_ms: 0 },
+            ModuleReport {
+                module: "calls".into(),
+                status: ModuleStatus::NotFound,
+                warnings: vec![],
+                alerts: vec![],
+                elapsed_ms: 0,
+            },
         ];
         let s = Summary::from_reports(&reports);
         assert_eq!(s.counts.total(), 3);

@@ -31,8 +31,8 @@ pub mod records;
 pub mod timeline;
 
 pub use error::ReportError;
-pub use html::{MAX_ALERT_CARDS, MAX_STRING, esc, write_report};
 pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, NullSinks, ResultsFolder};
+pub use html::{MAX_ALERT_CARDS, MAX_STRING, esc, write_report};
 pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, Verdict, terminal_safe};
 pub use recheck::{RECHECK_DIR, check_iocs};
 pub use records::for_each_record;

@@ -49,8 +49,7 @@ pub fn check_iocs(
         return Err(ReportError::NotAFolder { path: results.to_path_buf() });
     }
     let info_path = results.join("info.json");
-    let original: Option<InfoFile> =
-        if info_path.is_file() { Some(crate::html::read_json(&info_path)?) } else { None };
+    let original: Option<InfoFile> = if info_path.is_file() { Some(crate::html::read_json(&info_path)?) } else { None };
     let alerts_path = results.join("alerts.json");
     let old_alerts: Vec<Alert> = if alerts_path.is_file() { crate::html::read_json(&alerts_path)? } else { Vec::new() };
 
@@ -121,7 +120,8 @@ fn recheck_module(
         Ok(records) => ModuleStatus::Completed { records },
         Err(_) if !supported => {
             warnings.push(
-                "this module's records cannot be re-checked; only its heuristic alerts from the original run are kept".into(),
+                "this module's records cannot be re-checked; only its heuristic alerts from the original run are kept"
+                    .into(),
             );
             ModuleStatus::Completed { records: 0 }
         }

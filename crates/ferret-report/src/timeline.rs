@@ -205,7 +205,12 @@ fn read_event_into(r: &mut BufReader<File>, slot: &mut TimelineEvent) -> io::Res
 /// reusable event slot; a binary min-heap of run indices orders them (ties by run index, so
 /// the output is fully determined by the runs).
 fn merge_runs(runs: &[PathBuf], visit: &mut dyn FnMut(&TimelineEvent) -> io::Result<()>) -> io::Result<()> {
-    let empty = || TimelineEvent { timestamp: Timestamp::UNIX_EPOCH, module: String::new(), event: String::new(), data: String::new() };
+    let empty = || TimelineEvent {
+        timestamp: Timestamp::UNIX_EPOCH,
+        module: String::new(),
+        event: String::new(),
+        data: String::new(),
+    };
     let mut readers = Vec::with_capacity(runs.len());
     let mut slots = Vec::with_capacity(runs.len());
     let mut heap: Vec<usize> = Vec::with_capacity(runs.len());
@@ -598,7 +603,17 @@ mod tests {
     #[test]
     fn fast_format_matches_core_format() {
         let mut x = 12345u64;
-        let mut samples = vec![i128::MIN, -62_135_596_800_000_000_000, -1, 0, 1, 999_999, 1_000_000, 253_402_300_799_999_999_999, 253_402_300_800_000_000_000];
+        let mut samples = vec![
+            i128::MIN,
+            -62_135_596_800_000_000_000,
+            -1,
+            0,
+            1,
+            999_999,
+            1_000_000,
+            253_402_300_799_999_999_999,
+            253_402_300_800_000_000_000,
+        ];
         for _ in 0..20_000 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             samples.push(((x as i64) >> 1) as i128 * 3);

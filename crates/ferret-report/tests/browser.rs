@@ -119,7 +119,11 @@ fn report_renders_in_chromium_without_running_injected_code() {
     let url = format!("file://{}", dir.path().join("report.html").display());
     let profile = tempfile::tempdir().expect("profile");
     let dom = run_chromium(&bin, profile.path(), &["--dump-dom".into()], &url);
-    assert!(dom.contains("data-js=\"ready\""), "our inline script ran (JS enabled, CSP hash right): {}", dom.get(..300).unwrap_or(&dom));
+    assert!(
+        dom.contains("data-js=\"ready\""),
+        "our inline script ran (JS enabled, CSP hash right): {}",
+        dom.get(..300).unwrap_or(&dom)
+    );
     assert!(dom.contains("<title>ferret report</title>"), "title unchanged");
     assert!(!dom.contains("pwned</title>") && !dom.contains("<title>pwned"));
     assert_eq!(dom.matches("<script").count(), 1, "no injected script element");

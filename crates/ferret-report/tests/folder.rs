@@ -105,14 +105,17 @@ fn shapes_of_every_file() {
     assert_eq!(lines.len(), 202);
     let recs: Vec<Rec> = serde_json::from_str(&a).expect("records");
     assert_eq!(recs.len(), 200);
-    let obj: Rec = serde_json::from_slice(&std::fs::read(dir.path().join("fake_info.json")).expect("read")).expect("object");
+    let obj: Rec =
+        serde_json::from_slice(&std::fs::read(dir.path().join("fake_info.json")).expect("read")).expect("object");
     assert_eq!(obj.note, HOSTILE);
     assert!(!dir.path().join("absent.json").exists(), "no records -> no file");
-    let broken: Vec<Rec> = serde_json::from_slice(&std::fs::read(dir.path().join("broken.json")).expect("read")).expect("valid JSON after failure");
+    let broken: Vec<Rec> = serde_json::from_slice(&std::fs::read(dir.path().join("broken.json")).expect("read"))
+        .expect("valid JSON after failure");
     assert_eq!(broken.len(), 2);
 
     // info.json: strict shape, statuses.
-    let info: InfoFile = serde_json::from_slice(&std::fs::read(dir.path().join("info.json")).expect("read")).expect("info shape");
+    let info: InfoFile =
+        serde_json::from_slice(&std::fs::read(dir.path().join("info.json")).expect("read")).expect("info shape");
     assert_eq!(info.run, run_info());
     let st: Vec<(&str, &ModuleStatus)> = info.modules.iter().map(|m| (m.module.as_str(), &m.status)).collect();
     assert_eq!(st[0], ("fake_a", &ModuleStatus::Completed { records: 200 }));
@@ -145,17 +148,29 @@ fn shapes_of_every_file() {
     assert!(lines.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
     let first = &lines[0];
     assert!(first.datetime.ends_with("+00:00") && first.datetime.contains('T'));
-    assert_eq!(jiff::Timestamp::from_microsecond(first.timestamp).expect("us").to_string().get(..19), first.datetime.get(..19));
+    assert_eq!(
+        jiff::Timestamp::from_microsecond(first.timestamp).expect("us").to_string().get(..19),
+        first.datetime.get(..19)
+    );
     let marked = lines.iter().filter(|l| l.alert.is_some()).count();
     assert!(marked > 0);
-    assert!(lines.iter().filter(|l| l.alert.as_deref() == Some("CRITICAL")).all(|l| l.alert_message.as_deref().is_some_and(|m| m.contains("evil"))));
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.alert.as_deref() == Some("CRITICAL"))
+            .all(|l| l.alert_message.as_deref().is_some_and(|m| m.contains("evil")))
+    );
 }
 
 #[test]
 fn timeline_csv_quoting_and_order_with_tiny_spill_buffer() {
     let small = tempfile::tempdir().expect("tmp");
     let spill_parent = tempfile::tempdir().expect("tmp");
-    let opts = FolderOptions { timeline_buffer_bytes: 1, temp_dir: Some(spill_parent.path().to_path_buf()), ..Default::default() };
+    let opts = FolderOptions {
+        timeline_buffer_bytes: 1,
+        temp_dir: Some(spill_parent.path().to_path_buf()),
+        ..Default::default()
+    };
     full_run(small.path(), 700, opts, 2);
     let big = tempfile::tempdir().expect("tmp");
     full_run(big.path(), 700, FolderOptions::default(), 1);
@@ -163,7 +178,10 @@ fn timeline_csv_quoting_and_order_with_tiny_spill_buffer() {
     let b = std::fs::read(big.path().join("timeline.csv")).expect("csv");
     assert!(a == b, "spilling every event gives the same bytes as one in-memory run");
     assert_eq!(std::fs::read_dir(spill_parent.path()).expect("dir").count(), 0, "spill folder removed after use");
-    assert!(snapshot(small.path()).iter().all(|(n, _)| !n.starts_with("run-") && !n.starts_with("ferret-timeline")), "no spill in results");
+    assert!(
+        snapshot(small.path()).iter().all(|(n, _)| !n.starts_with("run-") && !n.starts_with("ferret-timeline")),
+        "no spill in results"
+    );
 
     let text = String::from_utf8(a).expect("utf8");
     assert!(text.starts_with("\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\n"));
@@ -203,7 +221,8 @@ fn deterministic_bytes_across_runs_and_threads() {
     let mut ri = run_info();
     ri.finished_at = None;
     folder.finish(run(&modules(300), &ind, &folder, 2), &ri).expect("finish");
-    let info: InfoFile = serde_json::from_slice(&std::fs::read(c.path().join("info.json")).expect("read")).expect("info");
+    let info: InfoFile =
+        serde_json::from_slice(&std::fs::read(c.path().join("info.json")).expect("read")).expect("info");
     assert!(info.run.finished_at.is_some());
 }
 
@@ -215,7 +234,10 @@ fn empty_run() {
     let summary = folder.finish(reports, &run_info()).expect("finish");
     let p = folder.path();
     assert_eq!(std::fs::read_to_string(p.join("alerts.json")).expect("read"), "[]\n");
-    assert_eq!(std::fs::read_to_string(p.join("alerts_timeline.csv")).expect("read"), "\"Event Time\",\"Module\",\"Message\",\"Event\"\n");
+    assert_eq!(
+        std::fs::read_to_string(p.join("alerts_timeline.csv")).expect("read"),
+        "\"Event Time\",\"Module\",\"Message\",\"Event\"\n"
+    );
     assert!(!p.join("timeline.csv").exists() && !p.join("timeline.jsonl").exists());
     assert!(!p.join("absent.json").exists());
     assert_eq!(summary.verdict, Verdict::NoHighOrCritical);
@@ -235,7 +257,11 @@ fn write_report_names_the_bad_file() {
     let e = ferret_report::write_report(dir.path()).expect_err("deep nesting refused");
     assert!(e.to_string().contains("alerts.json"), "{e}");
     std::fs::write(dir.path().join("alerts.json"), "[]").expect("write");
-    std::fs::write(dir.path().join("timeline.csv"), "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\n\"yesterday\",\"m\",\"e\",\"d\"\n").expect("write");
+    std::fs::write(
+        dir.path().join("timeline.csv"),
+        "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\n\"yesterday\",\"m\",\"e\",\"d\"\n",
+    )
+    .expect("write");
     let e = ferret_report::write_report(dir.path()).expect_err("bad timestamp");
     assert!(e.to_string().contains("timeline.csv") && e.to_string().contains("row 2"), "{e}");
     std::fs::write(dir.path().join("info.json"), "{\"run\": 1}").expect("write");

@@ -36,7 +36,10 @@ fn recheck_equals_full_run_with_new_indicators() {
     for f in ["alerts.json", "alerts_timeline.csv", "fake_a_detected.json", "fake_b_detected.json"] {
         assert!(std::fs::read(out.join(f)).expect(f) == std::fs::read(full.path().join(f)).expect(f), "{f} identical");
     }
-    assert!(summary.alerts.iter().any(|a| a.message.contains("evil hosts in one artifact")), "cross-record heuristic carried");
+    assert!(
+        summary.alerts.iter().any(|a| a.message.contains("evil hosts in one artifact")),
+        "cross-record heuristic carried"
+    );
     assert!(!summary.alerts.iter().any(|a| a.message.contains("evil.example")), "old indicator hits are gone");
 
     // The original files are untouched; the re-check's info.json says what it is.
@@ -66,14 +69,26 @@ fn recheck_equals_full_run_with_new_indicators() {
 #[test]
 fn recheck_handles_missing_and_corrupt_files() {
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("fake_a.json"), "[\n{\"id\":1,\"host\":\"x.later.example\",\"note\":\"n\",\"time\":null},\n{\"id\":\"bad\"},\n").expect("write");
-    std::fs::write(dir.path().join("fake_b.json"), "[{\"id\":1,\"host\":\"a.later.example\",\"note\":\"n\",\"time\":null}, {\"bogus\": true}]").expect("write");
+    std::fs::write(
+        dir.path().join("fake_a.json"),
+        "[\n{\"id\":1,\"host\":\"x.later.example\",\"note\":\"n\",\"time\":null},\n{\"id\":\"bad\"},\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("fake_b.json"),
+        "[{\"id\":1,\"host\":\"a.later.example\",\"note\":\"n\",\"time\":null}, {\"bogus\": true}]",
+    )
+    .expect("write");
     let mods = modules(10);
     let refs: Vec<&dyn ferret_core::Module> = mods.iter().map(|m| m.as_ref()).collect();
     let (out, summary) = check_iocs(dir.path(), &refs, &indicators(&["later.example"]), &run_info()).expect("runs");
     let info: InfoFile = serde_json::from_slice(&std::fs::read(out.join("info.json")).expect("info")).expect("shape");
     let a = &info.modules[0];
-    assert!(matches!(&a.status, ferret_core::ModuleStatus::Failed { error, .. } if error.contains("fake_a.json")), "{:?}", a.status);
+    assert!(
+        matches!(&a.status, ferret_core::ModuleStatus::Failed { error, .. } if error.contains("fake_a.json")),
+        "{:?}",
+        a.status
+    );
     let b = &info.modules[1];
     assert_eq!(b.status, ferret_core::ModuleStatus::Completed { records: 2 });
     assert_eq!(b.warnings.len(), 1, "bad record warned, not fatal");

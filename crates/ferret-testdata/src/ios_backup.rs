@@ -172,8 +172,18 @@ pub fn mbfile_value(m: &MbFileSpec<'_>) -> Value {
 /// has hundreds of thousands of rows.
 pub fn mbfile_blob(m: &MbFileSpec<'_>) -> Vec<u8> {
     const KEYS: [&str; 12] = [
-        "LastModified", "Flags", "GroupID", "LastStatusChange", "Birth", "Size", "InodeNumber", "Mode", "UserID",
-        "ProtectionClass", "RelativePath", "$class",
+        "LastModified",
+        "Flags",
+        "GroupID",
+        "LastStatusChange",
+        "Birth",
+        "Size",
+        "InodeNumber",
+        "Mode",
+        "UserID",
+        "ProtectionClass",
+        "RelativePath",
+        "$class",
     ];
     let mut out = Vec::with_capacity(480);
     out.extend_from_slice(b"bplist00");
@@ -520,7 +530,12 @@ pub fn write_backup(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec) -> 
 /// spread over the files' domains. Real backups hold about two folder rows per file; benches
 /// use this to reach large Manifest sizes without creating hundreds of thousands of files
 /// (file creation, about 100 µs per file on a typical disk, dominates writing time).
-pub fn write_backup_with(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec, extra_directories: usize) -> io::Result<()> {
+pub fn write_backup_with(
+    dir: &Path,
+    files: &[ArtifactFile],
+    device: &DeviceSpec,
+    extra_directories: usize,
+) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     info_plist(device).to_file_xml(dir.join("Info.plist")).map_err(plist_err)?;
     manifest_plist(device).to_file_binary(dir.join("Manifest.plist")).map_err(plist_err)?;
@@ -531,7 +546,10 @@ pub fn write_backup_with(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec
     let mut dirs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for f in files {
         if !seen.insert((f.domain.as_str(), f.relative_path.as_str())) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("duplicate backup file {}/{}", f.domain, f.relative_path)));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("duplicate backup file {}/{}", f.domain, f.relative_path),
+            ));
         }
         let set = dirs.entry(f.domain.as_str()).or_default();
         set.insert("");
@@ -587,7 +605,9 @@ pub fn write_backup_with(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec
             Ok(())
         });
         let db_result = (|| -> io::Result<()> {
-            let mut ins = conn.prepare("INSERT INTO Files (fileID, domain, relativePath, flags, file) VALUES (?1, ?2, ?3, ?4, ?5)").map_err(sql)?;
+            let mut ins = conn
+                .prepare("INSERT INTO Files (fileID, domain, relativePath, flags, file) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(sql)?;
             let mut inode: u64 = 100_000;
             let t = device.last_backup - 86_400 * 30;
             for (domain, set) in &dirs {
@@ -685,7 +705,15 @@ fn tlv(out: &mut Vec<u8>, tag: &[u8; 4], value: &[u8]) {
 
 /// Builds a backup keybag (TLV) whose class keys `keys` (class → key) are wrapped under
 /// `backup_key`; header salts and counts as given.
-pub fn build_keybag(rng: &mut crate::rng::TestRng, backup_key: &[u8; 32], keys: &BTreeMap<u32, [u8; 32]>, salt: &[u8], iter: u32, dpsl: &[u8], dpic: u32) -> io::Result<Vec<u8>> {
+pub fn build_keybag(
+    rng: &mut crate::rng::TestRng,
+    backup_key: &[u8; 32],
+    keys: &BTreeMap<u32, [u8; 32]>,
+    salt: &[u8],
+    iter: u32,
+    dpsl: &[u8],
+    dpic: u32,
+) -> io::Result<Vec<u8>> {
     use rand::RngCore;
     let mut rand_bytes = |n: usize| {
         let mut v = vec![0u8; n];
@@ -717,7 +745,11 @@ pub fn build_keybag(rng: &mut crate::rng::TestRng, backup_key: &[u8; 32], keys: 
 /// to an `MBFile` archive value as Apple lays it out.
 pub fn add_encryption_key(archive: &mut Value, encryption_key: Vec<u8>) -> io::Result<()> {
     let bad = || io::Error::other("not an MBFile archive");
-    let objects = archive.as_dictionary_mut().and_then(|d| d.get_mut("$objects")).and_then(Value::as_array_mut).ok_or_else(bad)?;
+    let objects = archive
+        .as_dictionary_mut()
+        .and_then(|d| d.get_mut("$objects"))
+        .and_then(Value::as_array_mut)
+        .ok_or_else(bad)?;
     let data_idx = objects.len() as u64;
     objects.push(dict(vec![("NS.data", Value::Data(encryption_key)), ("$class", Value::Uid(Uid::new(data_idx + 1)))]));
     objects.push(dict(vec![
@@ -733,14 +765,27 @@ pub fn add_encryption_key(archive: &mut Value, encryption_key: Vec<u8>) -> io::R
 /// keybag wrapped under the password-derived key, `ManifestKey` (class 4), an AES-CBC encrypted
 /// `Manifest.db`, per-file keys in each `MBFile`'s `EncryptionKey` (class 3) and PKCS#7-padded
 /// AES-CBC content files. `dpic` is configurable so tests stay fast. Returns the backup key.
-pub fn write_encrypted_backup(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec, password: &str, dpic: u32, seed: u64) -> io::Result<[u8; 32]> {
+pub fn write_encrypted_backup(
+    dir: &Path,
+    files: &[ArtifactFile],
+    device: &DeviceSpec,
+    password: &str,
+    dpic: u32,
+    seed: u64,
+) -> io::Result<[u8; 32]> {
     let spec = EncryptionSpec { password, dpic, iter: 10_000, seed, file_class: 3, manifest_class: 4 };
     write_encrypted_backup_with(dir, files, device, &spec, 0)
 }
 
 /// As [`write_encrypted_backup`], with every setting and `extra_directories` as in
 /// [`write_backup_with`].
-pub fn write_encrypted_backup_with(dir: &Path, files: &[ArtifactFile], device: &DeviceSpec, spec: &EncryptionSpec<'_>, extra_directories: usize) -> io::Result<[u8; 32]> {
+pub fn write_encrypted_backup_with(
+    dir: &Path,
+    files: &[ArtifactFile],
+    device: &DeviceSpec,
+    spec: &EncryptionSpec<'_>,
+    extra_directories: usize,
+) -> io::Result<[u8; 32]> {
     use rand::RngCore;
     let mut dev = device.clone();
     dev.is_encrypted_flag = true;
@@ -768,7 +813,8 @@ pub fn write_encrypted_backup_with(dir: &Path, files: &[ArtifactFile], device: &
     {
         let conn = rusqlite::Connection::open(&db_path).map_err(sql)?;
         let rows: Vec<(String, Vec<u8>)> = {
-            let mut stmt = conn.prepare("SELECT fileID, file FROM Files WHERE flags = 1 ORDER BY fileID").map_err(sql)?;
+            let mut stmt =
+                conn.prepare("SELECT fileID, file FROM Files WHERE flags = 1 ORDER BY fileID").map_err(sql)?;
             let it = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))).map_err(sql)?;
             it.collect::<Result<_, _>>().map_err(sql)?
         };
@@ -781,7 +827,13 @@ pub fn write_encrypted_backup_with(dir: &Path, files: &[ArtifactFile], device: &
                 let mut ek = spec.file_class.to_le_bytes().to_vec();
                 ek.extend_from_slice(&wrap32(&file_ck, &fk)?);
                 let mut v = Value::from_reader(io::Cursor::new(blob)).map_err(plist_err)?;
-                if let Some(mb) = v.as_dictionary_mut().and_then(|d| d.get_mut("$objects")).and_then(Value::as_array_mut).and_then(|o| o.get_mut(1)).and_then(Value::as_dictionary_mut) {
+                if let Some(mb) = v
+                    .as_dictionary_mut()
+                    .and_then(|d| d.get_mut("$objects"))
+                    .and_then(Value::as_array_mut)
+                    .and_then(|o| o.get_mut(1))
+                    .and_then(Value::as_dictionary_mut)
+                {
                     mb.insert("ProtectionClass".into(), Value::Integer(u64::from(spec.file_class).into()));
                 }
                 add_encryption_key(&mut v, ek)?;
@@ -837,7 +889,8 @@ mod tests {
         let conn = rusqlite::Connection::open(dir.path().join("Manifest.db")).expect("db");
         let n: i64 = conn.query_row("SELECT count(*) FROM Files WHERE flags = 2", [], |r| r.get(0)).expect("q");
         assert_eq!(n, 3, "domain root, Library, Library/x");
-        let blob: Vec<u8> = conn.query_row("SELECT file FROM Files WHERE fileID = ?1", [&id], |r| r.get(0)).expect("blob");
+        let blob: Vec<u8> =
+            conn.query_row("SELECT file FROM Files WHERE fileID = ?1", [&id], |r| r.get(0)).expect("blob");
         let m = ferret_formats::parse_mbfile(&blob).expect("mbfile");
         assert_eq!(m.size, Some(5));
         assert_eq!(m.last_modified, Some(1_700_000_000));
@@ -857,8 +910,26 @@ mod tests {
         ]);
         assert_eq!(plist::Value::from_reader(std::io::Cursor::new(encode_bplist(&v))).expect("parse"), v);
         for spec in [
-            MbFileSpec { relative_path: "a/é.txt", mode: 0o100_644, size: 1 << 40, modified: -5, birth: 0, status_changed: 70_000, inode: 9, protection_class: 3 },
-            MbFileSpec { relative_path: "", mode: 0o040_755, size: 0, modified: 1_700_000_000, birth: 1, status_changed: 2, inode: 3, protection_class: 0 },
+            MbFileSpec {
+                relative_path: "a/é.txt",
+                mode: 0o100_644,
+                size: 1 << 40,
+                modified: -5,
+                birth: 0,
+                status_changed: 70_000,
+                inode: 9,
+                protection_class: 3,
+            },
+            MbFileSpec {
+                relative_path: "",
+                mode: 0o040_755,
+                size: 0,
+                modified: 1_700_000_000,
+                birth: 1,
+                status_changed: 2,
+                inode: 3,
+                protection_class: 0,
+            },
         ] {
             assert_eq!(mbfile_blob(&spec), encode_bplist(&mbfile_value(&spec)));
         }
@@ -878,7 +949,10 @@ mod tests {
         assert!(m.get("BackupKeyBag").and_then(Value::as_data).is_some_and(|b| b.starts_with(b"VERS")));
         // deterministic
         let enc2 = tempfile::tempdir().expect("dir");
-        assert_eq!(write_encrypted_backup(enc2.path(), &files, &DeviceSpec::default(), "pw", 10, 1).expect("again"), key);
+        assert_eq!(
+            write_encrypted_backup(enc2.path(), &files, &DeviceSpec::default(), "pw", 10, 1).expect("again"),
+            key
+        );
         assert_eq!(std::fs::read(enc2.path().join(&id[..2]).join(&id)).expect("content"), ct);
         let dup = vec![files[0].clone(), files[0].clone()];
         assert!(write_backup(dir.path(), &dup, &DeviceSpec::default()).is_err());

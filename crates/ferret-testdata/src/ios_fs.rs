@@ -210,7 +210,10 @@ pub fn safari_favicon(seed: u64, count: usize, truth: &mut Truth) -> Vec<Artifac
         for (i, (p, icon)) in rows.iter().enumerate() {
             let u = uuid(&mut urng);
             c.execute("INSERT INTO page_url (uuid, url) VALUES (?1, ?2)", rusqlite::params![u, p])?;
-            c.execute("INSERT INTO icon_info (uuid, url, timestamp, width, height) VALUES (?1, ?2, ?3, 32, 32)", rusqlite::params![u, icon, mac(t0 + i as i64)])?;
+            c.execute(
+                "INSERT INTO icon_info (uuid, url, timestamp, width, height) VALUES (?1, ?2, ?3, 32, 32)",
+                rusqlite::params![u, icon, mac(t0 + i as i64)],
+            )?;
         }
         c.execute(
             "INSERT INTO rejected_resources (page_url, icon_url, timestamp) VALUES ('https://www.example.org/a', ?1, ?2)",
@@ -224,13 +227,22 @@ pub fn safari_favicon(seed: u64, count: usize, truth: &mut Truth) -> Vec<Artifac
 pub fn version_history(seed: u64) -> Vec<ArtifactFile> {
     let mut rng = rng_for(seed, "ios_fs/version_history");
     let mut out = Vec::new();
-    for (i, v) in ["iPhone OS 17.5.1 (21F90)", "iPhone OS 18.0 (22A3354)", "iPhone OS 18.1 (22B83)"].iter().enumerate() {
+    for (i, v) in ["iPhone OS 17.5.1 (21F90)", "iPhone OS 18.0 (22A3354)", "iPhone OS 18.1 (22B83)"].iter().enumerate()
+    {
         let t = 1_720_000_000 + i as i64 * 5_000_000 + rng.random_range(0..1000i64);
         let ts = jiff::Timestamp::from_second(t).expect("t").strftime("%Y-%m-%d %H:%M:%S.00 +0000").to_string();
-        let header = serde_json::json!({"timestamp": ts, "os_version": v, "bug_type": "211", "incident_id": uuid(&mut rng)});
+        let header =
+            serde_json::json!({"timestamp": ts, "os_version": v, "bug_type": "211", "incident_id": uuid(&mut rng)});
         let mut bytes = serde_json::to_vec(&header).expect("json");
         bytes.extend_from_slice(b"\n{\"_marker\":\"<metadata>\"}\n");
-        out.push(file(format!("private/var/db/analyticsd/Analytics-Journal-{}.ips", jiff::Timestamp::from_second(t).expect("t").strftime("%Y-%m-%d-%H%M%S")), bytes, t));
+        out.push(file(
+            format!(
+                "private/var/db/analyticsd/Analytics-Journal-{}.ips",
+                jiff::Timestamp::from_second(t).expect("t").strftime("%Y-%m-%d-%H%M%S")
+            ),
+            bytes,
+            t,
+        ));
     }
     out
 }

@@ -105,7 +105,13 @@ pub fn ios_backup(dir: &Path, seed: u64, scale: Scale) -> std::io::Result<Genera
 
 /// Writes an encrypted iOS backup scenario under `dir` (`backup/`, `iocs.stix2`, `truth.json`)
 /// with `password` and a small `dpic` so tests stay fast; same content as [`ios_backup`].
-pub fn ios_encrypted_backup(dir: &Path, seed: u64, scale: Scale, password: &str, dpic: u32) -> std::io::Result<Generated> {
+pub fn ios_encrypted_backup(
+    dir: &Path,
+    seed: u64,
+    scale: Scale,
+    password: &str,
+    dpic: u32,
+) -> std::io::Result<Generated> {
     let mut truth = Truth::default();
     let (mut files, mut device) = ios_artifacts(seed, scale, &mut truth);
     files.extend(backup_only_artifacts(seed, scale, &mut device, &mut truth));
@@ -146,7 +152,13 @@ pub fn ios_fs(dir: &Path, seed: u64, scale: Scale, layout: FsLayout) -> std::io:
 }
 
 /// Writes the bundle and truth of a scenario whose acquisition is already in place.
-pub fn finish(dir: &Path, acquisition: PathBuf, seed: u64, scale: Scale, mut truth: Truth) -> std::io::Result<Generated> {
+pub fn finish(
+    dir: &Path,
+    acquisition: PathBuf,
+    seed: u64,
+    scale: Scale,
+    mut truth: Truth,
+) -> std::io::Result<Generated> {
     truth.indicators.sort();
     truth.alerts.sort();
     let iocs = dir.join("iocs.stix2");

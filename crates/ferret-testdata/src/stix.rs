@@ -91,7 +91,9 @@ pub fn decoy_value(rng: &mut TestRng, kind: IndicatorKind) -> String {
     match kind {
         IndicatorKind::Domain => decoy_domain(rng),
         IndicatorKind::Url => format!("https://{}/{}", decoy_domain(rng), word(rng, 6)),
-        IndicatorKind::Ipv4 => format!("198.{}.{}.{}", rng.random_range(18..=19), rng.random_range(0..=255), rng.random_range(1..=254)),
+        IndicatorKind::Ipv4 => {
+            format!("198.{}.{}.{}", rng.random_range(18..=19), rng.random_range(0..=255), rng.random_range(1..=254))
+        }
         IndicatorKind::Process => format!("dcy{}", word(rng, 9)),
         IndicatorKind::Email => format!("{}.decoy@{}", word(rng, 8), decoy_domain(rng)),
         IndicatorKind::FileName => format!("decoy-{}.plist", word(rng, 8)),
@@ -193,7 +195,11 @@ mod tests {
     fn valid_json_and_deterministic() {
         let planted = vec![
             PlantedIndicator { kind: IndicatorKind::Domain, value: "evil.example".into(), malware: "Spy".into() },
-            PlantedIndicator { kind: IndicatorKind::FileName, value: "it's\\odd.plist".into(), malware: "Other".into() },
+            PlantedIndicator {
+                kind: IndicatorKind::FileName,
+                value: "it's\\odd.plist".into(),
+                malware: "Other".into(),
+            },
         ];
         let a = bundle(&planted, 200, 7);
         assert_eq!(a, bundle(&planted, 200, 7));

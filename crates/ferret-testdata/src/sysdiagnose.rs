@@ -117,7 +117,8 @@ pub fn shutdown_logs(seed: u64, reboots: usize, truth: &mut Truth) -> Vec<SysFil
         let text = if b < split { &mut older } else { &mut newer };
         let t = t0 + b as i64 * 86_400 + rng.random_range(0..3600i64);
         text.push_str(&format!("\n{}: shutdown requested by SpringBoard\n", t - 5));
-        let mut clients: Vec<(u32, String)> = (0..rng.random_range(2..6usize)).map(|_| (rng.random_range(100..9000u32), benign(&mut rng))).collect();
+        let mut clients: Vec<(u32, String)> =
+            (0..rng.random_range(2..6usize)).map(|_| (rng.random_range(100..9000u32), benign(&mut rng))).collect();
         // An App Store app that delays shutdown is ordinary.
         let w = word(&mut rng, 6);
         let pid = rng.random_range(100..9000u32);
@@ -248,7 +249,10 @@ pub fn crash_logs(seed: u64, count: usize, truth: &mut Truth) -> Vec<SysFile> {
             "parentProc": "launchd", "parentPid": 1, "coalitionName": bundle.clone().unwrap_or_else(|| format!("com.apple.{name}")),
             "captureTime": when, "exception": {"type": "EXC_CRASH", "signal": "SIGABRT"},
         });
-        let fname = format!("crashes_and_spins/{name}-{}.ips", jiff::Timestamp::from_second(t).expect("t").strftime("%Y-%m-%d-%H%M%S"));
+        let fname = format!(
+            "crashes_and_spins/{name}-{}.ips",
+            jiff::Timestamp::from_second(t).expect("t").strftime("%Y-%m-%d-%H%M%S")
+        );
         files.push(SysFile { path: fname, bytes: ips(&header, &body), mtime: t });
     }
     files
@@ -263,7 +267,8 @@ pub fn mobile_installation(seed: u64, count: usize, truth: &mut Truth) -> Vec<Sy
     truth.expect(m, Level::Critical, Some(&ioc_app), format!("Customer:{ioc_app}"));
     truth.expect(m, Level::Critical, Some(&ioc_app), format!("Made container live for {ioc_app} "));
     truth.expect(m, Level::Critical, Some(&ioc_app), format!("Uninstalling identifier {ioc_app}"));
-    let mut apps: Vec<String> = (0..count).map(|_| format!("com.{}.{}", word(&mut rng, 6), word(&mut rng, 6))).collect();
+    let mut apps: Vec<String> =
+        (0..count).map(|_| format!("com.{}.{}", word(&mut rng, 6), word(&mut rng, 6))).collect();
     apps.insert(apps.len() / 2, ioc_app.clone());
     let mut text = String::new();
     let mut t = 1_762_000_000i64;
@@ -291,7 +296,11 @@ pub fn mobile_installation(seed: u64, count: usize, truth: &mut Truth) -> Vec<Sy
         stamp(t)
     ));
     text.push_str("a line that is not a log entry at all \u{fffd}\n");
-    vec![SysFile { path: "logs/MobileInstallation/mobile_installation.log.0".into(), bytes: text.into_bytes(), mtime: t }]
+    vec![SysFile {
+        path: "logs/MobileInstallation/mobile_installation.log.0".into(),
+        bytes: text.into_bytes(),
+        mtime: t,
+    }]
 }
 
 /// Every sysdiagnose artifact at `scale` (records per artifact), sorted by path.
@@ -300,7 +309,11 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<SysFile> {
     files.extend(ps(seed, scale, truth));
     files.extend(crash_logs(seed, scale.min(50), truth));
     files.extend(mobile_installation(seed, scale, truth));
-    files.push(SysFile { path: "sysdiagnose.log".into(), bytes: format!("{DEFAULT_NAME}.tar.gz\n").into_bytes(), mtime: 1_763_629_200 });
+    files.push(SysFile {
+        path: "sysdiagnose.log".into(),
+        bytes: format!("{DEFAULT_NAME}.tar.gz\n").into_bytes(),
+        mtime: 1_763_629_200,
+    });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

@@ -4,7 +4,9 @@
 //! SHA-256 differs → HIGH "acquisition file modified" (the evidence was altered after
 //! collection); a listed file that is missing → LOW.
 
-use ferret_core::{ArtifactModule, Context, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome};
+use ferret_core::{
+    ArtifactModule, Context, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome,
+};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
@@ -53,7 +55,8 @@ impl ArtifactModule for AcquisitionHashes {
                     let mut r = ctx.evidence.open(f)?;
                     let mut buf = vec![0u8; 1 << 20];
                     loop {
-                        let n = r.read(&mut buf).map_err(|e| ModuleError::format(&f.path, format!("cannot read: {e}")))?;
+                        let n =
+                            r.read(&mut buf).map_err(|e| ModuleError::format(&f.path, format!("cannot read: {e}")))?;
                         if n == 0 {
                             break;
                         }
@@ -79,7 +82,11 @@ impl ArtifactModule for AcquisitionHashes {
                 format!("{}: acquisition file modified after collection (SHA-256 differs from hashes.csv)", r.path),
                 None,
             )),
-            "missing" => f.push(Finding::heuristic(Level::Low, format!("{}: listed in hashes.csv but missing from the acquisition", r.path), None)),
+            "missing" => f.push(Finding::heuristic(
+                Level::Low,
+                format!("{}: listed in hashes.csv but missing from the acquisition", r.path),
+                None,
+            )),
             _ => {}
         }
     }

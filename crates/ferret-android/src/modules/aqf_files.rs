@@ -5,7 +5,9 @@
 //! CRITICAL; a file under `/data/local/tmp/` (a staging place for exploits; androidqf's own
 //! `/data/local/tmp/collector` excepted) → HIGH. Timeline: `file_modified`.
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 
 use crate::parsers::aqf::{AqfFsEntry, parse_files_json};
@@ -54,7 +56,9 @@ impl ArtifactModule for AqfFiles {
             }
         } else {
             let mut lines = crate::text::capped_lines(ctx.evidence.open(&file)?, 1 << 20);
-            while let Some(line) = lines.next_line().map_err(|e| ModuleError::format(&file.path, format!("cannot read: {e}")))? {
+            while let Some(line) =
+                lines.next_line().map_err(|e| ModuleError::format(&file.path, format!("cannot read: {e}")))?
+            {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
@@ -85,7 +89,11 @@ impl ArtifactModule for AqfFiles {
             let exec = r.mode.as_deref().is_some_and(|m| m.contains('x'));
             f.push(Finding::heuristic(
                 Level::High,
-                format!("{}: {}file in /data/local/tmp, where exploits stage their payloads", r.path, if exec { "executable " } else { "" }),
+                format!(
+                    "{}: {}file in /data/local/tmp, where exploits stage their payloads",
+                    r.path,
+                    if exec { "executable " } else { "" }
+                ),
                 t,
             ));
         }

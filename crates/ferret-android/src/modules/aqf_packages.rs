@@ -6,7 +6,9 @@
 //! INFORMATIONAL); >= 4 spy permission groups granted (when permissions are listed) → HIGH;
 //! disabled security agent or system updater → MEDIUM.
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 
 use crate::heuristics::{self, InstallSource};
 use crate::parsers::aqf::AqfPackage;
@@ -27,8 +29,8 @@ impl ArtifactModule for AqfPackages {
             return Ok(Outcome::NotFound);
         };
         let bytes = ctx.evidence.read(&file, 512 << 20)?;
-        let list: Vec<serde_json::Value> =
-            serde_json::from_slice(&bytes).map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
+            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for (i, v) in list.into_iter().enumerate() {
             match serde_json::from_value::<AqfPackage>(v) {
                 Ok(p) if !p.name.is_empty() => out.record(p)?,
@@ -49,7 +51,8 @@ impl ArtifactModule for AqfPackages {
                 f.push(ioc_finding(Level::Critical, &format!("APK of {name}"), &file.path, None, m));
             }
             if let Some(c) = &file.certificate
-                && let Some(m) = [&c.md5, &c.sha1, &c.sha256].into_iter().flatten().find_map(|h| ind.check_app_cert_hash(h))
+                && let Some(m) =
+                    [&c.md5, &c.sha1, &c.sha256].into_iter().flatten().find_map(|h| ind.check_app_cert_hash(h))
             {
                 f.push(ioc_finding(Level::Critical, "Signing certificate of package", name, None, m));
             }
@@ -70,7 +73,10 @@ impl ArtifactModule for AqfPackages {
                 )),
                 InstallSource::Outside => f.push(Finding::heuristic(
                     Level::Medium,
-                    format!("{name}: installed from outside an app store ({})", heuristics::installer_text(r.installer())),
+                    format!(
+                        "{name}: installed from outside an app store ({})",
+                        heuristics::installer_text(r.installer())
+                    ),
                     None,
                 )),
             }

@@ -54,7 +54,12 @@ impl ArtifactModule for AqfSettings {
         {
             f.push(Finding::heuristic(
                 Level::Medium,
-                format!("setting {}={} ({}) weakens protection; the safe value is {safe}", r.key, r.value.trim(), r.namespace),
+                format!(
+                    "setting {}={} ({}) weakens protection; the safe value is {safe}",
+                    r.key,
+                    r.value.trim(),
+                    r.namespace
+                ),
                 None,
             ));
         }

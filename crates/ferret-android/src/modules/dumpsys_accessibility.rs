@@ -37,12 +37,18 @@ impl ArtifactModule for DumpsysAccessibility {
         match r.enabled {
             Some(true) => f.push(Finding::heuristic(
                 Level::Medium,
-                format!("{}: accessibility service {} is enabled (it can read the screen and act for the user)", r.package_name, r.service),
+                format!(
+                    "{}: accessibility service {} is enabled (it can read the screen and act for the user)",
+                    r.package_name, r.service
+                ),
                 None,
             )),
             None => f.push(Finding::heuristic(
                 Level::Medium,
-                format!("{}: accessibility service {} is installed (enabled state not recorded)", r.package_name, r.service),
+                format!(
+                    "{}: accessibility service {} is installed (enabled state not recorded)",
+                    r.package_name, r.service
+                ),
                 None,
             )),
             Some(false) => {}

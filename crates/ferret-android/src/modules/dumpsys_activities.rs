@@ -30,7 +30,13 @@ impl ArtifactModule for DumpsysActivities {
 
     fn check(&self, r: &ResolverEntry, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         if let Some(m) = ind.check_app_id(&r.package_name) {
-            f.push(ioc_finding(Level::Critical, &format!("Activity for {} in package", r.intent), &r.package_name, None, m));
+            f.push(ioc_finding(
+                Level::Critical,
+                &format!("Activity for {} in package", r.intent),
+                &r.package_name,
+                None,
+                m,
+            ));
         }
     }
 }

@@ -47,7 +47,11 @@ impl ArtifactModule for DumpsysAppops {
     fn timeline(&self, r: &AppOpRecord, events: &mut Vec<(Timestamp, String, String)>) {
         for a in &r.op.access {
             if let Some(t) = parse_wallclock(a) {
-                events.push((t, "access".into(), format!("{} used {} ({})", r.op.package_name, r.op.permission, r.op.mode)));
+                events.push((
+                    t,
+                    "access".into(),
+                    format!("{} used {} ({})", r.op.package_name, r.op.permission, r.op.mode),
+                ));
             }
         }
     }

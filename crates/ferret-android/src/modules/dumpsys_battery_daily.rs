@@ -34,10 +34,18 @@ impl ArtifactModule for DumpsysBatteryDaily {
             f.push(ioc_finding(Level::Critical, "Battery history of package", &r.package_name, None, m));
         }
         match r.action.as_str() {
-            "uninstall" => f.push(Finding::heuristic(Level::Low, format!("{}: uninstalled on {}", r.package_name, r.to), None)),
+            "uninstall" => {
+                f.push(Finding::heuristic(Level::Low, format!("{}: uninstalled on {}", r.package_name, r.to), None))
+            }
             "downgrade" => f.push(Finding::heuristic(
                 Level::Medium,
-                format!("{}: downgraded from version {} to {} on {}", r.package_name, r.previous_vers.unwrap_or(0), r.vers, r.to),
+                format!(
+                    "{}: downgraded from version {} to {} on {}",
+                    r.package_name,
+                    r.previous_vers.unwrap_or(0),
+                    r.vers,
+                    r.to
+                ),
                 None,
             )),
             _ => {}

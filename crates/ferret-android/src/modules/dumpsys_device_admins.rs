@@ -35,7 +35,10 @@ impl ArtifactModule for DumpsysDeviceAdmins {
         }
         f.push(Finding::heuristic(
             Level::Medium,
-            format!("{}: is a device administrator ({}); it can lock or wipe the phone and resist removal", r.package_name, r.component),
+            format!(
+                "{}: is a device administrator ({}); it can lock or wipe the phone and resist removal",
+                r.package_name, r.component
+            ),
             None,
         ));
     }

@@ -34,6 +34,10 @@ impl ArtifactModule for DumpsysNotificationListeners {
             f.push(ioc_finding(Level::Critical, "Notification listener package", &r.package_name, None, m));
             return;
         }
-        f.push(Finding::heuristic(Level::Low, format!("{}: can read every notification ({})", r.package_name, r.component), None));
+        f.push(Finding::heuristic(
+            Level::Low,
+            format!("{}: can read every notification ({})", r.package_name, r.component),
+            None,
+        ));
     }
 }

@@ -38,7 +38,10 @@ pub fn package_findings(r: &Package, f: &mut Vec<Finding>) {
             )),
             InstallSource::Outside => f.push(Finding::heuristic(
                 Level::Medium,
-                format!("{name}: installed from outside an app store ({})", heuristics::installer_text(r.installer.as_deref())),
+                format!(
+                    "{name}: installed from outside an app store ({})",
+                    heuristics::installer_text(r.installer.as_deref())
+                ),
                 t,
             )),
         }
@@ -67,7 +70,11 @@ pub fn package_findings(r: &Package, f: &mut Vec<Finding>) {
         f.push(d);
     }
     if r.hidden_launcher {
-        f.push(Finding::heuristic(Level::Medium, format!("{name}: hides its launcher icon (launcher activity disabled)"), t));
+        f.push(Finding::heuristic(
+            Level::Medium,
+            format!("{name}: hides its launcher icon (launcher activity disabled)"),
+            t,
+        ));
     }
 }
 
@@ -90,12 +97,20 @@ impl ArtifactModule for DumpsysPackages {
 
     fn timeline(&self, r: &Package, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.first_install_time {
-            events.push((t, "package_install".into(), format!("{} installed ({})", r.package_name, heuristics::installer_text(r.installer.as_deref()))));
+            events.push((
+                t,
+                "package_install".into(),
+                format!("{} installed ({})", r.package_name, heuristics::installer_text(r.installer.as_deref())),
+            ));
         }
         if let Some(u) = r.last_update_time
             && Some(u) > r.first_install_time
         {
-            events.push((u, "package_update".into(), format!("{} updated to {}", r.package_name, r.version_name.as_deref().unwrap_or("?"))));
+            events.push((
+                u,
+                "package_update".into(),
+                format!("{} updated to {}", r.package_name, r.version_name.as_deref().unwrap_or("?")),
+            ));
         }
     }
 
@@ -105,7 +120,13 @@ impl ArtifactModule for DumpsysPackages {
         }
         for s in &r.signatures {
             if let Some(m) = ind.check_app_cert_hash(s) {
-                f.push(ioc_finding(Level::Critical, "Signing certificate of package", &r.package_name, r.first_install_time, m));
+                f.push(ioc_finding(
+                    Level::Critical,
+                    "Signing certificate of package",
+                    &r.package_name,
+                    r.first_install_time,
+                    m,
+                ));
             }
         }
         package_findings(r, f);

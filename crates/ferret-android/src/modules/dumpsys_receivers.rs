@@ -56,7 +56,13 @@ impl ArtifactModule for DumpsysReceivers {
 
     fn check(&self, r: &Receiver, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         if let Some(m) = ind.check_app_id(&r.package_name) {
-            f.push(ioc_finding(Level::Critical, &format!("Receiver of {} in package", r.intent), &r.package_name, None, m));
+            f.push(ioc_finding(
+                Level::Critical,
+                &format!("Receiver of {} in package", r.intent),
+                &r.package_name,
+                None,
+                m,
+            ));
         }
     }
 }

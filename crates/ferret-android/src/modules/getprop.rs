@@ -11,7 +11,9 @@
 
 use std::sync::Arc;
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 
 use crate::dumpstate::DumpstateCache;
 use crate::heuristics::{patch_age_finding, suspicious_property};
@@ -31,7 +33,11 @@ fn check_prop(r: &Property, ind: &dyn Indicators, f: &mut Vec<Finding>) {
     }
 }
 
-fn emit<M: ArtifactModule<Record = Property>>(props: Vec<Property>, when: Option<jiff::Timestamp>, out: &mut Out<'_, '_, M>) -> Result<Outcome, ModuleError> {
+fn emit<M: ArtifactModule<Record = Property>>(
+    props: Vec<Property>,
+    when: Option<jiff::Timestamp>,
+    out: &mut Out<'_, '_, M>,
+) -> Result<Outcome, ModuleError> {
     for mut p in props {
         if p.name == "ro.build.version.security_patch" {
             p.acquired = when;

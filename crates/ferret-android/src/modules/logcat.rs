@@ -11,7 +11,10 @@
 
 use std::collections::HashMap;
 
-use ferret_core::{ArtifactModule, Context, Evidence, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Evidence, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome,
+    ioc_finding,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::dumpstate::{Marker, find_dumpstate, marker};
@@ -145,10 +148,20 @@ fn scan(
             } else if map.len() < MAX_URLS {
                 map.insert(
                     u.clone(),
-                    LogUrl { kind: kind.to_string(), url: u, file: file.path.clone(), first_line: line_no, first_text: text.chars().take(500).collect(), count: 1 },
+                    LogUrl {
+                        kind: kind.to_string(),
+                        url: u,
+                        file: file.path.clone(),
+                        first_line: line_no,
+                        first_text: text.chars().take(500).collect(),
+                        count: 1,
+                    },
                 );
             } else if warn.is_empty() {
-                warn.push(format!("{}: more than {MAX_URLS} distinct URLs and processes; the rest are not checked", file.path));
+                warn.push(format!(
+                    "{}: more than {MAX_URLS} distinct URLs and processes; the rest are not checked",
+                    file.path
+                ));
             }
         }
     }
@@ -229,8 +242,14 @@ mod tests {
 
     #[test]
     fn process_lines() {
-        assert_eq!(started_process("I ActivityManager: Start proc 1234:com.x.y:remote/u0a12 for service"), Some("com.x.y:remote"));
-        assert_eq!(started_process("I am_proc_start: [0,1234,10100,com.benign.x,activity,{com.benign.x/.Main}]"), Some("com.benign.x"));
+        assert_eq!(
+            started_process("I ActivityManager: Start proc 1234:com.x.y:remote/u0a12 for service"),
+            Some("com.x.y:remote")
+        );
+        assert_eq!(
+            started_process("I am_proc_start: [0,1234,10100,com.benign.x,activity,{com.benign.x/.Main}]"),
+            Some("com.benign.x")
+        );
         assert_eq!(started_process("Start proc nothing"), None);
         assert_eq!(started_process("am_proc_start: [0,1]"), None);
         assert_eq!(started_process(""), None);

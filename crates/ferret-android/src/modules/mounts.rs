@@ -3,7 +3,9 @@
 //! Checks: mount point or device matching a file-path indicator → CRITICAL; a system partition
 //! (`/system`, `/vendor`, `/product`, `/system_ext`) mounted read-write → HIGH (root or tampering).
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 
 use crate::parsers::aqf::{Mount, parse_mount};
 
@@ -23,8 +25,8 @@ impl ArtifactModule for Mounts {
             return Ok(Outcome::NotFound);
         };
         let bytes = ctx.evidence.read(&file, 16 << 20)?;
-        let list: Vec<serde_json::Value> =
-            serde_json::from_slice(&bytes).map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
+            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for v in list {
             match v.as_str().and_then(parse_mount) {
                 Some(m) => out.record(m)?,
@@ -41,7 +43,10 @@ impl ArtifactModule for Mounts {
         if r.is_system_partition && r.is_read_write {
             f.push(Finding::heuristic(
                 Level::High,
-                format!("{}: system partition mounted read-write ({}); a sign of root or tampering", r.mount_point, r.device),
+                format!(
+                    "{}: system partition mounted read-write ({}); a sign of root or tampering",
+                    r.mount_point, r.device
+                ),
                 None,
             ));
         }

@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 
 use crate::dumpstate::DumpstateCache;
 use crate::parsers::misc::{Process, parse_ps};
@@ -86,8 +88,8 @@ impl ArtifactModule for AqfProcesses {
             return Ok(Outcome::NotFound);
         };
         let bytes = ctx.evidence.read(&file, 256 << 20)?;
-        let list: Vec<serde_json::Value> =
-            serde_json::from_slice(&bytes).map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
+            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for (i, v) in list.into_iter().enumerate() {
             match serde_json::from_value::<JsonProc>(v) {
                 Ok(JsonProc { pid: Some(pid), ppid, name: Some(name), user, label }) => out.record(Process {

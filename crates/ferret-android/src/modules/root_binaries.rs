@@ -34,8 +34,8 @@ impl ArtifactModule for RootBinaries {
             return Ok(Outcome::NotFound);
         };
         let bytes = ctx.evidence.read(&file, 16 << 20)?;
-        let list: Vec<serde_json::Value> =
-            serde_json::from_slice(&bytes).map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
+            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for v in list {
             let Some(path) = v.as_str().map(str::to_string) else {
                 out.warn(format!("{}: non-string entry skipped", file.path));

@@ -8,7 +8,9 @@
 
 use std::io::Read;
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -67,8 +69,8 @@ impl ArtifactModule for SmsBackup {
                 .take(1 << 30)
                 .read_to_end(&mut json)
                 .map_err(|e| ModuleError::format(&f.path, format!("not zlib data: {e}")))?;
-            let list: Vec<serde_json::Value> =
-                serde_json::from_slice(&json).map_err(|e| ModuleError::format(&f.path, format!("not a JSON array: {e}")))?;
+            let list: Vec<serde_json::Value> = serde_json::from_slice(&json)
+                .map_err(|e| ModuleError::format(&f.path, format!("not a JSON array: {e}")))?;
             for (i, m) in list.into_iter().enumerate() {
                 let Some(o) = m.as_object() else {
                     out.warn(format!("{}: message {i} is not an object", f.path));
@@ -91,7 +93,11 @@ impl ArtifactModule for SmsBackup {
 
     fn timeline(&self, r: &Sms, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.isodate {
-            events.push((t, format!("sms_{}", r.direction), format!("{}: {}", r.address.as_deref().unwrap_or("?"), r.body.as_deref().unwrap_or(""))));
+            events.push((
+                t,
+                format!("sms_{}", r.direction),
+                format!("{}: {}", r.address.as_deref().unwrap_or("?"), r.body.as_deref().unwrap_or("")),
+            ));
         }
     }
 

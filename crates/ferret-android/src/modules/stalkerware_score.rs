@@ -51,7 +51,8 @@ impl ArtifactModule for StalkerwareScore {
             }
             let s = sig.entry(p.package_name.clone()).or_default();
             s[3] = heuristics::install_source(p.installer.as_deref()) == InstallSource::Outside;
-            s[4] = heuristics::spy_groups(p.granted_permissions.iter().map(String::as_str)).len() >= heuristics::SPY_GROUPS_THRESHOLD;
+            s[4] = heuristics::spy_groups(p.granted_permissions.iter().map(String::as_str)).len()
+                >= heuristics::SPY_GROUPS_THRESHOLD;
             s[5] = p.hidden_launcher;
             installers.insert(p.package_name.clone(), p.installer.clone());
         }
@@ -84,7 +85,8 @@ impl ArtifactModule for StalkerwareScore {
             "hidden launcher icon",
         ];
         for (pkg, s) in sig {
-            let signals: Vec<String> = NAMES.iter().zip(s).filter(|(_, on)| *on).map(|(n, _)| (*n).to_string()).collect();
+            let signals: Vec<String> =
+                NAMES.iter().zip(s).filter(|(_, on)| *on).map(|(n, _)| (*n).to_string()).collect();
             if signals.is_empty() {
                 continue;
             }
@@ -96,7 +98,11 @@ impl ArtifactModule for StalkerwareScore {
 
     fn check(&self, r: &PackageSignals, _ind: &dyn Indicators, f: &mut Vec<Finding>) {
         if r.signals.len() >= heuristics::STALKERWARE_SIGNALS_THRESHOLD {
-            f.push(Finding::heuristic(Level::High, format!("{}: likely stalkerware: {}", r.package_name, r.signals.join(" + ")), None));
+            f.push(Finding::heuristic(
+                Level::High,
+                format!("{}: likely stalkerware: {}", r.package_name, r.signals.join(" + ")),
+                None,
+            ));
         }
     }
 }

@@ -6,7 +6,9 @@
 //! 1000 (system) or 2000 (shell) → MEDIUM (exploits crash privileged processes).
 //! Timeline: `crash` at the file's modification time.
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 
 use crate::parsers::misc::{Tombstone, parse_tombstone};
@@ -57,19 +59,32 @@ impl ArtifactModule for Tombstones {
 
     fn timeline(&self, r: &Tombstone, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.file_timestamp {
-            events.push((t, "crash".into(), format!("{} crashed ({})", r.process_name.as_deref().unwrap_or("?"), r.signal.as_deref().unwrap_or("?"))));
+            events.push((
+                t,
+                "crash".into(),
+                format!(
+                    "{} crashed ({})",
+                    r.process_name.as_deref().unwrap_or("?"),
+                    r.signal.as_deref().unwrap_or("?")
+                ),
+            ));
         }
     }
 
     fn check(&self, r: &Tombstone, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         let cmd = r.command_line.first().map(|c| c.rsplit('/').next().unwrap_or(c));
-        if let Some((v, m)) = r.process_name.as_deref().into_iter().chain(cmd).find_map(|n| ind.check_process(n).map(|m| (n, m))) {
+        if let Some((v, m)) =
+            r.process_name.as_deref().into_iter().chain(cmd).find_map(|n| ind.check_process(n).map(|m| (n, m)))
+        {
             f.push(ioc_finding(Level::Critical, "Crashed process", v, r.file_timestamp, m));
         }
         if let Some(uid @ (0 | 1000 | 2000)) = r.uid {
             f.push(Finding::heuristic(
                 Level::Medium,
-                format!("{}: a privileged process (uid {uid}) crashed; exploits often crash such processes", r.process_name.as_deref().unwrap_or(&r.file_name)),
+                format!(
+                    "{}: a privileged process (uid {uid}) crashed; exploits often crash such processes",
+                    r.process_name.as_deref().unwrap_or(&r.file_name)
+                ),
                 r.file_timestamp,
             ));
         }

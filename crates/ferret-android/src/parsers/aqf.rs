@@ -169,10 +169,11 @@ pub fn parse_mount(line: &str) -> Option<Mount> {
     let (device, rest) = line.trim().split_once(" on ")?;
     let (mount_point, rest) = rest.split_once(" type ")?;
     let (fs, opts) = rest.split_once(" (").unwrap_or((rest, ""));
-    let mount_options: Vec<String> = opts.trim_end_matches(')').split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
-    let is_system_partition = ["/system", "/vendor", "/product", "/system_ext"]
-        .iter()
-        .any(|p| mount_point == *p || mount_point.starts_with(&format!("{p}/")) || (*p == "/system" && mount_point == "/"));
+    let mount_options: Vec<String> =
+        opts.trim_end_matches(')').split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let is_system_partition = ["/system", "/vendor", "/product", "/system_ext"].iter().any(|p| {
+        mount_point == *p || mount_point.starts_with(&format!("{p}/")) || (*p == "/system" && mount_point == "/")
+    });
     let is_read_write = mount_options.iter().any(|o| o == "rw");
     Some(Mount {
         device: device.to_string(),

@@ -198,7 +198,9 @@ pub fn parse_packages(text: &str) -> Vec<Package> {
             match sub {
                 Sub::Requested => p.requested_permissions.push(item.to_string()),
                 Sub::Install if t.contains("granted=true") => p.granted_permissions.push(item.to_string()),
-                Sub::Runtime if user == Some(0) && t.contains("granted=true") => p.granted_permissions.push(item.to_string()),
+                Sub::Runtime if user == Some(0) && t.contains("granted=true") => {
+                    p.granted_permissions.push(item.to_string())
+                }
                 Sub::Disabled if user == Some(0) => p.disabled_components.push(t.to_string()),
                 _ => {}
             }
@@ -383,7 +385,8 @@ pub fn parse_appops(text: &str) -> Vec<AppOp> {
             continue;
         }
         let Some(p) = &pkg else { continue };
-        if ind == 6 && t.ends_with("):")
+        if ind == 6
+            && t.ends_with("):")
             && let Some((op, mode)) = t.split_once(" (")
         {
             let mode = mode.trim_end_matches("):");
@@ -505,7 +508,8 @@ pub fn parse_notification_listeners(text: &str) -> Vec<NotificationListener> {
                 }
             }
             Some((_, false)) => {
-                if let Some(c) = kv(t.trim_start_matches("ManagedServiceInfo["), "component").and_then(split_component) {
+                if let Some(c) = kv(t.trim_start_matches("ManagedServiceInfo["), "component").and_then(split_component)
+                {
                     live.push(c);
                 }
             }
@@ -668,10 +672,8 @@ pub fn parse_adb(text: &str) -> Vec<AdbKey> {
         if out.iter().any(|k| k.key == key) {
             return;
         }
-        let sha256 = base64::engine::general_purpose::STANDARD
-            .decode(key)
-            .ok()
-            .map(|b| hex::encode(sha2::Sha256::digest(&b)));
+        let sha256 =
+            base64::engine::general_purpose::STANDARD.decode(key).ok().map(|b| hex::encode(sha2::Sha256::digest(&b)));
         out.push(AdbKey { user: user.to_string(), sha256, key: key.to_string(), last_connection: last });
     };
     for line in text.lines() {
@@ -778,7 +780,7 @@ mod tests {
             "    installerPackageName=com.android.vending",
             "Hidden system packages:",
             "  Package [com.hidden] (x):",
-            ""
+            "",
         ];
         let joined = lines.join("\n");
         let text = joined.as_str();
@@ -848,7 +850,9 @@ mod tests {
         assert_eq!(o[0].pid, Some(123));
         assert_eq!(o[0].sql.as_deref(), Some("SELECT 1"));
         let key = "A".repeat(120);
-        let adb = format!("  debugging_manager={{\n    user_keys={key} user@host\n    <adbKey key=\"{key}B user2@h\" lastConnection=\"1700000000000\" />\n");
+        let adb = format!(
+            "  debugging_manager={{\n    user_keys={key} user@host\n    <adbKey key=\"{key}B user2@h\" lastConnection=\"1700000000000\" />\n"
+        );
         let k = parse_adb(&adb);
         assert_eq!(k.len(), 2);
         assert_eq!(k[0].user, "user@host");

@@ -109,7 +109,11 @@ pub fn parse_ps(text: &str) -> Vec<Process> {
                 continue;
             }
         }
-        let name = if toks.len() > name_idx { toks[name_idx..].join(" ") } else { toks.last().map(|s| s.to_string()).unwrap_or_default() };
+        let name = if toks.len() > name_idx {
+            toks[name_idx..].join(" ")
+        } else {
+            toks.last().map(|s| s.to_string()).unwrap_or_default()
+        };
         let name = name.trim_start_matches('[').trim_end_matches(']').to_string();
         out.push(Process {
             label,
@@ -238,7 +242,9 @@ mod tests {
 
     #[test]
     fn tombstone() {
-        let t = parse_tombstone("Build fingerprint: 'g/x/y:14'\nABI: 'arm64'\nTimestamp: 2024-01-01 10:00:00.000+0000\nCmdline: /system/bin/spyd --x\npid: 12, tid: 13, name: spyd  >>> /system/bin/spyd <<<\nuid: 0\nsignal 11 (SIGSEGV), code 1 (SEGV_MAPERR)\n");
+        let t = parse_tombstone(
+            "Build fingerprint: 'g/x/y:14'\nABI: 'arm64'\nTimestamp: 2024-01-01 10:00:00.000+0000\nCmdline: /system/bin/spyd --x\npid: 12, tid: 13, name: spyd  >>> /system/bin/spyd <<<\nuid: 0\nsignal 11 (SIGSEGV), code 1 (SEGV_MAPERR)\n",
+        );
         assert_eq!(t.pid, Some(12));
         assert_eq!(t.process_name.as_deref(), Some("spyd"));
         assert_eq!(t.binary_path.as_deref(), Some("/system/bin/spyd"));

@@ -53,7 +53,10 @@ pub fn fields(buf: &[u8]) -> Result<Vec<(u32, Value<'_>)>, String> {
             }
             2 => {
                 let len = usize::try_from(varint(buf, &mut pos)?).map_err(|_| "length too large".to_string())?;
-                let end = pos.checked_add(len).filter(|e| *e <= buf.len()).ok_or_else(|| format!("field {field} overruns the message at offset {pos}"))?;
+                let end = pos
+                    .checked_add(len)
+                    .filter(|e| *e <= buf.len())
+                    .ok_or_else(|| format!("field {field} overruns the message at offset {pos}"))?;
                 let b = &buf[pos..end];
                 pos = end;
                 Value::Bytes(b)

@@ -34,9 +34,9 @@ use std::path::{Path, PathBuf};
 
 use aes_kw::KwAes256;
 use aes_kw::cipher::KeyInit;
+use cbc::cipher::BlockModeDecrypt;
 use cbc::cipher::KeyIvInit;
 use cbc::cipher::block_padding::NoPadding;
-use cbc::cipher::BlockModeDecrypt;
 use rayon::prelude::*;
 use sha1::Sha1;
 use sha2::Sha256;
@@ -156,15 +156,22 @@ pub fn parse_keybag(data: &[u8]) -> Result<Keybag, KeybagError> {
         let offset = pos;
         let rest = data.get(pos..).unwrap_or_default();
         let (Some(tag), Some(len)) = (rest.get(..4), rest.get(4..8)) else {
-            return Err(KeybagError::Truncated { tag: rest.get(..4).map_or_else(|| "?".into(), tag_name), offset, need: 8, have: rest.len() });
+            return Err(KeybagError::Truncated {
+                tag: rest.get(..4).map_or_else(|| "?".into(), tag_name),
+                offset,
+                need: 8,
+                have: rest.len(),
+            });
         };
         let name = tag_name(tag);
         let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]);
-        let value = usize::try_from(len).ok().and_then(|l| rest.get(8..8usize.checked_add(l)?)).ok_or_else(|| KeybagError::Truncated {
-            tag: name.clone(),
-            offset,
-            need: u64::from(len),
-            have: rest.len().saturating_sub(8),
+        let value = usize::try_from(len).ok().and_then(|l| rest.get(8..8usize.checked_add(l)?)).ok_or_else(|| {
+            KeybagError::Truncated {
+                tag: name.clone(),
+                offset,
+                need: u64::from(len),
+                have: rest.len().saturating_sub(8),
+            }
         })?;
         pos = offset + 8 + value.len();
         let int = || -> Result<u32, KeybagError> {
@@ -345,7 +352,11 @@ pub fn unlock_class_keys(keybag: &Keybag, key: &[u8; 32], path: &Path) -> Result
         if wpky.len() != 40 {
             return Err(CryptoError::Keybag {
                 path: path.to_path_buf(),
-                source: KeybagError::BadValue { tag: "WPKY".into(), offset: 0, reason: format!("class {class}: {} bytes, expected 40", wpky.len()) },
+                source: KeybagError::BadValue {
+                    tag: "WPKY".into(),
+                    offset: 0,
+                    reason: format!("class {class}: {} bytes, expected 40", wpky.len()),
+                },
             });
         }
         let k = unwrap32(key, wpky).ok_or(CryptoError::WrongPassword)?;
@@ -365,7 +376,9 @@ pub struct BackupKeys {
 
 impl std::fmt::Debug for BackupKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BackupKeys").field("classes", &self.class_keys.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+        f.debug_struct("BackupKeys")
+            .field("classes", &self.class_keys.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
     }
 }
 
@@ -396,34 +409,49 @@ fn pkcs7_len(buf: &[u8]) -> Option<usize> {
 impl BackupKeys {
     /// Unlocks the keys of a backup from its parsed `Manifest.plist`.
     pub fn unlock(manifest_plist: &plist::Dictionary, plist_path: &Path, src: &KeySource) -> Result<Self, CryptoError> {
-        let bag = manifest_plist
-            .get("BackupKeyBag")
-            .and_then(plist::Value::as_data)
-            .ok_or_else(|| CryptoError::Keybag { path: plist_path.to_path_buf(), source: KeybagError::Missing { tag: "BackupKeyBag" } })?;
-        let keybag = parse_keybag(bag).map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?;
+        let bag = manifest_plist.get("BackupKeyBag").and_then(plist::Value::as_data).ok_or_else(|| {
+            CryptoError::Keybag { path: plist_path.to_path_buf(), source: KeybagError::Missing { tag: "BackupKeyBag" } }
+        })?;
+        let keybag =
+            parse_keybag(bag).map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?;
         let key = match src {
             KeySource::Key(k) => *k,
-            KeySource::Password(pw) => derive_key(pw, &keybag).map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?,
+            KeySource::Password(pw) => derive_key(pw, &keybag)
+                .map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?,
         };
         Self::from_key(&keybag, &key, manifest_plist.get("ManifestKey").and_then(plist::Value::as_data), plist_path)
     }
 
     /// Unlocks with an already derived backup key, given the keybag and the raw `ManifestKey`.
-    pub fn from_key(keybag: &Keybag, key: &[u8; 32], manifest_key: Option<&[u8]>, plist_path: &Path) -> Result<Self, CryptoError> {
+    pub fn from_key(
+        keybag: &Keybag,
+        key: &[u8; 32],
+        manifest_key: Option<&[u8]>,
+        plist_path: &Path,
+    ) -> Result<Self, CryptoError> {
         let class_keys = unlock_class_keys(keybag, key, plist_path)?;
         let manifest_key = match manifest_key {
             None => None,
             Some(mk) => {
                 let (Some(class), Some(wrapped)) = (mk.get(..4), mk.get(4..)) else {
-                    return Err(corrupt(plist_path.display().to_string(), format!("ManifestKey is {} bytes, expected 44", mk.len())));
+                    return Err(corrupt(
+                        plist_path.display().to_string(),
+                        format!("ManifestKey is {} bytes, expected 44", mk.len()),
+                    ));
                 };
                 if wrapped.len() != 40 {
-                    return Err(corrupt(plist_path.display().to_string(), format!("ManifestKey is {} bytes, expected 44", mk.len())));
+                    return Err(corrupt(
+                        plist_path.display().to_string(),
+                        format!("ManifestKey is {} bytes, expected 44", mk.len()),
+                    ));
                 }
                 let class = u32::from_le_bytes([class[0], class[1], class[2], class[3]]);
-                let ck = class_keys
-                    .get(&class)
-                    .ok_or_else(|| corrupt(plist_path.display().to_string(), format!("ManifestKey uses protection class {class}, which the keybag does not unlock")))?;
+                let ck = class_keys.get(&class).ok_or_else(|| {
+                    corrupt(
+                        plist_path.display().to_string(),
+                        format!("ManifestKey uses protection class {class}, which the keybag does not unlock"),
+                    )
+                })?;
                 Some(unwrap32(ck, wrapped).ok_or(CryptoError::WrongPassword)?)
             }
         };
@@ -432,7 +460,10 @@ impl BackupKeys {
 
     /// Decrypts the whole `Manifest.db`.
     pub fn decrypt_manifest(&self, encrypted: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let key = self.manifest_key.as_ref().ok_or_else(|| corrupt("Manifest.plist", "no ManifestKey, but Manifest.db is not SQLite"))?;
+        let key = self
+            .manifest_key
+            .as_ref()
+            .ok_or_else(|| corrupt("Manifest.plist", "no ManifestKey, but Manifest.db is not SQLite"))?;
         let mut buf = encrypted.to_vec();
         cbc_decrypt_in_place(key, &mut buf).map_err(|r| corrupt("Manifest.db", r))?;
         if !buf.starts_with(b"SQLite format 3\0") {
@@ -453,9 +484,13 @@ impl BackupKeys {
             (None, Some(p)) => u32::from_le_bytes([p[0], p[1], p[2], p[3]]),
             (None, None) => return Err(corrupt(name, "EncryptionKey shorter than 4 bytes")),
         };
-        let ck = self.class_keys.get(&class).ok_or_else(|| corrupt(name, format!("protection class {class} is not unlocked by the keybag")))?;
+        let ck = self
+            .class_keys
+            .get(&class)
+            .ok_or_else(|| corrupt(name, format!("protection class {class} is not unlocked by the keybag")))?;
         let wrapped = info.wrapped_key().unwrap_or_default();
-        let fk = unwrap32(ck, wrapped).ok_or_else(|| corrupt(name, format!("per-file key does not unwrap ({} wrapped bytes)", wrapped.len())))?;
+        let fk = unwrap32(ck, wrapped)
+            .ok_or_else(|| corrupt(name, format!("per-file key does not unwrap ({} wrapped bytes)", wrapped.len())))?;
         Ok(Some(fk))
     }
 
@@ -480,7 +515,9 @@ impl BackupKeys {
     fn decrypt_file_streaming(&self, meta: &ManifestFile, source: &Path, out: &Path) -> Result<u64, CryptoError> {
         use std::io::Write;
         let name = format!("{}/{} ({})", meta.domain, meta.relative_path, meta.file_id);
-        let fk = self.file_key(meta, &name)?.ok_or_else(|| corrupt(&name, "no EncryptionKey in its Manifest.db metadata"))?;
+        let fk = self
+            .file_key(meta, &name)?
+            .ok_or_else(|| corrupt(&name, "no EncryptionKey in its Manifest.db metadata"))?;
         let io = |p: &Path| {
             let p = p.to_path_buf();
             move |source| CryptoError::Io { path: p, source }
@@ -490,7 +527,8 @@ impl BackupKeys {
         if total == 0 || total % 16 != 0 {
             return Err(corrupt(&name, format!("{total} bytes is not a multiple of the AES block size (truncated?)")));
         }
-        let mut dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&fk, &[0u8; 16]).map_err(|e| corrupt(&name, e.to_string()))?;
+        let mut dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&fk, &[0u8; 16])
+            .map_err(|e| corrupt(&name, e.to_string()))?;
         let mut output = std::io::BufWriter::new(std::fs::File::create(out).map_err(io(out))?);
         let mut buf = vec![0u8; STREAM_CHUNK];
         let mut left = total;
@@ -538,7 +576,10 @@ fn plain_len(last: &[u8], total: u64, size: Option<u64>, name: &str) -> Result<u
             tracing::warn!(file = %name, "invalid PKCS#7 padding; truncating to the MBFile Size");
             Ok(s)
         }
-        (None, _) => Err(corrupt(name, format!("invalid PKCS#7 padding after decryption of {total} bytes (truncated or corrupt file)"))),
+        (None, _) => Err(corrupt(
+            name,
+            format!("invalid PKCS#7 padding after decryption of {total} bytes (truncated or corrupt file)"),
+        )),
     }
 }
 
@@ -600,12 +641,13 @@ pub fn derive_backup_key(path: &Path, password: &str) -> Result<[u8; 32], Crypto
     if !is_encrypted(&root, &manifest) {
         return Err(CryptoError::NotEncrypted { path: root });
     }
-    let bag = manifest
-        .get("BackupKeyBag")
-        .and_then(plist::Value::as_data)
-        .ok_or_else(|| CryptoError::Keybag { path: plist_path.clone(), source: KeybagError::Missing { tag: "BackupKeyBag" } })?;
+    let bag = manifest.get("BackupKeyBag").and_then(plist::Value::as_data).ok_or_else(|| CryptoError::Keybag {
+        path: plist_path.clone(),
+        source: KeybagError::Missing { tag: "BackupKeyBag" },
+    })?;
     let keybag = parse_keybag(bag).map_err(|source| CryptoError::Keybag { path: plist_path.clone(), source })?;
-    let key = derive_key(password, &keybag).map_err(|source| CryptoError::Keybag { path: plist_path.clone(), source })?;
+    let key =
+        derive_key(password, &keybag).map_err(|source| CryptoError::Keybag { path: plist_path.clone(), source })?;
     BackupKeys::from_key(&keybag, &key, manifest.get("ManifestKey").and_then(plist::Value::as_data), &plist_path)?;
     Ok(key)
 }
@@ -662,17 +704,29 @@ fn check_destination(root: &Path, dest: &Path, force: bool) -> Result<(), Crypto
         dest_c.push(n);
     }
     if dest_c.starts_with(&root_c) {
-        return Err(CryptoError::Destination { path: dest.to_path_buf(), reason: "is inside the source backup; refusing to write plaintext next to the evidence".into() });
+        return Err(CryptoError::Destination {
+            path: dest.to_path_buf(),
+            reason: "is inside the source backup; refusing to write plaintext next to the evidence".into(),
+        });
     }
     if root_c.starts_with(&dest_c) {
-        return Err(CryptoError::Destination { path: dest.to_path_buf(), reason: "contains the source backup; choose a separate folder".into() });
+        return Err(CryptoError::Destination {
+            path: dest.to_path_buf(),
+            reason: "contains the source backup; choose a separate folder".into(),
+        });
     }
     if dest.exists() {
         if !dest.is_dir() {
-            return Err(CryptoError::Destination { path: dest.to_path_buf(), reason: "exists and is not a folder".into() });
+            return Err(CryptoError::Destination {
+                path: dest.to_path_buf(),
+                reason: "exists and is not a folder".into(),
+            });
         }
         if !force && !is_empty_dir(dest)? {
-            return Err(CryptoError::Destination { path: dest.to_path_buf(), reason: "is not empty (use --force to write into it anyway)".into() });
+            return Err(CryptoError::Destination {
+                path: dest.to_path_buf(),
+                reason: "is not empty (use --force to write into it anyway)".into(),
+            });
         }
     }
     Ok(())
@@ -732,12 +786,17 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
     }
     manifest.insert("IsEncrypted".into(), plist::Value::Boolean(false));
     manifest.remove("ManifestKey");
-    plist::Value::Dictionary(manifest)
-        .to_file_binary(dest.join("Manifest.plist"))
-        .map_err(|e| CryptoError::Io { path: dest.join("Manifest.plist"), source: std::io::Error::other(e.to_string()) })?;
+    plist::Value::Dictionary(manifest).to_file_binary(dest.join("Manifest.plist")).map_err(|e| CryptoError::Io {
+        path: dest.join("Manifest.plist"),
+        source: std::io::Error::other(e.to_string()),
+    })?;
 
     // Create the prefix folders once, then decrypt files in parallel.
-    let mut prefixes: Vec<String> = rows.iter().filter(|r| r.flags == 1 && valid_file_id(&r.file_id)).map(|r| r.file_id[..2].to_ascii_lowercase()).collect();
+    let mut prefixes: Vec<String> = rows
+        .iter()
+        .filter(|r| r.flags == 1 && valid_file_id(&r.file_id))
+        .map(|r| r.file_id[..2].to_ascii_lowercase())
+        .collect();
     prefixes.sort_unstable();
     prefixes.dedup();
     for p in prefixes {
@@ -754,7 +813,14 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
         .map(|r| {
             let label = format!("{}/{} ({})", r.domain, r.relative_path, r.file_id);
             if !valid_file_id(&r.file_id) {
-                return if r.flags == 1 { Done::Failed(FileFailure { file: label, reason: "invalid fileID (expected 40 hex characters)".into() }) } else { Done::Skipped };
+                return if r.flags == 1 {
+                    Done::Failed(FileFailure {
+                        file: label,
+                        reason: "invalid fileID (expected 40 hex characters)".into(),
+                    })
+                } else {
+                    Done::Skipped
+                };
             }
             if r.flags != 1 {
                 return Done::Skipped; // folders and symlinks have no content file
@@ -773,7 +839,13 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
             };
             let info = r.file.as_deref().and_then(|b| ferret_formats::parse_mbfile(b).ok());
             let mtime = info.as_ref().and_then(|i| i.last_modified);
-            let meta = ManifestFile { file_id: r.file_id.clone(), domain: r.domain.clone(), relative_path: r.relative_path.clone(), flags: r.flags, info };
+            let meta = ManifestFile {
+                file_id: r.file_id.clone(),
+                domain: r.domain.clone(),
+                relative_path: r.relative_path.clone(),
+                flags: r.flags,
+                info,
+            };
             let out = dest.join(&id[..2]).join(&id);
             let big = std::fs::metadata(&source).is_ok_and(|m| m.len() >= STREAM_THRESHOLD);
             let written = if big {

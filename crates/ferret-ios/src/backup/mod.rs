@@ -146,13 +146,13 @@ pub fn find_backup_root(path: &Path) -> Result<PathBuf, BackupError> {
         return Ok(path.to_path_buf());
     }
     let rd = std::fs::read_dir(path).map_err(|source| BackupError::Io { path: path.to_path_buf(), source })?;
-    let mut found: Vec<PathBuf> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir() && is_backup_dir(p))
-        .collect();
+    let mut found: Vec<PathBuf> =
+        rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir() && is_backup_dir(p)).collect();
     match found.len() {
-        0 => Err(BackupError::NotABackup { path: path.to_path_buf(), reason: "no Manifest.db in it or in a sub-folder".into() }),
+        0 => Err(BackupError::NotABackup {
+            path: path.to_path_buf(),
+            reason: "no Manifest.db in it or in a sub-folder".into(),
+        }),
         1 => Ok(found.remove(0)),
         count => Err(BackupError::Ambiguous { path: path.to_path_buf(), count }),
     }
@@ -208,7 +208,8 @@ pub struct ManifestRow {
 /// Streams every Files row of a Manifest.db, ordered by domain and relative path. Rows whose
 /// text columns are NULL or not text are passed with empty strings (the caller warns).
 pub fn read_manifest_rows(db: &Connection, visit: &mut dyn FnMut(ManifestRow)) -> rusqlite::Result<()> {
-    let mut stmt = db.prepare("SELECT fileID, domain, relativePath, flags, file FROM Files ORDER BY domain, relativePath, fileID")?;
+    let mut stmt = db
+        .prepare("SELECT fileID, domain, relativePath, flags, file FROM Files ORDER BY domain, relativePath, fileID")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let text = |i: usize| -> String {
@@ -308,13 +309,25 @@ impl BackupEvidence {
                 if device.encrypted || !has_sqlite_header(&db_path) {
                     return Err(BackupError::Encrypted { path: root });
                 }
-                SqliteDb::open_evidence(&db_path).map_err(|source| BackupError::Manifest { path: db_path.clone(), source })?
+                SqliteDb::open_evidence(&db_path)
+                    .map_err(|source| BackupError::Manifest { path: db_path.clone(), source })?
             }
             Some(c) => decrypt_manifest(&db_path, c.as_ref())?,
         };
         let index = load_index(&db, &db_path, &mut problems)?;
         tracing::debug!(rows = index.entries.len(), domains = index.domains.len(), "backup index loaded");
-        Ok(Self { given: path.to_path_buf(), root, db: Mutex::new(db), index, info, manifest, status, device, problems, cipher })
+        Ok(Self {
+            given: path.to_path_buf(),
+            root,
+            db: Mutex::new(db),
+            index,
+            info,
+            manifest,
+            status,
+            device,
+            problems,
+            cipher,
+        })
     }
 
     /// The backup root folder (may be one level below the given path).
@@ -360,26 +373,26 @@ impl BackupEvidence {
     /// Streams every raw Files row (ordered by domain, relative path).
     pub fn for_each_manifest_row(&self, visit: &mut dyn FnMut(ManifestRow)) -> Result<(), BackupError> {
         let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        read_manifest_rows(&db, visit).map_err(|source| BackupError::ManifestQuery { path: self.root.join("Manifest.db"), source })
+        read_manifest_rows(&db, visit)
+            .map_err(|source| BackupError::ManifestQuery { path: self.root.join("Manifest.db"), source })
     }
 
     /// The Manifest row (with decoded `MBFile`) of a file ID.
     pub fn manifest_file(&self, file_id: &str) -> Result<Option<ManifestFile>, BackupError> {
         let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let q = db
-            .query_row(
-                "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE fileID = ?1",
-                [file_id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                        r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                        r.get::<_, Option<i64>>(3)?.unwrap_or(0),
-                        r.get::<_, Option<Vec<u8>>>(4)?,
-                    ))
-                },
-            );
+        let q = db.query_row(
+            "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE fileID = ?1",
+            [file_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                    r.get::<_, Option<Vec<u8>>>(4)?,
+                ))
+            },
+        );
         match q {
             Ok((file_id, domain, relative_path, flags, blob)) => {
                 let info = blob.and_then(|b| match ferret_formats::parse_mbfile(&b) {
@@ -410,10 +423,8 @@ impl BackupEvidence {
     }
 
     fn blob_meta(&self, db: &Connection, id: &[u8; 20]) -> Option<MbFile> {
-        let blob: Option<Vec<u8>> = db
-            .query_row("SELECT file FROM Files WHERE fileID = ?1", [hex::encode(id)], |r| r.get(0))
-            .ok()
-            .flatten();
+        let blob: Option<Vec<u8>> =
+            db.query_row("SELECT file FROM Files WHERE fileID = ?1", [hex::encode(id)], |r| r.get(0)).ok().flatten();
         blob.and_then(|b| ferret_formats::parse_mbfile(&b).ok())
     }
 
@@ -452,7 +463,10 @@ impl BackupEvidence {
             reason: "not a file of this backup (no file ID)".into(),
         })?;
         if parse_file_id(id).is_none() {
-            return Err(EvidenceError::Corrupt { path: file.path.clone(), reason: format!("invalid file ID {id:?} (expected 40 hex characters)") });
+            return Err(EvidenceError::Corrupt {
+                path: file.path.clone(),
+                reason: format!("invalid file ID {id:?} (expected 40 hex characters)"),
+            });
         }
         Ok(self.root.join(&id[..2]).join(id))
     }
@@ -474,11 +488,12 @@ impl BackupEvidence {
             return Ok(bytes);
         }
         let id = file.file_id.as_deref().unwrap_or_default();
-        let meta = self
-            .manifest_file(id)
-            .map_err(EvidenceError::from)?
-            .ok_or_else(|| EvidenceError::Corrupt { path: file.path.clone(), reason: "no Manifest row for this file ID".into() })?;
-        c.file(&meta, bytes).map_err(|e| EvidenceError::Corrupt { path: file.path.clone(), reason: format!("decryption failed: {e}") })
+        let meta = self.manifest_file(id).map_err(EvidenceError::from)?.ok_or_else(|| EvidenceError::Corrupt {
+            path: file.path.clone(),
+            reason: "no Manifest row for this file ID".into(),
+        })?;
+        c.file(&meta, bytes)
+            .map_err(|e| EvidenceError::Corrupt { path: file.path.clone(), reason: format!("decryption failed: {e}") })
     }
 }
 
@@ -498,7 +513,10 @@ fn has_sqlite_header(p: &Path) -> bool {
 fn decrypt_manifest(db_path: &Path, cipher: &dyn BackupCipher) -> Result<SqliteDb, BackupError> {
     let meta = std::fs::metadata(db_path).map_err(|source| BackupError::Io { path: db_path.to_path_buf(), source })?;
     if meta.len() > MAX_MANIFEST_DB {
-        return Err(BackupError::NotABackup { path: db_path.to_path_buf(), reason: "Manifest.db is implausibly large".into() });
+        return Err(BackupError::NotABackup {
+            path: db_path.to_path_buf(),
+            reason: "Manifest.db is implausibly large".into(),
+        });
     }
     let bytes = std::fs::read(db_path).map_err(|source| BackupError::Io { path: db_path.to_path_buf(), source })?;
     let plain = if bytes.starts_with(b"SQLite format 3\0") {
@@ -506,12 +524,15 @@ fn decrypt_manifest(db_path: &Path, cipher: &dyn BackupCipher) -> Result<SqliteD
     } else {
         cipher.manifest_db(&bytes).map_err(|source| BackupError::Decrypt { path: "Manifest.db".into(), source })?
     };
-    SqliteDb::open_copy(&mut plain.as_slice(), &mut []).map_err(|source| BackupError::Manifest { path: db_path.to_path_buf(), source })
+    SqliteDb::open_copy(&mut plain.as_slice(), &mut [])
+        .map_err(|source| BackupError::Manifest { path: db_path.to_path_buf(), source })
 }
 
 fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Result<Index, BackupError> {
     let qerr = |source| BackupError::ManifestQuery { path: db_path.to_path_buf(), source };
-    let mut stmt = db.prepare("SELECT fileID, domain, relativePath, flags FROM Files ORDER BY domain, relativePath").map_err(qerr)?;
+    let mut stmt = db
+        .prepare("SELECT fileID, domain, relativePath, flags FROM Files ORDER BY domain, relativePath")
+        .map_err(qerr)?;
     let mut rows = stmt.query([]).map_err(qerr)?;
     let mut domain_ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut domains: Vec<String> = Vec::new();
@@ -520,7 +541,9 @@ fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Re
     let mut bad_rows = 0usize;
     use rusqlite::types::ValueRef;
     while let Some(r) = rows.next().map_err(qerr)? {
-        let (Ok(ValueRef::Text(id)), Ok(ValueRef::Text(domain)), Ok(ValueRef::Text(rel))) = (r.get_ref(0), r.get_ref(1), r.get_ref(2)) else {
+        let (Ok(ValueRef::Text(id)), Ok(ValueRef::Text(domain)), Ok(ValueRef::Text(rel))) =
+            (r.get_ref(0), r.get_ref(1), r.get_ref(2))
+        else {
             bad_rows += 1;
             continue;
         };
@@ -531,7 +554,10 @@ fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Re
         let Some(id) = std::str::from_utf8(id).ok().and_then(parse_file_id) else {
             bad_ids += 1;
             if bad_ids <= 5 {
-                problems.push(format!("Manifest.db row {domain}/{rel}: invalid fileID {:?}; row ignored", String::from_utf8_lossy(id)));
+                problems.push(format!(
+                    "Manifest.db row {domain}/{rel}: invalid fileID {:?}; row ignored",
+                    String::from_utf8_lossy(id)
+                ));
             }
             continue;
         };
@@ -716,12 +742,15 @@ impl Evidence for BackupEvidence {
         let mut files: Vec<EvidenceFile> = Vec::new();
         {
             let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut metas: std::collections::HashMap<[u8; 20], (Option<u64>, Option<i64>)> = std::collections::HashMap::new();
+            let mut metas: std::collections::HashMap<[u8; 20], (Option<u64>, Option<i64>)> =
+                std::collections::HashMap::new();
             let q = (|| -> rusqlite::Result<()> {
                 let mut stmt = db.prepare("SELECT fileID, file FROM Files WHERE flags = 1")?;
                 let mut rows = stmt.query([])?;
                 while let Some(r) = rows.next()? {
-                    let (Ok(rusqlite::types::ValueRef::Text(id)), Ok(rusqlite::types::ValueRef::Blob(blob))) = (r.get_ref(0), r.get_ref(1)) else {
+                    let (Ok(rusqlite::types::ValueRef::Text(id)), Ok(rusqlite::types::ValueRef::Blob(blob))) =
+                        (r.get_ref(0), r.get_ref(1))
+                    else {
                         continue;
                     };
                     let Some(id) = std::str::from_utf8(id).ok().and_then(parse_file_id) else { continue };
@@ -755,6 +784,6 @@ impl Evidence for BackupEvidence {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod tests;

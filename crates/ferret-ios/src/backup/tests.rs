@@ -88,10 +88,16 @@ fn locate_by_literal_and_glob() {
     // domain glob, any path
     const APPS: Locator = Locator { backup: &[BackupPath { domain: "AppDomain-*", path: "**" }], paths: &[] };
     let apps: Vec<String> = ev.locate(&APPS).expect("locate").into_iter().map(|f| f.path).collect();
-    assert_eq!(apps, vec!["AppDomain-com.example.one/Library/Safari/History.db", "AppDomain-com.example.two/Documents/notes.txt"]);
+    assert_eq!(
+        apps,
+        vec!["AppDomain-com.example.one/Library/Safari/History.db", "AppDomain-com.example.two/Documents/notes.txt"]
+    );
     // `*` on the domain with a literal path; directories are never returned
     const ANY: Locator = Locator {
-        backup: &[BackupPath { domain: "*", path: "Library/Safari/History.db" }, BackupPath { domain: "*", path: "Library/Safari" }],
+        backup: &[
+            BackupPath { domain: "*", path: "Library/Safari/History.db" },
+            BackupPath { domain: "*", path: "Library/Safari" },
+        ],
         paths: &[],
     };
     assert_eq!(ev.locate(&ANY).expect("locate").len(), 2);
@@ -135,7 +141,8 @@ fn wal_sidecar_from_manifest_entries_and_evidence_untouched() {
     write_backup(dir.path(), &files, &DeviceSpec::default()).expect("write");
     let before = snapshot(dir.path());
     let ev = BackupEvidence::open(dir.path()).expect("open");
-    const T: Locator = Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/Test/*.db" }], paths: &[] };
+    const T: Locator =
+        Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/Test/*.db" }], paths: &[] };
     let found = ev.locate(&T).expect("locate");
     assert_eq!(found.len(), 2);
     for f in &found {
@@ -181,11 +188,8 @@ fn file_id_path_escape_is_rejected() {
     std::fs::write(dir.path().join("secret.txt"), b"outside").expect("w");
     {
         let c = rusqlite::Connection::open(dir.path().join("Manifest.db")).expect("db");
-        c.execute(
-            "INSERT INTO Files VALUES ('../secret.txt', 'HomeDomain', 'Library/evil.db', 1, NULL)",
-            [],
-        )
-        .expect("insert");
+        c.execute("INSERT INTO Files VALUES ('../secret.txt', 'HomeDomain', 'Library/evil.db', 1, NULL)", [])
+            .expect("insert");
     }
     {
         let c = rusqlite::Connection::open(dir.path().join("Manifest.db")).expect("db");
@@ -198,7 +202,8 @@ fn file_id_path_escape_is_rejected() {
     let ev = BackupEvidence::open(dir.path()).expect("open");
     assert!(ev.problems().iter().any(|p| p.contains("invalid fileID")), "{:?}", ev.problems());
     assert!(ev.problems().iter().any(|p| p.contains("non-text")), "{:?}", ev.problems());
-    const EVIL: Locator = Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/evil.db" }], paths: &[] };
+    const EVIL: Locator =
+        Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/evil.db" }], paths: &[] };
     assert!(ev.locate(&EVIL).expect("locate").is_empty());
     let crafted = EvidenceFile {
         path: "HomeDomain/Library/evil.db".into(),
@@ -223,7 +228,10 @@ fn encrypted_backups_are_refused_with_a_clear_message() {
     write_backup(dir.path(), &sample_files(), &dev).expect("write");
     let err = BackupEvidence::open(dir.path()).expect_err("encrypted");
     assert!(matches!(err, BackupError::Encrypted { .. }));
-    assert!(err.to_string().contains("this backup is encrypted: give its password (--password-env / --key-file)"), "{err}");
+    assert!(
+        err.to_string().contains("this backup is encrypted: give its password (--password-env / --key-file)"),
+        "{err}"
+    );
     // flag false but Manifest.db is not SQLite (as in a real encrypted backup)
     let dir2 = tempfile::tempdir().expect("dir");
     write_backup(dir2.path(), &sample_files(), &DeviceSpec::default()).expect("write");
@@ -298,8 +306,11 @@ impl BackupCipher for Xor {
 #[test]
 fn cipher_seam_decrypts_manifest_and_files() {
     let mut wal_step = |c: &rusqlite::Connection| c.execute_batch("INSERT INTO t VALUES ('in-wal')");
-    let dbf = ferret_testdata::sqlite::build(|c| c.execute_batch("CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('in-main');"), Some(&mut wal_step))
-        .expect("db");
+    let dbf = ferret_testdata::sqlite::build(
+        |c| c.execute_batch("CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('in-main');"),
+        Some(&mut wal_step),
+    )
+    .expect("db");
     let mut files = sample_files();
     files.push(file("HomeDomain", "Library/Test/t.db", &dbf.db));
     files.push(file("HomeDomain", "Library/Test/t.db-wal", dbf.wal.as_ref().expect("wal")));
@@ -326,7 +337,8 @@ fn cipher_seam_decrypts_manifest_and_files() {
     let mut s = String::new();
     ev.open(&found[2]).expect("open").read_to_string(&mut s).expect("read");
     assert_eq!(s, "h2");
-    const T: Locator = Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/Test/t.db" }], paths: &[] };
+    const T: Locator =
+        Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/Test/t.db" }], paths: &[] };
     let t = ev.locate(&T).expect("locate");
     let db = ev.sqlite(&t[0]).expect("sqlite");
     let n: i64 = db.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).expect("q");
@@ -342,7 +354,13 @@ fn scale_250k_rows() {
     let n = env("FERRET_SCALE_FILES", 60_000);
     let extra = env("FERRET_SCALE_FOLDERS", 190_000);
     let files: Vec<ArtifactFile> = (0..n)
-        .map(|i| file(&format!("AppDomain-com.example.app{}", i % 2000), &format!("Library/Caches/d{}/f{i}.bin", i % 50), b"x"))
+        .map(|i| {
+            file(
+                &format!("AppDomain-com.example.app{}", i % 2000),
+                &format!("Library/Caches/d{}/f{i}.bin", i % 50),
+                b"x",
+            )
+        })
         .collect();
     let dir = tempfile::tempdir().expect("dir");
     let t0 = std::time::Instant::now();
@@ -352,7 +370,10 @@ fn scale_250k_rows() {
     let ev = BackupEvidence::open(dir.path()).expect("open");
     let t_open = t1.elapsed();
     let t2 = std::time::Instant::now();
-    const L: Locator = Locator { backup: &[BackupPath { domain: "AppDomain-com.example.app7", path: "Library/Caches/d7/*.bin" }], paths: &[] };
+    const L: Locator = Locator {
+        backup: &[BackupPath { domain: "AppDomain-com.example.app7", path: "Library/Caches/d7/*.bin" }],
+        paths: &[],
+    };
     let found = ev.locate(&L).expect("locate");
     let t_glob = t2.elapsed();
     let t3 = std::time::Instant::now();
@@ -391,5 +412,6 @@ fn write_sample_backup() {
     let mut dev = ferret_testdata::ios::device::device(1);
     dev.apps = ferret_testdata::ios::applications::generate(1, 5, &mut truth);
     write_backup(Path::new(&out), &files, &dev).expect("write");
-    std::fs::write(Path::new(&out).with_extension("truth.json"), serde_json::to_vec_pretty(&truth).expect("json")).expect("truth");
+    std::fs::write(Path::new(&out).with_extension("truth.json"), serde_json::to_vec_pretty(&truth).expect("json"))
+        .expect("truth");
 }

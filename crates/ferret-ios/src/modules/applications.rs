@@ -24,7 +24,10 @@
 
 use std::collections::BTreeMap;
 
-use ferret_core::{ArtifactModule, BackupPath, Context, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, BackupPath, Context, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome,
+    ioc_finding,
+};
 use jiff::Timestamp;
 use plist::Value;
 use serde::{Deserialize, Serialize};
@@ -34,7 +37,8 @@ use serde_json::Value as Json;
 const LIMIT: u64 = 256 * 1024 * 1024;
 
 /// Installers that are the App Store or MDM.
-pub const TRUSTED_SOURCES: [&str; 4] = ["com.apple.AppStore", "com.apple.AppStore.ProductPageExtension", "com.apple.dmd", "dmd"];
+pub const TRUSTED_SOURCES: [&str; 4] =
+    ["com.apple.AppStore", "com.apple.AppStore.ProductPageExtension", "com.apple.dmd", "dmd"];
 
 /// The `applications` module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,10 +105,16 @@ impl AppRecord {
 }
 
 impl Applications {
-    fn backup_apps(&self, info: Option<&Value>, manifest: Option<&Value>, out: &mut Out<'_, '_, Self>) -> Result<(), ModuleError> {
+    fn backup_apps(
+        &self,
+        info: Option<&Value>,
+        manifest: Option<&Value>,
+        out: &mut Out<'_, '_, Self>,
+    ) -> Result<(), ModuleError> {
         let mut apps: BTreeMap<String, AppRecord> = BTreeMap::new();
         let entry = |apps: &mut BTreeMap<String, AppRecord>, id: &str| {
-            apps.entry(id.to_string()).or_insert_with(|| AppRecord { bundle_id: id.to_string(), ..AppRecord::default() });
+            apps.entry(id.to_string())
+                .or_insert_with(|| AppRecord { bundle_id: id.to_string(), ..AppRecord::default() });
         };
         let info_d = info.and_then(Value::as_dictionary);
         if let Some(list) = info_d.and_then(|d| d.get("Installed Applications")).and_then(Value::as_array) {
@@ -115,7 +125,9 @@ impl Applications {
                 }
             }
         }
-        if let Some(m) = manifest.and_then(Value::as_dictionary).and_then(|d| d.get("Applications")).and_then(Value::as_dictionary) {
+        if let Some(m) =
+            manifest.and_then(Value::as_dictionary).and_then(|d| d.get("Applications")).and_then(Value::as_dictionary)
+        {
             for (id, v) in m {
                 entry(&mut apps, id);
                 if let Some(a) = apps.get_mut(id) {
@@ -134,7 +146,10 @@ impl Applications {
                 entry(&mut apps, id);
                 let Some(a) = apps.get_mut(id) else { continue };
                 a.sources.push("Info.plist:Applications".into());
-                let Some(bytes) = v.as_dictionary().and_then(|d| d.get("iTunesMetadata")).and_then(Value::as_data) else { continue };
+                let Some(bytes) = v.as_dictionary().and_then(|d| d.get("iTunesMetadata")).and_then(Value::as_data)
+                else {
+                    continue;
+                };
                 match ferret_formats::parse_plist(bytes) {
                     Ok(meta) => a.apply_metadata(&meta),
                     Err(e) => out.warn(format!("Info.plist: Applications.{id}.iTunesMetadata: {e}")),
@@ -162,7 +177,8 @@ impl ArtifactModule for Applications {
             let bytes = ctx.evidence.read(f, LIMIT)?;
             ferret_formats::parse_plist(&bytes).map_err(|e| ModuleError::format(&f.path, e.to_string()))
         };
-        let is_root = |f: &EvidenceFile, name: &str| f.domain.is_none() && f.file_id.is_none() && f.relative_path == name;
+        let is_root =
+            |f: &EvidenceFile, name: &str| f.domain.is_none() && f.file_id.is_none() && f.relative_path == name;
         let info_file = files.iter().find(|f| is_root(f, "Info.plist"));
         let manifest_file = files.iter().find(|f| is_root(f, "Manifest.plist"));
         if info_file.is_some() || manifest_file.is_some() {
@@ -184,7 +200,8 @@ impl ArtifactModule for Applications {
                     continue;
                 }
             };
-            let mut rec = AppRecord { path: Some(f.path.clone()), sources: vec![f.path.clone()], ..AppRecord::default() };
+            let mut rec =
+                AppRecord { path: Some(f.path.clone()), sources: vec![f.path.clone()], ..AppRecord::default() };
             rec.apply_metadata(&meta);
             rec.bundle_id = rec.metadata_bundle_id.clone().unwrap_or_default();
             out.record(rec)?;
@@ -222,7 +239,11 @@ impl ArtifactModule for Applications {
             ));
         }
         if r.metadata_bundle_id.as_deref().is_none_or(str::is_empty) {
-            findings.push(Finding::heuristic(Level::Medium, format!("App {} has App Store metadata without a bundle identifier", r.bundle_id), t));
+            findings.push(Finding::heuristic(
+                Level::Medium,
+                format!("App {} has App Store metadata without a bundle identifier", r.bundle_id),
+                t,
+            ));
         }
     }
 }
@@ -298,7 +319,8 @@ mod tests {
         assert_eq!(r.records.len(), 2);
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
         assert!(r.alerts.is_empty(), "apps without readable metadata are not judged");
-        let fe = ferret_core::evidence::FolderEvidence::new(_d.path().join("nothing"), ferret_core::AcquisitionKind::IosFs);
+        let fe =
+            ferret_core::evidence::FolderEvidence::new(_d.path().join("nothing"), ferret_core::AcquisitionKind::IosFs);
         assert_eq!(run(Applications, &fe, &ferret_core::NoIndicators).outcome, Ok(Outcome::NotFound));
     }
 }

@@ -113,7 +113,10 @@ impl BackupInfoRecord {
             last_backup_date: d.get("Last Backup Date").and_then(Value::as_date).and_then(ferret_formats::plist_date),
             phone_number: text(d, "Phone Number"),
             product_name: text(d, "Product Name"),
-            product_marketing_name: product_type.as_deref().and_then(crate::backup::device::marketing_name).map(str::to_string),
+            product_marketing_name: product_type
+                .as_deref()
+                .and_then(crate::backup::device::marketing_name)
+                .map(str::to_string),
             product_type,
             product_version: text(d, "Product Version"),
             serial_number: text(d, "Serial Number"),
@@ -162,7 +165,10 @@ mod tests {
         assert_eq!(rec["Serial Number"], dev.serial_number.as_str());
         assert_eq!(rec["Target Type"], "Device");
         assert!(rec["Product Marketing Name"].is_string());
-        assert_eq!(rec["Last Backup Date"], ferret_core::time::format(ferret_core::time::from_unix(dev.last_backup).expect("t")).as_str());
+        assert_eq!(
+            rec["Last Backup Date"],
+            ferret_core::time::format(ferret_core::time::from_unix(dev.last_backup).expect("t")).as_str()
+        );
         assert!(rec["MEID"].is_null());
         assert!(r.alerts.is_empty());
         // corrupt Info.plist: an error naming the file; missing: not found

@@ -22,7 +22,9 @@
 //!
 //! The heuristics run without indicators. One alert per category per profile.
 
-use ferret_core::{ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -61,16 +63,18 @@ pub struct ProfileRecord {
 }
 
 const LOCATOR: Locator = Locator {
-    backup: &[BackupPath { domain: "SysSharedContainerDomain-systemgroup.com.apple.configurationprofiles", path: "**/profile-*" }],
+    backup: &[BackupPath {
+        domain: "SysSharedContainerDomain-systemgroup.com.apple.configurationprofiles",
+        path: "**/profile-*",
+    }],
     paths: &[],
 };
 
 fn payload_types(plist: &Json) -> Vec<String> {
     match plist.get("PayloadContent") {
-        Some(Json::Array(items)) => items
-            .iter()
-            .filter_map(|p| p.get("PayloadType").and_then(Json::as_str).map(str::to_string))
-            .collect(),
+        Some(Json::Array(items)) => {
+            items.iter().filter_map(|p| p.get("PayloadType").and_then(Json::as_str).map(str::to_string)).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -113,7 +117,8 @@ impl ProfileRecord {
 impl ArtifactModule for ConfigurationProfiles {
     type Record = ProfileRecord;
     const NAME: &'static str = "configuration_profiles";
-    const DESCRIPTION: &'static str = "Installed configuration profiles: root certificates, proxies, VPNs, unsigned profiles";
+    const DESCRIPTION: &'static str =
+        "Installed configuration profiles: root certificates, proxies, VPNs, unsigned profiles";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let files = ctx.evidence.locate(&LOCATOR)?;
@@ -143,7 +148,11 @@ impl ArtifactModule for ConfigurationProfiles {
 
     fn timeline(&self, r: &ProfileRecord, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.install_date {
-            events.push((t, "configuration_profile_install".into(), format!("Configuration profile {} installed", r.label())));
+            events.push((
+                t,
+                "configuration_profile_install".into(),
+                format!("Configuration profile {} installed", r.label()),
+            ));
         }
     }
 
@@ -151,7 +160,13 @@ impl ArtifactModule for ConfigurationProfiles {
         let t = r.install_date;
         for id in [r.profile_uuid.as_deref(), r.profile_identifier.as_deref()].into_iter().flatten() {
             if let Some(m) = ind.check_profile(id) {
-                findings.push(ioc_finding(Level::Critical, &format!("Known malicious configuration profile {}:", r.label()), id, t, m));
+                findings.push(ioc_finding(
+                    Level::Critical,
+                    &format!("Known malicious configuration profile {}:", r.label()),
+                    id,
+                    t,
+                    m,
+                ));
                 break;
             }
         }
@@ -161,13 +176,27 @@ impl ArtifactModule for ConfigurationProfiles {
             findings.push(Finding::heuristic(Level::Medium, format!("Configuration profile {label} installs a certificate that can be trusted as a root: it can intercept encrypted traffic"), t));
         }
         if has(&["com.apple.proxy.http.global"]) {
-            findings.push(Finding::heuristic(Level::Medium, format!("Configuration profile {label} routes all web traffic through a global HTTP proxy"), t));
+            findings.push(Finding::heuristic(
+                Level::Medium,
+                format!("Configuration profile {label} routes all web traffic through a global HTTP proxy"),
+                t,
+            ));
         }
         if has(&["com.apple.vpn.managed"]) {
-            findings.push(Finding::heuristic(Level::Medium, format!("Configuration profile {label} installs a managed VPN"), t));
+            findings.push(Finding::heuristic(
+                Level::Medium,
+                format!("Configuration profile {label} installs a managed VPN"),
+                t,
+            ));
         }
         if has(&["com.apple.notificationsettings"]) {
-            findings.push(Finding::heuristic(Level::Medium, format!("Configuration profile {label} changes notification settings: it may hide an app's notifications"), t));
+            findings.push(Finding::heuristic(
+                Level::Medium,
+                format!(
+                    "Configuration profile {label} changes notification settings: it may hide an app's notifications"
+                ),
+                t,
+            ));
         }
         if !r.signed {
             findings.push(Finding::heuristic(Level::Low, format!("Configuration profile {label} is not signed"), t));

@@ -32,7 +32,9 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute;
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +112,14 @@ struct Gaps {
     suppressed: i64,
 }
 
-fn gap<M: ArtifactModule>(out: &mut Out<'_, '_, M>, g: &mut Gaps, prev: i64, prev_name: Option<&str>, next: i64, db: &str) {
+fn gap<M: ArtifactModule>(
+    out: &mut Out<'_, '_, M>,
+    g: &mut Gaps,
+    prev: i64,
+    prev_name: Option<&str>,
+    next: i64,
+    db: &str,
+) {
     let (from, to) = (prev + 1, next - 1);
     if from > to {
         return;
@@ -156,7 +165,11 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Datausage>) -> Resul
     let has_live = db.has_table("ZLIVEUSAGE");
     let (lcols, ljoin) = if has_live {
         let l = select_list(db, "ZLIVEUSAGE", "l", LIVE_COLS, &mut missing);
-        let join = if missing.iter().any(|m| m == "ZLIVEUSAGE.ZHASPROCESS") { " LEFT JOIN ZLIVEUSAGE l ON 0" } else { " LEFT JOIN ZLIVEUSAGE l ON l.ZHASPROCESS = p.Z_PK" };
+        let join = if missing.iter().any(|m| m == "ZLIVEUSAGE.ZHASPROCESS") {
+            " LEFT JOIN ZLIVEUSAGE l ON 0"
+        } else {
+            " LEFT JOIN ZLIVEUSAGE l ON l.ZHASPROCESS = p.Z_PK"
+        };
         (l, join)
     } else {
         missing.push("ZLIVEUSAGE".into());
@@ -268,10 +281,18 @@ impl ArtifactModule for Datausage {
         // identical rows (as MVT does).
         if r.proc_id.is_some() {
             if let Some(t) = r.first_isodate {
-                events.push((t, "first_usage".into(), format!("{name} (bundle {}) first network usage", r.bundle_id.as_deref().unwrap_or("-"))));
+                events.push((
+                    t,
+                    "first_usage".into(),
+                    format!("{name} (bundle {}) first network usage", r.bundle_id.as_deref().unwrap_or("-")),
+                ));
             }
             if let Some(t) = r.isodate {
-                events.push((t, "current_usage".into(), format!("{name} (bundle {}) last network usage", r.bundle_id.as_deref().unwrap_or("-"))));
+                events.push((
+                    t,
+                    "current_usage".into(),
+                    format!("{name} (bundle {}) last network usage", r.bundle_id.as_deref().unwrap_or("-")),
+                ));
             }
         }
         if let Some(t) = r.live_isodate {
@@ -293,7 +314,13 @@ impl ArtifactModule for Datausage {
         if let Some(n) = r.proc_name.as_deref().filter(|n| !n.is_empty())
             && let Some(m) = ind.check_process(n)
         {
-            findings.push(ioc_finding(Level::Critical, "Process with network usage", n, r.isodate.or(r.live_isodate), m));
+            findings.push(ioc_finding(
+                Level::Critical,
+                "Process with network usage",
+                n,
+                r.isodate.or(r.live_isodate),
+                m,
+            ));
         }
     }
 }

@@ -11,7 +11,9 @@
 //! time_stamp}` (MVT writes a dict keyed by file; here each record names its `cache_file`).
 //! Check: `check_url(url)` → CRITICAL. Timeline: `cache_response`.
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

@@ -38,7 +38,8 @@ pub struct FileEntry {
 impl ArtifactModule for Filesystem {
     type Record = FileEntry;
     const NAME: &'static str = "filesystem";
-    const DESCRIPTION: &'static str = "Every file of a filesystem dump: names and paths vs file indicators, modification times";
+    const DESCRIPTION: &'static str =
+        "Every file of a filesystem dump: names and paths vs file indicators, modification times";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let mut failed: Option<ModuleError> = None;

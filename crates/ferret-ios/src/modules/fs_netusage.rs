@@ -16,8 +16,8 @@ use std::io::Read;
 use std::path::Path;
 
 use ferret_core::{
-    AcquisitionKind, Context, Evidence, EvidenceError, EvidenceFile, Indicators, Locator, Module, ModuleError, ModuleInfo,
-    Outcome, Output, OutputShape, SqliteDb, Typed,
+    AcquisitionKind, Context, Evidence, EvidenceError, EvidenceFile, Indicators, Locator, Module, ModuleError,
+    ModuleInfo, Outcome, Output, OutputShape, SqliteDb, Typed,
 };
 
 use super::datausage::{self, Datausage};
@@ -45,11 +45,7 @@ impl Evidence for Redirect<'_> {
         self.inner.source()
     }
     fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        if locator.paths == datausage::LOCATOR.paths {
-            self.inner.locate(&LOCATOR)
-        } else {
-            self.inner.locate(locator)
-        }
+        if locator.paths == datausage::LOCATOR.paths { self.inner.locate(&LOCATOR) } else { self.inner.locate(locator) }
     }
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
         self.inner.open(file)
@@ -80,7 +76,12 @@ impl Module for Netusage {
         Typed(Datausage).run(&inner, out)
     }
 
-    fn recheck(&self, record: serde_json::Value, indicators: &dyn Indicators, out: &mut Output<'_>) -> Result<bool, ModuleError> {
+    fn recheck(
+        &self,
+        record: serde_json::Value,
+        indicators: &dyn Indicators,
+        out: &mut Output<'_>,
+    ) -> Result<bool, ModuleError> {
         Typed(Datausage).recheck(record, indicators, out)
     }
 }

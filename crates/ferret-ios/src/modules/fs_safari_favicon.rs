@@ -10,7 +10,9 @@
 //! Record: `{url, icon_url, isodate, type, safari_favicon_db_path}`. Checks: `check_url(url)`,
 //! else `check_url(icon_url)` → CRITICAL. Timeline: `favicon`.
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +98,12 @@ impl ArtifactModule for SafariFavicon {
             events.push((
                 t,
                 "favicon".into(),
-                format!("{} favicon {} for {}", r.kind, r.icon_url.as_deref().unwrap_or("-"), r.url.as_deref().unwrap_or("-")),
+                format!(
+                    "{} favicon {} for {}",
+                    r.kind,
+                    r.icon_url.as_deref().unwrap_or("-"),
+                    r.url.as_deref().unwrap_or("-")
+                ),
             ));
         }
     }

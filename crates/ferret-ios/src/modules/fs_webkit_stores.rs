@@ -22,7 +22,9 @@
 
 use std::collections::BTreeMap;
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -137,7 +139,9 @@ webkit_module!(
     WebkitSafariViewService,
     "webkit_safari_view_service",
     "Web origins with SafariViewService WebKit stores",
-    &["private/var/mobile/Containers/Data/Application/*/SystemData/com.apple.SafariViewService/Library/WebKit/WebsiteData/**"],
+    &[
+        "private/var/mobile/Containers/Data/Application/*/SystemData/com.apple.SafariViewService/Library/WebKit/WebsiteData/**"
+    ],
     "/com.apple.SafariViewService/Library/WebKit/WebsiteData/",
     None,
     "SafariViewService WebKit store of origin"

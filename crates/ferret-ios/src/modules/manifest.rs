@@ -19,7 +19,9 @@
 //!   checked as a domain: "Found mention of domain ... in a backup file with path ...".
 //!   At most one domain alert per row.
 
-use ferret_core::{ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +66,10 @@ impl ManifestRecord {
         let meta = row.file.as_deref().and_then(|b| match ferret_formats::parse_mbfile(b) {
             Ok(m) => Some(m),
             Err(e) => {
-                warn(format!("Manifest.db row {}/{} ({}): unreadable file metadata: {e}", row.domain, row.relative_path, row.file_id));
+                warn(format!(
+                    "Manifest.db row {}/{} ({}): unreadable file metadata: {e}",
+                    row.domain, row.relative_path, row.file_id
+                ));
                 None
             }
         });
@@ -193,7 +198,8 @@ mod tests {
         // every file row has created one hour before modified/status change: two events
         let rec = r.records.iter().find(|x| x["flags"] == 1).expect("a file");
         let rel = rec["relative_path"].as_str().expect("rel");
-        let kinds: Vec<&str> = r.timeline.iter().filter(|e| e.data.starts_with(&format!("{rel} - "))).map(|e| e.event.as_str()).collect();
+        let kinds: Vec<&str> =
+            r.timeline.iter().filter(|e| e.data.starts_with(&format!("{rel} - "))).map(|e| e.event.as_str()).collect();
         assert_eq!(kinds, vec!["---B", "M-C-"]);
         // without indicators: no alerts at all
         let r = run(Manifest, &ev, &ferret_core::NoIndicators);
@@ -212,8 +218,13 @@ mod tests {
         let (dir, _ev) = backup(&files, &DeviceSpec::default());
         {
             let c = rusqlite::Connection::open(dir.path().join("Manifest.db")).expect("db");
-            c.execute("UPDATE Files SET file = X'62706C6973743030FFFF' WHERE relativePath = 'Library/a.txt'", []).expect("u");
-            c.execute("INSERT INTO Files VALUES ('00000000000000000000000000000000000000aa', NULL, NULL, NULL, NULL)", []).expect("i");
+            c.execute("UPDATE Files SET file = X'62706C6973743030FFFF' WHERE relativePath = 'Library/a.txt'", [])
+                .expect("u");
+            c.execute(
+                "INSERT INTO Files VALUES ('00000000000000000000000000000000000000aa', NULL, NULL, NULL, NULL)",
+                [],
+            )
+            .expect("i");
         }
         let ev = crate::backup::BackupEvidence::open(dir.path()).expect("open");
         let r = run(Manifest, &ev, &ferret_core::NoIndicators);

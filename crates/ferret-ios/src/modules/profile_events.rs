@@ -14,7 +14,9 @@
 //! * CRITICAL: `process` matches a process indicator;
 //! * CRITICAL: the profile identifier matches a configuration-profile indicator.
 
-use ferret_core::{ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, BackupPath, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -61,7 +63,8 @@ impl ArtifactModule for ProfileEvents {
         for f in &files {
             let bytes = ctx.evidence.read(f, LIMIT)?;
             let v = ferret_formats::parse_plist(&bytes).map_err(|e| ModuleError::format(&f.path, e.to_string()))?;
-            let Some(events) = v.as_dictionary().and_then(|d| d.get("ProfileEvents")).and_then(plist::Value::as_array) else {
+            let Some(events) = v.as_dictionary().and_then(|d| d.get("ProfileEvents")).and_then(plist::Value::as_array)
+            else {
                 out.warn(format!("{}: no ProfileEvents array", f.path));
                 continue;
             };
@@ -84,7 +87,10 @@ impl ArtifactModule for ProfileEvents {
                     }
                     out.record(ProfileEventRecord {
                         profile_id: profile_id.clone(),
-                        timestamp: body.get("timestamp").and_then(plist::Value::as_date).and_then(ferret_formats::plist_date),
+                        timestamp: body
+                            .get("timestamp")
+                            .and_then(plist::Value::as_date)
+                            .and_then(ferret_formats::plist_date),
                         operation: text("operation"),
                         process: text("process"),
                         extra,
@@ -107,7 +113,13 @@ impl ArtifactModule for ProfileEvents {
             findings.push(ioc_finding(Level::Critical, "Configuration profile changed by process", p, r.timestamp, m));
         }
         if let Some(m) = ind.check_profile(&r.profile_id) {
-            findings.push(ioc_finding(Level::Critical, "Event for known malicious configuration profile", &r.profile_id, r.timestamp, m));
+            findings.push(ioc_finding(
+                Level::Critical,
+                "Event for known malicious configuration profile",
+                &r.profile_id,
+                r.timestamp,
+                m,
+            ));
         }
     }
 }

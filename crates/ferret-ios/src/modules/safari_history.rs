@@ -28,7 +28,9 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute;
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -150,12 +152,10 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, SafariHistory>) -> R
             safari_history_db: path.to_string(),
         };
         let fast_cross = match (t, dest_t, rec.url.as_deref(), rec.redirect_destination_url.as_deref()) {
-            (Some(a), Some(b), Some(src), Some(dst)) if (b - a).abs() < 1.0 => {
-                match (host_of(src), host_of(dst)) {
-                    (Some(hs), Some(hd)) if registrable(&hs) != registrable(&hd) => Some((b - a).abs()),
-                    _ => None,
-                }
-            }
+            (Some(a), Some(b), Some(src), Some(dst)) if (b - a).abs() < 1.0 => match (host_of(src), host_of(dst)) {
+                (Some(hs), Some(hd)) if registrable(&hs) != registrable(&hd) => Some((b - a).abs()),
+                _ => None,
+            },
             _ => None,
         };
         if let Some(delta) = fast_cross {

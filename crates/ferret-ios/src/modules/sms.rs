@@ -137,7 +137,13 @@ pub(crate) fn cell<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> ValueRef<'r> {
 
 /// `alias.col, ...` for the wanted columns, `NULL` for those the table lacks (their names are
 /// appended to `missing` as `table.col`).
-pub(crate) fn select_list(db: &SqliteDb, table: &str, alias: &str, wanted: &[&str], missing: &mut Vec<String>) -> String {
+pub(crate) fn select_list(
+    db: &SqliteDb,
+    table: &str,
+    alias: &str,
+    wanted: &[&str],
+    missing: &mut Vec<String>,
+) -> String {
     let have: Vec<String> = db.columns(table).into_iter().map(|c| c.to_ascii_lowercase()).collect();
     let mut parts = Vec::with_capacity(wanted.len());
     for w in wanted {
@@ -174,8 +180,18 @@ pub(crate) fn check_handle(ind: &dyn Indicators, handle: &str) -> Option<ferret_
 
 // ---------------------------------------------------------------------------------------------
 
-const MESSAGE_COLS: &[&str] =
-    &["guid", "text", "attributedBody", "handle_id", "service", "account", "subject", "date", "date_read", "is_from_me"];
+const MESSAGE_COLS: &[&str] = &[
+    "guid",
+    "text",
+    "attributedBody",
+    "handle_id",
+    "service",
+    "account",
+    "subject",
+    "date",
+    "date_read",
+    "is_from_me",
+];
 
 fn is_threat_text(text: &str) -> bool {
     THREAT_PHRASES.iter().any(|p| contains_ci(text, p))
@@ -190,7 +206,11 @@ fn is_threat_sender(handle: &str) -> bool {
     THREAT_SENDERS.iter().any(|s| h.eq_ignore_ascii_case(s))
 }
 
-fn read_db<M: ArtifactModule<Record = SmsMessage>>(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, M>) -> Result<(), ModuleError> {
+fn read_db<M: ArtifactModule<Record = SmsMessage>>(
+    db: &SqliteDb,
+    path: &str,
+    out: &mut Out<'_, '_, M>,
+) -> Result<(), ModuleError> {
     if !db.has_table("message") {
         out.warn(format!("{path}: no `message` table; not an sms.db or an unknown schema"));
         return Ok(());
@@ -372,7 +392,13 @@ pub(crate) mod test_support {
 
     /// Writes one file at `rel` under a fresh temp dir.
     pub fn single(rel: &str, bytes: &[u8]) -> tempfile::TempDir {
-        layout(&[ArtifactFile { domain: String::new(), relative_path: rel.into(), fs_path: rel.into(), bytes: bytes.to_vec(), mtime: 0 }])
+        layout(&[ArtifactFile {
+            domain: String::new(),
+            relative_path: rel.into(),
+            fs_path: rel.into(),
+            bytes: bytes.to_vec(),
+            mtime: 0,
+        }])
     }
 
     /// Builds a database at `rel` from SQL.
@@ -435,7 +461,11 @@ mod module_tests {
         assert_eq!(r.outcome, Ok(Outcome::Completed));
         assert_eq!(r.records.len(), 1);
         assert_eq!(r.records[0]["links"][0], "https://a.example.org/x");
-        assert!(r.warnings.iter().any(|w| w.contains("message.attributedBody") && w.contains("handle.id")), "{:?}", r.warnings);
+        assert!(
+            r.warnings.iter().any(|w| w.contains("message.attributedBody") && w.contains("handle.id")),
+            "{:?}",
+            r.warnings
+        );
 
         // no message table at all
         let d = db_from_sql(FS, "CREATE TABLE other (x);");

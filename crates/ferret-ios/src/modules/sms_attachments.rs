@@ -26,7 +26,9 @@
 //! Timeline: `sms_attachment_received` / `sms_attachment_sent` at `created_date`.
 
 use ferret_core::time::from_mac_absolute_auto;
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, ModuleError, Out, Outcome, SqliteDb, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -73,8 +75,16 @@ pub struct SmsAttachment {
 pub struct SmsAttachments;
 
 const ATT_COLS: &[&str] = &[
-    "guid", "created_date", "start_date", "filename", "mime_type", "uti", "transfer_name", "total_bytes",
-    "is_outgoing", "is_sticker",
+    "guid",
+    "created_date",
+    "start_date",
+    "filename",
+    "mime_type",
+    "uti",
+    "transfer_name",
+    "total_bytes",
+    "is_outgoing",
+    "is_sticker",
 ];
 
 /// Why a received attachment path looks like an exploit delivery, if it does.

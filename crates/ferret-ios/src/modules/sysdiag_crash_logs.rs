@@ -22,7 +22,9 @@
 //!
 //! Timeline: `crash` at the header timestamp.
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -113,7 +115,8 @@ pub fn parse_ips_time(s: &str) -> Option<Timestamp> {
 pub fn parse(bytes: &[u8], file: &str) -> Result<CrashReport, String> {
     let text = String::from_utf8_lossy(bytes);
     let (first, body) = text.split_once('\n').unwrap_or((&text, ""));
-    let header: Value = serde_json::from_str(first.trim()).map_err(|e| format!("first line is not a JSON header: {e}"))?;
+    let header: Value =
+        serde_json::from_str(first.trim()).map_err(|e| format!("first line is not a JSON header: {e}"))?;
     if !header.is_object() {
         return Err("first line is not a JSON object".into());
     }
@@ -155,7 +158,9 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CrashReport, String> {
                 "Process" if r.proc_name.is_none() => r.proc_name = Some(name_only()),
                 "Path" if r.proc_path.is_none() => r.proc_path = Some(v.to_string()),
                 "Parent Process" if r.parent_proc.is_none() => r.parent_proc = Some(name_only()),
-                "Responsible Process" | "Responsible" if r.responsible_proc.is_none() => r.responsible_proc = Some(name_only()),
+                "Responsible Process" | "Responsible" if r.responsible_proc.is_none() => {
+                    r.responsible_proc = Some(name_only())
+                }
                 "Coalition" if r.coalition.is_none() => r.coalition = Some(name_only()),
                 _ => {}
             }
@@ -195,8 +200,17 @@ impl ArtifactModule for CrashLogs {
 
     fn timeline(&self, r: &CrashReport, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.isodate {
-            let who = r.proc_path.as_deref().or(r.app_name.as_deref()).or(r.name.as_deref()).unwrap_or("unknown process");
-            events.push((t, "crash".into(), format!("{} report ({}) for {who}", r.bug_type_description.as_deref().unwrap_or("diagnostic"), r.bug_type.as_deref().unwrap_or("?"))));
+            let who =
+                r.proc_path.as_deref().or(r.app_name.as_deref()).or(r.name.as_deref()).unwrap_or("unknown process");
+            events.push((
+                t,
+                "crash".into(),
+                format!(
+                    "{} report ({}) for {who}",
+                    r.bug_type_description.as_deref().unwrap_or("diagnostic"),
+                    r.bug_type.as_deref().unwrap_or("?")
+                ),
+            ));
         }
     }
 

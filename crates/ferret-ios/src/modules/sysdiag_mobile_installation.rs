@@ -16,7 +16,9 @@
 //!
 //! Check (CRITICAL): `bundle_id` matches an app indicator. Timeline: `app_<operation>`.
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +64,10 @@ const LIMIT: u64 = 256 * 1024 * 1024;
 fn parse_local(s: &str) -> Option<Timestamp> {
     let parts: Vec<&str> = s.split_whitespace().collect();
     let [_, mon, day, hms, year] = parts.as_slice() else { return None };
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].iter().position(|m| m == mon)? + 1;
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| m == mon)?
+        + 1;
     let day: i8 = day.parse().ok()?;
     let mut t = hms.split(':').map(|x| x.parse::<i8>().ok());
     let (h, mi, se) = (t.next()??, t.next()??, t.next()??);
@@ -133,12 +138,19 @@ impl ArtifactModule for MobileInstallation {
             let bytes = ctx.evidence.read(file, LIMIT)?;
             let text = String::from_utf8_lossy(&bytes);
             for (no, line) in text.lines().enumerate() {
-                let interesting = ["Install Successful for", "Uninstalling identifier", "Destroying container", "Made container live"]
-                    .iter()
-                    .any(|k| line.contains(k));
+                let interesting = [
+                    "Install Successful for",
+                    "Uninstalling identifier",
+                    "Destroying container",
+                    "Made container live",
+                ]
+                .iter()
+                .any(|k| line.contains(k));
                 match parse_line(line, &file.path) {
                     Some(ev) => out.record(ev)?,
-                    None if interesting => out.warn(format!("{}: line {}: unreadable entry {:?}", file.path, no + 1, truncate(line))),
+                    None if interesting => {
+                        out.warn(format!("{}: line {}: unreadable entry {:?}", file.path, no + 1, truncate(line)))
+                    }
                     None => {}
                 }
             }
@@ -148,7 +160,11 @@ impl ArtifactModule for MobileInstallation {
 
     fn timeline(&self, r: &InstallEvent, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.isodate {
-            events.push((t, format!("app_{}", r.operation), format!("{} {} (local time {})", r.operation, r.bundle_id, r.timestamp_local)));
+            events.push((
+                t,
+                format!("app_{}", r.operation),
+                format!("{} {} (local time {})", r.operation, r.bundle_id, r.timestamp_local),
+            ));
         }
     }
 

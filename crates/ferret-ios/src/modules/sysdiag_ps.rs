@@ -25,7 +25,9 @@
 //!
 //! No timeline (ps has no usable absolute time).
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use serde::{Deserialize, Serialize};
 
 use super::sysdiag_paths::{PathClass, check_path_or_process, classify};
@@ -155,7 +157,9 @@ impl ArtifactModule for Ps {
             let bytes = ctx.evidence.read(file, LIMIT)?;
             let text = String::from_utf8_lossy(&bytes);
             let mut warns = Vec::new();
-            let recs = parse(&text, &file.path, |no, l| warns.push(format!("{}: line {no}: unreadable process line {:?}", file.path, truncate(l))));
+            let recs = parse(&text, &file.path, |no, l| {
+                warns.push(format!("{}: line {no}: unreadable process line {:?}", file.path, truncate(l)))
+            });
             for w in warns {
                 out.warn(w);
             }

@@ -28,7 +28,9 @@
 
 use std::collections::BTreeMap;
 
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +119,14 @@ pub fn parse(text: &str, log_file: &str, mut bad: impl FnMut(usize, &str)) -> Ve
     let mut delay = 0.0f64;
     let flush = |block: &mut Block, t: Option<Timestamp>, out: &mut Vec<ShutdownClient>| {
         for ((pid, client), (d, n)) in block.drain(..) {
-            out.push(ShutdownClient { isodate: t, pid, client, delay: d, times_delayed: n, log_file: log_file.to_string() });
+            out.push(ShutdownClient {
+                isodate: t,
+                pid,
+                client,
+                delay: d,
+                times_delayed: n,
+                log_file: log_file.to_string(),
+            });
         }
     };
     for (no, line) in text.lines().enumerate() {
@@ -163,7 +172,9 @@ impl ArtifactModule for ShutdownLog {
             let bytes = ctx.evidence.read(file, LIMIT)?;
             let text = String::from_utf8_lossy(&bytes);
             let mut bad_lines = Vec::new();
-            let recs = parse(&text, &file.path, |no, line| bad_lines.push(format!("{}: line {no}: unreadable entry {:?}", file.path, truncate(line))));
+            let recs = parse(&text, &file.path, |no, line| {
+                bad_lines.push(format!("{}: line {no}: unreadable entry {:?}", file.path, truncate(line)))
+            });
             for w in bad_lines {
                 out.warn(w);
             }
@@ -190,7 +201,11 @@ impl ArtifactModule for ShutdownLog {
 
     fn timeline(&self, r: &ShutdownClient, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.isodate {
-            events.push((t, "shutdown_delay".into(), format!("{} (pid {}) delayed shutdown, still running after {}s", r.client, r.pid, r.delay)));
+            events.push((
+                t,
+                "shutdown_delay".into(),
+                format!("{} (pid {}) delayed shutdown, still running after {}s", r.client, r.pid, r.delay),
+            ));
         }
     }
 

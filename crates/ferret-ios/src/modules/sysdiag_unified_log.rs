@@ -43,7 +43,8 @@ use std::io::Read;
 use std::sync::Mutex;
 
 use ferret_core::{
-    ArtifactModule, Context, Evidence, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
+    ArtifactModule, Context, Evidence, EvidenceFile, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome,
+    ioc_finding,
 };
 use jiff::Timestamp;
 use macos_unifiedlogs::cache::MemoryStringCache;
@@ -100,12 +101,12 @@ static TRACEV3: Locator = Locator {
         "private/var/db/diagnostics/*/*.tracev3",
     ],
 };
-static TIMESYNC: Locator =
-    Locator { backup: &[], paths: &["system_logs.logarchive/timesync/*.timesync", "private/var/db/diagnostics/timesync/*.timesync"] };
-static STRINGS: Locator = Locator {
+static TIMESYNC: Locator = Locator {
     backup: &[],
-    paths: &["system_logs.logarchive/*/*", "private/var/db/uuidtext/*/*"],
+    paths: &["system_logs.logarchive/timesync/*.timesync", "private/var/db/diagnostics/timesync/*.timesync"],
 };
+static STRINGS: Locator =
+    Locator { backup: &[], paths: &["system_logs.logarchive/*/*", "private/var/db/uuidtext/*/*"] };
 
 fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
@@ -188,7 +189,10 @@ impl FileProvider for EvidenceProvider<'_> {
         v.into_iter().map(|f| self.source(f, UUIDTEXT_LIMIT))
     }
     fn read_uuidtext(&self, uuid: &str) -> std::io::Result<UUIDText> {
-        let f = self.uuidtext.get(&norm_uuid(uuid)).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no UUIDText {uuid}")))?;
+        let f = self
+            .uuidtext
+            .get(&norm_uuid(uuid))
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no UUIDText {uuid}")))?;
         let buf = self.bytes(f, UUIDTEXT_LIMIT)?;
         UUIDText::parse_uuidtext(&buf)
             .map(|(_, u)| u)
@@ -200,7 +204,10 @@ impl FileProvider for EvidenceProvider<'_> {
         v.into_iter().map(|f| self.source(f, DSC_LIMIT))
     }
     fn read_dsc_uuid(&self, uuid: &str) -> std::io::Result<SharedCacheStrings> {
-        let f = self.dsc.get(&norm_uuid(uuid)).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no dsc {uuid}")))?;
+        let f = self
+            .dsc
+            .get(&norm_uuid(uuid))
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no dsc {uuid}")))?;
         let buf = self.bytes(f, DSC_LIMIT)?;
         SharedCacheStrings::parse_dsc(&buf)
             .map(|(_, u)| u)
@@ -261,7 +268,12 @@ impl ArtifactModule for UnifiedLog {
                     if !procs.contains_key(&e.process) && procs.len() >= MAX_PROCESSES {
                         capped = true;
                     } else {
-                        let s = procs.entry(e.process.clone()).or_insert(ProcSummary { first: t, last: t, entries: 0, pids: Vec::new() });
+                        let s = procs.entry(e.process.clone()).or_insert(ProcSummary {
+                            first: t,
+                            last: t,
+                            entries: 0,
+                            pids: Vec::new(),
+                        });
                         s.entries += 1;
                         if t < s.first || s.first.is_none() {
                             s.first = t;

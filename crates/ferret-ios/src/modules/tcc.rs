@@ -23,7 +23,9 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_unix;
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +63,8 @@ pub struct TccEntry {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Tcc;
 
-const COLS: &[&str] = &["service", "client", "client_type", "auth_value", "auth_reason", "allowed", "prompt_count", "last_modified"];
+const COLS: &[&str] =
+    &["service", "client", "client_type", "auth_value", "auth_reason", "allowed", "prompt_count", "last_modified"];
 
 fn auth_value(v: i64) -> String {
     match v {
@@ -75,10 +78,23 @@ fn auth_value(v: i64) -> String {
 
 fn auth_reason(v: i64) -> String {
     const NAMES: [&str; 12] = [
-        "error", "user_consent", "user_set", "system_set", "service_policy", "mdm_policy", "override_policy",
-        "missing_usage_string", "prompt_timeout", "preflight_unknown", "entitled", "app_type_policy",
+        "error",
+        "user_consent",
+        "user_set",
+        "system_set",
+        "service_policy",
+        "mdm_policy",
+        "override_policy",
+        "missing_usage_string",
+        "prompt_timeout",
+        "preflight_unknown",
+        "entitled",
+        "app_type_policy",
     ];
-    v.checked_sub(1).and_then(|x| usize::try_from(x).ok()).and_then(|i| NAMES.get(i)).map_or_else(|| v.to_string(), |s| (*s).to_string())
+    v.checked_sub(1)
+        .and_then(|x| usize::try_from(x).ok())
+        .and_then(|i| NAMES.get(i))
+        .map_or_else(|| v.to_string(), |s| (*s).to_string())
 }
 
 fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Tcc>) -> Result<(), ModuleError> {
@@ -91,7 +107,11 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Tcc>) -> Result<(), 
     // v3 has no allowed/prompt_count and v1/v2 no auth_*: only mention columns no version has.
     let is_v3 = !missing.iter().any(|m| m == "access.auth_value");
     missing.retain(|m| {
-        if is_v3 { m != "access.allowed" && m != "access.prompt_count" } else { m != "access.auth_value" && m != "access.auth_reason" }
+        if is_v3 {
+            m != "access.allowed" && m != "access.prompt_count"
+        } else {
+            m != "access.auth_value" && m != "access.auth_reason"
+        }
     });
     warn_missing(out, path, &missing);
     let sql = format!("SELECT {cols} FROM access a ORDER BY a.service, a.client, a.rowid");
@@ -136,7 +156,10 @@ impl ArtifactModule for Tcc {
 
     fn timeline(&self, r: &TccEntry, events: &mut Vec<(Timestamp, String, String)>) {
         if let Some(t) = r.last_modified {
-            let decision = r.auth_value.clone().or_else(|| r.allowed.map(|a| if a != 0 { "allowed".into() } else { "denied".into() }));
+            let decision = r
+                .auth_value
+                .clone()
+                .or_else(|| r.allowed.map(|a| if a != 0 { "allowed".into() } else { "denied".into() }));
             events.push((
                 t,
                 "access".into(),

@@ -32,7 +32,9 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute;
-use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding};
+use ferret_core::{
+    ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -134,25 +136,53 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result
         return Ok(());
     }
     let mut missing = Vec::new();
-    let m = select_list(db, "ZWAMESSAGE", "m", &["ZTEXT", "ZMESSAGEDATE", "ZFROMJID", "ZTOJID", "ZISFROMME", "ZMESSAGETYPE"], &mut missing);
+    let m = select_list(
+        db,
+        "ZWAMESSAGE",
+        "m",
+        &["ZTEXT", "ZMESSAGEDATE", "ZFROMJID", "ZTOJID", "ZISFROMME", "ZMESSAGETYPE"],
+        &mut missing,
+    );
     let mcols = db.columns("ZWAMESSAGE");
     let has = |c: &str| mcols.iter().any(|x| x.eq_ignore_ascii_case(c));
     let mut joins = String::new();
-    let mut part = |table: &str, alias: &str, cols: &[&str], on: &str, link_col: &str, missing: &mut Vec<String>| -> String {
-        if db.has_table(table) && (link_col.is_empty() || has(link_col)) {
-            joins.push_str(&format!(" LEFT JOIN {table} {alias} ON {on}"));
-            select_list(db, table, alias, cols, missing)
-        } else {
-            missing.push(table.to_string());
-            vec!["NULL"; cols.len()].join(", ")
-        }
-    };
-    let s = part("ZWACHATSESSION", "s", &["ZPARTNERNAME", "ZCONTACTJID"], "s.Z_PK = m.ZCHATSESSION", "ZCHATSESSION", &mut missing);
+    let mut part =
+        |table: &str, alias: &str, cols: &[&str], on: &str, link_col: &str, missing: &mut Vec<String>| -> String {
+            if db.has_table(table) && (link_col.is_empty() || has(link_col)) {
+                joins.push_str(&format!(" LEFT JOIN {table} {alias} ON {on}"));
+                select_list(db, table, alias, cols, missing)
+            } else {
+                missing.push(table.to_string());
+                vec!["NULL"; cols.len()].join(", ")
+            }
+        };
+    let s = part(
+        "ZWACHATSESSION",
+        "s",
+        &["ZPARTNERNAME", "ZCONTACTJID"],
+        "s.Z_PK = m.ZCHATSESSION",
+        "ZCHATSESSION",
+        &mut missing,
+    );
     let g = part("ZWAGROUPMEMBER", "g", &["ZMEMBERJID"], "g.Z_PK = m.ZGROUPMEMBER", "ZGROUPMEMBER", &mut missing);
-    let mi = part("ZWAMEDIAITEM", "mi", &["ZMEDIAURL", "ZMEDIALOCALPATH", "ZTITLE"], "mi.Z_PK = m.ZMEDIAITEM", "ZMEDIAITEM", &mut missing);
+    let mi = part(
+        "ZWAMEDIAITEM",
+        "mi",
+        &["ZMEDIAURL", "ZMEDIALOCALPATH", "ZTITLE"],
+        "mi.Z_PK = m.ZMEDIAITEM",
+        "ZMEDIAITEM",
+        &mut missing,
+    );
     let has_d = db.columns("ZWAMESSAGEDATAITEM").iter().any(|c| c.eq_ignore_ascii_case("ZMESSAGE"));
     let d = if has_d {
-        part("ZWAMESSAGEDATAITEM", "d", &["ZMATCHEDTEXT", "ZCONTENT1", "ZCONTENT2", "ZTITLE", "ZSUMMARY", "Z_PK"], "d.ZMESSAGE = m.Z_PK", "", &mut missing)
+        part(
+            "ZWAMESSAGEDATAITEM",
+            "d",
+            &["ZMATCHEDTEXT", "ZCONTENT1", "ZCONTENT2", "ZTITLE", "ZSUMMARY", "Z_PK"],
+            "d.ZMESSAGE = m.Z_PK",
+            "",
+            &mut missing,
+        )
     } else {
         missing.push("ZWAMESSAGEDATAITEM".into());
         ["NULL"; 6].join(", ")
@@ -217,7 +247,8 @@ pub fn phone_of_jid(jid: &str) -> Option<String> {
 impl ArtifactModule for Whatsapp {
     type Record = WhatsappMessage;
     const NAME: &'static str = "whatsapp";
-    const DESCRIPTION: &'static str = "WhatsApp messages (ChatStorage.sqlite): text, media and link-preview URLs vs indicators";
+    const DESCRIPTION: &'static str =
+        "WhatsApp messages (ChatStorage.sqlite): text, media and link-preview URLs vs indicators";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         let files = ctx.evidence.locate(&LOCATOR)?;

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use ferret_core::evidence::FolderEvidence;
 use ferret_core::{
-    AcquisitionKind, ArtifactModule, Context, Finding, Indicators, Level, ModuleError, ModuleReport, NoProgress,
-    Out, Outcome, OutputShape, RunOptions, SinkFactory, Typed, ioc_finding, run_modules,
+    AcquisitionKind, ArtifactModule, Context, Finding, Indicators, Level, ModuleError, ModuleReport, NoProgress, Out,
+    Outcome, OutputShape, RunOptions, SinkFactory, Typed, ioc_finding, run_modules,
 };
 use ferret_report::{DeviceInfo, FileHash, RunInfo, TargetInfo};
 use ferret_testdata::fake::TruthIndicators;
@@ -39,8 +39,20 @@ pub fn records(n: u64, seed: u64) -> Vec<Rec> {
             let secs = 1_700_000_000 + (lcg(&mut x) % 500_000) as i64;
             Rec {
                 id,
-                host: if id % 17 == 3 { format!("h{id}.evil.example") } else if id % 19 == 5 { format!("h{id}.later.example") } else { format!("h{id}.fine.example") },
-                note: if id % 29 == 7 { format!("ALERT {HOSTILE} {id}") } else if id % 5 == 0 { HOSTILE.to_string() } else { format!("note {id}") },
+                host: if id % 17 == 3 {
+                    format!("h{id}.evil.example")
+                } else if id % 19 == 5 {
+                    format!("h{id}.later.example")
+                } else {
+                    format!("h{id}.fine.example")
+                },
+                note: if id % 29 == 7 {
+                    format!("ALERT {HOSTILE} {id}")
+                } else if id % 5 == 0 {
+                    HOSTILE.to_string()
+                } else {
+                    format!("note {id}")
+                },
                 time: if id % 11 == 10 { None } else { Timestamp::from_second(secs).ok() },
             }
         })
@@ -147,7 +159,12 @@ pub fn modules(n: u64) -> Vec<Box<dyn ferret_core::Module>> {
 }
 
 /// Runs `mods` with `indicators` into `sinks`.
-pub fn run(mods: &[Box<dyn ferret_core::Module>], indicators: &dyn Indicators, sinks: &dyn SinkFactory, threads: usize) -> Vec<ModuleReport> {
+pub fn run(
+    mods: &[Box<dyn ferret_core::Module>],
+    indicators: &dyn Indicators,
+    sinks: &dyn SinkFactory,
+    threads: usize,
+) -> Vec<ModuleReport> {
     let tmp = tempfile::tempdir().expect("tmp");
     let ev = FolderEvidence::new(tmp.path(), AcquisitionKind::IosBackup);
     let opts = RunOptions::default();
@@ -167,7 +184,11 @@ pub fn run_info() -> RunInfo {
             kind: "ios_backup".into(),
             hashes: vec![FileHash { path: "Manifest.db".into(), sha256: "ab".repeat(32) }],
         },
-        device: DeviceInfo { model: Some("iPhone14,2".into()), os_version: Some("iOS 17.4.1".into()), ..Default::default() },
+        device: DeviceInfo {
+            model: Some("iPhone14,2".into()),
+            os_version: Some("iOS 17.4.1".into()),
+            ..Default::default()
+        },
         indicators: serde_json::json!({"files": [{"path": "/iocs/pegasus.stix2", "sha256": "cd".repeat(32), "set_name": "Pegasus", "total": 1234}], "total": 1234}),
         recheck_of: None,
     }

@@ -47,7 +47,13 @@ pub struct AqfSpec {
 
 impl Default for AqfSpec {
     fn default() -> Self {
-        Self { seed: 5, benign_packages: 30, bugreport: Some(BugreportSpec::default()), backup: Some(AbSpec::default()), malware: "TestQf" }
+        Self {
+            seed: 5,
+            benign_packages: 30,
+            bugreport: Some(BugreportSpec::default()),
+            backup: Some(AbSpec::default()),
+            malware: "TestQf",
+        }
     }
 }
 
@@ -84,7 +90,12 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     t.expect("aqf_packages", Level::Critical, Some(&apk_sha), &apkhash);
     t.expect("aqf_packages", Level::Critical, Some(&cert_sha), &certioc);
     t.expect("aqf_packages", Level::Medium, None, format!("{side}: installed from outside"));
-    t.expect("aqf_packages", Level::Medium, None, format!("{browser}: installed from outside an app store (installer com.android.packageinstaller"));
+    t.expect(
+        "aqf_packages",
+        Level::Medium,
+        None,
+        format!("{browser}: installed from outside an app store (installer com.android.packageinstaller"),
+    );
     t.expect("aqf_packages", Level::Medium, None, format!("{spy}: installed from outside"));
     t.expect("aqf_packages", Level::High, None, format!("{spy}: holds the permissions"));
     t.expect("aqf_packages", Level::Info, None, format!("{fd}: installed from the third-party store"));
@@ -97,7 +108,12 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
         "android.permission.SYSTEM_ALERT_WINDOW",
         "android.permission.RECORD_AUDIO",
     ];
-    let pkg = |name: &str, installer: &str, system: bool, sha256: String, cert: String, perms: Vec<serde_json::Value>| {
+    let pkg = |name: &str,
+               installer: &str,
+               system: bool,
+               sha256: String,
+               cert: String,
+               perms: Vec<serde_json::Value>| {
         serde_json::json!({
             "name": name,
             "files": [{"path": format!("/data/app/{name}-1/base.apk"), "local_name": "", "md5": "", "sha1": "", "sha256": sha256,
@@ -134,7 +150,14 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     let (a, b) = rh();
     list.push(pkg(&fd, "org.fdroid.fdroid", false, a, b, vec![]));
     let (a, b) = rh();
-    list.push(pkg("com.topjohnwu.magisk", "null", false, a, b, vec![serde_json::json!({"name": spy_perms[0], "granted": false})]));
+    list.push(pkg(
+        "com.topjohnwu.magisk",
+        "null",
+        false,
+        a,
+        b,
+        vec![serde_json::json!({"name": spy_perms[0], "granted": false})],
+    ));
     let (a, b) = rh();
     let mut soagent = pkg("com.sec.android.soagent", "null", true, a, b, vec![]);
     soagent["disabled"] = serde_json::Value::Bool(true);
@@ -151,7 +174,12 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     t.plant(IndicatorKind::AndroidProperty, &prop, m);
     t.expect("aqf_getprop", Level::Critical, Some(&prop), &prop);
     t.expect("aqf_getprop", Level::Medium, None, "ro.secure=0");
-    t.expect("aqf_getprop", Level::Medium, None, "ro.build.version.security_patch=2023-06-05: the phone had not received security updates");
+    t.expect(
+        "aqf_getprop",
+        Level::Medium,
+        None,
+        "ro.build.version.security_patch=2023-06-05: the phone had not received security updates",
+    );
     files.push((
         "getprop.txt".into(),
         format!("[ro.build.version.sdk]: [34]\n[ro.build.version.security_patch]: [2023-06-05]\n[ro.secure]: [0]\n[ro.debuggable]: [0]\n[persist.sys.timezone]: [Europe/Berlin]\n[{prop}]: [on]\n[ro.product.model]: [Synthetic 1]\n").into_bytes(),
@@ -159,7 +187,10 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
     // settings
     t.expect("aqf_settings", Level::Medium, None, "package_verifier_enable=0");
     t.expect("aqf_settings", Level::Medium, None, "verifier_verify_adb_installs=0");
-    files.push(("settings_global.txt".into(), b"adb_enabled=1\npackage_verifier_enable=0\nverifier_verify_adb_installs=0\nupload_apk_enable=1\n".to_vec()));
+    files.push((
+        "settings_global.txt".into(),
+        b"adb_enabled=1\npackage_verifier_enable=0\nverifier_verify_adb_installs=0\nupload_apk_enable=1\n".to_vec(),
+    ));
     files.push(("settings_secure.txt".into(), b"accessibility_enabled=0\nandroid_id=abcdef\n".to_vec()));
     files.push(("settings_system.txt".into(), b"screen_brightness=100\n".to_vec()));
     // ps
@@ -209,7 +240,9 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
         "logcat.txt".into(),
         format!("03-01 09:00:00.000  1000  1200  1200 I chromium: load https://www.benignsite.com/\n03-01 09:00:01.000 10100  1300  1300 I agent: posting to {url}\n").into_bytes(),
     ));
-    let host_key: String = (0..540).map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(i * 11 + 5) % 62])).collect();
+    let host_key: String = (0..540)
+        .map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(i * 11 + 5) % 62]))
+        .collect();
     let acq = serde_json::json!({"uuid": "00000000-0000-4000-8000-000000000000", "androidqf_version": "synthetic",
         "started": "2024-03-01T10:00:00Z", "completed": "2024-03-01T10:05:00Z", "adb_host_public_key": format!("{host_key} ferret@acquisition")});
     files.push(("logs/dmesg.txt".into(), b"[    0.000000] Booting Linux\n".to_vec()));
@@ -337,9 +370,11 @@ fn bech32_encode(hrp: &str, data: &[u8]) -> String {
 pub fn write_androidqf_age(path: &Path, spec: &AqfSpec, identity_seed: u64) -> std::io::Result<Truth> {
     use std::str::FromStr;
     let (zip, t) = androidqf_zip_bytes(spec, "acquisition")?;
-    let id = age::x25519::Identity::from_str(&age_identity_string(identity_seed)).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let id = age::x25519::Identity::from_str(&age_identity_string(identity_seed))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let recipient = id.to_public();
-    let enc = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let enc = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut out = Vec::new();
     let mut w = enc.wrap_output(&mut out)?;
     w.write_all(&zip)?;

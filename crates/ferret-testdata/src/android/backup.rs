@@ -130,12 +130,23 @@ pub fn ab_bytes(spec: &AbSpec) -> std::io::Result<(Vec<u8>, Truth)> {
             blob.extend_from_slice(&mk);
             blob.push(32);
             blob.extend_from_slice(&ck);
-            let enc_blob = cbc::Encryptor::<Aes256>::new(&key.into(), &user_iv.into()).encrypt_padded_vec::<Pkcs7>(&blob);
+            let enc_blob =
+                cbc::Encryptor::<Aes256>::new(&key.into(), &user_iv.into()).encrypt_padded_vec::<Pkcs7>(&blob);
             let up = |b: &[u8]| hex::encode_upper(b);
             out.extend_from_slice(
-                format!("AES-256\n{}\n{}\n{}\n{}\n{}\n", up(&user_salt), up(&ck_salt), spec.rounds, up(&user_iv), up(&enc_blob)).as_bytes(),
+                format!(
+                    "AES-256\n{}\n{}\n{}\n{}\n{}\n",
+                    up(&user_salt),
+                    up(&ck_salt),
+                    spec.rounds,
+                    up(&user_iv),
+                    up(&enc_blob)
+                )
+                .as_bytes(),
             );
-            out.extend_from_slice(&cbc::Encryptor::<Aes256>::new(&mk.into(), &miv.into()).encrypt_padded_vec::<Pkcs7>(&payload));
+            out.extend_from_slice(
+                &cbc::Encryptor::<Aes256>::new(&mk.into(), &miv.into()).encrypt_padded_vec::<Pkcs7>(&payload),
+            );
         }
     }
     Ok((out, truth))

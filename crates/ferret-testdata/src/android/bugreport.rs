@@ -82,7 +82,12 @@ const SPY: [&str; 5] = [
     "android.permission.SYSTEM_ALERT_WINDOW",
     "android.permission.RECORD_AUDIO",
 ];
-const BENIGN_PERMS: [&str; 4] = ["android.permission.INTERNET", "android.permission.CAMERA", "android.permission.VIBRATE", "android.permission.WAKE_LOCK"];
+const BENIGN_PERMS: [&str; 4] = [
+    "android.permission.INTERNET",
+    "android.permission.CAMERA",
+    "android.permission.VIBRATE",
+    "android.permission.WAKE_LOCK",
+];
 
 /// Names chosen for one scenario (so androidqf/backup generators can reuse them).
 #[derive(Debug, Clone)]
@@ -144,7 +149,10 @@ fn pkg_name(rng: &mut TestRng, prefix: &str) -> String {
 
 /// Generates the bugreport entries and their truth. `write_dumpstate` is called with a writer for
 /// the main text (so a 500 MB logcat is streamed, never held in memory).
-pub fn generate(spec: &BugreportSpec, zip: &mut zip::ZipWriter<impl Write + std::io::Seek>) -> std::io::Result<(Truth, Cast)> {
+pub fn generate(
+    spec: &BugreportSpec,
+    zip: &mut zip::ZipWriter<impl Write + std::io::Seek>,
+) -> std::io::Result<(Truth, Cast)> {
     let mut rng = rng_for(spec.seed, "android-bugreport");
     let w = word(&mut rng, 6);
     let mut g = Gen { rng, truth: Truth::default(), spec: spec.clone(), pkgs: Vec::new(), w, extra: Extra::default() };
@@ -194,13 +202,18 @@ impl Gen {
         for i in 0..self.spec.benign_packages {
             let system = i % 10 == 9;
             let name = if system { pkg_name(rng, "com.android.sys") } else { pkg_name(rng, "com.benign") };
-            let mut granted: Vec<&'static str> = BENIGN_PERMS.iter().copied().filter(|_| rng.random_bool(0.5)).collect();
+            let mut granted: Vec<&'static str> =
+                BENIGN_PERMS.iter().copied().filter(|_| rng.random_bool(0.5)).collect();
             let k = rng.random_range(0..3usize);
             for p in SPY.iter().take(k) {
                 granted.push(p);
             }
             self.pkgs.push(Pkg {
-                code_path: if system { format!("/system/app/{name}") } else { format!("/data/app/~~{}/{name}-1", hex_string(rng, 8)) },
+                code_path: if system {
+                    format!("/system/app/{name}")
+                } else {
+                    format!("/data/app/~~{}/{name}-1", hex_string(rng, 8))
+                },
                 name,
                 uid: next_uid(),
                 installer: if system { None } else { play.clone() },
@@ -260,7 +273,12 @@ impl Gen {
         let mut p = mk(&off, Some("com.android.vending"), false, vec![], next_uid());
         p.disabled = true;
         self.pkgs.push(p);
-        self.expect("dumpsys_packages", Level::Medium, None, "com.google.android.gms: a system-update component is disabled");
+        self.expect(
+            "dumpsys_packages",
+            Level::Medium,
+            None,
+            "com.google.android.gms: a system-update component is disabled",
+        );
 
         // truth
         self.truth.plant(IndicatorKind::AppId, &ioc_app, malware);
@@ -273,18 +291,41 @@ impl Gen {
         self.expect("dumpsys_device_admins", Level::Medium, None, &format!("{s}: is a device administrator"));
         self.expect("dumpsys_notification_listeners", Level::Low, None, &format!("{s}: can read every notification"));
         self.expect("stalkerware_score", Level::High, None, &format!("{s}: likely stalkerware"));
-        self.expect("dumpsys_accessibility", Level::Medium, None, "com.google.android.marvin.talkback: accessibility service");
-        self.expect("dumpsys_packages", Level::Medium, None, &format!("{side}: installed from outside an app store (installer com.google.android.packageinstaller"));
+        self.expect(
+            "dumpsys_accessibility",
+            Level::Medium,
+            None,
+            "com.google.android.marvin.talkback: accessibility service",
+        );
+        self.expect(
+            "dumpsys_packages",
+            Level::Medium,
+            None,
+            &format!("{side}: installed from outside an app store (installer com.google.android.packageinstaller"),
+        );
         self.expect("dumpsys_packages", Level::Info, None, &format!("{fd}: installed from the third-party store"));
         self.expect("dumpsys_packages", Level::Medium, None, "com.topjohnwu.magisk: a rooting tool");
         self.expect("dumpsys_packages", Level::Medium, None, "com.topjohnwu.magisk: installed from outside");
         self.expect("dumpsys_packages", Level::Medium, None, &format!("{upd}: system app replaced"));
-        for m in ["dumpsys_packages", "dumpsys_activities", "dumpsys_receivers", "dumpsys_appops", "dumpsys_battery_daily", "dumpsys_dbinfo", "dumpsys_platform_compat"] {
+        for m in [
+            "dumpsys_packages",
+            "dumpsys_activities",
+            "dumpsys_receivers",
+            "dumpsys_appops",
+            "dumpsys_battery_daily",
+            "dumpsys_dbinfo",
+            "dumpsys_platform_compat",
+        ] {
             self.expect(m, Level::Critical, Some(&ioc_app), &ioc_app);
         }
         self.truth.expect("processes", Level::Critical, Some(&ioc_app), format!("{ioc_app}:remote"));
         self.expect("dumpsys_device_admins", Level::Medium, None, &format!("{mdm}: is a device administrator"));
-        self.expect("dumpsys_notification_listeners", Level::Low, None, &format!("{watch}: can read every notification"));
+        self.expect(
+            "dumpsys_notification_listeners",
+            Level::Low,
+            None,
+            &format!("{watch}: can read every notification"),
+        );
         self.expect("dumpsys_appops", Level::Low, None, &format!("{fm}: allowed to install other apps"));
         self.extra = Extra { a11yoff, mdm, watch, fm, side };
         Cast { stalker, ioc_app, evil_domain }
@@ -353,8 +394,14 @@ impl Gen {
         self.service(out, "batterystats", &bs)?;
         let db = self.dbinfo(cast);
         self.service(out, "dbinfo", &db)?;
-        let key: String = (0..540).map(|i| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + 3) % 62])).collect();
-        self.service(out, "adb", &format!("  debugging_manager={{\n    connected_to_adb=true\n    user_keys={key} analyst@lab\n  }}\n"))?;
+        let key: String = (0..540)
+            .map(|i| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + 3) % 62]))
+            .collect();
+        self.service(
+            out,
+            "adb",
+            &format!("  debugging_manager={{\n    connected_to_adb=true\n    user_keys={key} analyst@lab\n  }}\n"),
+        )?;
         let benign0 = self.pkgs.first().map(|p| p.name.clone()).unwrap_or_default();
         self.service(
             out,
@@ -401,7 +448,8 @@ impl Gen {
             } else if i % 50 == 7 {
                 let _ = write!(line, "fetch https://cdn{}.benignsite.com/assets/{}.js done", i % 13, i % 1000);
             } else {
-                let _ = write!(line, "Start proc {}:com.benign.app{}/u0a{} for service", 1200 + i % 977, i % 31, i % 200);
+                let _ =
+                    write!(line, "Start proc {}:com.benign.app{}/u0a{} for service", 1200 + i % 977, i % 31, i % 200);
             }
             line.push('\n');
             out.write_all(line.as_bytes())?;
@@ -410,7 +458,10 @@ impl Gen {
         }
         writeln!(out, "------ 0.731s was the duration of 'SYSTEM LOG' ------")?;
         writeln!(out, "------ EVENT LOG (logcat -b events -v threadtime -v printable -v uid -d *:v) ------")?;
-        writeln!(out, "03-01 09:00:00.000  1000  1200  1200 I am_proc_start: [0,1234,10100,com.benign.x,activity,{{com.benign.x/.Main}}]")?;
+        writeln!(
+            out,
+            "03-01 09:00:00.000  1000  1200  1200 I am_proc_start: [0,1234,10100,com.benign.x,activity,{{com.benign.x/.Main}}]"
+        )?;
         writeln!(out, "------ 0.010s was the duration of 'EVENT LOG' ------")?;
         Ok(())
     }
@@ -420,7 +471,10 @@ impl Gen {
         self.truth.plant(IndicatorKind::Process, &spyd, self.spec.malware);
         self.truth.expect("processes", Level::Critical, Some(&spyd), &spyd);
         writeln!(out, "------ PROCESSES AND THREADS (ps -A -T -Z -O pri,nice,rtprio,sched,pcy,time) ------")?;
-        writeln!(out, "LABEL                          USER           PID   TID  PPID     VSZ    RSS WCHAN            ADDR S CMD")?;
+        writeln!(
+            out,
+            "LABEL                          USER           PID   TID  PPID     VSZ    RSS WCHAN            ADDR S CMD"
+        )?;
         let mut pid = 1;
         let row = |out: &mut dyn Write, label: &str, user: &str, pid: u32, tid: u32, name: &str| {
             writeln!(out, "{label:30} {user:10} {pid:5} {tid:5}     1  100000  20000 0                   0 S {name}")
@@ -444,10 +498,24 @@ impl Gen {
         let mut s = String::new();
         let _ = writeln!(s, "Activity Resolver Table:\n  Non-Data Actions:\n      android.intent.action.MAIN:");
         for p in &self.pkgs {
-            let _ = writeln!(s, "        {} {}/.MainActivity filter {}", hex_string(&mut self.rng, 7), p.name, hex_string(&mut self.rng, 7));
+            let _ = writeln!(
+                s,
+                "        {} {}/.MainActivity filter {}",
+                hex_string(&mut self.rng, 7),
+                p.name,
+                hex_string(&mut self.rng, 7)
+            );
         }
-        let _ = writeln!(s, "      android.intent.action.VIEW:\n        {} {}/.ViewActivity filter 1", hex_string(&mut self.rng, 7), self.extra.side);
-        let _ = writeln!(s, "\nReceiver Resolver Table:\n  Non-Data Actions:\n      android.provider.Telephony.SMS_RECEIVED:");
+        let _ = writeln!(
+            s,
+            "      android.intent.action.VIEW:\n        {} {}/.ViewActivity filter 1",
+            hex_string(&mut self.rng, 7),
+            self.extra.side
+        );
+        let _ = writeln!(
+            s,
+            "\nReceiver Resolver Table:\n  Non-Data Actions:\n      android.provider.Telephony.SMS_RECEIVED:"
+        );
         let _ = writeln!(s, "        1a2b3c4 {}/.SmsReceiver filter 5d6e7f8", cast.stalker);
         let _ = writeln!(s, "        2a2b3c4 {}/.SmsReceiver filter 5d6e7f9", cast.ioc_app);
         let _ = writeln!(s, "      android.intent.action.BOOT_COMPLETED:");
@@ -467,7 +535,12 @@ impl Gen {
             let _ = writeln!(s, "    firstInstallTime=2024-01-{:02} 10:00:01", 1 + p.uid % 28);
             let _ = writeln!(s, "    lastUpdateTime=2024-02-{:02} 11:00:00", 1 + p.uid % 28);
             let _ = writeln!(s, "    installerPackageName={}", p.installer.as_deref().unwrap_or("null"));
-            let _ = writeln!(s, "    signatures=PackageSignatures{{{} version:2, signatures:[{}], past signatures:[]}}", hex_string(&mut self.rng, 7), hex_string(&mut self.rng, 8));
+            let _ = writeln!(
+                s,
+                "    signatures=PackageSignatures{{{} version:2, signatures:[{}], past signatures:[]}}",
+                hex_string(&mut self.rng, 7),
+                hex_string(&mut self.rng, 8)
+            );
             let mut flags = vec!["HAS_CODE", "ALLOW_CLEAR_USER_DATA"];
             if p.system {
                 flags.insert(0, "SYSTEM");
@@ -482,8 +555,13 @@ impl Gen {
             }
             let _ = writeln!(s, "    install permissions:");
             let _ = writeln!(s, "      android.permission.INTERNET: granted=true");
-            let _ = writeln!(s, "      android.permission.SYSTEM_ALERT_WINDOW: granted={}", p.granted.contains(&SPY[3]));
-            let _ = writeln!(s, "    User 0: ceDataInode=1234 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled={}", if p.disabled { 3 } else { 0 });
+            let _ =
+                writeln!(s, "      android.permission.SYSTEM_ALERT_WINDOW: granted={}", p.granted.contains(&SPY[3]));
+            let _ = writeln!(
+                s,
+                "    User 0: ceDataInode=1234 installed=true hidden=false suspended=false stopped=false notLaunched=false enabled={}",
+                if p.disabled { 3 } else { 0 }
+            );
             let _ = writeln!(s, "      runtime permissions:");
             for perm in &p.granted {
                 if *perm != SPY[3] {
@@ -499,7 +577,10 @@ impl Gen {
             let _ = writeln!(s, "    User 10: ceDataInode=0 installed=false");
             let _ = writeln!(s, "      runtime permissions:\n        android.permission.READ_SMS: granted=true");
         }
-        let _ = writeln!(s, "\nHidden system packages:\n  Package [com.android.hiddenold] (1):\n    userId=1000\n    pkgFlags=[ SYSTEM ]\n    installerPackageName=null");
+        let _ = writeln!(
+            s,
+            "\nHidden system packages:\n  Package [com.android.hiddenold] (1):\n    userId=1000\n    pkgFlags=[ SYSTEM ]\n    installerPackageName=null"
+        );
         s
     }
 
@@ -520,11 +601,21 @@ impl Gen {
         for (name, uid) in pkgs {
             let _ = writeln!(s, "  Uid u0a{}:\n    state=cch\n    Package {name}:", uid % 1000);
             if name == self.extra.fm {
-                let _ = writeln!(s, "      REQUEST_INSTALL_PACKAGES (allow):\n        null=[\n          Access: [fg-s] 2024-02-10 12:00:00.000 (-20d)\n        ]");
+                let _ = writeln!(
+                    s,
+                    "      REQUEST_INSTALL_PACKAGES (allow):\n        null=[\n          Access: [fg-s] 2024-02-10 12:00:00.000 (-20d)\n        ]"
+                );
             } else if name == cast.ioc_app {
-                let _ = writeln!(s, "      CAMERA (allow):\n          Access: [top-s] 2024-02-11 08:30:00.000 (-19d)\n      RECORD_AUDIO (allow):\n          Access: [bg-s] 2024-02-11 08:31:00.000 (-19d)");
+                let _ = writeln!(
+                    s,
+                    "      CAMERA (allow):\n          Access: [top-s] 2024-02-11 08:30:00.000 (-19d)\n      RECORD_AUDIO (allow):\n          Access: [bg-s] 2024-02-11 08:31:00.000 (-19d)"
+                );
             } else {
-                let _ = writeln!(s, "      REQUEST_INSTALL_PACKAGES (deny):\n      WAKE_LOCK (allow):\n          Access: [bg-s] 2024-02-0{} 01:00:00.000", 1 + uid % 9);
+                let _ = writeln!(
+                    s,
+                    "      REQUEST_INSTALL_PACKAGES (deny):\n      WAKE_LOCK (allow):\n          Access: [bg-s] 2024-02-0{} 01:00:00.000",
+                    1 + uid % 9
+                );
             }
         }
         s
@@ -536,8 +627,13 @@ impl Gen {
         let down = pkg_name(&mut self.rng, "com.down");
         self.expect("dumpsys_battery_daily", Level::Low, None, &format!("{gone}: uninstalled"));
         self.expect("dumpsys_battery_daily", Level::Medium, None, &format!("{down}: downgraded from version 20 to 10"));
-        let mut s = String::from("Battery History (1% used):\n  Daily stats:\n    Current start time: 2024-03-01-03-00-00\n");
-        let _ = writeln!(s, "    Daily from 2024-02-29-03-00-00 to 2024-03-01-03-00-00:\n      Update {gone} vers=0\n      Update {down} vers=10\n      Update {} vers=5", cast.ioc_app);
+        let mut s =
+            String::from("Battery History (1% used):\n  Daily stats:\n    Current start time: 2024-03-01-03-00-00\n");
+        let _ = writeln!(
+            s,
+            "    Daily from 2024-02-29-03-00-00 to 2024-03-01-03-00-00:\n      Update {gone} vers=0\n      Update {down} vers=10\n      Update {} vers=5",
+            cast.ioc_app
+        );
         let _ = writeln!(s, "    Daily from 2024-02-28-03-00-00 to 2024-02-29-03-00-00:\n      Update {down} vers=20");
         for p in self.pkgs.iter().take(5) {
             let _ = writeln!(s, "      Update {} vers={}", p.name, p.version);
@@ -548,14 +644,26 @@ impl Gen {
     fn dbinfo(&mut self, cast: &Cast) -> String {
         use std::fmt::Write as _;
         let mut s = String::from("Applications Database Info:\n\n** Database info for pid 1234 [com.x] **\n\n");
-        let _ = writeln!(s, "Connection pool for /data/user/0/{}/databases/c2.db:\n  Open: true\n  Most recently executed operations:\n    0: [2024-02-11 08:30:00.123] [Pid:(4321)] executeForCursorWindow took 1ms - succeeded, sql=\"SELECT * FROM cmds\"", cast.ioc_app);
+        let _ = writeln!(
+            s,
+            "Connection pool for /data/user/0/{}/databases/c2.db:\n  Open: true\n  Most recently executed operations:\n    0: [2024-02-11 08:30:00.123] [Pid:(4321)] executeForCursorWindow took 1ms - succeeded, sql=\"SELECT * FROM cmds\"",
+            cast.ioc_app
+        );
         for p in self.pkgs.iter().take(5) {
-            let _ = writeln!(s, "Connection pool for /data/user/0/{}/databases/app.db:\n  Most recently executed operations:\n    0: [2024-02-11 08:30:00.123] executeForLastInsertedRowId took 0ms - succeeded, sql=\"INSERT INTO t VALUES(?)\"", p.name);
+            let _ = writeln!(
+                s,
+                "Connection pool for /data/user/0/{}/databases/app.db:\n  Most recently executed operations:\n    0: [2024-02-11 08:30:00.123] executeForLastInsertedRowId took 0ms - succeeded, sql=\"INSERT INTO t VALUES(?)\"",
+                p.name
+            );
         }
         s
     }
 
-    fn tombstones(&mut self, zip: &mut zip::ZipWriter<impl Write + std::io::Seek>, opts: zip::write::SimpleFileOptions) -> std::io::Result<()> {
+    fn tombstones(
+        &mut self,
+        zip: &mut zip::ZipWriter<impl Write + std::io::Seek>,
+        opts: zip::write::SimpleFileOptions,
+    ) -> std::io::Result<()> {
         let crashd = format!("crashd{}", word(&mut self.rng, 5));
         self.truth.plant(IndicatorKind::Process, &crashd, self.spec.malware);
         self.truth.expect("tombstones", Level::Critical, Some(&crashd), &crashd);

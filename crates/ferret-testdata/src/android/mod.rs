@@ -72,6 +72,9 @@ mod tests {
         hostile_zip(&p).expect("gen");
         let z = zip::ZipArchive::new(std::fs::File::open(&p).expect("open")).expect("zip");
         let names: Vec<String> = z.file_names_raw().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
-        assert!(names.iter().any(|n| n == "../../escaped.txt") && names.iter().any(|n| n == "/abs/olute.txt"), "{names:?}");
+        assert!(
+            names.iter().any(|n| n == "../../escaped.txt") && names.iter().any(|n| n == "/abs/olute.txt"),
+            "{names:?}"
+        );
     }
 }

@@ -31,7 +31,9 @@ fn metadata(bundle: Option<&str>, name: &str, source: Option<&str>, purchase: i6
     if let Some(s) = source {
         d.insert("sourceApp".into(), Value::String(s.into()));
     }
-    let date = jiff::Timestamp::from_second(purchase).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+    let date = jiff::Timestamp::from_second(purchase)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
     let mut dl = Dictionary::new();
     dl.insert("purchaseDate".into(), Value::String(date));
     d.insert("com.apple.iTunesStore.downloadInfo".into(), Value::Dictionary(dl));
@@ -46,7 +48,12 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<AppSpec> {
         let t = 1_690_000_000 + rng.random_range(0..30_000_000);
         let name = format!("App {}", word(rng, 6));
         AppSpec {
-            itunes_metadata: Some(metadata(meta_bundle.or(Some(bundle.as_str())).filter(|b| !b.is_empty()), &name, source, t)),
+            itunes_metadata: Some(metadata(
+                meta_bundle.or(Some(bundle.as_str())).filter(|b| !b.is_empty()),
+                &name,
+                source,
+                t,
+            )),
             bundle_id: bundle,
             version: "123".into(),
             container: uuid(rng),
@@ -77,7 +84,13 @@ pub fn fs_files(apps: &[AppSpec]) -> Vec<ArtifactFile> {
         .filter_map(|a| {
             let bytes = a.itunes_metadata.clone()?;
             let rel = format!("containers/Bundle/Application/{}/iTunesMetadata.plist", a.container);
-            Some(ArtifactFile { domain: String::new(), fs_path: format!("private/var/{rel}"), relative_path: rel, bytes, mtime: 1_700_000_000 })
+            Some(ArtifactFile {
+                domain: String::new(),
+                fs_path: format!("private/var/{rel}"),
+                relative_path: rel,
+                bytes,
+                mtime: 1_700_000_000,
+            })
         })
         .collect()
 }

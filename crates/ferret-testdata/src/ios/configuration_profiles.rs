@@ -72,8 +72,17 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let mut rng = rng_for(seed, "ios-configuration-profiles");
     let mut out = Vec::new();
     for i in 0..scale {
-        let kinds: &[&str] = if i % 2 == 0 { &["com.apple.wifi.managed"] } else { &["com.apple.mail.managed", "com.apple.webClip.managed"] };
-        let spec = Spec { name: format!("benign-{i}-{}", word(&mut rng, 5)), payloads: kinds, signed: true, uuid: uuid(&mut rng) };
+        let kinds: &[&str] = if i % 2 == 0 {
+            &["com.apple.wifi.managed"]
+        } else {
+            &["com.apple.mail.managed", "com.apple.webClip.managed"]
+        };
+        let spec = Spec {
+            name: format!("benign-{i}-{}", word(&mut rng, 5)),
+            payloads: kinds,
+            signed: true,
+            uuid: uuid(&mut rng),
+        };
         let t = 1_700_000_000 + rng.random_range(0..10_000_000);
         out.push(stub(&spec, t, &mut rng));
     }
@@ -83,7 +92,11 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let id = uuid(&mut rng);
     truth.plant(IndicatorKind::ProfileId, id.clone(), "TestSpyware");
     truth.expect("configuration_profiles", Level::Critical, Some(&id.to_lowercase()), name.clone());
-    out.push(stub(&Spec { name, payloads: &["com.apple.wifi.managed"], signed: true, uuid: id }, 1_712_000_000, &mut rng));
+    out.push(stub(
+        &Spec { name, payloads: &["com.apple.wifi.managed"], signed: true, uuid: id },
+        1_712_000_000,
+        &mut rng,
+    ));
     for (what, kind) in [
         ("rootcert", "com.apple.security.root"),
         ("proxy", "com.apple.proxy.http.global"),
@@ -98,6 +111,10 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let name = m(&mut rng, "unsigned");
     truth.expect("configuration_profiles", Level::Low, None, name.clone());
     let u = uuid(&mut rng);
-    out.push(stub(&Spec { name, payloads: &["com.apple.wifi.managed"], signed: false, uuid: u }, 1_712_200_000, &mut rng));
+    out.push(stub(
+        &Spec { name, payloads: &["com.apple.wifi.managed"], signed: false, uuid: u },
+        1_712_200_000,
+        &mut rng,
+    ));
     out
 }

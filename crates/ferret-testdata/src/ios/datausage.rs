@@ -29,8 +29,13 @@ fn mac(unix: i64) -> f64 {
 }
 
 fn proc_row(c: &Connection, pk: i64, name: &str, bundle: Option<&str>, t: i64) -> rusqlite::Result<()> {
-    c.prepare_cached("INSERT INTO ZPROCESS VALUES (?1, 7, 1, ?2, ?3, ?4, ?5)")?
-        .execute(params![pk, mac(t), mac(t + 3600), bundle, name])?;
+    c.prepare_cached("INSERT INTO ZPROCESS VALUES (?1, 7, 1, ?2, ?3, ?4, ?5)")?.execute(params![
+        pk,
+        mac(t),
+        mac(t + 3600),
+        bundle,
+        name
+    ])?;
     Ok(())
 }
 
@@ -94,8 +99,14 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
                 live_row(c, l, single_gap, t0 + 99, 4096.0)?;
             }
             // a live row with no process link at all (not evidence of deletion: no alert)
-            c.execute("INSERT INTO ZLIVEUSAGE (Z_PK, Z_ENT, Z_OPT, ZHASPROCESS, ZTIMESTAMP) VALUES (?1, 5, 1, NULL, NULL)", [count * 10 + 3])?;
-            c.execute("INSERT INTO Z_PRIMARYKEY VALUES (7, 'Process', 0, ?1), (5, 'LiveUsage', 0, ?2)", params![count, count * 10 + 3])?;
+            c.execute(
+                "INSERT INTO ZLIVEUSAGE (Z_PK, Z_ENT, Z_OPT, ZHASPROCESS, ZTIMESTAMP) VALUES (?1, 5, 1, NULL, NULL)",
+                [count * 10 + 3],
+            )?;
+            c.execute(
+                "INSERT INTO Z_PRIMARYKEY VALUES (7, 'Process', 0, ?1), (5, 'LiveUsage', 0, ?2)",
+                params![count, count * 10 + 3],
+            )?;
             Ok(())
         },
         Some(&mut |c: &Connection| {

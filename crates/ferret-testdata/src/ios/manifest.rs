@@ -101,11 +101,13 @@ pub fn expect_hits(files: &[ArtifactFile], truth: &mut Truth) {
                 if !part.contains('.') || part.contains('/') {
                     return None;
                 }
-                domains.iter().find(|d| {
-                    let d = d.to_lowercase();
-                    part == d || part.ends_with(&format!(".{d}"))
-                })
-                .cloned()
+                domains
+                    .iter()
+                    .find(|d| {
+                        let d = d.to_lowercase();
+                        part == d || part.ends_with(&format!(".{d}"))
+                    })
+                    .cloned()
             })
         });
         if let Some(ind) = hit {

@@ -32,7 +32,11 @@ fn event(profile: &str, op: &str, process: &str, t: i64) -> Value {
 pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile> {
     let mut rng = rng_for(seed, "ios-profile-events");
     let mut events = Vec::new();
-    let procs = ["/usr/libexec/mdmd", "/System/Library/PrivateFrameworks/ManagedConfiguration.framework/profiled", "/Applications/Preferences.app/Preferences"];
+    let procs = [
+        "/usr/libexec/mdmd",
+        "/System/Library/PrivateFrameworks/ManagedConfiguration.framework/profiled",
+        "/Applications/Preferences.app/Preferences",
+    ];
     for i in 0..scale {
         let id = format!("com.example.profile.ferretevent{i}{}", word(&mut rng, 5));
         let op = if i % 3 == 0 { "remove" } else { "install" };
@@ -55,7 +59,9 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     vec![ArtifactFile {
         domain: super::configuration_profiles::DOMAIN.into(),
         relative_path: PATH.into(),
-        fs_path: format!("private/var/containers/Shared/SystemGroup/systemgroup.com.apple.configurationprofiles/{PATH}"),
+        fs_path: format!(
+            "private/var/containers/Shared/SystemGroup/systemgroup.com.apple.configurationprofiles/{PATH}"
+        ),
         bytes: crate::ios_backup::encode_bplist(&Value::Dictionary(root)),
         mtime: 1_712_500_000,
     }]

@@ -40,8 +40,10 @@ fn item(c: &Connection, url: &str) -> rusqlite::Result<i64> {
 
 fn visit(c: &Connection, url: &str, unix: f64, title: &str) -> rusqlite::Result<i64> {
     let it = item(c, url)?;
-    c.prepare_cached("INSERT INTO history_visits (history_item, visit_time, title, load_successful) VALUES (?1, ?2, ?3, 1)")?
-        .execute(params![it, mac(unix), title])?;
+    c.prepare_cached(
+        "INSERT INTO history_visits (history_item, visit_time, title, load_successful) VALUES (?1, ?2, ?3, 1)",
+    )?
+    .execute(params![it, mac(unix), title])?;
     Ok(c.last_insert_rowid())
 }
 
@@ -119,7 +121,13 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     )
     .expect("History.db fixture builds");
     let mtime = t0 as i64 + 70_000_000;
-    let mut out = artifact_files("HomeDomain", "Library/Safari/History.db", "private/var/mobile/Library/Safari/History.db", files, mtime);
+    let mut out = artifact_files(
+        "HomeDomain",
+        "Library/Safari/History.db",
+        "private/var/mobile/Library/Safari/History.db",
+        files,
+        mtime,
+    );
 
     let profile = uuid(&mut rng);
     let prof = build(

@@ -173,74 +173,219 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
 
     // 1. scheme URL in text
     let mk = marker(&mut rng);
-    planted.push(Msg { text: Some(format!("Your parcel: https://{evil_a}/{mk} track it")), body: None, handle: 2, service: "SMS", from_me: false, unix: at(1), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("Your parcel: https://{evil_a}/{mk} track it")),
+        body: None,
+        handle: 2,
+        service: "SMS",
+        from_me: false,
+        unix: at(1),
+        seconds_epoch: false,
+        attachment: None,
+    });
     truth.expect("sms", Level::Critical, Some(&evil_a), mk);
     // 2. scheme-less link
     let mk = marker(&mut rng);
-    planted.push(Msg { text: Some(format!("check {evil_b}/{mk}")), body: None, handle: 3, service: "iMessage", from_me: false, unix: at(2), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("check {evil_b}/{mk}")),
+        body: None,
+        handle: 3,
+        service: "iMessage",
+        from_me: false,
+        unix: at(2),
+        seconds_epoch: false,
+        attachment: None,
+    });
     truth.expect("sms", Level::Critical, Some(&evil_b), mk);
     // 3. only in attributedBody, subdomain of the indicator
     let mk = marker(&mut rng);
     planted.push(Msg {
         text: None,
-        body: Some(ferret_formats::typedstream::encode_attributed_string(&format!("Login at https://secure.login.{evil_c}/{mk}"))),
-        handle: 3, service: "iMessage", from_me: false, unix: at(3), seconds_epoch: false, attachment: None,
+        body: Some(ferret_formats::typedstream::encode_attributed_string(&format!(
+            "Login at https://secure.login.{evil_c}/{mk}"
+        ))),
+        handle: 3,
+        service: "iMessage",
+        from_me: false,
+        unix: at(3),
+        seconds_epoch: false,
+        attachment: None,
     });
     truth.expect("sms", Level::Critical, Some(&evil_c), mk);
     // 4. IP indicator, old seconds-epoch row
     let mk = marker(&mut rng);
-    planted.push(Msg { text: Some(format!("http://{evil_ip}/{mk}")), body: None, handle: 2, service: "SMS", from_me: false, unix: at(4), seconds_epoch: true, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("http://{evil_ip}/{mk}")),
+        body: None,
+        handle: 2,
+        service: "SMS",
+        from_me: false,
+        unix: at(4),
+        seconds_epoch: true,
+        attachment: None,
+    });
     truth.expect("sms", Level::Critical, Some(&evil_ip), mk);
     // 5. near miss: must not match
-    planted.push(Msg { text: Some(format!("safe https://not{evil_a}/x and https://{evil_a}.example.org/y")), body: None, handle: 2, service: "SMS", from_me: true, unix: at(5), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("safe https://not{evil_a}/x and https://{evil_a}.example.org/y")),
+        body: None,
+        handle: 2,
+        service: "SMS",
+        from_me: true,
+        unix: at(5),
+        seconds_epoch: false,
+        attachment: None,
+    });
     // 6. indicator handle (handle 4 = evil e-mail); its message carries a unique marker
     let mk = marker(&mut rng);
-    planted.push(Msg { text: Some(format!("hello {mk}")), body: None, handle: 4, service: "iMessage", from_me: false, unix: at(6), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("hello {mk}")),
+        body: None,
+        handle: 4,
+        service: "iMessage",
+        from_me: false,
+        unix: at(6),
+        seconds_epoch: false,
+        attachment: None,
+    });
     truth.expect("sms", Level::Critical, Some(&evil_mail), mk);
     // 7. Apple threat notification text
     let mk = marker(&mut rng);
-    planted.push(Msg { text: Some(format!("ALERT: Apple detected a targeted mercenary spyware attack against your iPhone. ref {mk}")), body: None, handle: 2, service: "iMessage", from_me: false, unix: at(7), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("ALERT: Apple detected a targeted mercenary spyware attack against your iPhone. ref {mk}")),
+        body: None,
+        handle: 2,
+        service: "iMessage",
+        from_me: false,
+        unix: at(7),
+        seconds_epoch: false,
+        attachment: None,
+    });
     truth.expect("sms", Level::High, None, mk);
     // 8. message from the threat-notification sender (handle 5)
     let mk = marker(&mut rng);
-    planted.push(Msg { text: Some(format!("Please read the notice in your account {mk}")), body: None, handle: 5, service: "iMessage", from_me: false, unix: at(8), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("Please read the notice in your account {mk}")),
+        body: None,
+        handle: 5,
+        service: "iMessage",
+        from_me: false,
+        unix: at(8),
+        seconds_epoch: false,
+        attachment: None,
+    });
     truth.expect("sms", Level::High, None, mk);
     // 9. no handle row at all (handle 999 missing), link in text
     let mk = marker(&mut rng);
-    planted.push(Msg { text: Some(format!("https://{evil_d}/{mk}")), body: None, handle: 999, service: "SMS", from_me: false, unix: at(9), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: Some(format!("https://{evil_d}/{mk}")),
+        body: None,
+        handle: 999,
+        service: "SMS",
+        from_me: false,
+        unix: at(9),
+        seconds_epoch: false,
+        attachment: None,
+    });
     truth.expect("sms", Level::Critical, Some(&evil_d), mk);
     // 10. garbage attributedBody, NULL text (no alert), invalid UTF-8 text (no alert)
-    planted.push(Msg { text: None, body: Some(vec![4, 11, 0xff, 0x00, 0x84]), handle: 2, service: "iMessage", from_me: false, unix: at(10), seconds_epoch: false, attachment: None });
+    planted.push(Msg {
+        text: None,
+        body: Some(vec![4, 11, 0xff, 0x00, 0x84]),
+        handle: 2,
+        service: "iMessage",
+        from_me: false,
+        unix: at(10),
+        seconds_epoch: false,
+        attachment: None,
+    });
     // 11. suspicious attachment under /var/tmp, name ending -1, received
     let mk = hex_string(&mut rng, 16);
     planted.push(Msg {
-        text: Some("\u{FFFC}".into()), body: None, handle: 3, service: "iMessage", from_me: false, unix: at(11), seconds_epoch: false,
-        attachment: Some(Att { filename: format!("/var/tmp/com.apple.messages/{mk}-1"), mime: "image/gif", uti: "com.compuserve.gif", transfer_name: format!("{mk}-1"), bytes: 748 }),
+        text: Some("\u{FFFC}".into()),
+        body: None,
+        handle: 3,
+        service: "iMessage",
+        from_me: false,
+        unix: at(11),
+        seconds_epoch: false,
+        attachment: Some(Att {
+            filename: format!("/var/tmp/com.apple.messages/{mk}-1"),
+            mime: "image/gif",
+            uti: "com.compuserve.gif",
+            transfer_name: format!("{mk}-1"),
+            bytes: 748,
+        }),
     });
     truth.expect("sms_attachments", Level::Medium, None, mk);
     // 12. received, normal folder, extension-less "-1" name
     let mk = hex_string(&mut rng, 16);
     planted.push(Msg {
-        text: Some("\u{FFFC}".into()), body: None, handle: 3, service: "iMessage", from_me: false, unix: at(12), seconds_epoch: false,
-        attachment: Some(Att { filename: format!("~/Library/SMS/Attachments/0a/10/{}/{mk}-1", uuid(&mut rng)), mime: "application/octet-stream", uti: "public.data", transfer_name: format!("{mk}-1"), bytes: 2048 }),
+        text: Some("\u{FFFC}".into()),
+        body: None,
+        handle: 3,
+        service: "iMessage",
+        from_me: false,
+        unix: at(12),
+        seconds_epoch: false,
+        attachment: Some(Att {
+            filename: format!("~/Library/SMS/Attachments/0a/10/{}/{mk}-1", uuid(&mut rng)),
+            mime: "application/octet-stream",
+            uti: "public.data",
+            transfer_name: format!("{mk}-1"),
+            bytes: 2048,
+        }),
     });
     truth.expect("sms_attachments", Level::Medium, None, mk);
     // 13. near miss: SENT attachment under /var/tmp (no alert)
     planted.push(Msg {
-        text: Some("\u{FFFC}".into()), body: None, handle: 2, service: "iMessage", from_me: true, unix: at(13), seconds_epoch: false,
-        attachment: Some(Att { filename: format!("/var/tmp/{}-1", hex_string(&mut rng, 16)), mime: "image/png", uti: "public.png", transfer_name: "a-1".into(), bytes: 10 }),
+        text: Some("\u{FFFC}".into()),
+        body: None,
+        handle: 2,
+        service: "iMessage",
+        from_me: true,
+        unix: at(13),
+        seconds_epoch: false,
+        attachment: Some(Att {
+            filename: format!("/var/tmp/{}-1", hex_string(&mut rng, 16)),
+            mime: "image/png",
+            uti: "public.png",
+            transfer_name: "a-1".into(),
+            bytes: 10,
+        }),
     });
     // 14. file-name indicator
     planted.push(Msg {
-        text: Some("\u{FFFC}".into()), body: None, handle: 2, service: "iMessage", from_me: false, unix: at(14), seconds_epoch: false,
-        attachment: Some(Att { filename: format!("~/Library/SMS/Attachments/1b/11/{}/{evil_file}", uuid(&mut rng)), mime: "image/gif", uti: "com.compuserve.gif", transfer_name: evil_file.clone(), bytes: 4242 }),
+        text: Some("\u{FFFC}".into()),
+        body: None,
+        handle: 2,
+        service: "iMessage",
+        from_me: false,
+        unix: at(14),
+        seconds_epoch: false,
+        attachment: Some(Att {
+            filename: format!("~/Library/SMS/Attachments/1b/11/{}/{evil_file}", uuid(&mut rng)),
+            mime: "image/gif",
+            uti: "com.compuserve.gif",
+            transfer_name: evil_file.clone(),
+            bytes: 4242,
+        }),
     });
     truth.expect("sms_attachments", Level::High, Some(&evil_file), evil_file.clone());
 
     // WAL-only cases.
     let mut wal_msgs: Vec<Msg> = Vec::new();
     let mk = marker(&mut rng);
-    wal_msgs.push(Msg { text: Some(format!("late https://x.{evil_wal}/{mk}")), body: None, handle: 2, service: "SMS", from_me: false, unix: at(20), seconds_epoch: false, attachment: None });
+    wal_msgs.push(Msg {
+        text: Some(format!("late https://x.{evil_wal}/{mk}")),
+        body: None,
+        handle: 2,
+        service: "SMS",
+        from_me: false,
+        unix: at(20),
+        seconds_epoch: false,
+        attachment: None,
+    });
     truth.expect("sms", Level::Critical, Some(&evil_wal), mk);
 
     let benign_wal = (count / 10).min(1000);
@@ -311,7 +456,13 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
 
 /// Turns built database files into artifacts (main file plus `-wal` sidecar if any).
 pub(crate) fn artifact_files(domain: &str, rel: &str, fs: &str, files: DbFiles, mtime: i64) -> Vec<ArtifactFile> {
-    let mut out = vec![ArtifactFile { domain: domain.into(), relative_path: rel.into(), fs_path: fs.into(), bytes: files.db, mtime }];
+    let mut out = vec![ArtifactFile {
+        domain: domain.into(),
+        relative_path: rel.into(),
+        fs_path: fs.into(),
+        bytes: files.db,
+        mtime,
+    }];
     if let Some(wal) = files.wal {
         out.push(ArtifactFile {
             domain: domain.into(),

@@ -37,7 +37,11 @@ struct Msg {
 }
 
 fn insert(c: &Connection, rng: &mut TestRng, m: &Msg) -> rusqlite::Result<()> {
-    let jid = if m.chat == 2 { "120363000000000001@g.us".to_string() } else { format!("1555123{:04}@s.whatsapp.net", m.chat) };
+    let jid = if m.chat == 2 {
+        "120363000000000001@g.us".to_string()
+    } else {
+        format!("1555123{:04}@s.whatsapp.net", m.chat)
+    };
     let (from, to) = if m.from_me { (None, Some(jid)) } else { (Some(jid), None) };
     let media = if let Some(u) = &m.media_url {
         c.prepare_cached("INSERT INTO ZWAMEDIAITEM (Z_ENT, Z_OPT, ZFILESIZE, ZMESSAGE, ZMEDIALOCALPATH, ZMEDIAURL, ZTITLE) VALUES (9, 1, 1234, ?1, ?2, ?3, NULL)")?
@@ -84,17 +88,65 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     }
     let base = count as i64 + 10;
     let planted = vec![
-        Msg { pk: base, chat: 1, from_me: false, text: Some(format!("look https://{}/{}", evil[0], mks[0])), unix: t0 + 5, media_url: None, preview: None },
+        Msg {
+            pk: base,
+            chat: 1,
+            from_me: false,
+            text: Some(format!("look https://{}/{}", evil[0], mks[0])),
+            unix: t0 + 5,
+            media_url: None,
+            preview: None,
+        },
         // link preview only (text has a benign-looking phrase, the preview URL is the indicator)
-        Msg { pk: base + 1, chat: 2, from_me: false, text: Some("see this".into()), unix: t0 + 6, media_url: None, preview: Some(format!("https://www.{}/{}", evil[1], mks[1])) },
+        Msg {
+            pk: base + 1,
+            chat: 2,
+            from_me: false,
+            text: Some("see this".into()),
+            unix: t0 + 6,
+            media_url: None,
+            preview: Some(format!("https://www.{}/{}", evil[1], mks[1])),
+        },
         // media URL
-        Msg { pk: base + 2, chat: 2, from_me: false, text: None, unix: t0 + 7, media_url: Some(format!("https://{}/f/{}.pdf", evil[2], mks[2])), preview: None },
+        Msg {
+            pk: base + 2,
+            chat: 2,
+            from_me: false,
+            text: None,
+            unix: t0 + 7,
+            media_url: Some(format!("https://{}/f/{}.pdf", evil[2], mks[2])),
+            preview: None,
+        },
         // outgoing plain message
-        Msg { pk: base + 3, chat: 1, from_me: true, text: Some("ok".into()), unix: t0 + 8, media_url: None, preview: None },
+        Msg {
+            pk: base + 3,
+            chat: 1,
+            from_me: true,
+            text: Some("ok".into()),
+            unix: t0 + 8,
+            media_url: None,
+            preview: None,
+        },
         // near miss
-        Msg { pk: base + 4, chat: 1, from_me: false, text: Some(format!("https://not{}/x", evil[0])), unix: t0 + 9, media_url: None, preview: Some(format!("https://not{}/x", evil[0])) },
+        Msg {
+            pk: base + 4,
+            chat: 1,
+            from_me: false,
+            text: Some(format!("https://not{}/x", evil[0])),
+            unix: t0 + 9,
+            media_url: None,
+            preview: Some(format!("https://not{}/x", evil[0])),
+        },
     ];
-    let wal_msg = Msg { pk: base + 10, chat: 3, from_me: false, text: Some(format!("{}/{}", evil[3], mks[3])), unix: t0 + 1_000_000, media_url: None, preview: None };
+    let wal_msg = Msg {
+        pk: base + 10,
+        chat: 3,
+        from_me: false,
+        text: Some(format!("{}/{}", evil[3], mks[3])),
+        unix: t0 + 1_000_000,
+        media_url: None,
+        preview: None,
+    };
     let mut r = rng_for(seed, "ios/whatsapp/rows");
     let files = build(
         |c| {

@@ -78,7 +78,8 @@ fn encrypted(seed: u64) -> (tempfile::TempDir, Vec<ferret_testdata::ArtifactFile
 fn keybag_round_trip_and_rfc_vectors() {
     // RFC 3394 §4.6: 256-bit key wrapped with a 256-bit KEK
     let kek: [u8; 32] = core::array::from_fn(|i| i as u8);
-    let wrapped = hex::decode("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21").expect("hex");
+    let wrapped =
+        hex::decode("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21").expect("hex");
     let key = unwrap32(&kek, &wrapped).expect("unwrap");
     assert_eq!(hex::encode_upper(key), "00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F");
     let mut bad = wrapped.clone();
@@ -246,9 +247,14 @@ fn truncated_file_is_reported_and_the_others_still_processed() {
     // a truncation on a block boundary breaks the padding instead
     std::fs::OpenOptions::new().write(true).open(&p).expect("open").set_len(len - 32).expect("truncate");
     let dest = tempfile::tempdir().expect("tempdir");
-    let rep = decrypt_backup(dir.path(), dest.path(), &KeySource::Password(PW.into()), false).expect("decrypts the rest");
+    let rep =
+        decrypt_backup(dir.path(), dest.path(), &KeySource::Password(PW.into()), false).expect("decrypts the rest");
     assert_eq!(rep.failed.len(), 1, "{:?}", rep.failed);
-    assert!(rep.failed[0].file.contains("CallHistory.storedata") && rep.failed[0].reason.contains("padding"), "{:?}", rep.failed);
+    assert!(
+        rep.failed[0].file.contains("CallHistory.storedata") && rep.failed[0].reason.contains("padding"),
+        "{:?}",
+        rep.failed
+    );
     assert_eq!(rep.files_written, files.len() - 1);
     assert!(!dest.path().join(&id[..2]).join(&id).exists());
 }
@@ -309,7 +315,10 @@ fn decrypt_backup_refuses_the_source_and_non_empty_destinations() {
     let plain = tempfile::tempdir().expect("tempdir");
     write_backup(plain.path(), &[], &DeviceSpec::default()).expect("plain");
     let d2 = tempfile::tempdir().expect("tempdir");
-    assert!(matches!(decrypt_backup(plain.path(), &d2.path().join("x"), &pw, false), Err(CryptoError::NotEncrypted { .. })));
+    assert!(matches!(
+        decrypt_backup(plain.path(), &d2.path().join("x"), &pw, false),
+        Err(CryptoError::NotEncrypted { .. })
+    ));
 }
 
 #[test]
@@ -331,7 +340,12 @@ fn padding_is_trusted_over_a_stale_size() {
         domain: "HomeDomain".into(),
         relative_path: "x.db".into(),
         flags: 1,
-        info: Some(ferret_formats::MbFile { size: Some(size), protection_class: Some(3), encryption_key: Some(ek.clone()), ..Default::default() }),
+        info: Some(ferret_formats::MbFile {
+            size: Some(size),
+            protection_class: Some(3),
+            encryption_key: Some(ek.clone()),
+            ..Default::default()
+        }),
     };
     // Size too small (MVT would truncate the database): the padding wins
     assert_eq!(keys.decrypt_file(&meta(4), ct.clone()).expect("dec"), plain);
@@ -368,7 +382,12 @@ fn large_files_are_decrypted_by_streaming_across_chunks() {
         domain: "CameraRollDomain".into(),
         relative_path: "Media/DCIM/100APPLE/IMG_0001.MOV".into(),
         flags: 1,
-        info: Some(ferret_formats::MbFile { size: Some(plain.len() as u64), protection_class: Some(3), encryption_key: Some(ek), ..Default::default() }),
+        info: Some(ferret_formats::MbFile {
+            size: Some(plain.len() as u64),
+            protection_class: Some(3),
+            encryption_key: Some(ek),
+            ..Default::default()
+        }),
     };
     let dir = tempfile::tempdir().expect("dir");
     let (src, out) = (dir.path().join("in"), dir.path().join("out"));
