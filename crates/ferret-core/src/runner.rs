@@ -122,8 +122,10 @@ pub fn run_module(
     report
 }
 
-/// Runs modules on `threads` worker threads (0 = one per core). Reports come back in the
-/// modules' order. Worker threads get a 64 MiB stack (deeply nested plists).
+/// Runs modules on `threads` worker threads (0 = one per core). Modules START in the given
+/// order (each worker takes the next one from a shared queue), so callers list the largest
+/// artifacts first; reports come back in the modules' order whatever the thread count. Worker
+/// threads get a 64 MiB stack (deeply nested plists).
 pub fn run_modules(
     modules: &[&dyn Module],
     ctx: &Context<'_>,
@@ -131,17 +133,48 @@ pub fn run_modules(
     progress: &dyn Progress,
     threads: usize,
 ) -> Vec<ModuleReport> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(64 * 1024 * 1024)
-        .thread_name(|i| format!("ferret-module-{i}"))
-        .build();
-    let run_all = || {
-        use rayon::prelude::*;
-        modules.par_iter().map(|m| run_module(*m, ctx, sinks, progress)).collect::<Vec<_>>()
-    };
-    match pool {
-        Ok(pool) => pool.install(run_all),
-        Err(_) => modules.iter().map(|m| run_module(*m, ctx, sinks, progress)).collect(),
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
     }
+    .min(modules.len().max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<ModuleReport>>> = modules.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(m) = modules.get(i) else { break };
+            let report = run_module(*m, ctx, sinks, progress);
+            if let Some(slot) = slots.get(i) {
+                *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut spawned = 0;
+        for t in 0..threads {
+            let builder = std::thread::Builder::new().name(format!("ferret-module-{t}")).stack_size(64 * 1024 * 1024);
+            if builder.spawn_scoped(scope, work).is_ok() {
+                spawned += 1;
+            }
+        }
+        if spawned == 0 {
+            work();
+        }
+    });
+    modules
+        .iter()
+        .zip(slots)
+        .map(|(m, slot)| {
+            slot.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or_else(|| ModuleReport {
+                module: m.info().name.to_string(),
+                status: ModuleStatus::Failed { error: "module did not run".into(), records: 0 },
+                warnings: Vec::new(),
+                alerts: Vec::new(),
+                elapsed_ms: 0,
+            })
+        })
+        .collect()
 }

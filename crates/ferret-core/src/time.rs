@@ -77,8 +77,35 @@ pub fn to_webkit(ts: Timestamp) -> i64 {
 }
 
 /// MVT's `isodate` form, in UTC, microsecond precision: `2025-01-31 10:11:12.000000`.
+///
+/// Hot path (every timestamp of every record): computed directly from the Unix seconds for
+/// years 0-9999, `strftime` otherwise.
 pub fn format(ts: Timestamp) -> String {
-    ts.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    let mut secs = ts.as_second();
+    let mut nanos = ts.subsec_nanosecond();
+    if nanos < 0 {
+        secs -= 1;
+        nanos += 1_000_000_000;
+    }
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    if !(0..=9999).contains(&y) {
+        return ts.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    }
+    let sod = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}", sod / 3600, (sod / 60) % 60, sod % 60, nanos / 1000)
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Parses [`format`]'s output (and RFC 3339 as a fallback).
@@ -144,6 +171,21 @@ mod tests {
         assert_eq!(parse(&format(t)), Some(t));
         assert!((to_mac_absolute(t) - 700_000_000.5).abs() < 1e-6);
         assert_eq!(to_webkit(w), 13_300_000_000_000_000);
+    }
+
+    #[test]
+    fn fast_format_matches_strftime() {
+        let mut t = -62_135_596_800i64; // 0001-01-01
+        while t < 253_402_300_799 {
+            for frac in [0i64, 1, 999_999, 123_456_789] {
+                if let Ok(ts) = Timestamp::new(t, frac as i32) {
+                    assert_eq!(format(ts), ts.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string(), "{t}.{frac}");
+                }
+            }
+            t += 86_399 * 37 + 12_345;
+        }
+        let neg = Timestamp::new(-1, -500_000_000).expect("valid");
+        assert_eq!(format(neg), neg.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string());
     }
 
     #[test]

@@ -464,45 +464,77 @@ pub(crate) fn write_timeline(
     let mut csv = csv_writer(&csv_path)?;
     csv.write_record(TIMELINE_HEADER).map_err(|e| ReportError::csv(&csv_path, e))?;
     let jf = File::create(&jsonl_path).map_err(|e| ReportError::io("create", &jsonl_path, e))?;
-    let mut jsonl = BufWriter::with_capacity(256 * 1024, jf);
+    // timeline.jsonl is serialized and written on a second thread, fed batches of merged events
+    // in order through a bounded channel (at most 4 batches of 4096 events in flight), so the
+    // two files are produced in parallel with bounded memory.
+    const BATCH: usize = 4096;
+    type Batch = Vec<(TimelineEvent, Option<(Level, String)>)>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
     let mut count = 0u64;
-    let mut line = Vec::with_capacity(512);
     let mut csv_err: Option<csv::Error> = None;
-    let mut ts = String::with_capacity(32);
-    let merged = merge_runs(&runs, &mut |e| {
-        ts.clear();
-        fast_format(e.timestamp, ' ', &mut ts);
-        if let Err(err) = csv.write_record([ts.as_str(), &e.module, &e.event, &e.data]) {
-            csv_err = Some(err);
-            return Err(io::Error::other("csv"));
+    let (merged, written) = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> io::Result<()> {
+            let mut jsonl = BufWriter::with_capacity(256 * 1024, jf);
+            let mut line = Vec::with_capacity(512);
+            for batch in rx {
+                for (e, hit) in &batch {
+                    line.clear();
+                    serde_json::to_writer(
+                        &mut line,
+                        &JsonlLine {
+                            message: &e.data,
+                            datetime: rfc3339(e.timestamp),
+                            timestamp: e.timestamp.as_microsecond(),
+                            timestamp_desc: &e.event,
+                            module: &e.module,
+                            alert: hit.as_ref().map(|h| h.0),
+                            alert_message: hit.as_ref().map(|h| h.1.as_str()),
+                        },
+                    )
+                    .map_err(io::Error::other)?;
+                    line.push(b'\n');
+                    jsonl.write_all(&line)?;
+                }
+            }
+            jsonl.flush()
+        });
+        let mut ts = String::with_capacity(32);
+        let mut batch: Batch = Vec::with_capacity(BATCH);
+        let mut tx = Some(tx);
+        let merged = merge_runs(&runs, &mut |e| {
+            ts.clear();
+            fast_format(e.timestamp, ' ', &mut ts);
+            if let Err(err) = csv.write_record([ts.as_str(), &e.module, &e.event, &e.data]) {
+                csv_err = Some(err);
+                return Err(io::Error::other("csv"));
+            }
+            let hit = alerts.get(&e.module, e.timestamp);
+            selector.offer(e, hit.map(|h| h.0));
+            batch.push((e.clone(), hit.cloned()));
+            if batch.len() >= BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if let Some(t) = &tx {
+                    t.send(full).map_err(|_| io::Error::other("timeline.jsonl writer stopped"))?;
+                }
+            }
+            count += 1;
+            Ok(())
+        });
+        if let Some(t) = tx.take() {
+            if !batch.is_empty() {
+                let _ = t.send(std::mem::take(&mut batch));
+            }
+            drop(t);
         }
-        let hit = alerts.get(&e.module, e.timestamp);
-        line.clear();
-        serde_json::to_writer(
-            &mut line,
-            &JsonlLine {
-                message: &e.data,
-                datetime: rfc3339(e.timestamp),
-                timestamp: e.timestamp.as_microsecond(),
-                timestamp_desc: &e.event,
-                module: &e.module,
-                alert: hit.map(|h| h.0),
-                alert_message: hit.map(|h| h.1.as_str()),
-            },
-        )
-        .map_err(io::Error::other)?;
-        line.push(b'\n');
-        jsonl.write_all(&line)?;
-        selector.offer(e, hit.map(|h| h.0));
-        count += 1;
-        Ok(())
+        let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("timeline.jsonl writer panicked")));
+        (merged, written)
     });
     if let Some(e) = csv_err {
         return Err(ReportError::csv(&csv_path, e));
     }
+    written.map_err(|e| ReportError::io("write", &jsonl_path, e))?;
     merged.map_err(|e| ReportError::io("write", &jsonl_path, e))?;
     csv.flush().map_err(|e| ReportError::io("write", &csv_path, e))?;
-    jsonl.flush().map_err(|e| ReportError::io("write", &jsonl_path, e))?;
     Ok(count)
 }
 

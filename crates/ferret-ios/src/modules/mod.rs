@@ -110,18 +110,23 @@ pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
     ]
 }
 
-/// Modules run by `ferret ios check-backup`.
+/// Modules run by `ferret ios check-backup`: the runner starts them in this order, so the
+/// largest artifacts (messages, browsing history, the manifest) come first.
 pub fn backup_modules() -> Vec<Box<dyn Module>> {
-    let mut m = backup_only_modules();
-    m.extend(mixed_modules());
+    largest_first(backup_only_modules().into_iter().chain(mixed_modules()).collect())
+}
+
+/// Typically largest artifacts first (by row count on real phones), the rest in list order.
+const LARGEST: [&str; 6] = ["sms", "whatsapp", "safari_history", "manifest", "filesystem", "sms_attachments"];
+
+fn largest_first(mut m: Vec<Box<dyn Module>>) -> Vec<Box<dyn Module>> {
+    m.sort_by_key(|x| LARGEST.iter().position(|n| *n == x.info().name).unwrap_or(LARGEST.len()));
     m
 }
 
 /// Modules run by `ferret ios check-fs`.
 pub fn fs_modules() -> Vec<Box<dyn Module>> {
-    let mut m = fs_only_modules();
-    m.extend(mixed_modules());
-    m
+    largest_first(fs_only_modules().into_iter().chain(mixed_modules()).collect())
 }
 
 /// Modules run by `ferret ios check-sysdiagnose`.
