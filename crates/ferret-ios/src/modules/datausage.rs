@@ -264,15 +264,7 @@ impl ArtifactModule for Datausage {
         "Per-process network usage (DataUsage.sqlite): process names vs indicators, deleted process records";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for f in &files {
-            let db = ctx.evidence.sqlite(f)?;
-            read_db(&db, &f.path, out)?;
-        }
-        Ok(Outcome::Completed)
+        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &DataUsageRecord, events: &mut Vec<(Timestamp, String, String)>) {

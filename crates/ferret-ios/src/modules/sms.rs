@@ -289,15 +289,7 @@ impl ArtifactModule for Sms {
         "Messages (SMS/iMessage) from sms.db: links and handles vs indicators, Apple threat notifications";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for f in &files {
-            let db = ctx.evidence.sqlite(f)?;
-            read_db(&db, &f.path, out)?;
-        }
-        Ok(Outcome::Completed)
+        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &SmsMessage, events: &mut Vec<(Timestamp, String, String)>) {

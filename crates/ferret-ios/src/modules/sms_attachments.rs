@@ -167,15 +167,7 @@ impl ArtifactModule for SmsAttachments {
         "Messages attachments from sms.db: file paths vs indicators, attachments saved like zero-click deliveries";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for f in &files {
-            let db = ctx.evidence.sqlite(f)?;
-            read_db(&db, &f.path, out)?;
-        }
-        Ok(Outcome::Completed)
+        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &SmsAttachment, events: &mut Vec<(Timestamp, String, String)>) {
