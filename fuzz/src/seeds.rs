@@ -21,6 +21,7 @@ pub const TARGETS: &[&str] = &[
     "androidqf_json",
     "tombstone_pb",
     "android_text",
+    "keybag",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -425,8 +426,61 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             ),
             s("path,sha256\n/data/local/tmp/x,00aa\n\"/a,b\",11\n"),
         ],
+        "keybag" => vec![
+            keybag(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], true),
+            keybag(&[3], false),
+            keybag(&[], true),
+            // a class record before any keybag UUID, an unknown tag and a short integer
+            {
+                let mut v = Vec::new();
+                kb_tlv(&mut v, b"CLAS", &[0, 0, 0, 3]);
+                kb_tlv(&mut v, b"XXXX", b"junk");
+                kb_tlv(&mut v, b"UUID", &[0x11; 16]);
+                kb_tlv(&mut v, b"ITER", &[0, 1]);
+                v
+            },
+            // a length field far past the end
+            {
+                let mut v = keybag(&[1], true);
+                v.extend_from_slice(b"WPKY\xff\xff\xff\xf0");
+                v
+            },
+        ],
         _ => Vec::new(),
     }
+}
+
+fn kb_tlv(out: &mut Vec<u8>, tag: &[u8; 4], value: &[u8]) {
+    out.extend_from_slice(tag);
+    out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+    out.extend_from_slice(value);
+}
+
+/// A backup keybag TLV stream (header, then one class record per entry of `classes`), laid out as
+/// in `Manifest.plist`'s `BackupKeyBag`; `with_dpsl` adds the iOS 10.2+ second-stage salt.
+/// Key material is a fixed byte pattern: the parser never unwraps, it only splits records.
+pub fn keybag(classes: &[u32], with_dpsl: bool) -> Vec<u8> {
+    let mut v = Vec::new();
+    kb_tlv(&mut v, b"VERS", &4u32.to_be_bytes());
+    kb_tlv(&mut v, b"TYPE", &1u32.to_be_bytes());
+    kb_tlv(&mut v, b"UUID", &[0xa5; 16]);
+    kb_tlv(&mut v, b"HMCK", &[0x5a; 40]);
+    kb_tlv(&mut v, b"WRAP", &0u32.to_be_bytes());
+    kb_tlv(&mut v, b"SALT", &[0x01; 20]);
+    kb_tlv(&mut v, b"ITER", &10_000u32.to_be_bytes());
+    if with_dpsl {
+        kb_tlv(&mut v, b"DPWT", &1u32.to_be_bytes());
+        kb_tlv(&mut v, b"DPIC", &10_000_000u32.to_be_bytes());
+        kb_tlv(&mut v, b"DPSL", &[0x02; 20]);
+    }
+    for &c in classes {
+        kb_tlv(&mut v, b"UUID", &[c as u8; 16]);
+        kb_tlv(&mut v, b"CLAS", &c.to_be_bytes());
+        kb_tlv(&mut v, b"WRAP", &2u32.to_be_bytes());
+        kb_tlv(&mut v, b"KTYP", &0u32.to_be_bytes());
+        kb_tlv(&mut v, b"WPKY", &[c as u8 ^ 0x77; 40]);
+    }
+    v
 }
 
 /// Deterministic mutations of `seed`: truncations, bit flips, byte insertions and duplications,
