@@ -378,6 +378,13 @@ impl IndexBuilder {
         }
     }
 
+    /// Makes room for `more[kind]` more entries of each kind.
+    pub(crate) fn reserve(&mut self, more: &[usize]) {
+        for (map, n) in self.exact.iter_mut().zip(more) {
+            map.reserve(*n);
+        }
+    }
+
     /// Adds a slow rule.
     pub(crate) fn add_slow(&mut self, kind: Kind, cond: Cond, meta: Meta) {
         self.slow.push((kind, SlowRule { cond, meta }));

@@ -38,6 +38,7 @@ pub mod index;
 pub mod kind;
 pub mod load;
 pub mod pattern;
+mod split;
 mod stix;
 pub mod update;
 

@@ -302,16 +302,16 @@ pub fn load(src: &IndicatorSources) -> Result<(IndicatorIndex, LoadReport), Load
     if src.include_builtin {
         sources.push(Source::Builtin { name: PARAGON_GRAPHITE_NAME, text: PARAGON_GRAPHITE });
     }
-    let mut builder = IndexBuilder::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    for s in sources {
-        if let Source::File { path, .. } = &s {
-            let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-            if !seen.insert(canon) {
-                continue;
-            }
-        }
-        load_one(&s, &mut builder, &mut report);
+    sources.retain(|s| match s {
+        Source::File { path, .. } => seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())),
+        Source::Builtin { .. } => true,
+    });
+    // Files are read, hashed and parsed in parallel (largest first); the index is then filled in
+    // source order, so the result does not depend on thread timing.
+    let mut builder = IndexBuilder::default();
+    for loaded in read_all(&sources) {
+        loaded.add_to(&mut builder, &mut report);
     }
     let index = builder.build();
     for k in Kind::ALL {
@@ -334,7 +334,10 @@ pub fn load_files(paths: &[PathBuf]) -> Result<(IndicatorIndex, LoadReport), Loa
 pub fn load_bytes(bytes: &[u8], file_name: &str) -> (IndicatorIndex, LoadReport) {
     let mut builder = IndexBuilder::default();
     let mut report = LoadReport::default();
-    ingest(bytes, file_name, file_name, None, true, &mut builder, &mut report);
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let outcome = parse_bytes(bytes, file_name, file_name, None, true);
+    Loaded { label: file_name.to_string(), file_name: file_name.to_string(), sha256, outcome }
+        .add_to(&mut builder, &mut report);
     let index = builder.build();
     for k in Kind::ALL {
         let n = index.count(k);
@@ -346,45 +349,147 @@ pub fn load_bytes(bytes: &[u8], file_name: &str) -> (IndicatorIndex, LoadReport)
     (index, report)
 }
 
-fn load_one(s: &Source, builder: &mut IndexBuilder, report: &mut LoadReport) {
-    match s {
-        Source::Builtin { name, text } => {
-            ingest(text.as_bytes(), &format!("builtin:{name}"), name, None, true, builder, report);
+/// One source after reading, hashing and parsing; not yet in the index.
+struct Loaded {
+    label: String,
+    file_name: String,
+    sha256: String,
+    outcome: Result<Option<Parsed>, String>,
+}
+
+/// Reads, hashes and parses every source on up to `available_parallelism` threads, largest file
+/// first; returns the results in source order.
+fn read_all(sources: &[Source]) -> Vec<Loaded> {
+    let size = |s: &Source| match s {
+        Source::File { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
+        Source::Builtin { text, .. } => text.len() as u64,
+    };
+    let mut order: Vec<(u64, usize)> = sources.iter().enumerate().map(|(i, s)| (size(s), i)).collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(_, i)) = order.get(k) else { break };
+                        if let Some(s) = sources.get(i) {
+                            done.push((i, read_one(s)));
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        // a worker that panicked loses its files; they are reported as rejected below
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    let mut it = out.into_iter().peekable();
+    let mut result = Vec::with_capacity(sources.len());
+    for (i, s) in sources.iter().enumerate() {
+        match it.next_if(|(j, _)| *j == i) {
+            Some((_, l)) => result.push(l),
+            None => {
+                let label = match s {
+                    Source::File { path, .. } => path.display().to_string(),
+                    Source::Builtin { name, .. } => format!("builtin:{name}"),
+                };
+                result.push(Loaded {
+                    file_name: label.clone(),
+                    label,
+                    sha256: String::new(),
+                    outcome: Err("internal error while loading this file".into()),
+                });
+            }
         }
+    }
+    result
+}
+
+fn read_one(s: &Source) -> Loaded {
+    match s {
+        Source::Builtin { name, text } => Loaded {
+            label: format!("builtin:{name}"),
+            file_name: (*name).to_string(),
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            outcome: parse_bytes(text.as_bytes(), &format!("builtin:{name}"), name, None, true),
+        },
         Source::File { path, explicit } => {
             let label = path.display().to_string();
-            let reject = |report: &mut LoadReport, reason: String| {
-                report.rejected_files.push(RejectedFile { path: label.clone(), reason });
-            };
-            match std::fs::metadata(path) {
-                Ok(m) if m.len() > MAX_FILE_SIZE => {
-                    return reject(
-                        report,
-                        format!("file is {} bytes, larger than the {MAX_FILE_SIZE}-byte limit", m.len()),
-                    );
-                }
-                Ok(_) => {}
-                Err(e) => return reject(report, format!("cannot read: {e}")),
-            }
-            let bytes = match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) => return reject(report, format!("cannot read: {e}")),
-            };
             let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| label.clone());
-            ingest(&bytes, &label, &file_name, Some(path), *explicit, builder, report);
+            let (bytes, sha256) = match read_hashed(path) {
+                Ok(r) => r,
+                Err(reason) => return Loaded { label, file_name, sha256: String::new(), outcome: Err(reason) },
+            };
+            let outcome = parse_bytes(&bytes, &label, &file_name, Some(path), *explicit);
+            Loaded { label, file_name, sha256, outcome }
         }
     }
 }
 
-fn ingest(
+/// Reads a file and computes its SHA-256 while reading: each 4 MiB chunk is hashed on a second
+/// thread as soon as it is in memory, so hashing overlaps the read instead of following it.
+fn read_hashed(path: &Path) -> Result<(Vec<u8>, String), String> {
+    use std::io::Read;
+    const CHUNK: usize = 4 << 20;
+    let cannot = |e: std::io::Error| format!("cannot read: {e}");
+    let mut f = std::fs::File::open(path).map_err(cannot)?;
+    let len = f.metadata().map_err(cannot)?.len();
+    if len > MAX_FILE_SIZE {
+        return Err(format!("file is {len} bytes, larger than the {MAX_FILE_SIZE}-byte limit"));
+    }
+    let mut buf = vec![0u8; usize::try_from(len).map_err(|_| "file too large for this platform".to_string())?];
+    let hashed = std::thread::scope(|scope| -> std::io::Result<Sha256> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<&[u8]>(8);
+        let hasher = scope.spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(chunk);
+            }
+            h
+        });
+        let mut read = Ok(());
+        for chunk in buf.chunks_mut(CHUNK) {
+            if let Err(e) = f.read_exact(chunk) {
+                read = Err(e);
+                break;
+            }
+            let chunk: &[u8] = chunk;
+            if tx.send(chunk).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        let h = hasher.join().map_err(|_| std::io::Error::other("hashing thread failed"))?;
+        read.map(|()| h)
+    });
+    let h = hashed.map_err(cannot)?;
+    // the file grew after its size was taken (rare): read it again whole, so bytes and hash agree
+    let mut probe = [0u8; 1];
+    if f.read(&mut probe).map_err(cannot)? > 0 {
+        let bytes = std::fs::read(path).map_err(cannot)?;
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            return Err(format!("file is larger than the {MAX_FILE_SIZE}-byte limit"));
+        }
+        let sha = hex::encode(Sha256::digest(&bytes));
+        return Ok((bytes, sha));
+    }
+    Ok((buf, hex::encode(h.finalize())))
+}
+
+/// Parses one file's bytes by format (chosen from `file_name`). `Ok(None)`: a `.json` found
+/// while walking a folder that is not a STIX bundle (not an indicator file; skipped silently).
+fn parse_bytes(
     bytes: &[u8],
     label: &str,
     file_name: &str,
     path: Option<&Path>,
     explicit: bool,
-    builder: &mut IndexBuilder,
-    report: &mut LoadReport,
-) {
+) -> Result<Option<Parsed>, String> {
     let lower = file_name.to_ascii_lowercase();
     let stem = Path::new(file_name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let folder_name = path
@@ -392,72 +497,77 @@ fn ingest(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| stem.clone());
-    let reject = |report: &mut LoadReport, reason: String| {
-        report.rejected_files.push(RejectedFile { path: label.to_string(), reason });
-    };
-    let (sha, parsed) = std::thread::scope(|scope| {
-        let hasher = scope.spawn(|| hex::encode(Sha256::digest(bytes)));
-        let parsed: Result<Option<Parsed>, String> = if lower.ends_with(".txt") {
-            match crate::formats::list_kind(&lower, !explicit) {
-                // invalid UTF-8 only spoils its own line (which is then rejected as a value)
-                Some(kind) => {
-                    Ok(Some(crate::formats::parse_list(&String::from_utf8_lossy(bytes), kind, label, &folder_name)))
-                }
-                None => Err("unknown list file name (expected domains.txt, processes.txt, emails.txt, ...)".into()),
+    if lower.ends_with(".txt") {
+        match crate::formats::list_kind(&lower, !explicit) {
+            // invalid UTF-8 only spoils its own line (which is then rejected as a value)
+            Some(kind) => {
+                Ok(Some(crate::formats::parse_list(&String::from_utf8_lossy(bytes), kind, label, &folder_name)))
             }
-        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-            match std::str::from_utf8(bytes) {
-                Ok(text) => crate::formats::parse_ioc_yaml(text, label, &folder_name).map(Some),
-                Err(e) => Err(format!("not UTF-8 text: {e}")),
+            None => Err("unknown list file name (expected domains.txt, processes.txt, emails.txt, ...)".into()),
+        }
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => crate::formats::parse_ioc_yaml(text, label, &folder_name).map(Some),
+            Err(e) => Err(format!("not UTF-8 text: {e}")),
+        }
+    } else {
+        match crate::stix::parse_bundle(bytes, file_name, &stem) {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if !explicit && lower.ends_with(".json") => {
+                tracing::debug!(file = label, reason = %e, "skipping JSON file that is not a STIX bundle");
+                Ok(None)
             }
-        } else {
-            match crate::stix::parse_bundle(bytes, file_name, &stem) {
-                Ok(p) => Ok(Some(p)),
-                // a .json found while walking a folder that is not a bundle: not an indicator file
-                Err(e) if !explicit && lower.ends_with(".json") => {
-                    tracing::debug!(file = label, reason = %e, "skipping JSON file that is not a STIX bundle");
-                    Ok(None)
-                }
-                Err(e) => Err(e),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Loaded {
+    /// Adds the parsed indicators to the index and the file to the report.
+    fn add_to(self, builder: &mut IndexBuilder, report: &mut LoadReport) {
+        let parsed = match self.outcome {
+            Ok(Some(p)) => p,
+            Ok(None) => return,
+            Err(reason) => {
+                report.rejected_files.push(RejectedFile { path: self.label, reason });
+                return;
             }
         };
-        let sha = hasher.join().unwrap_or_default();
-        (sha, parsed)
-    });
-    let parsed = match parsed {
-        Ok(Some(p)) => p,
-        Ok(None) => return,
-        Err(reason) => return reject(report, reason),
-    };
-    let file: Arc<str> = Arc::from(file_name);
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut per_kind = [0usize; Kind::ALL.len()];
-    let total = parsed.entries.len();
-    for (rule, name) in parsed.entries {
-        per_kind[rule.kind() as usize] += 1;
-        match rule {
-            Rule::Exact { key, value, .. } => {
-                builder.add(key, Meta { file: file.clone(), value, name });
-            }
-            Rule::Slow { kind, cond, text } => {
-                builder.add_slow(kind, cond, Meta { file: file.clone(), value: Arc::from(text), name });
+        let file: Arc<str> = Arc::from(self.file_name.as_str());
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut per_kind = [0usize; Kind::ALL.len()];
+        let total = parsed.entries.len();
+        for (rule, _) in &parsed.entries {
+            if let Some(n) = per_kind.get_mut(rule.kind() as usize) {
+                *n += 1;
             }
         }
-    }
-    for k in Kind::ALL {
-        if per_kind[k as usize] > 0 {
-            counts.insert(k.label().to_string(), per_kind[k as usize]);
+        builder.reserve(&per_kind);
+        for (rule, name) in parsed.entries {
+            match rule {
+                Rule::Exact { key, value, .. } => {
+                    builder.add(key, Meta { file: file.clone(), value, name });
+                }
+                Rule::Slow { kind, cond, text } => {
+                    builder.add_slow(kind, cond, Meta { file: file.clone(), value: Arc::from(text), name });
+                }
+            }
         }
+        for k in Kind::ALL {
+            if per_kind[k as usize] > 0 {
+                counts.insert(k.label().to_string(), per_kind[k as usize]);
+            }
+        }
+        report.files.push(FileReport {
+            path: self.label,
+            sha256: self.sha256,
+            format: parsed.format,
+            set_name: parsed.set_name,
+            counts,
+            total,
+            rejected: parsed.rejected.len(),
+        });
+        report.rejected_patterns.extend(parsed.rejected);
+        report.warnings.extend(parsed.warnings);
     }
-    report.files.push(FileReport {
-        path: label.to_string(),
-        sha256: sha,
-        format: parsed.format,
-        set_name: parsed.set_name,
-        counts,
-        total,
-        rejected: parsed.rejected.len(),
-    });
-    report.rejected_patterns.extend(parsed.rejected);
-    report.warnings.extend(parsed.warnings);
 }

@@ -26,30 +26,58 @@ use serde::Deserialize;
 
 #[cfg(test)]
 use crate::compile::Rule;
-use crate::compile::{Compiled, compile_text};
+use crate::compile::compile_text;
 use crate::index::FastMap;
 use crate::load::{Parsed, RejectedPattern};
+
+/// A JSON string, borrowed from the input when it holds no escape. (serde's `Cow<str>` only
+/// borrows as a direct `#[serde(borrow)]` field; inside `Option` or `Vec` it always allocates,
+/// which cost a third of the load time of a large bundle.)
+#[derive(Debug, Default)]
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
 
 #[derive(Deserialize)]
 struct RawObject<'a> {
     #[serde(rename = "type", borrow, default)]
-    ty: Cow<'a, str>,
+    ty: Str<'a>,
     #[serde(borrow, default)]
-    id: Cow<'a, str>,
+    id: Str<'a>,
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pattern: Option<Cow<'a, str>>,
+    pattern: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pattern_type: Option<Cow<'a, str>>,
+    pattern_type: Option<Str<'a>>,
     #[serde(borrow, default)]
-    source_ref: Option<Cow<'a, str>>,
+    source_ref: Option<Str<'a>>,
     #[serde(borrow, default)]
-    target_ref: Option<Cow<'a, str>>,
+    target_ref: Option<Str<'a>>,
     #[serde(borrow, default)]
-    relationship_type: Option<Cow<'a, str>>,
+    relationship_type: Option<Str<'a>>,
     #[serde(borrow, default)]
-    object_refs: Option<Vec<Cow<'a, str>>>,
+    object_refs: Option<Vec<Str<'a>>>,
 }
 
 /// The typed view of one bundle object (only what naming and matching need is kept).
@@ -78,16 +106,21 @@ enum StixObject<'a> {
 }
 
 fn typed(o: RawObject<'_>) -> Option<StixObject<'_>> {
-    let name = o.name.unwrap_or_default();
-    Some(match o.ty.as_ref() {
-        "indicator" => StixObject::Indicator { id: o.id, pattern: o.pattern, pattern_type: o.pattern_type },
-        "malware" => StixObject::Named { id: o.id, name, rank: 0 },
-        "campaign" | "intrusion-set" | "threat-actor" | "tool" => StixObject::Named { id: o.id, name, rank: 1 },
-        "report" => StixObject::Report { name, refs: o.object_refs.unwrap_or_default() },
+    let name = o.name.unwrap_or_default().0;
+    let id = o.id.0;
+    Some(match o.ty.0.as_ref() {
+        "indicator" => {
+            StixObject::Indicator { id, pattern: o.pattern.map(|s| s.0), pattern_type: o.pattern_type.map(|s| s.0) }
+        }
+        "malware" => StixObject::Named { id, name, rank: 0 },
+        "campaign" | "intrusion-set" | "threat-actor" | "tool" => StixObject::Named { id, name, rank: 1 },
+        "report" => {
+            StixObject::Report { name, refs: o.object_refs.unwrap_or_default().into_iter().map(|s| s.0).collect() }
+        }
         "relationship" => StixObject::Relationship {
-            source: o.source_ref.unwrap_or_default(),
-            target: o.target_ref.unwrap_or_default(),
-            rel: o.relationship_type.unwrap_or_default(),
+            source: o.source_ref.unwrap_or_default().0,
+            target: o.target_ref.unwrap_or_default().0,
+            rel: o.relationship_type.unwrap_or_default().0,
         },
         _ => return None,
     })
@@ -136,9 +169,9 @@ impl<'de> serde::de::Visitor<'de> for BundleVisitor {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Bundle<'de>, A::Error> {
         let mut b = Bundle { is_bundle: false, objects: Vec::with_capacity(self.cap) };
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "type" => b.is_bundle = map.next_value::<Cow<'de, str>>()? == "bundle",
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            match key.0.as_ref() {
+                "type" => b.is_bundle = map.next_value::<Str<'de>>()?.0 == "bundle",
                 "objects" => map.next_value_seed(ObjectsSeed(&mut b.objects))?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -149,8 +182,47 @@ impl<'de> serde::de::Visitor<'de> for BundleVisitor {
     }
 }
 
-/// Parses one bundle. `Err` = the whole file is rejected (invalid JSON, not a bundle).
-pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result<Parsed, String> {
+/// Reads `objects[]` of a bundle. Valid UTF-8 input takes the fast path: the top-level object is
+/// walked member by member and the `objects` array is parsed in parallel parts
+/// ([`crate::split`]); strings are not re-validated (the whole text was, once). Anything the fast
+/// path does not accept is parsed again sequentially, which gives the precise error.
+fn read_objects(bytes: &[u8]) -> Result<Vec<Vec<StixObject<'_>>>, String> {
+    let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    match std::str::from_utf8(bytes).ok().and_then(|text| read_objects_fast(text, parts)) {
+        Some(r) => r,
+        None => read_objects_sequential(bytes),
+    }
+}
+
+/// The fast path of [`read_objects`]; `None` when it does not accept the text.
+fn read_objects_fast(text: &str, parts: usize) -> Option<Result<Vec<Vec<StixObject<'_>>>, String>> {
+    {
+        let mut is_bundle = false;
+        let mut objects = Vec::new();
+        let walked = crate::split::walk_object(text, |key, pos| match key {
+            "type" => {
+                let (v, end) = crate::split::value::<Str<'_>>(text, pos)?;
+                is_bundle = v.0 == "bundle";
+                Ok(end)
+            }
+            "objects" => {
+                let (runs, end) = crate::split::parse_array(text, pos, parts, &typed)?;
+                objects.extend(runs);
+                Ok(end)
+            }
+            _ => crate::split::skip_value(text, pos),
+        });
+        walked.ok()?;
+        if !is_bundle {
+            return Some(Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".into()));
+        }
+        Some(Ok(objects))
+    }
+}
+
+/// serde_json over the whole input with [`BundleVisitor`]: the slow path, and the one that
+/// reports where invalid JSON is invalid.
+fn read_objects_sequential(bytes: &[u8]) -> Result<Vec<Vec<StixObject<'_>>>, String> {
     // ~700 bytes per indicator + relationship pair in real bundles
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed_bundle =
@@ -166,12 +238,19 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     if !bundle.is_bundle {
         return Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".into());
     }
-    let objs = bundle.objects;
+    Ok(vec![bundle.objects])
+}
+
+/// Parses one bundle. `Err` = the whole file is rejected (invalid JSON, not a bundle).
+pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result<Parsed, String> {
+    let runs = read_objects(bytes)?;
+    let objs = || runs.iter().flatten();
+    let relationships = objs().filter(|o| matches!(o, StixObject::Relationship { .. })).count();
 
     // named objects by id
     let mut named: FastMap<&str, (&str, u8)> = FastMap::default();
     let mut malware_names: Vec<&str> = Vec::new();
-    for o in &objs {
+    for o in objs() {
         if let StixObject::Named { id, name, rank } = o
             && !name.is_empty()
         {
@@ -182,8 +261,8 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
         }
     }
     // indicator id -> (rank, name), first best relationship wins
-    let mut via_rel: FastMap<&str, (u8, &str)> = FastMap::default();
-    for o in &objs {
+    let mut via_rel: FastMap<&str, (u8, &str)> = FastMap::with_capacity_and_hasher(relationships, Default::default());
+    for o in objs() {
         if let StixObject::Relationship { source, target, rel } = o {
             let (ind, other): (&str, &str) = match rel.as_ref() {
                 "indicates" | "attributed-to" | "related-to" => (source, target),
@@ -204,7 +283,7 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
         }
     }
     let mut via_report: FastMap<&str, &str> = FastMap::default();
-    for o in &objs {
+    for o in objs() {
         if let StixObject::Report { name, refs } = o {
             if name.is_empty() {
                 continue;
@@ -217,12 +296,9 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     let sole_malware = if malware_names.len() == 1 { malware_names.first().copied() } else { None };
     let set_name = sole_malware.unwrap_or(stem).to_string();
 
-    let mut interned: FastMap<&str, Arc<str>> = FastMap::default();
     let mut parsed = Parsed::new(crate::load::Format::Stix2, set_name.clone());
     let default_name: Arc<str> = Arc::from(set_name.as_str());
-    // compile patterns in parallel chunks (pure work), then merge in bundle order
-    let indicators: Vec<(&str, Option<&str>, Option<&str>)> = objs
-        .iter()
+    let indicators: Vec<(&str, Option<&str>, Option<&str>)> = objs()
         .filter_map(|o| match o {
             StixObject::Indicator { id, pattern, pattern_type } => {
                 Some((id.as_ref(), pattern.as_deref(), pattern_type.as_deref()))
@@ -230,60 +306,73 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
             _ => None,
         })
         .collect();
-    let check = |(_, pat, pattern_type): &(&str, Option<&str>, Option<&str>)| -> Result<Compiled, String> {
-        let Some(pat) = pat else { return Err("indicator has no pattern".into()) };
-        if let Some(pt) = pattern_type
-            && !pt.eq_ignore_ascii_case("stix")
-        {
-            return Err(format!("pattern_type {pt:?} is not supported (only \"stix\")"));
+    // compile patterns and resolve names in parallel chunks (pure work), then concatenate in
+    // bundle order
+    let compile_chunk = |part: &[(&str, Option<&str>, Option<&str>)]| -> Chunk {
+        let mut out = Chunk { entries: Vec::with_capacity(part.len() + part.len() / 16), ..Chunk::default() };
+        let mut interned: FastMap<&str, Arc<str>> = FastMap::default();
+        for (id, pat, pattern_type) in part {
+            let compiled = match pat {
+                None => Err("indicator has no pattern".to_string()),
+                Some(_) if pattern_type.is_some_and(|pt| !pt.eq_ignore_ascii_case("stix")) => {
+                    Err(format!("pattern_type {:?} is not supported (only \"stix\")", pattern_type.unwrap_or_default()))
+                }
+                Some(p) => compile_text(p),
+            };
+            let compiled = match compiled {
+                Ok(c) => c,
+                Err(reason) => {
+                    out.rejected.push(RejectedPattern {
+                        file: file_label.to_string(),
+                        indicator_id: (*id).to_string(),
+                        pattern: pat.unwrap_or("").chars().take(300).collect(),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let name_str = via_rel.get(id).map(|(_, n)| *n).or_else(|| via_report.get(id).copied()).or(sole_malware);
+            let name = match name_str {
+                Some(n) => interned.entry(n).or_insert_with(|| Arc::from(n)).clone(),
+                None => default_name.clone(),
+            };
+            for note in compiled.notes {
+                out.warnings.push(format!("{file_label} {id}: {note}"));
+            }
+            for r in compiled.rules {
+                out.entries.push((r, name.clone()));
+            }
         }
-        compile_text(pat)
+        out
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    let results: Vec<Result<Compiled, String>> = if threads > 1 && indicators.len() >= 4096 {
-        let chunk = indicators.len().div_ceil(threads);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunks: Vec<Chunk> = if threads > 1 && indicators.len() >= 4096 {
+        let size = indicators.len().div_ceil(threads);
         std::thread::scope(|scope| {
-            let handles: Vec<_> = indicators
-                .chunks(chunk)
-                .map(|part| (part.len(), scope.spawn(move || part.iter().map(check).collect::<Vec<_>>())))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|(len, h)| {
-                    h.join()
-                        .unwrap_or_else(|_| (0..len).map(|_| Err("internal error while compiling".into())).collect())
-                })
-                .collect()
+            let handles: Vec<_> =
+                indicators.chunks(size).map(|part| (part, scope.spawn(move || compile_chunk(part)))).collect();
+            // a chunk whose thread panicked is compiled again here (and panics again: a bug)
+            handles.into_iter().map(|(part, h)| h.join().unwrap_or_else(|_| compile_chunk(part))).collect()
         })
     } else {
-        indicators.iter().map(check).collect()
+        vec![compile_chunk(&indicators)]
     };
-    for ((id, pat, _), result) in indicators.iter().zip(results) {
-        let compiled = match result {
-            Ok(c) => c,
-            Err(reason) => {
-                parsed.rejected.push(RejectedPattern {
-                    file: file_label.to_string(),
-                    indicator_id: (*id).to_string(),
-                    pattern: pat.unwrap_or("").chars().take(300).collect(),
-                    reason,
-                });
-                continue;
-            }
-        };
-        let name_str = via_rel.get(id).map(|(_, n)| *n).or_else(|| via_report.get(id).copied()).or(sole_malware);
-        let name = match name_str {
-            Some(n) => interned.entry(n).or_insert_with(|| Arc::from(n)).clone(),
-            None => default_name.clone(),
-        };
-        for note in compiled.notes {
-            parsed.warnings.push(format!("{file_label} {id}: {note}"));
-        }
-        for r in compiled.rules {
-            parsed.push(r, name.clone());
-        }
+    parsed.entries.reserve_exact(chunks.iter().map(|c| c.entries.len()).sum());
+    for c in chunks {
+        parsed.entries.extend(c.entries);
+        parsed.rejected.extend(c.rejected);
+        parsed.warnings.extend(c.warnings);
     }
+    drop(runs);
     Ok(parsed)
+}
+
+/// What one chunk of indicators compiled into.
+#[derive(Default)]
+struct Chunk {
+    entries: Vec<(crate::compile::Rule, Arc<str>)>,
+    rejected: Vec<RejectedPattern>,
+    warnings: Vec<String>,
 }
 
 #[cfg(test)]
@@ -358,6 +447,62 @@ mod tests {
         assert!(reasons[2].contains("no pattern"));
         assert!(reasons[3].contains("unsupported object path"));
         assert_eq!(p.rejected[3].indicator_id, "indicator--4");
+    }
+
+    #[test]
+    fn parallel_and_sequential_reading_agree() {
+        let big = ferret_testdata::stix::bundle(&[], 20_000, 3);
+        // pretty-printed, with escapes and `},{` inside strings, and with members after `objects`
+        let tricky = big
+            .replace(
+                "\"pattern_type\":\"stix\"",
+                "\"description\":\"a},{\\\"b\\u00e9\\\"}, {x\",\n  \"pattern_type\":\"stix\"",
+            )
+            .replacen("\n]}", "\n],\n \"spec_version\": \"2.1\", \"x\": {\"objects\": []}}", 1);
+        let mut inputs = vec![big, tricky];
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/iocs");
+        for e in walk(&shared) {
+            if let Ok(t) = std::fs::read_to_string(&e) {
+                inputs.push(t);
+            }
+        }
+        for text in &inputs {
+            let seq = format!(
+                "{:?}",
+                read_objects_sequential(text.as_bytes()).map(|r| r.into_iter().flatten().collect::<Vec<_>>())
+            );
+            assert!(seq.starts_with("Ok("), "{}", &seq[..seq.len().min(200)]);
+            for parts in [1, 2, 3, 8] {
+                let fast = read_objects_fast(text, parts).expect("fast path accepts valid bundles");
+                assert_eq!(
+                    format!("{:?}", fast.map(|r| r.into_iter().flatten().collect::<Vec<_>>())),
+                    seq,
+                    "parts {parts}"
+                );
+            }
+        }
+        // the fast path declines what it cannot read; the sequential path then explains
+        for bad in ["{\"type\":\"bundle\",\"objects\":[{}", "[]", "{\"type\":\"bundle\"} x"] {
+            assert!(read_objects_fast(bad, 2).is_none(), "{bad}");
+            assert!(read_objects_sequential(bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert_eq!(
+            read_objects(br#"{"type":"x","objects":[]}"#).map(|r| r.len()),
+            Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".to_string())
+        );
+    }
+
+    fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else if p.extension().is_some_and(|x| x == "stix2") {
+                out.push(p);
+            }
+        }
+        out
     }
 
     #[test]
