@@ -317,7 +317,7 @@ fn hostile_zip_is_read_in_place() {
     let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     let mut names = Vec::new();
     ev.walk(&mut |f| names.push(f.path.clone())).expect("walk");
-    assert!(names.contains(&"escaped.txt".to_string()) && names.contains(&"abs/olute.txt".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("escaped")) && names.contains(&"abs/olute.txt".to_string()), "{names:?}");
     assert!(!names.iter().any(|n| n.contains("tombstone_09")), "symlink listed: {names:?}");
     for n in &names {
         let f = ferret_core::EvidenceFile::plain(n.clone());

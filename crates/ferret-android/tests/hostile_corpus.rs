@@ -486,7 +486,10 @@ fn ab_tar_entries_never_escape_the_private_folder() {
     for n in &names {
         assert!(!n.starts_with('/') && !n.split('/').any(|c| c == ".."), "{n}");
     }
-    assert!(names.iter().any(|n| n.ends_with(&format!("{tag}-rel"))), "{names:?}");
+    // the traversal entry is skipped (and listed as such), the absolute one kept under the folder
+    assert!(!names.iter().any(|n| n.ends_with(&format!("{tag}-rel"))), "{names:?}");
+    assert!(ev.skipped.iter().any(|s| s.ends_with(&format!("{tag}-rel"))), "{:?}", ev.skipped);
+    assert!(names.iter().any(|n| n.ends_with(&format!("{tag}-abs"))), "{names:?}");
     assert!(ev.skipped.iter().any(|s| s.contains("duplicate")), "{:?}", ev.skipped);
     for suffix in ["rel", "abs", "dir"] {
         assert!(!Path::new(&format!("/tmp/{tag}-{suffix}")).exists(), "{suffix}: written outside the private folder");

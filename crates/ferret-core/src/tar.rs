@@ -17,9 +17,10 @@
 //!   `size` bytes (no disk, bounded memory, cost: one decompression up to that entry). The gzip
 //!   stream is read with `MultiGzDecoder`, so concatenated gzip members work.
 //!
-//! Names are normalised like zip names ([`crate::zip::normalize_name`]): `\` → `/`; empty, `.`
-//! and `..` components dropped; no leading `/`. So `../../etc/passwd` is looked up as
-//! `etc/passwd` and can never refer outside the archive. When the same name occurs twice, the
+//! Names are normalised like zip names ([`crate::zip::normalize_name`]): `\` → `/`; empty and `.`
+//! components dropped; no leading `/`. An entry with a `..` component (`../../etc/passwd`) has no
+//! usable name: it is counted in [`TarStats::unnamed`] and skipped, so it can neither refer
+//! outside the archive nor stand in for a genuine file. When the same name occurs twice, the
 //! later entry wins (as `tar -x` would leave it). Symbolic and hard links are recorded
 //! ([`TarEvidence::links`]) but never followed, located or opened; directories, device nodes,
 //! FIFOs and GNU sparse files are counted and skipped.
@@ -671,7 +672,6 @@ mod tests {
         assert_eq!(
             names,
             vec![
-                "etc/passwd".to_string(),
                 long.clone(),
                 "root/dup.txt".into(),
                 "root/private/var/big.bin".into(),
@@ -681,6 +681,7 @@ mod tests {
         assert_eq!(t.links(), &[TarLink { name: "root/link".into(), target: "/etc/shadow".into(), hard: false }]);
         assert_eq!(t.stats().directories, 1);
         assert_eq!(t.stats().skipped, 1);
+        assert_eq!(t.stats().unnamed, 1, "../../etc/passwd is skipped");
         static P: &[&str] = &["**/dup.txt", "**/*.bin", "**/*.plist"];
         let found = t.locate(&Locator { backup: &[], paths: P }).expect("locate");
         assert_eq!(found.len(), 3);

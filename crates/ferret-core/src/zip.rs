@@ -6,10 +6,11 @@
 //! (`../../x`, `/etc/passwd`, `C:\x`, symlink entries) can never write anywhere.
 //!
 //! * Entry names are kept raw ([`ZipEvidence::raw_name`]) for the record, and normalised for
-//!   lookup: `\` becomes `/`, empty, `.` and `..` components are dropped, a leading drive letter
-//!   (`C:`) is dropped. So `../../x` is looked up as `x` and never refers outside the archive.
-//!   When several entries normalise to the same name, all are listed and opening that path reads
-//!   the first in archive order.
+//!   lookup: `\` becomes `/`, empty and `.` components and a leading `/` or drive letter (`C:`)
+//!   are dropped. An entry with a `..` component (`../../x`, `ok/../../y`) is skipped with a
+//!   warning: it is never listed, so it can neither escape nor stand in for a genuine file of the
+//!   same normalised name. When several entries normalise to the same name, all are listed and
+//!   opening that path reads the first in archive order.
 //! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or opened.
 //! * Reads are bounded: the caller's `take(limit)` (via [`Evidence::read`]), the entry's declared
 //!   size (a stream producing more than declared is an error), and a compression-ratio guard
@@ -85,14 +86,16 @@ pub struct ZipEvidence {
     _temp: Option<tempfile::TempDir>,
 }
 
-/// Normalises a zip entry name for lookup: `/` separators, no empty/`.`/`..` components, no
-/// drive letter, no leading `/`.
+/// Normalises an archive entry name for lookup: `/` separators, no empty or `.` components, no
+/// drive letter, no leading `/`. A name with a `..` component gives `""` (no usable name): such
+/// an entry is skipped, never mapped onto another path.
 pub fn normalize_name(raw: &str) -> String {
     let s = raw.replace('\\', "/");
     let mut parts: Vec<&str> = Vec::new();
     for (i, comp) in s.split('/').enumerate() {
         match comp {
-            "" | "." | ".." => {}
+            ".." => return String::new(),
+            "" | "." => {}
             c if i == 0 && c.len() == 2 && c.ends_with(':') && c.as_bytes()[0].is_ascii_alphabetic() => {}
             c => parts.push(c),
         }
@@ -412,7 +415,10 @@ mod tests {
 
     #[test]
     fn normalises_hostile_names() {
-        assert_eq!(normalize_name("../../x"), "x");
+        assert_eq!(normalize_name("../../x"), "");
+        assert_eq!(normalize_name("ok/../../x"), "");
+        assert_eq!(normalize_name("..\\x"), "");
+        assert_eq!(normalize_name("a..b/..c/d.."), "a..b/..c/d..");
         assert_eq!(normalize_name("/etc/passwd"), "etc/passwd");
         assert_eq!(normalize_name("C:\\Windows\\x.txt"), "Windows/x.txt");
         assert_eq!(normalize_name("a/./b//c"), "a/b/c");
@@ -426,20 +432,21 @@ mod tests {
             Some(("top/link", "/etc/passwd")),
         );
         let z = ZipEvidence::open(&p, AcquisitionKind::AndroidQf).expect("open");
-        assert_eq!(z.len(), 3);
+        // the traversal entry is skipped, not mapped onto `evil.txt`
+        assert_eq!(z.len(), 2);
         assert_eq!(z.symlinks(), &["top/link".to_string()]);
-        static PATHS: &[&str] = &["*/a.txt", "evil.txt"];
+        static PATHS: &[&str] = &["*/a.txt", "evil.txt", "**/evil.txt"];
         let found = z.locate(&Locator { backup: &[], paths: PATHS }).expect("locate");
         let names: Vec<_> = found.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(names, vec!["evil.txt", "top/a.txt"]);
-        assert_eq!(z.raw_name(&found[0]), Some("../../evil.txt"));
-        assert_eq!(z.read(&found[1], 100).expect("read"), b"hello");
-        assert!(matches!(z.read(&found[1], 2), Err(EvidenceError::TooLarge { .. })));
+        assert_eq!(names, vec!["top/a.txt"]);
+        assert_eq!(z.raw_name(&found[0]), Some("top/a.txt"));
+        assert_eq!(z.read(&found[0], 100).expect("read"), b"hello");
+        assert!(matches!(z.read(&found[0], 2), Err(EvidenceError::TooLarge { .. })));
         // nothing was written next to the archive
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
         let mut all = Vec::new();
         z.walk(&mut |f| all.push(f.path.clone())).expect("walk");
-        assert_eq!(all, vec!["evil.txt", "top/a.txt", "top/db/x.db"]);
+        assert_eq!(all, vec!["top/a.txt", "top/db/x.db"]);
         assert!(z.sqlite(&EvidenceFile::plain("top/db/x.db")).is_err());
         assert!(z.open(&EvidenceFile::plain("top/link")).is_err());
     }
