@@ -85,6 +85,16 @@ pub enum BackupError {
         /// Backup root.
         path: PathBuf,
     },
+    /// Manifest.db is not a SQLite database although `Manifest.plist` says the backup is not
+    /// encrypted: it is damaged (or was replaced).
+    #[error(
+        "{}: Manifest.db is not a SQLite database, and Manifest.plist says the backup is not encrypted: the file is damaged",
+        path.display()
+    )]
+    ManifestNotSqlite {
+        /// Manifest.db path.
+        path: PathBuf,
+    },
     /// Manifest.db could not be opened.
     #[error("{}: cannot open Manifest.db: {source}", path.display())]
     Manifest {
@@ -306,7 +316,18 @@ impl BackupEvidence {
         let db_path = root.join("Manifest.db");
         let db = match &cipher {
             None => {
-                if device.encrypted || !has_sqlite_header(&db_path) {
+                if device.encrypted {
+                    return Err(BackupError::Encrypted { path: root });
+                }
+                if !has_sqlite_header(&db_path) {
+                    // without a readable IsEncrypted = false, "encrypted" is the likely reading
+                    let says_plain = manifest
+                        .as_ref()
+                        .and_then(|m| m.as_dictionary()?.get("IsEncrypted")?.as_boolean())
+                        .is_some_and(|e| !e);
+                    if says_plain && db_path.is_file() {
+                        return Err(BackupError::ManifestNotSqlite { path: db_path });
+                    }
                     return Err(BackupError::Encrypted { path: root });
                 }
                 SqliteDb::open_evidence(&db_path)

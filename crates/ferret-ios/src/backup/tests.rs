@@ -232,11 +232,17 @@ fn encrypted_backups_are_refused_with_a_clear_message() {
         err.to_string().contains("this backup is encrypted: give its password (--password-env / --key-file)"),
         "{err}"
     );
-    // flag false but Manifest.db is not SQLite (as in a real encrypted backup)
+    // IsEncrypted = false but Manifest.db is random bytes: damaged, not "encrypted"
     let dir2 = tempfile::tempdir().expect("dir");
     write_backup(dir2.path(), &sample_files(), &DeviceSpec::default()).expect("write");
     std::fs::write(dir2.path().join("Manifest.db"), [0x5Au8; 4096]).expect("w");
-    assert!(matches!(BackupEvidence::open(dir2.path()), Err(BackupError::Encrypted { .. })));
+    let err = BackupEvidence::open(dir2.path()).expect_err("damaged");
+    assert!(matches!(err, BackupError::ManifestNotSqlite { .. }), "{err}");
+    assert!(err.to_string().contains("Manifest.db is not a SQLite database"), "{err}");
+    let e: EvidenceError = err.into();
+    assert!(matches!(e, EvidenceError::Corrupt { .. }));
+    // the same without a readable Manifest.plist: most likely an encrypted backup
+    std::fs::write(dir2.path().join("Manifest.plist"), b"junk").expect("w");
     let e: EvidenceError = BackupEvidence::open(dir2.path()).expect_err("enc").into();
     assert!(matches!(e, EvidenceError::Encrypted(_)));
 }
