@@ -148,6 +148,11 @@ fn bracket_list(v: &str) -> Vec<String> {
     v.trim().trim_start_matches('[').trim_end_matches(']').split_whitespace().map(str::to_string).collect()
 }
 
+/// Whether an unindented `dumpsys package` line starts a new section.
+fn is_section_header(t: &str) -> bool {
+    t.ends_with(':') || t.starts_with("DUMP OF SERVICE") || t.starts_with("----")
+}
+
 /// Parses the `Packages:` list of `dumpsys package`, then marks hidden launchers from the
 /// activity resolver table.
 pub fn parse_packages(text: &str) -> Vec<Package> {
@@ -169,14 +174,17 @@ pub fn parse_packages(text: &str) -> Vec<Package> {
     for line in text.lines() {
         let ind = indent(line);
         let t = line.trim();
-        if ind == 0 && !t.is_empty() {
+        // Only a section header ends the list: an unindented line that is not one can be the rest
+        // of an app-controlled value printed with a newline in it (versionName "1\nx"), and must
+        // not hide the packages listed after it.
+        if ind == 0 && !t.is_empty() && (!in_list || is_section_header(t)) {
             if let Some(p) = cur.take() {
                 out.push(p);
             }
             in_list = t == "Packages:";
             continue;
         }
-        if !in_list || t.is_empty() {
+        if !in_list || t.is_empty() || ind == 0 {
             continue;
         }
         if ind == 2 {
@@ -753,6 +761,7 @@ mod tests {
             "    userId=10200",
             "    versionCode=7 minSdk=21 targetSdk=30",
             "    versionName=1.0",
+            "junk from a versionName with a newline in it",
             "    codePath=/data/app/com.spy-1",
             "    timeStamp=2024-01-02 03:04:05",
             "    firstInstallTime=2024-01-02 03:04:06",
