@@ -9,14 +9,20 @@ LOGDIR=${LOGDIR:-/tmp/ferret-fuzz}
 mkdir -p "$LOGDIR"
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
-# make_corpus is built by `cargo fuzz build` too (no second dependency build)
-./target/x86_64-unknown-linux-gnu/release/make_corpus corpus
+# The binaries are copied once and run directly (`cargo fuzz run` would rebuild before every
+# target, picking up whatever the source tree holds by then).
+BIN="$LOGDIR/bin"
+rm -rf "$BIN" && mkdir -p "$BIN"
 TARGETS=$(cargo fuzz list | grep -v "^make_corpus$")
+for t in $TARGETS make_corpus; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$BIN/"; done
+git rev-parse --short HEAD >"$LOGDIR/commit" 2>/dev/null || true
+"$BIN/make_corpus" corpus
 RSS=${RSS_LIMIT_MB:-2048}
 run() {
   t=$1
-  cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$SECONDS_PER" -rss_limit_mb="$RSS" -max_len=65536 -timeout=20 \
-    >"$LOGDIR/$t.log" 2>&1
+  mkdir -p "artifacts/$t"
+  "$BIN/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" -max_total_time="$SECONDS_PER" -rss_limit_mb="$RSS" \
+    -max_len=65536 -timeout=20 >"$LOGDIR/$t.log" 2>&1
 }
 set -- $TARGETS
 while [ $# -gt 0 ]; do

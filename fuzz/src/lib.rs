@@ -79,6 +79,7 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = text.lines().map(ferret_android::parsers::aqf::parse_mount).count();
             let _ = ferret_android::parsers::aqf::parse_hashes_csv(&text);
         }
+        "stix_split" => ferret_indicators::fuzz_split_agrees(data),
         "keybag" => {
             let _ = ferret_ios::backup::crypto::parse_keybag(data);
         }

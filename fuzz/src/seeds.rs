@@ -22,6 +22,7 @@ pub const TARGETS: &[&str] = &[
     "tombstone_pb",
     "android_text",
     "keybag",
+    "stix_split",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -426,6 +427,8 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             ),
             s("path,sha256\n/data/local/tmp/x,00aa\n\"/a,b\",11\n"),
         ],
+        // the parallel bundle reader against the sequential one, on the bundle seeds
+        "stix_split" => seeds("stix_bundle"),
         "keybag" => vec![
             keybag(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], true),
             keybag(&[3], false),

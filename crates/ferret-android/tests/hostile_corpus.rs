@@ -41,6 +41,7 @@ fn run(target: &str, data: &[u8]) {
         "ioc_yaml" => {
             let _ = ferret_indicators::load_bytes(data, "ioc.yaml");
         }
+        "stix_split" => ferret_indicators::fuzz_split_agrees(data),
         "dumpsys" => {
             let d = Dumpstate::from_text(&text);
             let _ = dumpsys::parse_packages(d.dumpsys("package").unwrap_or(&text));
@@ -88,6 +89,7 @@ fn run(target: &str, data: &[u8]) {
 const TARGETS: &[&str] = &[
     "stix_pattern",
     "stix_bundle",
+    "stix_split",
     "ioc_yaml",
     "dumpsys",
     "getprop",

@@ -48,6 +48,8 @@ pub use load::{
     FileReport, Format, IndicatorSources, LoadError, LoadReport, PARAGON_GRAPHITE, RejectedFile, RejectedPattern, load,
     load_bytes, load_files,
 };
+#[doc(hidden)]
+pub use stix::fuzz_split_agrees;
 pub use update::{
     CacheStatus, CachedSet, Manifest, SetOutcome, SetStatus, UpdateError, UpdateOptions, UpdateReport, cache_status,
     default_cache_dir, list_cache, update,

@@ -188,14 +188,14 @@ impl<'de> serde::de::Visitor<'de> for BundleVisitor {
 /// path does not accept is parsed again sequentially, which gives the precise error.
 fn read_objects(bytes: &[u8]) -> Result<Vec<Vec<StixObject<'_>>>, String> {
     let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    match std::str::from_utf8(bytes).ok().and_then(|text| read_objects_fast(text, parts)) {
+    match std::str::from_utf8(bytes).ok().and_then(|text| read_objects_fast(text, parts, crate::split::MIN_SPLIT)) {
         Some(r) => r,
         None => read_objects_sequential(bytes),
     }
 }
 
 /// The fast path of [`read_objects`]; `None` when it does not accept the text.
-fn read_objects_fast(text: &str, parts: usize) -> Option<Result<Vec<Vec<StixObject<'_>>>, String>> {
+fn read_objects_fast(text: &str, parts: usize, min_split: usize) -> Option<Result<Vec<Vec<StixObject<'_>>>, String>> {
     {
         let mut is_bundle = false;
         let mut objects = Vec::new();
@@ -206,7 +206,7 @@ fn read_objects_fast(text: &str, parts: usize) -> Option<Result<Vec<Vec<StixObje
                 Ok(end)
             }
             "objects" => {
-                let (runs, end) = crate::split::parse_array(text, pos, parts, &typed)?;
+                let (runs, end) = crate::split::parse_array(text, pos, parts, min_split, &typed)?;
                 objects.extend(runs);
                 Ok(end)
             }
@@ -367,6 +367,30 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     Ok(parsed)
 }
 
+/// Differential oracle for the `stix_split` fuzz target: on any input, the parallel reader (cut
+/// into 1 to 4 parts, even for tiny inputs) must give exactly what the sequential reader gives
+/// whenever it accepts the text, and must accept every valid bundle. Panics on a disagreement.
+#[doc(hidden)]
+pub fn fuzz_split_agrees(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let seq = read_objects_sequential(data).map(|r| r.into_iter().flatten().collect::<Vec<_>>());
+    // serde_json's nesting limit counts from where a parse starts: elements parsed one by one may
+    // nest two levels deeper than inside the whole bundle (documented difference)
+    if seq.as_ref().is_err_and(|e| e.contains("recursion limit")) {
+        return;
+    }
+    let seq_text = format!("{seq:?}");
+    for parts in 1..=4 {
+        match read_objects_fast(text, parts, 0) {
+            Some(fast) => {
+                let fast = format!("{:?}", fast.map(|r| r.into_iter().flatten().collect::<Vec<_>>()));
+                assert_eq!(fast, seq_text, "parts {parts}");
+            }
+            None => assert!(seq.is_err(), "fast path declined a bundle the sequential reader accepts"),
+        }
+    }
+}
+
 /// What one chunk of indicators compiled into.
 #[derive(Default)]
 struct Chunk {
@@ -473,7 +497,14 @@ mod tests {
             );
             assert!(seq.starts_with("Ok("), "{}", &seq[..seq.len().min(200)]);
             for parts in [1, 2, 3, 8] {
-                let fast = read_objects_fast(text, parts).expect("fast path accepts valid bundles");
+                let fast =
+                    read_objects_fast(text, parts, crate::split::MIN_SPLIT).expect("fast path accepts valid bundles");
+                assert_eq!(
+                    format!("{:?}", fast.map(|r| r.into_iter().flatten().collect::<Vec<_>>())),
+                    seq,
+                    "parts {parts}"
+                );
+                let fast = read_objects_fast(text, parts, 0).expect("fast path, always split");
                 assert_eq!(
                     format!("{:?}", fast.map(|r| r.into_iter().flatten().collect::<Vec<_>>())),
                     seq,
@@ -483,7 +514,7 @@ mod tests {
         }
         // the fast path declines what it cannot read; the sequential path then explains
         for bad in ["{\"type\":\"bundle\",\"objects\":[{}", "[]", "{\"type\":\"bundle\"} x"] {
-            assert!(read_objects_fast(bad, 2).is_none(), "{bad}");
+            assert!(read_objects_fast(bad, 2, 0).is_none(), "{bad}");
             assert!(read_objects_sequential(bad.as_bytes()).is_err(), "{bad}");
         }
         assert_eq!(
