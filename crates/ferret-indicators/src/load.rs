@@ -357,8 +357,9 @@ struct Loaded {
     outcome: Result<Option<Parsed>, String>,
 }
 
-/// Reads, hashes and parses every source on up to `available_parallelism` threads, largest file
-/// first; returns the results in source order.
+/// Reads, hashes and parses every source on up to `available_parallelism` threads (at most 4, so
+/// at most 4 files of up to [`MAX_FILE_SIZE`] are in memory at once), largest file first; returns
+/// the results in source order.
 fn read_all(sources: &[Source]) -> Vec<Loaded> {
     let size = |s: &Source| match s {
         Source::File { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
@@ -366,7 +367,7 @@ fn read_all(sources: &[Source]) -> Vec<Loaded> {
     };
     let mut order: Vec<(u64, usize)> = sources.iter().enumerate().map(|(i, s)| (size(s), i)).collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len()).max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(sources.len()).max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
