@@ -123,19 +123,27 @@ impl PathKey {
 
 /// Parses and compiles pattern text: the fast path of [`fast_equality`] when it applies, else
 /// the full grammar. `Err` carries the rejection reason.
+#[cfg(test)]
 pub(crate) fn compile_text(text: &str) -> Result<Compiled, String> {
+    let mut out = Compiled::default();
+    compile_text_into(text, &mut out)?;
+    Ok(out)
+}
+
+/// [`compile_text`] appending to `out` (a scratch reused across patterns: no allocation per
+/// pattern for the rule list). On `Err`, `out` may hold part of the pattern's rules.
+pub(crate) fn compile_text_into(text: &str, out: &mut Compiled) -> Result<(), String> {
     if let Some((key, value)) = fast_equality(text)
         && let Some(kind) = Kind::from_path_key(key.as_str())
     {
-        let mut out = Compiled::default();
-        push_exact(kind, value, &mut out)?;
-        return Ok(out);
+        return push_exact(kind, value, out);
     }
     let ast = crate::pattern::parse(text).map_err(|e| e.to_string())?;
-    compile(&ast)
+    compile_into(&ast, out)
 }
 
 /// Compiles a whole pattern; `Err` carries the rejection reason.
+#[cfg(test)]
 pub(crate) fn compile(p: &Pattern) -> Result<Compiled, String> {
     let mut out = Compiled::default();
     compile_into(p, &mut out)?;

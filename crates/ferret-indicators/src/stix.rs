@@ -26,7 +26,7 @@ use serde::Deserialize;
 
 #[cfg(test)]
 use crate::compile::Rule;
-use crate::compile::compile_text;
+use crate::compile::{Compiled, compile_text_into};
 use crate::index::FastMap;
 use crate::load::{Parsed, RejectedPattern};
 
@@ -186,9 +186,8 @@ impl<'de> serde::de::Visitor<'de> for BundleVisitor {
 /// walked member by member and the `objects` array is parsed in parallel parts
 /// ([`crate::split`]); strings are not re-validated (the whole text was, once). Anything the fast
 /// path does not accept is parsed again sequentially, which gives the precise error.
-fn read_objects(bytes: &[u8]) -> Result<Vec<Vec<StixObject<'_>>>, String> {
-    let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    match std::str::from_utf8(bytes).ok().and_then(|text| read_objects_fast(text, parts, crate::split::MIN_SPLIT)) {
+fn read_objects(bytes: &[u8], parts: usize, min_split: usize) -> Result<Vec<Vec<StixObject<'_>>>, String> {
+    match std::str::from_utf8(bytes).ok().and_then(|text| read_objects_fast(text, parts, min_split)) {
         Some(r) => r,
         None => read_objects_sequential(bytes),
     }
@@ -243,9 +242,20 @@ fn read_objects_sequential(bytes: &[u8]) -> Result<Vec<Vec<StixObject<'_>>>, Str
 
 /// Parses one bundle. `Err` = the whole file is rejected (invalid JSON, not a bundle).
 pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result<Parsed, String> {
-    let runs = read_objects(bytes)?;
+    let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    parse_bundle_with(bytes, file_label, stem, parts, crate::split::MIN_SPLIT)
+}
+
+/// [`parse_bundle`] with the split settings of [`crate::split::parse_array`] (tests force them).
+fn parse_bundle_with(
+    bytes: &[u8],
+    file_label: &str,
+    stem: &str,
+    parts: usize,
+    min_split: usize,
+) -> Result<Parsed, String> {
+    let runs = read_objects(bytes, parts, min_split)?;
     let objs = || runs.iter().flatten();
-    let relationships = objs().filter(|o| matches!(o, StixObject::Relationship { .. })).count();
 
     // named objects by id
     let mut named: FastMap<&str, (&str, u8)> = FastMap::default();
@@ -260,28 +270,9 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
             }
         }
     }
-    // indicator id -> (rank, name), first best relationship wins
-    let mut via_rel: FastMap<&str, (u8, &str)> = FastMap::with_capacity_and_hasher(relationships, Default::default());
-    for o in objs() {
-        if let StixObject::Relationship { source, target, rel } = o {
-            let (ind, other): (&str, &str) = match rel.as_ref() {
-                "indicates" | "attributed-to" | "related-to" => (source, target),
-                "indicated-by" => (target, source),
-                _ => continue,
-            };
-            if !ind.starts_with("indicator--") {
-                continue;
-            }
-            if let Some((name, rank)) = named.get(other) {
-                match via_rel.get(ind) {
-                    Some((r, _)) if *r <= *rank => {}
-                    _ => {
-                        via_rel.insert(ind, (*rank, name));
-                    }
-                }
-            }
-        }
-    }
+    // indicator id -> (rank, name), first best relationship wins (measured: building one map per
+    // parsed part on its own thread gained nothing, so this stays sequential)
+    let via_rel = rel_map(objs(), &named);
     let mut via_report: FastMap<&str, &str> = FastMap::default();
     for o in objs() {
         if let StixObject::Report { name, refs } = o {
@@ -311,16 +302,19 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
     let compile_chunk = |part: &[(&str, Option<&str>, Option<&str>)]| -> Chunk {
         let mut out = Chunk { entries: Vec::with_capacity(part.len() + part.len() / 16), ..Chunk::default() };
         let mut interned: FastMap<&str, Arc<str>> = FastMap::default();
+        let mut compiled = Compiled::default();
         for (id, pat, pattern_type) in part {
-            let compiled = match pat {
+            compiled.rules.clear();
+            compiled.notes.clear();
+            let result = match pat {
                 None => Err("indicator has no pattern".to_string()),
                 Some(_) if pattern_type.is_some_and(|pt| !pt.eq_ignore_ascii_case("stix")) => {
                     Err(format!("pattern_type {:?} is not supported (only \"stix\")", pattern_type.unwrap_or_default()))
                 }
-                Some(p) => compile_text(p),
+                Some(p) => compile_text_into(p, &mut compiled),
             };
-            let compiled = match compiled {
-                Ok(c) => c,
+            match result {
+                Ok(()) => {}
                 Err(reason) => {
                     out.rejected.push(RejectedPattern {
                         file: file_label.to_string(),
@@ -336,10 +330,10 @@ pub(crate) fn parse_bundle(bytes: &[u8], file_label: &str, stem: &str) -> Result
                 Some(n) => interned.entry(n).or_insert_with(|| Arc::from(n)).clone(),
                 None => default_name.clone(),
             };
-            for note in compiled.notes {
+            for note in compiled.notes.drain(..) {
                 out.warnings.push(format!("{file_label} {id}: {note}"));
             }
-            for r in compiled.rules {
+            for r in compiled.rules.drain(..) {
                 out.entries.push((r, name.clone()));
             }
         }
@@ -389,6 +383,37 @@ pub fn fuzz_split_agrees(data: &[u8]) {
             None => assert!(seq.is_err(), "fast path declined a bundle the sequential reader accepts"),
         }
     }
+}
+
+/// Indicator id → (rank, name) from the relationships among `objs`; the first best relationship
+/// wins.
+fn rel_map<'r, 'o: 'r>(
+    objs: impl Iterator<Item = &'r StixObject<'o>> + Clone,
+    named: &FastMap<&str, (&'r str, u8)>,
+) -> FastMap<&'r str, (u8, &'r str)> {
+    let count = objs.clone().filter(|o| matches!(o, StixObject::Relationship { .. })).count();
+    let mut via_rel: FastMap<&str, (u8, &str)> = FastMap::with_capacity_and_hasher(count, Default::default());
+    for o in objs {
+        if let StixObject::Relationship { source, target, rel } = o {
+            let (ind, other): (&str, &str) = match rel.as_ref() {
+                "indicates" | "attributed-to" | "related-to" => (source, target),
+                "indicated-by" => (target, source),
+                _ => continue,
+            };
+            if !ind.starts_with("indicator--") {
+                continue;
+            }
+            if let Some((name, rank)) = named.get(other) {
+                match via_rel.get(ind) {
+                    Some((r, _)) if *r <= *rank => {}
+                    _ => {
+                        via_rel.insert(ind, (*rank, name));
+                    }
+                }
+            }
+        }
+    }
+    via_rel
 }
 
 /// What one chunk of indicators compiled into.
@@ -518,9 +543,69 @@ mod tests {
             assert!(read_objects_sequential(bad.as_bytes()).is_err(), "{bad}");
         }
         assert_eq!(
-            read_objects(br#"{"type":"x","objects":[]}"#).map(|r| r.len()),
+            read_objects(br#"{"type":"x","objects":[]}"#, 2, 0).map(|r| r.len()),
             Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".to_string())
         );
+    }
+
+    #[test]
+    fn names_resolve_the_same_whatever_the_parts() {
+        // relationships to the same indicators in every part of the array, with better and
+        // equal ranks later on: the lowest rank wins, then the first in bundle order
+        let mut o = vec![
+            r#"{"type":"malware","id":"malware--a","name":"Alpha"}"#.to_string(),
+            r#"{"type":"malware","id":"malware--b","name":"Beta"}"#.to_string(),
+            r#"{"type":"campaign","id":"campaign--c","name":"Op C"}"#.to_string(),
+            r#"{"type":"report","id":"report--r","name":"Rep","object_refs":["indicator--7","indicator--8"]}"#
+                .to_string(),
+        ];
+        let n = 400;
+        for i in 0..n {
+            o.push(format!(
+                r#"{{"type":"indicator","id":"indicator--{i}","pattern":"[domain-name:value = 'd{i}.example']"}}"#
+            ));
+        }
+        let rel = |i: usize, target: &str| {
+            format!(
+                r#"{{"type":"relationship","relationship_type":"indicates","source_ref":"indicator--{i}","target_ref":"{target}"}}"#
+            )
+        };
+        for i in 0..n {
+            match i % 4 {
+                0 => o.push(rel(i, "campaign--c")),
+                1 => o.push(rel(i, "malware--b")),
+                _ => {}
+            }
+        }
+        for i in 0..n {
+            match i % 4 {
+                0 => o.push(rel(i, "malware--a")), // better rank, later: wins
+                1 => o.push(rel(i, "malware--a")), // same rank, later: loses
+                2 => o.push(rel(i, "campaign--c")),
+                _ => {}
+            }
+        }
+        let b = bundle(&o.join(",\n"));
+        let names = |parts: usize, min_split: usize| -> Vec<(String, String)> {
+            let p = parse_bundle_with(b.as_bytes(), "t.stix2", "t", parts, min_split).expect("loads");
+            p.entries
+                .iter()
+                .map(|(r, n)| match r {
+                    Rule::Exact { value, .. } => (value.to_string(), n.to_string()),
+                    Rule::Slow { text, .. } => (text.clone(), n.to_string()),
+                })
+                .collect()
+        };
+        let one = names(1, usize::MAX);
+        assert_eq!(one.len(), n);
+        assert_eq!(one[0], ("d0.example".into(), "Alpha".into()));
+        assert_eq!(one[1], ("d1.example".into(), "Beta".into()));
+        assert_eq!(one[2], ("d2.example".into(), "Op C".into()));
+        assert_eq!(one[3], ("d3.example".into(), "t".into()));
+        assert_eq!(one[7], ("d7.example".into(), "Rep".into()));
+        for parts in [2, 3, 5, 8] {
+            assert_eq!(names(parts, 0), one, "parts {parts}");
+        }
     }
 
     fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
