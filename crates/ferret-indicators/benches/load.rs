@@ -15,9 +15,20 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time_load(src: &IndicatorSources, runs: usize) -> (Duration, usize) {
+/// User + system CPU time of this process so far (Linux `/proc/self/stat`, clock ticks of 10 ms;
+/// `None` elsewhere).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+fn time_load(src: &IndicatorSources, runs: usize) -> (Duration, usize, Option<Duration>) {
     let mut times = Vec::new();
     let mut total = 0;
+    let cpu0 = cpu_time();
     for _ in 0..runs {
         let t = Instant::now();
         let (idx, report) = load(src).expect("load");
@@ -26,7 +37,8 @@ fn time_load(src: &IndicatorSources, runs: usize) -> (Duration, usize) {
         assert!(report.rejected_patterns.is_empty());
         std::hint::black_box(&idx);
     }
-    (median(times), total)
+    let cpu = cpu0.zip(cpu_time()).map(|(a, b)| (b - a) / runs as u32);
+    (median(times), total, cpu)
 }
 
 fn shared_bundles() -> Vec<PathBuf> {
@@ -50,29 +62,33 @@ fn shared_bundles() -> Vec<PathBuf> {
 
 fn main() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut rows: Vec<(String, usize, Duration, &str)> = Vec::new();
+    let mut rows: Vec<(String, usize, Duration, Option<Duration>, &str)> = Vec::new();
 
     for (n, target) in [(20_000usize, "<= 50 ms"), (100_000, "-")] {
         let path = tmp.path().join(format!("gen-{n}.stix2"));
         std::fs::write(&path, ferret_testdata::stix::bundle(&[], n, 1)).expect("write");
         let mb = std::fs::metadata(&path).expect("meta").len() as f64 / 1e6;
-        let (d, total) = time_load(&IndicatorSources { paths: vec![path], ..Default::default() }, 7);
-        rows.push((format!("generated bundle, {n} indicators ({mb:.1} MB)"), total, d, target));
+        let (d, total, cpu) = time_load(&IndicatorSources { paths: vec![path], ..Default::default() }, 7);
+        rows.push((format!("generated bundle, {n} indicators ({mb:.1} MB)"), total, d, cpu, target));
     }
     let shared = shared_bundles();
     if !shared.is_empty() {
-        let (d, total) = time_load(&IndicatorSources { paths: shared.clone(), ..Default::default() }, 7);
-        rows.push((format!("{} shared bundles", shared.len()), total, d, "-"));
+        let (d, total, cpu) = time_load(&IndicatorSources { paths: shared.clone(), ..Default::default() }, 7);
+        rows.push((format!("{} shared bundles", shared.len()), total, d, cpu, "-"));
         let mut all = shared.clone();
         all.push(tmp.path().join("gen-100000.stix2"));
-        let (d, total) = time_load(&IndicatorSources { paths: all, include_builtin: true, ..Default::default() }, 7);
-        rows.push((format!("{} shared bundles + 100k + builtin", shared.len()), total, d, "<= 100 ms"));
+        let (d, total, cpu) =
+            time_load(&IndicatorSources { paths: all, include_builtin: true, ..Default::default() }, 7);
+        rows.push((format!("{} shared bundles + 100k + builtin", shared.len()), total, d, cpu, "<= 100 ms"));
     }
 
-    println!("{:<52} {:>10} {:>12} {:>10}", "load", "indicators", "median", "target");
-    for (what, n, d, target) in &rows {
-        println!("{what:<52} {n:>10} {:>9.1} ms {target:>10}", d.as_secs_f64() * 1e3);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("{:<48} {:>10} {:>11} {:>12} {:>10}", "load", "indicators", "median", "CPU/load", "target");
+    for (what, n, d, cpu, target) in &rows {
+        let cpu = cpu.map_or("?".to_string(), |c| format!("{:.0} ms", c.as_secs_f64() * 1e3));
+        println!("{what:<48} {n:>10} {:>8.1} ms {cpu:>12} {target:>10}", d.as_secs_f64() * 1e3);
     }
+    println!("({cores} cores; CPU/load = user + system time per load, all threads, 10 ms ticks over 7 loads)");
 
     // lookups
     let (idx, _) =
