@@ -86,28 +86,70 @@ where
     }
 }
 
-/// A plausible element start near `from`: a `{` preceded (whitespace allowed) by `,` then `}`.
-fn guess_cut(b: &[u8], from: usize, limit: usize) -> Option<usize> {
-    let mut i = from;
-    while i < limit {
-        let rel = b.get(i..limit)?.iter().position(|&c| c == b'{')?;
-        let at = i + rel;
-        let mut j = at;
+/// How the array's first element begins: the whitespace between `[` and its `{`, and the bytes
+/// after the `{` up to the end of its first key (`\n    "type"`). Elements written by one
+/// serialiser look alike, nested objects usually do not (other first key, deeper indent).
+struct Shape<'t> {
+    indent: &'t [u8],
+    head: &'t [u8],
+}
+
+fn shape(b: &[u8], start: usize) -> Option<Shape<'_>> {
+    let open = skip_ws(b, start);
+    if b.get(open) != Some(&b'{') {
+        return None;
+    }
+    let key = skip_ws(b, open + 1);
+    if b.get(key) != Some(&b'"') {
+        return None;
+    }
+    let len = b.get(key + 1..)?.iter().take(64).position(|&c| c == b'"' || c == b'\\')?;
+    if b.get(key + 1 + len) != Some(&b'"') {
+        return None;
+    }
+    Some(Shape { indent: b.get(start..open)?, head: b.get(open + 1..key + 2 + len)? })
+}
+
+/// Whether the `{` at `at` follows `}` and `,` (whitespace allowed around the comma).
+fn after_separator(b: &[u8], at: usize) -> bool {
+    let back = |mut j: usize| {
         while j > 0 && matches!(b.get(j - 1), Some(b' ' | b'\n' | b'\r' | b'\t')) {
             j -= 1;
         }
-        if j > 0 && b.get(j - 1) == Some(&b',') {
-            let mut k = j - 1;
-            while k > 0 && matches!(b.get(k - 1), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-                k -= 1;
-            }
-            if k > 0 && b.get(k - 1) == Some(&b'}') {
-                return Some(at);
-            }
-        }
-        i = at + 1;
+        j
+    };
+    let j = back(at);
+    j > 0 && b.get(j - 1) == Some(&b',') && {
+        let k = back(j - 1);
+        k > 0 && b.get(k - 1) == Some(&b'}')
     }
-    None
+}
+
+/// A plausible element start at or after `from`: a `{` after `}` `,` that looks like the first
+/// element ([`Shape`]) within the next 4 MiB, else the first `{` after `}` `,` at all. Only a
+/// guess: [`parse_array`] verifies it.
+fn guess_cut(b: &[u8], from: usize, limit: usize, like: Option<&Shape<'_>>) -> Option<usize> {
+    let braces = |lo: usize, hi: usize| {
+        let mut i = lo;
+        std::iter::from_fn(move || {
+            let rel = b.get(i..hi)?.iter().position(|&c| c == b'{')?;
+            let at = i + rel;
+            i = at + 1;
+            Some(at)
+        })
+    };
+    if let Some(sh) = like {
+        let window = limit.min(from.saturating_add(4 << 20));
+        let strong = braces(from, window).find(|&at| {
+            b.get(at + 1..).is_some_and(|r| r.starts_with(sh.head))
+                && b.get(..at).is_some_and(|l| l.ends_with(sh.indent))
+                && after_separator(b, at)
+        });
+        if strong.is_some() {
+            return strong;
+        }
+    }
+    braces(from, limit).find(|&at| after_separator(b, at))
 }
 
 /// Arrays shorter than this are parsed in one part (threads cost more than they save).
@@ -136,11 +178,12 @@ where
     let start = pos + 1;
     let parts = if text.len() - start < min_split { 1 } else { parts.clamp(1, 16) };
     let span = (text.len() - start) / parts;
+    let like = shape(b, start);
     let mut starts = vec![start];
     for p in 1..parts {
         let from = start + p * span;
         let prev = starts.last().copied().unwrap_or(start);
-        if let Some(c) = guess_cut(b, from.max(prev + 1), text.len()) {
+        if let Some(c) = guess_cut(b, from.max(prev + 1), text.len(), like.as_ref()) {
             starts.push(c);
         }
     }
@@ -236,7 +279,8 @@ mod tests {
                 s.push_str(sep);
             }
             let pad = if trap { "x},{\\\"id\\\": 7}, {".repeat(40) } else { "y".repeat(300) };
-            s.push_str(&format!("{{\"id\":{i},\"pad\":\"{pad}\",\"n\":[1,{{\"a\":[]}}]}}"));
+            // nested objects in an array: `},{` at depth 3, where a cut may also be guessed
+            s.push_str(&format!("{{\"id\":{i},\"pad\":\"{pad}\",\"n\":[1,{{\"a\":[]}},{{\"b\":2}}, {{\"c\":{{}}}}]}}"));
         }
         s.push(']');
         s
@@ -254,6 +298,26 @@ mod tests {
                 assert_eq!((many, end), (one_part.clone(), end1), "sep {sep:?} trap {trap} parts {parts}");
             }
         }
+    }
+
+    #[test]
+    fn cuts_follow_the_shape_of_the_first_element() {
+        #[derive(Deserialize)]
+        struct O {
+            id: u64,
+        }
+        // every element holds nested objects after `},{`: the first-key shape still finds real
+        // element starts, so every part is used
+        for sep in ["", "\n  "] {
+            let text = doc(20_000, sep, false);
+            let (runs, _) = parse_array::<O, u64>(&text, 0, 4, 0, &|o: O| Some(o.id)).expect("parses");
+            assert_eq!(runs.len(), 4, "sep {sep:?}: a cut fell on a nested object");
+            assert_eq!(runs.concat(), (0..20_000).collect::<Vec<_>>());
+        }
+        let b = br#"[ {"type": 1}, {"x": {"type": 2}}]"#;
+        let sh = shape(b, 1).expect("shape");
+        assert_eq!((sh.indent, sh.head), (&b" "[..], &br#""type""#[..]));
+        assert!(shape(b"[1,2]", 1).is_none() && shape(br#"[{"a\"b":1}]"#, 1).is_none());
     }
 
     #[test]
