@@ -71,6 +71,21 @@ fn main() {
         let (d, total, cpu) = time_load(&IndicatorSources { paths: vec![path], ..Default::default() }, 7);
         rows.push((format!("generated bundle, {n} indicators ({mb:.1} MB)"), total, d, cpu, target));
     }
+    // the 100k bundle with nested objects in every indicator (as external_references and
+    // kill_chain_phases are in many published bundles): `},{` inside elements, where the
+    // parallel reader must not cut
+    {
+        let path = tmp.path().join("gen-100000-nested.stix2");
+        let text = std::fs::read_to_string(tmp.path().join("gen-100000.stix2")).expect("read");
+        let nested = text.replace(
+            "\"pattern_type\":\"stix\"",
+            "\"external_references\":[{\"source_name\":\"lab\",\"url\":\"https://lab.example/r\"},{\"source_name\":\"x\"}],\"pattern_type\":\"stix\"",
+        );
+        std::fs::write(&path, &nested).expect("write");
+        let mb = nested.len() as f64 / 1e6;
+        let (d, total, cpu) = time_load(&IndicatorSources { paths: vec![path], ..Default::default() }, 7);
+        rows.push((format!("same, nested objects in each ({mb:.1} MB)"), total, d, cpu, "-"));
+    }
     let shared = shared_bundles();
     if !shared.is_empty() {
         let (d, total, cpu) = time_load(&IndicatorSources { paths: shared.clone(), ..Default::default() }, 7);
