@@ -468,17 +468,15 @@ fn read_hashed(path: &Path) -> Result<(Vec<u8>, String), String> {
         let h = hasher.join().map_err(|_| std::io::Error::other("hashing thread failed"))?;
         read.map(|()| h)
     });
-    let h = hashed.map_err(cannot)?;
-    // the file grew after its size was taken (rare): read it again whole, so bytes and hash agree
-    let mut probe = [0u8; 1];
-    if f.read(&mut probe).map_err(cannot)? > 0 {
-        let bytes = std::fs::read(path).map_err(cannot)?;
-        if bytes.len() as u64 > MAX_FILE_SIZE {
-            return Err(format!("file is larger than the {MAX_FILE_SIZE}-byte limit"));
-        }
-        let sha = hex::encode(Sha256::digest(&bytes));
-        return Ok((bytes, sha));
+    let mut h = hashed.map_err(cannot)?;
+    // more than the size said: a pipe (`--iocs <(…)`, size 0) or a file that grew; read the rest
+    // from the same handle (a pipe cannot be opened again) and hash it too
+    let before = buf.len();
+    (&mut f).take(MAX_FILE_SIZE + 1 - len).read_to_end(&mut buf).map_err(cannot)?;
+    if buf.len() as u64 > MAX_FILE_SIZE {
+        return Err(format!("file is larger than the {MAX_FILE_SIZE}-byte limit"));
     }
+    h.update(buf.get(before..).unwrap_or_default());
     Ok((buf, hex::encode(h.finalize())))
 }
 

@@ -80,3 +80,30 @@ fn planted_found_decoys_silent() {
     // every planted kind has its own decoys elsewhere in the bundle, attributed to the decoy set
     assert!(text.contains(DECOY_MALWARE));
 }
+
+/// Files are read with their size as a hint only: a pipe (`--iocs <(curl …)`, size 0) and a file
+/// larger than that size load whole, with the SHA-256 of every byte read.
+#[test]
+fn pipes_and_unsized_files_load_whole() {
+    use sha2::{Digest, Sha256};
+    let text = bundle(&[], 3_000, 9);
+    let want = hex::encode(Sha256::digest(text.as_bytes()));
+    let (plain, _) = load_bytes(text.as_bytes(), "b.stix2");
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo unavailable; skipping");
+        return;
+    }
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.clone());
+        std::thread::spawn(move || std::fs::write(fifo, text))
+    };
+    let (index, report) = ferret_indicators::load_files(std::slice::from_ref(&fifo)).unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(report.rejected_files.is_empty(), "{:?}", report.rejected_files);
+    assert_eq!(report.files.len(), 1);
+    assert_eq!(report.files[0].sha256, want);
+    assert_eq!(index.len(), plain.len());
+}
