@@ -31,8 +31,8 @@ use crate::index::FastMap;
 use crate::load::{Parsed, RejectedPattern};
 
 /// A JSON string, borrowed from the input when it holds no escape. (serde's `Cow<str>` only
-/// borrows as a direct `#[serde(borrow)]` field; inside `Option` or `Vec` it always allocates,
-/// which cost a third of the load time of a large bundle.)
+/// borrows as a direct `#[serde(borrow)]` field; inside `Option` or `Vec` it always allocates:
+/// five strings per object, ~25 ms of frees alone on a 100,000-indicator bundle.)
 #[derive(Debug, Default)]
 struct Str<'a>(Cow<'a, str>);
 
@@ -195,28 +195,26 @@ fn read_objects(bytes: &[u8], parts: usize, min_split: usize) -> Result<Vec<Vec<
 
 /// The fast path of [`read_objects`]; `None` when it does not accept the text.
 fn read_objects_fast(text: &str, parts: usize, min_split: usize) -> Option<Result<Vec<Vec<StixObject<'_>>>, String>> {
-    {
-        let mut is_bundle = false;
-        let mut objects = Vec::new();
-        let walked = crate::split::walk_object(text, |key, pos| match key {
-            "type" => {
-                let (v, end) = crate::split::value::<Str<'_>>(text, pos)?;
-                is_bundle = v.0 == "bundle";
-                Ok(end)
-            }
-            "objects" => {
-                let (runs, end) = crate::split::parse_array(text, pos, parts, min_split, &typed)?;
-                objects.extend(runs);
-                Ok(end)
-            }
-            _ => crate::split::skip_value(text, pos),
-        });
-        walked.ok()?;
-        if !is_bundle {
-            return Some(Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".into()));
+    let mut is_bundle = false;
+    let mut objects = Vec::new();
+    let walked = crate::split::walk_object(text, |key, pos| match key {
+        "type" => {
+            let (v, end) = crate::split::value::<Str<'_>>(text, pos)?;
+            is_bundle = v.0 == "bundle";
+            Ok(end)
         }
-        Some(Ok(objects))
+        "objects" => {
+            let (runs, end) = crate::split::parse_array(text, pos, parts, min_split, &typed)?;
+            objects.extend(runs);
+            Ok(end)
+        }
+        _ => crate::split::skip_value(text, pos),
+    });
+    walked.ok()?;
+    if !is_bundle {
+        return Some(Err("not a STIX bundle (top-level \"type\" is not \"bundle\")".into()));
     }
+    Some(Ok(objects))
 }
 
 /// serde_json over the whole input with [`BundleVisitor`]: the slow path, and the one that
