@@ -77,10 +77,19 @@ pub fn to_webkit(ts: Timestamp) -> i64 {
 }
 
 /// MVT's `isodate` form, in UTC, microsecond precision: `2025-01-31 10:11:12.000000`.
-///
-/// Hot path (every timestamp of every record): computed directly from the Unix seconds for
-/// years 0-9999, `strftime` otherwise.
 pub fn format(ts: Timestamp) -> String {
+    let mut s = String::with_capacity(26);
+    format_into(ts, ' ', &mut s);
+    s
+}
+
+/// Appends `ts` in UTC as `YYYY-MM-DD<sep>HH:MM:SS.ffffff` (microseconds truncated): [`format`]
+/// with `' '`, RFC 3339 without offset with `'T'`.
+///
+/// Hot path (every timestamp of every record and timeline event): computed directly from the
+/// Unix seconds for years 0-9999, `strftime` otherwise.
+pub fn format_into(ts: Timestamp, sep: char, out: &mut String) {
+    use std::fmt::Write as _;
     let mut secs = ts.as_second();
     let mut nanos = ts.subsec_nanosecond();
     if nanos < 0 {
@@ -89,10 +98,19 @@ pub fn format(ts: Timestamp) -> String {
     }
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     if !(0..=9999).contains(&y) {
-        return ts.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string();
+        let fmt = if sep == 'T' { "%Y-%m-%dT%H:%M:%S%.6f" } else { "%Y-%m-%d %H:%M:%S%.6f" };
+        let _ = write!(out, "{}", ts.strftime(fmt));
+        return;
     }
     let sod = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}", sod / 3600, (sod / 60) % 60, sod % 60, nanos / 1000)
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}:{:02}.{:06}",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60,
+        nanos / 1000
+    );
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).

@@ -377,54 +377,10 @@ struct JsonlLine<'a> {
     alert_message: Option<&'a str>,
 }
 
-/// Days since 1970-01-01 → (year, month, day) (proleptic Gregorian; H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// Formats `t` in UTC as `YYYY-MM-DD<sep>HH:MM:SS.ffffff` (microseconds truncated, as
-/// [`ferret_core::time::format`]) without going through `strftime` (hot path: once or twice
-/// per timeline event). Years outside 0..=9999 fall back to `strftime`.
-pub(crate) fn fast_format(t: Timestamp, sep: char, out: &mut String) {
-    use std::fmt::Write as _;
-    let secs = t.as_second();
-    let mut nanos = t.subsec_nanosecond();
-    let mut secs_floor = secs;
-    if nanos < 0 {
-        secs_floor -= 1;
-        nanos += 1_000_000_000;
-    }
-    let days = secs_floor.div_euclid(86_400);
-    let sod = secs_floor.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    if !(0..=9999).contains(&y) {
-        let fmt = if sep == 'T' { "%Y-%m-%dT%H:%M:%S%.6f" } else { "%Y-%m-%d %H:%M:%S%.6f" };
-        let _ = write!(out, "{}", t.strftime(fmt));
-        return;
-    }
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}:{:02}.{:06}",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60,
-        nanos / 1000
-    );
-}
-
 /// RFC 3339 UTC with microseconds, as Timesketch expects.
 pub(crate) fn rfc3339(t: Timestamp) -> String {
     let mut s = String::with_capacity(32);
-    fast_format(t, 'T', &mut s);
+    ferret_core::time::format_into(t, 'T', &mut s);
     s.push_str("+00:00");
     s
 }
@@ -503,7 +459,7 @@ pub(crate) fn write_timeline(
         let mut tx = Some(tx);
         let merged = merge_runs(&runs, &mut |e| {
             ts.clear();
-            fast_format(e.timestamp, ' ', &mut ts);
+            ferret_core::time::format_into(e.timestamp, ' ', &mut ts);
             if let Err(err) = csv.write_record([ts.as_str(), &e.module, &e.event, &e.data]) {
                 csv_err = Some(err);
                 return Err(io::Error::other("csv"));
@@ -633,7 +589,7 @@ mod tests {
     }
 
     #[test]
-    fn fast_format_matches_core_format() {
+    fn direct_formatting_matches_strftime() {
         let mut x = 12345u64;
         let mut samples = vec![
             i128::MIN,
@@ -652,9 +608,7 @@ mod tests {
         }
         for ns in samples {
             let Ok(t) = Timestamp::from_nanosecond(ns) else { continue };
-            let mut s = String::new();
-            fast_format(t, ' ', &mut s);
-            assert_eq!(s, ferret_core::time::format(t), "{ns}");
+            assert_eq!(ferret_core::time::format(t), t.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string(), "{ns}");
             assert_eq!(rfc3339(t), format!("{}+00:00", t.strftime("%Y-%m-%dT%H:%M:%S%.6f")));
         }
     }
