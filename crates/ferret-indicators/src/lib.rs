@@ -8,7 +8,8 @@
 //! * [`IndicatorIndex`]: the compiled, read-only index (see [`index`] for matching rules);
 //! * [`load()`]: files, folders, environment variables, the cache and the built-in sets, with a
 //!   [`LoadReport`] (per-file SHA-256 and counts, rejected patterns with reasons, cache age);
-//! * [`mod@update`]: `iocs update` / `iocs list` and the local cache.
+//! * [`mod@update`]: `iocs update` / `iocs list` and the local cache;
+//! * [`prepared`]: compiled copies of large indicator files that make repeated loads fast.
 //!
 //! Supported object paths (STIX standard plus MVT's custom ones):
 //! `domain-name:value`, `ipv4-addr:value`, `ipv6-addr:value` (address or CIDR), `url:value`,
@@ -38,6 +39,7 @@ pub mod index;
 pub mod kind;
 pub mod load;
 pub mod pattern;
+pub mod prepared;
 mod split;
 mod stix;
 pub mod update;
@@ -48,6 +50,9 @@ pub use load::{
     FileReport, Format, IndicatorSources, LoadError, LoadReport, PARAGON_GRAPHITE, RejectedFile, RejectedPattern, load,
     load_bytes, load_files,
 };
+pub use prepared::default_prepared_dir;
+#[doc(hidden)]
+pub use prepared::fuzz_prepared;
 #[doc(hidden)]
 pub use stix::fuzz_split_agrees;
 pub use update::{

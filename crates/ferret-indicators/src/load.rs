@@ -44,6 +44,9 @@ pub struct IndicatorSources {
     pub include_builtin: bool,
     /// Cache folder to use instead of [`crate::update::default_cache_dir`] (when `use_cache`).
     pub cache_dir: Option<PathBuf>,
+    /// Folder for prepared copies of large files ([`crate::prepared`]; usually
+    /// [`crate::prepared::default_prepared_dir`]); `None`: every file is parsed.
+    pub prepared_dir: Option<PathBuf>,
 }
 
 /// File formats understood.
@@ -266,6 +269,23 @@ fn env_paths(var: &str, out: &mut Vec<Source>, warnings: &mut Vec<String>) {
 
 /// Loads indicators from every source in `src`.
 pub fn load(src: &IndicatorSources) -> Result<(IndicatorIndex, LoadReport), LoadError> {
+    let mut no_prepared = HashSet::new();
+    loop {
+        // a prepared copy did not match its file (changed since): load again, parsing those files
+        // (each round parses at least one more file, so this ends)
+        match load_except(src, &no_prepared)? {
+            Ok(done) => return Ok(done),
+            Err(stale) => no_prepared.extend(stale),
+        }
+    }
+}
+
+/// [`load`], parsing the files in `no_prepared` even if they have a prepared copy. `Ok(Err(stale))`:
+/// the files whose prepared copy did not match their content (nothing of this attempt is kept).
+fn load_except(
+    src: &IndicatorSources,
+    no_prepared: &HashSet<PathBuf>,
+) -> Result<Result<(IndicatorIndex, LoadReport), HashSet<PathBuf>>, LoadError> {
     let mut report = LoadReport::default();
     let mut sources = Vec::new();
     for p in &src.paths {
@@ -309,11 +329,19 @@ pub fn load(src: &IndicatorSources) -> Result<(IndicatorIndex, LoadReport), Load
     });
     // Files are read, hashed and parsed in parallel (largest first); the index is then filled in
     // source order, so the result does not depend on thread timing.
+    // Files with a prepared copy are added while their SHA-256 is still being computed; the
+    // result is returned only once every one of them matched.
     let mut builder = IndexBuilder::default();
-    for loaded in read_all(&sources) {
+    let mut verifications = Vec::new();
+    for mut loaded in read_all(&sources, src.prepared_dir.as_deref(), no_prepared) {
+        verifications.extend(loaded.verification.take());
         loaded.add_to(&mut builder, &mut report);
     }
     let index = builder.build();
+    let stale: HashSet<PathBuf> = verifications.into_iter().filter_map(|v| v.check().err()).collect();
+    if !stale.is_empty() {
+        return Ok(Err(stale));
+    }
     for k in Kind::ALL {
         let n = index.count(k);
         if n > 0 {
@@ -321,7 +349,7 @@ pub fn load(src: &IndicatorSources) -> Result<(IndicatorIndex, LoadReport), Load
         }
     }
     report.total = index.len();
-    Ok((index, report))
+    Ok(Ok((index, report)))
 }
 
 /// Loads a single file or text into a fresh index (used by `ferret iocs check` and tests).
@@ -336,7 +364,7 @@ pub fn load_bytes(bytes: &[u8], file_name: &str) -> (IndicatorIndex, LoadReport)
     let mut report = LoadReport::default();
     let sha256 = hex::encode(Sha256::digest(bytes));
     let outcome = parse_bytes(bytes, file_name, file_name, None, true);
-    Loaded { label: file_name.to_string(), file_name: file_name.to_string(), sha256, outcome }
+    Loaded { label: file_name.to_string(), file_name: file_name.to_string(), sha256, outcome, verification: None }
         .add_to(&mut builder, &mut report);
     let index = builder.build();
     for k in Kind::ALL {
@@ -355,12 +383,15 @@ struct Loaded {
     file_name: String,
     sha256: String,
     outcome: Result<Option<Parsed>, String>,
+    /// Set when `outcome` comes from a prepared copy: the check that the file still has the
+    /// copy's SHA-256 (finished before [`load`] returns).
+    verification: Option<crate::prepared::Verification>,
 }
 
 /// Reads, hashes and parses every source on up to `available_parallelism` threads (at most 4, so
 /// at most 4 files of up to [`MAX_FILE_SIZE`] are in memory at once), largest file first; returns
 /// the results in source order.
-fn read_all(sources: &[Source]) -> Vec<Loaded> {
+fn read_all(sources: &[Source], prepared: Option<&Path>, no_prepared: &HashSet<PathBuf>) -> Vec<Loaded> {
     let size = |s: &Source| match s {
         Source::File { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
         Source::Builtin { text, .. } => text.len() as u64,
@@ -378,7 +409,8 @@ fn read_all(sources: &[Source]) -> Vec<Loaded> {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&(_, i)) = order.get(k) else { break };
                         if let Some(s) = sources.get(i) {
-                            done.push((i, read_one(s)));
+                            let use_copy = !matches!(s, Source::File { path, .. } if no_prepared.contains(path));
+                            done.push((i, read_one(s, prepared, use_copy)));
                         }
                     }
                     done
@@ -404,6 +436,7 @@ fn read_all(sources: &[Source]) -> Vec<Loaded> {
                     label,
                     sha256: String::new(),
                     outcome: Err("internal error while loading this file".into()),
+                    verification: None,
                 });
             }
         }
@@ -411,23 +444,61 @@ fn read_all(sources: &[Source]) -> Vec<Loaded> {
     result
 }
 
-fn read_one(s: &Source) -> Loaded {
+/// Reads, hashes and parses one source. With a `prepared` folder, a large file is read from its
+/// prepared copy when there is one (and `use_copy`), else parsed and its copy written.
+fn read_one(s: &Source, prepared: Option<&Path>, use_copy: bool) -> Loaded {
     match s {
         Source::Builtin { name, text } => Loaded {
             label: format!("builtin:{name}"),
             file_name: (*name).to_string(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
             outcome: parse_bytes(text.as_bytes(), &format!("builtin:{name}"), name, None, true),
+            verification: None,
         },
         Source::File { path, explicit } => {
             let label = path.display().to_string();
             let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| label.clone());
+            // a large regular file may have a prepared copy (used only if its SHA-256 matches)
+            let len = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len());
+            let prepared = prepared.zip(len).filter(|(_, len)| *len >= crate::prepared::PREPARE_MIN_SIZE);
+            let prepared = prepared.map(|(dir, len)| {
+                let id = crate::prepared::Identity { label: &label, file_name: &file_name, explicit: *explicit, len };
+                (dir, crate::prepared::copy_path(dir, path), id)
+            });
+            if let Some((_, copy, id)) = &prepared
+                && use_copy
+                && let Some((sha256, outcome, verification)) = crate::prepared::load(copy, path, *id)
+            {
+                return Loaded {
+                    label: label.clone(),
+                    file_name: file_name.clone(),
+                    sha256,
+                    outcome,
+                    verification: Some(verification),
+                };
+            }
             let (bytes, sha256) = match read_hashed(path) {
                 Ok(r) => r,
-                Err(reason) => return Loaded { label, file_name, sha256: String::new(), outcome: Err(reason) },
+                Err(reason) => {
+                    return Loaded {
+                        label,
+                        file_name,
+                        sha256: String::new(),
+                        outcome: Err(reason),
+                        verification: None,
+                    };
+                }
             };
             let outcome = parse_bytes(&bytes, &label, &file_name, Some(path), *explicit);
-            Loaded { label, file_name, sha256, outcome }
+            let read_len = bytes.len() as u64;
+            drop(bytes);
+            // (not if the file changed size since it was looked at: the hash is of what was read)
+            if let Some((dir, copy, id)) = &prepared
+                && id.len == read_len
+            {
+                crate::prepared::store(dir, copy, *id, &sha256, &outcome);
+            }
+            Loaded { label, file_name, sha256, outcome, verification: None }
         }
     }
 }
@@ -482,7 +553,7 @@ fn read_hashed(path: &Path) -> Result<(Vec<u8>, String), String> {
 
 /// Parses one file's bytes by format (chosen from `file_name`). `Ok(None)`: a `.json` found
 /// while walking a folder that is not a STIX bundle (not an indicator file; skipped silently).
-fn parse_bytes(
+pub(crate) fn parse_bytes(
     bytes: &[u8],
     label: &str,
     file_name: &str,
