@@ -181,6 +181,7 @@ pub fn load_indicators(paths: &[PathBuf], no_default: bool) -> anyhow::Result<(I
         use_env: !no_default,
         use_cache: !no_default,
         include_builtin: !no_default,
+        prepared_dir: ferret_indicators::default_prepared_dir(),
         ..Default::default()
     };
     let (index, report) = ferret_indicators::load(&src).context("cannot load indicators")?;

@@ -78,6 +78,18 @@ pub fn run(cmd: IocsCommand) -> anyhow::Result<u8> {
             let opts = UpdateOptions { timeout: Duration::from_secs(timeout.max(1)), ..Default::default() };
             let report = ferret_indicators::update(index.as_deref(), &dir, &opts)
                 .with_context(|| format!("updating the indicator cache in {}", dir.display()))?;
+            // prepare the large sets now, so the next check does not parse them
+            if let Some(prepared_dir) = ferret_indicators::default_prepared_dir() {
+                let src = IndicatorSources {
+                    use_cache: true,
+                    cache_dir: Some(dir.clone()),
+                    prepared_dir: Some(prepared_dir),
+                    ..Default::default()
+                };
+                if let Err(e) = ferret_indicators::load(&src) {
+                    tracing::debug!("preparing the cached sets: {e}");
+                }
+            }
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {

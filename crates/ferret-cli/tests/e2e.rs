@@ -175,6 +175,47 @@ fn check_iocs_on_stored_results_finds_what_a_full_run_finds() {
 }
 
 #[test]
+fn prepared_indicator_copies_live_in_the_data_folder_and_change_nothing() {
+    let work = tempfile::tempdir().expect("tmp");
+    let g = generate(work.path());
+    assert!(std::fs::metadata(&g.iocs).expect("iocs").len() > 1 << 20, "large enough to be prepared");
+    let data = work.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let run = |out: &Path, env: &[(&str, &Path)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
+        c.args(["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(out), s(&g.acquisition)])
+            .env_remove("FERRET_IOCS")
+            .env_remove("MVT_STIX2")
+            .env_remove("FERRET_NO_PREPARED");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().expect("runs");
+        assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+        let info: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("info.json")).expect("info.json")).expect("json");
+        (alerts(out), info["run"]["indicators"].clone())
+    };
+    let copies = || -> Vec<PathBuf> {
+        std::fs::read_dir(data.join("prepared")).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    };
+    // first run writes the copy, the second reads it: same alerts, same indicator report
+    let first = run(&work.path().join("r1"), &[("FERRET_DATA_DIR", &data)]);
+    assert!(first.1["files"].is_array(), "{}", first.1);
+    assert_eq!(copies().len(), 1, "{:?}", copies());
+    let second = run(&work.path().join("r2"), &[("FERRET_DATA_DIR", &data)]);
+    assert_eq!(first, second);
+    assert_eq!(copies().len(), 1);
+    let off = run(&work.path().join("r3"), &[("FERRET_DATA_DIR", &data), ("FERRET_NO_PREPARED", Path::new("1"))]);
+    assert_eq!(first, off);
+    // a data folder that does not exist is not created
+    let missing = work.path().join("missing");
+    let third = run(&work.path().join("r4"), &[("FERRET_DATA_DIR", &missing)]);
+    assert_eq!(first, third);
+    assert!(!missing.exists());
+}
+
+#[test]
 fn bad_inputs_exit_2_with_a_reason() {
     let work = tempfile::tempdir().expect("tmp");
     let o = ferret(&["ios", "check-backup", s(&work.path().join("missing"))]);

@@ -13,6 +13,7 @@ use ferret_testdata::truth::{Truth, compare};
 fn ferret(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
     c.args(args).env_remove("FERRET_IOCS").env_remove("MVT_STIX2").env_remove("MVT_ANDROID_BACKUP_PASSWORD");
+    c.env("FERRET_DATA_DIR", "/nonexistent-ferret-test-data");
     for (k, v) in env {
         c.env(k, v);
     }
