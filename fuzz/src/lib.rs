@@ -80,6 +80,7 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = ferret_android::parsers::aqf::parse_hashes_csv(&text);
         }
         "stix_split" => ferret_indicators::fuzz_split_agrees(data),
+        "prepared" => ferret_indicators::fuzz_prepared(data),
         "keybag" => {
             let _ = ferret_ios::backup::crypto::parse_keybag(data);
         }

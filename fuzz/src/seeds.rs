@@ -23,6 +23,7 @@ pub const TARGETS: &[&str] = &[
     "android_text",
     "keybag",
     "stix_split",
+    "prepared",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -429,6 +430,18 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         ],
         // the parallel bundle reader against the sequential one, on the bundle seeds
         "stix_split" => seeds("stix_bundle"),
+        // prepared copies: `[n flips] [flips] [file]`, the file encoded as a copy and damaged by
+        // the flips (see `ferret_indicators::fuzz_prepared`)
+        "prepared" => {
+            let mut out = Vec::new();
+            let files = [seeds("stix_bundle"), vec![s("#\na.example\n10.0.0.0/8\ncom\nx..y\n")]].concat();
+            for (i, file) in files.iter().enumerate() {
+                out.push([&[0u8][..], file].concat());
+                let pos = (i as u32 * 37 + 20).to_le_bytes();
+                out.push([&[1u8, pos[0], pos[1], pos[2], pos[3], 0x41][..], file].concat());
+            }
+            out
+        }
         "keybag" => vec![
             keybag(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], true),
             keybag(&[3], false),

@@ -42,6 +42,7 @@ fn run(target: &str, data: &[u8]) {
             let _ = ferret_indicators::load_bytes(data, "ioc.yaml");
         }
         "stix_split" => ferret_indicators::fuzz_split_agrees(data),
+        "prepared" => ferret_indicators::fuzz_prepared(data),
         "dumpsys" => {
             let d = Dumpstate::from_text(&text);
             let _ = dumpsys::parse_packages(d.dumpsys("package").unwrap_or(&text));
@@ -90,6 +91,7 @@ const TARGETS: &[&str] = &[
     "stix_pattern",
     "stix_bundle",
     "stix_split",
+    "prepared",
     "ioc_yaml",
     "dumpsys",
     "getprop",
