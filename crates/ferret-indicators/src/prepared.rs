@@ -202,14 +202,12 @@ pub(crate) fn load(
     id: Identity<'_>,
 ) -> Option<(String, Result<Option<Parsed>, String>, Verification)> {
     let bytes = read_copy(copy)?;
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let (header, payload) = postcard::take_from_bytes::<Header<'_>>(rest).ok()?;
+    let (header, payload) = open_copy(&bytes)?;
     if header.code_id != CODE_ID
         || header.label != id.label
         || header.file_name != id.file_name
         || header.explicit != id.explicit
         || header.len != id.len
-        || crc32fast::hash(payload) != header.crc32
     {
         return None;
     }
@@ -217,6 +215,14 @@ pub(crate) fn load(
     // (a copy that fails to decode leaves its verification thread to finish on its own)
     let outcome = decode(payload, id.label)?;
     Some((header.sha256.to_string(), outcome, verification))
+}
+
+/// The header and payload of a copy's bytes, if the magic is there and the payload's CRC-32 is
+/// the one in the header.
+fn open_copy(bytes: &[u8]) -> Option<(Header<'_>, &[u8])> {
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (header, payload) = postcard::take_from_bytes::<Header<'_>>(rest).ok()?;
+    (crc32fast::hash(payload) == header.crc32).then_some((header, payload))
 }
 
 fn read_copy(copy: &Path) -> Option<Vec<u8>> {
@@ -437,16 +443,16 @@ pub fn fuzz_prepared(data: &[u8]) {
     decode_copy(&copy);
 }
 
-/// Header checks a copy on disk gets (magic, CRC), then the payload decoded.
+/// A copy's bytes decoded as a load would (magic, CRC-32, payload); the fuzz target also decodes
+/// payloads whose CRC-32 does not match (what a collision would let through).
 fn decode_copy(bytes: &[u8]) -> Option<Result<Option<Parsed>, String>> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let (header, payload) = postcard::take_from_bytes::<Header<'_>>(rest).ok()?;
-    if crc32fast::hash(payload) != header.crc32 {
-        // what a CRC collision would let through
-        let _ = decode(payload, header.label);
-        return None;
+    if let Some((header, payload)) = open_copy(bytes) {
+        return decode(payload, header.label);
     }
-    decode(payload, header.label)
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (_, payload) = postcard::take_from_bytes::<Header<'_>>(rest).ok()?;
+    let _ = decode(payload, "fuzz");
+    None
 }
 
 #[cfg(test)]
