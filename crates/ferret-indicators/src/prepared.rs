@@ -13,8 +13,8 @@
 //!   written next to the indicator files. Files smaller than [`PREPARE_MIN_SIZE`] are not
 //!   prepared (parsing them is as fast as reading a copy). At most [`MAX_COPIES`] copies are
 //!   kept; the oldest are removed.
-//! * **Format**: `MAGIC`, then a postcard-encoded [`Header`] (identity, SHA-256 of the source,
-//!   CRC-32 of the rest), then the postcard-encoded [`Payload`]. Exact entries are stored as
+//! * **Format**: `MAGIC`, then a postcard-encoded `Header` (identity, SHA-256 of the source,
+//!   CRC-32 of the rest), then the postcard-encoded `Payload`. Exact entries are stored as
 //!   their prepared keys; slow rules (LIKE, MATCHES, ranges...) as their canonical text, compiled
 //!   again on load (they hold regexes), and a file whose slow rules do not compile back to the
 //!   same rule is not prepared at all.
