@@ -183,7 +183,10 @@ impl Verification {
             None => hash_file(&self.source),
         };
         match hashed {
-            Ok((sha, len)) if sha == self.expected && len == self.len => Ok(()),
+            Ok((sha, len)) if sha == self.expected && len == self.len => {
+                tracing::debug!(file = %self.source.display(), "indicators read from their prepared copy (SHA-256 verified)");
+                Ok(())
+            }
             _ => {
                 tracing::debug!(file = %self.source.display(), "prepared copy is stale; parsing the file");
                 Err(self.source)
@@ -280,7 +283,7 @@ fn decode(payload: &[u8], label: &str) -> Option<Result<Option<Parsed>, String>>
         })
         .collect();
     out.warnings = parsed.warnings.into_iter().map(str::to_string).collect();
-    tracing::debug!(file = label, "indicators read from their prepared copy (SHA-256 verified)");
+    tracing::trace!(file = label, "prepared copy decoded");
     Some(Ok(Some(out)))
 }
 
