@@ -123,6 +123,17 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
+    /// Fills [`LoadReport::totals`] and [`LoadReport::total`] from the finished index.
+    fn set_totals(&mut self, index: &IndicatorIndex) {
+        for k in Kind::ALL {
+            let n = index.count(k);
+            if n > 0 {
+                self.totals.insert(k.label().to_string(), n);
+            }
+        }
+        self.total = index.len();
+    }
+
     /// Human-readable lines for the console (no trailing newlines).
     pub fn summary_lines(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -342,13 +353,7 @@ fn load_except(
     if !stale.is_empty() {
         return Ok(Err(stale));
     }
-    for k in Kind::ALL {
-        let n = index.count(k);
-        if n > 0 {
-            report.totals.insert(k.label().to_string(), n);
-        }
-    }
-    report.total = index.len();
+    report.set_totals(&index);
     Ok(Ok((index, report)))
 }
 
@@ -367,13 +372,7 @@ pub fn load_bytes(bytes: &[u8], file_name: &str) -> (IndicatorIndex, LoadReport)
     Loaded { label: file_name.to_string(), file_name: file_name.to_string(), sha256, outcome, verification: None }
         .add_to(&mut builder, &mut report);
     let index = builder.build();
-    for k in Kind::ALL {
-        let n = index.count(k);
-        if n > 0 {
-            report.totals.insert(k.label().to_string(), n);
-        }
-    }
-    report.total = index.len();
+    report.set_totals(&index);
     (index, report)
 }
 

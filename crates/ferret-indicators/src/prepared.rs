@@ -44,7 +44,7 @@ const EXTENSION: &str = "prep";
 /// base folder (`$FERRET_DATA_DIR`, `$XDG_CACHE_HOME`, `~/.cache`) does not exist: ferret creates
 /// its own folders inside it, never the base itself.
 pub fn default_prepared_dir() -> Option<PathBuf> {
-    let nonempty = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(PathBuf::from);
+    use crate::update::nonempty;
     if nonempty("FERRET_NO_PREPARED").is_some() {
         return None;
     }
@@ -216,7 +216,7 @@ pub(crate) fn load(
     }
     let verification = Verification::start(source, header.sha256, id.len);
     // (a copy that fails to decode leaves its verification thread to finish on its own)
-    let outcome = decode(payload, id.label)?;
+    let outcome = decode(payload)?;
     Some((header.sha256.to_string(), outcome, verification))
 }
 
@@ -241,7 +241,7 @@ fn read_copy(copy: &Path) -> Option<Vec<u8>> {
 }
 
 /// Decodes a payload into what parsing the file gave; `None` if anything is off.
-fn decode(payload: &[u8], label: &str) -> Option<Result<Option<Parsed>, String>> {
+fn decode(payload: &[u8]) -> Option<Result<Option<Parsed>, String>> {
     let parsed = match postcard::from_bytes::<Payload<'_>>(payload).ok()? {
         Payload::NotIndicators => return Some(Ok(None)),
         Payload::Rejected(reason) => return Some(Err(reason.to_string())),
@@ -283,7 +283,6 @@ fn decode(payload: &[u8], label: &str) -> Option<Result<Option<Parsed>, String>>
         })
         .collect();
     out.warnings = parsed.warnings.into_iter().map(str::to_string).collect();
-    tracing::trace!(file = label, "prepared copy decoded");
     Some(Ok(Some(out)))
 }
 
@@ -449,12 +448,12 @@ pub fn fuzz_prepared(data: &[u8]) {
 /// A copy's bytes decoded as a load would (magic, CRC-32, payload); the fuzz target also decodes
 /// payloads whose CRC-32 does not match (what a collision would let through).
 fn decode_copy(bytes: &[u8]) -> Option<Result<Option<Parsed>, String>> {
-    if let Some((header, payload)) = open_copy(bytes) {
-        return decode(payload, header.label);
+    if let Some((_, payload)) = open_copy(bytes) {
+        return decode(payload);
     }
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (_, payload) = postcard::take_from_bytes::<Header<'_>>(rest).ok()?;
-    let _ = decode(payload, "fuzz");
+    let _ = decode(payload);
     None
 }
 
@@ -578,7 +577,7 @@ mod tests {
                 let mut b = good.clone();
                 b[i] ^= bit;
                 let _ = decode_copy(&b);
-                let _ = decode(&b[MAGIC.len()..], "x");
+                let _ = decode(&b[MAGIC.len()..]);
             }
         }
         // the fuzz target's round trip, on a bundle with every entry type and on a list
@@ -588,7 +587,7 @@ mod tests {
         fuzz_prepared(b"\x00not json");
         fuzz_prepared(&[[1, 40, 0, 0, 0, 0xff].as_slice(), bundle].concat());
         // huge lengths and bad indexes are refused, not allocated or looked up
-        assert!(decode(&[2, 0, 0xff, 0xff, 0xff, 0xff, 0x0f], "x").is_none());
+        assert!(decode(&[2, 0, 0xff, 0xff, 0xff, 0xff, 0x0f]).is_none());
         let bad_name = Payload::Parsed(WireParsed {
             format: 2,
             set_name: "s",
@@ -597,7 +596,7 @@ mod tests {
             rejected: vec![],
             warnings: vec![],
         });
-        assert!(decode(&postcard::to_stdvec(&bad_name).expect("enc"), "x").is_none());
+        assert!(decode(&postcard::to_stdvec(&bad_name).expect("enc")).is_none());
         let bad_kind = Payload::Parsed(WireParsed {
             format: 9,
             set_name: "s",
@@ -606,6 +605,6 @@ mod tests {
             rejected: vec![],
             warnings: vec![],
         });
-        assert!(decode(&postcard::to_stdvec(&bad_kind).expect("enc"), "x").is_none());
+        assert!(decode(&postcard::to_stdvec(&bad_kind).expect("enc")).is_none());
     }
 }

@@ -237,10 +237,14 @@ pub enum UpdateError {
     NoDataDir,
 }
 
+/// The folder an environment variable names, if it is set and not empty.
+pub(crate) fn nonempty(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var).filter(|s| !s.is_empty()).map(PathBuf::from)
+}
+
 /// The cache folder: `$FERRET_DATA_DIR/iocs`, `$XDG_DATA_HOME/ferret/iocs` or
 /// `~/.local/share/ferret/iocs`.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    let nonempty = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(PathBuf::from);
     if let Some(d) = nonempty("FERRET_DATA_DIR") {
         return Some(d.join("iocs"));
     }
