@@ -26,6 +26,7 @@
 //!   first app-op of a package, per-package signal sets) are stored in the records themselves.
 
 pub mod backup;
+pub mod detect;
 pub mod dumpstate;
 pub mod heuristics;
 pub mod modules;
@@ -36,13 +37,13 @@ pub mod text;
 #[cfg(feature = "age")]
 mod age_support;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ferret_core::evidence::FolderEvidence;
 use ferret_core::zip::ZipEvidence;
 use ferret_core::{AcquisitionKind, Alert, Evidence, EvidenceError, Locator};
 
+pub use detect::detect;
 pub use modules::modules;
 
 /// Largest nested `bugreport.zip` copied out of an androidqf collection.
@@ -129,94 +130,6 @@ impl AndroidError {
     pub(crate) fn corrupt(path: &str, reason: impl Into<String>) -> Self {
         Self::Corrupt { path: path.to_string(), reason: reason.into() }
     }
-}
-
-const QF_MARKERS: &[&str] =
-    &["packages.json", "getprop.txt", "acquisition.json", "hashes.csv", "processes.json", "root_binaries.json"];
-
-fn bugreport_marker(base: &str) -> bool {
-    base == "main_entry.txt"
-        || (base.starts_with("bugreport-") && base.ends_with(".txt"))
-        || (base.starts_with("dumpState_") && base.ends_with(".log"))
-        || ((base.starts_with("dumpstate-") || base == "dumpstate.txt") && base.ends_with(".txt"))
-}
-
-fn classify_names<'a>(names: impl Iterator<Item = &'a str>) -> Option<AcquisitionKind> {
-    let mut bug = false;
-    let mut qf = false;
-    let mut ab = false;
-    for n in names {
-        let depth = n.matches('/').count();
-        if depth > 1 {
-            if n.starts_with("apps/") && n.contains("/_manifest") {
-                ab = true;
-            }
-            continue;
-        }
-        let base = n.rsplit('/').next().unwrap_or(n);
-        qf |= QF_MARKERS.contains(&base);
-        bug |= bugreport_marker(base);
-    }
-    if qf {
-        Some(AcquisitionKind::AndroidQf)
-    } else if bug {
-        Some(AcquisitionKind::AndroidBugreport)
-    } else if ab {
-        Some(AcquisitionKind::AndroidBackup)
-    } else {
-        None
-    }
-}
-
-/// Guesses the kind of an Android acquisition: bugreport (zip/folder with `main_entry.txt`,
-/// `bugreport-*.txt`, `dumpstate*.txt`, `dumpState_*.log`), androidqf (folder/zip with
-/// `packages.json`, `getprop.txt`, `acquisition.json`...; or an `.age` file), backup (`.ab` or
-/// the `ANDROID BACKUP` magic; or an extracted tree with `apps/*/_manifest`). `None` if it is
-/// none of these.
-pub fn detect(path: &Path) -> Option<AcquisitionKind> {
-    if path.is_dir() {
-        let mut names = Vec::new();
-        for e in walkdir_shallow(path) {
-            names.push(e);
-        }
-        return classify_names(names.iter().map(String::as_str));
-    }
-    let name = path.file_name()?.to_string_lossy().to_lowercase();
-    if name.ends_with(".age") {
-        return Some(AcquisitionKind::AndroidQf);
-    }
-    let mut magic = [0u8; 15];
-    let n = std::fs::File::open(path).ok()?.read(&mut magic).ok()?;
-    if magic[..n].starts_with(b"ANDROID BACKUP") || name.ends_with(".ab") {
-        return Some(AcquisitionKind::AndroidBackup);
-    }
-    if magic[..n].starts_with(b"PK") {
-        let z = ZipEvidence::open(path, AcquisitionKind::AndroidBugreport).ok()?;
-        let mut names = Vec::new();
-        let _ = z.walk(&mut |f| names.push(f.path.clone()));
-        return classify_names(names.iter().map(String::as_str));
-    }
-    None
-}
-
-/// Relative paths of a folder, to depth 3 (enough to find markers), sorted.
-fn walkdir_shallow(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
-    while let Some((dir, rel, depth)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let r = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-            match e.file_type() {
-                Ok(t) if t.is_dir() && depth < 3 => stack.push((e.path(), r, depth + 1)),
-                Ok(t) if t.is_file() => out.push(r),
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Opens an Android acquisition. See [`open_with_notes`]; notes are logged with `tracing`.

@@ -69,7 +69,7 @@ fn bugreport_zip_recall_and_precision() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("bugreport.zip");
     let (truth, cast) = write_bugreport_zip(&p, &BugreportSpec::default()).expect("generate");
-    assert_eq!(detect(&p), Some(AcquisitionKind::AndroidBugreport));
+    assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidBugreport));
     let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth);
     assert_exact(&run, &truth);
@@ -126,7 +126,7 @@ fn bugreport_folder_works_like_the_zip() {
         std::fs::write(&target, z.read(f, 1 << 30).expect("read")).expect("write");
     })
     .expect("walk");
-    assert_eq!(detect(&out), Some(AcquisitionKind::AndroidBugreport));
+    assert_eq!(detect(&out).map(|d| d.kind), Some(AcquisitionKind::AndroidBugreport));
     let ev = open(&out, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     assert_exact(&run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth), &truth);
 }
@@ -155,7 +155,7 @@ fn a_zip_that_is_not_a_bugreport_gives_not_found() {
     z.start_file("readme.txt", zip::write::SimpleFileOptions::default()).expect("start");
     std::io::Write::write_all(&mut z, b"hello").expect("write");
     z.finish().expect("finish");
-    assert_eq!(detect(&p), None);
+    assert_eq!(detect(&p).map(|d| d.kind), None);
     let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &Truth::default());
     assert!(run.outcomes.iter().all(|(_, o)| o == &Ok(Outcome::NotFound)), "{:?}", run.outcomes);
@@ -163,7 +163,7 @@ fn a_zip_that_is_not_a_bugreport_gives_not_found() {
 }
 
 fn check_qf(path: &Path, truth: &Truth) {
-    assert_eq!(detect(path), Some(AcquisitionKind::AndroidQf));
+    assert_eq!(detect(path).map(|d| d.kind), Some(AcquisitionKind::AndroidQf));
     let (ev, notes) = open_with_notes(path, AcquisitionKind::AndroidQf, &AndroidSecrets::default()).expect("open");
     assert!(notes.is_empty(), "{notes:?}");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidQf, truth);
@@ -201,7 +201,7 @@ fn androidqf_age_right_and_wrong_identity() {
     std::fs::write(&good, format!("# created: synthetic\n{}\n", age_identity_string(1))).expect("w");
     let bad = dir.path().join("other.txt");
     std::fs::write(&bad, format!("{}\n", age_identity_string(2))).expect("w");
-    assert_eq!(detect(&p), Some(AcquisitionKind::AndroidQf));
+    assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidQf));
     let s = AndroidSecrets { age_identity: Some(good), ..AndroidSecrets::default() };
     let ev = open(&p, AcquisitionKind::AndroidQf, &s).expect("open");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidQf, &truth);
@@ -223,7 +223,7 @@ fn check_ab(spec: &AbSpec, password: Option<&str>) {
     let p = dir.path().join("backup.ab");
     let (bytes, truth) = ab_bytes(spec).expect("generate");
     std::fs::write(&p, bytes).expect("write");
-    assert_eq!(detect(&p), Some(AcquisitionKind::AndroidBackup));
+    assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidBackup));
     let s = AndroidSecrets { backup_password: password.map(str::to_string), ..AndroidSecrets::default() };
     let ev = open(&p, AcquisitionKind::AndroidBackup, &s).expect("open");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBackup, &truth);
@@ -257,7 +257,7 @@ fn extracted_backup_tree() {
         std::fs::write(&t, ev.read(f, 1 << 20).expect("read")).expect("write");
     })
     .expect("walk");
-    assert_eq!(detect(&out), Some(AcquisitionKind::AndroidBackup));
+    assert_eq!(detect(&out).map(|d| d.kind), Some(AcquisitionKind::AndroidBackup));
     let tree = open(&out, AcquisitionKind::AndroidBackup, &AndroidSecrets::default()).expect("open tree");
     assert_exact(&run_all(tree.as_ref(), AcquisitionKind::AndroidBackup, &truth), &truth);
 }
@@ -313,7 +313,7 @@ fn hostile_zip_is_read_in_place() {
     std::fs::create_dir(&inner).expect("mkdir");
     let p = inner.join("hostile.zip");
     ferret_testdata::android::hostile_zip(&p).expect("generate");
-    assert_eq!(detect(&p), Some(AcquisitionKind::AndroidBugreport));
+    assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidBugreport));
     let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
     let mut names = Vec::new();
     ev.walk(&mut |f| names.push(f.path.clone())).expect("walk");
@@ -336,7 +336,7 @@ fn detect_rejects_other_things() {
     let dir = tempfile::tempdir().expect("tmp");
     let f = dir.path().join("notes.txt");
     std::fs::write(&f, "hello").expect("w");
-    assert_eq!(detect(&f), None);
+    assert_eq!(detect(&f).map(|d| d.kind), None);
     assert_eq!(detect(dir.path()), None);
     assert_eq!(detect(&dir.path().join("missing")), None);
 }

@@ -105,35 +105,40 @@ pub fn attach_command_log(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Sets up logging to stderr and, when given, to `command.log`.
-pub fn init_logging(verbosity: Verbosity, command_log: Option<&Path>) -> anyhow::Result<()> {
+/// Sets up logging to stderr (and to `command.log` once [`attach_command_log`] is called).
+pub fn init_logging(verbosity: Verbosity) -> anyhow::Result<()> {
     let stderr_layer = fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(color())
         .with_target(false)
         .without_time()
         .with_filter(verbosity.level());
-    if let Some(p) = command_log {
-        attach_command_log(p)?;
-    }
     let file_layer = fmt::layer().with_writer(|| CommandLogWriter).with_ansi(false).with_filter(LevelFilter::DEBUG);
     // A second initialisation (tests calling run twice) is harmless: keep the first.
     let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
     Ok(())
 }
 
-/// Prints an error line.
+/// Prints an error line on stderr (a closed stderr is ignored).
 pub fn error(msg: &str) {
-    if color() {
-        eprintln!("\x1b[1;31merror:\x1b[0m {msg}");
-    } else {
-        eprintln!("error: {msg}");
-    }
+    use std::io::Write;
+    let mut e = std::io::stderr().lock();
+    let _ = if color() { writeln!(e, "\x1b[1;31merror:\x1b[0m {msg}") } else { writeln!(e, "error: {msg}") };
 }
 
-/// Prints a summary/result line on stdout.
+/// Prints a summary/result line on stdout. A closed stdout (`ferret ... | head -1`) is not an
+/// error: the run goes on quietly and still ends with the exit status of its verdict.
 pub fn out(line: &str) {
-    println!("{line}");
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "{line}");
+}
+
+/// Writes bytes on stdout, ignoring a closed stdout like [`out`].
+pub fn out_bytes(bytes: &[u8]) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(bytes).and_then(|()| o.flush());
 }
 
 /// Module progress: a bar on a terminal, log lines otherwise.

@@ -1,24 +1,62 @@
-//! One private scratch folder per run, removed on exit, on error and on Ctrl-C.
+//! One private scratch folder per run, removed on exit, on error and on SIGINT, SIGTERM and
+//! SIGHUP.
 //!
-//! Every temporary file ferret makes (decrypted databases, copies of databases with WAL
-//! sidecars, decrypted androidqf archives, spilled timeline runs) goes through the `tempfile`
-//! crate. At start-up the CLI creates a 0700 folder `ferret-run-*` in the system temp folder and
-//! makes it the `tempfile` default, so all of them land inside it; a SIGINT/SIGTERM handler
-//! removes that folder before exiting with status 130, so no plaintext survives an interrupted
-//! check of an encrypted backup.
+//! Every temporary file ferret makes (copies of databases with WAL sidecars, decrypted
+//! androidqf archives, spilled timeline runs) goes through the `tempfile` crate. At start-up
+//! the CLI creates a 0700 folder `ferret-run-<pid>-*` in the system temp folder and makes it the
+//! `tempfile` default, so all of them land inside it; the signal handler removes that folder
+//! before exiting with status 130, so no plaintext survives an interrupted check of an encrypted
+//! backup. A `kill -9` cannot be caught: the next run removes the folders of runs whose process
+//! no longer exists (same user only).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Prefix of scratch folder names.
+const PREFIX: &str = "ferret-run-";
 
 /// The run's scratch folder; removed when dropped.
 pub struct Scratch {
     dir: Option<tempfile::TempDir>,
 }
 
+/// Removes scratch folders left by runs that were killed (their pid is gone).
+fn sweep_stale(tmp: &Path) {
+    let Ok(rd) = std::fs::read_dir(tmp) else { return };
+    #[cfg(unix)]
+    let me = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").map(|m| m.uid()).ok()
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(PREFIX) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() || !Path::new("/proc/self").exists()
+        {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(e.path()) else { continue };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if me != Some(meta.uid()) {
+                continue;
+            }
+        }
+        if meta.is_dir() {
+            tracing::debug!("removing the scratch folder of an ended run: {}", e.path().display());
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 impl Scratch {
-    /// Creates the folder, makes it the temp default and installs the interrupt handler.
+    /// Creates the folder, makes it the temp default and installs the signal handler.
     /// Failure to do so is not fatal (temporary files then go to the system temp folder).
     pub fn install() -> Self {
-        let dir = match tempfile::Builder::new().prefix("ferret-run-").tempdir() {
+        let tmp = std::env::temp_dir();
+        sweep_stale(&tmp);
+        let dir = match tempfile::Builder::new().prefix(&format!("{PREFIX}{}-", std::process::id())).tempdir() {
             Ok(d) => d,
             Err(e) => {
                 tracing::debug!("no private scratch folder: {e}");
@@ -33,6 +71,7 @@ impl Scratch {
         let path: PathBuf = dir.path().to_path_buf();
         let _ = tempfile::env::override_temp_dir(&path);
         let for_handler = path.clone();
+        // with ctrlc's `termination` feature this handles SIGINT, SIGTERM and SIGHUP
         let _ = ctrlc::set_handler(move || {
             let _ = std::fs::remove_dir_all(&for_handler);
             crate::console::error("interrupted: temporary files removed");

@@ -162,9 +162,12 @@ fn check_iocs_on_stored_results_finds_what_a_full_run_finds() {
     let full = work.path().join("full");
     ferret(&["ios", "check-backup", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&full), s(&g.acquisition)]);
     // Re-check the stored results of the first run with the indicators.
-    let o = ferret(&["check-iocs", "--no-default-iocs", "--iocs", s(&g.iocs), s(&first)]);
+    let before = snapshot(&first);
+    let recheck = work.path().join("recheck");
+    let o = ferret(&["check-iocs", "--no-default-iocs", "--iocs", s(&g.iocs), "-o", s(&recheck), s(&first)]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    let rechecked = alerts(&first.join(ferret_report::RECHECK_DIR));
+    assert_eq!(before, snapshot(&first), "the re-checked folder is not written to");
+    let rechecked = alerts(&recheck);
     let full_alerts = alerts(&full);
     let key = |a: &Alert| (a.module.clone(), a.level, a.message.clone(), a.matched_indicator.clone());
     let mut x: Vec<_> = rechecked.iter().map(key).collect();
@@ -224,7 +227,11 @@ fn bad_inputs_exit_2_with_a_reason() {
 
     let o = ferret(&["check", s(work.path())]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a recognised acquisition"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not a recognised acquisition"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     let o = ferret(&["ios", "check-backup", "--no-default-iocs", s(work.path())]);
     assert_eq!(o.status.code(), Some(2), "an empty folder is not a backup");

@@ -33,6 +33,57 @@ pub enum AcquisitionKind {
 }
 
 impl AcquisitionKind {
+    /// Every kind, in the order `ferret check --list-modules` shows them.
+    pub const ALL: [AcquisitionKind; 6] = [
+        Self::IosBackup,
+        Self::IosFs,
+        Self::IosSysdiagnose,
+        Self::AndroidBugreport,
+        Self::AndroidQf,
+        Self::AndroidBackup,
+    ];
+
+    /// The kind in words, with its article: "an iOS backup".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::IosBackup => "an iOS backup",
+            Self::IosFs => "an iOS full-filesystem dump",
+            Self::IosSysdiagnose => "an iOS sysdiagnose",
+            Self::AndroidBugreport => "an Android bugreport",
+            Self::AndroidQf => "an androidqf collection",
+            Self::AndroidBackup => "an Android backup (.ab)",
+        }
+    }
+
+    /// What an acquisition of this kind must contain to be recognised (for error messages).
+    pub fn expected_content(self) -> &'static str {
+        match self {
+            Self::IosBackup => {
+                "a folder with Manifest.db beside Info.plist or Manifest.plist (as iTunes, Finder or \
+                 idevicebackup2 write it), or the folder holding exactly one such backup"
+            }
+            Self::IosFs => {
+                "a private/var/ tree with iOS folders (private/var/mobile, private/var/containers, ...) at \
+                 the top or one folder down, as a folder, .tar, .tar.gz or .zip"
+            }
+            Self::IosSysdiagnose => {
+                "a sysdiagnose_* folder or archive, or a folder with its content (system_logs.logarchive/, \
+                 sysdiagnose.log, ps_thread.txt, crashes_and_spins/, ...)"
+            }
+            Self::AndroidBugreport => {
+                "a zip or folder with a dumpstate text at its top (bugreport-*.txt, dumpstate*.txt, \
+                 main_entry.txt)"
+            }
+            Self::AndroidQf => {
+                "a folder or zip with androidqf's files (at least two of acquisition.json, packages.json, \
+                 getprop.txt, processes.json, settings_*.txt, dumpsys.txt...), or an age-encrypted .zip.age"
+            }
+            Self::AndroidBackup => {
+                "a file made by `adb backup` (it starts with \"ANDROID BACKUP\"), or its extracted apps/<package>/_manifest tree"
+            }
+        }
+    }
+
     /// The `check-*` command name for this kind.
     pub fn command(self) -> &'static str {
         match self {
@@ -43,6 +94,22 @@ impl AcquisitionKind {
             Self::AndroidQf => "android check-androidqf",
             Self::AndroidBackup => "android check-backup",
         }
+    }
+}
+
+/// What type detection found, and the content it relied on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// The kind.
+    pub kind: AcquisitionKind,
+    /// The content the decision rests on, e.g. `Manifest.db and Info.plist`.
+    pub reason: String,
+}
+
+impl Detection {
+    /// A detection of `kind` because of `reason`.
+    pub fn new(kind: AcquisitionKind, reason: impl Into<String>) -> Self {
+        Self { kind, reason: reason.into() }
     }
 }
 

@@ -30,7 +30,7 @@ pub mod urls;
 pub mod zip;
 
 pub use alert::{Alert, Finding, Level, MatchedIndicator};
-pub use evidence::{AcquisitionKind, BackupPath, Evidence, EvidenceError, EvidenceFile, Locator, Recorder};
+pub use evidence::{AcquisitionKind, BackupPath, Detection, Evidence, EvidenceError, EvidenceFile, Locator, Recorder};
 pub use indicators::{Indicators, NoIndicators};
 pub use module::{
     ArtifactModule, Context, Module, ModuleError, ModuleInfo, Out, Outcome, OutputShape, RecordSink, RunOptions,

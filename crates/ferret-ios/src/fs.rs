@@ -15,14 +15,13 @@
 //! [`FileIndex`], so the 40-odd modules that each `locate` their artifact do not each walk a
 //! million files again.
 //!
-//! [`detect_archive`] tells a filesystem dump from a sysdiagnose (or neither) by peeking at the
-//! first entry names of an archive, for `ferret check` auto-detection.
+//! Which type an acquisition is, is decided in [`crate::detect`].
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ferret_core::evidence::{FolderEvidence, compile_glob};
-use ferret_core::tar::{FileIndex, TarEvidence, TarOptions, peek_names};
+use ferret_core::tar::{FileIndex, TarEvidence, TarOptions};
 use ferret_core::zip::ZipEvidence;
 use ferret_core::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, SqliteDb};
 
@@ -162,62 +161,6 @@ fn archive_root<'a>(names: impl Iterator<Item = &'a str>) -> String {
         }
     }
     String::new()
-}
-
-/// Recognises an archive (tar, tar.gz or zip) as an iOS filesystem dump or a sysdiagnose by
-/// looking at its first entry names. `None` when the path is not such an archive or its content
-/// is not recognised. Folders are not handled here.
-pub fn detect_archive(path: &Path) -> Option<AcquisitionKind> {
-    let names: Vec<String> = match container_of(path).ok()? {
-        Container::Folder => return None,
-        Container::Tar => peek_names(path, 5000).ok()?,
-        Container::Zip => {
-            let z = ZipEvidence::open(path, AcquisitionKind::IosFs).ok()?;
-            let mut v = Vec::new();
-            z.walk(&mut |f| {
-                if v.len() < 5000 {
-                    v.push(f.path.clone());
-                }
-            })
-            .ok()?;
-            v
-        }
-    };
-    classify_names(names.iter().map(String::as_str))
-}
-
-/// Recognises a folder or an archive as an iOS filesystem dump or a sysdiagnose (`None` when it
-/// is neither, or does not exist). Folders: `private/var/` at depth 0 or 1 → filesystem dump;
-/// sysdiagnose content (`system_logs.logarchive`, `ps.txt`, `crashes_and_spins`) at the top or in
-/// a single `sysdiagnose_*` child → sysdiagnose. Archives: [`detect_archive`].
-pub fn detect(path: &Path) -> Option<AcquisitionKind> {
-    if !path.is_dir() {
-        return detect_archive(path);
-    }
-    if crate::sysdiagnose::is_sysdiagnose_folder(path) {
-        return Some(AcquisitionKind::IosSysdiagnose);
-    }
-    folder_root(path).join("private/var").is_dir().then_some(AcquisitionKind::IosFs)
-}
-
-/// Classifies entry names: a top folder `sysdiagnose_*` (or sysdiagnose marker files at the
-/// top) → sysdiagnose; `private/var/` at depth 0 or 1 → filesystem dump.
-pub fn classify_names<'a>(names: impl Iterator<Item = &'a str>) -> Option<AcquisitionKind> {
-    let mut fs = false;
-    for n in names {
-        let first = n.split('/').next().unwrap_or("");
-        let rest = n.split_once('/').map_or("", |(_, r)| r);
-        if first.starts_with("sysdiagnose_") && !rest.is_empty() {
-            return Some(AcquisitionKind::IosSysdiagnose);
-        }
-        if n.starts_with("system_logs.logarchive/") || (n == "ps.txt") {
-            return Some(AcquisitionKind::IosSysdiagnose);
-        }
-        if n.starts_with("private/var/") || rest.starts_with("private/var/") {
-            fs = true;
-        }
-    }
-    fs.then_some(AcquisitionKind::IosFs)
 }
 
 /// A plain folder indexed once: locating artifacts searches an in-memory [`FileIndex`] instead
@@ -376,14 +319,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classify() {
-        assert_eq!(
-            classify_names(["sysdiagnose_2026.11.20_10-00-00+0100_iPhone-OS_iPhone_22B83/ps.txt"].into_iter()),
-            Some(AcquisitionKind::IosSysdiagnose)
-        );
-        assert_eq!(classify_names(["dump/private/var/mobile/x"].into_iter()), Some(AcquisitionKind::IosFs));
-        assert_eq!(classify_names(["private/var/mobile/x"].into_iter()), Some(AcquisitionKind::IosFs));
-        assert_eq!(classify_names(["a/b/private/var/x", "readme.txt"].into_iter()), None);
+    fn archive_roots() {
         assert_eq!(archive_root(["x/private/var/a"].into_iter()), "x/");
         assert_eq!(archive_root(["private/var/a"].into_iter()), "");
     }
@@ -402,9 +338,9 @@ mod tests {
         let junk = d.path().join("junk.bin");
         std::fs::write(&junk, b"hello").expect("w");
         assert!(matches!(open(&junk), Err(FsError::Unsupported { .. })));
-        assert_eq!(detect_archive(&junk), None);
-        assert_eq!(detect(d.path()), Some(AcquisitionKind::IosFs));
-        assert_eq!(detect(&d.path().join("nope")), None);
+        assert!(crate::detect::detect_all(&junk).is_empty());
+        assert_eq!(crate::detect(d.path()).map(|d| d.kind), Some(AcquisitionKind::IosFs));
+        assert!(crate::detect(&d.path().join("nope")).is_none());
     }
 }
 
@@ -426,7 +362,7 @@ mod end_to_end {
         let folder = write_folder(&d.path().join("f"), "dump", &files).expect("folder");
         let tgz = d.path().join("dump.tgz");
         write_tar_gz(&tgz, "", &files).expect("tgz");
-        assert_eq!(super::detect_archive(&tgz), Some(ferret_core::AcquisitionKind::IosFs));
+        assert_eq!(crate::detect(&tgz).map(|d| d.kind), Some(ferret_core::AcquisitionKind::IosFs));
         let ind = TruthIndicators::new(&truth);
         let opts = RunOptions::default();
         let mut outputs = Vec::new();

@@ -86,12 +86,6 @@ fn folder_root(path: &Path) -> PathBuf {
     }
 }
 
-/// Whether a folder is an extracted sysdiagnose (its content at the top, or one
-/// `sysdiagnose_*` child folder holding it).
-pub fn is_sysdiagnose_folder(path: &Path) -> bool {
-    looks_like_root(&folder_root(path))
-}
-
 /// The single top folder of an archive (`"sysdiagnose_.../"`), or `""` when entries sit at the
 /// top or under several folders.
 fn archive_root<'a>(names: impl Iterator<Item = &'a str>) -> String {
@@ -159,14 +153,12 @@ mod end_to_end {
         let files = generate(21, 40, &mut truth);
         let d = tempfile::tempdir().expect("tmp");
         let folder = write_folder(&d.path().join("x"), DEFAULT_NAME, &files).expect("folder");
-        assert_eq!(
-            crate::fs::detect(folder.parent().expect("parent")),
-            Some(ferret_core::AcquisitionKind::IosSysdiagnose)
-        );
-        assert_eq!(crate::fs::detect(&folder), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
+        let kind = |p: &std::path::Path| crate::detect(p).map(|d| d.kind);
+        assert_eq!(kind(folder.parent().expect("parent")), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
+        assert_eq!(kind(&folder), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
         let tgz = d.path().join(format!("{DEFAULT_NAME}.tar.gz"));
         write_tar_gz(&tgz, DEFAULT_NAME, &files).expect("tgz");
-        assert_eq!(crate::fs::detect_archive(&tgz), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
+        assert_eq!(kind(&tgz), Some(ferret_core::AcquisitionKind::IosSysdiagnose));
         let ind = TruthIndicators::new(&truth);
         let opts = RunOptions::default();
         let mut outputs = Vec::new();

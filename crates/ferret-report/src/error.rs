@@ -22,6 +22,25 @@ pub enum ReportError {
         /// The path given.
         path: PathBuf,
     },
+    /// The results folder is not empty.
+    #[error(
+        "the results folder {path} is not empty: it holds {holds}. Choose a new folder{}",
+        if *force_helps { ", or add --force to replace ferret's files in it" } else { "" }
+    )]
+    NotEmpty {
+        /// The folder.
+        path: PathBuf,
+        /// What it holds.
+        holds: String,
+        /// Whether `--force` would be accepted (it holds ferret's own results).
+        force_helps: bool,
+    },
+    /// Another run is writing into the results folder.
+    #[error("another ferret run is writing into {path}; wait for it or choose another folder")]
+    Busy {
+        /// The folder.
+        path: PathBuf,
+    },
     /// A JSON file could not be written or parsed.
     #[error("{path}: JSON error: {source}")]
     Json {

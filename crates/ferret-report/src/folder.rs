@@ -24,13 +24,34 @@ pub struct FolderOptions {
     /// A `timeline.csv` to take the report's timeline from when this run wrote none
     /// (`check-iocs` points it at the re-checked folder's timeline).
     pub report_timeline_source: Option<PathBuf>,
+    /// Accept a folder holding an earlier ferret run's results, replacing only ferret's own
+    /// files in it (`--force`).
+    pub force: bool,
 }
 
 impl Default for FolderOptions {
     fn default() -> Self {
-        Self { timeline_buffer_bytes: 16 * 1024 * 1024, temp_dir: None, report_timeline_source: None }
+        Self { timeline_buffer_bytes: 16 * 1024 * 1024, temp_dir: None, report_timeline_source: None, force: false }
     }
 }
+
+/// The marker file every results folder gets when it is created, so a later run recognises
+/// ferret's own folder (and its own files) even when the run that made it was interrupted.
+pub const MARKER: &str = ".ferret-results";
+const MARKER_TEXT: &str =
+    "This folder holds the results of a ferret check. ferret replaces its own files here only with --force.\n";
+
+/// Files a results folder holds whatever modules ran.
+const FIXED_FILES: [&str; 8] = [
+    MARKER,
+    "alerts.json",
+    "alerts_timeline.csv",
+    "timeline.csv",
+    "timeline.jsonl",
+    "info.json",
+    "command.log",
+    "report.html",
+];
 
 /// A results folder being written. Give it to the runner as its [`SinkFactory`], then call
 /// [`ResultsFolder::finish`] once with the module reports.
@@ -38,6 +59,8 @@ pub struct ResultsFolder {
     dir: PathBuf,
     spill: Arc<Spill>,
     options: FolderOptions,
+    /// The folder opened and exclusively locked for the whole run (released on drop).
+    _lock: File,
 }
 
 impl std::fmt::Debug for ResultsFolder {
@@ -47,9 +70,11 @@ impl std::fmt::Debug for ResultsFolder {
 }
 
 impl ResultsFolder {
-    /// Creates `dir` (and its parents) if needed. An existing folder is reused (files of the
-    /// same name are overwritten, stale `timeline.*` and `<module>_detected.json` of the
-    /// modules run are removed); an existing file is refused.
+    /// Creates `dir` (and its parents) if needed and takes an exclusive lock on it for the
+    /// life of the value, so two runs cannot write into one folder. An existing folder must be
+    /// empty, or hold an earlier ferret run's results and `options.force` be set: then ferret's
+    /// own files in it are removed first (other files are never touched). Anything else is
+    /// refused ([`ReportError::NotEmpty`], [`ReportError::Busy`], [`ReportError::NotAFolder`]).
     pub fn create(dir: &Path) -> Result<Self, ReportError> {
         Self::create_with(dir, FolderOptions::default())
     }
@@ -60,6 +85,14 @@ impl ResultsFolder {
             return Err(ReportError::NotAFolder { path: dir.to_path_buf() });
         }
         std::fs::create_dir_all(dir).map_err(|e| ReportError::io("create folder", dir, e))?;
+        let lock = File::open(dir).map_err(|e| ReportError::io("open", dir, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(ReportError::Busy { path: dir.to_path_buf() }),
+            Err(std::fs::TryLockError::Error(e)) => return Err(ReportError::io("lock", dir, e)),
+        }
+        clear_earlier_results(dir, options.force)?;
+        std::fs::write(dir.join(MARKER), MARKER_TEXT).map_err(|e| ReportError::io("write", dir.join(MARKER), e))?;
         let spill = Spill::new(options.temp_dir.as_deref(), options.timeline_buffer_bytes).map_err(|e| {
             ReportError::io(
                 "create a temporary folder in",
@@ -67,7 +100,13 @@ impl ResultsFolder {
                 e,
             )
         })?;
-        Ok(Self { dir: dir.to_path_buf(), spill: Arc::new(spill), options })
+        Ok(Self { dir: dir.to_path_buf(), spill: Arc::new(spill), options, _lock: lock })
+    }
+
+    /// Sets the `timeline.csv` the report takes its timeline from when this run wrote none.
+    pub fn with_report_timeline_source(mut self, source: PathBuf) -> Self {
+        self.options.report_timeline_source = Some(source);
+        self
     }
 
     /// The folder.
@@ -97,12 +136,80 @@ impl ResultsFolder {
         if run.finished_at.is_none() {
             run.finished_at = Some(jiff::Timestamp::now());
         }
-        let summary = Summary::new(alerts, &reports);
-        let info = InfoFile { run, modules: reports, alerts: summary.counts, timeline_events: events };
+        let summary = Summary::new(alerts, &reports, &run);
+        let info = InfoFile {
+            run,
+            modules: reports,
+            alerts: summary.counts,
+            timeline_events: events,
+            verdict: Some(summary.verdict.clone()),
+        };
         write_json(&self.dir.join("info.json"), &info)?;
         crate::html::write(&self.dir, &info, &summary.alerts, &selector)?;
         Ok(summary)
     }
+}
+
+/// What an existing, non-empty results folder holds, for the refusal message.
+fn describe_earlier(dir: &Path) -> Option<String> {
+    let info: InfoFile = crate::html::read_json(&dir.join("info.json")).ok()?;
+    let when = info.run.started_at.map(|t| format!(", started {}", ferret_core::time::format(t))).unwrap_or_default();
+    let target = if info.run.target.path.is_empty() { "a results folder".to_string() } else { info.run.target.path };
+    Some(format!("the results of an earlier ferret run on {target}{when}"))
+}
+
+/// Empties `dir` of an earlier run's files (with `force`), or refuses (see
+/// [`ResultsFolder::create`]). Ferret's own files are the fixed names, and the `<module>.json`
+/// and `<module>_detected.json` of the modules the earlier `info.json` lists (any `*.json` when
+/// the earlier run ended before writing `info.json`).
+fn clear_earlier_results(dir: &Path, force: bool) -> Result<(), ReportError> {
+    let mut entries: Vec<(String, bool)> = Vec::new();
+    let rd = std::fs::read_dir(dir).map_err(|e| ReportError::io("list", dir, e))?;
+    for e in rd {
+        let e = e.map_err(|e| ReportError::io("list", dir, e))?;
+        let is_file = e.file_type().is_ok_and(|t| t.is_file());
+        entries.push((e.file_name().to_string_lossy().into_owned(), is_file));
+    }
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let ours = entries.iter().any(|(n, f)| *f && n == MARKER) || describe_earlier(dir).is_some();
+    if !ours {
+        let mut names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        let shown = names.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+        let more = if names.len() > 5 { format!(" and {} more", names.len() - 5) } else { String::new() };
+        return Err(ReportError::NotEmpty {
+            path: dir.to_path_buf(),
+            holds: format!("files that are not ferret results ({shown}{more})"),
+            force_helps: false,
+        });
+    }
+    if !force {
+        return Err(ReportError::NotEmpty {
+            path: dir.to_path_buf(),
+            holds: describe_earlier(dir).unwrap_or_else(|| "the results of an earlier, unfinished ferret run".into()),
+            force_helps: true,
+        });
+    }
+    let modules: Option<Vec<String>> = crate::html::read_json::<InfoFile>(&dir.join("info.json"))
+        .ok()
+        .map(|i| i.modules.into_iter().map(|m| m.module).collect());
+    for (name, is_file) in entries {
+        if !is_file {
+            continue;
+        }
+        let own = FIXED_FILES.contains(&name.as_str())
+            || match &modules {
+                Some(ms) => ms.iter().any(|m| name == format!("{m}.json") || name == format!("{m}_detected.json")),
+                None => name.ends_with(".json"),
+            };
+        if own {
+            let p = dir.join(&name);
+            std::fs::remove_file(&p).map_err(|e| ReportError::io("remove", &p, e))?;
+        }
+    }
+    Ok(())
 }
 
 impl SinkFactory for ResultsFolder {

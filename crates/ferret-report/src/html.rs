@@ -23,8 +23,9 @@ use serde_json::Value;
 use sha2::Digest as _;
 
 use crate::error::ReportError;
-use crate::info::{InfoFile, LevelCounts, Verdict};
+use crate::info::{InfoFile, LevelCounts};
 use crate::timeline::{AlertIndex, Selector};
+use crate::verdict::{Verdict, VerdictState};
 
 /// Alert cards rendered (the rest are counted and left to `alerts.json`).
 pub const MAX_ALERT_CARDS: usize = 2000;
@@ -127,16 +128,28 @@ fn counts_text(c: &LevelCounts) -> String {
     parts.join(", ")
 }
 
-fn verdict_section(out: &mut String, info: &InfoFile, verdict: Verdict, counts: &LevelCounts, failed: usize) {
-    let (class, explain) = match verdict {
-        Verdict::NeedsReview { .. } => (
+fn verdict_section(out: &mut String, verdict: &Verdict, counts: &LevelCounts) {
+    let (class, explain) = match verdict.state {
+        VerdictState::AlertsFound => (
             "alert",
             "ferret found traces that match known spyware or stalkerware, or strong signs of tampering. \
              This is a warning, not a final answer: ask an expert in digital security (for example a \
              helpline for journalists or human-rights defenders) to review the alerts below before \
              acting. Until then, assume the phone may be monitored and do not discuss this check on it.",
         ),
-        Verdict::NoHighOrCritical => (
+        VerdictState::Incomplete => (
+            "incomplete",
+            "This check could not do its job, so its result says nothing about whether the phone is \
+             clean. The reasons are listed below: fix them (the right acquisition, a complete copy, \
+             working indicator files) and check again.",
+        ),
+        VerdictState::NothingFound if verdict.builtin_indicators_only => (
+            "partial",
+            "ferret read the data listed below and found no high or critical alert, but it searched only \
+             for the few traces it ships with: the public indicators of Pegasus, Predator and stalkerware \
+             were not loaded. Update the indicators (ferret iocs update) and check again before relying on it.",
+        ),
+        VerdictState::NothingFound => (
             "ok",
             "ferret found no trace of the spyware and stalkerware it knows about. This does not prove \
              that the phone is clean: read “What this result does and does not prove” below.",
@@ -144,10 +157,42 @@ fn verdict_section(out: &mut String, info: &InfoFile, verdict: Verdict, counts: 
     };
     let _ = write!(
         out,
-        "<section class=\"verdict {class}\"><p class=\"headline\" id=\"verdict\">{}</p><p>{}</p>",
+        "<section class=\"verdict {class}\" data-state=\"{}\"><p class=\"headline\" id=\"verdict\">{}</p><p>{}</p>",
+        match verdict.state {
+            VerdictState::AlertsFound => "alerts_found",
+            VerdictState::NothingFound => "nothing_found",
+            VerdictState::Incomplete => "incomplete",
+        },
         esc(&verdict.headline()),
         esc(explain)
     );
+    if !verdict.incomplete.is_empty() {
+        out.push_str("<p><strong>Why this check is incomplete:</strong></p><ul class=\"incomplete\">");
+        for r in &verdict.incomplete {
+            out.push_str("<li>");
+            push_text(out, r, 500);
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>");
+    }
+    let _ = write!(
+        out,
+        "<p id=\"coverage\">{} kind{} of data read; {} not in this acquisition (not checked); {} could not be read \
+         (see “Checks run”).</p>",
+        verdict.artifacts_read,
+        if verdict.artifacts_read == 1 { "" } else { "s" },
+        verdict.artifacts_not_present,
+        verdict.checks_failed
+    );
+    if !verdict.caveats.is_empty() {
+        out.push_str("<p><strong>What this answer does not cover:</strong></p><ul class=\"caveats\">");
+        for c in &verdict.caveats {
+            out.push_str("<li>");
+            push_text(out, c, 500);
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>");
+    }
     let lower = counts.medium + counts.low + counts.informational;
     if lower > 0 {
         let _ = write!(
@@ -155,19 +200,6 @@ fn verdict_section(out: &mut String, info: &InfoFile, verdict: Verdict, counts: 
             "<p>{lower} lower-level alert{} (medium, low or informational) {} listed for context; they are often harmless.</p>",
             if lower == 1 { "" } else { "s" },
             if lower == 1 { "is" } else { "are" }
-        );
-    }
-    if failed > 0 {
-        let _ = write!(
-            out,
-            "<p><strong>{failed} check{} could not run</strong> (see “Checks run”), so this result is incomplete.</p>",
-            if failed == 1 { "" } else { "s" }
-        );
-    }
-    if info.run.indicators.is_null() || info.run.indicators.get("total").and_then(Value::as_u64) == Some(0) {
-        out.push_str(
-            "<p><strong>No indicator file was loaded</strong>, so ferret could only run its built-in checks: \
-             known spyware traces were not searched for.</p>",
         );
     }
     let _ = write!(
@@ -405,17 +437,17 @@ fn timeline_section(out: &mut String, alerts: &[Alert], sel: &Selector) {
 fn modules_section(out: &mut String, info: &InfoFile) {
     out.push_str("<h2 id=\"modules\">Checks run</h2>");
     out.push_str(
-        "<p>Each check reads one kind of data. “Not found” means that data is not in this acquisition \
-         (normal: each type of acquisition holds only some of them). A failed check could not read its data; \
-         its traces were not searched.</p>",
+        "<p>Each check reads one kind of data. “Not in this acquisition” means that data was absent, so it \
+         was <strong>not checked</strong> (normal: each type of acquisition holds only some of them); it is not \
+         a clean result for that data. A failed check could not read its data; its traces were not searched.</p>",
     );
     out.push_str(
         "<table><thead><tr><th>Check</th><th>Result</th><th>Records</th><th>Problems</th></tr></thead><tbody>",
     );
     for m in &info.modules {
         let (class, text, records, error) = match &m.status {
-            ModuleStatus::Completed { records } => ("completed", "read", records.to_string(), None),
-            ModuleStatus::NotFound => ("not_found", "not found", String::new(), None),
+            ModuleStatus::Completed { records } => ("completed", "read and checked", records.to_string(), None),
+            ModuleStatus::NotFound => ("not_found", "not in this acquisition: not checked", String::new(), None),
             ModuleStatus::Failed { error, records } => ("failed", "FAILED", records.to_string(), Some(error.as_str())),
         };
         let _ = write!(
@@ -462,11 +494,7 @@ pub(crate) fn render(info: &InfoFile, alerts: &[Alert], sel: &Selector) -> Strin
     for a in alerts {
         counts.add(a.level);
     }
-    let verdict = match counts.serious() {
-        0 => Verdict::NoHighOrCritical,
-        n => Verdict::NeedsReview { alerts: n },
-    };
-    let failed = info.modules.iter().filter(|m| matches!(m.status, ModuleStatus::Failed { .. })).count();
+    let verdict = info.verdict();
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
@@ -479,7 +507,7 @@ pub(crate) fn render(info: &InfoFile, alerts: &[Alert], sel: &Selector) -> Strin
         csp_hash(JS)
     );
     out.push_str("<h1>ferret: spyware check report</h1>\n");
-    verdict_section(&mut out, info, verdict, &counts, failed);
+    verdict_section(&mut out, &verdict, &counts);
     out.push('\n');
     device_section(&mut out, info);
     out.push('\n');
@@ -575,6 +603,7 @@ mod tests {
             modules: Vec::new(),
             alerts: LevelCounts::default(),
             timeline_events: 0,
+            verdict: None,
         }
     }
 
@@ -593,11 +622,13 @@ mod tests {
         let html = render(&info(Value::Null), &alerts, &Selector::new(&[]));
         assert!(html.contains("5 more alerts are not shown here"));
         assert!(html.contains("(10 more characters)"));
-        assert!(html.contains("No indicator file was loaded"));
-        assert!(html.contains("No high or critical alert"));
+        assert!(html.contains("no indicator was loaded: known spyware was not searched for"), "{html}");
+        // no module ran: the verdict is incomplete, never "clean"
+        assert!(html.contains("data-state=\"incomplete\""));
+        assert!(html.contains("INCOMPLETE: this check cannot tell whether the phone is clean"));
         assert_eq!(html.matches("class=\"alert-card ").count(), MAX_ALERT_CARDS);
         let html = render(&info(serde_json::json!({"files": [], "total": 0})), &[], &Selector::new(&[]));
-        assert!(html.contains("No indicator file was loaded") && html.contains("0 alerts in total"));
+        assert!(html.contains("no indicator was loaded") && html.contains("0 alerts in total"));
     }
 
     #[test]

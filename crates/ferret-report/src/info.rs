@@ -6,6 +6,8 @@ use ferret_core::{Alert, Level, ModuleReport, ModuleStatus};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use crate::verdict::Verdict;
+
 /// What the CLI knows about a run, written to `info.json` and shown in `report.html`.
 ///
 /// `started_at` and `finished_at` are the **only** wall-clock values in a results folder; every
@@ -32,10 +34,14 @@ pub struct RunInfo {
     /// `files[{path, sha256, set_name, total, ...}]`, `total`, ...). `null` when none loaded.
     #[serde(default)]
     pub indicators: serde_json::Value,
-    /// Set by `check-iocs`: the results folder whose stored records were re-checked, relative
-    /// to this folder (`..`).
+    /// Set by `check-iocs`: the results folder whose stored records were re-checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recheck_of: Option<String>,
+    /// Problems of the acquisition as a whole, found when opening it (a missing `Status.plist`,
+    /// a nested backup skipped because it is encrypted, links and special files refused...).
+    /// Listed with the verdict so nobody mistakes "not present" for "clean".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// The checked acquisition.
@@ -148,37 +154,16 @@ pub struct InfoFile {
     pub alerts: LevelCounts,
     /// Distinct timeline events written to `timeline.csv`.
     pub timeline_events: u64,
+    /// The verdict (see [`crate::verdict`]); absent in folders written before it existed, where
+    /// it is recomputed from the other fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
 }
 
-/// The plain-language outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-pub enum Verdict {
-    /// No `HIGH` or `CRITICAL` alert (exit code 0).
-    NoHighOrCritical,
-    /// `alerts` `HIGH`/`CRITICAL` alerts (exit code 1).
-    NeedsReview {
-        /// Number of `HIGH` + `CRITICAL` alerts.
-        alerts: u64,
-    },
-}
-
-impl Verdict {
-    /// The headline shown on the console and at the top of `report.html`.
-    pub fn headline(&self) -> String {
-        match self {
-            Verdict::NoHighOrCritical => "No high or critical alert".to_string(),
-            Verdict::NeedsReview { alerts: 1 } => "1 alert needs expert review".to_string(),
-            Verdict::NeedsReview { alerts } => format!("{alerts} alerts need expert review"),
-        }
-    }
-
-    /// Exit code per the ClamAV convention: 0 clean, 1 detections.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Verdict::NoHighOrCritical => 0,
-            Verdict::NeedsReview { .. } => 1,
-        }
+impl InfoFile {
+    /// The stored verdict, or the one these module reports, counts and run description give.
+    pub fn verdict(&self) -> Verdict {
+        self.verdict.clone().unwrap_or_else(|| Verdict::assess(&self.modules, &self.alerts, &self.run))
     }
 }
 
@@ -201,23 +186,20 @@ pub struct Summary {
 
 impl Summary {
     /// Builds the summary from module reports (used directly by runs without `--output`).
-    pub fn from_reports(reports: &[ModuleReport]) -> Self {
+    pub fn from_reports(reports: &[ModuleReport], run: &RunInfo) -> Self {
         let mut alerts: Vec<Alert> = reports.iter().flat_map(|r| r.alerts.iter().cloned()).collect();
         ferret_core::alert::sort_alerts(&mut alerts);
-        Self::new(alerts, reports)
+        Self::new(alerts, reports, run)
     }
 
-    pub(crate) fn new(alerts: Vec<Alert>, reports: &[ModuleReport]) -> Self {
+    pub(crate) fn new(alerts: Vec<Alert>, reports: &[ModuleReport], run: &RunInfo) -> Self {
         let mut counts = LevelCounts::default();
         let mut per_module: BTreeMap<String, LevelCounts> = BTreeMap::new();
         for a in &alerts {
             counts.add(a.level);
             per_module.entry(a.module.clone()).or_default().add(a.level);
         }
-        let verdict = match counts.serious() {
-            0 => Verdict::NoHighOrCritical,
-            n => Verdict::NeedsReview { alerts: n },
-        };
+        let verdict = Verdict::assess(reports, &counts, run);
         let mut failed = Vec::new();
         let mut not_found = Vec::new();
         for r in reports {
@@ -231,9 +213,11 @@ impl Summary {
     }
 
     /// The end-of-run summary as plain lines for the console (no colour, no trailing newline):
-    /// counts per level, one line per module with alerts, failed modules, then the verdict.
-    /// Module errors can quote acquisition paths: control characters (terminal escapes,
-    /// newlines) are shown escaped (`\u{1b}`), so the lines are safe to print.
+    /// counts per level, one line per module with alerts, every `HIGH`/`CRITICAL` alert (level,
+    /// module, time, message, matched indicator and its set; the first [`MAX_CONSOLE_ALERTS`]),
+    /// then the verdict ([`Verdict::lines`]). Evidence text (messages, module errors quoting
+    /// acquisition paths) is shown with control characters escaped (`\u{1b}`), so the lines
+    /// are safe to print.
     pub fn console_lines(&self) -> Vec<String> {
         let per_level = |c: &LevelCounts| {
             Level::ALL
@@ -253,12 +237,43 @@ impl Summary {
         for (m, c) in &self.per_module {
             out.push(format!("  {:<width$}  {}", terminal_safe(m), per_level(c)));
         }
-        for (m, e) in &self.failed {
-            out.push(format!("Module {} failed: {}", terminal_safe(m), terminal_safe(e)));
+        let serious: Vec<&Alert> = self.alerts.iter().filter(|a| a.level >= Level::High).collect();
+        if !serious.is_empty() {
+            out.push(String::new());
         }
-        out.push(self.verdict.headline());
+        for a in serious.iter().take(MAX_CONSOLE_ALERTS) {
+            out.push(alert_line(a));
+        }
+        if serious.len() > MAX_CONSOLE_ALERTS {
+            out.push(format!("  ... and {} more (alerts.json has them all)", serious.len() - MAX_CONSOLE_ALERTS));
+        }
+        for (m, e) in &self.failed {
+            out.push(format!("Check {} could not read its data: {}", terminal_safe(m), terminal_safe(e)));
+        }
+        out.push(String::new());
+        out.extend(self.verdict.lines());
         out
     }
+}
+
+/// `HIGH`/`CRITICAL` alerts printed one per line at the end of a run (the rest are counted).
+pub const MAX_CONSOLE_ALERTS: usize = 25;
+
+fn alert_line(a: &Alert) -> String {
+    let when =
+        a.event_time.map_or_else(|| "time unknown".to_string(), |t| format!("{} UTC", ferret_core::time::format(t)));
+    let mut line =
+        format!("  {} {} [{}]: {}", a.level.as_str(), terminal_safe(&a.module), when, terminal_safe(&a.message));
+    if let Some(m) = &a.matched_indicator {
+        line.push_str(&format!(
+            " (indicator {} {:?} of {}, {})",
+            terminal_safe(&m.kind),
+            terminal_safe(&m.value),
+            terminal_safe(&m.name),
+            terminal_safe(&m.stix2_file_name)
+        ));
+    }
+    line
 }
 
 /// Escapes control characters so text from evidence cannot drive the terminal.
@@ -311,20 +326,39 @@ mod tests {
                 elapsed_ms: 0,
             },
         ];
-        let s = Summary::from_reports(&reports);
+        let run = RunInfo {
+            indicators: serde_json::json!({"files": [{"path": "x.stix2", "set_name": "X", "total": 2}], "total": 2}),
+            ..RunInfo::default()
+        };
+        let s = Summary::from_reports(&reports, &run);
         assert_eq!(s.counts.total(), 3);
         assert_eq!(s.per_module.get("sms").map(|c| c.critical), Some(1));
-        assert_eq!(s.verdict, Verdict::NeedsReview { alerts: 1 });
-        assert_eq!(s.verdict.headline(), "1 alert needs expert review");
+        assert_eq!(s.verdict.serious_alerts, 1);
+        assert_eq!(s.verdict.headline(), "ALERTS FOUND: 1 high or critical alert needs expert review");
         assert_eq!(s.not_found, vec!["calls".to_string()]);
+        let mut sms = alert("sms", Level::Critical);
+        sms.message = "evil\u{1b}[31m.example".into();
+        sms.matched_indicator = Some(ferret_core::MatchedIndicator {
+            value: "evil.example".into(),
+            kind: "domains".into(),
+            name: "Pegasus".into(),
+            stix2_file_name: "pegasus.stix2".into(),
+        });
+        let s = Summary::new(vec![sms, alert("sms", Level::Low), alert("tcc", Level::Medium)], &reports, &run);
         assert_eq!(
             s.console_lines(),
             vec![
                 "Alerts: 1 CRITICAL, 0 HIGH, 1 MEDIUM, 1 LOW, 0 INFORMATIONAL".to_string(),
                 "  sms  1 CRITICAL, 1 LOW".into(),
                 "  tcc  1 MEDIUM".into(),
-                "Module tcc failed: TCC.db: not a database".into(),
-                "1 alert needs expert review".into(),
+                String::new(),
+                "  CRITICAL sms [time unknown]: evil\\u{1b}[31m.example (indicator domains \"evil.example\" of Pegasus, pegasus.stix2)".into(),
+                "Check tcc could not read its data: TCC.db: not a database".into(),
+                String::new(),
+                "ALERTS FOUND: 1 high or critical alert needs expert review".into(),
+                "  1 artifact read, 1 not in this acquisition, 1 could not be read".into(),
+                "  note: 1 check could not read its data: tcc".into(),
+                "  note: 1 of 3 artifacts are not in this acquisition, so they were not checked".into(),
             ]
         );
         let json = serde_json::to_string(&s.counts).expect("json");

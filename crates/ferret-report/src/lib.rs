@@ -20,7 +20,8 @@
 //! | `report.html` | one self-contained page for people (see [`write_report`]) |
 //!
 //! Timeline events are kept in bounded memory (see [`timeline`]). `check-iocs` writes its
-//! results into `<results>/check-iocs/` (see [`recheck`]).
+//! results into a folder of its own, never into the results it re-checks (see [`recheck`]).
+//! Every folder also gets the marker file [`MARKER`] and is locked while it is written.
 
 pub mod error;
 mod folder;
@@ -29,11 +30,13 @@ pub mod info;
 pub mod recheck;
 pub mod records;
 pub mod timeline;
+pub mod verdict;
 
 pub use error::ReportError;
-pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, NullSinks, ResultsFolder};
+pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, MARKER, NullSinks, ResultsFolder};
 pub use html::{MAX_ALERT_CARDS, MAX_STRING, esc, write_report};
-pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, Verdict, terminal_safe};
-pub use recheck::{RECHECK_DIR, check_iocs};
+pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, terminal_safe};
+pub use recheck::check_iocs;
 pub use records::for_each_record;
 pub use timeline::TIMELINE_HEADER;
+pub use verdict::{ExitStatus, IndicatorCoverage, Verdict, VerdictState};

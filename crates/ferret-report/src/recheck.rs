@@ -12,36 +12,40 @@
 //! re-checked (`recheck` returns `false`) keeps only its heuristic alerts and says so in its
 //! warnings.
 //!
-//! # Where the results go
-//! Into `<results>/check-iocs/` (replaced files on each re-check; the original files are never
-//! touched): `alerts.json`, `<module>_detected.json`, `alerts_timeline.csv`, `info.json` (with
-//! `recheck_of: ".."` and the new indicator report) and `report.html`, whose timeline comes from
-//! the original `timeline.csv`. MVT only logs re-check alerts; ferret writes them.
+//! # What is checked, and where the results go
+//! Only the modules the original run reported (its `info.json`), in its order; a module whose
+//! `<module>.json` is absent keeps the original status (read with no record, not in the
+//! acquisition, or failed with its error), so the re-check's verdict is as complete as the
+//! original check was, never more. The acquisition problems of the original run are kept too.
+//!
+//! Into a results folder of its own, given by the caller (never inside the re-checked folder):
+//! `alerts.json`, `<module>_detected.json`, `alerts_timeline.csv`, `info.json` (with
+//! `recheck_of` naming the re-checked folder and the new indicator report) and `report.html`,
+//! whose timeline comes from the original `timeline.csv`. The original files are never
+//! touched. MVT only logs re-check alerts; ferret writes them.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ferret_core::{Alert, Indicators, Module, ModuleReport, ModuleStatus, Output};
 
 use crate::error::ReportError;
-use crate::folder::{FolderOptions, ResultsFolder};
+use crate::folder::ResultsFolder;
 use crate::info::{InfoFile, RunInfo, Summary};
 use crate::records::NullRecords;
 use crate::timeline::NullTimeline;
 
-/// Name of the sub-folder `check-iocs` writes into.
-pub const RECHECK_DIR: &str = "check-iocs";
-
 /// Re-checks the results folder `results` with `indicators` (see the module docs) and writes
-/// the new alerts into `results/check-iocs/`. `run` describes this re-check (command line,
-/// indicator report, times); an empty `run.target.path` is filled, with the device, from the
-/// original `info.json`. Returns the folder written and the summary.
+/// the new alerts into `out` (created by the caller with [`ResultsFolder::create_with`]).
+/// `run` describes this re-check (command line, indicator report, times); its target, device
+/// and acquisition problems are taken from the original `info.json`. Returns the summary.
 pub fn check_iocs(
     results: &Path,
+    out: ResultsFolder,
     modules: &[&dyn Module],
     indicators: &dyn Indicators,
     run: &RunInfo,
-) -> Result<(PathBuf, Summary), ReportError> {
+) -> Result<Summary, ReportError> {
     if !results.exists() {
         return Err(ReportError::Format { path: results.to_path_buf(), reason: "no such results folder".into() });
     }
@@ -49,30 +53,35 @@ pub fn check_iocs(
         return Err(ReportError::NotAFolder { path: results.to_path_buf() });
     }
     let info_path = results.join("info.json");
-    let original: Option<InfoFile> = if info_path.is_file() { Some(crate::html::read_json(&info_path)?) } else { None };
+    if !info_path.is_file() {
+        return Err(ReportError::Format {
+            path: results.to_path_buf(),
+            reason: "not a ferret results folder (no info.json): give the folder a `ferret check ... -o DIR` wrote"
+                .into(),
+        });
+    }
+    let original: InfoFile = crate::html::read_json(&info_path)?;
     let alerts_path = results.join("alerts.json");
     let old_alerts: Vec<Alert> = if alerts_path.is_file() { crate::html::read_json(&alerts_path)? } else { Vec::new() };
 
-    let mut reports = Vec::with_capacity(modules.len());
-    for m in modules {
-        reports.push(recheck_module(results, *m, indicators, &old_alerts)?);
+    let mut reports = Vec::with_capacity(original.modules.len());
+    for before in &original.modules {
+        match modules.iter().find(|m| m.info().name == before.module) {
+            Some(m) => reports.push(recheck_module(results, *m, indicators, &old_alerts, before)?),
+            None => reports.push(ModuleReport {
+                warnings: vec!["this version of ferret has no such module: kept as it was".into()],
+                ..before.clone()
+            }),
+        }
     }
 
     let mut run = run.clone();
-    if let Some(o) = &original
-        && run.target.path.is_empty()
-    {
-        run.target = o.run.target.clone();
-        run.device = o.run.device.clone();
-    }
-    run.recheck_of = Some("..".into());
-    let out_dir = results.join(RECHECK_DIR);
-    let folder = ResultsFolder::create_with(
-        &out_dir,
-        FolderOptions { report_timeline_source: Some(results.join("timeline.csv")), ..FolderOptions::default() },
-    )?;
-    let summary = folder.finish(reports, &run)?;
-    Ok((out_dir, summary))
+    run.target = original.run.target.clone();
+    run.device = original.run.device.clone();
+    run.problems = original.run.problems.clone();
+    run.recheck_of = Some(std::path::absolute(results).unwrap_or_else(|_| results.to_path_buf()).display().to_string());
+    let folder = out.with_report_timeline_source(results.join("timeline.csv"));
+    folder.finish(reports, &run)
 }
 
 fn alert_key(a: &Alert) -> String {
@@ -84,17 +93,14 @@ fn recheck_module(
     module: &dyn Module,
     indicators: &dyn Indicators,
     old_alerts: &[Alert],
+    before: &ModuleReport,
 ) -> Result<ModuleReport, ReportError> {
     let info = module.info();
     let path = results.join(format!("{}.json", info.name));
     if !path.is_file() {
-        return Ok(ModuleReport {
-            module: info.name.to_string(),
-            status: ModuleStatus::NotFound,
-            warnings: Vec::new(),
-            alerts: Vec::new(),
-            elapsed_ms: 0,
-        });
+        // nothing stored to re-check: the original outcome stands (with its heuristic alerts)
+        let alerts = old_alerts.iter().filter(|a| a.module == info.name && a.matched_indicator.is_none()).cloned();
+        return Ok(ModuleReport { alerts: alerts.collect(), ..before.clone() });
     }
     let mut sink = NullRecords;
     let mut tl = NullTimeline;

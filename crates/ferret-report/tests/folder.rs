@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use common::*;
 use ferret_core::{Level, ModuleStatus, NoIndicators, TimelineEvent};
-use ferret_report::{FolderOptions, InfoFile, NullSinks, ResultsFolder, Summary, Verdict};
+use ferret_report::{ExitStatus, FolderOptions, InfoFile, NullSinks, ResultsFolder, Summary, VerdictState};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -125,8 +125,8 @@ fn shapes_of_every_file() {
     assert_eq!(info.timeline_events as usize, expected_timeline(200).len());
     assert_eq!(summary.failed.len(), 1);
     assert_eq!(summary.not_found, vec!["absent".to_string()]);
-    assert_eq!(summary.verdict, Verdict::NeedsReview { alerts: evil as u64 });
-    assert_eq!(summary.verdict.exit_code(), 1);
+    assert_eq!((summary.verdict.state, summary.verdict.serious_alerts), (VerdictState::AlertsFound, evil as u64));
+    assert_eq!(summary.verdict.exit_status(), ExitStatus::Alerts);
 
     // alerts_timeline.csv: timed alerts only, in time order, event is JSON.
     let mut rdr = csv::Reader::from_path(dir.path().join("alerts_timeline.csv")).expect("csv");
@@ -240,12 +240,14 @@ fn empty_run() {
     );
     assert!(!p.join("timeline.csv").exists() && !p.join("timeline.jsonl").exists());
     assert!(!p.join("absent.json").exists());
-    assert_eq!(summary.verdict, Verdict::NoHighOrCritical);
-    assert_eq!(summary.verdict.headline(), "No high or critical alert");
-    assert_eq!(summary.verdict.exit_code(), 0);
+    // the only module's artifact was absent: nothing was read, so this is not a clean result
+    assert_eq!(summary.verdict.state, VerdictState::Incomplete);
+    assert_eq!(summary.verdict.headline(), "INCOMPLETE: this check cannot tell whether the phone is clean");
+    assert_eq!(summary.verdict.exit_status(), ExitStatus::Error);
     assert_eq!(summary.counts.total(), 0);
     let html = std::fs::read_to_string(p.join("report.html")).expect("report");
-    assert!(html.contains("No high or critical alert") && html.contains("0 alerts in total"));
+    assert!(html.contains("INCOMPLETE: this check") && html.contains("0 alerts in total"));
+    assert!(html.contains("not in this acquisition: not checked"));
     assert!(html.contains("No timeline events were recorded"));
 }
 
@@ -270,16 +272,52 @@ fn write_report_names_the_bad_file() {
 }
 
 #[test]
-fn reused_folder_loses_stale_files() {
+fn earlier_results_need_force_and_only_ferret_files_are_replaced() {
     let dir = tempfile::tempdir().expect("tmp");
     full_run(dir.path(), 100, FolderOptions::default(), 2);
     assert!(dir.path().join("fake_a_detected.json").exists());
-    let folder = ResultsFolder::create(dir.path()).expect("reuse");
+    // without --force: refused, naming the earlier run, nothing removed
+    let e = ResultsFolder::create(dir.path()).expect_err("earlier results");
+    let msg = e.to_string();
+    assert!(msg.contains("earlier ferret run on /evidence/backup") && msg.contains("--force"), "{msg}");
+    assert!(dir.path().join("fake_a_detected.json").exists());
+    // with --force: ferret's files go, a file of the user's stays
+    std::fs::write(dir.path().join("my-notes.txt"), "keep me").expect("write");
+    let folder =
+        ResultsFolder::create_with(dir.path(), FolderOptions { force: true, ..Default::default() }).expect("force");
+    for gone in ["fake_a.json", "fake_a_detected.json", "alerts.json", "info.json", "report.html", "timeline.csv"] {
+        assert!(!dir.path().join(gone).exists(), "{gone} removed before the run");
+    }
+    assert_eq!(std::fs::read_to_string(dir.path().join("my-notes.txt")).expect("kept"), "keep me");
     let summary = folder.finish(run(&modules(100), &NoIndicators, &folder, 2), &run_info()).expect("finish");
     assert_eq!(summary.counts.critical, 0);
-    // fake_a still has MEDIUM/LOW heuristics, so its file stays but holds no CRITICAL.
     let det = std::fs::read_to_string(dir.path().join("fake_a_detected.json")).expect("read");
     assert!(!det.contains("CRITICAL"));
+}
+
+#[test]
+fn a_folder_of_other_files_is_refused_even_with_force() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("thesis.docx"), "x").expect("write");
+    std::fs::write(dir.path().join("sms.json"), "mine").expect("write");
+    for force in [false, true] {
+        let e = ResultsFolder::create_with(dir.path(), FolderOptions { force, ..Default::default() })
+            .expect_err("not ferret's");
+        let msg = e.to_string();
+        assert!(msg.contains("not ferret results (sms.json, thesis.docx)") && !msg.contains("--force"), "{msg}");
+    }
+    assert_eq!(std::fs::read_to_string(dir.path().join("sms.json")).expect("kept"), "mine");
+}
+
+#[test]
+fn one_run_at_a_time_per_folder() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let first = ResultsFolder::create(dir.path()).expect("first");
+    let e = ResultsFolder::create_with(dir.path(), FolderOptions { force: true, ..Default::default() })
+        .expect_err("locked");
+    assert!(e.to_string().contains("another ferret run is writing into"), "{e}");
+    drop(first);
+    ResultsFolder::create_with(dir.path(), FolderOptions { force: true, ..Default::default() }).expect("free again");
 }
 
 #[test]
@@ -292,9 +330,9 @@ fn refuses_a_file_and_null_sinks_discard() {
 
     let ind = indicators(&["evil.example"]);
     let reports = run(&modules(50), &ind, &NullSinks, 2);
-    let s = Summary::from_reports(&reports);
+    let s = Summary::from_reports(&reports, &run_info());
     assert!(s.counts.get(Level::Critical) > 0);
-    assert_eq!(s.verdict.exit_code(), 1);
+    assert_eq!(s.verdict.exit_status(), ExitStatus::Alerts);
 }
 
 #[test]

@@ -3,7 +3,8 @@
 mod common;
 
 use common::*;
-use ferret_report::{FolderOptions, InfoFile, ResultsFolder, check_iocs};
+use ferret_core::NoIndicators;
+use ferret_report::{FolderOptions, InfoFile, NullSinks, ResultsFolder, check_iocs};
 
 #[test]
 fn recheck_equals_full_run_with_new_indicators() {
@@ -29,8 +30,10 @@ fn recheck_equals_full_run_with_new_indicators() {
     let mut ri = run_info();
     ri.target = Default::default();
     ri.device = Default::default();
-    let (out, summary) = check_iocs(first.path(), &refs, &new, &ri).expect("check-iocs");
-    assert_eq!(out, first.path().join("check-iocs"));
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let out = out_dir.path().join("recheck");
+    let summary =
+        check_iocs(first.path(), ResultsFolder::create(&out).expect("out"), &refs, &new, &ri).expect("check-iocs");
     assert_eq!(summary.alerts, full_summary.alerts, "same alerts as a full run");
     assert_eq!(summary.counts, full_summary.counts);
     for f in ["alerts.json", "alerts_timeline.csv", "fake_a_detected.json", "fake_b_detected.json"] {
@@ -46,7 +49,7 @@ fn recheck_equals_full_run_with_new_indicators() {
     let after: Vec<_> = snapshot(first.path());
     assert_eq!(before, after);
     let info: InfoFile = serde_json::from_slice(&std::fs::read(out.join("info.json")).expect("info")).expect("shape");
-    assert_eq!(info.run.recheck_of.as_deref(), Some(".."));
+    assert_eq!(info.run.recheck_of.as_deref(), first.path().to_str());
     assert_eq!(info.run.target, run_info().target, "target carried from the original run");
     assert_eq!(info.timeline_events, 0);
     assert!(!out.join("timeline.csv").exists());
@@ -60,10 +63,65 @@ fn recheck_equals_full_run_with_new_indicators() {
     let p = ferret_report::write_report(&out).expect("rebuild");
     assert!(std::fs::read(p).expect("read") == html);
 
-    // Running it again gives the same bytes.
+    // Running it again (into its own folder, with --force) gives the same bytes.
     let first_alerts = std::fs::read(out.join("alerts.json")).expect("read");
-    check_iocs(first.path(), &refs, &new, &ri).expect("again");
+    let e = ResultsFolder::create(&out).expect_err("an earlier run's results are not silently replaced");
+    assert!(e.to_string().contains("--force"), "{e}");
+    let again = ResultsFolder::create_with(&out, FolderOptions { force: true, ..Default::default() }).expect("force");
+    check_iocs(first.path(), again, &refs, &new, &ri).expect("again");
     assert!(std::fs::read(out.join("alerts.json")).expect("read") == first_alerts);
+}
+
+#[test]
+fn recheck_keeps_what_the_original_run_could_not_read() {
+    // The original run: fake_a read, fake_b failed, fake_c not present.
+    let mods = modules(50);
+    let refs: Vec<&dyn ferret_core::Module> = mods.iter().map(|m| m.as_ref()).collect();
+    let first = tempfile::tempdir().expect("tmp");
+    let folder = ResultsFolder::create(first.path()).expect("create");
+    let mut reports = run(&mods, &indicators(&["evil.example"]), &folder, 1);
+    reports[1].status = ferret_core::ModuleStatus::Failed { error: "fake_b.db: damaged".into(), records: 0 };
+    let _ = std::fs::remove_file(first.path().join("fake_b.json"));
+    let mut ri = run_info();
+    ri.problems = vec!["Status.plist is missing".into()];
+    folder.finish(reports, &ri).expect("finish");
+    drop(folder);
+
+    let out = tempfile::tempdir().expect("tmp");
+    let summary = check_iocs(
+        first.path(),
+        ResultsFolder::create(out.path()).expect("out"),
+        &refs,
+        &indicators(&["later.example"]),
+        &run_info(),
+    )
+    .expect("re-check");
+    let info: InfoFile =
+        serde_json::from_slice(&std::fs::read(out.path().join("info.json")).expect("info")).expect("shape");
+    let statuses: Vec<_> = info.modules.iter().map(|m| (m.module.as_str(), m.status.clone())).collect();
+    assert_eq!(statuses.len(), mods.len(), "the original run's modules: {statuses:?}");
+    assert_eq!(statuses[3], ("absent", ferret_core::ModuleStatus::NotFound), "not present stays not present");
+    assert_eq!(
+        statuses[1],
+        ("fake_b", ferret_core::ModuleStatus::Failed { error: "fake_b.db: damaged".into(), records: 0 })
+    );
+    assert_eq!(info.run.problems, vec!["Status.plist is missing".to_string()]);
+    assert!(summary.verdict.caveats.iter().any(|c| c.contains("fake_b")), "{:?}", summary.verdict.caveats);
+    let html = std::fs::read_to_string(out.path().join("report.html")).expect("html");
+    assert!(html.contains("fake_b.db: damaged") && html.contains("Status.plist is missing"));
+}
+
+#[test]
+fn recheck_refuses_a_folder_that_is_not_ferret_results() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("passwd"), "root:x:0:0").expect("write");
+    let mods = modules(10);
+    let refs: Vec<&dyn ferret_core::Module> = mods.iter().map(|m| m.as_ref()).collect();
+    let out = tempfile::tempdir().expect("tmp");
+    let e =
+        check_iocs(dir.path(), ResultsFolder::create(out.path()).expect("out"), &refs, &indicators(&[]), &run_info())
+            .expect_err("not results");
+    assert!(e.to_string().contains("not a ferret results folder"), "{e}");
 }
 
 #[test]
@@ -81,7 +139,21 @@ fn recheck_handles_missing_and_corrupt_files() {
     .expect("write");
     let mods = modules(10);
     let refs: Vec<&dyn ferret_core::Module> = mods.iter().map(|m| m.as_ref()).collect();
-    let (out, summary) = check_iocs(dir.path(), &refs, &indicators(&["later.example"]), &run_info()).expect("runs");
+    let mut original = run(&mods, &NoIndicators, &NullSinks, 1);
+    original[2].status = ferret_core::ModuleStatus::NotFound;
+    let info =
+        InfoFile { run: run_info(), modules: original, alerts: Default::default(), timeline_events: 0, verdict: None };
+    std::fs::write(dir.path().join("info.json"), serde_json::to_vec(&info).expect("json")).expect("write");
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let out = out_dir.path().to_path_buf();
+    let summary = check_iocs(
+        dir.path(),
+        ResultsFolder::create(&out).expect("out"),
+        &refs,
+        &indicators(&["later.example"]),
+        &run_info(),
+    )
+    .expect("runs");
     let info: InfoFile = serde_json::from_slice(&std::fs::read(out.join("info.json")).expect("info")).expect("shape");
     let a = &info.modules[0];
     assert!(
@@ -95,6 +167,13 @@ fn recheck_handles_missing_and_corrupt_files() {
     assert_eq!(info.modules[2].status, ferret_core::ModuleStatus::NotFound);
     assert_eq!(summary.counts.critical, 2, "hits found before the corruption and in the good file");
 
-    let e = check_iocs(&dir.path().join("missing"), &refs, &indicators(&[]), &run_info()).expect_err("missing");
+    let e = check_iocs(
+        &dir.path().join("missing"),
+        ResultsFolder::create(&out_dir.path().join("x")).expect("out"),
+        &refs,
+        &indicators(&[]),
+        &run_info(),
+    )
+    .expect_err("missing");
     assert!(e.to_string().contains("no such results folder"), "{e}");
 }

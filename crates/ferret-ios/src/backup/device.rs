@@ -58,7 +58,39 @@ pub(crate) fn plist_ts(v: &Value) -> Option<Timestamp> {
     Timestamp::try_from(st).ok()
 }
 
+/// The device as a results folder shows it: model, OS version, and the other facts by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFacts {
+    /// `"iPhone 13 Pro (iPhone14,2)"`, or the product type alone.
+    pub model: Option<String>,
+    /// `"iOS 17.5.1"`.
+    pub os_version: Option<String>,
+    /// Every known field by its serialized name (`udid`, `build_version`...), as text.
+    pub other: std::collections::BTreeMap<String, String>,
+}
+
 impl DeviceInfo {
+    /// The facts for the report header and `info.json`.
+    pub fn report_facts(&self) -> ReportFacts {
+        let mut other = std::collections::BTreeMap::new();
+        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) {
+            for (k, v) in map {
+                let s = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => continue,
+                    other => other.to_string(),
+                };
+                other.insert(k, s);
+            }
+        }
+        let model = match (&self.product_type, &self.product_name) {
+            (Some(t), Some(m)) => Some(format!("{m} ({t})")),
+            (Some(t), None) => Some(t.clone()),
+            _ => None,
+        };
+        ReportFacts { model, os_version: self.ios_version.as_ref().map(|v| format!("iOS {v}")), other }
+    }
+
     /// Builds from whichever plists could be read.
     pub fn from_plists(info: Option<&Value>, manifest: Option<&Value>, status: Option<&Value>) -> Self {
         let lockdown = manifest.and_then(|m| m.as_dictionary()?.get("Lockdown"));

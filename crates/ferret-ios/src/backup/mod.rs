@@ -168,11 +168,6 @@ pub fn find_backup_root(path: &Path) -> Result<PathBuf, BackupError> {
     }
 }
 
-/// Whether `path` (or its single child folder) looks like a backup.
-pub fn looks_like_backup(path: &Path) -> bool {
-    find_backup_root(path).is_ok_and(|r| is_backup_dir(&r))
-}
-
 /// One Files row in the in-memory index.
 #[derive(Debug)]
 struct Entry {

@@ -256,14 +256,14 @@ fn discovery_one_level_down_and_detect() {
     let ev = BackupEvidence::open(parent.path()).expect("open parent");
     assert_eq!(ev.root(), b1.as_path());
     assert_eq!(ev.source(), parent.path());
-    assert_eq!(crate::detect(parent.path()), Some(AcquisitionKind::IosBackup));
-    assert_eq!(crate::detect(&b1), Some(AcquisitionKind::IosBackup));
+    assert_eq!(crate::detect(parent.path()).map(|d| d.kind), Some(AcquisitionKind::IosBackup));
+    assert_eq!(crate::detect(&b1).map(|d| d.kind), Some(AcquisitionKind::IosBackup));
     write_backup(&parent.path().join("second"), &sample_files(), &DeviceSpec::default()).expect("write");
     assert!(matches!(BackupEvidence::open(parent.path()), Err(BackupError::Ambiguous { count: 2, .. })));
     assert_eq!(crate::detect(parent.path()), None);
     let fs = tempfile::tempdir().expect("dir");
     std::fs::create_dir_all(fs.path().join("private/var/mobile")).expect("mkdir");
-    assert_eq!(crate::detect(fs.path()), Some(AcquisitionKind::IosFs));
+    assert_eq!(crate::detect(fs.path()).map(|d| d.kind), Some(AcquisitionKind::IosFs));
     let empty = tempfile::tempdir().expect("dir");
     assert!(matches!(BackupEvidence::open(empty.path()), Err(BackupError::NotABackup { .. })));
     assert!(matches!(BackupEvidence::open(&empty.path().join("nope")), Err(BackupError::NotFound { .. })));

@@ -1,0 +1,69 @@
+//! `ferret check-iocs RESULTS`: re-check stored results against (new) indicators, without the
+//! acquisition. Writes into `-o DIR`, by default a new folder `check-iocs-<name>` in the
+//! current folder; never into RESULTS (see [`ferret_report::recheck`]).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use ferret_core::Module;
+use ferret_report::{ExitStatus, RunInfo};
+
+use crate::cli::CheckIocsArgs;
+use crate::console::{self, Verbosity};
+use crate::secrets::command_line;
+use crate::{acquisition, output};
+
+/// A folder name in the current folder that does not exist yet: `check-iocs-<name>`, then
+/// `-2`, `-3`...
+fn default_output(results: &Path) -> anyhow::Result<PathBuf> {
+    let name = output::resolve(results)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "results".into());
+    let base = format!("check-iocs-{name}");
+    for i in 1..10_000 {
+        let candidate = if i == 1 { PathBuf::from(&base) } else { PathBuf::from(format!("{base}-{i}")) };
+        if std::fs::symlink_metadata(&candidate).is_err() {
+            return Ok(candidate);
+        }
+    }
+    bail!("no free folder name {base}-N here; give -o DIR")
+}
+
+/// Runs `check-iocs`.
+pub fn run(args: CheckIocsArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> {
+    console::init_logging(verbosity)?;
+    let results = &args.results;
+    if !results.is_dir() {
+        bail!("{}: no such results folder", results.display());
+    }
+    if !results.join("info.json").is_file() {
+        bail!(
+            "{} is not a ferret results folder (it has no info.json): give a folder written by `ferret check ... -o DIR`",
+            results.display()
+        );
+    }
+    let out = match &args.output {
+        Some(o) => o.clone(),
+        None => default_output(results)?,
+    };
+    let mut inputs: Vec<&Path> = vec![results];
+    inputs.extend(args.iocs.iter().map(PathBuf::as_path));
+    output::refuse_inside_inputs(&out, "the re-check's results folder", &inputs)?;
+    let (index, load_report) = super::check::load_indicators(&args.iocs, args.no_default_iocs)?;
+    let folder = output::results_folder(&out, &inputs, args.force)?;
+    console::attach_command_log(&out.join("command.log")).context("cannot write command.log")?;
+    let modules = acquisition::all_modules();
+    let refs: Vec<&dyn Module> = modules.iter().map(AsRef::as_ref).collect();
+    let run = RunInfo {
+        ferret_version: env!("CARGO_PKG_VERSION").to_string(),
+        command_line: command_line(&[]),
+        started_at: Some(jiff::Timestamp::now()),
+        indicators: serde_json::to_value(&load_report).unwrap_or_default(),
+        ..Default::default()
+    };
+    let summary = ferret_report::check_iocs(results, folder, &refs, &index, &run)
+        .with_context(|| format!("cannot re-check the results in {}", results.display()))?;
+    super::check::print_summary(&summary, Some(&out));
+    Ok(summary.verdict.exit_status())
+}
