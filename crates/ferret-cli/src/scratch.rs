@@ -50,34 +50,50 @@ fn sweep_stale(tmp: &Path) {
     }
 }
 
+/// The folder the signal handler removes (set once it exists).
+static HANDLER_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
 impl Scratch {
-    /// Creates the folder, makes it the temp default and installs the signal handler.
-    /// Failure to do so is not fatal (temporary files then go to the system temp folder).
+    /// Installs the signal handler, then creates the folder and makes it the temp default (so a
+    /// signal that arrives once the folder exists always finds the handler in place). Failure to
+    /// do so is not fatal (temporary files then go to the system temp folder).
     pub fn install() -> Self {
+        // with ctrlc's `termination` feature this handles SIGINT, SIGTERM and SIGHUP
         let tmp = std::env::temp_dir();
+        let own_prefix = format!("{PREFIX}{}-", std::process::id());
+        let for_handler = (tmp.clone(), own_prefix.clone());
+        let _ = ctrlc::set_handler(move || {
+            let dir = HANDLER_DIR.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            if let Some(d) = dir {
+                let _ = std::fs::remove_dir_all(d);
+            }
+            // a signal right after the folder was made, before it was recorded
+            if let Ok(rd) = std::fs::read_dir(&for_handler.0) {
+                for e in rd.flatten() {
+                    if e.file_name().to_string_lossy().starts_with(&for_handler.1) {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+            crate::console::error("interrupted: temporary files removed");
+            #[allow(clippy::exit)]
+            std::process::exit(130);
+        });
         sweep_stale(&tmp);
-        let dir = match tempfile::Builder::new().prefix(&format!("{PREFIX}{}-", std::process::id())).tempdir() {
+        let dir = match tempfile::Builder::new().prefix(&own_prefix).tempdir_in(&tmp) {
             Ok(d) => d,
             Err(e) => {
                 tracing::debug!("no private scratch folder: {e}");
                 return Self { dir: None };
             }
         };
+        *HANDLER_DIR.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(dir.path().to_path_buf());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700));
         }
-        let path: PathBuf = dir.path().to_path_buf();
-        let _ = tempfile::env::override_temp_dir(&path);
-        let for_handler = path.clone();
-        // with ctrlc's `termination` feature this handles SIGINT, SIGTERM and SIGHUP
-        let _ = ctrlc::set_handler(move || {
-            let _ = std::fs::remove_dir_all(&for_handler);
-            crate::console::error("interrupted: temporary files removed");
-            #[allow(clippy::exit)]
-            std::process::exit(130);
-        });
+        let _ = tempfile::env::override_temp_dir(dir.path());
         Self { dir: Some(dir) }
     }
 }

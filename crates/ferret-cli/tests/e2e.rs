@@ -2,26 +2,16 @@
 //! precision, determinism across runs and thread counts, check-iocs parity, evidence
 //! immutability, and bad-input exit codes.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use ferret_core::Alert;
 use ferret_testdata::scenario::{self, Generated, Scale};
+use ferret_testdata::testkit::{Ferret, s, snapshot, tree};
 use ferret_testdata::truth::compare;
 
 fn ferret(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferret"))
-        .args(args)
-        .env_remove("FERRET_IOCS")
-        .env_remove("MVT_STIX2")
-        .env("FERRET_DATA_DIR", "/nonexistent-ferret-test-data")
-        .output()
-        .expect("runs ferret")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
+    Ferret::new(env!("CARGO_BIN_EXE_ferret")).run(args)
 }
 
 fn generate(dir: &Path) -> Generated {
@@ -30,36 +20,6 @@ fn generate(dir: &Path) -> Generated {
 
 fn alerts(dir: &Path) -> Vec<Alert> {
     serde_json::from_slice(&std::fs::read(dir.join("alerts.json")).expect("alerts.json")).expect("parses")
-}
-
-/// Every file of a tree with its bytes.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("ls") {
-            let e = e.expect("entry");
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.strip_prefix(dir).expect("prefix").to_path_buf(), std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
-}
-
-/// Evidence snapshot: path -> (sha-ish bytes, len, mode, mtime).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u64, u32, std::time::SystemTime)> {
-    use std::os::unix::fs::PermissionsExt;
-    tree(dir)
-        .into_iter()
-        .map(|(p, bytes)| {
-            let meta = std::fs::metadata(dir.join(&p)).expect("meta");
-            (p, (bytes, meta.len(), meta.permissions().mode(), meta.modified().expect("mtime")))
-        })
-        .collect()
 }
 
 #[test]

@@ -2,26 +2,21 @@
 //! precision against the generators' ground truth, passwords, and read-only evidence.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ferret_core::Alert;
 use ferret_testdata::android::androidqf::{AqfSpec, write_androidqf_dir};
 use ferret_testdata::android::backup::{AbSpec, ab_bytes};
 use ferret_testdata::android::bugreport::{BugreportSpec, write_bugreport_zip};
+use ferret_testdata::testkit::{Ferret, s};
 use ferret_testdata::truth::{Truth, compare};
 
 fn ferret(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
-    c.args(args).env_remove("FERRET_IOCS").env_remove("MVT_STIX2").env_remove("MVT_ANDROID_BACKUP_PASSWORD");
-    c.env("FERRET_DATA_DIR", "/nonexistent-ferret-test-data");
+    let mut f = Ferret::new(env!("CARGO_BIN_EXE_ferret"));
     for (k, v) in env {
-        c.env(k, v);
+        f = f.env(k, v);
     }
-    c.output().expect("runs ferret")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8")
+    f.run(args)
 }
 
 fn bundle(dir: &Path, truth: &Truth) -> std::path::PathBuf {

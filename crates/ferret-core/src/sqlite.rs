@@ -54,14 +54,18 @@ impl Deref for SqliteDb {
     }
 }
 
+/// The `file:` URI of a path: every byte outside printable ASCII, and `%`, `?`, `#`, is
+/// percent-encoded, so spaces, non-ASCII and non-UTF-8 names reach SQLite unchanged.
 fn uri_for(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    let mut out = String::with_capacity(s.len() + 24);
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let mut out = String::with_capacity(bytes.len() + 24);
     out.push_str("file:");
-    for b in s.bytes() {
+    for &b in bytes {
         match b {
             b'%' | b'?' | b'#' => out.push_str(&format!("%{b:02X}")),
-            _ => out.push(b as char),
+            0x21..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
         }
     }
     out.push_str("?immutable=1");

@@ -5,8 +5,8 @@
 //! * **alerts found**: at least one `HIGH` or `CRITICAL` alert (exit 1). An alert is a fact even
 //!   when the check was incomplete, so this state wins; the reasons it was incomplete are still
 //!   listed beside it.
-//! * **incomplete**: nothing usable was read (no module read its artifact), or an indicator
-//!   input failed to load (a file the user named, a file of the cache or of `FERRET_IOCS`), so
+//! * **incomplete**: nothing usable was read (no module read its artifact, or the artifacts
+//!   present held no record at all), or an indicator input failed to load (a file the user named, a file of the cache or of `FERRET_IOCS`), so
 //!   the absence of alerts means nothing (exit 2).
 //! * **checked, nothing found**: at least one artifact was read, every indicator input loaded,
 //!   and no `HIGH`/`CRITICAL` alert (exit 0). Its [`Verdict::caveats`] say what the answer does
@@ -135,11 +135,15 @@ impl Verdict {
     pub fn assess(reports: &[ModuleReport], counts: &LevelCounts, run: &RunInfo) -> Self {
         let coverage = IndicatorCoverage::from_load_report(&run.indicators);
         let mut read = 0u64;
+        let mut records = 0u64;
         let mut not_present = 0u64;
         let mut failed = Vec::new();
         for r in reports {
             match &r.status {
-                ModuleStatus::Completed { .. } => read += 1,
+                ModuleStatus::Completed { records: n } => {
+                    read += 1;
+                    records += n;
+                }
                 ModuleStatus::NotFound => not_present += 1,
                 ModuleStatus::Failed { .. } => failed.push(r.module.as_str()),
             }
@@ -157,6 +161,11 @@ impl Verdict {
             } else {
                 format!("nothing could be read: {} of {} checks failed", failed.len(), reports.len())
             });
+        } else if records == 0 {
+            incomplete.push(format!(
+                "the {read} artifact{} present held no record at all: is the acquisition complete?",
+                if read == 1 { "" } else { "s" }
+            ));
         }
         for f in &coverage.failed {
             incomplete.push(format!("indicator input failed: {f}"));
@@ -314,6 +323,11 @@ mod tests {
         // no module at all
         let v = Verdict::assess(&[], &none, &run(loaded(user_set(), json!([]))));
         assert_eq!(v.state, VerdictState::Incomplete);
+        // artifacts present but empty: nothing usable was read
+        let empty = [report("sms", ModuleStatus::Completed { records: 0 }), report("calls", ModuleStatus::NotFound)];
+        let v = Verdict::assess(&empty, &none, &run(loaded(user_set(), json!([]))));
+        assert_eq!(v.state, VerdictState::Incomplete);
+        assert!(v.incomplete[0].contains("held no record"), "{:?}", v.incomplete);
     }
 
     #[test]

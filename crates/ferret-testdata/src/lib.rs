@@ -22,6 +22,7 @@ pub mod scenario;
 pub mod sqlite;
 pub mod stix;
 pub mod sysdiagnose;
+pub mod testkit;
 pub mod truth;
 
 /// One generated file, placed at the right spot for every acquisition layout.
