@@ -37,8 +37,42 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(e) => {
-            console::error(&format!("{e:#}"));
+            console::error(&error_text(&e));
             ExitStatus::Error.into()
         }
+    }
+}
+
+/// The error and its causes on one line, each said once: library errors often quote their
+/// cause in their own text, so a cause already contained in the text before it is skipped.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if text.contains(&c) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&c);
+    }
+    ferret_report::terminal_safe(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn causes_are_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "unable to open database file");
+        let inner =
+            anyhow::Error::new(io).context("Manifest.db: not a readable SQLite database: unable to open database file");
+        let e = inner.context("cannot open /b");
+        assert_eq!(
+            super::error_text(&e),
+            "cannot open /b: Manifest.db: not a readable SQLite database: unable to open database file"
+        );
+        let e = anyhow::anyhow!("a\u{1b}[2Jb");
+        assert_eq!(super::error_text(&e), "a\\u{1b}[2Jb");
     }
 }
