@@ -9,7 +9,7 @@
 //!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`mounted`]);
 //! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
 //!
-//! The CLI calls [`detect`], [`open`] (or [`open_with_notes`]) and [`modules()`];
+//! The CLI calls [`detect()`], [`open`] (or [`open_with_notes`]) and [`modules()`];
 //! [`triage_order`] sorts alerts so the likely stalkerware comes first. Heuristics and their
 //! levels are listed in [`heuristics`].
 //!

@@ -213,7 +213,7 @@ pub struct CheckIocsArgs {
     /// Do not load the indicator cache, the built-in sets or FERRET_IOCS/MVT_STIX2.
     #[arg(long)]
     pub no_default_iocs: bool,
-    /// Where to write the re-check (default: a new folder check-iocs-<name> here).
+    /// Where to write the re-check (default: a new folder check-iocs-NAME here).
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Replace an earlier re-check's results in --output.

@@ -83,7 +83,7 @@ pub fn format(ts: Timestamp) -> String {
     s
 }
 
-/// Appends `ts` in UTC as `YYYY-MM-DD<sep>HH:MM:SS.ffffff` (microseconds truncated): [`format`]
+/// Appends `ts` in UTC as `YYYY-MM-DD<sep>HH:MM:SS.ffffff` (microseconds truncated): [`format()`]
 /// with `' '`, RFC 3339 without offset with `'T'`.
 ///
 /// Hot path (every timestamp of every record and timeline event): computed directly from the
@@ -126,7 +126,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// Parses [`format`]'s output (and RFC 3339 as a fallback).
+/// Parses [`format()`]'s output (and RFC 3339 as a fallback).
 pub fn parse(s: &str) -> Option<Timestamp> {
     if let Ok(dt) = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S%.f", s) {
         return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());

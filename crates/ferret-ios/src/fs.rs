@@ -15,7 +15,7 @@
 //! [`FileIndex`], so the 40-odd modules that each `locate` their artifact do not each walk a
 //! million files again.
 //!
-//! Which type an acquisition is, is decided in [`crate::detect`].
+//! Which type an acquisition is, is decided in [`mod@crate::detect`].
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //!   `xx/<fileID>` layout), plain and encrypted;
 //! * [`fs`]: full-filesystem dumps (folder, tar, tar.gz, zip);
 //! * [`sysdiagnose`]: sysdiagnose archives;
-//! * [`detect`]: which of these a path is, from content each type must have;
+//! * [`mod@detect`]: which of these a path is, from content each type must have;
 //! * [`modules`]: one file per artifact module, registered in [`modules::backup_modules`],
 //!   [`modules::fs_modules`] and [`modules::sysdiagnose_modules`].
 
