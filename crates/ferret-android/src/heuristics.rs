@@ -16,8 +16,7 @@
 //! | >= 3 of the signals above on one non-system package | HIGH "likely stalkerware" | `stalkerware_score` |
 //!
 //! Every per-package heuristic message starts with the package name so an analyst sorting by
-//! message sees all signals of one app together; [`crate::triage_order`] puts the
-//! `stalkerware_score` alerts first.
+//! message sees all signals of one app together.
 
 /// Installers that are app stores users trust (no alert).
 pub const TRUSTED_STORES: &[&str] = &[

@@ -9,9 +9,8 @@
 //!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`mounted`]);
 //! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
 //!
-//! The CLI calls [`detect()`], [`open`] (or [`open_with_notes`]) and [`modules()`];
-//! [`triage_order`] sorts alerts so the likely stalkerware comes first. Heuristics and their
-//! levels are listed in [`heuristics`].
+//! The CLI calls [`detect()`], [`open`] (or [`open_with_notes`]) and [`modules()`]. Heuristics
+//! and their levels are listed in [`heuristics`].
 //!
 //! Design notes:
 //! * evidence is never extracted: zips are read in place ([`ferret_core::zip::ZipEvidence`]); a
@@ -41,7 +40,7 @@ use std::path::{Path, PathBuf};
 
 use ferret_core::evidence::FolderEvidence;
 use ferret_core::zip::ZipEvidence;
-use ferret_core::{AcquisitionKind, Alert, Evidence, EvidenceError, Locator};
+use ferret_core::{AcquisitionKind, Evidence, EvidenceError, Locator};
 
 pub use detect::detect;
 pub use modules::modules;
@@ -221,20 +220,4 @@ fn open_age(path: &Path, secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, 
 #[cfg(not(feature = "age"))]
 fn open_age(path: &Path, _secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
     Err(AndroidError::AgeUnsupported { path: path.display().to_string() })
-}
-
-/// Sorts alerts for a helpline analyst: `stalkerware_score` alerts first, then by level
-/// (highest first), then by message (which starts with the package name, grouping each app's
-/// signals), then by module.
-pub fn triage_order(alerts: &mut [Alert]) {
-    alerts.sort_by(|a, b| {
-        let sa = a.module != "stalkerware_score";
-        let sb = b.module != "stalkerware_score";
-        (sa, std::cmp::Reverse(a.level), &a.message, &a.module).cmp(&(
-            sb,
-            std::cmp::Reverse(b.level),
-            &b.message,
-            &b.module,
-        ))
-    });
 }

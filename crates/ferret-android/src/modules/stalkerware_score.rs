@@ -5,8 +5,7 @@
 //! listener, installed from outside an app store, >= 4 spy permission groups granted, hidden
 //! launcher icon. One record per package with at least one signal. Check: >= 3 signals → HIGH
 //! `"<package>: likely stalkerware: <signal> + <signal> + ..."`. The individual signals are
-//! alerted by their own modules; this alert is the summary an analyst should read first
-//! ([`crate::triage_order`]).
+//! alerted by their own modules; this alert is the summary an analyst should read first.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
