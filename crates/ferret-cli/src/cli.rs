@@ -163,6 +163,18 @@ pub struct CheckArgs {
 /// terminal (and reads `MVT_IOS_BACKUP_PASSWORD` / `MVT_ANDROID_BACKUP_PASSWORD` as MVT does).
 #[derive(Debug, Clone, Default, Args)]
 pub struct SecretArgs {
+    /// The password sources.
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// Key file: for an encrypted iOS backup the key from `ferret ios extract-key` (64 hex
+    /// characters); for an androidqf `.zip.age` the age identity.
+    #[arg(short = 'k', long, visible_alias = "age-identity", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+/// Password sources (alone for `extract-key`, whose `--key-file` is its output).
+#[derive(Debug, Clone, Default, Args)]
+pub struct PasswordArgs {
     /// Backup password (iOS backup, Android .ab) on the command line: visible in shell history
     /// and the process list; prefer --password-env or --password-file.
     #[arg(short = 'p', long, visible_alias = "backup-password", value_name = "PASSWORD", group = "pw")]
@@ -173,35 +185,6 @@ pub struct SecretArgs {
     /// Read the backup password from the first line of this file.
     #[arg(long, value_name = "FILE", group = "pw")]
     pub password_file: Option<PathBuf>,
-    /// Key file: for an encrypted iOS backup the key from `ferret ios extract-key` (64 hex
-    /// characters); for an androidqf `.zip.age` the age identity.
-    #[arg(short = 'k', long, visible_alias = "age-identity", value_name = "FILE")]
-    pub key_file: Option<PathBuf>,
-}
-
-/// Password sources only (`extract-key`, whose `--key-file` is its output).
-#[derive(Debug, Clone, Default, Args)]
-pub struct PasswordArgs {
-    /// The backup password on the command line (visible in shell history).
-    #[arg(short = 'p', long, visible_alias = "backup-password", value_name = "PASSWORD", group = "pw")]
-    pub password: Option<String>,
-    /// Read the backup password from this environment variable.
-    #[arg(long, visible_alias = "backup-password-env", value_name = "VAR", group = "pw")]
-    pub password_env: Option<String>,
-    /// Read the backup password from the first line of this file.
-    #[arg(long, value_name = "FILE", group = "pw")]
-    pub password_file: Option<PathBuf>,
-}
-
-impl From<&PasswordArgs> for SecretArgs {
-    fn from(p: &PasswordArgs) -> Self {
-        Self {
-            password: p.password.clone(),
-            password_env: p.password_env.clone(),
-            password_file: p.password_file.clone(),
-            key_file: None,
-        }
-    }
 }
 
 /// `ferret check-iocs`.
@@ -417,12 +400,12 @@ mod tests {
         .expect("parses");
         let Command::Ios(IosCommand::CheckBackup(a)) = cli.command else { panic!("wrong command") };
         assert_eq!(a.modules, vec!["SMS", "Calls", "TCC"]);
-        assert_eq!(a.secrets.password.as_deref(), Some("pw"));
+        assert_eq!(a.secrets.password.password.as_deref(), Some("pw"));
         assert_eq!(a.secrets.key_file.as_deref(), Some(std::path::Path::new("key.txt")));
         let cli = Cli::try_parse_from(["ferret", "android", "check-backup", "--backup-password", "x", "f.ab"])
             .expect("alias");
         let Command::Android(AndroidCommand::CheckBackup(a)) = cli.command else { panic!("wrong command") };
-        assert_eq!(a.secrets.password.as_deref(), Some("x"));
+        assert_eq!(a.secrets.password.password.as_deref(), Some("x"));
         assert!(
             Cli::try_parse_from(["ferret", "check", "-p", "a", "--password-env", "B", "x"]).is_err(),
             "one password source"

@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{Context as _, anyhow, bail};
 use ferret_ios::backup::crypto::KeySource;
 
-use crate::cli::SecretArgs;
+use crate::cli::{PasswordArgs, SecretArgs};
 
 /// Environment variable MVT reads the iOS backup password from (also honoured here).
 pub const MVT_IOS_PASSWORD_ENV: &str = "MVT_IOS_BACKUP_PASSWORD";
@@ -67,15 +67,20 @@ impl Secrets {
         Self { args: args.clone() }
     }
 
+    /// The secrets of password flags alone.
+    pub fn password_only(args: &PasswordArgs) -> Self {
+        Self { args: SecretArgs { password: args.clone(), key_file: None } }
+    }
+
     /// Whether any password or key flag was given.
     pub fn any_given(&self) -> bool {
-        let a = &self.args;
-        a.password.is_some() || a.password_env.is_some() || a.password_file.is_some() || a.key_file.is_some()
+        let a = &self.args.password;
+        a.password.is_some() || a.password_env.is_some() || a.password_file.is_some() || self.args.key_file.is_some()
     }
 
     /// The password given by a flag or by `mvt_env`, without prompting.
     pub fn password(&self, mvt_env: &str) -> anyhow::Result<Option<String>> {
-        let a = &self.args;
+        let a = &self.args.password;
         if let Some(p) = &a.password_file {
             let text = read_secret_file(p, "password file")?;
             let line = text.lines().next().unwrap_or_default().to_string();
@@ -140,7 +145,7 @@ impl Secrets {
 
     /// Values that must never appear in a stored command line.
     pub fn redactions(&self) -> Vec<String> {
-        self.args.password.iter().filter(|p| !p.is_empty()).cloned().collect()
+        self.args.password.password.iter().filter(|p| !p.is_empty()).cloned().collect()
     }
 }
 
@@ -227,9 +232,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let pwf = dir.path().join("pw.txt");
         std::fs::write(&pwf, "pw1\nsecond line ignored\n").expect("write");
-        let s = Secrets::new(&SecretArgs { password_file: Some(pwf), ..Default::default() });
+        let s = Secrets::password_only(&PasswordArgs { password_file: Some(pwf), ..Default::default() });
         assert_eq!(s.password("FERRET_TEST_UNSET_1").expect("pw").as_deref(), Some("pw1"));
-        let s = Secrets::new(&SecretArgs { password_env: Some("FERRET_TEST_UNSET_2".into()), ..Default::default() });
+        let s = Secrets::password_only(&PasswordArgs {
+            password_env: Some("FERRET_TEST_UNSET_2".into()),
+            ..Default::default()
+        });
         assert!(s.password("FERRET_TEST_UNSET_1").is_err(), "a named variable that is not set is an error");
         let s = Secrets::new(&SecretArgs::default());
         assert_eq!(s.password("FERRET_TEST_UNSET_1").expect("none"), None);

@@ -92,12 +92,9 @@ pub fn s(p: &Path) -> &str {
 /// What a snapshot keeps of one entry: bytes (or link target), length, mode, mtime.
 pub type Entry = (Vec<u8>, u64, u32, Option<SystemTime>);
 
-/// Every entry under `dir` (files, links, folders), without following links: path relative to
-/// `dir` → (bytes or link target, length, mode, mtime). Equal snapshots mean nothing was
-/// created, removed or changed.
-pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Entry> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut out = BTreeMap::new();
+/// Visits every entry under `dir` without following links: (path relative to `dir`, its
+/// `lstat` metadata).
+fn walk(dir: &Path, visit: &mut dyn FnMut(PathBuf, &Path, &std::fs::Metadata)) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else { continue };
@@ -105,39 +102,41 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Entry> {
             let p = e.path();
             let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
             let rel = p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or_else(|_| p.clone());
-            let bytes = if meta.file_type().is_symlink() {
-                std::fs::read_link(&p).map(|t| t.into_os_string().into_encoded_bytes()).unwrap_or_default()
-            } else if meta.is_file() {
-                std::fs::read(&p).unwrap_or_default()
-            } else {
-                Vec::new()
-            };
+            visit(rel, &p, &meta);
             if meta.is_dir() {
                 stack.push(p);
             }
-            out.insert(rel, (bytes, meta.len(), meta.permissions().mode(), meta.modified().ok()));
         }
     }
+}
+
+/// Every entry under `dir` (files, links, folders), without following links: path relative to
+/// `dir` → (bytes or link target, length, mode, mtime). Equal snapshots mean nothing was
+/// created, removed or changed.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Entry> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = BTreeMap::new();
+    walk(dir, &mut |rel, p, meta| {
+        let bytes = if meta.file_type().is_symlink() {
+            std::fs::read_link(p).map(|t| t.into_os_string().into_encoded_bytes()).unwrap_or_default()
+        } else if meta.is_file() {
+            std::fs::read(p).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        out.insert(rel, (bytes, meta.len(), meta.permissions().mode(), meta.modified().ok()));
+    });
     out
 }
 
 /// Every regular file under `dir` with its bytes (links not followed).
 pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            let Ok(t) = e.file_type() else { continue };
-            if t.is_dir() {
-                stack.push(p);
-            } else if t.is_file() {
-                let rel = p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or_else(|_| p.clone());
-                out.insert(rel, std::fs::read(&p).unwrap_or_default());
-            }
+    walk(dir, &mut |rel, p, meta| {
+        if meta.is_file() {
+            out.insert(rel, std::fs::read(p).unwrap_or_default());
         }
-    }
+    });
     out
 }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow, bail};
 use ferret_ios::backup::crypto::{self, CryptoError};
 use ferret_report::ExitStatus;
 
-use crate::cli::{DecryptBackupArgs, ExtractKeyArgs, SecretArgs};
+use crate::cli::{DecryptBackupArgs, ExtractKeyArgs};
 use crate::output;
 use crate::secrets::{MVT_IOS_PASSWORD_ENV, Secrets};
 
@@ -89,7 +89,7 @@ pub fn extract_key(args: ExtractKeyArgs) -> anyhow::Result<ExitStatus> {
     if let Some(k) = &args.key_file {
         output::refuse_inside_inputs(k, "the key file", &[&args.backup])?;
     }
-    let secrets = Secrets::new(&SecretArgs::from(&args.password));
+    let secrets = Secrets::password_only(&args.password);
     let pw = match secrets.password(MVT_IOS_PASSWORD_ENV)? {
         Some(p) => p,
         None => match Secrets::prompt("Backup")? {
@@ -115,7 +115,7 @@ pub fn extract_key(args: ExtractKeyArgs) -> anyhow::Result<ExitStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::PasswordArgs;
+    use crate::cli::{PasswordArgs, SecretArgs};
     use ferret_ios::backup::BackupEvidence;
     use ferret_testdata::ios_backup::{DeviceSpec, write_encrypted_backup};
 
@@ -152,7 +152,10 @@ mod tests {
         assert!(!backup.join("key.txt").exists());
 
         // wrong password: "wrong password", nothing written
-        let wrong = SecretArgs { password: Some("nope".into()), ..Default::default() };
+        let wrong = SecretArgs {
+            password: PasswordArgs { password: Some("nope".into()), ..Default::default() },
+            key_file: None,
+        };
         let out = dir.path().join("out");
         let e = decrypt_backup(DecryptBackupArgs {
             secrets: wrong,
