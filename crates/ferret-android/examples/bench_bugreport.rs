@@ -7,7 +7,8 @@
 
 use std::time::Instant;
 
-use ferret_android::{AndroidSecrets, modules, open};
+use ferret_android::{modules, open};
+use ferret_core::Secrets;
 use ferret_core::{
     AcquisitionKind, Context, Evidence, ModuleInfo, NoProgress, RecordSink, RunOptions, SinkFactory, TimelineEvent,
     TimelineSink, run_modules,
@@ -57,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let ind = TruthIndicators::new(&truth);
     let t1 = Instant::now();
-    let ev = open(&path, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default())?;
+    let ev = open(&path, AcquisitionKind::AndroidBugreport, &Secrets::default())?.evidence;
     let opts = RunOptions::default();
     let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
     let mods = modules(AcquisitionKind::AndroidBugreport);

@@ -11,11 +11,13 @@ use std::path::Path;
 use ferret_core::zip::{ZipEvidence, create_private_file, private_tempdir};
 use ferret_core::{AcquisitionKind, Evidence};
 
-use crate::{AndroidError, AndroidSecrets};
+use ferret_core::Secrets;
 
-pub(crate) fn open_age_zip(path: &Path, secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
+use crate::AndroidError;
+
+pub(crate) fn open_age_zip(path: &Path, secrets: &Secrets) -> Result<Box<dyn Evidence>, AndroidError> {
     let name = path.display().to_string();
-    let Some(id_path) = &secrets.age_identity else {
+    let Some(id_path) = &secrets.key_file else {
         return Err(AndroidError::AgeIdentityNeeded { path: name });
     };
     let id_name = id_path.display().to_string();

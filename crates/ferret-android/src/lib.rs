@@ -9,8 +9,9 @@
 //!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`mounted`]);
 //! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
 //!
-//! The CLI calls [`detect()`], [`open`] (or [`open_with_notes`]) and [`modules()`]. Heuristics
-//! and their levels are listed in [`heuristics`].
+//! The facade every platform crate offers: [`detect()`], [`open()`] with the user's
+//! [`ferret_core::Secrets`] (password: `.ab`; key file: the age identity), [`modules()`], and
+//! the one error type [`AndroidError`]. Heuristics and their levels are listed in [`heuristics`].
 //!
 //! Design notes:
 //! * evidence is never extracted: zips are read in place ([`ferret_core::zip::ZipEvidence`]); a
@@ -36,26 +37,17 @@ pub mod text;
 #[cfg(feature = "age")]
 mod age_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ferret_core::evidence::FolderEvidence;
 use ferret_core::zip::ZipEvidence;
-use ferret_core::{AcquisitionKind, Evidence, EvidenceError, Locator};
+use ferret_core::{AcquisitionKind, Evidence, EvidenceError, Locator, Opened, Secrets};
 
 pub use detect::detect;
 pub use modules::modules;
 
 /// Largest nested `bugreport.zip` copied out of an androidqf collection.
 pub const NESTED_ZIP_LIMIT: u64 = 64 << 30;
-
-/// Secrets for opening encrypted Android acquisitions.
-#[derive(Debug, Clone, Default)]
-pub struct AndroidSecrets {
-    /// Password of an encrypted `.ab` backup (also the one nested in an androidqf collection).
-    pub backup_password: Option<String>,
-    /// age identity file (X25519 `AGE-SECRET-KEY-1...` lines) for an androidqf `.zip.age`.
-    pub age_identity: Option<PathBuf>,
-}
 
 /// Errors opening an Android acquisition. Every variant names the path.
 #[derive(Debug, thiserror::Error)]
@@ -131,36 +123,23 @@ impl AndroidError {
     }
 }
 
-/// Opens an Android acquisition. See [`open_with_notes`]; notes are logged with `tracing`.
-pub fn open(path: &Path, kind: AcquisitionKind, secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
-    let (ev, notes) = open_with_notes(path, kind, secrets)?;
-    for n in notes {
-        tracing::warn!("{n}");
-    }
-    Ok(ev)
-}
-
 static NESTED_BUGREPORT: &[&str] = &["bugreport.zip", "*/bugreport.zip", "**/*bugreport*.zip"];
 static NESTED_BACKUP: &[&str] = &["backup.ab", "*/backup.ab", "**/*.ab"];
 
-/// Opens an Android acquisition and returns notes for the user (a nested backup skipped because
-/// it is encrypted and no password was given, or because it is damaged).
+/// Opens an Android acquisition; its problems are what the user should know (a nested backup
+/// skipped because it is encrypted and no password was given, or because it is damaged).
 ///
 /// * bugreport: a zip (read in place) or a folder;
-/// * backup: an `.ab` file (decrypted with `secrets.backup_password` when encrypted, unpacked
-///   into a private temporary folder) or an extracted folder;
-/// * androidqf: a folder, a zip, or an age-encrypted zip (`secrets.age_identity`); its
-///   `bugreport.zip` and `backup.ab` are mounted at `<their path>/`.
+/// * backup: an `.ab` file (decrypted with `secrets.password` when encrypted, unpacked into a
+///   private temporary folder) or an extracted folder;
+/// * androidqf: a folder, a zip, or an age-encrypted zip (recognised by its header; the identity
+///   is `secrets.key_file`); its `bugreport.zip` and `backup.ab` are mounted at `<their path>/`.
 ///
 /// Errors: [`AndroidError::PasswordNeeded`], [`AndroidError::WrongPassword`],
 /// [`AndroidError::AgeIdentityNeeded`], [`AndroidError::WrongAgeIdentity`], [`AndroidError::Corrupt`].
-pub fn open_with_notes(
-    path: &Path,
-    kind: AcquisitionKind,
-    secrets: &AndroidSecrets,
-) -> Result<(Box<dyn Evidence>, Vec<String>), AndroidError> {
+pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Opened, AndroidError> {
     let mut notes = Vec::new();
-    let pw = secrets.backup_password.as_deref();
+    let pw = secrets.password.as_deref();
     let ev: Box<dyn Evidence> = match kind {
         AcquisitionKind::AndroidBugreport => {
             if path.is_dir() {
@@ -179,7 +158,7 @@ pub fn open_with_notes(
         AcquisitionKind::AndroidQf => {
             let root: Box<dyn Evidence> = if path.is_dir() {
                 Box::new(FolderEvidence::new(path, kind))
-            } else if path.extension().is_some_and(|e| e == "age") {
+            } else if is_age(path) {
                 open_age(path, secrets)?
             } else {
                 Box::new(ZipEvidence::open(path, kind)?)
@@ -209,15 +188,22 @@ pub fn open_with_notes(
         }
         other => return Err(AndroidError::NotAndroid(other)),
     };
-    Ok((ev, notes))
+    Ok(Opened { evidence: ev, device: ferret_core::DeviceInfo::default(), problems: notes })
+}
+
+/// Whether a file starts with the age header.
+fn is_age(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 22];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head.as_slice() == detect::AGE_MAGIC
 }
 
 #[cfg(feature = "age")]
-fn open_age(path: &Path, secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
+fn open_age(path: &Path, secrets: &Secrets) -> Result<Box<dyn Evidence>, AndroidError> {
     age_support::open_age_zip(path, secrets)
 }
 
 #[cfg(not(feature = "age"))]
-fn open_age(path: &Path, _secrets: &AndroidSecrets) -> Result<Box<dyn Evidence>, AndroidError> {
+fn open_age(path: &Path, _secrets: &Secrets) -> Result<Box<dyn Evidence>, AndroidError> {
     Err(AndroidError::AgeUnsupported { path: path.display().to_string() })
 }

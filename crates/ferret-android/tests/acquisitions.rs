@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use ferret_android::{AndroidError, AndroidSecrets, detect, modules, open, open_with_notes};
+use ferret_android::{AndroidError, detect, modules, open};
+use ferret_core::Secrets;
 use ferret_core::module::testing::run_one;
 use ferret_core::{AcquisitionKind, Alert, Context, Evidence, Outcome, RunOptions};
 use ferret_testdata::android::androidqf::{
@@ -70,7 +71,7 @@ fn bugreport_zip_recall_and_precision() {
     let p = dir.path().join("bugreport.zip");
     let (truth, cast) = write_bugreport_zip(&p, &BugreportSpec::default()).expect("generate");
     assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidBugreport));
-    let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidBugreport, &Secrets::default()).expect("open").evidence;
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth);
     assert_exact(&run, &truth);
     assert!(run.warnings.iter().any(|w| w.contains("malformed protobuf tombstone")), "{:?}", run.warnings);
@@ -89,7 +90,7 @@ fn recheck_of_stored_records_gives_the_same_alerts() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("acq");
     let truth = write_androidqf_dir(&p, &AqfSpec::default()).expect("generate");
-    let ev = open(&p, AcquisitionKind::AndroidQf, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidQf, &Secrets::default()).expect("open").evidence;
     let ind = TruthIndicators::new(&truth);
     let opts = RunOptions::default();
     let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
@@ -128,7 +129,7 @@ fn bugreport_folder_works_like_the_zip() {
     })
     .expect("walk");
     assert_eq!(detect(&out).map(|d| d.kind), Some(AcquisitionKind::AndroidBugreport));
-    let ev = open(&out, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
+    let ev = open(&out, AcquisitionKind::AndroidBugreport, &Secrets::default()).expect("open").evidence;
     assert_exact(&run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth), &truth);
 }
 
@@ -139,7 +140,7 @@ fn older_bugreport_without_sections_says_not_found() {
     let spec =
         BugreportSpec { omit_services: vec!["accessibility", "platform_compat", "dbinfo"], ..BugreportSpec::default() };
     let (truth, _) = write_bugreport_zip(&p, &spec).expect("generate");
-    let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidBugreport, &Secrets::default()).expect("open").evidence;
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth);
     for m in ["dumpsys_accessibility", "dumpsys_platform_compat", "dumpsys_dbinfo"] {
         assert_eq!(outcome(&run, m), &Ok(Outcome::NotFound), "{m}");
@@ -157,7 +158,7 @@ fn a_zip_that_is_not_a_bugreport_gives_not_found() {
     std::io::Write::write_all(&mut z, b"hello").expect("write");
     z.finish().expect("finish");
     assert_eq!(detect(&p).map(|d| d.kind), None);
-    let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidBugreport, &Secrets::default()).expect("open").evidence;
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBugreport, &Truth::default());
     assert!(run.outcomes.iter().all(|(_, o)| o == &Ok(Outcome::NotFound)), "{:?}", run.outcomes);
     assert!(run.alerts.is_empty());
@@ -165,7 +166,8 @@ fn a_zip_that_is_not_a_bugreport_gives_not_found() {
 
 fn check_qf(path: &Path, truth: &Truth) {
     assert_eq!(detect(path).map(|d| d.kind), Some(AcquisitionKind::AndroidQf));
-    let (ev, notes) = open_with_notes(path, AcquisitionKind::AndroidQf, &AndroidSecrets::default()).expect("open");
+    let opened = open(path, AcquisitionKind::AndroidQf, &Secrets::default()).expect("open");
+    let (ev, notes) = (opened.evidence, opened.problems);
     assert!(notes.is_empty(), "{notes:?}");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidQf, truth);
     assert_exact(&run, truth);
@@ -203,19 +205,19 @@ fn androidqf_age_right_and_wrong_identity() {
     let bad = dir.path().join("other.txt");
     std::fs::write(&bad, format!("{}\n", age_identity_string(2))).expect("w");
     assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidQf));
-    let s = AndroidSecrets { age_identity: Some(good), ..AndroidSecrets::default() };
-    let ev = open(&p, AcquisitionKind::AndroidQf, &s).expect("open");
+    let s = Secrets { key_file: Some(good), ..Secrets::default() };
+    let ev = open(&p, AcquisitionKind::AndroidQf, &s).expect("open").evidence;
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidQf, &truth);
     assert_exact(&run, &truth);
     drop(ev);
-    let s = AndroidSecrets { age_identity: Some(bad), ..AndroidSecrets::default() };
+    let s = Secrets { key_file: Some(bad), ..Secrets::default() };
     let e = err(open(&p, AcquisitionKind::AndroidQf, &s));
     assert!(matches!(e, AndroidError::WrongAgeIdentity { .. }), "{e}");
-    let e = err(open(&p, AcquisitionKind::AndroidQf, &AndroidSecrets::default()));
+    let e = err(open(&p, AcquisitionKind::AndroidQf, &Secrets::default()));
     assert!(matches!(e, AndroidError::AgeIdentityNeeded { .. }), "{e}");
     let junk = dir.path().join("junk.txt");
     std::fs::write(&junk, "not a key\n").expect("w");
-    let s = AndroidSecrets { age_identity: Some(junk), ..AndroidSecrets::default() };
+    let s = Secrets { key_file: Some(junk), ..Secrets::default() };
     assert!(matches!(open(&p, AcquisitionKind::AndroidQf, &s), Err(AndroidError::BadAgeIdentity { .. })));
 }
 
@@ -225,8 +227,8 @@ fn check_ab(spec: &AbSpec, password: Option<&str>) {
     let (bytes, truth) = ab_bytes(spec).expect("generate");
     std::fs::write(&p, bytes).expect("write");
     assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidBackup));
-    let s = AndroidSecrets { backup_password: password.map(str::to_string), ..AndroidSecrets::default() };
-    let ev = open(&p, AcquisitionKind::AndroidBackup, &s).expect("open");
+    let s = Secrets { password: password.map(str::to_string), ..Secrets::default() };
+    let ev = open(&p, AcquisitionKind::AndroidBackup, &s).expect("open").evidence;
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBackup, &truth);
     assert_exact(&run, &truth);
     let mut n = 0;
@@ -250,7 +252,7 @@ fn extracted_backup_tree() {
     let p = dir.path().join("backup.ab");
     let (bytes, truth) = ab_bytes(&AbSpec::default()).expect("generate");
     std::fs::write(&p, bytes).expect("write");
-    let ev = open(&p, AcquisitionKind::AndroidBackup, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidBackup, &Secrets::default()).expect("open").evidence;
     let out = dir.path().join("tree");
     ev.walk(&mut |f| {
         let t = out.join(&f.path);
@@ -259,7 +261,7 @@ fn extracted_backup_tree() {
     })
     .expect("walk");
     assert_eq!(detect(&out).map(|d| d.kind), Some(AcquisitionKind::AndroidBackup));
-    let tree = open(&out, AcquisitionKind::AndroidBackup, &AndroidSecrets::default()).expect("open tree");
+    let tree = open(&out, AcquisitionKind::AndroidBackup, &Secrets::default()).expect("open tree").evidence;
     assert_exact(&run_all(tree.as_ref(), AcquisitionKind::AndroidBackup, &truth), &truth);
 }
 
@@ -269,16 +271,16 @@ fn backup_wrong_or_missing_password() {
     let p = dir.path().join("backup.ab");
     let spec = AbSpec { password: Some("right".into()), rounds: 500, ..AbSpec::default() };
     std::fs::write(&p, ab_bytes(&spec).expect("gen").0).expect("write");
-    let s = AndroidSecrets { backup_password: Some("wrong".into()), ..AndroidSecrets::default() };
+    let s = Secrets { password: Some("wrong".into()), ..Secrets::default() };
     let e = err(open(&p, AcquisitionKind::AndroidBackup, &s));
     assert!(matches!(e, AndroidError::WrongPassword { .. }), "{e}");
     assert!(e.to_string().contains("backup.ab"));
-    let e = err(open(&p, AcquisitionKind::AndroidBackup, &AndroidSecrets::default()));
+    let e = err(open(&p, AcquisitionKind::AndroidBackup, &Secrets::default()));
     assert!(matches!(e, AndroidError::PasswordNeeded { .. }), "{e}");
     // truncated ciphertext → corrupt, not a panic
     let full = ab_bytes(&spec).expect("gen").0;
     std::fs::write(&p, &full[..full.len() - 7]).expect("write");
-    let s = AndroidSecrets { backup_password: Some("right".into()), ..AndroidSecrets::default() };
+    let s = Secrets { password: Some("right".into()), ..Secrets::default() };
     assert!(open(&p, AcquisitionKind::AndroidBackup, &s).is_err());
 }
 
@@ -292,18 +294,19 @@ fn androidqf_with_encrypted_backup() {
     };
     let truth = write_androidqf_dir(&root, &spec).expect("generate");
     // without the password: the backup is skipped with a note, everything else runs
-    let (ev, notes) = open_with_notes(&root, AcquisitionKind::AndroidQf, &AndroidSecrets::default()).expect("open");
+    let opened = open(&root, AcquisitionKind::AndroidQf, &Secrets::default()).expect("open");
+    let (ev, notes) = (opened.evidence, opened.problems);
     assert_eq!(notes.len(), 1, "{notes:?}");
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidQf, &truth);
     assert_eq!(outcome(&run, "sms"), &Ok(Outcome::NotFound));
     let cmp = compare(&truth.alerts, &run.alerts, None);
     assert!(cmp.unexpected.is_empty() && cmp.missed.iter().all(|m| m.module == "sms"), "{cmp:?}");
     // wrong password: an error
-    let s = AndroidSecrets { backup_password: Some("nope".into()), ..AndroidSecrets::default() };
+    let s = Secrets { password: Some("nope".into()), ..Secrets::default() };
     assert!(matches!(open(&root, AcquisitionKind::AndroidQf, &s), Err(AndroidError::WrongPassword { .. })));
     // right password: exact
-    let s = AndroidSecrets { backup_password: Some("pw".into()), ..AndroidSecrets::default() };
-    let ev = open(&root, AcquisitionKind::AndroidQf, &s).expect("open");
+    let s = Secrets { password: Some("pw".into()), ..Secrets::default() };
+    let ev = open(&root, AcquisitionKind::AndroidQf, &s).expect("open").evidence;
     assert_exact(&run_all(ev.as_ref(), AcquisitionKind::AndroidQf, &truth), &truth);
 }
 
@@ -315,7 +318,7 @@ fn hostile_zip_is_read_in_place() {
     let p = inner.join("hostile.zip");
     ferret_testdata::android::hostile_zip(&p).expect("generate");
     assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidBugreport));
-    let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidBugreport, &Secrets::default()).expect("open").evidence;
     let mut names = Vec::new();
     ev.walk(&mut |f| names.push(f.path.clone())).expect("walk");
     assert!(!names.iter().any(|n| n.contains("escaped")) && names.contains(&"abs/olute.txt".to_string()), "{names:?}");

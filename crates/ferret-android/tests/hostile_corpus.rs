@@ -335,14 +335,15 @@ fn android_inputs_are_unchanged_by_a_full_run() {
     let (bytes, t4) = ab_bytes(&AbSpec::default()).expect("ab");
     std::fs::write(&ab, bytes).expect("write ab");
     let before = snapshot(tmp.path());
-    let secrets = ferret_android::AndroidSecrets::default();
+    let secrets = ferret_core::Secrets::default();
     for (path, kind, truth) in [
         (&br, AcquisitionKind::AndroidBugreport, &t1),
         (&qf_dir, AcquisitionKind::AndroidQf, &t2),
         (&qf_zip, AcquisitionKind::AndroidQf, &t3),
         (&ab, AcquisitionKind::AndroidBackup, &t4),
     ] {
-        let ev = ferret_android::open(path, kind, &secrets).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let ev =
+            ferret_android::open(path, kind, &secrets).unwrap_or_else(|e| panic!("{}: {e}", path.display())).evidence;
         let ind = TruthIndicators::new(truth);
         let opts = RunOptions::default();
         let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };
@@ -414,15 +415,14 @@ fn androidqf_with_every_file_hostile() {
             std::fs::write(&path, bytes).expect("write");
         }
         let before = snapshot(tmp.path());
-        let ev =
-            match ferret_android::open(&root, AcquisitionKind::AndroidQf, &ferret_android::AndroidSecrets::default()) {
-                Ok(ev) => ev,
-                // refusing the whole collection (e.g. a truncated nested zip) is an acceptable outcome
-                Err(e) => {
-                    assert!(!e.to_string().is_empty(), "{variant}: an error says what is wrong");
-                    continue;
-                }
-            };
+        let ev = match ferret_android::open(&root, AcquisitionKind::AndroidQf, &ferret_core::Secrets::default()) {
+            Ok(opened) => opened.evidence,
+            // refusing the whole collection (e.g. a truncated nested zip) is an acceptable outcome
+            Err(e) => {
+                assert!(!e.to_string().is_empty(), "{variant}: an error says what is wrong");
+                continue;
+            }
+        };
         let ind = TruthIndicators::new(&Truth::default());
         let opts = RunOptions::default();
         let ctx = Context { evidence: ev.as_ref(), indicators: &ind, options: &opts };

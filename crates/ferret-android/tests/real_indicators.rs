@@ -3,7 +3,8 @@
 //! precision must stay exact.
 #![allow(clippy::print_stderr)]
 
-use ferret_android::{AndroidSecrets, modules, open};
+use ferret_android::{modules, open};
+use ferret_core::Secrets;
 use ferret_core::module::testing::run_one;
 use ferret_core::{AcquisitionKind, Context, Evidence, RunOptions};
 use ferret_testdata::android::androidqf::{AqfSpec, write_androidqf_zip};
@@ -38,7 +39,7 @@ fn bugreport_with_real_indicators() {
     let p = dir.path().join("bugreport.zip");
     let (truth, _) =
         write_bugreport_zip(&p, &BugreportSpec { seed: 21, ..BugreportSpec::default() }).expect("generate");
-    let ev = open(&p, AcquisitionKind::AndroidBugreport, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidBugreport, &Secrets::default()).expect("open").evidence;
     check(ev.as_ref(), AcquisitionKind::AndroidBugreport, &truth);
 }
 
@@ -47,6 +48,6 @@ fn androidqf_with_real_indicators() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("acq.zip");
     let truth = write_androidqf_zip(&p, &AqfSpec { seed: 22, ..AqfSpec::default() }).expect("generate");
-    let ev = open(&p, AcquisitionKind::AndroidQf, &AndroidSecrets::default()).expect("open");
+    let ev = open(&p, AcquisitionKind::AndroidQf, &Secrets::default()).expect("open").evidence;
     check(ev.as_ref(), AcquisitionKind::AndroidQf, &truth);
 }

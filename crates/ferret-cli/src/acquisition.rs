@@ -1,15 +1,15 @@
-//! The table over the platform crates: which type an acquisition is, how it opens, which modules
-//! run on it. All format knowledge stays in `ferret-ios` and `ferret-android`; this only
-//! dispatches, combines their answers and asks for a password when one is needed.
+//! The table over the platform crates, which both offer `detect`, `open` and `modules`: which
+//! type an acquisition is, how it opens, which modules run on it. All format knowledge stays in
+//! `ferret-ios` and `ferret-android`; this only dispatches, combines their answers and asks for
+//! a password when one is needed.
 
 use std::path::Path;
 
-use anyhow::{Context as _, anyhow, bail};
-use ferret_core::{AcquisitionKind, Detection, Evidence, Module};
+use anyhow::{Context as _, bail};
+use ferret_core::{AcquisitionKind, Detection, Module, Opened, Secrets};
 use ferret_ios::backup::BackupError;
-use ferret_report::DeviceInfo;
 
-use crate::secrets::Secrets;
+use crate::secrets::SecretFlags;
 
 /// Every type `path` matches, iOS and Android.
 fn detect_all(path: &Path) -> Vec<Detection> {
@@ -74,12 +74,7 @@ pub fn expect(path: &Path, kind: AcquisitionKind) -> anyhow::Result<Detection> {
 
 /// Modules of an acquisition type, in run order.
 pub fn modules_for(kind: AcquisitionKind) -> Vec<Box<dyn Module>> {
-    match kind {
-        AcquisitionKind::IosBackup => ferret_ios::modules::backup_modules(),
-        AcquisitionKind::IosFs => ferret_ios::modules::fs_modules(),
-        AcquisitionKind::IosSysdiagnose => ferret_ios::modules::sysdiagnose_modules(),
-        k => ferret_android::modules(k),
-    }
+    if kind.is_ios() { ferret_ios::modules(kind) } else { ferret_android::modules(kind) }
 }
 
 /// Every module of every acquisition type, once each, sorted by name.
@@ -96,75 +91,37 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
     out
 }
 
-/// An opened acquisition.
-pub struct Opened {
-    /// The read-only view.
-    pub evidence: Box<dyn Evidence>,
-    /// Device facts for the report.
-    pub device: DeviceInfo,
-    /// Problems of the acquisition as a whole (listed with the verdict).
-    pub problems: Vec<String>,
-}
-
-/// Opens `path` as `kind`, asking for a password on a terminal when it is encrypted and none
-/// was given.
-pub fn open(kind: AcquisitionKind, path: &Path, secrets: &Secrets) -> anyhow::Result<Opened> {
-    let plain = |evidence: Box<dyn Evidence>| Opened { evidence, device: DeviceInfo::default(), problems: Vec::new() };
-    match kind {
-        AcquisitionKind::IosBackup => open_backup(path, secrets),
-        AcquisitionKind::IosFs => Ok(plain(ferret_ios::fs::open(path)?)),
-        AcquisitionKind::IosSysdiagnose => Ok(plain(ferret_ios::sysdiagnose::open(path)?)),
-        k => {
-            let mut android = secrets.android()?;
-            let opened = match ferret_android::open_with_notes(path, k, &android) {
-                Err(ferret_android::AndroidError::PasswordNeeded { path: p }) => {
-                    match Secrets::prompt("Android backup")? {
-                        Some(pw) => {
-                            android.backup_password = Some(pw);
-                            ferret_android::open_with_notes(path, k, &android)
-                        }
-                        None => Err(ferret_android::AndroidError::PasswordNeeded { path: p }),
-                    }
-                }
-                other => other,
-            };
-            let (evidence, notes) = opened.map_err(|e| match e {
-                ferret_android::AndroidError::PasswordNeeded { .. } => anyhow!(
-                    "{e}: -p/--backup-password, --password-env VAR or --password-file FILE (or MVT_ANDROID_BACKUP_PASSWORD)"
-                ),
-                other => anyhow!(other),
-            })?;
-            Ok(Opened { evidence, device: DeviceInfo::default(), problems: notes })
+/// The platform crate's `open`; `Ok(None)` when a password is needed and none was given.
+fn platform_open(kind: AcquisitionKind, path: &Path, secrets: &Secrets) -> anyhow::Result<Option<Opened>> {
+    if kind.is_ios() {
+        match ferret_ios::open(path, kind, secrets) {
+            Ok(o) => Ok(Some(o)),
+            Err(ferret_ios::IosError::PasswordNeeded { .. }) if secrets.password.is_none() => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+        }
+    } else {
+        match ferret_android::open(path, kind, secrets) {
+            Ok(o) => Ok(Some(o)),
+            Err(ferret_android::AndroidError::PasswordNeeded { .. }) if secrets.password.is_none() => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
         }
     }
 }
 
-fn open_backup(path: &Path, secrets: &Secrets) -> anyhow::Result<Opened> {
-    let ev = match ferret_ios::backup::BackupEvidence::open(path) {
-        Ok(ev) => {
-            if secrets.any_given() {
-                tracing::info!("the backup is not encrypted; the password/key is not used");
-            }
-            ev
-        }
-        Err(BackupError::Encrypted { path: root }) => {
-            let src = match secrets.ios_key_source()? {
-                Some(s) => s,
-                None => match Secrets::prompt("Backup")? {
-                    Some(pw) => ferret_ios::backup::crypto::KeySource::Password(pw),
-                    None => bail!(
-                        "{}: this backup is encrypted: give its password (-p/--password, --password-env VAR, --password-file FILE) or a --key-file from `ferret ios extract-key`",
-                        root.display()
-                    ),
-                },
-            };
-            tracing::info!("decrypting the backup in memory");
-            ferret_ios::backup::crypto::open_encrypted(path, &src).map_err(crate::commands::ios::crypto_error)?
-        }
-        Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
-    };
-    let facts = ev.device_info().report_facts();
-    let device = DeviceInfo { model: facts.model, os_version: facts.os_version, other: facts.other };
-    let problems = ev.problems().to_vec();
-    Ok(Opened { evidence: Box::new(ev), device, problems })
+/// Opens `path` as `kind`, asking for a password without echo on a terminal when it is
+/// encrypted and none was given.
+pub fn open(kind: AcquisitionKind, path: &Path, args: &SecretFlags) -> anyhow::Result<Opened> {
+    let mut secrets = args.resolve(kind)?;
+    if let Some(o) = platform_open(kind, path, &secrets)? {
+        return Ok(o);
+    }
+    secrets.password = SecretFlags::prompt(if kind.is_ios() { "Backup" } else { "Android backup" })?;
+    if secrets.password.is_none() {
+        bail!(
+            "{}: the acquisition is encrypted: give its password (-p/--password, --password-env VAR, --password-file FILE){}",
+            path.display(),
+            if kind.is_ios() { " or a --key-file from `ferret ios extract-key`" } else { "" }
+        );
+    }
+    platform_open(kind, path, &secrets)?.with_context(|| format!("{}: the password was not accepted", path.display()))
 }

@@ -1,19 +1,19 @@
-//! Passwords and keys: from the flags of [`SecretArgs`] to what the libraries take, and out of
-//! every record of the command line.
+//! Passwords and keys: from the flags of [`SecretArgs`] to the [`ferret_core::Secrets`] the
+//! platform crates take, and out of every record of the command line.
 //!
-//! Sources, in this order: `--key-file` (iOS: a key from `extract-key`; androidqf: the age
-//! identity), `--password-file` (first line), `--password-env VAR`, `-p/--password` (warned
-//! about: it leaks into shell history and `ps`), then MVT's environment variables
-//! (`MVT_IOS_BACKUP_PASSWORD`, `MVT_ANDROID_BACKUP_PASSWORD`), then a prompt without echo when a
-//! password is needed and stdin is a terminal. The command line stored in `info.json` and the
-//! report is redacted from the parsed value of `-p`, whatever its spelling (`-p pw`, `-ppw`,
-//! `-qppw`, `--password=pw`, `--backup-password pw`).
+//! Sources, in this order: `--password-file` (first line), `--password-env VAR`, `-p/--password`
+//! (warned about: it leaks into shell history and `ps`), then MVT's environment variable for the
+//! platform (`MVT_IOS_BACKUP_PASSWORD`, `MVT_ANDROID_BACKUP_PASSWORD`), then a prompt without
+//! echo when a password is needed and stdin is a terminal. `-k/--key-file` is passed as it is
+//! (iOS: a key from `extract-key`; androidqf: the age identity). The command line stored in
+//! `info.json` and the report is redacted from the parsed value of `-p`, whatever its spelling
+//! (`-p pw`, `-ppw`, `-qppw`, `--password=pw`, `--backup-password pw`).
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use anyhow::{Context as _, anyhow, bail};
-use ferret_ios::backup::crypto::KeySource;
+use ferret_core::{AcquisitionKind, Secrets};
 
 use crate::cli::{PasswordArgs, SecretArgs};
 
@@ -22,7 +22,7 @@ pub const MVT_IOS_PASSWORD_ENV: &str = "MVT_IOS_BACKUP_PASSWORD";
 /// Environment variable MVT reads the Android backup password from (also honoured here).
 pub const MVT_ANDROID_PASSWORD_ENV: &str = "MVT_ANDROID_BACKUP_PASSWORD";
 
-/// Largest key or password file read.
+/// Largest password file read.
 const MAX_SECRET_FILE: u64 = 64 * 1024;
 
 fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<String> {
@@ -40,28 +40,13 @@ fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<String> {
     String::from_utf8(buf).map_err(|_| anyhow!("{what} {} is not UTF-8 text", path.display()))
 }
 
-/// Parses a key file: 64 hex characters; surrounding whitespace (a trailing newline) is
-/// accepted (MVT requires exactly 64 bytes).
-pub fn parse_key_text(text: &str) -> anyhow::Result<[u8; 32]> {
-    let t = text.trim();
-    if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!(
-            "expected 64 hexadecimal characters (the output of `ferret ios extract-key`), found {} characters",
-            t.chars().count()
-        );
-    }
-    let mut key = [0u8; 32];
-    hex::decode_to_slice(t, &mut key).map_err(|e| anyhow!("invalid key: {e}"))?;
-    Ok(key)
-}
-
-/// The secrets of one command.
+/// The secret flags of one command.
 #[derive(Debug, Clone, Default)]
-pub struct Secrets {
+pub struct SecretFlags {
     args: SecretArgs,
 }
 
-impl Secrets {
+impl SecretFlags {
     /// The secrets named by these flags (nothing is read yet).
     pub fn new(args: &SecretArgs) -> Self {
         Self { args: args.clone() }
@@ -70,12 +55,6 @@ impl Secrets {
     /// The secrets of password flags alone.
     pub fn password_only(args: &PasswordArgs) -> Self {
         Self { args: SecretArgs { password: args.clone(), key_file: None } }
-    }
-
-    /// Whether any password or key flag was given.
-    pub fn any_given(&self) -> bool {
-        let a = &self.args.password;
-        a.password.is_some() || a.password_env.is_some() || a.password_file.is_some() || self.args.key_file.is_some()
     }
 
     /// The password given by a flag or by `mvt_env`, without prompting.
@@ -112,6 +91,12 @@ impl Secrets {
         Ok(None)
     }
 
+    /// The secrets for an acquisition of `kind` (MVT's variable of its platform included).
+    pub fn resolve(&self, kind: AcquisitionKind) -> anyhow::Result<Secrets> {
+        let env = if kind.is_ios() { MVT_IOS_PASSWORD_ENV } else { MVT_ANDROID_PASSWORD_ENV };
+        Ok(Secrets { password: self.password(env)?, key_file: self.args.key_file.clone() })
+    }
+
     /// Asks for a password without echo when stdin is a terminal; `None` otherwise.
     pub fn prompt(what: &str) -> anyhow::Result<Option<String>> {
         if !std::io::stdin().is_terminal() {
@@ -123,24 +108,6 @@ impl Secrets {
             bail!("no password entered");
         }
         Ok(Some(pw))
-    }
-
-    /// The key source for an encrypted iOS backup (`-k` key file first), without prompting.
-    pub fn ios_key_source(&self) -> anyhow::Result<Option<KeySource>> {
-        if let Some(p) = &self.args.key_file {
-            let text = read_secret_file(p, "key file")?;
-            let key = parse_key_text(&text).with_context(|| format!("invalid key file {}", p.display()))?;
-            return Ok(Some(KeySource::Key(key)));
-        }
-        Ok(self.password(MVT_IOS_PASSWORD_ENV)?.map(KeySource::Password))
-    }
-
-    /// The secrets of an Android acquisition (`.ab` password; `-k` as the age identity).
-    pub fn android(&self) -> anyhow::Result<ferret_android::AndroidSecrets> {
-        Ok(ferret_android::AndroidSecrets {
-            backup_password: self.password(MVT_ANDROID_PASSWORD_ENV)?,
-            age_identity: self.args.key_file.clone(),
-        })
     }
 
     /// Values that must never appear in a stored command line.
@@ -176,19 +143,6 @@ fn redact_args(args: impl Iterator<Item = String>, redact: &[String]) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_text_accepts_whitespace_and_rejects_garbage() {
-        let k = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
-        assert_eq!(parse_key_text(k).expect("key")[1], 0x11);
-        assert!(parse_key_text(&format!("{k}\n")).is_ok());
-        assert!(parse_key_text(&format!("  {k}\r\n")).is_ok());
-        assert!(parse_key_text(&k[..63]).is_err());
-        assert!(parse_key_text(&format!("{k}0")).is_err());
-        assert!(parse_key_text(&k.replace('0', "g")).is_err());
-        assert!(parse_key_text("").is_err());
-        assert!(parse_key_text(&"é".repeat(32)).is_err());
-    }
 
     #[test]
     fn every_spelling_of_a_password_is_redacted() {
@@ -232,19 +186,17 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let pwf = dir.path().join("pw.txt");
         std::fs::write(&pwf, "pw1\nsecond line ignored\n").expect("write");
-        let s = Secrets::password_only(&PasswordArgs { password_file: Some(pwf), ..Default::default() });
+        let s = SecretFlags::password_only(&PasswordArgs { password_file: Some(pwf), ..Default::default() });
         assert_eq!(s.password("FERRET_TEST_UNSET_1").expect("pw").as_deref(), Some("pw1"));
-        let s = Secrets::password_only(&PasswordArgs {
+        let s = SecretFlags::password_only(&PasswordArgs {
             password_env: Some("FERRET_TEST_UNSET_2".into()),
             ..Default::default()
         });
         assert!(s.password("FERRET_TEST_UNSET_1").is_err(), "a named variable that is not set is an error");
-        let s = Secrets::new(&SecretArgs::default());
+        let s = SecretFlags::new(&SecretArgs::default());
         assert_eq!(s.password("FERRET_TEST_UNSET_1").expect("none"), None);
-        assert!(!s.any_given());
         let kf = dir.path().join("key.txt");
-        std::fs::write(&kf, "zz").expect("write");
-        let s = Secrets::new(&SecretArgs { key_file: Some(kf), ..Default::default() });
-        assert!(s.ios_key_source().is_err(), "a bad key file is an error, not ignored");
+        let s = SecretFlags::new(&SecretArgs { key_file: Some(kf.clone()), ..Default::default() });
+        assert_eq!(s.resolve(AcquisitionKind::AndroidQf).expect("secrets").key_file, Some(kf));
     }
 }

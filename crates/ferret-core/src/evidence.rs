@@ -43,6 +43,11 @@ impl AcquisitionKind {
         Self::AndroidBackup,
     ];
 
+    /// Whether it is an iOS acquisition (else Android).
+    pub fn is_ios(self) -> bool {
+        matches!(self, Self::IosBackup | Self::IosFs | Self::IosSysdiagnose)
+    }
+
     /// The kind in words, with its article: "an iOS backup".
     pub fn describe(self) -> &'static str {
         match self {

@@ -7,6 +7,7 @@
 //! * [`alert`]: [`Alert`], its [`Level`] and the [`MatchedIndicator`] that caused it;
 //! * [`indicators`]: the [`Indicators`] matching contract (implemented by `ferret-indicators`),
 //!   so artifact modules never depend on how indicators are loaded or indexed;
+//! * [`acquisition`]: the platform facades' shared types ([`Secrets`], [`Opened`], [`DeviceInfo`]);
 //! * [`evidence`]: the read-only [`Evidence`] view of an acquisition and the [`Locator`] that names
 //!   an artifact in every acquisition type, with a plain-folder implementation;
 //! * [`sqlite`]: the only way ferret opens an evidence database (immutable, or a private copy
@@ -18,6 +19,7 @@
 //!
 //! Data flows one way: evidence → modules → records → checks → alerts → outputs.
 
+pub mod acquisition;
 pub mod alert;
 pub mod evidence;
 pub mod indicators;
@@ -29,6 +31,7 @@ pub mod time;
 pub mod urls;
 pub mod zip;
 
+pub use acquisition::{DeviceInfo, Opened, Secrets};
 pub use alert::{Alert, Finding, Level, MatchedIndicator};
 pub use evidence::{AcquisitionKind, BackupPath, Detection, Evidence, EvidenceError, EvidenceFile, Locator, Recorder};
 pub use indicators::{Indicators, NoIndicators};

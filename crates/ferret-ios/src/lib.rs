@@ -5,6 +5,8 @@
 //!   `xx/<fileID>` layout), plain and encrypted;
 //! * [`fs`]: full-filesystem dumps (folder, tar, tar.gz, zip);
 //! * [`sysdiagnose`]: sysdiagnose archives;
+//! * the facade every platform crate offers: [`detect()`], [`open()`] with the user's
+//!   [`ferret_core::Secrets`], [`modules()`], and the one error type [`IosError`];
 //! * [`mod@detect`]: which of these a path is, from content each type must have;
 //! * [`modules`]: one file per artifact module, registered in [`modules::backup_modules`],
 //!   [`modules::fs_modules`] and [`modules::sysdiagnose_modules`].
@@ -13,6 +15,8 @@ pub mod backup;
 pub mod detect;
 pub mod fs;
 pub mod modules;
+mod open;
 pub mod sysdiagnose;
 
 pub use detect::detect;
+pub use open::{IosError, key_source, modules, open, parse_key_text};

@@ -67,20 +67,7 @@ pub struct FileHash {
     pub sha256: String,
 }
 
-/// Device facts from the acquisition (all optional; evidence strings, escaped in HTML).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceInfo {
-    /// Model, e.g. `iPhone14,2` or `Pixel 7`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    /// OS name and version, e.g. `iOS 17.4.1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub os_version: Option<String>,
-    /// Other facts (`Build Version`, `Serial Number`, ...), shown in key order.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub other: BTreeMap<String, String>,
-}
+pub use ferret_core::DeviceInfo;
 
 /// Alert counts per level (serialized with the level names, highest first).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

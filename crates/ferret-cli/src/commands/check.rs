@@ -8,15 +8,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use ferret_core::{AcquisitionKind, Context, Detection, Evidence, Module, Recorder, RunOptions};
+use ferret_core::{AcquisitionKind, Context, Detection, Evidence, Module, Opened, Recorder, RunOptions};
 use ferret_indicators::{IndicatorIndex, IndicatorSources, LoadReport};
 use ferret_report::{ExitStatus, FileHash, NullSinks, RunInfo, Summary, TargetInfo};
 
-use crate::acquisition::{self, Opened};
+use crate::acquisition;
 use crate::cli::CheckArgs;
 use crate::console::{self, ModuleProgress, Verbosity};
 use crate::output;
-use crate::secrets::{Secrets, command_line};
+use crate::secrets::{SecretFlags, command_line};
 
 /// A check, validated.
 struct Plan {
@@ -24,7 +24,7 @@ struct Plan {
     detection: Detection,
     modules: Vec<Box<dyn Module>>,
     output: Option<PathBuf>,
-    secrets: Secrets,
+    secrets: SecretFlags,
 }
 
 impl Plan {
@@ -43,7 +43,7 @@ impl Plan {
             inputs.extend(args.iocs.iter().map(PathBuf::as_path));
             output::refuse_inside_inputs(dir, "the results folder", &inputs)?;
         }
-        Ok(Self { path, detection, modules, output: args.output.clone(), secrets: Secrets::new(&args.secrets) })
+        Ok(Self { path, detection, modules, output: args.output.clone(), secrets: SecretFlags::new(&args.secrets) })
     }
 }
 

@@ -3,22 +3,18 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
+use ferret_core::AcquisitionKind;
 use ferret_ios::backup::crypto::{self, CryptoError};
 use ferret_report::ExitStatus;
 
 use crate::cli::{DecryptBackupArgs, ExtractKeyArgs};
 use crate::output;
-use crate::secrets::{MVT_IOS_PASSWORD_ENV, Secrets};
+use crate::secrets::{MVT_IOS_PASSWORD_ENV, SecretFlags};
 
 /// Turns a crypto error into the user-facing error ("wrong password" for a failed unlock).
-pub fn crypto_error(e: CryptoError) -> anyhow::Error {
-    match e {
-        CryptoError::WrongPassword => {
-            anyhow!("wrong password: the given password (or key file) does not unlock this backup")
-        }
-        other => anyhow::Error::new(other),
-    }
+fn crypto_error(e: CryptoError) -> anyhow::Error {
+    anyhow::Error::new(ferret_ios::IosError::from(e))
 }
 
 /// Runs `decrypt-backup`. Exit 0 when every file was written, 2 on error or when some files
@@ -27,10 +23,10 @@ pub fn decrypt_backup(args: DecryptBackupArgs) -> anyhow::Result<ExitStatus> {
     let inputs: &[&Path] = &[&args.backup];
     output::refuse_inside_inputs(&args.destination, "the destination", inputs)?;
     output::refuse_containing_inputs(&args.destination, "the destination", inputs)?;
-    let secrets = Secrets::new(&args.secrets);
-    let src = match secrets.ios_key_source()? {
+    let secrets = SecretFlags::new(&args.secrets).resolve(AcquisitionKind::IosBackup)?;
+    let src = match ferret_ios::key_source(&secrets)? {
         Some(s) => s,
-        None => match Secrets::prompt("Backup")? {
+        None => match SecretFlags::prompt("Backup")? {
             Some(pw) => crypto::KeySource::Password(pw),
             None => bail!("give the backup password (-p, --password-env VAR, --password-file FILE) or a --key-file"),
         },
@@ -89,10 +85,10 @@ pub fn extract_key(args: ExtractKeyArgs) -> anyhow::Result<ExitStatus> {
     if let Some(k) = &args.key_file {
         output::refuse_inside_inputs(k, "the key file", &[&args.backup])?;
     }
-    let secrets = Secrets::password_only(&args.password);
+    let secrets = SecretFlags::password_only(&args.password);
     let pw = match secrets.password(MVT_IOS_PASSWORD_ENV)? {
         Some(p) => p,
-        None => match Secrets::prompt("Backup")? {
+        None => match SecretFlags::prompt("Backup")? {
             Some(p) => p,
             None => bail!("give the backup password (-p, --password-env VAR or --password-file FILE)"),
         },
