@@ -392,15 +392,49 @@ fn large_files_are_decrypted_by_streaming_across_chunks() {
     let dir = tempfile::tempdir().expect("dir");
     let (src, out) = (dir.path().join("in"), dir.path().join("out"));
     std::fs::write(&src, &ct).expect("write");
-    assert_eq!(keys.decrypt_file_streaming(&meta, &src, &out).expect("stream"), plain.len() as u64);
+    let create = || std::fs::File::create(&out).expect("create");
+    assert_eq!(keys.decrypt_file_streaming(&meta, &src, &create(), &out).expect("stream"), plain.len() as u64);
     assert!(std::fs::read(&out).expect("out") == plain, "streamed plaintext differs");
     // same answer as the in-memory path
     assert!(keys.decrypt_file(&meta, ct.clone()).expect("mem") == plain);
     // truncated on a block boundary / mid-block: clear errors naming the file
     std::fs::write(&src, &ct[..ct.len() - 16]).expect("write");
-    let e = keys.decrypt_file_streaming(&meta, &src, &out).expect_err("truncated");
+    let e = keys.decrypt_file_streaming(&meta, &src, &create(), &out).expect_err("truncated");
     assert!(e.to_string().contains("IMG_0001.MOV") && e.to_string().contains("padding"), "{e}");
     std::fs::write(&src, &ct[..ct.len() - 5]).expect("write");
-    let e = keys.decrypt_file_streaming(&meta, &src, &out).expect_err("truncated");
+    let e = keys.decrypt_file_streaming(&meta, &src, &create(), &out).expect_err("truncated");
     assert!(e.to_string().contains("multiple of the AES block size"), "{e}");
+}
+
+#[test]
+fn plan_refuses_bad_file_ids_and_rows_sharing_an_output_path() {
+    let row = |id: &str, rel: &str, flags: i64| crate::backup::ManifestRow {
+        file_id: id.into(),
+        domain: "HomeDomain".into(),
+        relative_path: rel.into(),
+        flags,
+        file: None,
+    };
+    let real = file_id("HomeDomain", "Library/SMS/sms.db");
+    let rows = vec![
+        row(&real, "Library/SMS/sms.db", 1),
+        row(&real.to_ascii_uppercase(), "Library/Notes/twin.db", 1),
+        row(&"ab".repeat(20), "a.db", 1),
+        row(&"ab".repeat(20), "b.db", 1),
+        row(&"cd".repeat(20), "ok.db", 1),
+        row("../../etc/passwd", "x", 1),
+        row(&real[..39], "short", 1),
+        row(&"EF".repeat(20), "Library", 2), // a folder row writes nothing: not refused
+    ];
+    let (ok, failed) = plan_rows(&rows);
+    assert_eq!(ok, vec![0, 4]);
+    let names: Vec<&str> = failed.iter().map(|f| f.file.as_str()).collect();
+    assert_eq!(failed.len(), 5, "{names:?}");
+    let twin = failed.iter().find(|f| f.file.contains("twin.db")).expect("twin refused");
+    assert!(twin.file.contains(&real.to_ascii_uppercase()) && twin.reason.contains("lower-case"), "{twin:?}");
+    let a = failed.iter().find(|f| f.file.contains("a.db")).expect("a");
+    assert!(a.reason.contains("b.db") && a.reason.contains("same output file"), "{a:?}");
+    let b = failed.iter().find(|f| f.file.contains("b.db")).expect("b");
+    assert!(b.reason.contains("a.db"), "{b:?}");
+    assert!(names.iter().any(|n| n.contains("etc/passwd")) && names.iter().any(|n| n.contains("short")));
 }
