@@ -27,6 +27,7 @@ use aes::Aes256;
 use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
 use ferret_core::evidence::FolderEvidence;
 use ferret_core::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, SqliteDb};
+use zeroize::Zeroizing;
 
 use crate::AndroidError;
 
@@ -222,6 +223,10 @@ pub fn open_stream<'a>(
     Ok((header, payload))
 }
 
+/// Unlocks the master key. Every buffer holding key material (the password-derived key, the
+/// decrypted blob, the master key and its checksum input) is a [`Zeroizing`] buffer, wiped when
+/// dropped; the AES key schedules are wiped by the `aes`/`cbc` crates' `zeroize` feature. The
+/// password itself belongs to the caller.
 #[allow(clippy::too_many_arguments)]
 fn unlock(
     password: &str,
@@ -232,32 +237,38 @@ fn unlock(
     blob: &[u8],
     version: u32,
     path: &str,
-) -> Result<([u8; 32], [u8; 16]), AndroidError> {
-    let mut key = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.as_bytes(), user_salt, rounds, &mut key);
-    let dec = cbc::Decryptor::<Aes256>::new_from_slices(&key, user_iv)
+) -> Result<(Zeroizing<[u8; 32]>, [u8; 16]), AndroidError> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.as_bytes(), user_salt, rounds, &mut *key);
+    let dec = cbc::Decryptor::<Aes256>::new_from_slices(&key[..], user_iv)
         .map_err(|_| AndroidError::corrupt(path, "user IV has the wrong length"))?;
-    let plain =
-        dec.decrypt_padded_vec::<Pkcs7>(blob).map_err(|_| AndroidError::WrongPassword { path: path.to_string() })?;
+    let plain = Zeroizing::new(
+        dec.decrypt_padded_vec::<Pkcs7>(blob).map_err(|_| AndroidError::WrongPassword { path: path.to_string() })?,
+    );
     let mut at = 0usize;
-    let mut field = || -> Option<Vec<u8>> {
+    let mut field = || -> Option<Zeroizing<Vec<u8>>> {
         let len = usize::from(*plain.get(at)?);
-        let v = plain.get(at + 1..at + 1 + len)?.to_vec();
+        let v = Zeroizing::new(plain.get(at + 1..at + 1 + len)?.to_vec());
         at += 1 + len;
         Some(v)
     };
     let (Some(iv), Some(mk), Some(ck)) = (field(), field(), field()) else {
         return Err(AndroidError::WrongPassword { path: path.to_string() });
     };
-    let mk_for_ck = if version >= 2 { java_utf8(&mk) } else { mk.clone() };
-    let mut calc = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(&mk_for_ck, ck_salt, rounds, &mut calc);
+    let mk_for_ck = Zeroizing::new(if version >= 2 { java_utf8(&mk) } else { mk.to_vec() });
+    let mut calc = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(&mk_for_ck, ck_salt, rounds, &mut *calc);
     if calc[..] != ck[..] {
         return Err(AndroidError::WrongPassword { path: path.to_string() });
     }
-    let key: [u8; 32] = mk.try_into().map_err(|_| AndroidError::corrupt(path, "master key is not 32 bytes"))?;
-    let iv: [u8; 16] = iv.try_into().map_err(|_| AndroidError::corrupt(path, "master IV is not 16 bytes"))?;
-    Ok((key, iv))
+    let mut master = Zeroizing::new([0u8; 32]);
+    if mk.len() != master.len() {
+        return Err(AndroidError::corrupt(path, "master key is not 32 bytes"));
+    }
+    master.copy_from_slice(&mk);
+    let iv: [u8; 16] =
+        iv.as_slice().try_into().map_err(|_| AndroidError::corrupt(path, "master IV is not 16 bytes"))?;
+    Ok((master, iv))
 }
 
 /// A decrypted, unpacked backup (a private temporary folder).
@@ -382,6 +393,19 @@ impl Evidence for AbEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The master key and the password-derived key are wiping types, and so are the cipher key
+    /// schedules (a compile-time guard).
+    #[test]
+    fn key_material_is_zeroized_on_drop() {
+        fn wipes_type<T: zeroize::ZeroizeOnDrop>() {}
+        let r: Result<(Zeroizing<[u8; 32]>, [u8; 16]), AndroidError> =
+            unlock("pw", &[0; 8], &[0; 8], 1, &[0; 16], &[0; 32], 5, "t.ab");
+        assert!(matches!(r, Err(AndroidError::WrongPassword { .. })));
+        wipes_type::<Zeroizing<[u8; 32]>>();
+        wipes_type::<Aes256>();
+        wipes_type::<cbc::Decryptor<Aes256>>();
+    }
 
     #[test]
     fn quirk_and_bad_headers() {

@@ -24,6 +24,12 @@
 //!   the padding is trusted: it is validated and removed, and a disagreeing `Size` is only
 //!   logged. Only when the padding is invalid is `Size` used (if it fits), with a warning.
 //!
+//! Key material (the password-derived key and its intermediate, the class keys, the
+//! `Manifest.db` key and each per-file key) lives in [`Zeroizing`] buffers, wiped when dropped;
+//! the AES key schedules inside the `aes`/`cbc`/`aes-kw` ciphers are wiped by those crates'
+//! `zeroize` feature. Not wiped: the password or key inside [`KeySource`] (owned by the caller),
+//! and the HMAC/SHA states inside `pbkdf2`.
+//!
 //! Plaintext never touches the evidence folder: [`open_encrypted`] decrypts in memory (SQLite
 //! databases go to the container's private 0700 temporary copy, removed on drop);
 //! [`decrypt_backup`] writes only into a separate destination.
@@ -40,6 +46,7 @@ use cbc::cipher::block_padding::NoPadding;
 use rayon::prelude::*;
 use sha1::Sha1;
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use super::{BackupCipher, BackupError, BackupEvidence, CipherError, ManifestFile, find_backup_root};
 
@@ -305,43 +312,47 @@ impl std::fmt::Debug for KeySource {
 }
 
 /// Derives the backup key from a password (see the module docs for the scheme).
-pub fn derive_key(password: &str, keybag: &Keybag) -> Result<[u8; 32], KeybagError> {
+pub fn derive_key(password: &str, keybag: &Keybag) -> Result<Zeroizing<[u8; 32]>, KeybagError> {
     let salt = keybag.salt.as_deref().ok_or(KeybagError::Missing { tag: "SALT" })?;
     let iter = keybag.iter.ok_or(KeybagError::Missing { tag: "ITER" })?;
     if iter == 0 {
         return Err(KeybagError::BadValue { tag: "ITER".into(), offset: 0, reason: "zero iterations".into() });
     }
-    let mut key = [0u8; 32];
+    let mut key = Zeroizing::new([0u8; 32]);
     match &keybag.dpsl {
         Some(dpsl) => {
             let dpic = keybag.dpic.ok_or(KeybagError::Missing { tag: "DPIC" })?;
             if dpic == 0 {
                 return Err(KeybagError::BadValue { tag: "DPIC".into(), offset: 0, reason: "zero iterations".into() });
             }
-            let mut k1 = [0u8; 32];
-            pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), dpsl, dpic, &mut k1);
-            pbkdf2::pbkdf2_hmac::<Sha1>(&k1, salt, iter, &mut key);
+            let mut k1 = Zeroizing::new([0u8; 32]);
+            pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), dpsl, dpic, &mut *k1);
+            pbkdf2::pbkdf2_hmac::<Sha1>(&*k1, salt, iter, &mut *key);
         }
-        None => pbkdf2::pbkdf2_hmac::<Sha1>(password.as_bytes(), salt, iter, &mut key),
+        None => pbkdf2::pbkdf2_hmac::<Sha1>(password.as_bytes(), salt, iter, &mut *key),
     }
     Ok(key)
 }
 
 /// RFC 3394 unwrap of a 40-byte wrapped 32-byte key. `None` on integrity failure or bad sizes.
-fn unwrap32(kek: &[u8; 32], wrapped: &[u8]) -> Option<[u8; 32]> {
+fn unwrap32(kek: &[u8; 32], wrapped: &[u8]) -> Option<Zeroizing<[u8; 32]>> {
     if wrapped.len() != 40 {
         return None;
     }
     let kw = KwAes256::new_from_slice(kek).ok()?;
-    let mut out = [0u8; 32];
-    kw.unwrap_key(wrapped, &mut out).ok()?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    kw.unwrap_key(wrapped, &mut *out).ok()?;
     Some(out)
 }
 
 /// Unwraps every passcode-wrapped class key (`WRAP` bit 2) with the backup key.
 /// Any integrity failure, or no unwrappable class at all, is [`CryptoError::WrongPassword`]
 /// (resp. a corrupt keybag).
-pub fn unlock_class_keys(keybag: &Keybag, key: &[u8; 32], path: &Path) -> Result<BTreeMap<u32, [u8; 32]>, CryptoError> {
+pub fn unlock_class_keys(
+    keybag: &Keybag,
+    key: &[u8; 32],
+    path: &Path,
+) -> Result<BTreeMap<u32, Zeroizing<[u8; 32]>>, CryptoError> {
     let mut out = BTreeMap::new();
     for rec in &keybag.classes {
         let (Some(class), Some(wrap), Some(wpky)) = (rec.class, rec.wrap, rec.wrapped_key.as_deref()) else { continue };
@@ -370,8 +381,8 @@ pub fn unlock_class_keys(keybag: &Keybag, key: &[u8; 32], path: &Path) -> Result
 
 /// Unlocked keys of one backup; the [`BackupCipher`] for [`BackupEvidence::open_with_cipher`].
 pub struct BackupKeys {
-    class_keys: BTreeMap<u32, [u8; 32]>,
-    manifest_key: Option<[u8; 32]>,
+    class_keys: BTreeMap<u32, Zeroizing<[u8; 32]>>,
+    manifest_key: Option<Zeroizing<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for BackupKeys {
@@ -415,7 +426,7 @@ impl BackupKeys {
         let keybag =
             parse_keybag(bag).map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?;
         let key = match src {
-            KeySource::Key(k) => *k,
+            KeySource::Key(k) => Zeroizing::new(*k),
             KeySource::Password(pw) => derive_key(pw, &keybag)
                 .map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?,
         };
@@ -476,7 +487,7 @@ impl BackupKeys {
     }
 
     /// The per-file key of a Manifest row: `Ok(None)` when the row has no `EncryptionKey`.
-    fn file_key(&self, meta: &ManifestFile, name: &str) -> Result<Option<[u8; 32]>, CryptoError> {
+    fn file_key(&self, meta: &ManifestFile, name: &str) -> Result<Option<Zeroizing<[u8; 32]>>, CryptoError> {
         let info = meta.info.as_ref().ok_or_else(|| corrupt(name, "no readable MBFile metadata in Manifest.db"))?;
         let Some(ek) = info.encryption_key.as_deref() else { return Ok(None) };
         let class = match (info.protection_class, ek.get(..4)) {
@@ -533,7 +544,7 @@ impl BackupKeys {
         if total == 0 || total % 16 != 0 {
             return Err(corrupt(&name, format!("{total} bytes is not a multiple of the AES block size (truncated?)")));
         }
-        let mut dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&fk, &[0u8; 16])
+        let mut dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&fk[..], &[0u8; 16])
             .map_err(|e| corrupt(&name, e.to_string()))?;
         let mut output = std::io::BufWriter::new(output);
         let mut buf = vec![0u8; STREAM_CHUNK];
@@ -641,7 +652,7 @@ pub fn open_encrypted(path: &Path, src: &KeySource) -> Result<BackupEvidence, Cr
 
 /// Derives the backup key from the password and checks it unlocks the keybag (for
 /// `extract-key`: the slow derivation is then paid once per case).
-pub fn derive_backup_key(path: &Path, password: &str) -> Result<[u8; 32], CryptoError> {
+pub fn derive_backup_key(path: &Path, password: &str) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
     let root = find_backup_root(path)?;
     let (plist_path, manifest) = manifest_plist(&root)?;
     if !is_encrypted(&root, &manifest) {

@@ -182,9 +182,9 @@ fn wrong_password_and_key_reuse() {
     assert!(!out.exists(), "nothing written on a wrong password");
 
     let derived = derive_backup_key(dir.path(), PW).expect("derive");
-    assert_eq!(derived, key);
+    assert_eq!(*derived, key);
     assert!(matches!(derive_backup_key(dir.path(), "nope"), Err(CryptoError::WrongPassword)));
-    let ev = open_encrypted(dir.path(), &KeySource::Key(derived)).expect("opens with the key");
+    let ev = open_encrypted(dir.path(), &KeySource::Key(*derived)).expect("opens with the key");
     assert!(ev.row_count() > 0);
     // a plain backup: open_encrypted opens it plain, extract-key refuses
     let plain = tempfile::tempdir().expect("tempdir");
@@ -323,7 +323,7 @@ fn decrypt_backup_refuses_the_source_and_non_empty_destinations() {
 
 #[test]
 fn padding_is_trusted_over_a_stale_size() {
-    let keys = BackupKeys { class_keys: BTreeMap::from([(3, [9u8; 32])]), manifest_key: None };
+    let keys = BackupKeys { class_keys: BTreeMap::from([(3, Zeroizing::new([9u8; 32]))]), manifest_key: None };
     let fk = [5u8; 32];
     let plain = b"SQLite format 3\0 and some more bytes".to_vec();
     let mut ek = 3u32.to_le_bytes().to_vec();
@@ -366,7 +366,7 @@ fn padding_is_trusted_over_a_stale_size() {
 
 #[test]
 fn large_files_are_decrypted_by_streaming_across_chunks() {
-    let keys = BackupKeys { class_keys: BTreeMap::from([(3, [9u8; 32])]), manifest_key: None };
+    let keys = BackupKeys { class_keys: BTreeMap::from([(3, Zeroizing::new([9u8; 32]))]), manifest_key: None };
     let fk = [6u8; 32];
     let mut ek = 3u32.to_le_bytes().to_vec();
     {
@@ -437,4 +437,24 @@ fn plan_refuses_bad_file_ids_and_rows_sharing_an_output_path() {
     let b = failed.iter().find(|f| f.file.contains("b.db")).expect("b");
     assert!(b.reason.contains("a.db"), "{b:?}");
     assert!(names.iter().any(|n| n.contains("etc/passwd")) && names.iter().any(|n| n.contains("short")));
+}
+
+/// Key material is held in wiping types (a compile-time guard: the types below are what the
+/// decryption uses, and each must wipe itself on drop).
+#[test]
+fn key_material_is_zeroized_on_drop() {
+    fn wipes<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+    fn wipes_type<T: zeroize::ZeroizeOnDrop>() {}
+    let kb = Keybag { salt: Some(b"salt".to_vec()), iter: Some(1), ..Keybag::default() };
+    let key: Zeroizing<[u8; 32]> = derive_key("password", &kb).expect("derive");
+    wipes(&key);
+    let wrapped = hex::decode("64E8C3F9CE0F5BA263E9777905818A2A93C8191E7D6E8AE7").expect("hex");
+    let _: Option<Zeroizing<[u8; 32]>> = unwrap32(&key, &wrapped);
+    let keys = BackupKeys { class_keys: BTreeMap::from([(3, Zeroizing::new([9u8; 32]))]), manifest_key: None };
+    let _: &BTreeMap<u32, Zeroizing<[u8; 32]>> = &keys.class_keys;
+    let _: &Option<Zeroizing<[u8; 32]>> = &keys.manifest_key;
+    // the ciphers' own key schedules (crate features `zeroize`)
+    wipes_type::<aes::Aes256>();
+    wipes_type::<cbc::Decryptor<aes::Aes256>>();
+    wipes_type::<aes_kw::KwAes256>();
 }
