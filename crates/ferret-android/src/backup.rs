@@ -17,8 +17,11 @@
 //!
 //! Decryption is streamed ([`CbcReader`]: block-wise, the last block held back until EOF to strip
 //! the padding); the tar entries are copied into a private temporary folder (0700, files 0600)
-//! with sanitised names, bounded sizes and no links, removed when the [`AbEvidence`] is dropped.
-//! The archive is never held in memory.
+//! with sanitised names and no links, removed when the [`AbEvidence`] is dropped. The archive is
+//! never held in memory. Sizes are bounded ([`UnpackLimits`]): an entry whose header announces
+//! more than the per-artifact budget (`FERRET_ARTIFACT_LIMIT`) is skipped before any byte is
+//! copied, and entries that would take the total past the scratch budget
+//! (`FERRET_SCRATCH_LIMIT`) are skipped too; each skip is a warning naming the entry.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -33,10 +36,33 @@ use crate::AndroidError;
 
 /// Most PBKDF2 rounds accepted (a hostile header could ask for billions).
 pub const MAX_ROUNDS: u32 = 10_000_000;
-/// Largest total size extracted from one backup.
-pub const MAX_TOTAL: u64 = 64 << 30;
 /// Most entries extracted.
 pub const MAX_ENTRIES: u64 = 1_000_000;
+/// Skipped entries named one by one in warnings; the rest are only counted.
+const WARN_EACH: usize = 20;
+
+/// Budgets of the unpacking of one backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnpackLimits {
+    /// Largest single entry, checked from its tar header before anything is copied.
+    pub entry_max: u64,
+    /// Largest total unpacked into the private temporary folder.
+    pub total_max: u64,
+    /// Most entries.
+    pub max_entries: u64,
+}
+
+impl UnpackLimits {
+    /// `FERRET_ARTIFACT_LIMIT` per entry and `FERRET_SCRATCH_LIMIT` in total
+    /// ([`crate::budget`]), [`MAX_ENTRIES`] entries.
+    pub fn from_env() -> Self {
+        Self {
+            entry_max: crate::budget::artifact_limit(),
+            total_max: crate::budget::scratch_limit(),
+            max_entries: MAX_ENTRIES,
+        }
+    }
+}
 
 /// The backup header.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -307,7 +333,7 @@ impl AbEvidence {
         let (header, payload) = open_stream(input, password, &name)?;
         let dir =
             ferret_core::zip::private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
-        let skipped = unpack(payload, dir.path(), &name)?;
+        let skipped = unpack(payload, dir.path(), &name, UnpackLimits::from_env())?;
         Ok(Self {
             folder: FolderEvidence::new(dir.path(), AcquisitionKind::AndroidBackup),
             source: source.to_path_buf(),
@@ -318,9 +344,17 @@ impl AbEvidence {
     }
 }
 
-fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, AndroidError> {
+fn unpack(payload: impl Read, root: &Path, name: &str, limits: UnpackLimits) -> Result<Vec<String>, AndroidError> {
     let mut ar = tar::Archive::new(payload);
     let mut skipped = Vec::new();
+    let mut over_budget = 0usize;
+    let mut skip_over = |skipped: &mut Vec<String>, what: String| {
+        over_budget += 1;
+        if over_budget <= WARN_EACH {
+            tracing::warn!("{name}: entry skipped: {what}");
+        }
+        skipped.push(what);
+    };
     let mut total = 0u64;
     let io = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::InvalidData {
@@ -331,8 +365,8 @@ fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, An
     };
     let entries = ar.entries().map_err(io)?;
     for (i, entry) in entries.enumerate() {
-        if i as u64 >= MAX_ENTRIES {
-            skipped.push(format!("more than {MAX_ENTRIES} entries"));
+        if i as u64 >= limits.max_entries {
+            skip_over(&mut skipped, format!("more than {} entries: the rest is not unpacked", limits.max_entries));
             break;
         }
         let mut entry = entry.map_err(io)?;
@@ -348,6 +382,30 @@ fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, An
             skipped.push(raw);
             continue;
         }
+        // Budgets from the header, before anything is copied.
+        let size = entry.size();
+        if size > limits.entry_max {
+            skip_over(
+                &mut skipped,
+                format!(
+                    "{raw} ({size} bytes) is over the {}-byte per-artifact budget ({})",
+                    limits.entry_max,
+                    crate::budget::ARTIFACT_LIMIT_ENV
+                ),
+            );
+            continue;
+        }
+        if total.saturating_add(size) > limits.total_max {
+            skip_over(
+                &mut skipped,
+                format!(
+                    "{raw} ({size} bytes) would take the backup past the {}-byte scratch budget ({})",
+                    limits.total_max,
+                    crate::budget::SCRATCH_LIMIT_ENV
+                ),
+            );
+            continue;
+        }
         let mut target = root.to_path_buf();
         for c in rel.split('/') {
             target.push(c);
@@ -360,11 +418,14 @@ fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, An
             continue;
         }
         let mut out = ferret_core::zip::create_private_file(&target).map_err(io)?;
-        let n = std::io::copy(&mut (&mut entry).take(MAX_TOTAL - total + 1), &mut out).map_err(io)?;
-        total += n;
-        if total > MAX_TOTAL {
-            return Err(AndroidError::corrupt(name, format!("backup unpacks to more than {MAX_TOTAL} bytes")));
+        let n = std::io::copy(&mut (&mut entry).take(size), &mut out).map_err(io)?;
+        if n != size {
+            return Err(AndroidError::corrupt(name, format!("entry {raw} is truncated: {n} of {size} bytes")));
         }
+        total += n;
+    }
+    if over_budget > WARN_EACH {
+        tracing::warn!("{name}: {over_budget} entries skipped in total (over budget)");
     }
     Ok(skipped)
 }

@@ -35,6 +35,16 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+/// The terminal output plus `info.json` and `command.log` of the results folder `out` (module
+/// warnings are recorded there, and on the terminal only at debug level).
+fn all_text(o: &Output, out: &Path) -> String {
+    let mut t = text(o);
+    for f in ["info.json", "command.log"] {
+        t.push_str(&std::fs::read_to_string(out.join(f)).unwrap_or_default());
+    }
+    t
+}
+
 /// What a path is, without following links.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Node {
@@ -189,4 +199,133 @@ fn decrypt_force_into_a_link_to_the_source_leaves_the_evidence_intact() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("contains the source backup"), "{}", text(&o));
     assert_eq!(snapshot(c.work.path(), &[&c.work.path().join("tmp"), &dest]), before, "source backup unchanged");
+}
+
+// ---------------------------------------------------------------------------------------------
+// `.ab` bombs
+
+/// Peak RSS (KiB) of the largest child process waited for so far. Every ferret run of this
+/// test binary counts, so a bound asserted on it holds for each of them (conservative).
+fn children_peak_rss_kib() -> u64 {
+    let u = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).expect("getrusage");
+    u64::try_from(u.max_rss()).unwrap_or(0)
+}
+
+/// JSON size of the generated bomb: its `.ab` is a few kilobytes.
+const BOMB_JSON: u64 = 16 << 20;
+/// Peak RSS allowed for checking it (a normal `.ab` check needs about 30 MiB).
+const BOMB_RSS_LIMIT_KIB: u64 = 150 << 10;
+
+/// Recipe: an `.ab` whose `sms_backup` is a zlib-compressed `[0,0,…]` JSON array (16 MiB here,
+/// 400 MB in the red-team run: a 4 GiB allocation and an abort). The array is streamed: memory
+/// stays flat, the `0` elements are skipped with one counted warning, and the check completes.
+/// With a small `FERRET_ARTIFACT_LIMIT`, the decompressed JSON is refused with a clear message.
+#[test]
+#[allow(clippy::print_stderr)] // the measured peak is part of the test's output
+fn ab_sms_json_bomb_is_streamed_in_flat_memory() {
+    let work = tempfile::tempdir().expect("tmp");
+    let tmp = work.path().join("tmp");
+    let ab = work.path().join("bomb.ab");
+    let bytes = hostile::ab_sms_bomb(BOMB_JSON).expect("bomb");
+    assert!(bytes.len() < 64 << 10, "{}", bytes.len());
+    std::fs::write(&ab, &bytes).expect("write");
+    let before = snapshot(work.path(), &[&tmp]);
+
+    let out = work.path().join("r1");
+    let o = ferret_env(&["android", "check-backup", "--no-default-iocs", "-o", s(&out), s(&ab)], &tmp, &[]);
+    let t = all_text(&o, &out);
+    let peak = children_peak_rss_kib();
+    eprintln!("bomb of {BOMB_JSON} JSON bytes: peak RSS of ferret {peak} KiB");
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    let n = (BOMB_JSON - 3) / 2 + 1;
+    assert!(t.contains(&format!("{n} elements are not message objects (skipped)")), "counted warning: {t}");
+    assert!(peak < BOMB_RSS_LIMIT_KIB, "peak RSS {peak} KiB over {BOMB_RSS_LIMIT_KIB} KiB");
+    assert!(!out.join("sms.json").exists(), "no record");
+    assert_tmp_empty(&tmp);
+
+    let out = work.path().join("r2");
+    let o = ferret_env(
+        &["android", "check-backup", "--no-default-iocs", "-o", s(&out), s(&ab)],
+        &tmp,
+        &[("FERRET_ARTIFACT_LIMIT", "1048576")],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("000000_sms_backup") && t.contains("1048576-byte") && t.contains("FERRET_ARTIFACT_LIMIT"),
+        "{t}"
+    );
+    assert_tmp_empty(&tmp);
+    let mut after = snapshot(work.path(), &[&tmp]);
+    after.retain(|p, _| !p.starts_with("r1") && !p.starts_with("r2"));
+    assert_eq!(after, before, "evidence unchanged, nothing written outside -o");
+}
+
+/// A tar entry of an `.ab` larger than the per-artifact budget is skipped from its header size,
+/// before anything is copied, with a warning naming it.
+#[test]
+fn ab_entry_over_budget_is_skipped_before_copying() {
+    let work = tempfile::tempdir().expect("tmp");
+    let tmp = work.path().join("tmp");
+    let big = vec![b'x'; 3 << 20];
+    let msgs = vec![r#"{"address":"+15550100","body":"hello","date":"1709000000000","date_sent":"0"}"#.to_string()];
+    let ab = hostile::ab_with_entries(&[
+        ("apps/com.example.big/f/big.bin", &big),
+        (hostile::AB_SMS_PATH, &hostile::sms_backup_json(&msgs).expect("json")),
+    ])
+    .expect("ab");
+    let path = work.path().join("big.ab");
+    std::fs::write(&path, ab).expect("write");
+    let out = work.path().join("r");
+    let o = ferret_env(
+        &["android", "check-backup", "--no-default-iocs", "-o", s(&out), s(&path)],
+        &tmp,
+        &[("FERRET_ARTIFACT_LIMIT", "1048576")],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("apps/com.example.big/f/big.bin") && t.contains("3145728 bytes"), "{t}");
+    let sms: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(out.join("sms.json")).expect("sms.json")).expect("json");
+    assert_eq!(sms.len(), 1, "the other entries are still read");
+    assert_tmp_empty(&tmp);
+}
+
+/// The streamed parser reads the real messages of a normal `.ab` exactly as before, also when
+/// junk elements are mixed in between (they are skipped and counted).
+#[test]
+fn ab_sms_records_identical_with_junk_elements_mixed_in() {
+    let work = tempfile::tempdir().expect("tmp");
+    let tmp = work.path().join("tmp");
+    let msgs: Vec<String> = (0..5)
+        .map(|i| {
+            format!(
+                r#"{{"address":"+1555010{i:04}","body":"see https://news{i}.example.org/a","date":"{}","date_sent":"{}","type":"1"}}"#,
+                1_709_000_000_000u64 + i * 60_000,
+                if i % 2 == 0 { 0 } else { 1_709_000_000_000u64 + i * 60_000 }
+            )
+        })
+        .collect();
+    let mut mixed = Vec::new();
+    for m in &msgs {
+        mixed.extend([m.clone(), "0".into(), r#""text""#.into(), "[1,[2]]".into(), "null".into()]);
+    }
+    let mut runs = Vec::new();
+    for (name, elements) in [("clean", &msgs), ("mixed", &mixed)] {
+        let ab =
+            hostile::ab_with_entries(&[(hostile::AB_SMS_PATH, &hostile::sms_backup_json(elements).expect("json"))])
+                .expect("ab");
+        let path = work.path().join(format!("{name}.ab"));
+        std::fs::write(&path, ab).expect("write");
+        let out = work.path().join(format!("r-{name}"));
+        let o = ferret_env(&["android", "check-backup", "--no-default-iocs", "-o", s(&out), s(&path)], &tmp, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        runs.push((all_text(&o, &out), std::fs::read(out.join("sms.json")).expect("sms.json")));
+    }
+    let records: Vec<serde_json::Value> = serde_json::from_slice(&runs[0].1).expect("json");
+    assert_eq!(records.len(), 5);
+    assert_eq!(runs[0].1, runs[1].1, "same records");
+    assert!(runs[1].0.contains("20 elements are not message objects (skipped)"), "{}", runs[1].0);
+    assert!(!runs[0].0.contains("not message objects"), "{}", runs[0].0);
+    assert_tmp_empty(&tmp);
 }
