@@ -387,13 +387,17 @@ pub fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
 /// Path of the telephony provider's SMS backup in an `.ab`.
 pub const AB_SMS_PATH: &str = "apps/com.android.providers.telephony/d_f/000000_sms_backup";
 
+/// An unencrypted, compressed `.ab` of these tar entries (duplicate names kept).
+pub fn ab(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    [b"ANDROID BACKUP\n5\n1\nnone\n".as_slice(), &zlib(&tar(entries))].concat()
+}
+
 /// An unencrypted, compressed `.ab` holding `sms_backup` (already zlib-compressed JSON).
 pub fn ab_with_sms_backup(sms_backup: &[u8]) -> Vec<u8> {
-    let tar = tar(&[
+    ab(&[
         ("apps/com.android.providers.telephony/_manifest", b"1\ncom.android.providers.telephony\n"),
         (AB_SMS_PATH, sms_backup),
-    ]);
-    [b"ANDROID BACKUP\n5\n1\nnone\n".as_slice(), &zlib(&tar)].concat()
+    ])
 }
 
 /// The `.ab` "JSON bomb" of the red-team run, scaled: `sms_backup` is a `[0,0,…,0]` array of
@@ -551,6 +555,11 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             ab_with_sms_backup(&zlib(
                 br#"[{"address":"+15550100","body":"see https://x.example/a","date":"1709000000000","date_sent":"0"},0,"s",[1],{"mms_body":"m","date":1}]"#,
             )),
+            // an innocent `sms_backup` and a hidden twin of the same name (both are read)
+            ab(&[
+                (AB_SMS_PATH, &zlib(br#"[{"address":"+1","body":"see you","date":"1"}]"#)),
+                (AB_SMS_PATH, &zlib(br#"[{"address":"+2","body":"https://evil.example/x","date":"2"}]"#)),
+            ]),
             ab_sms_bomb(4 << 20),
         ],
         "androidqf_json" => vec![

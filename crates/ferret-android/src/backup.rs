@@ -297,15 +297,23 @@ fn unlock(
     Ok((master, iv))
 }
 
-/// A decrypted, unpacked backup (a private temporary folder).
+/// A decrypted, unpacked backup (a private temporary folder: `tree/` holds the entries, `copies/`
+/// the earlier copies of duplicated entries).
+///
+/// Every copy of a name the tar holds more than once is kept and checked: the last one (what a
+/// restore leaves) under the plain path, each earlier one as `<name> (copy k of n)`, as for the
+/// other archives (see [`ferret_core::evidence`], "Duplicate entries in archives"); each
+/// duplicated name is reported with a warning.
 #[derive(Debug)]
 pub struct AbEvidence {
     folder: FolderEvidence,
     source: PathBuf,
     /// The header.
     pub header: AbHeader,
-    /// Entries skipped (links, devices, bad names).
+    /// Entries skipped (links, devices, bad names, over budget).
     pub skipped: Vec<String>,
+    /// Earlier copies of duplicated entries, by name, in archive order.
+    copies: std::collections::BTreeMap<String, Vec<PathBuf>>,
     _dir: tempfile::TempDir,
 }
 
@@ -333,20 +341,78 @@ impl AbEvidence {
         let (header, payload) = open_stream(input, password, &name)?;
         let dir =
             ferret_core::zip::private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
-        let skipped = unpack(payload, dir.path(), &name, UnpackLimits::from_env())?;
+        let tree = dir.path().join("tree");
+        let u = unpack(payload, &tree, &dir.path().join("copies"), &name, UnpackLimits::from_env())?;
+        ferret_core::zip::warn_duplicates(source, u.copies.iter().map(|(n, v)| (n.as_str(), v.len() + 1)));
         Ok(Self {
-            folder: FolderEvidence::new(dir.path(), AcquisitionKind::AndroidBackup),
+            folder: FolderEvidence::new(tree, AcquisitionKind::AndroidBackup),
             source: source.to_path_buf(),
             header,
-            skipped,
+            skipped: u.skipped,
+            copies: u.copies,
             _dir: dir,
         })
     }
+
+    /// Names the backup holds more than once, with their number of copies (every copy is
+    /// checked).
+    pub fn duplicates(&self) -> Vec<(&str, usize)> {
+        self.copies.iter().map(|(n, v)| (n.as_str(), v.len() + 1)).collect()
+    }
+
+    /// The earlier copies of the located files among `files`, as located files of their own.
+    fn with_copies(&self, mut files: Vec<EvidenceFile>) -> Vec<EvidenceFile> {
+        if self.copies.is_empty() {
+            return files;
+        }
+        let mut extra = Vec::new();
+        for f in &files {
+            let Some(earlier) = self.copies.get(&f.relative_path) else { continue };
+            let n = earlier.len() + 1;
+            for (k, p) in earlier.iter().enumerate() {
+                let meta = std::fs::metadata(p).ok();
+                extra.push(EvidenceFile {
+                    path: ferret_core::evidence::copy_path(&f.relative_path, k + 1, n),
+                    size: meta.as_ref().map(std::fs::Metadata::len),
+                    modified: meta.and_then(|m| m.modified().ok()).and_then(|t| jiff::Timestamp::try_from(t).ok()),
+                    ..f.clone()
+                });
+            }
+        }
+        files.extend(extra);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+
+    /// Where the earlier copy a located file designates is on disk (`None` for a plain path).
+    fn copy_on_disk(&self, file: &EvidenceFile) -> Result<Option<&Path>, EvidenceError> {
+        let Some((k, n)) = ferret_core::evidence::copy_of(file) else { return Ok(None) };
+        self.copies
+            .get(&file.relative_path)
+            .filter(|v| v.len() + 1 == n)
+            .and_then(|v| v.get(k - 1))
+            .map(|p| Some(p.as_path()))
+            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })
+    }
 }
 
-fn unpack(payload: impl Read, root: &Path, name: &str, limits: UnpackLimits) -> Result<Vec<String>, AndroidError> {
+/// What [`unpack`] left.
+struct Unpacked {
+    skipped: Vec<String>,
+    copies: std::collections::BTreeMap<String, Vec<PathBuf>>,
+}
+
+fn unpack(
+    payload: impl Read,
+    root: &Path,
+    copies_dir: &Path,
+    name: &str,
+    limits: UnpackLimits,
+) -> Result<Unpacked, AndroidError> {
     let mut ar = tar::Archive::new(payload);
     let mut skipped = Vec::new();
+    let mut copies: std::collections::BTreeMap<String, Vec<PathBuf>> = std::collections::BTreeMap::new();
+    let mut copy_no = 0u64;
     let mut over_budget = 0usize;
     let mut skip_over = |skipped: &mut Vec<String>, what: String| {
         over_budget += 1;
@@ -363,6 +429,7 @@ fn unpack(payload: impl Read, root: &Path, name: &str, limits: UnpackLimits) -> 
             AndroidError::Io { path: name.to_string(), source: e }
         }
     };
+    std::fs::create_dir_all(root).map_err(io)?;
     let entries = ar.entries().map_err(io)?;
     for (i, entry) in entries.enumerate() {
         if i as u64 >= limits.max_entries {
@@ -413,8 +480,15 @@ fn unpack(payload: impl Read, root: &Path, name: &str, limits: UnpackLimits) -> 
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        if target.exists() {
-            skipped.push(format!("{raw} (duplicate)"));
+        if target.is_file() {
+            // A duplicate: the earlier copy moves aside, the later one takes the plain name.
+            copy_no += 1;
+            std::fs::create_dir_all(copies_dir).map_err(io)?;
+            let aside = copies_dir.join(copy_no.to_string());
+            std::fs::rename(&target, &aside).map_err(io)?;
+            copies.entry(rel.clone()).or_default().push(aside);
+        } else if target.exists() {
+            skipped.push(format!("{raw} (a folder of that name exists)"));
             continue;
         }
         let mut out = ferret_core::zip::create_private_file(&target).map_err(io)?;
@@ -427,7 +501,7 @@ fn unpack(payload: impl Read, root: &Path, name: &str, limits: UnpackLimits) -> 
     if over_budget > WARN_EACH {
         tracing::warn!("{name}: {over_budget} entries skipped in total (over budget)");
     }
-    Ok(skipped)
+    Ok(Unpacked { skipped, copies })
 }
 
 impl Evidence for AbEvidence {
@@ -438,16 +512,33 @@ impl Evidence for AbEvidence {
         &self.source
     }
     fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        self.folder.locate(locator)
+        Ok(self.with_copies(self.folder.locate(locator)?))
     }
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        self.folder.open(file)
+        match self.copy_on_disk(file)? {
+            Some(p) => {
+                let f =
+                    std::fs::File::open(p).map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
+                Ok(Box::new(BufReader::new(f)))
+            }
+            None => self.folder.open(file),
+        }
     }
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        self.folder.sqlite(file)
+        match self.copy_on_disk(file)? {
+            Some(p) => {
+                SqliteDb::open_evidence(p).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+            }
+            None => self.folder.sqlite(file),
+        }
     }
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
-        self.folder.walk(visit)
+        let mut all = Vec::new();
+        self.folder.walk(&mut |f| all.push(f.clone()))?;
+        for f in &self.with_copies(all) {
+            visit(f);
+        }
+        Ok(())
     }
 }
 

@@ -123,10 +123,12 @@ fn seeds_are_meaningful() {
     // the `.ab` seeds with SMS JSON: two messages and three junk elements; the bomb stops at the
     // fuzz budget with a message naming it
     let ab = seeds::seeds("ab_header");
-    let r = ferret_android::fuzz_ab(&ab[ab.len() - 2]);
+    let r = ferret_android::fuzz_ab(&ab[ab.len() - 3]);
     assert_eq!(r.len(), 1, "{r:?}");
     let stats = r[0].as_ref().expect("parses");
     assert_eq!((stats.messages, stats.non_messages), (2, 3));
+    let twins = ferret_android::fuzz_ab(&ab[ab.len() - 2]);
+    assert!(twins.len() == 2 && twins.iter().all(|r| r.as_ref().is_ok_and(|s| s.messages == 1)), "{twins:?}");
     let bomb = &ab[ab.len() - 1];
     assert!(bomb.len() < 4096, "{}", bomb.len());
     let r = ferret_android::fuzz_ab(bomb);
@@ -525,7 +527,12 @@ fn ab_tar_entries_never_escape_the_private_folder() {
     assert!(!names.iter().any(|n| n.ends_with(&format!("{tag}-rel"))), "{names:?}");
     assert!(ev.skipped.iter().any(|s| s.ends_with(&format!("{tag}-rel"))), "{:?}", ev.skipped);
     assert!(names.iter().any(|n| n.ends_with(&format!("{tag}-abs"))), "{names:?}");
-    assert!(ev.skipped.iter().any(|s| s.contains("duplicate")), "{:?}", ev.skipped);
+    // a duplicated name: both copies are kept and read (the last under the plain name)
+    let f = |path: &str| ferret_core::EvidenceFile { path: path.into(), ..ferret_core::EvidenceFile::plain("apps/f") };
+    assert!(names.iter().any(|n| n == "apps/f") && names.iter().any(|n| n == "apps/f (copy 1 of 2)"), "{names:?}");
+    assert_eq!(ferret_core::Evidence::read(&ev, &f("apps/f"), 100).expect("read"), b"duplicate");
+    assert_eq!(ferret_core::Evidence::read(&ev, &f("apps/f (copy 1 of 2)"), 100).expect("read"), b"file");
+    assert_eq!(ev.duplicates(), vec![("apps/f", 2)]);
     for suffix in ["rel", "abs", "dir"] {
         assert!(!Path::new(&format!("/tmp/{tag}-{suffix}")).exists(), "{suffix}: written outside the private folder");
     }

@@ -329,3 +329,118 @@ fn ab_sms_records_identical_with_junk_elements_mixed_in() {
     assert!(!runs[0].0.contains("not message objects"), "{}", runs[0].0);
     assert_tmp_empty(&tmp);
 }
+
+// ---------------------------------------------------------------------------------------------
+// duplicate archive entries
+
+const HIDDEN_DOMAIN: &str = "hidden-implant-cdn.com";
+const HIDDEN_URL: &str = "https://hidden-implant-cdn.com/x/7f3a";
+
+/// A STIX bundle whose only planted indicator is [`HIDDEN_DOMAIN`] (plus decoys).
+fn hidden_iocs(dir: &Path) -> PathBuf {
+    let mut truth = ferret_testdata::truth::Truth::default();
+    truth.plant(ferret_testdata::truth::IndicatorKind::Domain, HIDDEN_DOMAIN, "HiddenTwin");
+    let p = dir.join("iocs.stix2");
+    std::fs::write(&p, ferret_testdata::stix::bundle(&truth.indicators, 50, 3)).expect("iocs");
+    p
+}
+
+fn alerts(out: &Path) -> Vec<serde_json::Value> {
+    serde_json::from_slice(&std::fs::read(out.join("alerts.json")).expect("alerts.json")).expect("json")
+}
+
+/// Checks `acq` with `args`; asserts exactly one alert: the `sms` module on the hidden link, a
+/// duplicate warning naming `name`, the evidence unchanged and nothing written outside `-o`.
+fn assert_hidden_twin_found(work: &Path, args: &[&str], acq: &Path, name: &str) {
+    let tmp = work.join("tmp");
+    let iocs = hidden_iocs(work);
+    let before = snapshot(work, &[&tmp]);
+    let out = work.join("r");
+    let mut a = args.to_vec();
+    a.extend(["--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(acq)]);
+    let o = ferret_env(&a, &tmp, &[]);
+    let t = all_text(&o, &out);
+    assert_eq!(o.status.code(), Some(1), "alerts found: {t}");
+    assert!(t.contains(&format!("entry \"{name}\" occurs 2 times")), "duplicate reported: {t}");
+    assert!(t.contains("1 duplicated entry name(s)"), "total reported: {t}");
+    let al = alerts(&out);
+    assert_eq!(al.len(), 1, "precision: only the hidden message alerts: {al:#?}");
+    assert_eq!(al[0]["module"], "sms", "{al:#?}");
+    assert!(al[0].to_string().contains(HIDDEN_URL), "recall: the hidden copy's link: {al:#?}");
+    assert_tmp_empty(&tmp);
+    let mut after = snapshot(work, &[&tmp]);
+    after.retain(|p, _| !p.starts_with("r"));
+    assert_eq!(after, before, "evidence unchanged, nothing written outside -o");
+}
+
+fn twin_sms_dbs() -> (Vec<u8>, Vec<u8>) {
+    let hidden = hostile::tiny_sms_db(&[hostile::TinyMsg {
+        handle: "+15550001111",
+        text: &format!("update your phone at {HIDDEN_URL}"),
+        unix: 1_718_000_000,
+    }])
+    .expect("db");
+    let innocent = hostile::tiny_sms_db(&[hostile::TinyMsg {
+        handle: "+15550002222",
+        text: "see you at 7, https://example.org/menu",
+        unix: 1_718_000_100,
+    }])
+    .expect("db");
+    (hidden, innocent)
+}
+
+const FS_SMS: &str = "private/var/mobile/Library/SMS/sms.db";
+
+/// Recipe: a filesystem-dump tar with two `sms.db` members, the one holding the indicator link
+/// first, an innocent twin last (`tar -x` keeps the last): both are checked.
+#[test]
+fn duplicate_sms_db_in_a_fs_tar_is_checked() {
+    let work = tempfile::tempdir().expect("tmp");
+    let (hidden, innocent) = twin_sms_dbs();
+    let tar = work.path().join("dump.tar");
+    hostile::tar_with_entries(
+        &tar,
+        &[
+            ("private/var/mobile/Library/Preferences/x.plist", hostile::EntryKind::File(b"x")),
+            (FS_SMS, hostile::EntryKind::File(&hidden)),
+            (FS_SMS, hostile::EntryKind::File(&innocent)),
+        ],
+    )
+    .expect("tar");
+    assert_hidden_twin_found(work.path(), &["ios", "check-fs"], &tar, FS_SMS);
+}
+
+/// The same in a zip (the `zip` crate's index keeps one entry per name, the last).
+#[test]
+fn duplicate_sms_db_in_a_fs_zip_is_checked() {
+    let work = tempfile::tempdir().expect("tmp");
+    let (hidden, innocent) = twin_sms_dbs();
+    let zip = work.path().join("dump.zip");
+    hostile::zip_with_entries(
+        &zip,
+        &[
+            ("dump/private/var/mobile/Library/Preferences/x.plist", hostile::EntryKind::File(b"x")),
+            (&format!("dump/{FS_SMS}"), hostile::EntryKind::File(&hidden)),
+            (&format!("dump/{FS_SMS}"), hostile::EntryKind::File(&innocent)),
+        ],
+    )
+    .expect("zip");
+    assert_hidden_twin_found(work.path(), &["ios", "check-fs"], &zip, &format!("dump/{FS_SMS}"));
+}
+
+/// The `.ab` equivalent: an `.ab` restore kept the first `sms_backup`; the hidden one comes
+/// second.
+#[test]
+fn duplicate_sms_backup_in_an_ab_is_checked() {
+    let work = tempfile::tempdir().expect("tmp");
+    let msg = |addr: &str, body: &str| {
+        format!(r#"{{"address":"{addr}","body":"{body}","date":"1718000000000","date_sent":"0"}}"#)
+    };
+    let innocent = hostile::sms_backup_json(&[msg("+15550002222", "see you at 7")]).expect("json");
+    let hidden = hostile::sms_backup_json(&[msg("+15550001111", &format!("update at {HIDDEN_URL}"))]).expect("json");
+    let ab =
+        hostile::ab_with_entries(&[(hostile::AB_SMS_PATH, &innocent), (hostile::AB_SMS_PATH, &hidden)]).expect("ab");
+    let path = work.path().join("twin.ab");
+    std::fs::write(&path, ab).expect("write");
+    assert_hidden_twin_found(work.path(), &["android", "check-backup"], &path, hostile::AB_SMS_PATH);
+}
