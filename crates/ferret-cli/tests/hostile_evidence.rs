@@ -444,3 +444,66 @@ fn duplicate_sms_backup_in_an_ab_is_checked() {
     std::fs::write(&path, ab).expect("write");
     assert_hidden_twin_found(work.path(), &["android", "check-backup"], &path, hostile::AB_SMS_PATH);
 }
+
+// ---------------------------------------------------------------------------------------------
+// CSV formula injection
+
+const FORMULA_HANDLE: &str = r#"=HYPERLINK("http://x","y")"#;
+
+/// Recipe: an SMS handle `=HYPERLINK("http://x","y")`. In every CSV ferret writes, a cell
+/// starting with `= + - @`, TAB or CR is neutralised with a leading `'` (and a cell starting with
+/// `'` gets one more, so the reader can undo exactly that); `ferret report` and `check-iocs`,
+/// which read `timeline.csv` back, show the original text.
+#[test]
+fn formula_in_an_sms_handle_is_neutralised_in_every_csv_and_round_trips() {
+    let work = tempfile::tempdir().expect("tmp");
+    let tmp = work.path().join("tmp");
+    let db = hostile::tiny_sms_db(&[
+        hostile::TinyMsg { handle: FORMULA_HANDLE, text: "@SUM(1+1) and 'quoted", unix: 1_718_000_000 },
+        hostile::TinyMsg { handle: "-5", text: "+1 tab\there", unix: 1_718_000_100 },
+        hostile::TinyMsg { handle: "'already", text: &format!("{HIDDEN_URL} hi"), unix: 1_718_000_200 },
+    ])
+    .expect("db");
+    let tar = work.path().join("dump.tar");
+    hostile::tar_with_entries(&tar, &[(FS_SMS, hostile::EntryKind::File(&db))]).expect("tar");
+    let iocs = hidden_iocs(work.path());
+    let before = snapshot(work.path(), &[&tmp]);
+    let out = work.path().join("r");
+    let o =
+        ferret_env(&["ios", "check-fs", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&tar)], &tmp, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    let formula = |c: &str| c.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    for name in ["timeline.csv", "alerts_timeline.csv"] {
+        let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_path(out.join(name)).expect(name);
+        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+        assert!(!rows.is_empty(), "{name}");
+        for r in &rows {
+            for c in r {
+                assert!(!formula(c), "{name}: live formula cell {c:?}");
+            }
+        }
+    }
+    let tl = std::fs::read_to_string(out.join("timeline.csv")).expect("timeline.csv");
+    assert!(tl.contains(&format!("\"'{}: @SUM(1+1) and 'quoted\"", FORMULA_HANDLE.replace('"', "\"\""))), "{tl}");
+    assert!(tl.contains("\"'-5: +1 tab\there\""), "{tl}");
+    assert!(tl.contains("\"''already: "), "a leading quote is doubled: {tl}");
+
+    // the readers undo exactly what the writer did
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let o = ferret_env(&["report", s(&out)], &tmp, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let rebuilt = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert_eq!(rebuilt, html, "the report rebuilt from timeline.csv equals the one written from the events");
+    let escaped = "=HYPERLINK(&quot;http:&#x2F;&#x2F;x&quot;,&quot;y&quot;): @SUM(1+1) and &#x27;quoted";
+    assert!(rebuilt.contains(escaped), "original text shown");
+    let o = ferret_env(&["check-iocs", "--no-default-iocs", "--iocs", s(&iocs), s(&out)], &tmp, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let rechecked = std::fs::read_to_string(out.join("check-iocs/report.html")).expect("check-iocs report");
+    assert!(rechecked.contains(escaped) && rechecked.contains("&#x27;already: "), "original text shown");
+    assert!(!rechecked.contains("&#x27;=HYPERLINK") && !rechecked.contains("&#x27;&#x27;already"));
+    assert_tmp_empty(&tmp);
+    let mut after = snapshot(work.path(), &[&tmp]);
+    after.retain(|p, _| !p.starts_with("r"));
+    assert_eq!(after, before, "evidence unchanged, nothing written outside -o");
+}
