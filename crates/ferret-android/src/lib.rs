@@ -192,9 +192,9 @@ pub fn detect(path: &Path) -> Option<AcquisitionKind> {
         return Some(AcquisitionKind::AndroidBackup);
     }
     if magic[..n].starts_with(b"PK") {
-        let z = ZipEvidence::open(path, AcquisitionKind::AndroidBugreport).ok()?;
-        let mut names = Vec::new();
-        let _ = z.walk(&mut |f| names.push(f.path.clone()));
+        // Every entry name, links included (an archive of links only is then refused at open,
+        // with a message saying so).
+        let names = ferret_core::zip::peek_names(path, usize::MAX).ok()?;
         return classify_names(names.iter().map(String::as_str));
     }
     None

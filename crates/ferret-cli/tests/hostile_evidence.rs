@@ -507,3 +507,44 @@ fn formula_in_an_sms_handle_is_neutralised_in_every_csv_and_round_trips() {
     after.retain(|p, _| !p.starts_with("r"));
     assert_eq!(after, before, "evidence unchanged, nothing written outside -o");
 }
+
+// ---------------------------------------------------------------------------------------------
+// archives holding only links
+
+/// Recipe: a zip (or tar) holding only a symbolic link entry. Links are never followed, so there
+/// is nothing to check: both containers say exactly that (exit 2), whether the type is detected
+/// (`ferret check`) or given (`ios check-fs`), and nothing is written.
+#[test]
+fn archive_with_only_a_symlink_says_so_for_tar_and_zip() {
+    let work = tempfile::tempdir().expect("tmp");
+    let tmp = work.path().join("tmp");
+    let link = [(FS_SMS, hostile::EntryKind::Symlink("/etc/passwd"))];
+    let tar = work.path().join("link.tar");
+    let zip = work.path().join("link.zip");
+    hostile::tar_with_entries(&tar, &link).expect("tar");
+    hostile::zip_with_entries(&zip, &link).expect("zip");
+    let before = snapshot(work.path(), &[&tmp]);
+    let mut messages = Vec::new();
+    for acq in [&tar, &zip] {
+        for cmd in [&["check"][..], &["ios", "check-fs"][..]] {
+            let out = work.path().join("r");
+            let mut args = cmd.to_vec();
+            args.extend(["--no-default-iocs", "-o", s(&out), s(acq)]);
+            let o = ferret_env(&args, &tmp, &[]);
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{cmd:?} {}: {t}", acq.display());
+            let msg = format!(
+                "{}: the archive holds only a symbolic link entry ({FS_SMS}), skipped because links are never followed: nothing to check",
+                acq.display()
+            );
+            assert!(t.contains(&msg), "{cmd:?}: {t}");
+            messages.push(
+                t.lines().filter(|l| l.contains("holds only")).map(|l| l.replace(s(acq), "ACQ")).collect::<Vec<_>>(),
+            );
+            assert!(!out.exists(), "nothing written");
+            assert_tmp_empty(&tmp);
+        }
+    }
+    assert!(messages.windows(2).all(|w| w[0] == w[1]), "same message for tar and zip: {messages:#?}");
+    assert_eq!(snapshot(work.path(), &[&tmp]), before);
+}

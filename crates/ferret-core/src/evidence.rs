@@ -114,6 +114,27 @@ pub enum EvidenceError {
     /// The acquisition is encrypted and no key was given.
     #[error("{0}")]
     Encrypted(String),
+    /// An archive holds link entries but no regular file: links are never followed, so there
+    /// is nothing to check.
+    #[error("{path}: the archive holds only {what}, skipped because links are never followed: nothing to check")]
+    OnlyLinks {
+        /// The archive.
+        path: String,
+        /// What it holds (`a symbolic link entry (name)`, `3 link entries (first: name)`).
+        what: String,
+    },
+}
+
+/// The [`EvidenceError::OnlyLinks`] error of the archive `path` whose only entries are the links
+/// `names` (`None` when `names` is empty: the archive is not "only links").
+pub fn only_links(path: &Path, names: &[&str], hard: bool) -> Option<EvidenceError> {
+    let kind = if hard { "link" } else { "symbolic link" };
+    let what = match names {
+        [] => return None,
+        [one] => format!("a {kind} entry ({one})"),
+        [first, ..] => format!("{} {kind} entries (first: {first})", names.len()),
+    };
+    Some(EvidenceError::OnlyLinks { path: path.display().to_string(), what })
 }
 
 /// One file of an acquisition, as located.

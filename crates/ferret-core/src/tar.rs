@@ -420,6 +420,12 @@ impl TarEvidence {
         } else {
             me.index_plain(options)?;
         }
+        if me.index.is_empty() {
+            let names: Vec<&str> = me.links.iter().map(|l| l.name.as_str()).collect();
+            if let Some(e) = crate::evidence::only_links(path, &names, me.links.iter().any(|l| l.hard)) {
+                return Err(e);
+            }
+        }
         me.report_duplicates();
         Ok(me)
     }
@@ -886,6 +892,22 @@ mod tests {
                 .collect();
             assert_eq!(got, vec![("p/sms.db".into(), 1), ("p/sms.db (copy 1 of 2)".into(), 666)], "gzip {gzip}");
         }
+    }
+
+    #[test]
+    fn an_archive_of_links_only_is_refused_saying_so() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("l.tar");
+        let mut b = ::tar::Builder::new(File::create(&p).expect("create"));
+        for name in ["a/link", "b/link"] {
+            let mut l = header(name, 0, ::tar::EntryType::Symlink);
+            l.set_link_name("/etc/passwd").expect("link");
+            l.set_cksum();
+            b.append(&l, std::io::empty()).expect("link");
+        }
+        b.into_inner().expect("finish");
+        let e = TarEvidence::open(&p, AcquisitionKind::IosFs).expect_err("only links");
+        assert!(e.to_string().ends_with("holds only 2 symbolic link entries (first: a/link), skipped because links are never followed: nothing to check"), "{e}");
     }
 
     #[test]

@@ -15,7 +15,9 @@
 //!   entries in archives"), and each duplicated name is reported with a warning at open
 //!   ([`ZipEvidence::duplicates`]). The `zip` crate's index keeps one entry per exact name, so
 //!   an archive whose central directory repeats a name is listed again entry by entry.
-//! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or opened.
+//! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or
+//!   opened. An archive holding symlinks but no regular file is refused
+//!   ([`EvidenceError::OnlyLinks`]: nothing could be checked), as tar archives are.
 //! * Reads are bounded: the caller's `take(limit)` (via [`Evidence::read`]), the entry's declared
 //!   size (a stream producing more than declared is an error), and a compression-ratio guard
 //!   ([`ZipLimits::max_ratio`], zip-bomb defence).
@@ -98,6 +100,22 @@ pub fn warn_duplicates<'a>(path: &Path, dups: impl Iterator<Item = (&'a str, usi
             path.display()
         );
     }
+}
+
+/// The normalised names of the first `max` entries (files, folders, links) of a zip, in
+/// central-directory order; used to recognise what an archive holds (as
+/// [`crate::tar::peek_names`] does for tar), without opening it as evidence.
+pub fn peek_names(path: &Path, max: usize) -> Result<Vec<String>, EvidenceError> {
+    let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+    let archive = ::zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
+    Ok(archive
+        .file_names()
+        .take(max)
+        .filter_map(Result::ok)
+        .map(|n| normalize_name(&n))
+        .filter(|n| !n.is_empty())
+        .collect())
 }
 
 /// Reads the local header at `header_start` and returns where the entry's data starts.
@@ -283,6 +301,12 @@ impl ZipEvidence {
                     modified: zip_time(f.last_modified()),
                 };
                 raw.push(path, i, &mut entries, &mut symlinks);
+            }
+        }
+        if entries.is_empty() {
+            let names: Vec<&str> = symlinks.iter().map(String::as_str).collect();
+            if let Some(e) = crate::evidence::only_links(path, &names, false) {
+                return Err(e);
             }
         }
         if archive.has_overlapping_files().unwrap_or(false) || overlapping(&entries) {
@@ -721,6 +745,18 @@ mod tests {
         assert!(found.iter().all(|f| f.relative_path.starts_with("dir/a.d") || f.relative_path == "dir/b.db"));
         let stale = EvidenceFile { path: "dir/a.db (copy 1 of 2)".into(), ..EvidenceFile::plain("dir/a.db") };
         assert!(matches!(z.read(&stale, 100), Err(EvidenceError::Missing { .. })));
+    }
+
+    #[test]
+    fn an_archive_of_links_only_is_refused_saying_so() {
+        let (_d, p) = build(&[], Some(("top/link", "/etc/passwd")));
+        let e = ZipEvidence::open(&p, AcquisitionKind::IosFs).expect_err("only a link");
+        assert!(matches!(e, EvidenceError::OnlyLinks { .. }));
+        assert!(e.to_string().ends_with("holds only a symbolic link entry (top/link), skipped because links are never followed: nothing to check"), "{e}");
+        assert_eq!(peek_names(&p, 10).expect("names"), vec!["top/link"]);
+        // an empty archive is not "only links"
+        let (_d, p) = build(&[], None);
+        assert!(ZipEvidence::open(&p, AcquisitionKind::IosFs).expect("empty").is_empty());
     }
 
     #[test]

@@ -171,17 +171,9 @@ pub fn detect_archive(path: &Path) -> Option<AcquisitionKind> {
     let names: Vec<String> = match container_of(path).ok()? {
         Container::Folder => return None,
         Container::Tar => peek_names(path, 5000).ok()?,
-        Container::Zip => {
-            let z = ZipEvidence::open(path, AcquisitionKind::IosFs).ok()?;
-            let mut v = Vec::new();
-            z.walk(&mut |f| {
-                if v.len() < 5000 {
-                    v.push(f.path.clone());
-                }
-            })
-            .ok()?;
-            v
-        }
+        // Names of every entry, links included (as for tar): an archive holding only links is
+        // recognised, then refused at open with a message saying so.
+        Container::Zip => ferret_core::zip::peek_names(path, 5000).ok()?,
     };
     classify_names(names.iter().map(String::as_str))
 }
