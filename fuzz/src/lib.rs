@@ -58,6 +58,8 @@ pub fn run(target: &str, data: &[u8]) {
                 let mut buf = Vec::new();
                 let _ = std::io::Read::read_to_end(&mut std::io::Read::take(&mut r, 1 << 20), &mut buf);
             }
+            // Then the tar and the streamed SMS/MMS JSON, in memory with small budgets.
+            let _ = ferret_android::fuzz_ab(data);
         }
         "androidqf_json" => {
             if let Ok(list) = serde_json::from_slice::<Vec<serde_json::Value>>(data) {

@@ -259,6 +259,159 @@ pub fn tombstone_pb(process: &str) -> Vec<u8> {
     t
 }
 
+/// Writes bits least-significant first, as deflate does.
+struct Bits {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl Bits {
+    fn put(&mut self, value: u32, bits: u32) {
+        self.acc |= u64::from(value) << self.n;
+        self.n += bits;
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+
+    /// A Huffman code: most-significant bit first.
+    fn code(&mut self, code: u32, bits: u32) {
+        let mut rev = 0;
+        for i in 0..bits {
+            rev |= ((code >> i) & 1) << (bits - 1 - i);
+        }
+        self.put(rev, bits);
+    }
+
+    fn literal(&mut self, sym: u32) {
+        match sym {
+            0..=143 => self.code(0x30 + sym, 8),
+            144..=255 => self.code(0x190 + sym - 144, 9),
+            256..=279 => self.code(sym - 256, 7),
+            _ => self.code(0xc0 + sym - 280, 8),
+        }
+    }
+}
+
+const LEN_BASE: [u32; 29] =
+    [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LEN_EXTRA: [u32; 29] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DIST_BASE: [u32; 30] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+    8193, 12289, 16385, 24577,
+];
+const DIST_EXTRA: [u32; 30] =
+    [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+
+/// A zlib stream of `data`: one fixed-Huffman deflate block, greedy LZ77 (3-byte hash, 32 KiB
+/// window). Small and slow, enough to build compression bombs for seeds without a dependency.
+pub fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut b = Bits { out: vec![0x78, 0x01], acc: 0, n: 0 };
+    b.put(1, 1); // BFINAL
+    b.put(1, 2); // BTYPE = fixed Huffman
+    let mut last: std::collections::HashMap<[u8; 3], usize> = std::collections::HashMap::new();
+    let mut i = 0;
+    while i < data.len() {
+        let key = data.get(i..i + 3).map(|k| [k[0], k[1], k[2]]);
+        let mut len = 0;
+        let mut dist = 0;
+        if let Some(k) = key {
+            if let Some(&p) = last.get(&k)
+                && i - p <= 32768
+            {
+                let mut l = 0;
+                while l < 258 && i + l < data.len() && data[p + l] == data[i + l] {
+                    l += 1;
+                }
+                if l >= 3 {
+                    len = l;
+                    dist = i - p;
+                }
+            }
+            last.insert(k, i);
+        }
+        if len == 0 {
+            b.literal(u32::from(data[i]));
+            i += 1;
+            continue;
+        }
+        let li = LEN_BASE.iter().rposition(|&base| base as usize <= len).unwrap_or(0);
+        b.literal(257 + li as u32);
+        b.put(len as u32 - LEN_BASE[li], LEN_EXTRA[li]);
+        let di = DIST_BASE.iter().rposition(|&base| base as usize <= dist).unwrap_or(0);
+        b.code(di as u32, 5);
+        b.put(dist as u32 - DIST_BASE[di], DIST_EXTRA[di]);
+        // Only the match start is indexed: cheap, and runs still find their period.
+        i += len;
+    }
+    b.literal(256);
+    b.put(0, 7); // flush the last byte
+    let mut out = b.out;
+    let (mut a, mut c) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        c = (c + a) % 65521;
+    }
+    out.extend_from_slice(&((c << 16) | a).to_be_bytes());
+    out
+}
+
+/// A ustar archive of regular files (names up to 100 bytes).
+pub fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, data) in entries {
+        let mut h = [0u8; 512];
+        let field = |h: &mut [u8; 512], at: usize, v: &[u8]| h[at..at + v.len()].copy_from_slice(v);
+        field(&mut h, 0, &name.as_bytes()[..name.len().min(100)]);
+        field(&mut h, 100, b"0000600\0");
+        field(&mut h, 108, b"0000000\0");
+        field(&mut h, 116, b"0000000\0");
+        field(&mut h, 124, format!("{:011o}\0", data.len()).as_bytes());
+        field(&mut h, 136, b"14574071000\0");
+        field(&mut h, 148, b"        ");
+        h[156] = b'0';
+        field(&mut h, 257, b"ustar\x0000");
+        let sum: u32 = h.iter().map(|&x| u32::from(x)).sum();
+        field(&mut h, 148, format!("{sum:06o}\0 ").as_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+/// Path of the telephony provider's SMS backup in an `.ab`.
+pub const AB_SMS_PATH: &str = "apps/com.android.providers.telephony/d_f/000000_sms_backup";
+
+/// An unencrypted, compressed `.ab` of these tar entries (duplicate names kept).
+pub fn ab(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    [b"ANDROID BACKUP\n5\n1\nnone\n".as_slice(), &zlib(&tar(entries))].concat()
+}
+
+/// An unencrypted, compressed `.ab` holding `sms_backup` (already zlib-compressed JSON).
+pub fn ab_with_sms_backup(sms_backup: &[u8]) -> Vec<u8> {
+    ab(&[
+        ("apps/com.android.providers.telephony/_manifest", b"1\ncom.android.providers.telephony\n"),
+        (AB_SMS_PATH, sms_backup),
+    ])
+}
+
+/// The `.ab` "JSON bomb" of the red-team run, scaled: `sms_backup` is a `[0,0,…,0]` array of
+/// `json_bytes` bytes, compressed twice (inside the tar, and the tar itself).
+pub fn ab_sms_bomb(json_bytes: usize) -> Vec<u8> {
+    let mut json = Vec::with_capacity(json_bytes);
+    json.extend_from_slice(b"[0");
+    while json.len() + 3 <= json_bytes {
+        json.extend_from_slice(b",0");
+    }
+    json.push(b']');
+    ab_with_sms_backup(&zlib(&json))
+}
+
 /// Seeds of one target (empty for an unknown name).
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     let s = |x: &str| x.as_bytes().to_vec();
@@ -397,6 +550,17 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 "ANDROID BACKUP\n5\n1\nAES-256\n00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff\n10\n00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
             ),
             s("ANDROID BACKUP\n99\n0\nnone\n"),
+            // a small backup whose SMS JSON is read (two messages and junk elements), and the
+            // red-team "JSON bomb" scaled down: 4 MiB of `[0,0,…]` in about a kilobyte
+            ab_with_sms_backup(&zlib(
+                br#"[{"address":"+15550100","body":"see https://x.example/a","date":"1709000000000","date_sent":"0"},0,"s",[1],{"mms_body":"m","date":1}]"#,
+            )),
+            // an innocent `sms_backup` and a hidden twin of the same name (both are read)
+            ab(&[
+                (AB_SMS_PATH, &zlib(br#"[{"address":"+1","body":"see you","date":"1"}]"#)),
+                (AB_SMS_PATH, &zlib(br#"[{"address":"+2","body":"https://evil.example/x","date":"2"}]"#)),
+            ]),
+            ab_sms_bomb(4 << 20),
         ],
         "androidqf_json" => vec![
             s(

@@ -17,8 +17,11 @@
 //!
 //! Decryption is streamed ([`CbcReader`]: block-wise, the last block held back until EOF to strip
 //! the padding); the tar entries are copied into a private temporary folder (0700, files 0600)
-//! with sanitised names, bounded sizes and no links, removed when the [`AbEvidence`] is dropped.
-//! The archive is never held in memory.
+//! with sanitised names and no links, removed when the [`AbEvidence`] is dropped. The archive is
+//! never held in memory. Sizes are bounded ([`UnpackLimits`]): an entry whose header announces
+//! more than the per-artifact budget (`FERRET_ARTIFACT_LIMIT`) is skipped before any byte is
+//! copied, and entries that would take the total past the scratch budget
+//! (`FERRET_SCRATCH_LIMIT`) are skipped too; each skip is a warning naming the entry.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -27,15 +30,39 @@ use aes::Aes256;
 use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
 use ferret_core::evidence::FolderEvidence;
 use ferret_core::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, SqliteDb};
+use zeroize::Zeroizing;
 
 use crate::AndroidError;
 
 /// Most PBKDF2 rounds accepted (a hostile header could ask for billions).
 pub const MAX_ROUNDS: u32 = 10_000_000;
-/// Largest total size extracted from one backup.
-pub const MAX_TOTAL: u64 = 64 << 30;
 /// Most entries extracted.
 pub const MAX_ENTRIES: u64 = 1_000_000;
+/// Skipped entries named one by one in warnings; the rest are only counted.
+const WARN_EACH: usize = 20;
+
+/// Budgets of the unpacking of one backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnpackLimits {
+    /// Largest single entry, checked from its tar header before anything is copied.
+    pub entry_max: u64,
+    /// Largest total unpacked into the private temporary folder.
+    pub total_max: u64,
+    /// Most entries.
+    pub max_entries: u64,
+}
+
+impl UnpackLimits {
+    /// `FERRET_ARTIFACT_LIMIT` per entry and `FERRET_SCRATCH_LIMIT` in total
+    /// ([`crate::budget`]), [`MAX_ENTRIES`] entries.
+    pub fn from_env() -> Self {
+        Self {
+            entry_max: crate::budget::artifact_limit(),
+            total_max: crate::budget::scratch_limit(),
+            max_entries: MAX_ENTRIES,
+        }
+    }
+}
 
 /// The backup header.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -222,6 +249,10 @@ pub fn open_stream<'a>(
     Ok((header, payload))
 }
 
+/// Unlocks the master key. Every buffer holding key material (the password-derived key, the
+/// decrypted blob, the master key and its checksum input) is a [`Zeroizing`] buffer, wiped when
+/// dropped; the AES key schedules are wiped by the `aes`/`cbc` crates' `zeroize` feature. The
+/// password itself belongs to the caller.
 #[allow(clippy::too_many_arguments)]
 fn unlock(
     password: &str,
@@ -232,43 +263,57 @@ fn unlock(
     blob: &[u8],
     version: u32,
     path: &str,
-) -> Result<([u8; 32], [u8; 16]), AndroidError> {
-    let mut key = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.as_bytes(), user_salt, rounds, &mut key);
-    let dec = cbc::Decryptor::<Aes256>::new_from_slices(&key, user_iv)
+) -> Result<(Zeroizing<[u8; 32]>, [u8; 16]), AndroidError> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.as_bytes(), user_salt, rounds, &mut *key);
+    let dec = cbc::Decryptor::<Aes256>::new_from_slices(&key[..], user_iv)
         .map_err(|_| AndroidError::corrupt(path, "user IV has the wrong length"))?;
-    let plain =
-        dec.decrypt_padded_vec::<Pkcs7>(blob).map_err(|_| AndroidError::WrongPassword { path: path.to_string() })?;
+    let plain = Zeroizing::new(
+        dec.decrypt_padded_vec::<Pkcs7>(blob).map_err(|_| AndroidError::WrongPassword { path: path.to_string() })?,
+    );
     let mut at = 0usize;
-    let mut field = || -> Option<Vec<u8>> {
+    let mut field = || -> Option<Zeroizing<Vec<u8>>> {
         let len = usize::from(*plain.get(at)?);
-        let v = plain.get(at + 1..at + 1 + len)?.to_vec();
+        let v = Zeroizing::new(plain.get(at + 1..at + 1 + len)?.to_vec());
         at += 1 + len;
         Some(v)
     };
     let (Some(iv), Some(mk), Some(ck)) = (field(), field(), field()) else {
         return Err(AndroidError::WrongPassword { path: path.to_string() });
     };
-    let mk_for_ck = if version >= 2 { java_utf8(&mk) } else { mk.clone() };
-    let mut calc = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(&mk_for_ck, ck_salt, rounds, &mut calc);
+    let mk_for_ck = Zeroizing::new(if version >= 2 { java_utf8(&mk) } else { mk.to_vec() });
+    let mut calc = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(&mk_for_ck, ck_salt, rounds, &mut *calc);
     if calc[..] != ck[..] {
         return Err(AndroidError::WrongPassword { path: path.to_string() });
     }
-    let key: [u8; 32] = mk.try_into().map_err(|_| AndroidError::corrupt(path, "master key is not 32 bytes"))?;
-    let iv: [u8; 16] = iv.try_into().map_err(|_| AndroidError::corrupt(path, "master IV is not 16 bytes"))?;
-    Ok((key, iv))
+    let mut master = Zeroizing::new([0u8; 32]);
+    if mk.len() != master.len() {
+        return Err(AndroidError::corrupt(path, "master key is not 32 bytes"));
+    }
+    master.copy_from_slice(&mk);
+    let iv: [u8; 16] =
+        iv.as_slice().try_into().map_err(|_| AndroidError::corrupt(path, "master IV is not 16 bytes"))?;
+    Ok((master, iv))
 }
 
-/// A decrypted, unpacked backup (a private temporary folder).
+/// A decrypted, unpacked backup (a private temporary folder: `tree/` holds the entries, `copies/`
+/// the earlier copies of duplicated entries).
+///
+/// Every copy of a name the tar holds more than once is kept and checked: the last one (what a
+/// restore leaves) under the plain path, each earlier one as `<name> (copy k of n)`, as for the
+/// other archives (see [`ferret_core::evidence`], "Duplicate entries in archives"); each
+/// duplicated name is reported with a warning.
 #[derive(Debug)]
 pub struct AbEvidence {
     folder: FolderEvidence,
     source: PathBuf,
     /// The header.
     pub header: AbHeader,
-    /// Entries skipped (links, devices, bad names).
+    /// Entries skipped (links, devices, bad names, over budget).
     pub skipped: Vec<String>,
+    /// Earlier copies of duplicated entries, by name, in archive order.
+    copies: std::collections::BTreeMap<String, Vec<PathBuf>>,
     _dir: tempfile::TempDir,
 }
 
@@ -296,20 +341,86 @@ impl AbEvidence {
         let (header, payload) = open_stream(input, password, &name)?;
         let dir =
             ferret_core::zip::private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
-        let skipped = unpack(payload, dir.path(), &name)?;
+        let tree = dir.path().join("tree");
+        let u = unpack(payload, &tree, &dir.path().join("copies"), &name, UnpackLimits::from_env())?;
+        ferret_core::zip::warn_duplicates(source, u.copies.iter().map(|(n, v)| (n.as_str(), v.len() + 1)));
         Ok(Self {
-            folder: FolderEvidence::new(dir.path(), AcquisitionKind::AndroidBackup),
+            folder: FolderEvidence::new(tree, AcquisitionKind::AndroidBackup),
             source: source.to_path_buf(),
             header,
-            skipped,
+            skipped: u.skipped,
+            copies: u.copies,
             _dir: dir,
         })
     }
+
+    /// Names the backup holds more than once, with their number of copies (every copy is
+    /// checked).
+    pub fn duplicates(&self) -> Vec<(&str, usize)> {
+        self.copies.iter().map(|(n, v)| (n.as_str(), v.len() + 1)).collect()
+    }
+
+    /// The earlier copies of the located files among `files`, as located files of their own.
+    fn with_copies(&self, mut files: Vec<EvidenceFile>) -> Vec<EvidenceFile> {
+        if self.copies.is_empty() {
+            return files;
+        }
+        let mut extra = Vec::new();
+        for f in &files {
+            let Some(earlier) = self.copies.get(&f.relative_path) else { continue };
+            let n = earlier.len() + 1;
+            for (k, p) in earlier.iter().enumerate() {
+                let meta = std::fs::metadata(p).ok();
+                extra.push(EvidenceFile {
+                    path: ferret_core::evidence::copy_path(&f.relative_path, k + 1, n),
+                    size: meta.as_ref().map(std::fs::Metadata::len),
+                    modified: meta.and_then(|m| m.modified().ok()).and_then(|t| jiff::Timestamp::try_from(t).ok()),
+                    ..f.clone()
+                });
+            }
+        }
+        files.extend(extra);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+
+    /// Where the earlier copy a located file designates is on disk (`None` for a plain path).
+    fn copy_on_disk(&self, file: &EvidenceFile) -> Result<Option<&Path>, EvidenceError> {
+        let Some((k, n)) = ferret_core::evidence::copy_of(file) else { return Ok(None) };
+        self.copies
+            .get(&file.relative_path)
+            .filter(|v| v.len() + 1 == n)
+            .and_then(|v| v.get(k - 1))
+            .map(|p| Some(p.as_path()))
+            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })
+    }
 }
 
-fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, AndroidError> {
+/// What [`unpack`] left.
+struct Unpacked {
+    skipped: Vec<String>,
+    copies: std::collections::BTreeMap<String, Vec<PathBuf>>,
+}
+
+fn unpack(
+    payload: impl Read,
+    root: &Path,
+    copies_dir: &Path,
+    name: &str,
+    limits: UnpackLimits,
+) -> Result<Unpacked, AndroidError> {
     let mut ar = tar::Archive::new(payload);
     let mut skipped = Vec::new();
+    let mut copies: std::collections::BTreeMap<String, Vec<PathBuf>> = std::collections::BTreeMap::new();
+    let mut copy_no = 0u64;
+    let mut over_budget = 0usize;
+    let mut skip_over = |skipped: &mut Vec<String>, what: String| {
+        over_budget += 1;
+        if over_budget <= WARN_EACH {
+            tracing::warn!("{name}: entry skipped: {what}");
+        }
+        skipped.push(what);
+    };
     let mut total = 0u64;
     let io = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::InvalidData {
@@ -318,10 +429,11 @@ fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, An
             AndroidError::Io { path: name.to_string(), source: e }
         }
     };
+    std::fs::create_dir_all(root).map_err(io)?;
     let entries = ar.entries().map_err(io)?;
     for (i, entry) in entries.enumerate() {
-        if i as u64 >= MAX_ENTRIES {
-            skipped.push(format!("more than {MAX_ENTRIES} entries"));
+        if i as u64 >= limits.max_entries {
+            skip_over(&mut skipped, format!("more than {} entries: the rest is not unpacked", limits.max_entries));
             break;
         }
         let mut entry = entry.map_err(io)?;
@@ -337,6 +449,30 @@ fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, An
             skipped.push(raw);
             continue;
         }
+        // Budgets from the header, before anything is copied.
+        let size = entry.size();
+        if size > limits.entry_max {
+            skip_over(
+                &mut skipped,
+                format!(
+                    "{raw} ({size} bytes) is over the {}-byte per-artifact budget ({})",
+                    limits.entry_max,
+                    crate::budget::ARTIFACT_LIMIT_ENV
+                ),
+            );
+            continue;
+        }
+        if total.saturating_add(size) > limits.total_max {
+            skip_over(
+                &mut skipped,
+                format!(
+                    "{raw} ({size} bytes) would take the backup past the {}-byte scratch budget ({})",
+                    limits.total_max,
+                    crate::budget::SCRATCH_LIMIT_ENV
+                ),
+            );
+            continue;
+        }
         let mut target = root.to_path_buf();
         for c in rel.split('/') {
             target.push(c);
@@ -344,18 +480,28 @@ fn unpack(payload: impl Read, root: &Path, name: &str) -> Result<Vec<String>, An
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        if target.exists() {
-            skipped.push(format!("{raw} (duplicate)"));
+        if target.is_file() {
+            // A duplicate: the earlier copy moves aside, the later one takes the plain name.
+            copy_no += 1;
+            std::fs::create_dir_all(copies_dir).map_err(io)?;
+            let aside = copies_dir.join(copy_no.to_string());
+            std::fs::rename(&target, &aside).map_err(io)?;
+            copies.entry(rel.clone()).or_default().push(aside);
+        } else if target.exists() {
+            skipped.push(format!("{raw} (a folder of that name exists)"));
             continue;
         }
         let mut out = ferret_core::zip::create_private_file(&target).map_err(io)?;
-        let n = std::io::copy(&mut (&mut entry).take(MAX_TOTAL - total + 1), &mut out).map_err(io)?;
-        total += n;
-        if total > MAX_TOTAL {
-            return Err(AndroidError::corrupt(name, format!("backup unpacks to more than {MAX_TOTAL} bytes")));
+        let n = std::io::copy(&mut (&mut entry).take(size), &mut out).map_err(io)?;
+        if n != size {
+            return Err(AndroidError::corrupt(name, format!("entry {raw} is truncated: {n} of {size} bytes")));
         }
+        total += n;
     }
-    Ok(skipped)
+    if over_budget > WARN_EACH {
+        tracing::warn!("{name}: {over_budget} entries skipped in total (over budget)");
+    }
+    Ok(Unpacked { skipped, copies })
 }
 
 impl Evidence for AbEvidence {
@@ -366,22 +512,52 @@ impl Evidence for AbEvidence {
         &self.source
     }
     fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        self.folder.locate(locator)
+        Ok(self.with_copies(self.folder.locate(locator)?))
     }
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        self.folder.open(file)
+        match self.copy_on_disk(file)? {
+            Some(p) => {
+                let f =
+                    std::fs::File::open(p).map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
+                Ok(Box::new(BufReader::new(f)))
+            }
+            None => self.folder.open(file),
+        }
     }
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        self.folder.sqlite(file)
+        match self.copy_on_disk(file)? {
+            Some(p) => {
+                SqliteDb::open_evidence(p).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+            }
+            None => self.folder.sqlite(file),
+        }
     }
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
-        self.folder.walk(visit)
+        let mut all = Vec::new();
+        self.folder.walk(&mut |f| all.push(f.clone()))?;
+        for f in &self.with_copies(all) {
+            visit(f);
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The master key and the password-derived key are wiping types, and so are the cipher key
+    /// schedules (a compile-time guard).
+    #[test]
+    fn key_material_is_zeroized_on_drop() {
+        fn wipes_type<T: zeroize::ZeroizeOnDrop>() {}
+        let r: Result<(Zeroizing<[u8; 32]>, [u8; 16]), AndroidError> =
+            unlock("pw", &[0; 8], &[0; 8], 1, &[0; 16], &[0; 32], 5, "t.ab");
+        assert!(matches!(r, Err(AndroidError::WrongPassword { .. })));
+        wipes_type::<Zeroizing<[u8; 32]>>();
+        wipes_type::<Aes256>();
+        wipes_type::<cbc::Decryptor<Aes256>>();
+    }
 
     #[test]
     fn quirk_and_bad_headers() {

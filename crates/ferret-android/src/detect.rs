@@ -14,8 +14,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use ferret_core::zip::ZipEvidence;
-use ferret_core::{AcquisitionKind, Detection, Evidence};
+use ferret_core::{AcquisitionKind, Detection};
 
 /// Files androidqf writes at the top of a collection (two of them mark one).
 pub const QF_MARKERS: [&str; 14] = [
@@ -114,9 +113,9 @@ pub fn detect_all(path: &Path) -> Vec<Detection> {
         )];
     }
     if head.starts_with(b"PK") {
-        let Ok(z) = ZipEvidence::open(path, AcquisitionKind::AndroidBugreport) else { return Vec::new() };
-        let mut names = Vec::new();
-        let _ = z.walk(&mut |f| names.push(f.path.clone()));
+        // every entry name, links included: an archive holding only links is recognised, then
+        // refused at open with a message saying so
+        let names = ferret_core::zip::peek_names(path, usize::MAX).unwrap_or_default();
         return classify_names(names.iter().map(String::as_str));
     }
     Vec::new()

@@ -26,6 +26,7 @@
 //!   first app-op of a package, per-package signal sets) are stored in the records themselves.
 
 pub mod backup;
+pub mod budget;
 pub mod detect;
 pub mod dumpstate;
 pub mod heuristics;
@@ -37,6 +38,7 @@ pub mod text;
 #[cfg(feature = "age")]
 mod age_support;
 
+use std::io::Read;
 use std::path::Path;
 
 use ferret_core::evidence::FolderEvidence;
@@ -206,4 +208,31 @@ fn open_age(path: &Path, secrets: &Secrets) -> Result<Box<dyn Evidence>, Android
 #[cfg(not(feature = "age"))]
 fn open_age(path: &Path, _secrets: &Secrets) -> Result<Box<dyn Evidence>, AndroidError> {
     Err(AndroidError::AgeUnsupported { path: path.display().to_string() })
+}
+
+/// Fuzz entry point (the `ab_header` target): reads an `.ab` from `data` (password `pw`), then,
+/// without touching the disk, every `*_sms_backup`/`*_mms_backup` entry of its tar (at most 64
+/// entries, 4 MiB of tar) through the streaming JSON parser with small budgets (1 MiB per file,
+/// 64 KiB per element). Returns the parse result of each such entry.
+pub fn fuzz_ab(data: &[u8]) -> Vec<Result<modules::sms::JsonStats, String>> {
+    let mut out = Vec::new();
+    let Ok((_, payload)) = backup::open_stream(data, Some("pw"), "fuzz.ab") else { return out };
+    let mut ar = tar::Archive::new(payload.take(4 << 20));
+    let Ok(entries) = ar.entries() else { return out };
+    for entry in entries.take(64) {
+        let Ok(entry) = entry else { break };
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if !(name.ends_with("_sms_backup") || name.ends_with("_mms_backup")) {
+            continue;
+        }
+        let limits = modules::sms::JsonLimits { max_bytes: 1 << 20, max_element: 64 << 10 };
+        let r = modules::sms::parse_backup_json(
+            flate2::read::ZlibDecoder::new(entry.take(1 << 20)),
+            limits,
+            "fuzz",
+            &mut |_, _| Ok(()),
+        );
+        out.push(r.map_err(|e| e.to_string()));
+    }
+    out
 }

@@ -4,6 +4,21 @@
 //! a [`Locator`]) and "give me its bytes / open it as SQLite" without ever writing next to the
 //! evidence. Implementations: [`FolderEvidence`] here (a plain folder: filesystem dumps,
 //! extracted collections); iOS backups, archives and encrypted containers live in their crates.
+//!
+//! # Duplicate entries in archives
+//! A tar, zip or `.ab` may hold several entries with the same (normalised) name. Extraction tools
+//! keep one (`tar -x` and `unzip` the last), so an attacker can hide an artifact behind an
+//! innocent twin. Archive evidences therefore list **every copy** as its own [`EvidenceFile`]:
+//! all copies share the `relative_path` (so locators match each of them), and their `path`
+//! tells them apart:
+//! * the copy an extraction would leave (the **last** one in archive order) keeps the plain path,
+//!   so a module that reads only the first located file reads what it always read;
+//! * each earlier copy `k` of `n` gets the path `<name> (copy k of n)` ([`copy_path`]).
+//!
+//! `open`, `read` and `sqlite` read exactly the copy named by the path ([`copy_of`]); an earlier
+//! copy of a database is opened with the sidecar (`-wal`, `-journal`) copy of the same number
+//! when the sidecar has as many copies, else without sidecars. Each duplicated name is reported
+//! with `tracing::warn!` when the archive is opened, with a total.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -171,6 +186,27 @@ pub enum EvidenceError {
     /// The acquisition is encrypted and no key was given.
     #[error("{0}")]
     Encrypted(String),
+    /// An archive holds link entries but no regular file: links are never followed, so there
+    /// is nothing to check.
+    #[error("{path}: the archive holds only {what}, skipped because links are never followed: nothing to check")]
+    OnlyLinks {
+        /// The archive.
+        path: String,
+        /// What it holds (`a symbolic link entry (name)`, `3 link entries (first: name)`).
+        what: String,
+    },
+}
+
+/// The [`EvidenceError::OnlyLinks`] error of the archive `path` whose only entries are the links
+/// `names` (`None` when `names` is empty: the archive is not "only links").
+pub fn only_links(path: &Path, names: &[&str], hard: bool) -> Option<EvidenceError> {
+    let kind = if hard { "link" } else { "symbolic link" };
+    let what = match names {
+        [] => return None,
+        [one] => format!("a {kind} entry ({one})"),
+        [first, ..] => format!("{} {kind} entries (first: {first})", names.len()),
+    };
+    Some(EvidenceError::OnlyLinks { path: path.display().to_string(), what })
 }
 
 /// One file of an acquisition, as located.
@@ -198,6 +234,28 @@ impl EvidenceFile {
         let relative_path = relative_path.into();
         Self { path: relative_path.clone(), domain: None, relative_path, file_id: None, size: None, modified: None }
     }
+}
+
+/// The logical path of the earlier copy `copy` (1-based, archive order) of `of` copies of the
+/// archive entry `name`: `name (copy 1 of 2)`. The last copy keeps the plain `name`.
+pub fn copy_path(name: &str, copy: usize, of: usize) -> String {
+    format!("{name} ({})", copy_label(copy, of))
+}
+
+fn copy_label(copy: usize, of: usize) -> String {
+    format!("copy {copy} of {of}")
+}
+
+/// Which copy a located file is, from its `path` (see the module docs): `Some((k, n))` for the
+/// earlier copy `k` of `n` (`path` is `relative_path` plus ` (copy k of n)`), `None` for a plain
+/// path (the only or the last copy). Prefixes added to both paths by wrapping evidences (mounts)
+/// do not change the answer.
+pub fn copy_of(file: &EvidenceFile) -> Option<(usize, usize)> {
+    let label = file.path.strip_prefix(file.relative_path.as_str())?.strip_prefix(" (")?.strip_suffix(')')?;
+    let (k, n) = label.strip_prefix("copy ")?.split_once(" of ")?;
+    let (k, n): (usize, usize) = (k.parse().ok()?, n.parse().ok()?);
+    // Only the canonical spelling counts (no `+1`, `01`, ...).
+    (k >= 1 && k < n && copy_label(k, n) == label).then_some((k, n))
 }
 
 /// A place an artifact lives in a backup: domain and relative path, both globs
@@ -458,6 +516,22 @@ impl Evidence for FolderEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_paths_round_trip() {
+        let f = |path: &str, rel: &str| EvidenceFile { path: path.into(), ..EvidenceFile::plain(rel) };
+        assert_eq!(copy_path("a/sms.db", 1, 3), "a/sms.db (copy 1 of 3)");
+        assert_eq!(copy_of(&f("a/sms.db (copy 1 of 3)", "a/sms.db")), Some((1, 3)));
+        assert_eq!(copy_of(&f("x/a/sms.db (copy 2 of 3)", "x/a/sms.db")), Some((2, 3)));
+        assert_eq!(copy_of(&f("a/sms.db", "a/sms.db")), None);
+        // an entry really named like a copy is a plain file of that name
+        assert_eq!(copy_of(&f("a (copy 1 of 2)", "a (copy 1 of 2)")), None);
+        for bad in ["a (copy 3 of 3)", "a (copy 0 of 3)", "a (copy 01 of 3)", "a (copy +1 of 3)", "a (copy 1 of 3) "] {
+            assert_eq!(copy_of(&f(bad, "a")), None, "{bad}");
+        }
+        // backup paths (domain/relative) are never copies
+        assert_eq!(copy_of(&f("HomeDomain/Library/SMS/sms.db", "Library/SMS/sms.db")), None);
+    }
 
     #[test]
     fn folder_locate_and_escape() {

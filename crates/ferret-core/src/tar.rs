@@ -20,13 +20,17 @@
 //! Names are normalised like zip names ([`crate::zip::normalize_name`]): `\` → `/`; empty and `.`
 //! components dropped; no leading `/`. An entry with a `..` component (`../../etc/passwd`) has no
 //! usable name: it is counted in [`TarStats::unnamed`] and skipped, so it can neither refer
-//! outside the archive nor stand in for a genuine file. When the same name occurs twice, the
-//! later entry wins (as `tar -x` would leave it). Symbolic and hard links are recorded
-//! ([`TarEvidence::links`]) but never followed, located or opened; directories, device nodes,
-//! FIFOs and GNU sparse files are counted and skipped.
+//! outside the archive nor stand in for a genuine file. When the same name occurs more than once,
+//! **every copy** is indexed, listed and readable: the last one (what `tar -x` would leave) under
+//! the plain name, each earlier one as `<name> (copy k of n)` (see
+//! [`crate::evidence`], "Duplicate entries in archives"); each duplicated name is reported with a
+//! warning when the archive is opened ([`TarEvidence::duplicates`]). Symbolic and hard links are
+//! recorded ([`TarEvidence::links`]) but never followed, located or opened; directories, device
+//! nodes, FIFOs and GNU sparse files are counted and skipped. An archive holding links but no
+//! regular file is refused with a message saying so (nothing could be checked).
 //!
-//! The index keeps all names in one string arena plus a 40-byte row per file, so a 1M-entry dump
-//! costs roughly `40 MB + total name length` of memory.
+//! The index keeps all names in one string arena plus a 48-byte row per file, so a 1M-entry dump
+//! costs roughly `48 MB + total name length` of memory.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -35,7 +39,9 @@ use std::path::{Path, PathBuf};
 use globset::{GlobSet, GlobSetBuilder};
 use jiff::Timestamp;
 
-use crate::evidence::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob};
+use crate::evidence::{
+    AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
+};
 use crate::sqlite::{SIDECARS, SqliteDb};
 use crate::zip::{create_private_file, normalize_name, private_tempdir};
 
@@ -115,16 +121,24 @@ pub struct IndexItem<'a> {
     pub mtime: Option<i64>,
     /// Caller data (for tar: the data offset in the decompressed stream).
     pub data: u64,
+    /// For an earlier copy of a duplicated name: `(k, n)`, copy `k` (archive order) of `n`;
+    /// `None` for the only or the last copy.
+    pub copy: Option<(usize, usize)>,
 }
 
 impl IndexItem<'_> {
-    /// The item as an [`EvidenceFile`] of a plain tree.
+    /// The item as an [`EvidenceFile`] of a plain tree (an earlier copy of a duplicated name has
+    /// the path `<name> (copy k of n)`).
     pub fn to_file(&self) -> EvidenceFile {
-        EvidenceFile {
+        let mut f = EvidenceFile {
             size: Some(self.size),
             modified: self.mtime.and_then(|s| Timestamp::from_second(s).ok()),
             ..EvidenceFile::plain(self.name)
+        };
+        if let Some((k, n)) = self.copy {
+            f.path = copy_path(self.name, k, n);
         }
+        f
     }
 }
 
@@ -136,6 +150,9 @@ struct Row {
     size: u64,
     mtime: i64,
     data: u64,
+    /// Copy number of this name in push order (1-based) and number of copies.
+    copy: u32,
+    copies: u32,
 }
 
 const NO_MTIME: i64 = i64::MIN;
@@ -160,7 +177,16 @@ impl FileIndex {
         let Ok(name_len) = u32::try_from(name.len()) else { return };
         let name_start = self.names.len() as u64;
         self.names.push_str(name);
-        self.rows.push(Row { name_start, name_len, flags: 0, size, mtime: mtime.unwrap_or(NO_MTIME), data });
+        self.rows.push(Row {
+            name_start,
+            name_len,
+            flags: 0,
+            size,
+            mtime: mtime.unwrap_or(NO_MTIME),
+            data,
+            copy: 1,
+            copies: 1,
+        });
     }
 
     fn name_of(&self, r: &Row) -> &str {
@@ -169,13 +195,28 @@ impl FileIndex {
         self.names.get(start..end).unwrap_or("")
     }
 
-    /// Sorts by name; of duplicate names, the one pushed last is kept.
+    /// Sorts by name. Every copy of a duplicated name is kept: within a name, the copy pushed
+    /// last comes first (it keeps the plain name), then the earlier ones in push order.
     pub fn finish(&mut self) {
         let mut rows = std::mem::take(&mut self.rows);
-        // Reversed, a stable sort puts the last-pushed of equal names first; dedup keeps it.
-        rows.reverse();
+        // Stable: equal names stay in push order.
         rows.sort_by(|a, b| self.name_of(a).cmp(self.name_of(b)));
-        rows.dedup_by(|later, first| self.name_of(later) == self.name_of(first));
+        let mut i = 0;
+        while i < rows.len() {
+            let mut j = i + 1;
+            while rows.get(j).is_some_and(|r| rows.get(i).is_some_and(|first| self.name_of(r) == self.name_of(first))) {
+                j += 1;
+            }
+            let n = u32::try_from(j - i).unwrap_or(u32::MAX);
+            if let Some(group) = rows.get_mut(i..j) {
+                for (k, r) in group.iter_mut().enumerate() {
+                    r.copy = u32::try_from(k + 1).unwrap_or(u32::MAX);
+                    r.copies = n;
+                }
+                group.rotate_right(1);
+            }
+            i = j;
+        }
         rows.shrink_to_fit();
         self.rows = rows;
     }
@@ -191,17 +232,44 @@ impl FileIndex {
     }
 
     fn item<'a>(&'a self, r: &Row) -> IndexItem<'a> {
-        IndexItem { name: self.name_of(r), size: r.size, mtime: (r.mtime != NO_MTIME).then_some(r.mtime), data: r.data }
+        IndexItem {
+            name: self.name_of(r),
+            size: r.size,
+            mtime: (r.mtime != NO_MTIME).then_some(r.mtime),
+            data: r.data,
+            copy: (r.copy < r.copies).then_some((r.copy as usize, r.copies as usize)),
+        }
     }
 
-    fn position(&self, name: &str) -> Option<usize> {
-        let i = self.rows.partition_point(|r| self.name_of(r) < name);
-        self.rows.get(i).filter(|r| self.name_of(r) == name).map(|_| i)
+    /// Position of `name`'s plain (last) copy, or of its earlier copy `(k, n)`.
+    fn position_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<usize> {
+        let first = self.rows.partition_point(|r| self.name_of(r) < name);
+        let i = first + copy.map_or(0, |(k, _)| k);
+        let r = self.rows.get(i).filter(|r| self.name_of(r) == name)?;
+        let ok = match copy {
+            None => r.copy == r.copies,
+            Some((k, n)) => r.copy as usize == k && r.copies as usize == n,
+        };
+        ok.then_some(i)
     }
 
-    /// Looks a name up (after [`FileIndex::finish`]).
+    /// Looks a name up (after [`FileIndex::finish`]); of duplicated names, the last copy.
     pub fn get(&self, name: &str) -> Option<IndexItem<'_>> {
-        self.position(name).and_then(|i| self.rows.get(i)).map(|r| self.item(r))
+        self.position_copy(name, None).and_then(|i| self.rows.get(i)).map(|r| self.item(r))
+    }
+
+    /// Looks up the copy of a name a located file designates (see [`crate::evidence::copy_of`]).
+    pub fn get_file(&self, file: &EvidenceFile) -> Option<IndexItem<'_>> {
+        self.position_copy(&file.relative_path, copy_of(file)).and_then(|i| self.rows.get(i)).map(|r| self.item(r))
+    }
+
+    /// Names that occur more than once, with their number of copies, in name order.
+    pub fn duplicates(&self) -> Vec<(&str, usize)> {
+        self.rows
+            .iter()
+            .filter(|r| r.copies > 1 && r.copy == r.copies)
+            .map(|r| (self.name_of(r), r.copies as usize))
+            .collect()
     }
 
     /// Every file in name order (after [`FileIndex::finish`]).
@@ -215,7 +283,11 @@ impl FileIndex {
             return Ok(Vec::new());
         }
         let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
-        Ok(self.iter().filter(|it| globs.iter().any(|g| g.is_match(it.name))).map(|it| it.to_file()).collect())
+        let mut out: Vec<EvidenceFile> =
+            self.iter().filter(|it| globs.iter().any(|g| g.is_match(it.name))).map(|it| it.to_file()).collect();
+        // Copies' paths can sort after other names (`a (copy 1 of 2)` > `a!`): keep path order.
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
     }
 }
 
@@ -348,7 +420,27 @@ impl TarEvidence {
         } else {
             me.index_plain(options)?;
         }
+        if me.index.is_empty() {
+            let names: Vec<&str> = me.links.iter().map(|l| l.name.as_str()).collect();
+            if let Some(e) = crate::evidence::only_links(path, &names, me.links.iter().any(|l| l.hard)) {
+                return Err(e);
+            }
+        }
+        me.report_duplicates();
         Ok(me)
+    }
+
+    /// Warns about every duplicated name (the first [`crate::zip::DUPLICATES_NAMED`] by name)
+    /// and their total.
+    fn report_duplicates(&self) {
+        let dups = self.index.duplicates();
+        crate::zip::warn_duplicates(&self.path, dups.iter().copied());
+    }
+
+    /// Names that occur more than once in the archive, with their number of copies (every copy
+    /// is listed and read; see the module docs).
+    pub fn duplicates(&self) -> Vec<(&str, usize)> {
+        self.index.duplicates()
     }
 
     fn index_plain(&mut self, options: &TarOptions) -> Result<(), EvidenceError> {
@@ -505,8 +597,14 @@ impl TarEvidence {
         self.index.is_empty()
     }
 
-    fn open_name(&self, name: &str, shown: &str) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        let pos = self.index.position(name).ok_or_else(|| EvidenceError::Missing { path: shown.to_string() })?;
+    fn open_copy(
+        &self,
+        name: &str,
+        copy: Option<(usize, usize)>,
+        shown: &str,
+    ) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        let pos =
+            self.index.position_copy(name, copy).ok_or_else(|| EvidenceError::Missing { path: shown.to_string() })?;
         let Some(row) = self.index.rows.get(pos) else {
             return Err(EvidenceError::Missing { path: shown.to_string() });
         };
@@ -578,16 +676,22 @@ impl Evidence for TarEvidence {
     }
 
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        self.open_name(&file.relative_path, &file.path)
+        self.open_copy(&file.relative_path, copy_of(file), &file.path)
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         let mut db = self.open(file)?;
+        let copy = copy_of(file);
         let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
         for suffix in SIDECARS {
             let name = format!("{}{suffix}", file.relative_path);
-            if self.index.get(&name).is_some_and(|it| it.size > 0) {
-                sides.push((suffix, self.open_name(&name, &format!("{}{suffix}", file.path))?));
+            // An earlier copy of a database gets the sidecar copy of the same number, if any.
+            if self.index.position_copy(&name, copy).and_then(|i| self.index.rows.get(i)).is_some_and(|r| r.size > 0) {
+                let shown = match copy {
+                    Some((k, n)) => copy_path(&name, k, n),
+                    None => format!("{}{suffix}", file.path),
+                };
+                sides.push((suffix, self.open_copy(&name, copy, &shown)?));
             }
         }
         let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
@@ -674,24 +778,29 @@ mod tests {
             vec![
                 long.clone(),
                 "root/dup.txt".into(),
+                "root/dup.txt (copy 1 of 2)".into(),
                 "root/private/var/big.bin".into(),
                 "root/private/var/db/x.db".into()
             ]
         );
+        assert_eq!(t.duplicates(), vec![("root/dup.txt", 2)]);
         assert_eq!(t.links(), &[TarLink { name: "root/link".into(), target: "/etc/shadow".into(), hard: false }]);
         assert_eq!(t.stats().directories, 1);
         assert_eq!(t.stats().skipped, 1);
         assert_eq!(t.stats().unnamed, 1, "../../etc/passwd is skipped");
         static P: &[&str] = &["**/dup.txt", "**/*.bin", "**/*.plist"];
         let found = t.locate(&Locator { backup: &[], paths: P }).expect("locate");
-        assert_eq!(found.len(), 3);
-        assert_eq!(t.read(&found[1], 100).expect("dup"), b"second");
+        assert_eq!(found.len(), 4);
+        assert_eq!(t.read(&found[1], 100).expect("dup"), b"second", "the plain name is the last copy");
+        assert_eq!(found[2].path, "root/dup.txt (copy 1 of 2)");
+        assert_eq!(found[2].relative_path, "root/dup.txt");
+        assert_eq!(t.read(&found[2], 100).expect("dup"), b"first", "the earlier copy is readable");
         assert_eq!(t.read(&found[0], 1000).expect("long"), b"abc");
         assert_eq!(found[0].modified, Timestamp::from_second(5).ok());
-        let big = t.read(&found[2], 200_000).expect("big");
+        let big = t.read(&found[3], 200_000).expect("big");
         assert_eq!(big.len(), 100_000);
         assert!(big.iter().all(|&b| b == 7));
-        assert!(matches!(t.read(&found[2], 10), Err(EvidenceError::TooLarge { .. })));
+        assert!(matches!(t.read(&found[3], 10), Err(EvidenceError::TooLarge { .. })));
         assert!(t.open(&EvidenceFile::plain("missing")).is_err());
         // A non-database is an error naming the path, not a panic.
         let db = t.locate(&Locator { backup: &[], paths: &["**/x.db"] }).expect("db");
@@ -745,6 +854,62 @@ mod tests {
         }
     }
 
+    /// Two databases under one name (the hidden one first, as `tar -x` would shadow it): each
+    /// copy opens as itself, in plain and gzip archives.
+    #[test]
+    fn every_copy_of_a_duplicated_database_opens_as_itself() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = |v: i64| {
+            let p = dir.path().join(format!("{v}.db"));
+            let c = rusqlite::Connection::open(&p).expect("db");
+            c.execute_batch(&format!("CREATE TABLE t(x); INSERT INTO t VALUES ({v});")).expect("sql");
+            drop(c);
+            std::fs::read(&p).expect("read")
+        };
+        let (hidden, innocent) = (db(666), db(1));
+        for gzip in [false, true] {
+            let p = dir.path().join(if gzip { "d.tgz" } else { "d.tar" });
+            let file = File::create(&p).expect("create");
+            let sink: Box<dyn Write> = if gzip {
+                Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()))
+            } else {
+                Box::new(file)
+            };
+            let mut b = ::tar::Builder::new(sink);
+            for d in [&hidden, &innocent] {
+                let h = header("p/sms.db", d.len() as u64, ::tar::EntryType::Regular);
+                b.append(&h, d.as_slice()).expect("append");
+            }
+            drop(b.into_inner().expect("finish"));
+            let t = TarEvidence::open(&p, AcquisitionKind::IosFs).expect("open");
+            let found = t.locate(&Locator { backup: &[], paths: &["p/sms.db"] }).expect("locate");
+            let got: Vec<(String, i64)> = found
+                .iter()
+                .map(|f| {
+                    let s = t.sqlite(f).expect("sqlite");
+                    (f.path.clone(), s.query_row("SELECT x FROM t", [], |r| r.get(0)).expect("row"))
+                })
+                .collect();
+            assert_eq!(got, vec![("p/sms.db".into(), 1), ("p/sms.db (copy 1 of 2)".into(), 666)], "gzip {gzip}");
+        }
+    }
+
+    #[test]
+    fn an_archive_of_links_only_is_refused_saying_so() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("l.tar");
+        let mut b = ::tar::Builder::new(File::create(&p).expect("create"));
+        for name in ["a/link", "b/link"] {
+            let mut l = header(name, 0, ::tar::EntryType::Symlink);
+            l.set_link_name("/etc/passwd").expect("link");
+            l.set_cksum();
+            b.append(&l, std::io::empty()).expect("link");
+        }
+        b.into_inner().expect("finish");
+        let e = TarEvidence::open(&p, AcquisitionKind::IosFs).expect_err("only links");
+        assert!(e.to_string().ends_with("holds only 2 symbolic link entries (first: a/link), skipped because links are never followed: nothing to check"), "{e}");
+    }
+
     #[test]
     fn truncated_and_garbage() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -769,15 +934,39 @@ mod tests {
     }
 
     #[test]
-    fn index_dedupes_keeping_last() {
+    fn index_keeps_every_copy_last_one_plain() {
         let mut ix = FileIndex::new();
         ix.push("b", 1, None, 10);
         ix.push("a", 2, Some(3), 20);
         ix.push("b", 5, None, 30);
+        ix.push("b!", 6, None, 40);
+        ix.push("b", 7, None, 50);
         ix.finish();
-        assert_eq!(ix.len(), 2);
-        assert_eq!(ix.get("b").map(|i| i.data), Some(30));
+        assert_eq!(ix.len(), 5);
+        assert_eq!(ix.get("b").map(|i| i.data), Some(50), "the plain name is the last copy");
         assert_eq!(ix.get("a").and_then(|i| i.mtime), Some(3));
         assert!(ix.get("c").is_none());
+        assert_eq!(ix.duplicates(), vec![("b", 3)]);
+        let files: Vec<(String, u64)> = ix.iter().map(|i| (i.to_file().path, i.data)).collect();
+        assert_eq!(
+            files,
+            vec![
+                ("a".to_string(), 20),
+                ("b".to_string(), 50),
+                ("b (copy 1 of 3)".to_string(), 10),
+                ("b (copy 2 of 3)".to_string(), 30),
+                ("b!".to_string(), 40)
+            ]
+        );
+        for (path, data) in &files {
+            let f = EvidenceFile { path: path.clone(), ..EvidenceFile::plain(path.split(" (").next().unwrap_or("")) };
+            assert_eq!(ix.get_file(&f).map(|i| i.data), Some(*data), "{path}");
+        }
+        let wrong = EvidenceFile { path: "b (copy 1 of 2)".into(), ..EvidenceFile::plain("b") };
+        assert!(ix.get_file(&wrong).is_none(), "a stale copy count finds nothing");
+        // locate keeps path order
+        let found = ix.locate(&Locator { backup: &[], paths: &["b*"] }).expect("locate");
+        let paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, vec!["b", "b (copy 1 of 3)", "b (copy 2 of 3)", "b!"]);
     }
 }

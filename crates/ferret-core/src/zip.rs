@@ -9,9 +9,15 @@
 //!   lookup: `\` becomes `/`, empty and `.` components and a leading `/` or drive letter (`C:`)
 //!   are dropped. An entry with a `..` component (`../../x`, `ok/../../y`) is skipped with a
 //!   warning: it is never listed, so it can neither escape nor stand in for a genuine file of the
-//!   same normalised name. When several entries normalise to the same name, all are listed and
-//!   opening that path reads the first in archive order.
-//! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or opened.
+//!   same normalised name. When several entries have the same (normalised) name, **every copy**
+//!   is listed and readable: the last one in archive order (what `unzip` would leave) under the
+//!   plain name, each earlier one as `<name> (copy k of n)` (see [`crate::evidence`], "Duplicate
+//!   entries in archives"), and each duplicated name is reported with a warning at open
+//!   ([`ZipEvidence::duplicates`]). The `zip` crate's index keeps one entry per exact name, so
+//!   an archive whose central directory repeats a name is listed again entry by entry.
+//! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or
+//!   opened. An archive holding symlinks but no regular file is refused
+//!   ([`EvidenceError::OnlyLinks`]: nothing could be checked), as tar archives are.
 //! * Reads are bounded: the caller's `take(limit)` (via [`Evidence::read`]), the entry's declared
 //!   size (a stream producing more than declared is an error), and a compression-ratio guard
 //!   ([`ZipLimits::max_ratio`], zip-bomb defence).
@@ -33,7 +39,9 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::evidence::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob};
+use crate::evidence::{
+    AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
+};
 use crate::sqlite::{SIDECARS, SqliteDb};
 
 /// Safety limits for reading a zip.
@@ -63,6 +71,66 @@ struct Entry {
     size: u64,
     method: Method,
     modified: Option<Timestamp>,
+    /// Copy number of this name in archive order (1-based) and number of copies.
+    copy: usize,
+    copies: usize,
+}
+
+/// Duplicated names named one by one in warnings; the rest are only counted.
+pub const DUPLICATES_NAMED: usize = 20;
+
+/// Warns about duplicated entry names of the archive `path` (name, number of copies): one
+/// warning per name for the first [`DUPLICATES_NAMED`], then the totals.
+pub fn warn_duplicates<'a>(path: &Path, dups: impl Iterator<Item = (&'a str, usize)>) {
+    let (mut names, mut extra) = (0usize, 0usize);
+    for (name, n) in dups {
+        names += 1;
+        extra += n.saturating_sub(1);
+        if names <= DUPLICATES_NAMED {
+            tracing::warn!(
+                "{}: entry {name:?} occurs {n} times; every copy is checked (the last one as {name:?}, earlier ones as {:?}...)",
+                path.display(),
+                copy_path(name, 1, n)
+            );
+        }
+    }
+    if names > 0 {
+        tracing::warn!(
+            "{}: {names} duplicated entry name(s), {extra} extra copies in total (an attacker can hide an artifact behind a twin); every copy is checked",
+            path.display()
+        );
+    }
+}
+
+/// The normalised names of the first `max` entries (files, folders, links) of a zip, in
+/// central-directory order; used to recognise what an archive holds (as
+/// [`crate::tar::peek_names`] does for tar), without opening it as evidence.
+pub fn peek_names(path: &Path, max: usize) -> Result<Vec<String>, EvidenceError> {
+    let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+    let archive = ::zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
+    Ok(archive
+        .file_names()
+        .take(max)
+        .filter_map(Result::ok)
+        .map(|n| normalize_name(&n))
+        .filter(|n| !n.is_empty())
+        .collect())
+}
+
+/// Reads the local header at `header_start` and returns where the entry's data starts.
+fn local_data_start(f: &mut File, header_start: u64) -> std::io::Result<u64> {
+    let mut h = [0u8; 30];
+    f.seek(SeekFrom::Start(header_start))?;
+    f.read_exact(&mut h)?;
+    if h[..4] != [0x50, 0x4b, 0x03, 0x04] {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "no local file header at its offset"));
+    }
+    let name_len = u64::from(u16::from_le_bytes([h[26], h[27]]));
+    let extra_len = u64::from(u16::from_le_bytes([h[28], h[29]]));
+    header_start
+        .checked_add(30 + name_len + extra_len)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "local header offset overflows"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +171,76 @@ pub fn normalize_name(raw: &str) -> String {
     parts.join("/")
 }
 
+/// What the central directory says about one entry.
+struct RawEntry {
+    raw_name: String,
+    is_dir: bool,
+    is_symlink: bool,
+    encrypted: bool,
+    compression: ::zip::CompressionMethod,
+    data_start: Option<u64>,
+    compressed: u64,
+    size: u64,
+    modified: Option<Timestamp>,
+}
+
+impl RawEntry {
+    /// Files it as a regular entry or a symlink, or skips it with a warning.
+    fn push(self, path: &Path, i: usize, entries: &mut Vec<Entry>, symlinks: &mut Vec<String>) {
+        let raw_name = self.raw_name;
+        if self.is_dir {
+            return;
+        }
+        if self.is_symlink {
+            symlinks.push(raw_name);
+            return;
+        }
+        let name = normalize_name(&raw_name);
+        if name.is_empty() {
+            tracing::warn!("{}: entry #{i} {raw_name:?} has no usable name", path.display());
+            return;
+        }
+        if name != raw_name {
+            tracing::warn!("{}: entry name {raw_name:?} normalised to {name:?}", path.display());
+        }
+        let method = if self.encrypted {
+            Method::Encrypted
+        } else {
+            match self.compression {
+                ::zip::CompressionMethod::Stored => Method::Stored,
+                ::zip::CompressionMethod::Deflated => Method::Deflated,
+                _ => Method::Unsupported,
+            }
+        };
+        let Some(data_start) = self.data_start else {
+            tracing::warn!("{}: entry {raw_name:?} has no data offset", path.display());
+            return;
+        };
+        entries.push(Entry {
+            raw_name,
+            name,
+            data_start,
+            compressed: self.compressed,
+            size: self.size,
+            method,
+            modified: self.modified,
+            copy: 1,
+            copies: 1,
+        });
+    }
+}
+
+/// Whether two entries' compressed data overlap (checked over every entry, duplicates included).
+fn overlapping(entries: &[Entry]) -> bool {
+    let mut ranges: Vec<(u64, u64)> = entries
+        .iter()
+        .filter(|e| e.compressed > 0)
+        .map(|e| (e.data_start, e.data_start.saturating_add(e.compressed)))
+        .collect();
+    ranges.sort_unstable();
+    ranges.windows(2).any(|w| matches!(w, [a, b] if a.1 > b.0))
+}
+
 fn zip_time(dt: Option<::zip::DateTime>) -> Option<Timestamp> {
     let dt = dt?;
     let civil = jiff::civil::DateTime::new(
@@ -138,61 +276,114 @@ impl ZipEvidence {
         }
         let mut entries = Vec::with_capacity(archive.len());
         let mut symlinks = Vec::new();
-        for i in 0..archive.len() {
-            let f = match archive.by_index_raw(i) {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::warn!("{}: entry #{i} unreadable: {e}", path.display());
-                    continue;
-                }
-            };
-            let raw_name = String::from_utf8_lossy(f.name_raw()).into_owned();
-            if f.is_dir() {
-                continue;
+        if archive.has_duplicate_names() {
+            // The index above kept one entry per exact name: walk the central directory again,
+            // entry by entry, so the shadowed copies are read too.
+            Self::all_entries(path, &mut entries, &mut symlinks)?;
+        } else {
+            for i in 0..archive.len() {
+                let f = match archive.by_index_raw(i) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        tracing::warn!("{}: entry #{i} unreadable: {e}", path.display());
+                        continue;
+                    }
+                };
+                let raw = RawEntry {
+                    raw_name: String::from_utf8_lossy(f.name_raw()).into_owned(),
+                    is_dir: f.is_dir(),
+                    is_symlink: f.is_symlink(),
+                    encrypted: f.encrypted(),
+                    compression: f.compression(),
+                    data_start: f.data_start(),
+                    compressed: f.compressed_size(),
+                    size: f.size(),
+                    modified: zip_time(f.last_modified()),
+                };
+                raw.push(path, i, &mut entries, &mut symlinks);
             }
-            if f.is_symlink() {
-                symlinks.push(raw_name);
-                continue;
-            }
-            let name = normalize_name(&raw_name);
-            if name.is_empty() {
-                tracing::warn!("{}: entry #{i} {raw_name:?} has no usable name", path.display());
-                continue;
-            }
-            if name != raw_name {
-                tracing::warn!("{}: entry name {raw_name:?} normalised to {name:?}", path.display());
-            }
-            let method = if f.encrypted() {
-                Method::Encrypted
-            } else {
-                match f.compression() {
-                    ::zip::CompressionMethod::Stored => Method::Stored,
-                    ::zip::CompressionMethod::Deflated => Method::Deflated,
-                    _ => Method::Unsupported,
-                }
-            };
-            let Some(data_start) = f.data_start() else {
-                tracing::warn!("{}: entry {raw_name:?} has no data offset", path.display());
-                continue;
-            };
-            entries.push(Entry {
-                raw_name,
-                name,
-                data_start,
-                compressed: f.compressed_size(),
-                size: f.size(),
-                method,
-                modified: zip_time(f.last_modified()),
-            });
         }
-        if archive.has_overlapping_files().unwrap_or(false) {
+        if entries.is_empty() {
+            let names: Vec<&str> = symlinks.iter().map(String::as_str).collect();
+            if let Some(e) = crate::evidence::only_links(path, &names, false) {
+                return Err(e);
+            }
+        }
+        if archive.has_overlapping_files().unwrap_or(false) || overlapping(&entries) {
             return Err(corrupt(
                 path,
                 "several entries share the same compressed data (a zip-bomb technique); refusing to read it",
             ));
         }
+        // Stable: equal names stay in archive order; then the last copy of each name goes first
+        // (it keeps the plain name).
         entries.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Self { path: path.to_path_buf(), source: path.to_path_buf(), kind, limits, entries, symlinks, _temp: None })
+        let mut i = 0;
+        while i < entries.len() {
+            let mut j = i + 1;
+            while entries.get(j).is_some_and(|e| entries.get(i).is_some_and(|first| e.name == first.name)) {
+                j += 1;
+            }
+            if let Some(group) = entries.get_mut(i..j) {
+                let n = group.len();
+                for (k, e) in group.iter_mut().enumerate() {
+                    e.copy = k + 1;
+                    e.copies = n;
+                }
+                group.rotate_right(1);
+            }
+            i = j;
+        }
+        let me =
+            Self { path: path.to_path_buf(), source: path.to_path_buf(), kind, limits, entries, symlinks, _temp: None };
+        warn_duplicates(path, me.duplicates().into_iter());
+        Ok(me)
+    }
+
+    /// Every entry of the central directory, duplicated names included.
+    fn all_entries(path: &Path, entries: &mut Vec<Entry>, symlinks: &mut Vec<String>) -> Result<(), EvidenceError> {
+        let io = |source| EvidenceError::Io { path: path.display().to_string(), source };
+        // `unstable` API of the zip crate (pinned to =9.8 in the workspace): the one reader that
+        // keeps entries sharing a name.
+        let mut iterable = ::zip::unstable::read::ZipIterable::try_new(
+            BufReader::new(File::open(path).map_err(io)?),
+            Default::default(),
+        )
+        .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
+        let mut headers = File::open(path).map_err(io)?;
+        let files = iterable.files().map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
+        for (i, f) in files.enumerate() {
+            let f = match f {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!("{}: entry #{i} unreadable: {e}", path.display());
+                    break;
+                }
+            };
+            let raw = RawEntry {
+                raw_name: String::from_utf8_lossy(f.name_raw()).into_owned(),
+                is_dir: f.is_dir(),
+                is_symlink: f.is_symlink(),
+                encrypted: f.encrypted(),
+                compression: f.compression(),
+                data_start: local_data_start(&mut headers, f.header_start()).ok(),
+                compressed: f.compressed_size(),
+                size: f.size(),
+                modified: zip_time(f.last_modified()),
+            };
+            raw.push(path, i, entries, symlinks);
+        }
+        Ok(())
+    }
+
+    /// Names that occur more than once, with their number of copies, in name order (every copy
+    /// is listed and read; see the module docs).
+    pub fn duplicates(&self) -> Vec<(&str, usize)> {
+        self.entries
+            .iter()
+            .filter(|e| e.copies > 1 && e.copy == e.copies)
+            .map(|e| (e.name.as_str(), e.copies))
+            .collect()
     }
 
     /// Opens a zip stored as `file` inside `outer`: the inner archive is copied (at most
@@ -226,7 +417,7 @@ impl ZipEvidence {
 
     /// The raw (un-normalised) entry name of a located file.
     pub fn raw_name(&self, file: &EvidenceFile) -> Option<&str> {
-        self.find(&file.relative_path).map(|e| e.raw_name.as_str())
+        self.find_copy(&file.relative_path, copy_of(file)).map(|e| e.raw_name.as_str())
     }
 
     /// Raw names of symlink entries (listed, never followed).
@@ -244,13 +435,23 @@ impl ZipEvidence {
         self.entries.is_empty()
     }
 
-    fn find(&self, name: &str) -> Option<&Entry> {
-        let i = self.entries.partition_point(|e| e.name.as_str() < name);
-        self.entries.get(i).filter(|e| e.name == name)
+    /// The plain (last) copy of `name`, or its earlier copy `(k, n)`.
+    fn find_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<&Entry> {
+        let first = self.entries.partition_point(|e| e.name.as_str() < name);
+        let e = self.entries.get(first + copy.map_or(0, |(k, _)| k)).filter(|e| e.name == name)?;
+        let ok = match copy {
+            None => e.copy == e.copies,
+            Some((k, n)) => e.copy == k && e.copies == n,
+        };
+        ok.then_some(e)
     }
 
     fn file_of(e: &Entry) -> EvidenceFile {
-        EvidenceFile { size: Some(e.size), modified: e.modified, ..EvidenceFile::plain(e.name.clone()) }
+        let mut f = EvidenceFile { size: Some(e.size), modified: e.modified, ..EvidenceFile::plain(e.name.clone()) };
+        if e.copy < e.copies {
+            f.path = copy_path(&e.name, e.copy, e.copies);
+        }
+        f
     }
 
     fn open_entry(&self, e: &Entry) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
@@ -361,20 +562,28 @@ impl Evidence for ZipEvidence {
 
     fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
         let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
-        Ok(self.entries.iter().filter(|e| globs.iter().any(|g| g.is_match(&e.name))).map(Self::file_of).collect())
+        let mut out: Vec<EvidenceFile> =
+            self.entries.iter().filter(|e| globs.iter().any(|g| g.is_match(&e.name))).map(Self::file_of).collect();
+        // Copies' paths can sort after other names (`a (copy 1 of 2)` > `a!`): keep path order.
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
     }
 
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        let e = self.find(&file.relative_path).ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
+        let e = self
+            .find_copy(&file.relative_path, copy_of(file))
+            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
         self.open_entry(e)
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         let mut db = self.open(file)?;
+        let copy = copy_of(file);
         let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
         for suffix in SIDECARS {
             let name = format!("{}{suffix}", file.relative_path);
-            if let Some(e) = self.find(&name).filter(|e| e.size > 0) {
+            // An earlier copy of a database gets the sidecar copy of the same number, if any.
+            if let Some(e) = self.find_copy(&name, copy).filter(|e| e.size > 0) {
                 sides.push((suffix, self.open_entry(e)?));
             }
         }
@@ -484,6 +693,70 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    /// A zip whose central directory repeats names: written with unique placeholders of the same
+    /// length, patched afterwards (the writer refuses duplicates).
+    fn build_with_duplicates(entries: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
+        let placeholders: Vec<String> = (0..entries.len()).map(|i| format!("{i:0>8}")).collect();
+        let named: Vec<(&str, &[u8])> =
+            placeholders.iter().map(String::as_str).zip(entries.iter().map(|e| e.1)).collect();
+        let (dir, p) = build(&named, None);
+        let mut bytes = std::fs::read(&p).expect("read");
+        for (ph, (name, _)) in placeholders.iter().zip(entries) {
+            assert_eq!(name.len(), 8, "same length as the placeholder");
+            let mut at = 0;
+            while let Some(i) = bytes[at..].windows(8).position(|w| w == ph.as_bytes()) {
+                bytes[at + i..at + i + 8].copy_from_slice(name.as_bytes());
+                at += i + 8;
+            }
+        }
+        std::fs::write(&p, bytes).expect("write");
+        (dir, p)
+    }
+
+    #[test]
+    fn every_copy_of_a_duplicated_name_is_listed_and_read() {
+        // exact duplicates: the zip crate's own index keeps one of them
+        let (_d, p) = build_with_duplicates(&[
+            ("dir/a.db", b"first"),
+            ("dir/b.db", b"other"),
+            ("dir/a.db", b"second"),
+            ("/dir/a.d", b"zzz"),
+            ("dir/a.db", b"third"),
+        ]);
+        let z = ZipEvidence::open(&p, AcquisitionKind::IosFs).expect("open");
+        assert_eq!(z.len(), 5);
+        assert_eq!(z.duplicates(), vec![("dir/a.db", 3)]);
+        let found = z.locate(&Locator { backup: &[], paths: &["dir/*"] }).expect("locate");
+        let got: Vec<(String, Vec<u8>)> =
+            found.iter().map(|f| (f.path.clone(), z.read(f, 100).expect("read"))).collect();
+        let want: Vec<(String, Vec<u8>)> = [
+            ("dir/a.d", &b"zzz"[..]),
+            ("dir/a.db", b"third"),
+            ("dir/a.db (copy 1 of 3)", b"first"),
+            ("dir/a.db (copy 2 of 3)", b"second"),
+            ("dir/b.db", b"other"),
+        ]
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_vec()))
+        .collect();
+        assert_eq!(got, want);
+        assert!(found.iter().all(|f| f.relative_path.starts_with("dir/a.d") || f.relative_path == "dir/b.db"));
+        let stale = EvidenceFile { path: "dir/a.db (copy 1 of 2)".into(), ..EvidenceFile::plain("dir/a.db") };
+        assert!(matches!(z.read(&stale, 100), Err(EvidenceError::Missing { .. })));
+    }
+
+    #[test]
+    fn an_archive_of_links_only_is_refused_saying_so() {
+        let (_d, p) = build(&[], Some(("top/link", "/etc/passwd")));
+        let e = ZipEvidence::open(&p, AcquisitionKind::IosFs).expect_err("only a link");
+        assert!(matches!(e, EvidenceError::OnlyLinks { .. }));
+        assert!(e.to_string().ends_with("holds only a symbolic link entry (top/link), skipped because links are never followed: nothing to check"), "{e}");
+        assert_eq!(peek_names(&p, 10).expect("names"), vec!["top/link"]);
+        // an empty archive is not "only links"
+        let (_d, p) = build(&[], None);
+        assert!(ZipEvidence::open(&p, AcquisitionKind::IosFs).expect("empty").is_empty());
     }
 
     #[test]

@@ -95,7 +95,7 @@ fn main() {
     write_backup(&plain_dir, &files, &device).unwrap();
 
     let t = Instant::now();
-    let key = derive_backup_key(&enc_dir, PASSWORD).unwrap();
+    let key = *derive_backup_key(&enc_dir, PASSWORD).unwrap();
     let t_derive = t.elapsed();
 
     let t = Instant::now();

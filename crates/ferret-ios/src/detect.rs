@@ -19,8 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use ferret_core::tar::peek_names;
-use ferret_core::zip::ZipEvidence;
-use ferret_core::{AcquisitionKind, Detection, Evidence};
+use ferret_core::{AcquisitionKind, Detection};
 
 use crate::fs::{Container, container_of};
 
@@ -138,16 +137,9 @@ fn fs_folder(path: &Path) -> Option<Detection> {
 fn archive(path: &Path) -> Vec<Detection> {
     let names: Vec<String> = match container_of(path) {
         Ok(Container::Tar) => peek_names(path, PEEK_ENTRIES).unwrap_or_default(),
-        Ok(Container::Zip) => {
-            let Ok(z) = ZipEvidence::open(path, AcquisitionKind::IosFs) else { return Vec::new() };
-            let mut v = Vec::new();
-            let _ = z.walk(&mut |f| {
-                if v.len() < PEEK_ENTRIES {
-                    v.push(f.path.clone());
-                }
-            });
-            v
-        }
+        // every entry name, links included: an archive holding only links is recognised, then
+        // refused at open with a message saying so
+        Ok(Container::Zip) => ferret_core::zip::peek_names(path, PEEK_ENTRIES).unwrap_or_default(),
         _ => return Vec::new(),
     };
     classify_names(names.iter().map(String::as_str))

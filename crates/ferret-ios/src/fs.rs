@@ -245,18 +245,24 @@ impl Subtree {
         }
     }
 
+    // `path` is `relative_path` plus, for an earlier copy of a duplicated archive entry, a
+    // ` (copy k of n)` suffix: both lose (or gain) the same prefix.
     fn outer(&self, f: &EvidenceFile) -> Option<EvidenceFile> {
         let rel = f.relative_path.strip_prefix(&self.prefix)?;
-        Some(EvidenceFile { path: rel.to_string(), relative_path: rel.to_string(), ..f.clone() })
+        let path = f.path.strip_prefix(&self.prefix).unwrap_or(rel);
+        Some(EvidenceFile { path: path.to_string(), relative_path: rel.to_string(), ..f.clone() })
     }
 
     fn inner_file(&self, f: &EvidenceFile) -> EvidenceFile {
-        let full = format!("{}{}", self.prefix, f.relative_path);
-        EvidenceFile { path: full.clone(), relative_path: full, ..f.clone() }
+        EvidenceFile {
+            path: format!("{}{}", self.prefix, f.path),
+            relative_path: format!("{}{}", self.prefix, f.relative_path),
+            ..f.clone()
+        }
     }
 
     fn rename_err(&self, f: &EvidenceFile, e: EvidenceError) -> EvidenceError {
-        let inner = format!("{}{}", self.prefix, f.relative_path);
+        let inner = format!("{}{}", self.prefix, f.path);
         match e {
             EvidenceError::Io { path, source } if path == inner => EvidenceError::Io { path: f.path.clone(), source },
             EvidenceError::Sqlite { path, source } if path == inner => {
@@ -294,6 +300,7 @@ impl Evidence for Subtree {
                 out.push(o);
             }
         })?;
+        out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
     }
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {

@@ -385,13 +385,60 @@ pub(crate) fn rfc3339(t: Timestamp) -> String {
     s
 }
 
-/// CSV writer with every field quoted (MVT's `QUOTE_ALL`; quotes doubled per RFC 4180).
-pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, ReportError> {
+/// First characters that make a spreadsheet evaluate a cell as a formula (OWASP "CSV
+/// injection": `=`, `+`, `-`, `@`, TAB, CR).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as ferret writes it to CSV: a cell starting with a formula character
+/// ([`FORMULA_START`]) gets a leading `'`, so a spreadsheet shows it as text (OWASP's advice);
+/// a cell starting with `'` itself gets one more `'`, so [`csv_cell_value`] can undo exactly
+/// that. Every other cell is unchanged (timestamps `YYYY-…`, names, JSON). A negative number at
+/// the start of a cell (`-5`) is neutralised too; no numeric column ferret writes starts with a
+/// sign (timestamps of years before 1 excepted).
+pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(FORMULA_START) || value.starts_with('\'') {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+/// The value of a cell written by [`csv_cell`] (its leading `'`, if any, removed).
+pub fn csv_cell_value(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+/// A CSV file as ferret writes them: every field quoted (MVT's `QUOTE_ALL`; quotes doubled per
+/// RFC 4180), `\n` line ends, and every cell passed through [`csv_cell`]. The only way ferret
+/// writes CSV.
+pub(crate) struct CsvOut {
+    inner: csv::Writer<BufWriter<File>>,
+}
+
+impl CsvOut {
+    /// Writes one row, neutralising each cell.
+    pub(crate) fn write_record<const N: usize>(&mut self, cells: [&str; N]) -> csv::Result<()> {
+        for c in cells {
+            self.inner.write_field(csv_cell(c).as_bytes())?;
+        }
+        self.inner.write_record(std::iter::empty::<&[u8]>())
+    }
+
+    /// Flushes to the file.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Creates a CSV file (see [`CsvOut`]).
+pub(crate) fn csv_writer(path: &Path) -> Result<CsvOut, ReportError> {
     let f = File::create(path).map_err(|e| ReportError::io("create", path, e))?;
-    Ok(csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(BufWriter::with_capacity(256 * 1024, f)))
+    Ok(CsvOut {
+        inner: csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(BufWriter::with_capacity(256 * 1024, f)),
+    })
 }
 
 /// Header of `timeline.csv`.
@@ -505,6 +552,9 @@ pub(crate) fn select_from_csv(path: &Path, alerts: &AlertIndex, selector: &mut S
         let (Some(ts), Some(module), Some(event), Some(data)) = (rec.get(0), rec.get(1), rec.get(2), rec.get(3)) else {
             return Err(ReportError::Format { path: path.into(), reason: format!("row {row}: fewer than 4 columns") });
         };
+        // Undo exactly what the writer's `csv_cell` did.
+        let (ts, module, event, data) =
+            (csv_cell_value(ts), csv_cell_value(module), csv_cell_value(event), csv_cell_value(data));
         let Some(timestamp) = ferret_core::time::parse(ts) else {
             return Err(ReportError::Format { path: path.into(), reason: format!("row {row}: bad timestamp {ts:?}") });
         };
@@ -526,6 +576,44 @@ mod tests {
             event: "e".into(),
             data: data.into(),
         }
+    }
+
+    #[test]
+    fn csv_cells_are_neutralised_and_restored_exactly() {
+        for (value, written) in [
+            (r#"=HYPERLINK("http://x","y")"#, r#"'=HYPERLINK("http://x","y")"#),
+            ("+1 555", "'+1 555"),
+            ("-5", "'-5"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'quoted", "''quoted"),
+            ("''", "'''"),
+            ("'", "''"),
+            ("", ""),
+            ("2024-01-02 03:04:05.000000", "2024-01-02 03:04:05.000000"),
+            ("sms_received", "sms_received"),
+            ("{\"a\":1}", "{\"a\":1}"),
+            ("a=b", "a=b"),
+            (" =x", " =x"),
+        ] {
+            assert_eq!(csv_cell(value), written, "{value:?}");
+            assert_eq!(csv_cell_value(&csv_cell(value)), value, "{value:?} round trip");
+        }
+        // through a file and the csv reader, quotes and newlines included
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("t.csv");
+        let mut w = csv_writer(&p).expect("csv");
+        let row = ["-0001-01-01 00:00:00.000000", "m", "=e", "'\"q\"\n=x"];
+        w.write_record(row).expect("row");
+        w.flush().expect("flush");
+        drop(w);
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert_eq!(text, "\"'-0001-01-01 00:00:00.000000\",\"m\",\"'=e\",\"''\"\"q\"\"\n=x\"\n");
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_path(&p).expect("reader");
+        let rec = rdr.records().next().expect("one row").expect("row");
+        let back: Vec<&str> = rec.iter().map(csv_cell_value).collect();
+        assert_eq!(back, row);
     }
 
     #[test]

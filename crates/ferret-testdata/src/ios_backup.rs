@@ -786,10 +786,26 @@ pub fn write_encrypted_backup_with(
     spec: &EncryptionSpec<'_>,
     extra_directories: usize,
 ) -> io::Result<[u8; 32]> {
+    write_encrypted_backup_edited(dir, files, device, spec, extra_directories, &mut |_| Ok(()))
+}
+
+/// As [`write_encrypted_backup_with`], calling `edit` on the plain backup (its `Manifest.db`
+/// still in clear, content files not yet encrypted) before encrypting it: hostile-input tests add
+/// rows or files there. Every `flags = 1` row is then encrypted, with the content file at
+/// `<fileID[0..2]>/<fileID>` (as written, case preserved).
+pub fn write_encrypted_backup_edited(
+    dir: &Path,
+    files: &[ArtifactFile],
+    device: &DeviceSpec,
+    spec: &EncryptionSpec<'_>,
+    extra_directories: usize,
+    edit: &mut dyn FnMut(&Path) -> io::Result<()>,
+) -> io::Result<[u8; 32]> {
     use rand::RngCore;
     let mut dev = device.clone();
     dev.is_encrypted_flag = true;
     write_backup_with(dir, files, &dev, extra_directories)?;
+    edit(dir)?;
     let mut rng = crate::rng::rng_for(spec.seed, "ios-backup-encryption");
     let mut salt = [0u8; 20];
     let mut dpsl = [0u8; 20];

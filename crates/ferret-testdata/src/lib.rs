@@ -11,9 +11,11 @@
 //! * [`ios_backup`]: writes artifacts as an iTunes-style backup folder (Manifest.db, plists);
 //! * [`android`]: Android acquisitions;
 //! * [`scenario`]: composes everything into a complete acquisition at a given scale.
+//! * [`hostile`]: the red-team recipes (twin fileIDs, duplicate archive entries, `.ab` bombs).
 
 pub mod android;
 pub mod fake;
+pub mod hostile;
 pub mod ios;
 pub mod ios_backup;
 pub mod ios_fs;

@@ -24,6 +24,12 @@
 //!   the padding is trusted: it is validated and removed, and a disagreeing `Size` is only
 //!   logged. Only when the padding is invalid is `Size` used (if it fits), with a warning.
 //!
+//! Key material (the password-derived key and its intermediate, the class keys, the
+//! `Manifest.db` key and each per-file key) lives in [`Zeroizing`] buffers, wiped when dropped;
+//! the AES key schedules inside the `aes`/`cbc`/`aes-kw` ciphers are wiped by those crates'
+//! `zeroize` feature. Not wiped: the password or key inside [`KeySource`] (owned by the caller),
+//! and the HMAC/SHA states inside `pbkdf2`.
+//!
 //! Plaintext never touches the evidence folder: [`open_encrypted`] decrypts in memory (SQLite
 //! databases go to the container's private 0700 temporary copy, removed on drop);
 //! [`decrypt_backup`] writes only into a separate destination.
@@ -40,6 +46,7 @@ use cbc::cipher::block_padding::NoPadding;
 use rayon::prelude::*;
 use sha1::Sha1;
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use super::{BackupCipher, BackupError, BackupEvidence, CipherError, ManifestFile, find_backup_root};
 
@@ -305,43 +312,47 @@ impl std::fmt::Debug for KeySource {
 }
 
 /// Derives the backup key from a password (see the module docs for the scheme).
-pub fn derive_key(password: &str, keybag: &Keybag) -> Result<[u8; 32], KeybagError> {
+pub fn derive_key(password: &str, keybag: &Keybag) -> Result<Zeroizing<[u8; 32]>, KeybagError> {
     let salt = keybag.salt.as_deref().ok_or(KeybagError::Missing { tag: "SALT" })?;
     let iter = keybag.iter.ok_or(KeybagError::Missing { tag: "ITER" })?;
     if iter == 0 {
         return Err(KeybagError::BadValue { tag: "ITER".into(), offset: 0, reason: "zero iterations".into() });
     }
-    let mut key = [0u8; 32];
+    let mut key = Zeroizing::new([0u8; 32]);
     match &keybag.dpsl {
         Some(dpsl) => {
             let dpic = keybag.dpic.ok_or(KeybagError::Missing { tag: "DPIC" })?;
             if dpic == 0 {
                 return Err(KeybagError::BadValue { tag: "DPIC".into(), offset: 0, reason: "zero iterations".into() });
             }
-            let mut k1 = [0u8; 32];
-            pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), dpsl, dpic, &mut k1);
-            pbkdf2::pbkdf2_hmac::<Sha1>(&k1, salt, iter, &mut key);
+            let mut k1 = Zeroizing::new([0u8; 32]);
+            pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), dpsl, dpic, &mut *k1);
+            pbkdf2::pbkdf2_hmac::<Sha1>(&*k1, salt, iter, &mut *key);
         }
-        None => pbkdf2::pbkdf2_hmac::<Sha1>(password.as_bytes(), salt, iter, &mut key),
+        None => pbkdf2::pbkdf2_hmac::<Sha1>(password.as_bytes(), salt, iter, &mut *key),
     }
     Ok(key)
 }
 
 /// RFC 3394 unwrap of a 40-byte wrapped 32-byte key. `None` on integrity failure or bad sizes.
-fn unwrap32(kek: &[u8; 32], wrapped: &[u8]) -> Option<[u8; 32]> {
+fn unwrap32(kek: &[u8; 32], wrapped: &[u8]) -> Option<Zeroizing<[u8; 32]>> {
     if wrapped.len() != 40 {
         return None;
     }
     let kw = KwAes256::new_from_slice(kek).ok()?;
-    let mut out = [0u8; 32];
-    kw.unwrap_key(wrapped, &mut out).ok()?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    kw.unwrap_key(wrapped, &mut *out).ok()?;
     Some(out)
 }
 
 /// Unwraps every passcode-wrapped class key (`WRAP` bit 2) with the backup key.
 /// Any integrity failure, or no unwrappable class at all, is [`CryptoError::WrongPassword`]
 /// (resp. a corrupt keybag).
-pub fn unlock_class_keys(keybag: &Keybag, key: &[u8; 32], path: &Path) -> Result<BTreeMap<u32, [u8; 32]>, CryptoError> {
+pub fn unlock_class_keys(
+    keybag: &Keybag,
+    key: &[u8; 32],
+    path: &Path,
+) -> Result<BTreeMap<u32, Zeroizing<[u8; 32]>>, CryptoError> {
     let mut out = BTreeMap::new();
     for rec in &keybag.classes {
         let (Some(class), Some(wrap), Some(wpky)) = (rec.class, rec.wrap, rec.wrapped_key.as_deref()) else { continue };
@@ -370,8 +381,8 @@ pub fn unlock_class_keys(keybag: &Keybag, key: &[u8; 32], path: &Path) -> Result
 
 /// Unlocked keys of one backup; the [`BackupCipher`] for [`BackupEvidence::open_with_cipher`].
 pub struct BackupKeys {
-    class_keys: BTreeMap<u32, [u8; 32]>,
-    manifest_key: Option<[u8; 32]>,
+    class_keys: BTreeMap<u32, Zeroizing<[u8; 32]>>,
+    manifest_key: Option<Zeroizing<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for BackupKeys {
@@ -415,7 +426,7 @@ impl BackupKeys {
         let keybag =
             parse_keybag(bag).map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?;
         let key = match src {
-            KeySource::Key(k) => *k,
+            KeySource::Key(k) => Zeroizing::new(*k),
             KeySource::Password(pw) => derive_key(pw, &keybag)
                 .map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?,
         };
@@ -476,7 +487,7 @@ impl BackupKeys {
     }
 
     /// The per-file key of a Manifest row: `Ok(None)` when the row has no `EncryptionKey`.
-    fn file_key(&self, meta: &ManifestFile, name: &str) -> Result<Option<[u8; 32]>, CryptoError> {
+    fn file_key(&self, meta: &ManifestFile, name: &str) -> Result<Option<Zeroizing<[u8; 32]>>, CryptoError> {
         let info = meta.info.as_ref().ok_or_else(|| corrupt(name, "no readable MBFile metadata in Manifest.db"))?;
         let Some(ek) = info.encryption_key.as_deref() else { return Ok(None) };
         let class = match (info.protection_class, ek.get(..4)) {
@@ -510,9 +521,15 @@ impl BackupKeys {
         Ok(data)
     }
 
-    /// Decrypts `source` into `out` in bounded memory (for large files). Returns the plaintext
-    /// length written.
-    fn decrypt_file_streaming(&self, meta: &ManifestFile, source: &Path, out: &Path) -> Result<u64, CryptoError> {
+    /// Decrypts `source` into `output` (the file at `out`, already created) in bounded memory
+    /// (for large files). Returns the plaintext length written.
+    fn decrypt_file_streaming(
+        &self,
+        meta: &ManifestFile,
+        source: &Path,
+        output: &std::fs::File,
+        out: &Path,
+    ) -> Result<u64, CryptoError> {
         use std::io::Write;
         let name = format!("{}/{} ({})", meta.domain, meta.relative_path, meta.file_id);
         let fk = self
@@ -527,9 +544,9 @@ impl BackupKeys {
         if total == 0 || total % 16 != 0 {
             return Err(corrupt(&name, format!("{total} bytes is not a multiple of the AES block size (truncated?)")));
         }
-        let mut dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&fk, &[0u8; 16])
+        let mut dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&fk[..], &[0u8; 16])
             .map_err(|e| corrupt(&name, e.to_string()))?;
-        let mut output = std::io::BufWriter::new(std::fs::File::create(out).map_err(io(out))?);
+        let mut output = std::io::BufWriter::new(output);
         let mut buf = vec![0u8; STREAM_CHUNK];
         let mut left = total;
         let mut written = 0u64;
@@ -635,7 +652,7 @@ pub fn open_encrypted(path: &Path, src: &KeySource) -> Result<BackupEvidence, Cr
 
 /// Derives the backup key from the password and checks it unlocks the keybag (for
 /// `extract-key`: the slow derivation is then paid once per case).
-pub fn derive_backup_key(path: &Path, password: &str) -> Result<[u8; 32], CryptoError> {
+pub fn derive_backup_key(path: &Path, password: &str) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
     let root = find_backup_root(path)?;
     let (plist_path, manifest) = manifest_plist(&root)?;
     if !is_encrypted(&root, &manifest) {
@@ -743,17 +760,76 @@ fn create_private_dir(p: &Path) -> Result<(), CryptoError> {
     b.create(p).map_err(|source| CryptoError::Io { path: p.to_path_buf(), source })
 }
 
+/// A fileID as Apple writes it: exactly 40 lower-case hexadecimal characters. Anything else is
+/// refused by `decrypt_backup`: an upper-case twin (`3D0D7E5F…` beside `3d0d7e5f…`) would map to
+/// the same output file as the genuine row and overwrite it.
 fn valid_file_id(id: &str) -> bool {
-    id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit())
+    id.len() == 40 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn row_label(r: &super::ManifestRow) -> String {
+    format!("{}/{} ({})", r.domain, r.relative_path, r.file_id)
+}
+
+/// Which content rows `decrypt_backup` writes: indices into `rows` of the file rows (flags 1)
+/// with a valid fileID that no other file row shares, plus a failure for every refused row (an
+/// invalid fileID; two rows mapping to one output path, each naming the other).
+fn plan_rows(rows: &[super::ManifestRow]) -> (Vec<usize>, Vec<FileFailure>) {
+    let mut failed = Vec::new();
+    let mut by_id: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.flags != 1 {
+            continue; // folders and symlinks have no content file
+        }
+        if valid_file_id(&r.file_id) {
+            by_id.entry(r.file_id.as_str()).or_default().push(i);
+        } else {
+            failed.push(FileFailure {
+                file: row_label(r),
+                reason: "invalid fileID (expected exactly 40 lower-case hexadecimal characters); not written".into(),
+            });
+        }
+    }
+    let mut ok = Vec::new();
+    for ids in by_id.into_values() {
+        if let [one] = ids.as_slice() {
+            ok.push(*one);
+            continue;
+        }
+        for &i in &ids {
+            let others: Vec<String> =
+                ids.iter().filter(|&&j| j != i).filter_map(|&j| rows.get(j)).map(row_label).collect();
+            if let Some(r) = rows.get(i) {
+                failed.push(FileFailure {
+                    file: row_label(r),
+                    reason: format!(
+                        "maps to the same output file as Manifest row {}; none of them is written",
+                        others.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    ok.sort_unstable();
+    failed.sort_by(|a, b| a.file.cmp(&b.file));
+    (ok, failed)
 }
 
 /// Decrypts an encrypted backup into `dest` as a normal unencrypted backup tree (decrypted
 /// `Manifest.db`, `Manifest.plist` with `IsEncrypted` false and no `ManifestKey`, `Info.plist`
 /// and `Status.plist` copied, every content file at `<id[0..2]>/<id>` with its `LastModified`
-/// mtime), in parallel. Refuses to write into (or around) the source folder, and into a
-/// non-empty destination unless `force`. A wrong password fails before anything is written.
-/// Files that do not decrypt are listed in the report; the others are still written.
+/// mtime), in parallel. Refuses to write into (or around) the source folder, even with `force`,
+/// and into a non-empty destination unless `force`. A wrong password fails before anything is
+/// written.
+///
+/// Nothing is written through a link ([`dest`]): folders are created one by one, an existing
+/// component that is a link (or not a folder) is an error naming it; files are created
+/// exclusively without following links (0600), and `force` only replaces regular files. Rows
+/// with a fileID that is not exactly 40 lower-case hex characters, and rows sharing one fileID
+/// (they would write the same output file), are not written and are listed as failures naming
+/// the rows. Files that do not decrypt are listed too; the others are still written.
 pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool) -> Result<DecryptReport, CryptoError> {
+    use std::io::Write;
     let root = find_backup_root(src)?;
     check_destination(&root, dest, force)?;
     let (plist_path, mut manifest) = manifest_plist(&root)?;
@@ -771,62 +847,49 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
         super::read_manifest_rows(&db, &mut |r| rows.push(r))
             .map_err(|e| corrupt(db_path.display().to_string(), format!("decrypted Manifest.db: {e}")))?;
     }
+    let (wanted, refused) = plan_rows(&rows);
     create_private_dir(dest)?;
-    let wio = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| CryptoError::Io { path: p, source }
+    let out_dir = dest::Destination::new(dest, force);
+    // Every prefix folder first: a planted link fails the run before any plaintext is written.
+    let mut prefixes: Vec<&str> = wanted.iter().filter_map(|&i| rows.get(i)).map(|r| &r.file_id[..2]).collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    for p in prefixes {
+        out_dir.folder(p)?;
+    }
+    let write_top = |name: &str, bytes: &[u8]| -> Result<(), CryptoError> {
+        let (mut f, p) = out_dir.file(name)?;
+        f.write_all(bytes).map_err(|source| CryptoError::Io { path: p, source })
     };
-    std::fs::write(dest.join("Manifest.db"), &plain_db).map_err(wio(&dest.join("Manifest.db")))?;
+    write_top("Manifest.db", &plain_db)?;
     drop(plain_db);
     for name in ["Info.plist", "Status.plist"] {
         let s = root.join(name);
         if s.is_file() {
-            std::fs::copy(&s, dest.join(name)).map_err(wio(&s))?;
+            write_top(name, &read_bounded(&s, MAX_MANIFEST_PLIST)?)?;
         }
     }
     manifest.insert("IsEncrypted".into(), plist::Value::Boolean(false));
     manifest.remove("ManifestKey");
-    plist::Value::Dictionary(manifest).to_file_binary(dest.join("Manifest.plist")).map_err(|e| CryptoError::Io {
+    let mut mp = Vec::new();
+    plist::Value::Dictionary(manifest).to_writer_binary(&mut mp).map_err(|e| CryptoError::Io {
         path: dest.join("Manifest.plist"),
         source: std::io::Error::other(e.to_string()),
     })?;
+    write_top("Manifest.plist", &mp)?;
 
-    // Create the prefix folders once, then decrypt files in parallel.
-    let mut prefixes: Vec<String> = rows
-        .iter()
-        .filter(|r| r.flags == 1 && valid_file_id(&r.file_id))
-        .map(|r| r.file_id[..2].to_ascii_lowercase())
-        .collect();
-    prefixes.sort_unstable();
-    prefixes.dedup();
-    for p in prefixes {
-        create_private_dir(&dest.join(p))?;
-    }
     enum Done {
         Written(u64),
         Missing,
-        Skipped,
         Failed(FileFailure),
     }
-    let results: Vec<Done> = rows
+    let results: Vec<Done> = wanted
         .par_iter()
+        .filter_map(|&i| rows.get(i))
         .map(|r| {
-            let label = format!("{}/{} ({})", r.domain, r.relative_path, r.file_id);
-            if !valid_file_id(&r.file_id) {
-                return if r.flags == 1 {
-                    Done::Failed(FileFailure {
-                        file: label,
-                        reason: "invalid fileID (expected 40 hex characters)".into(),
-                    })
-                } else {
-                    Done::Skipped
-                };
-            }
-            if r.flags != 1 {
-                return Done::Skipped; // folders and symlinks have no content file
-            }
-            let id = r.file_id.to_ascii_lowercase();
-            let source = root.join(&id[..2]).join(&id);
+            let label = row_label(r);
+            let id = r.file_id.as_str();
+            let source = root.join(&id[..2]).join(id);
             if !source.is_file() {
                 return Done::Missing;
             }
@@ -846,33 +909,43 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
                 flags: r.flags,
                 info,
             };
-            let out = dest.join(&id[..2]).join(&id);
             let big = std::fs::metadata(&source).is_ok_and(|m| m.len() >= STREAM_THRESHOLD);
-            let written = if big {
-                match keys.decrypt_file_streaming(&meta, &source, &out) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        let _ = std::fs::remove_file(&out);
-                        return fail(e);
-                    }
-                }
+            // Decrypt small files before creating the output, so a failure leaves nothing.
+            let plain = if big {
+                None
             } else {
                 let data = match read_bounded(&source, STREAM_THRESHOLD) {
                     Ok(d) => d,
                     Err(e) => return fail(e),
                 };
-                let plain = match keys.decrypt_file(&meta, data) {
-                    Ok(p) => p,
+                match keys.decrypt_file(&meta, data) {
+                    Ok(p) => Some(p),
                     Err(e) => return fail(e),
-                };
-                if let Err(source) = std::fs::write(&out, &plain) {
-                    return fail(CryptoError::Io { path: out, source });
                 }
-                plain.len() as u64
+            };
+            let (file, out) = match out_dir.file(&format!("{}/{id}", &id[..2])) {
+                Ok(f) => f,
+                Err(e) => return fail(e),
+            };
+            let written = match plain {
+                None => match keys.decrypt_file_streaming(&meta, &source, &file, &out) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        drop(file);
+                        let _ = std::fs::remove_file(&out);
+                        return fail(e);
+                    }
+                },
+                Some(plain) => {
+                    if let Err(source) = (&file).write_all(&plain) {
+                        return fail(CryptoError::Io { path: out, source });
+                    }
+                    plain.len() as u64
+                }
             };
             if let Some(t) = mtime.and_then(|t| u64::try_from(t).ok()) {
                 let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t);
-                if let Err(e) = std::fs::File::options().write(true).open(&out).and_then(|f| f.set_modified(when)) {
+                if let Err(e) = file.set_modified(when) {
                     tracing::debug!(file = %out.display(), "cannot set mtime: {e}");
                 }
             }
@@ -880,6 +953,10 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
         })
         .collect();
     let mut report = DecryptReport { destination: dest.to_path_buf(), ..DecryptReport::default() };
+    for f in refused {
+        tracing::warn!(file = %f.file, "not decrypted: {}", f.reason);
+        report.failed.push(f);
+    }
     for d in results {
         match d {
             Done::Written(n) => {
@@ -887,7 +964,6 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
                 report.bytes_written += n;
             }
             Done::Missing => report.missing += 1,
-            Done::Skipped => {}
             Done::Failed(f) => {
                 tracing::warn!(file = %f.file, "not decrypted: {}", f.reason);
                 report.failed.push(f);
@@ -896,6 +972,8 @@ pub fn decrypt_backup(src: &Path, dest: &Path, key_src: &KeySource, force: bool)
     }
     Ok(report)
 }
+
+mod dest;
 
 #[cfg(test)]
 mod tests;

@@ -182,9 +182,9 @@ fn wrong_password_and_key_reuse() {
     assert!(!out.exists(), "nothing written on a wrong password");
 
     let derived = derive_backup_key(dir.path(), PW).expect("derive");
-    assert_eq!(derived, key);
+    assert_eq!(*derived, key);
     assert!(matches!(derive_backup_key(dir.path(), "nope"), Err(CryptoError::WrongPassword)));
-    let ev = open_encrypted(dir.path(), &KeySource::Key(derived)).expect("opens with the key");
+    let ev = open_encrypted(dir.path(), &KeySource::Key(*derived)).expect("opens with the key");
     assert!(ev.row_count() > 0);
     // a plain backup: open_encrypted opens it plain, extract-key refuses
     let plain = tempfile::tempdir().expect("tempdir");
@@ -323,7 +323,7 @@ fn decrypt_backup_refuses_the_source_and_non_empty_destinations() {
 
 #[test]
 fn padding_is_trusted_over_a_stale_size() {
-    let keys = BackupKeys { class_keys: BTreeMap::from([(3, [9u8; 32])]), manifest_key: None };
+    let keys = BackupKeys { class_keys: BTreeMap::from([(3, Zeroizing::new([9u8; 32]))]), manifest_key: None };
     let fk = [5u8; 32];
     let plain = b"SQLite format 3\0 and some more bytes".to_vec();
     let mut ek = 3u32.to_le_bytes().to_vec();
@@ -366,7 +366,7 @@ fn padding_is_trusted_over_a_stale_size() {
 
 #[test]
 fn large_files_are_decrypted_by_streaming_across_chunks() {
-    let keys = BackupKeys { class_keys: BTreeMap::from([(3, [9u8; 32])]), manifest_key: None };
+    let keys = BackupKeys { class_keys: BTreeMap::from([(3, Zeroizing::new([9u8; 32]))]), manifest_key: None };
     let fk = [6u8; 32];
     let mut ek = 3u32.to_le_bytes().to_vec();
     {
@@ -392,15 +392,69 @@ fn large_files_are_decrypted_by_streaming_across_chunks() {
     let dir = tempfile::tempdir().expect("dir");
     let (src, out) = (dir.path().join("in"), dir.path().join("out"));
     std::fs::write(&src, &ct).expect("write");
-    assert_eq!(keys.decrypt_file_streaming(&meta, &src, &out).expect("stream"), plain.len() as u64);
+    let create = || std::fs::File::create(&out).expect("create");
+    assert_eq!(keys.decrypt_file_streaming(&meta, &src, &create(), &out).expect("stream"), plain.len() as u64);
     assert!(std::fs::read(&out).expect("out") == plain, "streamed plaintext differs");
     // same answer as the in-memory path
     assert!(keys.decrypt_file(&meta, ct.clone()).expect("mem") == plain);
     // truncated on a block boundary / mid-block: clear errors naming the file
     std::fs::write(&src, &ct[..ct.len() - 16]).expect("write");
-    let e = keys.decrypt_file_streaming(&meta, &src, &out).expect_err("truncated");
+    let e = keys.decrypt_file_streaming(&meta, &src, &create(), &out).expect_err("truncated");
     assert!(e.to_string().contains("IMG_0001.MOV") && e.to_string().contains("padding"), "{e}");
     std::fs::write(&src, &ct[..ct.len() - 5]).expect("write");
-    let e = keys.decrypt_file_streaming(&meta, &src, &out).expect_err("truncated");
+    let e = keys.decrypt_file_streaming(&meta, &src, &create(), &out).expect_err("truncated");
     assert!(e.to_string().contains("multiple of the AES block size"), "{e}");
+}
+
+#[test]
+fn plan_refuses_bad_file_ids_and_rows_sharing_an_output_path() {
+    let row = |id: &str, rel: &str, flags: i64| crate::backup::ManifestRow {
+        file_id: id.into(),
+        domain: "HomeDomain".into(),
+        relative_path: rel.into(),
+        flags,
+        file: None,
+    };
+    let real = file_id("HomeDomain", "Library/SMS/sms.db");
+    let rows = vec![
+        row(&real, "Library/SMS/sms.db", 1),
+        row(&real.to_ascii_uppercase(), "Library/Notes/twin.db", 1),
+        row(&"ab".repeat(20), "a.db", 1),
+        row(&"ab".repeat(20), "b.db", 1),
+        row(&"cd".repeat(20), "ok.db", 1),
+        row("../../etc/passwd", "x", 1),
+        row(&real[..39], "short", 1),
+        row(&"EF".repeat(20), "Library", 2), // a folder row writes nothing: not refused
+    ];
+    let (ok, failed) = plan_rows(&rows);
+    assert_eq!(ok, vec![0, 4]);
+    let names: Vec<&str> = failed.iter().map(|f| f.file.as_str()).collect();
+    assert_eq!(failed.len(), 5, "{names:?}");
+    let twin = failed.iter().find(|f| f.file.contains("twin.db")).expect("twin refused");
+    assert!(twin.file.contains(&real.to_ascii_uppercase()) && twin.reason.contains("lower-case"), "{twin:?}");
+    let a = failed.iter().find(|f| f.file.contains("a.db")).expect("a");
+    assert!(a.reason.contains("b.db") && a.reason.contains("same output file"), "{a:?}");
+    let b = failed.iter().find(|f| f.file.contains("b.db")).expect("b");
+    assert!(b.reason.contains("a.db"), "{b:?}");
+    assert!(names.iter().any(|n| n.contains("etc/passwd")) && names.iter().any(|n| n.contains("short")));
+}
+
+/// Key material is held in wiping types (a compile-time guard: the types below are what the
+/// decryption uses, and each must wipe itself on drop).
+#[test]
+fn key_material_is_zeroized_on_drop() {
+    fn wipes<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+    fn wipes_type<T: zeroize::ZeroizeOnDrop>() {}
+    let kb = Keybag { salt: Some(b"salt".to_vec()), iter: Some(1), ..Keybag::default() };
+    let key: Zeroizing<[u8; 32]> = derive_key("password", &kb).expect("derive");
+    wipes(&key);
+    let wrapped = hex::decode("64E8C3F9CE0F5BA263E9777905818A2A93C8191E7D6E8AE7").expect("hex");
+    let _: Option<Zeroizing<[u8; 32]>> = unwrap32(&key, &wrapped);
+    let keys = BackupKeys { class_keys: BTreeMap::from([(3, Zeroizing::new([9u8; 32]))]), manifest_key: None };
+    let _: &BTreeMap<u32, Zeroizing<[u8; 32]>> = &keys.class_keys;
+    let _: &Option<Zeroizing<[u8; 32]>> = &keys.manifest_key;
+    // the ciphers' own key schedules (crate features `zeroize`)
+    wipes_type::<aes::Aes256>();
+    wipes_type::<cbc::Decryptor<aes::Aes256>>();
+    wipes_type::<aes_kw::KwAes256>();
 }
