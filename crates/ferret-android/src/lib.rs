@@ -141,7 +141,7 @@ static NESTED_BACKUP: &[&str] = &["backup.ab", "*/backup.ab", "**/*.ab"];
 /// [`AndroidError::AgeIdentityNeeded`], [`AndroidError::WrongAgeIdentity`], [`AndroidError::Corrupt`].
 pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Opened, AndroidError> {
     let mut notes = Vec::new();
-    let pw = secrets.password.as_deref();
+    let pw = secrets.password.as_ref().map(|p| p.as_str());
     let ev: Box<dyn Evidence> = match kind {
         AcquisitionKind::AndroidBugreport => {
             if path.is_dir() {

@@ -227,7 +227,7 @@ fn check_ab(spec: &AbSpec, password: Option<&str>) {
     let (bytes, truth) = ab_bytes(spec).expect("generate");
     std::fs::write(&p, bytes).expect("write");
     assert_eq!(detect(&p).map(|d| d.kind), Some(AcquisitionKind::AndroidBackup));
-    let s = Secrets { password: password.map(str::to_string), ..Secrets::default() };
+    let s = Secrets { password: password.map(|p| zeroize::Zeroizing::new(p.to_string())), ..Secrets::default() };
     let ev = open(&p, AcquisitionKind::AndroidBackup, &s).expect("open").evidence;
     let run = run_all(ev.as_ref(), AcquisitionKind::AndroidBackup, &truth);
     assert_exact(&run, &truth);
@@ -271,7 +271,7 @@ fn backup_wrong_or_missing_password() {
     let p = dir.path().join("backup.ab");
     let spec = AbSpec { password: Some("right".into()), rounds: 500, ..AbSpec::default() };
     std::fs::write(&p, ab_bytes(&spec).expect("gen").0).expect("write");
-    let s = Secrets { password: Some("wrong".into()), ..Secrets::default() };
+    let s = Secrets::with_password("wrong");
     let e = err(open(&p, AcquisitionKind::AndroidBackup, &s));
     assert!(matches!(e, AndroidError::WrongPassword { .. }), "{e}");
     assert!(e.to_string().contains("backup.ab"));
@@ -280,7 +280,7 @@ fn backup_wrong_or_missing_password() {
     // truncated ciphertext → corrupt, not a panic
     let full = ab_bytes(&spec).expect("gen").0;
     std::fs::write(&p, &full[..full.len() - 7]).expect("write");
-    let s = Secrets { password: Some("right".into()), ..Secrets::default() };
+    let s = Secrets::with_password("right");
     assert!(open(&p, AcquisitionKind::AndroidBackup, &s).is_err());
 }
 
@@ -302,10 +302,10 @@ fn androidqf_with_encrypted_backup() {
     let cmp = compare(&truth.alerts, &run.alerts, None);
     assert!(cmp.unexpected.is_empty() && cmp.missed.iter().all(|m| m.module == "sms"), "{cmp:?}");
     // wrong password: an error
-    let s = Secrets { password: Some("nope".into()), ..Secrets::default() };
+    let s = Secrets::with_password("nope");
     assert!(matches!(open(&root, AcquisitionKind::AndroidQf, &s), Err(AndroidError::WrongPassword { .. })));
     // right password: exact
-    let s = Secrets { password: Some("pw".into()), ..Secrets::default() };
+    let s = Secrets::with_password("pw");
     let ev = open(&root, AcquisitionKind::AndroidQf, &s).expect("open").evidence;
     assert_exact(&run_all(ev.as_ref(), AcquisitionKind::AndroidQf, &truth), &truth);
 }

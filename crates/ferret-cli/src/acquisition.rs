@@ -115,7 +115,8 @@ pub fn open(kind: AcquisitionKind, path: &Path, args: &SecretFlags) -> anyhow::R
     if let Some(o) = platform_open(kind, path, &secrets)? {
         return Ok(o);
     }
-    secrets.password = SecretFlags::prompt(if kind.is_ios() { "Backup" } else { "Android backup" })?;
+    secrets.password =
+        SecretFlags::prompt(if kind.is_ios() { "Backup" } else { "Android backup" })?.map(zeroize::Zeroizing::new);
     if secrets.password.is_none() {
         bail!(
             "{}: the acquisition is encrypted: give its password (-p/--password, --password-env VAR, --password-file FILE){}",

@@ -94,7 +94,7 @@ impl SecretFlags {
     /// The secrets for an acquisition of `kind` (MVT's variable of its platform included).
     pub fn resolve(&self, kind: AcquisitionKind) -> anyhow::Result<Secrets> {
         let env = if kind.is_ios() { MVT_IOS_PASSWORD_ENV } else { MVT_ANDROID_PASSWORD_ENV };
-        Ok(Secrets { password: self.password(env)?, key_file: self.args.key_file.clone() })
+        Ok(Secrets { password: self.password(env)?.map(zeroize::Zeroizing::new), key_file: self.args.key_file.clone() })
     }
 
     /// Asks for a password without echo when stdin is a terminal; `None` otherwise.

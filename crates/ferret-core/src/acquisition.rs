@@ -8,17 +8,25 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::evidence::Evidence;
 
 /// Passwords and keys for encrypted acquisitions, as the user gave them.
 #[derive(Clone, Default)]
 pub struct Secrets {
-    /// The password of an encrypted iOS backup or Android `.ab` backup.
-    pub password: Option<String>,
+    /// The password of an encrypted iOS backup or Android `.ab` backup (wiped when dropped).
+    pub password: Option<Zeroizing<String>>,
     /// A key file: an iOS backup key (from `ferret ios extract-key`), or the age identity of
     /// an encrypted androidqf collection.
     pub key_file: Option<PathBuf>,
+}
+
+impl Secrets {
+    /// Secrets holding only a password.
+    pub fn with_password(password: impl Into<String>) -> Self {
+        Self { password: Some(Zeroizing::new(password.into())), key_file: None }
+    }
 }
 
 impl std::fmt::Debug for Secrets {

@@ -99,7 +99,7 @@ fn main() {
     let t_derive = t.elapsed();
 
     let t = Instant::now();
-    let rep = decrypt_backup(&enc_dir, &dec_dir, &KeySource::Key(key), false).unwrap();
+    let rep = decrypt_backup(&enc_dir, &dec_dir, &KeySource::Key(key.into()), false).unwrap();
     let t_decrypt = t.elapsed();
     assert!(rep.failed.is_empty());
 
@@ -109,7 +109,7 @@ fn main() {
     let t_plain = t.elapsed();
 
     let t = Instant::now();
-    let ev = open_encrypted(&enc_dir, &KeySource::Key(key)).unwrap();
+    let ev = open_encrypted(&enc_dir, &KeySource::Key(key.into())).unwrap();
     let (er, ea) = check(&ev, &truth);
     let t_enc = t.elapsed();
     assert_eq!((pr, pa), (er, ea), "same records and alerts");

@@ -94,7 +94,7 @@ fn read_key_file(path: &Path) -> Result<[u8; 32], IosError> {
 /// password; `None` when neither was given.
 pub fn key_source(secrets: &Secrets) -> Result<Option<KeySource>, IosError> {
     if let Some(p) = &secrets.key_file {
-        return Ok(Some(KeySource::Key(read_key_file(p)?)));
+        return Ok(Some(KeySource::Key(zeroize::Zeroizing::new(read_key_file(p)?))));
     }
     Ok(secrets.password.clone().map(KeySource::Password))
 }
@@ -167,7 +167,7 @@ mod tests {
         std::fs::write(&big, vec![b'a'; 70_000]).expect("write");
         assert!(matches!(key_source(&s(&big)), Err(IosError::KeyFile { reason, .. }) if reason.contains("larger")));
         assert!(matches!(key_source(&Secrets::default()), Ok(None)));
-        let pw = Secrets { password: Some("x".into()), key_file: None };
+        let pw = Secrets { password: Some(zeroize::Zeroizing::new("x".into())), key_file: None };
         assert!(matches!(key_source(&pw), Ok(Some(KeySource::Password(_)))));
         assert!(matches!(open(d.path(), AcquisitionKind::AndroidQf, &pw), Err(IosError::NotIos(_))));
     }

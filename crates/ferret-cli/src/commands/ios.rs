@@ -27,7 +27,7 @@ pub fn decrypt_backup(args: DecryptBackupArgs) -> anyhow::Result<ExitStatus> {
     let src = match ferret_ios::key_source(&secrets)? {
         Some(s) => s,
         None => match SecretFlags::prompt("Backup")? {
-            Some(pw) => crypto::KeySource::Password(pw),
+            Some(pw) => crypto::KeySource::password(pw),
             None => bail!("give the backup password (-p, --password-env VAR, --password-file FILE) or a --key-file"),
         },
     };

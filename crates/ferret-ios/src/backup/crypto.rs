@@ -296,10 +296,18 @@ impl From<BackupError> for CryptoError {
 /// Where the backup key comes from.
 #[derive(Clone)]
 pub enum KeySource {
-    /// The backup password (the key is derived: about a second at DPIC = 10 M).
-    Password(String),
-    /// The already derived 32-byte backup key (`extract-key` output).
-    Key([u8; 32]),
+    /// The backup password (the key is derived: about a second at DPIC = 10 M); wiped when
+    /// dropped.
+    Password(Zeroizing<String>),
+    /// The already derived 32-byte backup key (`extract-key` output); wiped when dropped.
+    Key(Zeroizing<[u8; 32]>),
+}
+
+impl KeySource {
+    /// A password source.
+    pub fn password(p: impl Into<String>) -> Self {
+        Self::Password(Zeroizing::new(p.into()))
+    }
 }
 
 impl std::fmt::Debug for KeySource {
@@ -426,7 +434,7 @@ impl BackupKeys {
         let keybag =
             parse_keybag(bag).map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?;
         let key = match src {
-            KeySource::Key(k) => Zeroizing::new(*k),
+            KeySource::Key(k) => Zeroizing::new(**k),
             KeySource::Password(pw) => derive_key(pw, &keybag)
                 .map_err(|source| CryptoError::Keybag { path: plist_path.to_path_buf(), source })?,
         };

@@ -146,7 +146,7 @@ fn round_trip_exact_recall_and_precision_on_the_encrypted_backup() {
     let plain = BackupEvidence::open(plain_dir.path()).expect("plain opens");
 
     assert!(matches!(BackupEvidence::open(dir.path()), Err(BackupError::Encrypted { .. })));
-    let ev = open_encrypted(dir.path(), &KeySource::Password(PW.into())).expect("opens");
+    let ev = open_encrypted(dir.path(), &KeySource::password(PW)).expect("opens");
     assert!(ev.is_encrypted());
     assert_eq!(ev.row_count(), plain.row_count());
     let enc = run_all(&ev, &truth);
@@ -170,26 +170,26 @@ fn round_trip_exact_recall_and_precision_on_the_encrypted_backup() {
 #[test]
 fn wrong_password_and_key_reuse() {
     let (dir, .., key) = encrypted(5);
-    let e = open_encrypted(dir.path(), &KeySource::Password("nope".into())).expect_err("wrong");
+    let e = open_encrypted(dir.path(), &KeySource::password("nope")).expect_err("wrong");
     assert!(matches!(e, CryptoError::WrongPassword), "{e}");
     assert!(e.to_string().contains("wrong password"));
-    let e = open_encrypted(dir.path(), &KeySource::Key([7; 32])).expect_err("wrong key");
+    let e = open_encrypted(dir.path(), &KeySource::Key([7; 32].into())).expect_err("wrong key");
     assert!(matches!(e, CryptoError::WrongPassword), "{e}");
     let dest = tempfile::tempdir().expect("tempdir");
     let out = dest.path().join("out");
-    let e = decrypt_backup(dir.path(), &out, &KeySource::Password("nope".into()), false).expect_err("wrong");
+    let e = decrypt_backup(dir.path(), &out, &KeySource::password("nope"), false).expect_err("wrong");
     assert!(matches!(e, CryptoError::WrongPassword));
     assert!(!out.exists(), "nothing written on a wrong password");
 
     let derived = derive_backup_key(dir.path(), PW).expect("derive");
     assert_eq!(*derived, key);
     assert!(matches!(derive_backup_key(dir.path(), "nope"), Err(CryptoError::WrongPassword)));
-    let ev = open_encrypted(dir.path(), &KeySource::Key(*derived)).expect("opens with the key");
+    let ev = open_encrypted(dir.path(), &KeySource::Key((*derived).into())).expect("opens with the key");
     assert!(ev.row_count() > 0);
     // a plain backup: open_encrypted opens it plain, extract-key refuses
     let plain = tempfile::tempdir().expect("tempdir");
     write_backup(plain.path(), &[], &DeviceSpec::default()).expect("plain");
-    assert!(!open_encrypted(plain.path(), &KeySource::Password(PW.into())).expect("plain").is_encrypted());
+    assert!(!open_encrypted(plain.path(), &KeySource::password(PW)).expect("plain").is_encrypted());
     assert!(matches!(derive_backup_key(plain.path(), PW), Err(CryptoError::NotEncrypted { .. })));
 }
 
@@ -203,14 +203,14 @@ fn corrupt_keybag_and_manifest_key_name_the_file() {
     let bag = d.get("BackupKeyBag").and_then(plist::Value::as_data).expect("bag").to_vec();
     d.insert("BackupKeyBag".into(), plist::Value::Data(bag[..bag.len() - 7].to_vec()));
     v.to_file_binary(&mp).expect("write");
-    let e = open_encrypted(dir.path(), &KeySource::Password(PW.into())).expect_err("corrupt");
+    let e = open_encrypted(dir.path(), &KeySource::password(PW)).expect_err("corrupt");
     assert!(matches!(e, CryptoError::Keybag { .. }), "{e}");
     assert!(e.to_string().contains("Manifest.plist") && e.to_string().contains("truncated"), "{e}");
 
     let mut v = original.clone();
     v.as_dictionary_mut().expect("dict").insert("ManifestKey".into(), plist::Value::Data(vec![4, 0, 0, 0, 1, 2]));
     v.to_file_binary(&mp).expect("write");
-    let e = open_encrypted(dir.path(), &KeySource::Password(PW.into())).expect_err("corrupt");
+    let e = open_encrypted(dir.path(), &KeySource::password(PW)).expect_err("corrupt");
     assert!(e.to_string().contains("Manifest.plist") && e.to_string().contains("ManifestKey"), "{e}");
 
     // a damaged Manifest.db: clear error naming it
@@ -219,11 +219,11 @@ fn corrupt_keybag_and_manifest_key_name_the_file() {
     let mut bytes = std::fs::read(&db).expect("db");
     bytes[5] ^= 0xff;
     std::fs::write(&db, &bytes).expect("write");
-    let e = open_encrypted(dir.path(), &KeySource::Password(PW.into())).expect_err("corrupt db");
+    let e = open_encrypted(dir.path(), &KeySource::password(PW)).expect_err("corrupt db");
     assert!(e.to_string().contains("Manifest.db"), "{e}");
     bytes.truncate(bytes.len() - 3);
     std::fs::write(&db, &bytes).expect("write");
-    let e = open_encrypted(dir.path(), &KeySource::Password(PW.into())).expect_err("truncated db");
+    let e = open_encrypted(dir.path(), &KeySource::password(PW)).expect_err("truncated db");
     assert!(e.to_string().contains("Manifest.db"), "{e}");
 }
 
@@ -236,7 +236,7 @@ fn truncated_file_is_reported_and_the_others_still_processed() {
     let len = std::fs::metadata(&p).expect("meta").len();
     std::fs::OpenOptions::new().write(true).open(&p).expect("open").set_len(len - 5).expect("truncate");
 
-    let ev = open_encrypted(dir.path(), &KeySource::Password(PW.into())).expect("opens");
+    let ev = open_encrypted(dir.path(), &KeySource::password(PW)).expect("opens");
     let r = run_all(&ev, &truth);
     let calls = &r["calls"];
     let err = format!("{:?} {:?}", calls.outcome, calls.warnings);
@@ -247,8 +247,7 @@ fn truncated_file_is_reported_and_the_others_still_processed() {
     // a truncation on a block boundary breaks the padding instead
     std::fs::OpenOptions::new().write(true).open(&p).expect("open").set_len(len - 32).expect("truncate");
     let dest = tempfile::tempdir().expect("tempdir");
-    let rep =
-        decrypt_backup(dir.path(), dest.path(), &KeySource::Password(PW.into()), false).expect("decrypts the rest");
+    let rep = decrypt_backup(dir.path(), dest.path(), &KeySource::password(PW), false).expect("decrypts the rest");
     assert_eq!(rep.failed.len(), 1, "{:?}", rep.failed);
     assert!(
         rep.failed[0].file.contains("CallHistory.storedata") && rep.failed[0].reason.contains("padding"),
@@ -265,7 +264,7 @@ fn decrypt_backup_writes_a_plain_backup_with_identical_records() {
     let before = snapshot(dir.path());
     let dest = tempfile::tempdir().expect("tempdir");
     let out = dest.path().join("decrypted");
-    let rep = decrypt_backup(dir.path(), &out, &KeySource::Key(key), false).expect("decrypt");
+    let rep = decrypt_backup(dir.path(), &out, &KeySource::Key(key.into()), false).expect("decrypt");
     assert_eq!(rep.files_written, files.len());
     assert_eq!(rep.bytes_written, files.iter().map(|f| f.bytes.len() as u64).sum::<u64>());
     assert!(rep.failed.is_empty() && rep.missing == 0);
@@ -299,7 +298,7 @@ fn decrypt_backup_writes_a_plain_backup_with_identical_records() {
 fn decrypt_backup_refuses_the_source_and_non_empty_destinations() {
     let (dir, ..) = encrypted(11);
     let before = snapshot(dir.path());
-    let pw = KeySource::Password(PW.into());
+    let pw = KeySource::password(PW);
     for dest in [dir.path().to_path_buf(), dir.path().join("out"), dir.path().join("a/b/c"), dir.path().join("..")] {
         let e = decrypt_backup(dir.path(), &dest, &pw, true).expect_err("refused");
         assert!(matches!(e, CryptoError::Destination { .. }), "{}: {e}", dest.display());
