@@ -450,7 +450,7 @@ mod end_to_end {
         let (mut recs, mut tl) = (Count(0), Count(0));
         let mut out = Output::new("filesystem", &mut recs, &mut tl);
         let t1 = std::time::Instant::now();
-        Typed(crate::modules::fs_filesystem::Filesystem).run(&ctx, &mut out).expect("run");
+        Typed(crate::modules::filesystem::Filesystem).run(&ctx, &mut out).expect("run");
         let (alerts, _, count) = out.into_parts();
         let t_run = t1.elapsed();
         eprintln!(

@@ -6,44 +6,44 @@ use ferret_core::{Module, Typed};
 pub mod applications;
 pub(crate) mod artifact_util;
 pub mod backup_info;
+pub mod cache_files;
 pub mod calendar;
 pub mod calls;
 pub mod chrome_favicon;
 pub mod chrome_history;
 pub mod configuration_profiles;
 pub mod contacts;
+pub mod crash_logs;
 pub mod datausage;
+pub mod executable_paths;
+pub mod filesystem;
 pub mod firefox_favicon;
 pub mod firefox_history;
-pub mod fs_cache_files;
-pub mod fs_filesystem;
-pub mod fs_ios_version_history;
-pub mod fs_netusage;
-pub mod fs_safari_favicon;
-pub mod fs_webkit_stores;
 pub mod global_preferences;
 pub mod id_status_cache;
 pub mod interaction_c;
+pub mod ios_version_history;
 pub mod locationd;
 pub mod manifest;
+pub mod mobile_installation;
+pub mod netusage;
 pub mod os_analytics_addaily;
 pub mod os_version;
 pub mod profile_events;
+pub mod ps;
 pub mod safari_browser_state;
+pub mod safari_favicon;
 pub mod safari_history;
 pub mod shortcuts;
+pub mod shutdown_log;
 pub mod sms;
 pub mod sms_attachments;
-pub mod sysdiag_crash_logs;
-pub mod sysdiag_mobile_installation;
-pub mod sysdiag_paths;
-pub mod sysdiag_ps;
-pub mod sysdiag_shutdown_log;
-#[cfg(feature = "unified-log")]
-pub mod sysdiag_unified_log;
 pub mod tcc;
+#[cfg(feature = "unified-log")]
+pub mod unified_log;
 pub mod webkit_resource_load_statistics;
 pub mod webkit_session_resource_log;
+pub mod webkit_stores;
 pub mod whatsapp;
 pub mod whatsapp_contacts;
 
@@ -94,19 +94,19 @@ pub fn backup_only_modules() -> Vec<Box<dyn Module>> {
 /// Modules that only exist in filesystem dumps.
 pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
     vec![
-        Box::new(Typed(sysdiag_shutdown_log::ShutdownLog)),
-        Box::new(Typed(sysdiag_crash_logs::CrashLogs)),
-        Box::new(Typed(sysdiag_mobile_installation::MobileInstallation)),
-        Box::new(Typed(fs_filesystem::Filesystem)),
-        Box::new(fs_netusage::Netusage),
-        Box::new(Typed(fs_cache_files::CacheFiles)),
-        Box::new(Typed(fs_webkit_stores::WebkitIndexedDb)),
-        Box::new(Typed(fs_webkit_stores::WebkitLocalStorage)),
-        Box::new(Typed(fs_webkit_stores::WebkitSafariViewService)),
-        Box::new(Typed(fs_safari_favicon::SafariFavicon)),
-        Box::new(Typed(fs_ios_version_history::IosVersionHistory)),
+        Box::new(Typed(shutdown_log::ShutdownLog)),
+        Box::new(Typed(crash_logs::CrashLogs)),
+        Box::new(Typed(mobile_installation::MobileInstallation)),
+        Box::new(Typed(filesystem::Filesystem)),
+        Box::new(netusage::Netusage),
+        Box::new(Typed(cache_files::CacheFiles)),
+        Box::new(Typed(webkit_stores::WebkitIndexedDb)),
+        Box::new(Typed(webkit_stores::WebkitLocalStorage)),
+        Box::new(Typed(webkit_stores::WebkitSafariViewService)),
+        Box::new(Typed(safari_favicon::SafariFavicon)),
+        Box::new(Typed(ios_version_history::IosVersionHistory)),
         #[cfg(feature = "unified-log")]
-        Box::new(Typed(sysdiag_unified_log::UnifiedLog)),
+        Box::new(Typed(unified_log::UnifiedLog)),
     ]
 }
 
@@ -132,11 +132,11 @@ pub fn fs_modules() -> Vec<Box<dyn Module>> {
 /// Modules run by `ferret ios check-sysdiagnose`.
 pub fn sysdiagnose_modules() -> Vec<Box<dyn Module>> {
     vec![
-        Box::new(Typed(sysdiag_shutdown_log::ShutdownLog)),
-        Box::new(Typed(sysdiag_ps::Ps)),
-        Box::new(Typed(sysdiag_crash_logs::CrashLogs)),
-        Box::new(Typed(sysdiag_mobile_installation::MobileInstallation)),
+        Box::new(Typed(shutdown_log::ShutdownLog)),
+        Box::new(Typed(ps::Ps)),
+        Box::new(Typed(crash_logs::CrashLogs)),
+        Box::new(Typed(mobile_installation::MobileInstallation)),
         #[cfg(feature = "unified-log")]
-        Box::new(Typed(sysdiag_unified_log::UnifiedLog)),
+        Box::new(Typed(unified_log::UnifiedLog)),
     ]
 }

@@ -169,7 +169,7 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::both_fs;
     use super::*;
-    use crate::modules::sysdiag_paths::testing::run_on;
+    use crate::modules::executable_paths::testing::run_on;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::{Truth, compare};
 

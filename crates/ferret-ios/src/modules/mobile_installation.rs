@@ -22,7 +22,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::sysdiag_shutdown_log::truncate;
+use super::shutdown_log::truncate;
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -178,7 +178,7 @@ impl ArtifactModule for MobileInstallation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::sysdiag_paths::testing::{both, run_on};
+    use crate::modules::executable_paths::testing::{both, run_on};
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::{Truth, compare};
 

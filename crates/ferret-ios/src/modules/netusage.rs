@@ -89,7 +89,7 @@ impl Module for Netusage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::fs_webkit_stores::testing::both_fs;
+    use crate::modules::webkit_stores::testing::both_fs;
     use ferret_core::RunOptions;
     use ferret_core::module::testing::run_one;
     use ferret_testdata::fake::TruthIndicators;

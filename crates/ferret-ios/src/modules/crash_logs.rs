@@ -29,7 +29,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::sysdiag_paths::{PathClass, check_path_or_process, classify};
+use super::executable_paths::{PathClass, check_path_or_process, classify};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -249,7 +249,7 @@ impl ArtifactModule for CrashLogs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::sysdiag_paths::testing::{both, run_on};
+    use crate::modules::executable_paths::testing::{both, run_on};
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::sysdiagnose::SysFile;
     use ferret_testdata::truth::{Truth, compare};

@@ -121,8 +121,8 @@ impl ArtifactModule for CacheFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::fs_webkit_stores::testing::both_fs;
-    use crate::modules::sysdiag_paths::testing::run_on;
+    use crate::modules::executable_paths::testing::run_on;
+    use crate::modules::webkit_stores::testing::both_fs;
     use ferret_testdata::ArtifactFile;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::{Truth, compare};

@@ -13,7 +13,7 @@ use ferret_core::{ArtifactModule, Context, Locator, ModuleError, Out, Outcome};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::sysdiag_crash_logs::parse_ips_time;
+use super::crash_logs::parse_ips_time;
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,8 +87,8 @@ impl ArtifactModule for IosVersionHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::fs_webkit_stores::testing::both_fs;
-    use crate::modules::sysdiag_paths::testing::run_on;
+    use crate::modules::executable_paths::testing::run_on;
+    use crate::modules::webkit_stores::testing::both_fs;
 
     #[test]
     fn versions_folder_and_targz() {

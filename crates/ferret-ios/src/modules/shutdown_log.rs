@@ -19,7 +19,7 @@
 //! * CRITICAL: `client` matches a file-path indicator (prefix, so an app folder indicator matches
 //!   the binary inside), or one of its path components matches a process indicator.
 //! * HIGH (always): the client ran from a data/temporary folder (`/private/var/db/`,
-//!   `/private/var/tmp/`, `/tmp/`; see [`super::sysdiag_paths`]) where no legitimate binary
+//!   `/private/var/tmp/`, `/tmp/`; see [`super::executable_paths`]) where no legitimate binary
 //!   lives. This is how Pegasus showed up in shutdown logs.
 //! * MEDIUM (always, once per path): a client outside the standard executable locations delayed
 //!   three or more reboots ("sticky" process that keeps delaying shutdown).
@@ -34,7 +34,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::sysdiag_paths::{PathClass, check_path_or_process, classify};
+use super::executable_paths::{PathClass, check_path_or_process, classify};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -230,7 +230,7 @@ pub(crate) fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::sysdiag_paths::testing::{both, run_on};
+    use crate::modules::executable_paths::testing::{both, run_on};
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::{Truth, compare};
 

@@ -30,7 +30,7 @@
 //! * process records: CRITICAL when the path matches a file-path indicator or a component a
 //!   process indicator; HIGH when it ran from a data/temporary folder (`/private/var/db/`,
 //!   `/private/var/tmp/`, `/tmp/`), MEDIUM from another non-standard location (see
-//!   [`super::sysdiag_paths`]);
+//!   [`super::executable_paths`]);
 //! * message records: CRITICAL for every URL/domain indicator in the message (`check_text`).
 //!
 //! # Not covered by tests
@@ -54,7 +54,7 @@ use macos_unifiedlogs::traits::{FileProvider, SourceFile};
 use macos_unifiedlogs::uuidtext::UUIDText;
 use serde::{Deserialize, Serialize};
 
-use super::sysdiag_paths::{PathClass, check_path_or_process, classify};
+use super::executable_paths::{PathClass, check_path_or_process, classify};
 
 /// Most distinct processes summarised.
 pub const MAX_PROCESSES: usize = 100_000;
@@ -364,7 +364,7 @@ impl ArtifactModule for UnifiedLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::sysdiag_paths::testing::{both, run_on};
+    use crate::modules::executable_paths::testing::{both, run_on};
     use ferret_testdata::sysdiagnose::SysFile;
 
     fn f(path: &str, bytes: &[u8]) -> SysFile {

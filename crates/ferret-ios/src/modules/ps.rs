@@ -19,7 +19,7 @@
 //! * CRITICAL: `path` matches a file-path indicator, or `name` (or a path component) a process
 //!   indicator.
 //! * HIGH (always): the executable runs from a data/temporary folder (`/private/var/db/`,
-//!   `/private/var/tmp/`, `/tmp/`) — see [`super::sysdiag_paths`].
+//!   `/private/var/tmp/`, `/tmp/`) — see [`super::executable_paths`].
 //! * MEDIUM (always): the executable runs from any other non-standard location (outside the
 //!   system volume, cryptexes, app bundles), e.g. a jailbreak folder or `/private/var/mobile/`.
 //!
@@ -30,8 +30,8 @@ use ferret_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::sysdiag_paths::{PathClass, check_path_or_process, classify};
-use super::sysdiag_shutdown_log::truncate;
+use super::executable_paths::{PathClass, check_path_or_process, classify};
+use super::shutdown_log::truncate;
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -199,7 +199,7 @@ impl ArtifactModule for Ps {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::sysdiag_paths::testing::{both, run_on};
+    use crate::modules::executable_paths::testing::{both, run_on};
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::{Truth, compare};
 
