@@ -104,6 +104,28 @@ impl<'a> Cursor<'a> {
         i64_be, i64_le, i64, 8;
     }
 
+    /// Reads a little-endian base-128 varint (protobuf, at most 10 bytes); the position does not
+    /// move when it fails.
+    pub fn varint(&mut self, what: &'static str) -> Result<u64, FormatError> {
+        let start = self.pos;
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = match self.u8(what) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.pos = start;
+                    return Err(e);
+                }
+            };
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        self.pos = start;
+        Err(FormatError::Invalid { what, offset: start, reason: "varint longer than 10 bytes".into() })
+    }
+
     /// Reads a big-endian unsigned integer of `width` bytes (1..=8), as in binary plists.
     pub fn uint_be(&mut self, width: usize, what: &'static str) -> Result<u64, FormatError> {
         if width == 0 || width > 8 {
@@ -117,6 +139,20 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varints() {
+        let mut c = Cursor::new(&[0x96, 0x01, 0x00, 0xff]);
+        assert_eq!(c.varint("a").expect("150"), 150);
+        assert_eq!(c.varint("b").expect("0"), 0);
+        let e = c.varint("c").expect_err("truncated");
+        assert!(matches!(e, FormatError::Truncated { what: "c", offset: 4, .. }), "{e:?}");
+        assert_eq!(c.position(), 3, "a failed read does not move");
+        let mut c = Cursor::new(&[0xff; 11]);
+        assert!(matches!(c.varint("d"), Err(FormatError::Invalid { offset: 0, .. })));
+        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(Cursor::new(&max).varint("max").expect("u64::MAX"), u64::MAX);
+    }
 
     #[test]
     fn reads_and_truncation() {

@@ -1,4 +1,5 @@
-//! A minimal, panic-free protobuf wire-format reader, and the AOSP tombstone message
+//! A minimal, panic-free protobuf wire-format reader on the bounds-checked
+//! [`ferret_formats::Cursor`] (errors carry what was read and the offset), and the AOSP tombstone message
 //! (`system/core/debuggerd/proto/tombstone.proto`) decoded with it.
 //!
 //! Only the fields ferret reports are read; unknown fields are skipped by wire type. Tombstone
@@ -8,6 +9,8 @@
 //! `number`=1, `name`=2, `code`=3, `code_name`=4), `abort_message`=14, `causes`=15 (`Cause`:
 //! `human_readable`=1), `threads`=16 (map entries: key=1, value=2 `Thread`: `id`=1, `name`=2),
 //! `process_uptime`=20. The process name is the name of the thread whose id is `tid`.
+
+use ferret_formats::{Cursor, FormatError};
 
 use super::misc::Tombstone;
 
@@ -24,49 +27,40 @@ pub enum Value<'a> {
     Fixed32(u32),
 }
 
-fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *buf.get(*pos).ok_or_else(|| format!("varint truncated at offset {pos}"))?;
-        *pos += 1;
-        v |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err(format!("varint too long at offset {pos}"))
-}
-
-/// Decodes the top-level fields of one message, in order.
-pub fn fields(buf: &[u8]) -> Result<Vec<(u32, Value<'_>)>, String> {
+/// Decodes the top-level fields of one message, in order. Errors name what was read and the
+/// offset in `buf`.
+pub fn fields(buf: &[u8]) -> Result<Vec<(u32, Value<'_>)>, FormatError> {
     let mut out = Vec::new();
-    let mut pos = 0usize;
-    while pos < buf.len() {
-        let key = varint(buf, &mut pos)?;
-        let field = u32::try_from(key >> 3).map_err(|_| format!("field number too large at offset {pos}"))?;
+    let mut c = Cursor::new(buf);
+    while !c.is_empty() {
+        let at = c.position();
+        let key = c.varint("protobuf field key")?;
+        let field = u32::try_from(key >> 3).map_err(|_| FormatError::Invalid {
+            what: "protobuf field key",
+            offset: at,
+            reason: format!("field number {} too large", key >> 3),
+        })?;
         let v = match key & 7 {
-            0 => Value::Varint(varint(buf, &mut pos)?),
-            1 => {
-                let b = buf.get(pos..pos + 8).ok_or_else(|| format!("fixed64 truncated at offset {pos}"))?;
-                pos += 8;
-                Value::Fixed64(u64::from_le_bytes(b.try_into().map_err(|_| "fixed64".to_string())?))
-            }
+            0 => Value::Varint(c.varint("protobuf varint")?),
+            1 => Value::Fixed64(c.u64_le("protobuf fixed64")?),
             2 => {
-                let len = usize::try_from(varint(buf, &mut pos)?).map_err(|_| "length too large".to_string())?;
-                let end = pos
-                    .checked_add(len)
-                    .filter(|e| *e <= buf.len())
-                    .ok_or_else(|| format!("field {field} overruns the message at offset {pos}"))?;
-                let b = &buf[pos..end];
-                pos = end;
-                Value::Bytes(b)
+                let len_at = c.position();
+                let len = c.varint("protobuf length")?;
+                let len = usize::try_from(len).map_err(|_| FormatError::Invalid {
+                    what: "protobuf length",
+                    offset: len_at,
+                    reason: format!("length {len} too large"),
+                })?;
+                Value::Bytes(c.take(len, "protobuf bytes field")?)
             }
-            5 => {
-                let b = buf.get(pos..pos + 4).ok_or_else(|| format!("fixed32 truncated at offset {pos}"))?;
-                pos += 4;
-                Value::Fixed32(u32::from_le_bytes(b.try_into().map_err(|_| "fixed32".to_string())?))
+            5 => Value::Fixed32(c.u32_le("protobuf fixed32")?),
+            w => {
+                return Err(FormatError::Invalid {
+                    what: "protobuf field key",
+                    offset: at,
+                    reason: format!("unsupported wire type {w} (field {field})"),
+                });
             }
-            w => return Err(format!("unsupported wire type {w} at offset {pos}")),
         };
         out.push((field, v));
     }
@@ -89,7 +83,7 @@ fn num(v: &Value<'_>) -> Option<u64> {
 }
 
 /// Decodes a protobuf tombstone.
-pub fn parse_tombstone_pb(buf: &[u8]) -> Result<Tombstone, String> {
+pub fn parse_tombstone_pb(buf: &[u8]) -> Result<Tombstone, FormatError> {
     let mut t = Tombstone::default();
     let mut threads: Vec<(u64, String)> = Vec::new();
     for (f, v) in fields(buf)? {
@@ -183,9 +177,15 @@ mod tests {
         assert_eq!(t.process_name.as_deref(), Some("foo"));
         assert_eq!(t.signal.as_deref(), Some("SIGSEGV"));
         assert_eq!(t.command_line, vec!["/bin"]);
-        assert!(parse_tombstone_pb(&[key(9, 2), 200, b'x']).is_err());
-        assert!(parse_tombstone_pb(&[0xff; 11]).is_err());
-        assert!(parse_tombstone_pb(&[key(3, 3)]).is_err());
+        let e = parse_tombstone_pb(&[key(9, 2), 100, b'x']).expect_err("overrun");
+        assert_eq!(e, FormatError::Truncated { what: "protobuf bytes field", offset: 2, need: 100, have: 1 });
+        let e = parse_tombstone_pb(&[0xff; 11]).expect_err("long varint");
+        assert!(matches!(e, FormatError::Invalid { what: "protobuf field key", offset: 0, .. }), "{e:?}");
+        let e = parse_tombstone_pb(&[key(1, 0), 1, key(3, 3)]).expect_err("group wire type");
+        assert!(
+            e.to_string().contains("unsupported wire type 3 (field 3)") && e.to_string().contains("offset 2"),
+            "{e}"
+        );
         assert_eq!(parse_tombstone_pb(&[]).expect("empty"), Tombstone::default());
     }
 }
