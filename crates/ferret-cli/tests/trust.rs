@@ -45,13 +45,7 @@ struct Case {
 }
 
 fn real_fs_dump() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/real/ios-fs/josh_ios17");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(std::env::var_os("CI").is_none(), "../shared/real is missing in CI");
-    eprintln!("note: ../shared/real not found; the real-data cell of the matrix is skipped");
-    None
+    ferret_testdata::testkit::shared("real/ios-fs/josh_ios17")
 }
 
 fn build_cases(work: &Path) -> Vec<Case> {

@@ -507,10 +507,11 @@ mod tests {
             )
             .replacen("\n]}", "\n],\n \"spec_version\": \"2.1\", \"x\": {\"objects\": []}}", 1);
         let mut inputs = vec![big, tricky];
-        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/iocs");
-        for e in walk(&shared) {
-            if let Ok(t) = std::fs::read_to_string(&e) {
-                inputs.push(t);
+        if let Some(shared) = ferret_testdata::testkit::shared("iocs") {
+            let files = walk(&shared);
+            assert!(!files.is_empty(), "no bundle under {}", shared.display());
+            for e in files {
+                inputs.push(std::fs::read_to_string(&e).unwrap_or_else(|err| panic!("{}: {err}", e.display())));
             }
         }
         for text in &inputs {

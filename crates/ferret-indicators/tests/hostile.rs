@@ -95,9 +95,11 @@ fn hostile_patterns_are_rejected_not_fatal() {
     assert!(ids.contains(&"indicator--0") && ids.contains(&"indicator--1"), "{ids:?}");
     assert!(ids.contains(&"indicator--3"), "oversized regex rejected: {ids:?}");
     assert!(ids.contains(&"indicator--4"), "NUL is not a host name: {ids:?}");
-    // the regex crate has no backtracking: a classic ReDoS pattern is harmless
-    let t = std::time::Instant::now();
-    let _ = idx.check_domain(&format!("{}b.example", "a".repeat(10_000)));
-    assert!(t.elapsed().as_secs() < 2);
+    // the regex crate has no backtracking, so a classic ReDoS pattern is an ordinary rule: it
+    // loads and answers correctly on the input that makes backtracking engines explode (its cost
+    // is linear by construction; speed is measured by the bench, not here)
+    assert!(!ids.contains(&"indicator--2"), "the ReDoS pattern is a valid rule: {ids:?}");
+    assert!(idx.check_domain(&format!("{}b.example", "a".repeat(10_000))).is_none());
+    assert!(idx.check_domain(&format!("b.example{}", "a".repeat(10_000))).is_some(), "it still matches");
     assert!(report.rejected_patterns.iter().all(|r| r.pattern.chars().count() <= 300));
 }

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use ferret_core::Indicators;
 use ferret_indicators::{IndicatorSources, load};
 
+/// `../shared/iocs`; skipped outside CI when absent, a failure under CI.
 fn shared_iocs() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/iocs");
-    p.is_dir().then_some(p)
+    ferret_testdata::testkit::shared("iocs")
 }
 
 fn stix_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
@@ -28,10 +28,7 @@ fn stix_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_shared_bundle_loads_without_rejections() {
-    let Some(dir) = shared_iocs() else {
-        eprintln!("NOTE: ../shared/iocs not found; real-world indicator test skipped");
-        return;
-    };
+    let Some(dir) = shared_iocs() else { return };
     let mut files = Vec::new();
     stix_files(&dir, &mut files);
     assert_eq!(files.len(), 16, "bundles under shared/iocs");
@@ -99,10 +96,7 @@ const EXPECTED_FILES: &[(&str, &str, usize)] = &[
 
 #[test]
 fn per_type_counts_of_the_pegasus_bundle() {
-    let Some(dir) = shared_iocs() else {
-        eprintln!("NOTE: ../shared/iocs not found; skipped");
-        return;
-    };
+    let Some(dir) = shared_iocs() else { return };
     let (_, report) = ferret_indicators::load_files(&[dir.join("amnesty-investigations/2021-07-18_nso/pegasus.stix2")])
         .expect("loads");
     let f = &report.files[0];
@@ -113,10 +107,7 @@ fn per_type_counts_of_the_pegasus_bundle() {
 
 #[test]
 fn whole_shared_folder_with_plain_lists_and_real_matches() {
-    let Some(dir) = shared_iocs() else {
-        eprintln!("NOTE: ../shared/iocs not found; skipped");
-        return;
-    };
+    let Some(dir) = shared_iocs() else { return };
     let (index, report) =
         load(&IndicatorSources { paths: vec![dir.clone()], include_builtin: true, ..Default::default() })
             .expect("loads");

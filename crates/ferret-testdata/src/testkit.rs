@@ -145,3 +145,23 @@ pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 pub fn snapshot_except(dir: &Path, except: &[&Path]) -> BTreeMap<PathBuf, Entry> {
     snapshot(dir).into_iter().filter(|(p, _)| !except.iter().any(|e| p.starts_with(e))).collect()
 }
+
+/// A folder of `../shared/` (public real data and indicator bundles, read in place, never copied
+/// into the repository), e.g. `shared("real/ios-fs/josh_ios17")`. Outside CI a missing folder
+/// skips the caller's test with a note (`None`); under CI (`CI` set) it fails the run, because a
+/// skipped prerequisite there would hide a regression.
+pub fn shared(relative: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(relative);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "../shared/{relative} is missing: under CI a missing prerequisite fails instead of skipping"
+    );
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("note: ../shared/{relative} not found; the part of the test that reads it is skipped");
+    }
+    None
+}
