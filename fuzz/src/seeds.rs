@@ -210,6 +210,30 @@ fn nested_xml(depth: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// The "billion laughs" binary plist (hostile-recipes.md): 61 objects, object *i* (0..59) the
+/// array `[i+1, i+1]`, object 60 the string `"x"`, 1-byte offsets and references. 283 bytes;
+/// 2^60 leaves if expanded. Parsers must refuse it by counting expansion, not build it.
+pub fn billion_laughs() -> Vec<u8> {
+    let n = 61usize;
+    let mut data = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    for i in 0..n {
+        offsets.push(data.len() as u8);
+        if i + 1 < n {
+            data.extend_from_slice(&[0xA2, (i + 1) as u8, (i + 1) as u8]);
+        } else {
+            data.extend_from_slice(&[0x51, b'x']);
+        }
+    }
+    let table = data.len() as u64;
+    data.extend_from_slice(&offsets);
+    data.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 1]);
+    data.extend_from_slice(&(n as u64).to_be_bytes());
+    data.extend_from_slice(&0u64.to_be_bytes());
+    data.extend_from_slice(&table.to_be_bytes());
+    data
+}
+
 fn nested_bplist(depth: usize) -> Vec<u8> {
     let mut p = P::Array(Vec::new());
     for _ in 0..depth.min(200) {
@@ -326,6 +350,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             nested_xml(64),
             nested_bplist(64),
             mbfile_archive("Library/SMS/sms.db", 0o100644, 1024, false),
+            billion_laughs(),
         ],
         "keyed_archive" => vec![
             mbfile_archive("Library/Preferences/com.apple.x.plist", 0o100600, 77, true),

@@ -14,6 +14,7 @@
 
 pub mod android;
 pub mod fake;
+pub mod hostile;
 pub mod ios;
 pub mod ios_backup;
 pub mod ios_fs;
