@@ -9,6 +9,8 @@
 //!   so artifact modules never depend on how indicators are loaded or indexed;
 //! * [`evidence`]: the read-only [`Evidence`] view of an acquisition and the [`Locator`] that names
 //!   an artifact in every acquisition type, with a plain-folder implementation;
+//! * [`safe_root`]: the only way a file of an on-disk acquisition is opened (canonical root,
+//!   regular files only, no link followed inside);
 //! * [`sqlite`]: the only way ferret opens an evidence database (immutable, or a private copy
 //!   when a `-wal`/`-journal` sidecar exists; hardened connection);
 //! * [`tar`]: `.tar`/`.tar.gz` archives read in place ([`tar::TarEvidence`]);
@@ -23,6 +25,7 @@ pub mod evidence;
 pub mod indicators;
 pub mod module;
 pub mod runner;
+pub mod safe_root;
 pub mod sqlite;
 pub mod tar;
 pub mod time;

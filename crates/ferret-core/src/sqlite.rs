@@ -12,10 +12,13 @@
 
 use std::io::Read;
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
+
+use crate::evidence::EvidenceError;
+use crate::safe_root::{EntryKind, SafeRoot};
 
 /// Sidecar suffixes that change what a reader must see.
 pub const SIDECARS: [&str; 2] = ["-wal", "-journal"];
@@ -81,31 +84,63 @@ fn harden(conn: &Connection) -> Result<(), rusqlite::Error> {
 }
 
 impl SqliteDb {
-    /// Opens a database file on disk, looking for `-wal`/`-journal` sidecars beside it.
-    pub fn open_evidence(path: &Path) -> Result<Self, SqliteError> {
-        let mut sidecars: Vec<(&'static str, PathBuf)> = Vec::new();
+    /// Opens a database file on disk, looking for `-wal`/`-journal` sidecars beside it. The
+    /// folder holding it is the acquisition root (canonicalised; see [`SafeRoot`]).
+    pub fn open_evidence(path: &Path) -> Result<Self, EvidenceError> {
+        let shown = path.display().to_string();
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+            return Err(EvidenceError::Corrupt { path: shown, reason: "not a file path".into() });
+        };
+        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        let root = SafeRoot::new(parent).map_err(|e| match e {
+            EvidenceError::Io { source, .. } => EvidenceError::Io { path: shown.clone(), source },
+            other => other,
+        })?;
+        Self::open_in(&root, name, &shown)
+    }
+
+    /// Opens the database at `relative` in an on-disk acquisition: only a regular file reached
+    /// without following links is opened ([`SafeRoot`]), and so are its `-wal`/`-journal`
+    /// sidecars (absent or empty: ignored; anything but a regular file: refused). Without a
+    /// sidecar the file is opened in place with `immutable=1` (SQLite gets its canonical path);
+    /// otherwise it is copied with its sidecars to a private folder. `shown` names it in errors.
+    pub fn open_in(root: &SafeRoot, relative: &str, shown: &str) -> Result<Self, EvidenceError> {
+        let sq = |source| EvidenceError::Sqlite { path: shown.to_string(), source };
+        let (db_path, _) = root.check(relative, shown)?;
+        let mut sidecars: Vec<(&'static str, std::fs::File)> = Vec::new();
         for suffix in SIDECARS {
-            let mut side = path.as_os_str().to_owned();
-            side.push(suffix);
-            let side = PathBuf::from(side);
-            if side.is_file() && std::fs::metadata(&side).map(|m| m.len() > 0).unwrap_or(false) {
-                sidecars.push((suffix, side));
+            let rel = format!("{relative}{suffix}");
+            let shown_side = format!("{shown}{suffix}");
+            match root.kind(&rel, &shown_side)? {
+                None => {}
+                Some(EntryKind::File) => {
+                    let (f, meta) = root.open(&rel, &shown_side)?;
+                    if meta.len() > 0 {
+                        sidecars.push((suffix, f));
+                    }
+                }
+                Some(other) => {
+                    return Err(EvidenceError::NotRegular {
+                        path: shown_side,
+                        entry: rel,
+                        what: other.describe(),
+                        expected: "a regular file",
+                    });
+                }
             }
         }
         if sidecars.is_empty() {
-            return Self::open_immutable(path);
+            return Self::open_immutable(&db_path).map_err(sq);
         }
-        let db = std::fs::File::open(path).map_err(SqliteError::Copy)?;
-        let mut opened = Vec::new();
-        for (suffix, side) in &sidecars {
-            opened.push((*suffix, std::fs::File::open(side).map_err(SqliteError::Copy)?));
-        }
+        let (db, _) = root.open(relative, shown)?;
         let mut readers: Vec<(&str, &mut dyn Read)> =
-            opened.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
-        Self::open_copy(&mut std::io::BufReader::new(db), &mut readers)
+            sidecars.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
+        Self::open_copy(&mut std::io::BufReader::new(db), &mut readers).map_err(sq)
     }
 
-    /// Opens a database in place with `immutable=1` (no sidecar may exist).
+    /// Opens a database in place with `immutable=1` (no sidecar may exist). `path` must be a
+    /// canonical path to a regular file (checked by the caller, e.g. with [`SafeRoot::check`]):
+    /// SQLite refuses links anywhere in it and would block on a FIFO.
     pub fn open_immutable(path: &Path) -> Result<Self, SqliteError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
