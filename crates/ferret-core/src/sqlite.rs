@@ -33,6 +33,88 @@ pub enum SqliteError {
     /// Copying the database to a private folder failed.
     #[error("cannot copy the database to a private folder: {0}")]
     Copy(#[source] std::io::Error),
+    /// A query used more than the connection's step budget (see [`step_budget`]).
+    #[error(
+        "SQLite work budget exceeded (more than {steps} steps): the database may be crafted, e.g. a recursive view"
+    )]
+    Budget {
+        /// The budget, in SQLite virtual-machine steps.
+        steps: u64,
+    },
+}
+
+/// Virtual-machine instructions between two calls of the progress handler.
+const STEP_GRANULE: u64 = 1000;
+/// Steps every connection may use, however small its database.
+pub const STEP_FLOOR: u64 = 100_000_000;
+/// Steps per byte of database (main file plus WAL) a connection may use above the floor.
+///
+/// Legitimate work is roughly linear in the data: a module reads each table once or looks rows
+/// up by index. Measured with `ferret -v ios check-backup` (each connection logs its steps when
+/// closed) on a generated 1M-SMS backup (`ferret gen --sms 1000000`: Manifest.db 217 MB, sms.db
+/// 388 MB + WAL, 11 s): the largest consumption per byte was 0.44 (`DataUsage.sqlite`, 2.3 M
+/// steps for 5.3 MB), then 0.39 (`ChatStorage.sqlite`, 25.6 M steps for 65 MB, the largest
+/// absolute), `sms.db` 0.048, `Manifest.db` 0.025; databases under 1 MB used at most 255 k
+/// steps. The 100k-SMS backup gives the same ratios. A crafted view on a small database is not
+/// linear at all: the recipe's recursive view never ends. 10 steps per byte is 23 times the
+/// largest measured ratio; the floor of 10^8 steps is 400 times the largest small database's
+/// use. The recursive view runs about 3 × 10^7 steps per second (release build): stopped after
+/// about 3 s on a small database, after about 5 minutes on a crafted 1 GB one.
+pub const STEPS_PER_BYTE: u64 = 10;
+
+/// The step budget of a connection to a database of `bytes` bytes (main file plus sidecars):
+/// `max(STEP_FLOOR, STEPS_PER_BYTE × bytes)`. `FERRET_SQLITE_STEPS_PER_BYTE` overrides the
+/// factor (tests use it to hit the budget on small databases).
+pub fn step_budget(bytes: u64) -> u64 {
+    static FACTOR: std::sync::OnceLock<(u64, u64)> = std::sync::OnceLock::new();
+    let (per_byte, floor) = *FACTOR.get_or_init(|| {
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.trim().parse::<u64>().ok());
+        (
+            env("FERRET_SQLITE_STEPS_PER_BYTE").unwrap_or(STEPS_PER_BYTE),
+            env("FERRET_SQLITE_STEP_FLOOR").unwrap_or(STEP_FLOOR),
+        )
+    });
+    bytes.saturating_mul(per_byte).max(floor)
+}
+
+/// A connection's budget: shared by its progress handler and the [`SqliteDb`] (for the
+/// closing log line and the error message).
+#[derive(Debug)]
+struct Budget {
+    /// Budget in steps.
+    limit: std::sync::atomic::AtomicU64,
+    /// Granules used so far.
+    used: std::sync::atomic::AtomicU64,
+    /// Database size the budget was computed from.
+    bytes: u64,
+    /// Logical path, for messages.
+    label: std::sync::Mutex<String>,
+}
+
+/// A connection ran out of its step budget (see [`take_budget_exceeded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetExceeded {
+    /// Logical path of the database.
+    pub path: String,
+    /// The budget, in steps.
+    pub steps: u64,
+}
+
+thread_local! {
+    static EXCEEDED: std::cell::RefCell<Option<BudgetExceeded>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether a connection used on this thread ran out of its step budget since the last call
+/// (the progress handler runs on the thread that steps the query); clears the flag. The module
+/// runner and [`crate::ModuleError::query`] use it to turn SQLite's "interrupted" into a clear
+/// budget error.
+pub fn take_budget_exceeded() -> Option<BudgetExceeded> {
+    EXCEEDED.with(|e| e.borrow_mut().take())
+}
+
+/// Whether `e` is SQLite's "interrupted", the error a query stopped by the budget returns.
+pub fn is_interrupt(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
 }
 
 /// A hardened, read-only connection to an evidence database. Derefs to
@@ -41,7 +123,22 @@ pub enum SqliteError {
 pub struct SqliteDb {
     // Field order matters: the connection is closed before the folder is removed.
     conn: Connection,
+    budget: std::sync::Arc<Budget>,
     _copy: Option<tempfile::TempDir>,
+}
+
+impl Drop for SqliteDb {
+    fn drop(&mut self) {
+        let b = &self.budget;
+        let steps = b.used.load(std::sync::atomic::Ordering::Relaxed).saturating_mul(STEP_GRANULE);
+        let label = b.label.lock().map(|l| l.clone()).unwrap_or_default();
+        tracing::debug!(
+            "sqlite budget: {label}: {steps} steps for {} bytes ({:.3} per byte, budget {})",
+            b.bytes,
+            steps as f64 / b.bytes.max(1) as f64,
+            b.limit.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -71,7 +168,34 @@ fn uri_for(path: &Path) -> String {
     out
 }
 
-fn harden(conn: &Connection) -> Result<(), rusqlite::Error> {
+/// Hardens a connection to an evidence database and gives it a step budget proportional to
+/// `bytes` ([`step_budget`]): a query that goes beyond is interrupted.
+fn harden(conn: &mut Connection, bytes: u64, label: &str) -> Result<std::sync::Arc<Budget>, rusqlite::Error> {
+    let budget = std::sync::Arc::new(Budget {
+        limit: std::sync::atomic::AtomicU64::new(step_budget(bytes)),
+        used: std::sync::atomic::AtomicU64::new(0),
+        bytes,
+        label: std::sync::Mutex::new(label.to_string()),
+    });
+    let b = std::sync::Arc::clone(&budget);
+    conn.progress_handler(
+        STEP_GRANULE as std::ffi::c_int,
+        Some(move || {
+            let used = b.used.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let limit = b.limit.load(std::sync::atomic::Ordering::Relaxed);
+            if used.saturating_mul(STEP_GRANULE) <= limit {
+                return false;
+            }
+            let path = b.label.lock().map(|l| l.clone()).unwrap_or_default();
+            EXCEEDED.with(|e| *e.borrow_mut() = Some(BudgetExceeded { path, steps: limit }));
+            true
+        }),
+    )?;
+    harden_settings(conn)?;
+    Ok(budget)
+}
+
+fn harden_settings(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
@@ -130,12 +254,12 @@ impl SqliteDb {
             }
         }
         if sidecars.is_empty() {
-            return Self::open_immutable(&db_path).map_err(sq);
+            return Self::open_immutable(&db_path).map(|d| d.labelled(shown)).map_err(sq);
         }
         let (db, _) = root.open(relative, shown)?;
         let mut readers: Vec<(&str, &mut dyn Read)> =
             sidecars.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
-        Self::open_copy(&mut std::io::BufReader::new(db), &mut readers).map_err(sq)
+        Self::open_copy(&mut std::io::BufReader::new(db), &mut readers).map(|d| d.labelled(shown)).map_err(sq)
     }
 
     /// Opens a database in place with `immutable=1` (no sidecar may exist). `path` must be a
@@ -146,10 +270,11 @@ impl SqliteDb {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
-        let conn = Connection::open_with_flags(uri_for(path), flags).map_err(SqliteError::Open)?;
-        harden(&conn).map_err(SqliteError::Open)?;
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut conn = Connection::open_with_flags(uri_for(path), flags).map_err(SqliteError::Open)?;
+        let budget = harden(&mut conn, bytes, &path.display().to_string()).map_err(SqliteError::Open)?;
         check_readable(&conn)?;
-        Ok(Self { conn, _copy: None })
+        Ok(Self { conn, budget, _copy: None })
     }
 
     /// Copies a database and its sidecars (`("-wal", reader)`, ...) into a private temporary
@@ -166,19 +291,39 @@ impl SqliteDb {
         }
         let dir = builder.tempdir().map_err(SqliteError::Copy)?;
         let target = dir.path().join("evidence.db");
-        copy_to(db, &target)?;
+        let mut bytes = copy_to(db, &target)?;
         for (suffix, reader) in sidecars.iter_mut() {
             let mut name = target.as_os_str().to_owned();
             name.push(*suffix);
-            copy_to(*reader, Path::new(&name))?;
+            bytes = bytes.saturating_add(copy_to(*reader, Path::new(&name))?);
         }
         // Read-write on the private copy so a WAL is replayed and a hot journal rolled back.
         let flags =
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW;
-        let conn = Connection::open_with_flags(&target, flags).map_err(SqliteError::Open)?;
-        harden(&conn).map_err(SqliteError::Open)?;
+        let mut conn = Connection::open_with_flags(&target, flags).map_err(SqliteError::Open)?;
+        let budget = harden(&mut conn, bytes, "private copy").map_err(SqliteError::Open)?;
         check_readable(&conn)?;
-        Ok(Self { conn, _copy: Some(dir) })
+        Ok(Self { conn, budget, _copy: Some(dir) })
+    }
+
+    /// Names the database in budget messages and logs (its logical path in the acquisition).
+    pub fn labelled(self, label: &str) -> Self {
+        if let Ok(mut l) = self.budget.label.lock() {
+            *l = label.to_string();
+        }
+        self
+    }
+
+    /// The connection's step budget and the steps used so far (counted in granules of 1000
+    /// virtual-machine instructions).
+    pub fn steps(&self) -> (u64, u64) {
+        let used = self.budget.used.load(std::sync::atomic::Ordering::Relaxed).saturating_mul(STEP_GRANULE);
+        (self.budget.limit.load(std::sync::atomic::Ordering::Relaxed), used)
+    }
+
+    /// Replaces the connection's step budget (tests use small budgets).
+    pub fn set_step_budget(&self, steps: u64) {
+        self.budget.limit.store(steps, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether a table exists.
@@ -199,16 +344,18 @@ impl SqliteDb {
     }
 }
 
-fn copy_to(src: &mut dyn Read, target: &Path) -> Result<(), SqliteError> {
+fn copy_to(src: &mut dyn Read, target: &Path) -> Result<u64, SqliteError> {
     let mut out = std::fs::File::create(target).map_err(SqliteError::Copy)?;
-    std::io::copy(src, &mut out).map_err(SqliteError::Copy)?;
-    Ok(())
+    std::io::copy(src, &mut out).map_err(SqliteError::Copy)
 }
 
 fn check_readable(conn: &Connection) -> Result<(), SqliteError> {
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map(|_| ())
-        .map_err(SqliteError::Open)
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map(|_| ()).map_err(|e| {
+        match (is_interrupt(&e), take_budget_exceeded()) {
+            (true, Some(b)) => SqliteError::Budget { steps: b.steps },
+            _ => SqliteError::Open(e),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -243,6 +390,69 @@ mod tests {
         let after: Vec<_> = ["e.db", "e.db-wal"].iter().map(|n| sha(&ev.join(n))).collect();
         assert_eq!(before, after);
         assert!(!ev.join("e.db-shm").exists());
+    }
+
+    /// The hostile recipe's recursive view over a table the module reads: the query is stopped by
+    /// the step budget (counted, not timed), the error says so, and later queries on the same
+    /// connection stop at once.
+    #[test]
+    fn recursive_view_is_stopped_by_the_step_budget() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("sms.db");
+        let c = Connection::open(&db).expect("open");
+        c.execute_batch(
+            "CREATE TABLE message(ROWID INTEGER PRIMARY KEY, text TEXT); INSERT INTO message(text) VALUES ('hi');",
+        )
+        .expect("create");
+        c.execute_batch(
+            "ALTER TABLE message RENAME TO m; CREATE VIEW message AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL \
+             SELECT x+1 FROM c) SELECT m.*, x FROM c, (SELECT * FROM m LIMIT 1) m;",
+        )
+        .expect("view");
+        drop(c);
+        let size = std::fs::metadata(&db).expect("meta").len();
+        let conn = SqliteDb::open_evidence(&db).expect("opens");
+        let (limit, _) = conn.steps();
+        assert_eq!(limit, step_budget(size));
+        assert_eq!(limit, STEP_FLOOR, "a small database gets the floor");
+        conn.set_step_budget(5_000_000);
+        let _ = take_budget_exceeded();
+        let mut stmt = conn.prepare("SELECT text FROM message").expect("prepare");
+        let mut rows = stmt.query([]).expect("query");
+        let mut n = 0u64;
+        let err = loop {
+            match rows.next() {
+                Ok(Some(_)) => n += 1,
+                Ok(None) => panic!("an endless view ended after {n} rows"),
+                Err(e) => break e,
+            }
+        };
+        assert!(is_interrupt(&err), "{err}");
+        let (_, used) = conn.steps();
+        assert!(used > 5_000_000 && used <= 5_000_000 + STEP_GRANULE, "stopped at the budget: {used}");
+        assert!(n > 1000, "rows were read until the budget ran out: {n}");
+        let me = crate::ModuleError::query("HomeDomain/Library/SMS/sms.db", err);
+        assert_eq!(
+            me.to_string(),
+            "SQLite work budget exceeded on HomeDomain/Library/SMS/sms.db (more than 5000000 steps): the database \
+             may be crafted, e.g. a recursive view"
+        );
+        assert_eq!(take_budget_exceeded(), None, "consumed by ModuleError::query");
+        drop(rows);
+        drop(stmt);
+        // the budget is per connection: the next query stops at its first progress check
+        let e = conn
+            .query_row("SELECT count(*) FROM (SELECT * FROM message LIMIT 10000)", [], |r| r.get::<_, i64>(0))
+            .expect_err("no budget left");
+        assert!(is_interrupt(&e));
+        assert_eq!(take_budget_exceeded().map(|b| b.path), Some(db.display().to_string()));
+    }
+
+    #[test]
+    fn budget_is_proportional_to_size_with_a_floor() {
+        assert_eq!(step_budget(0), STEP_FLOOR);
+        assert_eq!(step_budget(1 << 30), (1u64 << 30) * STEPS_PER_BYTE);
+        assert_eq!(step_budget(u64::MAX), u64::MAX);
     }
 
     #[test]

@@ -592,6 +592,7 @@ impl Evidence for TarEvidence {
         }
         let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
         SqliteDb::open_copy(&mut db, &mut readers)
+            .map(|d| d.labelled(&file.path))
             .map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
     }
 

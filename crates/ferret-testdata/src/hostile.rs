@@ -44,6 +44,35 @@ pub fn rewrite_sqlite(path: &Path, sql: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Content file of a backup's `HomeDomain/Library/SMS/sms.db` (`S` in the recipes).
+pub const SMS_DB_ID: &str = "3d0d7e5fb2ce288813306e4d4636395e047a3d28";
+/// Content file of its `-wal` (`W` in the recipes).
+pub const SMS_WAL_ID: &str = "cd47480f213dba9bc38ee792775d17e3f5a73a59";
+
+/// On-disk path of a backup content file.
+pub fn content_path(backup: &Path, id: &str) -> std::path::PathBuf {
+    backup.join(id.get(..2).unwrap_or_default()).join(id)
+}
+
+/// Applies `sql` to a plain backup's `sms.db` in place: the database and its WAL are merged on a
+/// scratch copy, `sql` runs there, the result replaces the content file `S` and the WAL content
+/// file `W` is emptied (an empty WAL is ignored), so the changed database is what is read.
+pub fn rewrite_backup_sms(backup: &Path, sql: &str) -> std::io::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let db = tmp.path().join("sms.db");
+    std::fs::copy(content_path(backup, SMS_DB_ID), &db)?;
+    let wal = content_path(backup, SMS_WAL_ID);
+    if wal.is_file() {
+        std::fs::copy(&wal, tmp.path().join("sms.db-wal"))?;
+    }
+    rewrite_sqlite(&db, sql).map_err(std::io::Error::other)?;
+    std::fs::copy(&db, content_path(backup, SMS_DB_ID))?;
+    if wal.is_file() {
+        std::fs::write(&wal, b"")?;
+    }
+    Ok(())
+}
+
 /// Streams `size` zero bytes into `w` in 1 MiB chunks (no buffer of `size` bytes).
 pub fn write_zeros(w: &mut dyn Write, size: u64) -> std::io::Result<()> {
     let chunk = vec![0u8; 1 << 20];

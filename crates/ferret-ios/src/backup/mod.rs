@@ -591,11 +591,20 @@ fn decrypt_manifest(safe: &SafeRoot, db_path: &Path, cipher: &dyn BackupCipher) 
         cipher.manifest_db(&bytes).map_err(|source| BackupError::Decrypt { path: "Manifest.db".into(), source })?
     };
     SqliteDb::open_copy(&mut plain.as_slice(), &mut [])
+        .map(|d| d.labelled("Manifest.db"))
         .map_err(|source| BackupError::Manifest { path: db_path.to_path_buf(), source })
 }
 
 fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Result<Index, BackupError> {
-    let qerr = |source| BackupError::ManifestQuery { path: db_path.to_path_buf(), source };
+    let qerr = |source: rusqlite::Error| match (
+        ferret_core::sqlite::is_interrupt(&source),
+        ferret_core::sqlite::take_budget_exceeded(),
+    ) {
+        (true, Some(b)) => {
+            BackupError::Manifest { path: db_path.to_path_buf(), source: SqliteError::Budget { steps: b.steps } }
+        }
+        _ => BackupError::ManifestQuery { path: db_path.to_path_buf(), source },
+    };
     let mut stmt = db
         .prepare("SELECT fileID, domain, relativePath, flags FROM Files ORDER BY domain, relativePath")
         .map_err(qerr)?;
@@ -775,7 +784,7 @@ impl Evidence for BackupEvidence {
         const MAX_DB: u64 = 8 * 1024 * 1024 * 1024;
         if sidecars.is_empty() && self.cipher.is_none() {
             let (p, _) = self.safe.check(&self.content_rel(file)?, &file.path)?;
-            return SqliteDb::open_immutable(&p).map_err(sq);
+            return SqliteDb::open_immutable(&p).map(|d| d.labelled(&file.path)).map_err(sq);
         }
         if self.cipher.is_some() {
             let mut side_bytes: Vec<(&'static str, Vec<u8>)> = Vec::new();
@@ -789,7 +798,7 @@ impl Evidence for BackupEvidence {
             let mut readers: Vec<(&str, &mut dyn Read)> =
                 slices.iter_mut().map(|(s, b)| (*s, b as &mut dyn Read)).collect();
             let main = self.read_content(file, MAX_DB)?;
-            return SqliteDb::open_copy(&mut main.as_slice(), &mut readers).map_err(sq);
+            return SqliteDb::open_copy(&mut main.as_slice(), &mut readers).map(|d| d.labelled(&file.path)).map_err(sq);
         }
         // Plain backup with sidecars: stream the database and its sidecars into the private copy.
         let mut opened: Vec<(&'static str, std::fs::File)> = Vec::new();
@@ -802,7 +811,9 @@ impl Evidence for BackupEvidence {
         let mut readers: Vec<(&str, &mut dyn Read)> =
             opened.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
         let (main, _) = self.open_content(file)?;
-        SqliteDb::open_copy(&mut std::io::BufReader::new(main), &mut readers).map_err(sq)
+        SqliteDb::open_copy(&mut std::io::BufReader::new(main), &mut readers)
+            .map(|d| d.labelled(&file.path))
+            .map_err(sq)
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
