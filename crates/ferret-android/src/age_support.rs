@@ -38,12 +38,15 @@ pub(crate) fn open_age_zip(path: &Path, secrets: &AndroidSecrets) -> Result<Box<
     })?;
     let dir = private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
     let target = dir.path().join("androidqf.zip");
-    let mut out = create_private_file(&target)
+    let out = create_private_file(&target)
         .map_err(|source| AndroidError::Io { path: target.display().to_string(), source })?;
+    // Scratch space is budgeted (ferret_core::budget): a decryption bomb cannot fill the disk.
+    let mut out = ferret_core::budget::ScratchWriter::whole_acquisition(out);
     std::io::copy(&mut reader, &mut out)
         .map_err(|e| AndroidError::corrupt(&name, format!("decryption failed: {e}")))?;
+    let (out, reservation) = out.into_parts();
     drop(out);
     let z = ZipEvidence::open(&target, AcquisitionKind::AndroidQf)
         .map_err(|e| AndroidError::corrupt(&name, format!("decrypted content: {e}")))?;
-    Ok(Box::new(z.keep_temp(dir, path)))
+    Ok(Box::new(z.keep_scratch(dir, reservation, path)))
 }

@@ -124,6 +124,13 @@ pub enum EvidenceError {
     Encrypted(String),
 }
 
+impl EvidenceError {
+    /// A budget error about `path`.
+    pub fn budget(path: &str, e: &crate::budget::BudgetError) -> Self {
+        Self::Budget { path: path.to_string(), reason: e.to_string() }
+    }
+}
+
 fn not_regular(path: &str, entry: &str, what: &str, expected: &str) -> String {
     if path == entry {
         format!("{entry} is {what}, not {expected}: refused")

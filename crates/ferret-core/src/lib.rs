@@ -21,6 +21,7 @@
 //! Data flows one way: evidence → modules → records → checks → alerts → outputs.
 
 pub mod alert;
+pub mod budget;
 pub mod evidence;
 pub mod indicators;
 pub mod module;

@@ -10,7 +10,7 @@
 //! hardened against hostile schemas: defensive mode, untrusted schema, `query_only`, cell-size
 //! checks, and bounded lengths.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::ops::Deref;
 use std::path::Path;
 
@@ -33,6 +33,9 @@ pub enum SqliteError {
     /// Copying the database to a private folder failed.
     #[error("cannot copy the database to a private folder: {0}")]
     Copy(#[source] std::io::Error),
+    /// Copying the database would exceed the artifact-size or scratch-space budget.
+    #[error("{0}")]
+    Resource(#[from] crate::budget::BudgetError),
     /// A query used more than the connection's step budget (see [`step_budget`]).
     #[error(
         "SQLite work budget exceeded (more than {steps} steps): the database may be crafted, e.g. a recursive view"
@@ -124,8 +127,100 @@ pub struct SqliteDb {
     // Field order matters: the connection is closed before the folder is removed.
     conn: Connection,
     budget: std::sync::Arc<Budget>,
-    _copy: Option<tempfile::TempDir>,
+    _copy: Option<std::sync::Arc<PrivateCopy>>,
 }
+
+/// A private copy of a database and its sidecars in a private (0700) scratch folder, its bytes
+/// reserved from the scratch budget ([`crate::budget`]). Shared by every connection opened on
+/// it ([`SqliteDb::open_private`]); the folder is removed, and the reservation released, when
+/// the last one is dropped.
+#[derive(Debug)]
+pub struct PrivateCopy {
+    // Field order matters: the folder is removed before the reservation is released.
+    dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    bytes: u64,
+    _reservation: crate::budget::Reservation,
+}
+
+impl PrivateCopy {
+    /// Copies a database and its sidecars (`("-wal", reader)`, ...) into a new private folder.
+    /// Every byte is reserved from the scratch budget first; each file is limited to the
+    /// artifact-size budget while it streams.
+    pub fn create(
+        db: &mut dyn Read,
+        sidecars: &mut [(&str, &mut dyn Read)],
+    ) -> Result<std::sync::Arc<Self>, SqliteError> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("ferret-db-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // private: the copy may be decrypted content (tempfile's default is 0777 & umask)
+            builder.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let dir = builder.tempdir().map_err(SqliteError::Copy)?;
+        let target = dir.path().join("evidence.db");
+        let (mut bytes, mut reservation) = copy_to(db, &target)?;
+        let mut side_bytes = 0u64;
+        for (suffix, reader) in sidecars.iter_mut() {
+            let mut name = target.as_os_str().to_owned();
+            name.push(*suffix);
+            let (n, r) = copy_to(*reader, Path::new(&name))?;
+            reservation.absorb(r);
+            side_bytes = side_bytes.saturating_add(n);
+        }
+        // Replaying a WAL (or rolling back a journal) on the copy writes at most its size again.
+        reservation.grow(side_bytes)?;
+        bytes = bytes.saturating_add(side_bytes);
+        Ok(std::sync::Arc::new(Self { dir, db: target, bytes, _reservation: reservation }))
+    }
+
+    /// The private folder.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Bytes copied (database plus sidecars).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+/// Private copies shared by the connections that open the same database of an archive at the
+/// same time (e.g. the `sms` and `sms_attachments` modules both reading `sms.db`), so it is
+/// copied (and inflated) once. A copy lives as long as a connection uses it.
+#[derive(Debug, Default)]
+pub struct CopyCache {
+    #[allow(clippy::type_complexity)]
+    slots: std::sync::Mutex<
+        std::collections::HashMap<String, std::sync::Arc<std::sync::Mutex<std::sync::Weak<PrivateCopy>>>>,
+    >,
+}
+
+impl CopyCache {
+    /// The live copy of `key`, or a new one made by `create` (one at a time per key).
+    pub fn get_or_create(
+        &self,
+        key: &str,
+        create: impl FnOnce() -> Result<std::sync::Arc<PrivateCopy>, SqliteError>,
+    ) -> Result<std::sync::Arc<PrivateCopy>, SqliteError> {
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            slots.retain(|_, s| Arc::strong_count(s) > 1 || s.lock().map(|w| w.strong_count() > 0).unwrap_or(false));
+            std::sync::Arc::clone(slots.entry(key.to_string()).or_default())
+        };
+        let mut weak = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(live) = weak.upgrade() {
+            return Ok(live);
+        }
+        let copy = create()?;
+        *weak = std::sync::Arc::downgrade(&copy);
+        Ok(copy)
+    }
+}
+
+use std::sync::Arc;
 
 impl Drop for SqliteDb {
     fn drop(&mut self) {
@@ -143,7 +238,7 @@ impl Drop for SqliteDb {
 
 impl std::fmt::Debug for SqliteDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteDb").field("copied", &self._copy.is_some()).finish()
+        f.debug_struct("SqliteDb").field("copied", &self._copy.is_some()).finish_non_exhaustive()
     }
 }
 
@@ -240,6 +335,8 @@ impl SqliteDb {
                 Some(EntryKind::File) => {
                     let (f, meta) = root.open(&rel, &shown_side)?;
                     if meta.len() > 0 {
+                        crate::budget::check_artifact(meta.len())
+                            .map_err(|e| EvidenceError::budget(&shown_side, &e))?;
                         sidecars.push((suffix, f));
                     }
                 }
@@ -256,7 +353,8 @@ impl SqliteDb {
         if sidecars.is_empty() {
             return Self::open_immutable(&db_path).map(|d| d.labelled(shown)).map_err(sq);
         }
-        let (db, _) = root.open(relative, shown)?;
+        let (db, meta) = root.open(relative, shown)?;
+        crate::budget::check_artifact(meta.len()).map_err(|e| EvidenceError::budget(shown, &e))?;
         let mut readers: Vec<(&str, &mut dyn Read)> =
             sidecars.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
         Self::open_copy(&mut std::io::BufReader::new(db), &mut readers).map(|d| d.labelled(shown)).map_err(sq)
@@ -278,32 +376,26 @@ impl SqliteDb {
     }
 
     /// Copies a database and its sidecars (`("-wal", reader)`, ...) into a private temporary
-    /// folder and opens the copy; the copy is removed on drop. Used for sidecars, archives and
-    /// decrypted content.
+    /// folder ([`PrivateCopy`]) and opens the copy; the copy is removed on drop. Used for
+    /// sidecars, archives and decrypted content.
     pub fn open_copy(db: &mut dyn Read, sidecars: &mut [(&str, &mut dyn Read)]) -> Result<Self, SqliteError> {
-        let mut builder = tempfile::Builder::new();
-        builder.prefix("ferret-db-");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // private: the copy may be decrypted content (tempfile's default is 0777 & umask)
-            builder.permissions(std::fs::Permissions::from_mode(0o700));
-        }
-        let dir = builder.tempdir().map_err(SqliteError::Copy)?;
-        let target = dir.path().join("evidence.db");
-        let mut bytes = copy_to(db, &target)?;
-        for (suffix, reader) in sidecars.iter_mut() {
-            let mut name = target.as_os_str().to_owned();
-            name.push(*suffix);
-            bytes = bytes.saturating_add(copy_to(*reader, Path::new(&name))?);
-        }
+        Self::open_private(PrivateCopy::create(db, sidecars)?)
+    }
+
+    /// Opens a connection on a private copy (several connections may share one copy).
+    pub fn open_private(copy: std::sync::Arc<PrivateCopy>) -> Result<Self, SqliteError> {
         // Read-write on the private copy so a WAL is replayed and a hot journal rolled back.
         let flags =
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW;
-        let mut conn = Connection::open_with_flags(&target, flags).map_err(SqliteError::Open)?;
-        let budget = harden(&mut conn, bytes, "private copy").map_err(SqliteError::Open)?;
+        let mut conn = Connection::open_with_flags(&copy.db, flags).map_err(SqliteError::Open)?;
+        let budget = harden(&mut conn, copy.bytes, "private copy").map_err(SqliteError::Open)?;
         check_readable(&conn)?;
-        Ok(Self { conn, budget, _copy: Some(dir) })
+        Ok(Self { conn, budget, _copy: Some(copy) })
+    }
+
+    /// The private folder of the copy this connection reads, if it reads one.
+    pub fn copy_dir(&self) -> Option<&Path> {
+        self._copy.as_deref().map(PrivateCopy::dir)
     }
 
     /// Names the database in budget messages and logs (its logical path in the acquisition).
@@ -344,9 +436,19 @@ impl SqliteDb {
     }
 }
 
-fn copy_to(src: &mut dyn Read, target: &Path) -> Result<u64, SqliteError> {
-    let mut out = std::fs::File::create(target).map_err(SqliteError::Copy)?;
-    std::io::copy(src, &mut out).map_err(SqliteError::Copy)
+/// Copies `src` into the new private file `target` through the scratch budget.
+fn copy_to(src: &mut dyn Read, target: &Path) -> Result<(u64, crate::budget::Reservation), SqliteError> {
+    let file = crate::zip::create_private_file(target).map_err(SqliteError::Copy)?;
+    let mut out = crate::budget::ScratchWriter::new(std::io::BufWriter::with_capacity(256 * 1024, file));
+    let res = std::io::copy(src, &mut out).and_then(|n| out.flush().map(|()| n));
+    let (_, reservation) = out.into_parts();
+    match res {
+        Ok(n) => Ok((n, reservation)),
+        Err(e) => Err(match crate::budget::budget_error(&e) {
+            Some(b) => SqliteError::Resource(b.clone()),
+            None => SqliteError::Copy(e),
+        }),
+    }
 }
 
 fn check_readable(conn: &Connection) -> Result<(), SqliteError> {
@@ -489,7 +591,7 @@ mod tests {
         Connection::open(&db).expect("open").execute_batch("CREATE TABLE t(x);").expect("create");
         let bytes = std::fs::read(&db).expect("read");
         let copy = SqliteDb::open_copy(&mut bytes.as_slice(), &mut []).expect("copy");
-        let dir = copy._copy.as_ref().expect("a copy").path().to_path_buf();
+        let dir = copy._copy.as_ref().expect("a copy").dir().to_path_buf();
         assert_eq!(std::fs::metadata(&dir).expect("meta").permissions().mode() & 0o777, 0o700);
         drop(copy);
         assert!(!dir.exists());

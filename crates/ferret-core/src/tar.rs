@@ -36,7 +36,7 @@ use globset::{GlobSet, GlobSetBuilder};
 use jiff::Timestamp;
 
 use crate::evidence::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob};
-use crate::sqlite::{SIDECARS, SqliteDb};
+use crate::sqlite::{PrivateCopy, SIDECARS, SqliteDb, SqliteError};
 use crate::zip::{create_private_file, normalize_name, private_tempdir};
 
 /// Safety and resource limits for reading a tar archive.
@@ -256,7 +256,11 @@ pub struct TarEvidence {
     cached: Vec<u32>,
     links: Vec<TarLink>,
     stats: TarStats,
+    /// Private copies of databases, shared while in use.
+    copies: crate::sqlite::CopyCache,
+    // Field order matters: the cache folder is removed before its reservation is released.
     cache_dir: Option<tempfile::TempDir>,
+    cache_reservation: crate::budget::Reservation,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> EvidenceError + '_ {
@@ -341,7 +345,9 @@ impl TarEvidence {
             cached: Vec::new(),
             links: Vec::new(),
             stats: TarStats::default(),
+            copies: crate::sqlite::CopyCache::default(),
             cache_dir: None,
+            cache_reservation: crate::budget::Reservation::default(),
         };
         if gzip {
             me.index_gzip(options)?;
@@ -426,6 +432,12 @@ impl TarEvidence {
         name: &str,
         size: u64,
     ) -> Result<u32, EvidenceError> {
+        // The cache is an optimisation: without scratch budget left, the entry is simply not
+        // cached (it is re-streamed from the archive when read).
+        if let Err(e) = self.cache_reservation.grow(size) {
+            tracing::debug!("{name} not cached: {e}");
+            return Ok(0);
+        }
         if self.cache_dir.is_none() {
             self.cache_dir = Some(private_tempdir().map_err(io_err(&self.path))?);
         }
@@ -582,18 +594,55 @@ impl Evidence for TarEvidence {
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        let mut db = self.open(file)?;
-        let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
+        let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
+        let pos = self
+            .index
+            .position(&file.relative_path)
+            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
+        // Sizes come from the tar headers (the data that follows is exactly that long): an
+        // oversized member is refused before a byte is inflated.
+        let size = self.index.rows.get(pos).map_or(0, |r| r.size);
+        crate::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&file.path, &e))?;
+        let mut side_names: Vec<(&'static str, String)> = Vec::new();
         for suffix in SIDECARS {
             let name = format!("{}{suffix}", file.relative_path);
-            if self.index.get(&name).is_some_and(|it| it.size > 0) {
-                sides.push((suffix, self.open_name(&name, &format!("{}{suffix}", file.path))?));
+            if let Some(it) = self.index.get(&name).filter(|it| it.size > 0) {
+                let shown = format!("{}{suffix}", file.path);
+                crate::budget::check_artifact(it.size).map_err(|e| EvidenceError::budget(&shown, &e))?;
+                side_names.push((suffix, name));
             }
         }
-        let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
-        SqliteDb::open_copy(&mut db, &mut readers)
-            .map(|d| d.labelled(&file.path))
-            .map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+        // A cached database without sidecars is opened in place in the (private) cache.
+        if side_names.is_empty()
+            && let (Some(&no), Some(dir)) = (self.cached.get(pos), self.cache_dir.as_ref())
+            && no != 0
+        {
+            return SqliteDb::open_immutable(&dir.path().join(no.to_string()))
+                .map(|d| d.labelled(&file.path))
+                .map_err(sq);
+        }
+        let mut open_err = None;
+        let made = self.copies.get_or_create(&file.relative_path, || {
+            let opened = self.open(file).and_then(|db| {
+                let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
+                for (suffix, name) in &side_names {
+                    sides.push((suffix, self.open_name(name, &format!("{}{suffix}", file.path))?));
+                }
+                Ok((db, sides))
+            });
+            let (mut db, mut sides) = opened.map_err(|e| {
+                open_err = Some(e);
+                SqliteError::Copy(std::io::Error::other("cannot open the archive member"))
+            })?;
+            let mut readers: Vec<(&str, &mut dyn Read)> =
+                sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
+            PrivateCopy::create(&mut db, &mut readers)
+        });
+        let copy = match made {
+            Ok(c) => c,
+            Err(e) => return Err(open_err.take().unwrap_or_else(|| sq(e))),
+        };
+        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {

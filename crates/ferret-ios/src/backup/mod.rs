@@ -781,7 +781,8 @@ impl Evidence for BackupEvidence {
                 }
             }
         }
-        const MAX_DB: u64 = 8 * 1024 * 1024 * 1024;
+        // One artifact-size budget for databases read whole (decryption) or copied to scratch.
+        let max_db = ferret_core::budget::artifact_limit();
         if sidecars.is_empty() && self.cipher.is_none() {
             let (p, _) = self.safe.check(&self.content_rel(file)?, &file.path)?;
             return SqliteDb::open_immutable(&p).map(|d| d.labelled(&file.path)).map_err(sq);
@@ -789,7 +790,7 @@ impl Evidence for BackupEvidence {
         if self.cipher.is_some() {
             let mut side_bytes: Vec<(&'static str, Vec<u8>)> = Vec::new();
             for (suffix, f) in &sidecars {
-                let b = self.read_content(f, MAX_DB)?;
+                let b = self.read_content(f, max_db)?;
                 if !b.is_empty() {
                     side_bytes.push((suffix, b));
                 }
@@ -797,20 +798,26 @@ impl Evidence for BackupEvidence {
             let mut slices: Vec<(&str, &[u8])> = side_bytes.iter().map(|(s, b)| (*s, b.as_slice())).collect();
             let mut readers: Vec<(&str, &mut dyn Read)> =
                 slices.iter_mut().map(|(s, b)| (*s, b as &mut dyn Read)).collect();
-            let main = self.read_content(file, MAX_DB)?;
+            let main = self.read_content(file, max_db)?;
             return SqliteDb::open_copy(&mut main.as_slice(), &mut readers).map(|d| d.labelled(&file.path)).map_err(sq);
         }
-        // Plain backup with sidecars: stream the database and its sidecars into the private copy.
+        // Plain backup with sidecars: stream the database and its sidecars into the private copy
+        // (never whole in memory), each checked against the artifact budget from its size first.
+        let budget = |f: &EvidenceFile, size: u64| {
+            ferret_core::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&f.path, &e))
+        };
         let mut opened: Vec<(&'static str, std::fs::File)> = Vec::new();
         for (suffix, f) in &sidecars {
             let (fd, meta) = self.open_content(f)?;
+            budget(f, meta.len())?;
             if meta.len() > 0 {
                 opened.push((suffix, fd));
             }
         }
         let mut readers: Vec<(&str, &mut dyn Read)> =
             opened.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
-        let (main, _) = self.open_content(file)?;
+        let (main, meta) = self.open_content(file)?;
+        budget(file, meta.len())?;
         SqliteDb::open_copy(&mut std::io::BufReader::new(main), &mut readers)
             .map(|d| d.labelled(&file.path))
             .map_err(sq)
