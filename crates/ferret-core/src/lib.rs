@@ -31,6 +31,7 @@ pub mod sqlite;
 pub mod tar;
 pub mod time;
 pub mod urls;
+pub mod wal;
 pub mod zip;
 
 pub use alert::{Alert, Finding, Level, MatchedIndicator};

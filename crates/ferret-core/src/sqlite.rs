@@ -187,6 +187,12 @@ impl PrivateCopy {
     }
 }
 
+/// Largest decrypted database (with its sidecars) kept in memory by
+/// [`SqliteDb::open_plaintext`]: bigger ones go to a private file unlinked once opened. A
+/// generated 100k-SMS backup's `sms.db` is 42 MB, a 1M-SMS one 390 MB; the decrypted bytes are in
+/// memory already when this is called (the backup cipher decrypts whole files).
+pub const MAX_IN_MEMORY: u64 = 512 << 20;
+
 /// Private copies shared by the connections that open the same database of an archive at the
 /// same time (e.g. the `sms` and `sms_attachments` modules both reading `sms.db`), so it is
 /// copied (and inflated) once. A copy lives as long as a connection uses it.
@@ -393,6 +399,99 @@ impl SqliteDb {
         Ok(Self { conn, budget, _copy: Some(copy) })
     }
 
+    /// Opens plaintext database bytes (decrypted content of an encrypted backup) keeping them
+    /// off the disk where SQLite allows: when the database, with its sidecars, is at most
+    /// [`MAX_IN_MEMORY`] bytes and has no hot `-journal`, its `-wal` is applied in memory
+    /// ([`crate::wal::apply`]) and the result deserialised into an in-memory connection: nothing
+    /// is written. Otherwise it goes to a private file that is unlinked as soon as SQLite has it
+    /// open (see [`SqliteDb::open_unlinked`]): a `kill -9` leaves at most that brief window. The
+    /// connection is hardened and budgeted like every other.
+    pub fn open_plaintext(db: Vec<u8>, sidecars: Vec<(&str, Vec<u8>)>, label: &str) -> Result<Self, SqliteError> {
+        Self::open_plaintext_with(db, sidecars, label, MAX_IN_MEMORY)
+    }
+
+    fn open_plaintext_with(
+        mut db: Vec<u8>,
+        sidecars: Vec<(&str, Vec<u8>)>,
+        label: &str,
+        in_memory: u64,
+    ) -> Result<Self, SqliteError> {
+        let total = sidecars.iter().fold(db.len() as u64, |n, (_, b)| n.saturating_add(b.len() as u64));
+        let hot_journal = sidecars.iter().any(|(s, b)| *s == "-journal" && !b.is_empty());
+        if total <= in_memory && !hot_journal {
+            let applied = match sidecars.iter().find(|(s, _)| *s == "-wal") {
+                Some((_, wal)) => crate::wal::apply(&mut db, wal, in_memory),
+                None => Ok(0),
+            };
+            match applied {
+                Ok(_) => return Self::open_memory(db, label),
+                // SQLite decides what such a log means, on the private file below
+                Err(e) => tracing::debug!("{label}: WAL not applied in memory: {e}"),
+            }
+        }
+        let mut slices: Vec<(&str, &[u8])> = sidecars.iter().map(|(s, b)| (*s, b.as_slice())).collect();
+        let mut readers: Vec<(&str, &mut dyn Read)> =
+            slices.iter_mut().map(|(s, b)| (*s, b as &mut dyn Read)).collect();
+        let copy = PrivateCopy::create(&mut db.as_slice(), &mut readers)?;
+        drop(readers);
+        drop(sidecars);
+        drop(db);
+        Self::open_unlinked(copy, label)
+    }
+
+    /// Deserialises a database image into a read-only in-memory connection.
+    fn open_memory(mut db: Vec<u8>, label: &str) -> Result<Self, SqliteError> {
+        // An in-memory database cannot be in WAL mode: mark the image as a rollback-journal
+        // database (header bytes 18-19, write/read format versions 2 → 1). The log, if any, has
+        // been applied already.
+        if db.get(18..20) == Some(&[2, 2]) {
+            db[18] = 1;
+            db[19] = 1;
+        }
+        let bytes = db.len() as u64;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_in_memory_with_flags(flags).map_err(SqliteError::Open)?;
+        if !db.is_empty() {
+            let n = db.len();
+            conn.deserialize_read_exact(rusqlite::MAIN_DB, db.as_slice(), n, true).map_err(SqliteError::Open)?;
+        }
+        drop(db);
+        let budget = harden(&mut conn, bytes, label).map_err(SqliteError::Open)?;
+        check_readable(&conn)?;
+        Ok(Self { conn, budget, _copy: None })
+    }
+
+    /// Opens a private copy standing alone (its WAL folded in, a hot journal rolled back: the
+    /// copy is switched to `journal_mode=DELETE` first) with `immutable=1`, then unlinks its
+    /// folder: the connection reads through its open descriptor; nothing remains readable on
+    /// disk, and the copy's scratch reservation is released when the connection is dropped.
+    pub fn open_unlinked(copy: Arc<PrivateCopy>, label: &str) -> Result<Self, SqliteError> {
+        let result = (|| {
+            {
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+                let conn = Connection::open_with_flags(&copy.db, flags).map_err(SqliteError::Open)?;
+                conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true).map_err(SqliteError::Open)?;
+                conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false).map_err(SqliteError::Open)?;
+                conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false).map_err(SqliteError::Open)?;
+                let mode: String =
+                    conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0)).map_err(SqliteError::Open)?;
+                if !mode.eq_ignore_ascii_case("delete") {
+                    return Err(SqliteError::Copy(std::io::Error::other(format!(
+                        "cannot fold the WAL into the private copy (journal mode stays {mode})"
+                    ))));
+                }
+            }
+            let mut me = Self::open_immutable(&copy.db)?.labelled(label);
+            me._copy = Some(Arc::clone(&copy));
+            Ok(me)
+        })();
+        // Unlinked now, whatever happened: an open connection keeps reading its descriptor.
+        let _ = std::fs::remove_dir_all(copy.dir());
+        result
+    }
+
     /// The private folder of the copy this connection reads, if it reads one.
     pub fn copy_dir(&self) -> Option<&Path> {
         self._copy.as_deref().map(PrivateCopy::dir)
@@ -548,6 +647,42 @@ mod tests {
             .expect_err("no budget left");
         assert!(is_interrupt(&e));
         assert_eq!(take_budget_exceeded().map(|b| b.path), Some(db.display().to_string()));
+    }
+
+    /// Decrypted bytes with a WAL: read in memory (no copy at all), or, over the in-memory
+    /// bound, from a private file already unlinked while the connection reads it; both see the
+    /// WAL's rows and are hardened (query_only, budget).
+    #[test]
+    fn plaintext_stays_off_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("p.db");
+        let c = Connection::open(&p).expect("open");
+        c.pragma_update(None, "journal_mode", "WAL").expect("wal");
+        c.execute_batch("PRAGMA wal_autocheckpoint=0; CREATE TABLE t(x); INSERT INTO t VALUES ('secret-main');")
+            .expect("sql");
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t VALUES ('secret-wal');").expect("sql");
+        let db = std::fs::read(&p).expect("db");
+        let wal = std::fs::read(dir.path().join("p.db-wal")).expect("wal");
+        drop(c);
+        let rows = |d: &SqliteDb| -> Vec<String> {
+            let mut st = d.prepare("SELECT x FROM t ORDER BY rowid").expect("prep");
+            st.query_map([], |r| r.get(0)).expect("q").collect::<Result<_, _>>().expect("rows")
+        };
+        let want = vec!["secret-main".to_string(), "secret-wal".to_string()];
+        let mem = SqliteDb::open_plaintext(db.clone(), vec![("-wal", wal.clone())], "HomeDomain/p.db").expect("mem");
+        assert_eq!(mem.copy_dir(), None, "in memory: no file");
+        assert_eq!(rows(&mem), want);
+        assert!(mem.execute("INSERT INTO t VALUES (1)", []).is_err(), "read-only");
+        assert_eq!(mem.steps().0, step_budget((db.len()) as u64).max(STEP_FLOOR));
+        // over the in-memory bound: a private file, unlinked while in use
+        let file = SqliteDb::open_plaintext_with(db.clone(), vec![("-wal", wal)], "HomeDomain/p.db", 0).expect("file");
+        let copy = file.copy_dir().expect("a private copy").to_path_buf();
+        assert!(!copy.exists(), "unlinked as soon as SQLite had it open");
+        assert_eq!(rows(&file), want);
+        assert!(file.execute("INSERT INTO t VALUES (1)", []).is_err(), "read-only");
+        // an empty file is an empty database, as on disk
+        let empty = SqliteDb::open_plaintext(Vec::new(), Vec::new(), "e").expect("empty");
+        assert!(!empty.has_table("t"));
     }
 
     #[test]

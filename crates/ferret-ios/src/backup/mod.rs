@@ -257,6 +257,8 @@ pub struct BackupEvidence {
     device: DeviceInfo,
     problems: Vec<String>,
     cipher: Option<Box<dyn BackupCipher>>,
+    /// Private copies of databases with sidecars, shared while in use.
+    copies: ferret_core::sqlite::CopyCache,
 }
 
 impl std::fmt::Debug for BackupEvidence {
@@ -370,6 +372,7 @@ impl BackupEvidence {
             device,
             problems,
             cipher,
+            copies: ferret_core::sqlite::CopyCache::default(),
         })
     }
 
@@ -590,8 +593,8 @@ fn decrypt_manifest(safe: &SafeRoot, db_path: &Path, cipher: &dyn BackupCipher) 
     } else {
         cipher.manifest_db(&bytes).map_err(|source| BackupError::Decrypt { path: "Manifest.db".into(), source })?
     };
-    SqliteDb::open_copy(&mut plain.as_slice(), &mut [])
-        .map(|d| d.labelled("Manifest.db"))
+    // Kept in memory (or in an unlinked private file when very large): never left on disk.
+    SqliteDb::open_plaintext(plain, Vec::new(), "Manifest.db")
         .map_err(|source| BackupError::Manifest { path: db_path.to_path_buf(), source })
 }
 
@@ -788,6 +791,7 @@ impl Evidence for BackupEvidence {
             return SqliteDb::open_immutable(&p).map(|d| d.labelled(&file.path)).map_err(sq);
         }
         if self.cipher.is_some() {
+            // Decrypted: kept in memory where SQLite allows, never left on disk (open_plaintext).
             let mut side_bytes: Vec<(&'static str, Vec<u8>)> = Vec::new();
             for (suffix, f) in &sidecars {
                 let b = self.read_content(f, max_db)?;
@@ -795,14 +799,12 @@ impl Evidence for BackupEvidence {
                     side_bytes.push((suffix, b));
                 }
             }
-            let mut slices: Vec<(&str, &[u8])> = side_bytes.iter().map(|(s, b)| (*s, b.as_slice())).collect();
-            let mut readers: Vec<(&str, &mut dyn Read)> =
-                slices.iter_mut().map(|(s, b)| (*s, b as &mut dyn Read)).collect();
             let main = self.read_content(file, max_db)?;
-            return SqliteDb::open_copy(&mut main.as_slice(), &mut readers).map(|d| d.labelled(&file.path)).map_err(sq);
+            return SqliteDb::open_plaintext(main, side_bytes, &file.path).map_err(sq);
         }
         // Plain backup with sidecars: stream the database and its sidecars into the private copy
-        // (never whole in memory), each checked against the artifact budget from its size first.
+        // (never whole in memory), each checked against the artifact budget from its size first;
+        // modules reading the same database at once share the copy.
         let budget = |f: &EvidenceFile, size: u64| {
             ferret_core::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&f.path, &e))
         };
@@ -814,13 +816,21 @@ impl Evidence for BackupEvidence {
                 opened.push((suffix, fd));
             }
         }
-        let mut readers: Vec<(&str, &mut dyn Read)> =
-            opened.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
         let (main, meta) = self.open_content(file)?;
+        if opened.is_empty() {
+            let (p, _) = self.safe.check(&self.content_rel(file)?, &file.path)?;
+            return SqliteDb::open_immutable(&p).map(|d| d.labelled(&file.path)).map_err(sq);
+        }
         budget(file, meta.len())?;
-        SqliteDb::open_copy(&mut std::io::BufReader::new(main), &mut readers)
-            .map(|d| d.labelled(&file.path))
-            .map_err(sq)
+        let copy = self
+            .copies
+            .get_or_create(&file.path, || {
+                let mut readers: Vec<(&str, &mut dyn Read)> =
+                    opened.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
+                ferret_core::sqlite::PrivateCopy::create(&mut std::io::BufReader::new(main), &mut readers)
+            })
+            .map_err(sq)?;
+        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
