@@ -38,7 +38,7 @@ fn tar_gz_bomb_is_refused_from_its_header() {
     setup();
     let d = tempfile::tempdir().expect("tmp");
     let p = d.path().join("fs.tar.gz");
-    tar_gz_bomb(&p, SMS, 64 << 20).expect("bomb");
+    tar_gz_bomb(&p, None, SMS, 64 << 20).expect("bomb");
     assert!(std::fs::metadata(&p).expect("meta").len() < 200_000, "a bomb: small compressed");
     let t = TarEvidence::open(&p, AcquisitionKind::IosFs).expect("indexes (streams, caches nothing over budget)");
     assert_eq!(t.stats().cached_files, 0, "not cached: over the scratch budget");
@@ -57,13 +57,13 @@ fn zip_bomb_is_refused_from_its_header_and_a_lying_header_while_streaming() {
     setup();
     let d = tempfile::tempdir().expect("tmp");
     let honest = d.path().join("honest.zip");
-    zip_bomb(&honest, SMS, 64 << 20, None).expect("bomb");
+    zip_bomb(&honest, None, SMS, 64 << 20, None).expect("bomb");
     let z = ZipEvidence::open(&honest, AcquisitionKind::IosFs).expect("open");
     let err = z.sqlite(&sms()).expect_err("refused");
     assert!(err.to_string().contains("over the 8388608-byte budget for one artifact"), "{err}");
     // The header says 4 KiB; the data inflates to 64 MiB: stopped at the declared size.
     let liar = d.path().join("liar.zip");
-    zip_bomb(&liar, SMS, 64 << 20, Some(4096)).expect("bomb");
+    zip_bomb(&liar, None, SMS, 64 << 20, Some(4096)).expect("bomb");
     let z = ZipEvidence::open(&liar, AcquisitionKind::IosFs).expect("open");
     let before = budget::scratch_used();
     let err = z.sqlite(&sms()).expect_err("refused").to_string();

@@ -85,59 +85,96 @@ pub fn write_zeros(w: &mut dyn Write, size: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A `.tar.gz` filesystem dump whose only file is a `size`-byte member of zeros named `member`
-/// (e.g. `private/var/mobile/Library/SMS/sms.db`): a gzip bomb (about 1 KB per MiB).
-pub fn tar_gz_bomb(path: &Path, member: &str, size: u64) -> std::io::Result<()> {
+/// Regular files under `folder` as `(name relative to it, path)`, sorted, leaving out `member`
+/// and its sidecars.
+fn dump_files(folder: Option<&Path>, member: &str) -> std::io::Result<Vec<(String, std::path::PathBuf)>> {
+    let mut out = Vec::new();
+    let Some(folder) = folder else { return Ok(out) };
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(folder).map_err(std::io::Error::other)?.to_string_lossy().replace('\\', "/");
+            if !rel.starts_with(member) {
+                out.push((rel, p));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A `.tar.gz` filesystem dump: the regular files under `folder` (if any; a generated dump),
+/// with `member` (e.g. `private/var/mobile/Library/SMS/sms.db`) replaced by `size` bytes of
+/// zeros: a gzip bomb (about 1 KB per MiB).
+pub fn tar_gz_bomb(path: &Path, folder: Option<&Path>, member: &str, size: u64) -> std::io::Result<()> {
     let f = std::fs::File::create(path)?;
-    let gz = flate2::write::GzEncoder::new(f, flate2::Compression::best());
+    let gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::best());
     let mut b = tar::Builder::new(gz);
+    for (rel, p) in dump_files(folder, member)? {
+        b.append_path_with_name(&p, &rel)?;
+    }
     let mut h = tar::Header::new_gnu();
     h.set_size(size);
     h.set_mode(0o644);
     h.set_mtime(1_700_000_000);
     h.set_entry_type(tar::EntryType::Regular);
     b.append_data(&mut h, member, ZeroReader { left: size })?;
-    b.into_inner()?.finish()?;
+    b.into_inner()?.finish()?.flush()?;
     Ok(())
 }
 
-/// A `.zip` filesystem dump whose only file is a `size`-byte deflated member of zeros named
-/// `member`: a zip bomb. When `declared` is `Some(n)`, the central directory and local header
-/// claim `n` bytes instead (a lying header).
-pub fn zip_bomb(path: &Path, member: &str, size: u64, declared: Option<u32>) -> std::io::Result<()> {
-    let mut w = zip::ZipWriter::new(std::fs::File::create(path)?);
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(size > u64::from(u32::MAX));
-    w.start_file(member, opts).map_err(std::io::Error::other)?;
+/// A `.zip` filesystem dump: the regular files under `folder` (if any) with `member` replaced by
+/// `size` deflated bytes of zeros: a zip bomb. When `declared` is `Some(n)`, the bomb's local
+/// header and central-directory entry claim `n` bytes instead (a lying header).
+pub fn zip_bomb(
+    path: &Path,
+    folder: Option<&Path>,
+    member: &str,
+    size: u64,
+    declared: Option<u32>,
+) -> std::io::Result<()> {
+    let mut w = zip::ZipWriter::new(std::io::BufWriter::new(std::fs::File::create(path)?));
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (rel, p) in dump_files(folder, member)? {
+        w.start_file(rel, deflated).map_err(std::io::Error::other)?;
+        std::io::copy(&mut std::fs::File::open(&p)?, &mut w)?;
+    }
+    // the bomb last: its local header is the last one, its central entry the last one
+    w.start_file(member, deflated.large_file(size > u64::from(u32::MAX))).map_err(std::io::Error::other)?;
     write_zeros(&mut w, size)?;
-    w.finish().map_err(std::io::Error::other)?;
+    w.finish().map_err(std::io::Error::other)?.flush()?;
     if let Some(n) = declared {
-        lie_about_sizes(path, n)?;
+        lie_about_last_member(path, n)?;
     }
     Ok(())
 }
 
-/// Rewrites every uncompressed-size field of a single-member zip (local header and central
-/// directory) to `n`.
-fn lie_about_sizes(path: &Path, n: u32) -> std::io::Result<()> {
+/// Rewrites the uncompressed size of the last member of a zip (its local header, and its
+/// central-directory entry; a data descriptor if any) to `n`.
+fn lie_about_last_member(path: &Path, n: u32) -> std::io::Result<()> {
     let mut bytes = std::fs::read(path)?;
     let put = |bytes: &mut Vec<u8>, at: usize| {
         if let Some(s) = bytes.get_mut(at..at + 4) {
             s.copy_from_slice(&n.to_le_bytes());
         }
     };
+    let cd_start = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap_or(bytes.len());
     // local file header: signature PK\3\4, uncompressed size at +22
-    if bytes.starts_with(b"PK\x03\x04") {
-        put(&mut bytes, 22);
+    if let Some(lh) = bytes.get(..cd_start).and_then(|b| b.windows(4).rposition(|w| w == b"PK\x03\x04")) {
+        put(&mut bytes, lh + 22);
+        // data descriptor (PK\7\8) after it, if the writer used one: uncompressed size at +12
+        if let Some(dd) = bytes.get(lh..cd_start).and_then(|b| b.windows(4).rposition(|w| w == b"PK\x07\x08")) {
+            put(&mut bytes, lh + dd + 12);
+        }
     }
     // central directory header: signature PK\1\2, uncompressed size at +24
     if let Some(cd) = bytes.windows(4).rposition(|w| w == b"PK\x01\x02") {
         put(&mut bytes, cd + 24);
-    }
-    // data descriptor (PK\7\8), if the writer used one: uncompressed size at +12
-    if let Some(dd) = bytes.windows(4).position(|w| w == b"PK\x07\x08") {
-        put(&mut bytes, dd + 12);
     }
     std::fs::write(path, bytes)
 }
