@@ -387,6 +387,40 @@ fn links_out_of_a_backup_are_never_followed() {
 }
 
 #[test]
+fn a_filesystem_dump_folder_is_walked_without_fifos_and_links_and_says_so() {
+    let work = tempfile::tempdir().expect("tmp");
+    let g = scenario::ios_fs(work.path(), 53, SCALE, FsLayout::Folder).expect("gen");
+    let root = &g.acquisition;
+    let sms = root.join("private/var/mobile/Library/SMS/sms.db");
+    replace_with_fifo(&sms);
+    let prefs = root.join("private/var/mobile/Library/Preferences/.GlobalPreferences.plist");
+    let outside = work.path().join("planted.plist");
+    std::fs::copy(&prefs, &outside).expect("cp");
+    replace_with_link(&prefs, &outside);
+    std::os::unix::fs::symlink("/dev/zero", root.join("private/var/zero")).expect("ln");
+    let before = snapshot(root);
+    let r = run(work.path(), "fs-walk", &["ios", "check-fs", "--no-default-iocs", "--iocs", s(&g.iocs)], root, &[]);
+    assert_eq!(r.code, Some(1), "{}", r.text());
+    let text = r.text();
+    assert!(
+        text.contains("3 entries are not regular files or folders, not read (links are never followed): "),
+        "{text}"
+    );
+    for entry in [
+        "private/var/mobile/Library/Preferences/.GlobalPreferences.plist (a symbolic link)",
+        "private/var/mobile/Library/SMS/sms.db (a FIFO)",
+        "private/var/zero (a symbolic link)",
+    ] {
+        assert!(text.contains(entry), "{entry}: {text}");
+    }
+    assert_eq!(text.matches("entries are not regular files").count(), 1, "reported once: {text}");
+    for m in ["sms", "global_preferences"] {
+        assert_eq!(r.module(m)["status"], "not_found", "{m}: never read");
+    }
+    assert_eq!(before, snapshot(root), "evidence unchanged");
+}
+
+#[test]
 fn a_link_in_the_users_path_to_a_backup_works() {
     let work = tempfile::tempdir().expect("tmp");
     let g = backup(&work.path().join("data/case"), 52);
