@@ -27,7 +27,11 @@ pub(crate) fn open_age_zip(path: &Path, secrets: &AndroidSecrets) -> Result<Box<
     if ids.is_empty() {
         return Err(bad_id("no identity in the file".into()));
     }
-    let f = std::fs::File::open(path).map_err(|source| AndroidError::Io { path: name.clone(), source })?;
+    // the user's path may be a link, but only a regular file is opened (a FIFO cannot block)
+    let (f, _) = ferret_core::safe_root::open_user_file(path).map_err(|e| match e {
+        ferret_core::EvidenceError::Io { source, .. } => AndroidError::Io { path: name.clone(), source },
+        other => AndroidError::corrupt(&name, other.to_string()),
+    })?;
     let dec = age::Decryptor::new_buffered(BufReader::new(f))
         .map_err(|e| AndroidError::corrupt(&name, format!("not an age file: {e}")))?;
     let mut reader = dec.decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(|e| match e {

@@ -277,8 +277,9 @@ pub fn open_user_file(path: &Path) -> Result<(File, Metadata), EvidenceError> {
         use std::os::unix::fs::OpenOptionsExt;
         o.custom_flags(libc::O_NONBLOCK);
     }
-    let f = o.open(path).map_err(|e| io_err(&shown, e))?;
-    let meta = f.metadata().map_err(|e| io_err(&shown, e))?;
+    let io = |source| EvidenceError::Io { path: shown.clone(), source };
+    let f = o.open(path).map_err(io)?;
+    let meta = f.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(refused(&shown, &shown, EntryKind::of(&meta.file_type()), "a regular file"));
     }
