@@ -9,6 +9,17 @@
 //! the copy is opened, so WAL content is read and the evidence is untouched. Every connection is
 //! hardened against hostile schemas: defensive mode, untrusted schema, `query_only`, cell-size
 //! checks, and bounded lengths.
+//!
+//! Budgets (a crafted database must not hang or exhaust the run):
+//! * only regular files reached without links are opened ([`SqliteDb::open_in`] with a
+//!   [`SafeRoot`]), and SQLite is given canonical paths;
+//! * every connection has a **step budget** ([`step_budget`], counted by a progress handler): a
+//!   query that goes beyond is interrupted, and the module fails with
+//!   [`crate::ModuleError::SqliteBudget`];
+//! * private copies reserve their bytes from the process's scratch budget ([`crate::budget`]) and
+//!   are shared by the connections that read the same database at once ([`CopyCache`]);
+//! * decrypted content ([`SqliteDb::open_plaintext`]) stays in memory, its WAL applied by
+//!   [`crate::wal`], or in a private file unlinked as soon as it is open.
 
 use std::io::{Read, Write};
 use std::ops::Deref;
