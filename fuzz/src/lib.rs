@@ -33,6 +33,14 @@ pub fn run(target: &str, data: &[u8]) {
         "typedstream" => {
             let _ = ferret_formats::typedstream::decode_text(data);
         }
+        "sqlite_wal" => {
+            // 4-byte little-endian database length, the database, then the log
+            let n = data.get(..4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+            let rest = data.get(4..).unwrap_or_default();
+            let (db, wal) = rest.split_at(n.min(rest.len()));
+            let mut db = db.to_vec();
+            let _ = ferret_core::wal::apply(&mut db, wal, 1 << 24);
+        }
         "url_extract" => {
             let _ = ferret_core::urls::find_urls(&text);
         }

@@ -24,6 +24,7 @@ pub const TARGETS: &[&str] = &[
     "keybag",
     "stix_split",
     "prepared",
+    "sqlite_wal",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -208,6 +209,83 @@ fn nested_xml(depth: usize) -> Vec<u8> {
     s.push_str(&"</array>".repeat(depth));
     s.push_str("</plist>");
     s.into_bytes()
+}
+
+/// The "billion laughs" binary plist (hostile-recipes.md): 61 objects, object *i* (0..59) the
+/// array `[i+1, i+1]`, object 60 the string `"x"`, 1-byte offsets and references. 283 bytes;
+/// 2^60 leaves if expanded. Parsers must refuse it by counting expansion, not build it.
+pub fn billion_laughs() -> Vec<u8> {
+    let n = 61usize;
+    let mut data = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    for i in 0..n {
+        offsets.push(data.len() as u8);
+        if i + 1 < n {
+            data.extend_from_slice(&[0xA2, (i + 1) as u8, (i + 1) as u8]);
+        } else {
+            data.extend_from_slice(&[0x51, b'x']);
+        }
+    }
+    let table = data.len() as u64;
+    data.extend_from_slice(&offsets);
+    data.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 1]);
+    data.extend_from_slice(&(n as u64).to_be_bytes());
+    data.extend_from_slice(&0u64.to_be_bytes());
+    data.extend_from_slice(&table.to_be_bytes());
+    data
+}
+
+/// SQLite's WAL checksum (`big_endian`: magic 0x377f0683), continuing from `(s0, s1)`.
+fn wal_checksum(big_endian: bool, data: &[u8], mut s0: u32, mut s1: u32) -> (u32, u32) {
+    for p in data.chunks_exact(8) {
+        let w = |i: usize| {
+            let b = [p[i], p[i + 1], p[i + 2], p[i + 3]];
+            if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        };
+        s0 = s0.wrapping_add(w(0)).wrapping_add(s1);
+        s1 = s1.wrapping_add(w(4)).wrapping_add(s0);
+    }
+    (s0, s1)
+}
+
+/// A SQLite write-ahead log with valid checksums: `frames` of `(page number, database size
+/// after commit or 0, fill byte)`, 512-byte pages. The input of the `sqlite_wal` target is a
+/// 4-byte little-endian database length, that many bytes of database, then the log.
+pub fn sqlite_wal(big_endian: bool, frames: &[(u32, u32, u8)]) -> Vec<u8> {
+    let page = 512u32;
+    let mut wal = Vec::new();
+    wal.extend_from_slice(&(0x377f_0682u32 | u32::from(big_endian)).to_be_bytes());
+    wal.extend_from_slice(&3_007_000u32.to_be_bytes());
+    wal.extend_from_slice(&page.to_be_bytes());
+    wal.extend_from_slice(&0u32.to_be_bytes());
+    wal.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+    wal.extend_from_slice(&0x9abc_def0u32.to_be_bytes());
+    let (mut s0, mut s1) = wal_checksum(big_endian, &wal, 0, 0);
+    wal.extend_from_slice(&s0.to_be_bytes());
+    wal.extend_from_slice(&s1.to_be_bytes());
+    for (pgno, commit, fill) in frames {
+        let mut h = Vec::new();
+        h.extend_from_slice(&pgno.to_be_bytes());
+        h.extend_from_slice(&commit.to_be_bytes());
+        let data = vec![*fill; page as usize];
+        (s0, s1) = wal_checksum(big_endian, &h, s0, s1);
+        (s0, s1) = wal_checksum(big_endian, &data, s0, s1);
+        h.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+        h.extend_from_slice(&0x9abc_def0u32.to_be_bytes());
+        h.extend_from_slice(&s0.to_be_bytes());
+        h.extend_from_slice(&s1.to_be_bytes());
+        wal.extend_from_slice(&h);
+        wal.extend_from_slice(&data);
+    }
+    wal
+}
+
+/// A `sqlite_wal` target input: database bytes, then a log.
+pub fn sqlite_wal_input(db: &[u8], wal: &[u8]) -> Vec<u8> {
+    let mut v = (db.len() as u32).to_le_bytes().to_vec();
+    v.extend_from_slice(db);
+    v.extend_from_slice(wal);
+    v
 }
 
 fn nested_bplist(depth: usize) -> Vec<u8> {
@@ -479,7 +557,22 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             nested_xml(64),
             nested_bplist(64),
             mbfile_archive("Library/SMS/sms.db", 0o100644, 1024, false),
+            billion_laughs(),
         ],
+        "sqlite_wal" => {
+            // a one-page "database" (512-byte page size in its header) and logs over it
+            let mut db = vec![0u8; 512];
+            db[..16].copy_from_slice(b"SQLite format 3\0");
+            db[16..18].copy_from_slice(&512u16.to_be_bytes());
+            vec![
+                sqlite_wal_input(&db, &sqlite_wal(false, &[(1, 0, 7), (2, 2, 8)])),
+                sqlite_wal_input(&db, &sqlite_wal(true, &[(2, 3, 1), (3, 0, 2), (1, 3, 3)])),
+                sqlite_wal_input(&[], &sqlite_wal(false, &[(1, 1, 9)])),
+                // commit size far past the pages written: the limit bounds the result
+                sqlite_wal_input(&db, &sqlite_wal(false, &[(1, 0x00ff_ffff, 4)])),
+                sqlite_wal_input(&db, b"not a log"),
+            ]
+        }
         "keyed_archive" => vec![
             mbfile_archive("Library/Preferences/com.apple.x.plist", 0o100600, 77, true),
             cyclic_archive(),

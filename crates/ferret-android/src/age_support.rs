@@ -29,7 +29,11 @@ pub(crate) fn open_age_zip(path: &Path, secrets: &Secrets) -> Result<Box<dyn Evi
     if ids.is_empty() {
         return Err(bad_id("no identity in the file".into()));
     }
-    let f = std::fs::File::open(path).map_err(|source| AndroidError::Io { path: name.clone(), source })?;
+    // the user's path may be a link, but only a regular file is opened (a FIFO cannot block)
+    let (f, _) = ferret_core::safe_root::open_user_file(path).map_err(|e| match e {
+        ferret_core::EvidenceError::Io { source, .. } => AndroidError::Io { path: name.clone(), source },
+        other => AndroidError::corrupt(&name, other.to_string()),
+    })?;
     let dec = age::Decryptor::new_buffered(BufReader::new(f))
         .map_err(|e| AndroidError::corrupt(&name, format!("not an age file: {e}")))?;
     let mut reader = dec.decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(|e| match e {
@@ -40,12 +44,15 @@ pub(crate) fn open_age_zip(path: &Path, secrets: &Secrets) -> Result<Box<dyn Evi
     })?;
     let dir = private_tempdir().map_err(|source| AndroidError::Io { path: name.clone(), source })?;
     let target = dir.path().join("androidqf.zip");
-    let mut out = create_private_file(&target)
+    let out = create_private_file(&target)
         .map_err(|source| AndroidError::Io { path: target.display().to_string(), source })?;
+    // Scratch space is budgeted (ferret_core::budget): a decryption bomb cannot fill the disk.
+    let mut out = ferret_core::budget::ScratchWriter::whole_acquisition(out);
     std::io::copy(&mut reader, &mut out)
         .map_err(|e| AndroidError::corrupt(&name, format!("decryption failed: {e}")))?;
+    let (out, reservation) = out.into_parts();
     drop(out);
     let z = ZipEvidence::open(&target, AcquisitionKind::AndroidQf)
         .map_err(|e| AndroidError::corrupt(&name, format!("decrypted content: {e}")))?;
-    Ok(Box::new(z.keep_temp(dir, path)))
+    Ok(Box::new(z.keep_scratch(dir, reservation, path)))
 }

@@ -526,9 +526,11 @@ impl Evidence for AbEvidence {
     }
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         match self.copy_on_disk(file)? {
-            Some(p) => {
-                SqliteDb::open_evidence(p).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
-            }
+            // an earlier copy of a duplicated entry, kept in the private extraction folder
+            Some(p) => SqliteDb::open_evidence(p).map(|d| d.labelled(&file.path)).map_err(|e| match e {
+                EvidenceError::Sqlite { source, .. } => EvidenceError::Sqlite { path: file.path.clone(), source },
+                other => other,
+            }),
             None => self.folder.sqlite(file),
         }
     }

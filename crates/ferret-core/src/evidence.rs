@@ -27,6 +27,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::safe_root::{EntryKind, SafeRoot, Skipped};
 use crate::sqlite::{SqliteDb, SqliteError};
 
 /// What kind of acquisition an [`Evidence`] is.
@@ -153,6 +154,28 @@ pub enum EvidenceError {
         /// The bound in bytes.
         limit: u64,
     },
+    /// An entry of the acquisition is not what may be read: a FIFO, socket, device or symbolic
+    /// link where a regular file (or a folder on the way to one) is expected. Never followed,
+    /// never opened.
+    #[error("{}", not_regular(path, entry, what, expected))]
+    NotRegular {
+        /// Logical path that was asked for.
+        path: String,
+        /// The offending entry, relative to the acquisition root (on disk).
+        entry: String,
+        /// What it is ("a FIFO", "a symbolic link", ...).
+        what: &'static str,
+        /// What was expected ("a regular file", "a folder").
+        expected: &'static str,
+    },
+    /// Reading an artifact would exceed a resource budget (artifact size, scratch space).
+    #[error("{path}: {reason}")]
+    Budget {
+        /// Path inside the acquisition.
+        path: String,
+        /// Which budget, its size and how to change it.
+        reason: String,
+    },
     /// An SQLite database could not be opened.
     #[error("{path}: {source}")]
     Sqlite {
@@ -207,6 +230,21 @@ pub fn only_links(path: &Path, names: &[&str], hard: bool) -> Option<EvidenceErr
         [first, ..] => format!("{} {kind} entries (first: {first})", names.len()),
     };
     Some(EvidenceError::OnlyLinks { path: path.display().to_string(), what })
+}
+
+impl EvidenceError {
+    /// A budget error about `path`.
+    pub fn budget(path: &str, e: &crate::budget::BudgetError) -> Self {
+        Self::Budget { path: path.to_string(), reason: e.to_string() }
+    }
+}
+
+fn not_regular(path: &str, entry: &str, what: &str, expected: &str) -> String {
+    if path == entry {
+        format!("{entry} is {what}, not {expected}: refused")
+    } else {
+        format!("{path}: {entry} is {what}, not {expected}: refused")
+    }
 }
 
 /// One file of an acquisition, as located.
@@ -395,10 +433,14 @@ impl Evidence for Recorder<'_> {
     }
 }
 
-/// SHA-256 of a file on disk, streamed, as lower-case hex.
+/// SHA-256 of a file on disk, streamed, as lower-case hex. Only a regular file is hashed (a
+/// FIFO or device is refused, never opened for a blocking read).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     use sha2::Digest;
-    let mut f = std::fs::File::open(path)?;
+    let (mut f, _) = crate::safe_root::open_user_file(path).map_err(|e| match e {
+        EvidenceError::Io { source, .. } => source,
+        other => std::io::Error::other(other.to_string()),
+    })?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -411,35 +453,33 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// A plain folder of evidence (filesystem dump, extracted collection).
+/// A plain folder of evidence (filesystem dump, extracted collection). Every read goes through
+/// [`SafeRoot`]: the root is canonicalised once, only regular files reached without following
+/// links are read; the walk skips links, FIFOs, sockets and devices and reports them once.
 #[derive(Debug, Clone)]
 pub struct FolderEvidence {
-    root: PathBuf,
+    given: PathBuf,
+    root: SafeRoot,
     kind: AcquisitionKind,
+    reported: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FolderEvidence {
     /// Views `root` as an acquisition of `kind`.
     pub fn new(root: impl Into<PathBuf>, kind: AcquisitionKind) -> Self {
-        Self { root: root.into(), kind }
+        let given = root.into();
+        Self { root: SafeRoot::lenient(&given), given, kind, reported: Default::default() }
     }
 
-    /// The on-disk path of a relative path, refusing anything that escapes the root.
+    /// The on-disk path of a relative path (under the canonical root), refusing anything that
+    /// escapes the root. Says nothing about what is there.
     pub fn disk_path(&self, relative: &str) -> Result<PathBuf, EvidenceError> {
-        let mut p = self.root.clone();
-        for comp in relative.split('/') {
-            match comp {
-                "" | "." => {}
-                ".." => {
-                    return Err(EvidenceError::Corrupt {
-                        path: relative.to_string(),
-                        reason: "path escapes the acquisition".into(),
-                    });
-                }
-                c => p.push(c),
-            }
-        }
-        Ok(p)
+        self.root.join(relative)
+    }
+
+    /// The canonical root every read goes through.
+    pub fn safe_root(&self) -> &SafeRoot {
+        &self.root
     }
 
     fn entry(&self, rel: String, meta: &std::fs::Metadata) -> EvidenceFile {
@@ -460,7 +500,7 @@ impl Evidence for FolderEvidence {
     }
 
     fn source(&self) -> &Path {
-        &self.root
+        &self.given
     }
 
     fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
@@ -478,22 +518,26 @@ impl Evidence for FolderEvidence {
     }
 
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        let p = self.disk_path(&file.relative_path)?;
-        let f = std::fs::File::open(&p).map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
+        let (f, _) = self.root.open(&file.relative_path, &file.path)?;
         Ok(Box::new(std::io::BufReader::new(f)))
     }
 
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        self.root.read(&file.relative_path, &file.path, limit)
+    }
+
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        let p = self.disk_path(&file.relative_path)?;
-        SqliteDb::open_evidence(&p).map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+        SqliteDb::open_in(&self.root, &file.relative_path, &file.path)
     }
 
     fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
-        self.disk_path(&file.relative_path).ok()
+        self.root.check(&file.relative_path, &file.path).ok().map(|(p, _)| p)
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
-        let walker = walkdir::WalkDir::new(&self.root).follow_links(false).sort_by_file_name();
+        let root = self.root.path();
+        let walker = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name();
+        let mut skipped = Skipped::default();
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
@@ -502,12 +546,22 @@ impl Evidence for FolderEvidence {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() {
+            let kind = EntryKind::of(&entry.file_type());
+            if kind == EntryKind::Folder {
                 continue;
             }
-            let Some(rel) = rel_of(&self.root, entry.path()) else { continue };
+            let Some(rel) = rel_of(root, entry.path()) else { continue };
+            if kind != EntryKind::File {
+                skipped.add(&rel, kind);
+                continue;
+            }
             let Ok(meta) = entry.metadata() else { continue };
             visit(&self.entry(rel, &meta));
+        }
+        if let Some(msg) = skipped.message(&self.given)
+            && !self.reported.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!("{msg}");
         }
         Ok(())
     }
@@ -550,5 +604,53 @@ mod tests {
         let mut all = Vec::new();
         ev.walk(&mut |f| all.push(f.path.clone())).expect("walk");
         assert_eq!(all, vec!["other.txt", "private/var/mobile/Library/SMS/sms.db"]);
+    }
+
+    /// A folder acquisition with a FIFO, a socket, a link to /dev/zero and a link out: the walk
+    /// lists regular files only, reads of the others are refused without blocking, a FIFO `-wal`
+    /// beside a database refuses the database, and a link in the user's path is fine.
+    #[cfg(unix)]
+    #[test]
+    fn folder_reads_regular_files_only() {
+        use std::os::unix::fs::symlink;
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path().join("dump");
+        let sms = root.join("private/var/mobile/Library/SMS");
+        std::fs::create_dir_all(&sms).expect("mkdir");
+        let c = rusqlite::Connection::open(sms.join("sms.db")).expect("db");
+        c.execute_batch("CREATE TABLE message(x); INSERT INTO message VALUES (1);").expect("sql");
+        drop(c);
+        std::fs::write(d.path().join("outside.db"), b"PLANTED").expect("w");
+        assert!(std::process::Command::new("mkfifo").arg(sms.join("fifo.db")).status().expect("mkfifo").success());
+        let _sock = std::os::unix::net::UnixListener::bind(sms.join("s.sock")).expect("socket");
+        symlink("/dev/zero", sms.join("zero.db")).expect("ln");
+        symlink(d.path().join("outside.db"), sms.join("out.db")).expect("ln");
+        symlink(&root, d.path().join("link-to-dump")).expect("ln");
+        let ev = FolderEvidence::new(d.path().join("link-to-dump"), AcquisitionKind::IosFs);
+        assert_eq!(ev.source(), d.path().join("link-to-dump"));
+        let mut all = Vec::new();
+        ev.walk(&mut |f| all.push(f.path.clone())).expect("walk");
+        assert_eq!(all, vec!["private/var/mobile/Library/SMS/sms.db"]);
+        static DBS: &[&str] = &["**/*.db"];
+        let found = ev.locate(&Locator { backup: &[], paths: DBS }).expect("locate");
+        assert_eq!(found.len(), 1);
+        let db = ev.sqlite(&found[0]).expect("opens through the user's link");
+        assert_eq!(db.query_row("SELECT count(*) FROM message", [], |r| r.get::<_, i64>(0)).expect("q"), 1);
+        drop(db);
+        for (name, what) in [
+            ("fifo.db", "a FIFO"),
+            ("zero.db", "a symbolic link"),
+            ("out.db", "a symbolic link"),
+            ("s.sock", "a socket"),
+        ] {
+            let f = EvidenceFile::plain(format!("private/var/mobile/Library/SMS/{name}"));
+            let err = ev.read(&f, 100).expect_err("refused").to_string();
+            assert_eq!(err, format!("{} is {what}, not a regular file: refused", f.path));
+            assert!(ev.open(&f).is_err() && ev.sqlite(&f).is_err());
+        }
+        // a FIFO in place of the WAL refuses the database instead of blocking on it
+        std::fs::rename(sms.join("fifo.db"), sms.join("sms.db-wal")).expect("mv");
+        let err = ev.sqlite(&found[0]).expect_err("fifo wal").to_string();
+        assert!(err.contains("sms.db-wal is a FIFO, not a regular file: refused"), "{err}");
     }
 }

@@ -10,6 +10,8 @@
 //! * [`acquisition`]: the platform facades' shared types ([`Secrets`], [`Opened`], [`DeviceInfo`]);
 //! * [`evidence`]: the read-only [`Evidence`] view of an acquisition and the [`Locator`] that names
 //!   an artifact in every acquisition type, with a plain-folder implementation;
+//! * [`safe_root`]: the only way a file of an on-disk acquisition is opened (canonical root,
+//!   regular files only, no link followed inside);
 //! * [`sqlite`]: the only way ferret opens an evidence database (immutable, or a private copy
 //!   when a `-wal`/`-journal` sidecar exists; hardened connection);
 //! * [`tar`]: `.tar`/`.tar.gz` archives read in place ([`tar::TarEvidence`]);
@@ -21,14 +23,17 @@
 
 pub mod acquisition;
 pub mod alert;
+pub mod budget;
 pub mod evidence;
 pub mod indicators;
 pub mod module;
 pub mod runner;
+pub mod safe_root;
 pub mod sqlite;
 pub mod tar;
 pub mod time;
 pub mod urls;
+pub mod wal;
 pub mod zip;
 
 pub use acquisition::{DeviceInfo, Opened, Secrets};

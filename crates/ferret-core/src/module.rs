@@ -60,6 +60,17 @@ pub enum ModuleError {
         /// Underlying error.
         source: rusqlite::Error,
     },
+    /// A database query used more than its connection's step budget
+    /// ([`crate::sqlite::step_budget`]): stopped, so a crafted database cannot hang the run.
+    #[error(
+        "SQLite work budget exceeded on {path} (more than {steps} steps): the database may be crafted, e.g. a recursive view"
+    )]
+    SqliteBudget {
+        /// Database path inside the acquisition.
+        path: String,
+        /// The budget, in SQLite steps.
+        steps: u64,
+    },
     /// The artifact's format is not what was expected.
     #[error("{path}: {reason}")]
     Format {
@@ -77,8 +88,14 @@ pub enum ModuleError {
 }
 
 impl ModuleError {
-    /// Helper for query errors.
+    /// Helper for query errors. A query stopped by the step budget becomes
+    /// [`ModuleError::SqliteBudget`].
     pub fn query(path: &str, source: rusqlite::Error) -> Self {
+        if crate::sqlite::is_interrupt(&source)
+            && let Some(b) = crate::sqlite::take_budget_exceeded()
+        {
+            return Self::SqliteBudget { path: path.to_string(), steps: b.steps };
+        }
         Self::Query { path: path.to_string(), source }
     }
     /// Helper for format errors.

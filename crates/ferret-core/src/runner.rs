@@ -95,8 +95,15 @@ pub fn run_module(
     let report = match (sinks.records(&info), sinks.timeline(&info)) {
         (Ok(mut rec), Ok(mut tl)) => {
             let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut());
+            let _ = crate::sqlite::take_budget_exceeded();
             let result = catch_unwind(AssertUnwindSafe(|| module.run(ctx, &mut out)))
                 .unwrap_or_else(|p| Err(ModuleError::Panic(panic_text(p))));
+            // A query stopped by its step budget fails the module, even when the module went on
+            // without that query's rows (a partial read is not "completed").
+            let result = match (result, crate::sqlite::take_budget_exceeded()) {
+                (Ok(_), Some(b)) => Err(ModuleError::SqliteBudget { path: b.path, steps: b.steps }),
+                (r, _) => r,
+            };
             let (alerts, mut warnings, count) = out.into_parts();
             let fin = rec.finish().and_then(|()| tl.finish());
             let status = match (result, fin) {
@@ -177,4 +184,69 @@ pub fn run_modules(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{AcquisitionKind, EvidenceFile, FolderEvidence};
+    use crate::module::{ModuleInfo, OutputShape};
+
+    struct Sinks;
+    impl SinkFactory for Sinks {
+        fn records(&self, _: &ModuleInfo) -> std::io::Result<Box<dyn RecordSink>> {
+            Ok(Box::new(crate::module::testing::MemorySink::default()))
+        }
+        fn timeline(&self, _: &ModuleInfo) -> std::io::Result<Box<dyn TimelineSink>> {
+            Ok(Box::new(crate::module::testing::MemoryTimeline::default()))
+        }
+    }
+
+    /// Reads `v.db` through a view that never ends and *ignores* the query's error (as a
+    /// careless module might); `quiet` reads a normal table.
+    struct Careless {
+        quiet: bool,
+    }
+    impl Module for Careless {
+        fn info(&self) -> ModuleInfo {
+            ModuleInfo {
+                name: if self.quiet { "quiet" } else { "careless" },
+                description: "test",
+                shape: OutputShape::List,
+            }
+        }
+        fn run(&self, ctx: &Context<'_>, _out: &mut Output<'_>) -> Result<Outcome, ModuleError> {
+            let db = ctx.evidence.sqlite(&EvidenceFile::plain("v.db"))?;
+            db.set_step_budget(2_000_000);
+            let sql = if self.quiet { "SELECT count(*) FROM t" } else { "SELECT count(*) FROM endless" };
+            let _ignored = db.query_row(sql, [], |r| r.get::<_, i64>(0));
+            Ok(Outcome::Completed)
+        }
+    }
+
+    #[test]
+    fn a_budget_stop_fails_the_module_even_if_it_ignores_the_error() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = rusqlite::Connection::open(dir.path().join("v.db")).expect("db");
+        c.execute_batch(
+            "CREATE TABLE t(x); INSERT INTO t VALUES (1); CREATE VIEW endless AS WITH RECURSIVE c(x) AS \
+             (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x FROM c;",
+        )
+        .expect("sql");
+        drop(c);
+        let ev = FolderEvidence::new(dir.path(), AcquisitionKind::IosFs);
+        let opts = crate::module::RunOptions::default();
+        let ctx = Context { evidence: &ev, indicators: &crate::indicators::NoIndicators, options: &opts };
+        let (a, b) = (Careless { quiet: false }, Careless { quiet: true });
+        let reports = run_modules(&[&a, &b], &ctx, &Sinks, &NoProgress, 1);
+        match &reports[0].status {
+            ModuleStatus::Failed { error, .. } => assert_eq!(
+                error,
+                "SQLite work budget exceeded on v.db (more than 2000000 steps): the database may be crafted, e.g. a \
+                 recursive view"
+            ),
+            other => panic!("careless: {other:?}"),
+        }
+        assert!(matches!(reports[1].status, ModuleStatus::Completed { .. }), "{:?}", reports[1].status);
+    }
 }

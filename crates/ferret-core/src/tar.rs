@@ -42,7 +42,7 @@ use jiff::Timestamp;
 use crate::evidence::{
     AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
 };
-use crate::sqlite::{SIDECARS, SqliteDb};
+use crate::sqlite::{PrivateCopy, SIDECARS, SqliteDb, SqliteError};
 use crate::zip::{create_private_file, normalize_name, private_tempdir};
 
 /// Safety and resource limits for reading a tar archive.
@@ -328,7 +328,11 @@ pub struct TarEvidence {
     cached: Vec<u32>,
     links: Vec<TarLink>,
     stats: TarStats,
+    /// Private copies of databases, shared while in use.
+    copies: crate::sqlite::CopyCache,
+    // Field order matters: the cache folder is removed before its reservation is released.
     cache_dir: Option<tempfile::TempDir>,
+    cache_reservation: crate::budget::Reservation,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> EvidenceError + '_ {
@@ -413,7 +417,9 @@ impl TarEvidence {
             cached: Vec::new(),
             links: Vec::new(),
             stats: TarStats::default(),
+            copies: crate::sqlite::CopyCache::default(),
             cache_dir: None,
+            cache_reservation: crate::budget::Reservation::default(),
         };
         if gzip {
             me.index_gzip(options)?;
@@ -518,6 +524,12 @@ impl TarEvidence {
         name: &str,
         size: u64,
     ) -> Result<u32, EvidenceError> {
+        // The cache is an optimisation: without scratch budget left, the entry is simply not
+        // cached (it is re-streamed from the archive when read).
+        if let Err(e) = self.cache_reservation.grow(size) {
+            tracing::debug!("{name} not cached: {e}");
+            return Ok(0);
+        }
         if self.cache_dir.is_none() {
             self.cache_dir = Some(private_tempdir().map_err(io_err(&self.path))?);
         }
@@ -680,23 +692,63 @@ impl Evidence for TarEvidence {
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        let mut db = self.open(file)?;
+        let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
+        // every copy of a duplicated name is its own database (with the sidecar copy of the
+        // same number, if any)
         let copy = copy_of(file);
-        let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
+        let pos = self
+            .index
+            .position_copy(&file.relative_path, copy)
+            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
+        // Sizes come from the tar headers (the data that follows is exactly that long): an
+        // oversized member is refused before a byte is inflated.
+        let size = self.index.rows.get(pos).map_or(0, |r| r.size);
+        crate::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&file.path, &e))?;
+        let mut side_names: Vec<(&'static str, String, String)> = Vec::new();
         for suffix in SIDECARS {
             let name = format!("{}{suffix}", file.relative_path);
-            // An earlier copy of a database gets the sidecar copy of the same number, if any.
-            if self.index.position_copy(&name, copy).and_then(|i| self.index.rows.get(i)).is_some_and(|r| r.size > 0) {
+            if let Some(row) =
+                self.index.position_copy(&name, copy).and_then(|i| self.index.rows.get(i)).filter(|r| r.size > 0)
+            {
                 let shown = match copy {
                     Some((k, n)) => copy_path(&name, k, n),
                     None => format!("{}{suffix}", file.path),
                 };
-                sides.push((suffix, self.open_copy(&name, copy, &shown)?));
+                crate::budget::check_artifact(row.size).map_err(|e| EvidenceError::budget(&shown, &e))?;
+                side_names.push((suffix, name, shown));
             }
         }
-        let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
-        SqliteDb::open_copy(&mut db, &mut readers)
-            .map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+        // A cached database without sidecars is opened in place in the (private) cache.
+        if side_names.is_empty()
+            && let (Some(&no), Some(dir)) = (self.cached.get(pos), self.cache_dir.as_ref())
+            && no != 0
+        {
+            return SqliteDb::open_immutable(&dir.path().join(no.to_string()))
+                .map(|d| d.labelled(&file.path))
+                .map_err(sq);
+        }
+        let mut open_err = None;
+        let made = self.copies.get_or_create(&file.path, || {
+            let opened = self.open(file).and_then(|db| {
+                let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
+                for (suffix, name, shown) in &side_names {
+                    sides.push((suffix, self.open_copy(name, copy, shown)?));
+                }
+                Ok((db, sides))
+            });
+            let (mut db, mut sides) = opened.map_err(|e| {
+                open_err = Some(e);
+                SqliteError::Copy(std::io::Error::other("cannot open the archive member"))
+            })?;
+            let mut readers: Vec<(&str, &mut dyn Read)> =
+                sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
+            PrivateCopy::create(&mut db, &mut readers)
+        });
+        let copy = match made {
+            Ok(c) => c,
+            Err(e) => return Err(open_err.take().unwrap_or_else(|| sq(e))),
+        };
+        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {

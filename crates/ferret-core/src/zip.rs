@@ -42,7 +42,7 @@ use jiff::Timestamp;
 use crate::evidence::{
     AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
 };
-use crate::sqlite::{SIDECARS, SqliteDb};
+use crate::sqlite::{PrivateCopy, SIDECARS, SqliteDb, SqliteError};
 
 /// Safety limits for reading a zip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,11 @@ pub struct ZipEvidence {
     /// Regular file entries, sorted by normalised name (stable on archive order).
     entries: Vec<Entry>,
     symlinks: Vec<String>,
+    /// Private copies of databases, shared while in use.
+    copies: crate::sqlite::CopyCache,
+    // Field order matters: the folder is removed before its reservation is released.
     _temp: Option<tempfile::TempDir>,
+    temp_reservation: crate::budget::Reservation,
 }
 
 /// Normalises an archive entry name for lookup: `/` separators, no empty or `.` components, no
@@ -334,8 +338,17 @@ impl ZipEvidence {
             }
             i = j;
         }
-        let me =
-            Self { path: path.to_path_buf(), source: path.to_path_buf(), kind, limits, entries, symlinks, _temp: None };
+        let me = Self {
+            path: path.to_path_buf(),
+            source: path.to_path_buf(),
+            kind,
+            limits,
+            entries,
+            symlinks,
+            copies: crate::sqlite::CopyCache::default(),
+            _temp: None,
+            temp_reservation: crate::budget::Reservation::default(),
+        };
         warn_duplicates(path, me.duplicates().into_iter());
         Ok(me)
     }
@@ -397,13 +410,14 @@ impl ZipEvidence {
     ) -> Result<Self, EvidenceError> {
         let dir = private_tempdir().map_err(|source| EvidenceError::Io { path: file.path.clone(), source })?;
         let target = dir.path().join("nested.zip");
-        copy_bounded(outer, file, &target, limit)?;
+        let (_, reservation) = copy_to_scratch(outer, file, &target, limit)?;
         let mut z = Self::open(&target, kind).map_err(|e| match e {
             EvidenceError::Corrupt { reason, .. } => EvidenceError::Corrupt { path: file.path.clone(), reason },
             other => other,
         })?;
         z.source = outer.source().join(&file.path);
         z._temp = Some(dir);
+        z.temp_reservation = reservation;
         Ok(z)
     }
 
@@ -411,6 +425,20 @@ impl ZipEvidence {
     /// the archive itself is a decrypted temporary file).
     pub fn keep_temp(mut self, dir: tempfile::TempDir, source: &Path) -> Self {
         self._temp = Some(dir);
+        self.source = source.to_path_buf();
+        self
+    }
+
+    /// Like [`ZipEvidence::keep_temp`], also holding the folder's scratch-budget reservation
+    /// (released after the folder is removed).
+    pub fn keep_scratch(
+        mut self,
+        dir: tempfile::TempDir,
+        reservation: crate::budget::Reservation,
+        source: &Path,
+    ) -> Self {
+        self._temp = Some(dir);
+        self.temp_reservation = reservation;
         self.source = source.to_path_buf();
         self
     }
@@ -540,15 +568,41 @@ pub fn create_private_file(path: &Path) -> std::io::Result<File> {
 }
 
 /// Copies a located file to `target` (a new private file), refusing more than `limit` bytes.
+/// The bytes are reserved from the scratch budget and released when the returned reservation
+/// is dropped: keep it as long as the file exists (see [`copy_to_scratch`]).
 pub fn copy_bounded(ev: &dyn Evidence, file: &EvidenceFile, target: &Path, limit: u64) -> Result<u64, EvidenceError> {
-    let io = |source| EvidenceError::Io { path: file.path.clone(), source };
-    let mut out = create_private_file(target).map_err(io)?;
+    copy_to_scratch(ev, file, target, limit).map(|(n, _)| n)
+}
+
+/// Copies a located file to `target` (a new private file) through the scratch budget
+/// ([`crate::budget`]), refusing more than `limit` bytes (and more than the artifact-size
+/// budget, checked first from the file's known size); returns the bytes copied and their
+/// reservation, to drop once the file is removed.
+pub fn copy_to_scratch(
+    ev: &dyn Evidence,
+    file: &EvidenceFile,
+    target: &Path,
+    limit: u64,
+) -> Result<(u64, crate::budget::Reservation), EvidenceError> {
+    if let Some(size) = file.size {
+        crate::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&file.path, &e))?;
+        if size > limit {
+            return Err(EvidenceError::TooLarge { path: file.path.clone(), limit });
+        }
+    }
+    let io = |source: std::io::Error| match crate::budget::budget_error(&source) {
+        Some(b) => EvidenceError::budget(&file.path, b),
+        None => EvidenceError::Io { path: file.path.clone(), source },
+    };
+    let out = create_private_file(target).map_err(io)?;
+    let mut out = crate::budget::ScratchWriter::new(out);
     let mut r = ev.open(file)?.take(limit.saturating_add(1));
     let n = std::io::copy(&mut r, &mut out).map_err(io)?;
+    let (_, reservation) = out.into_parts();
     if n > limit {
         return Err(EvidenceError::TooLarge { path: file.path.clone(), limit });
     }
-    Ok(n)
+    Ok((n, reservation))
 }
 
 impl Evidence for ZipEvidence {
@@ -577,19 +631,50 @@ impl Evidence for ZipEvidence {
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        let mut db = self.open(file)?;
+        let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
+        // every copy of a duplicated name is its own database (with the sidecar copy of the
+        // same number, if any)
         let copy = copy_of(file);
-        let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
+        let main = self
+            .find_copy(&file.relative_path, copy)
+            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
+        // Declared sizes are checked before inflating; the reader also refuses to inflate more
+        // than declared, and the copy more than the artifact budget, should the header lie.
+        crate::budget::check_artifact(main.size).map_err(|e| EvidenceError::budget(&file.path, &e))?;
+        let mut side_entries: Vec<(&'static str, &Entry)> = Vec::new();
         for suffix in SIDECARS {
             let name = format!("{}{suffix}", file.relative_path);
-            // An earlier copy of a database gets the sidecar copy of the same number, if any.
             if let Some(e) = self.find_copy(&name, copy).filter(|e| e.size > 0) {
-                sides.push((suffix, self.open_entry(e)?));
+                let shown = match copy {
+                    Some((k, n)) => copy_path(&name, k, n),
+                    None => format!("{}{suffix}", file.path),
+                };
+                crate::budget::check_artifact(e.size).map_err(|b| EvidenceError::budget(&shown, &b))?;
+                side_entries.push((suffix, e));
             }
         }
-        let mut readers: Vec<(&str, &mut dyn Read)> = sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
-        SqliteDb::open_copy(&mut db, &mut readers)
-            .map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source })
+        let mut open_err = None;
+        let made = self.copies.get_or_create(&file.path, || {
+            let opened = self.open_entry(main).and_then(|db| {
+                let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
+                for (suffix, e) in &side_entries {
+                    sides.push((suffix, self.open_entry(e)?));
+                }
+                Ok((db, sides))
+            });
+            let (mut db, mut sides) = opened.map_err(|e| {
+                open_err = Some(e);
+                SqliteError::Copy(std::io::Error::other("cannot open the archive member"))
+            })?;
+            let mut readers: Vec<(&str, &mut dyn Read)> =
+                sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
+            PrivateCopy::create(&mut db, &mut readers)
+        });
+        let copy = match made {
+            Ok(c) => c,
+            Err(e) => return Err(open_err.take().unwrap_or_else(|| sq(e))),
+        };
+        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {

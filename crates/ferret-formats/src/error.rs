@@ -36,6 +36,21 @@ pub enum FormatError {
         /// Byte offset (or object index for keyed archives) where the bound was hit.
         offset: usize,
     },
+    /// Expanded, the input would be far larger than any real file of its kind: shared objects
+    /// referenced many times (a "billion laughs" input).
+    #[error(
+        "{what} expands to more than {limit} bytes (measured {size}+, at offset {offset}): objects are shared too many times, the file may be crafted"
+    )]
+    TooExpanded {
+        /// What was being read.
+        what: &'static str,
+        /// Expanded size measured when the limit was crossed (saturating).
+        size: u64,
+        /// The bound.
+        limit: u64,
+        /// Byte offset of the object whose expansion crossed the bound.
+        offset: usize,
+    },
     /// The property-list parser rejected the input.
     #[error("invalid property list: {0}")]
     Plist(String),

@@ -20,8 +20,9 @@
 //! Hostile archives are handled: the walk uses an explicit stack capped at
 //! [`MAX_ARCHIVE_DEPTH`]; an object already being expanded on the current path (a cycle, which
 //! Cocoa allows) becomes `{"$ref": <uid>}`; the total output is capped at
-//! [`MAX_ARCHIVE_NODES`] values (shared objects are expanded each time they are referenced, so
-//! this bounds "billion laughs" archives); every UID is bounds-checked.
+//! [`MAX_ARCHIVE_NODES`] values and [`MAX_ARCHIVE_BYTES`] bytes of text (shared objects are
+//! expanded each time they are referenced, so this bounds "billion laughs" archives, of many
+//! small objects or of one big shared string); every UID is bounds-checked.
 
 use base64::Engine as _;
 use plist::{Dictionary, Value};
@@ -33,6 +34,10 @@ use crate::FormatError;
 pub const MAX_ARCHIVE_DEPTH: usize = 256;
 /// Most JSON values produced from one archive.
 pub const MAX_ARCHIVE_NODES: usize = 2_000_000;
+/// Most bytes of JSON text (strings, base64 data, object keys) produced from one archive: a
+/// shared object is expanded at each reference, so a 1 MB string referenced a million times by
+/// UID (a few megabytes of archive) would otherwise become a terabyte.
+pub const MAX_ARCHIVE_BYTES: u64 = 512 << 20;
 
 /// Parses bytes as a property list and resolves it as a keyed archive.
 pub fn parse_keyed_archive(bytes: &[u8]) -> Result<Json, FormatError> {
@@ -221,6 +226,7 @@ impl<'a> KeyedArchive<'a> {
     pub fn decode(&self, v: &'a Value) -> Result<Json, FormatError> {
         let mut on_path = vec![false; self.objects.len()];
         let mut nodes = 0usize;
+        let mut bytes = 0u64;
         let mut stack: Vec<Frame<'a>> = Vec::new();
         let mut pending: Option<Json> = None;
         let mut step = self.step(v, &on_path)?;
@@ -234,7 +240,20 @@ impl<'a> KeyedArchive<'a> {
                 });
             }
             match step {
-                Step::Done(j) => pending = Some(j),
+                Step::Done(j) => {
+                    bytes = bytes.saturating_add(match &j {
+                        Json::String(s) => s.len() as u64,
+                        _ => 8,
+                    });
+                    if bytes > MAX_ARCHIVE_BYTES {
+                        return Err(FormatError::TooLarge {
+                            what: "keyed archive expansion (bytes of text)",
+                            size: bytes,
+                            limit: MAX_ARCHIVE_BYTES,
+                        });
+                    }
+                    pending = Some(j);
+                }
                 Step::Open(frame) => {
                     if stack.len() >= MAX_ARCHIVE_DEPTH {
                         return Err(FormatError::TooDeep {
@@ -574,6 +593,21 @@ mod tests {
         let a = archive(objects);
         let err = KeyedArchive::new(&a).expect("archive").to_json().expect_err("budget");
         assert!(matches!(err, FormatError::TooLarge { .. }));
+    }
+
+    #[test]
+    fn one_big_shared_string_is_bounded_by_bytes() {
+        // one 1 MiB string referenced 1000 times: 1000 nodes (under the node budget) but 1 GiB
+        // of text without the byte budget
+        let big = "x".repeat(1 << 20);
+        let refs: Vec<Value> = (0..1000).map(|_| uid(2)).collect();
+        let a = archive(vec![Value::String("$null".into()), Value::Array(refs), Value::String(big)]);
+        let err = KeyedArchive::new(&a).expect("archive").to_json().expect_err("budget");
+        assert!(
+            matches!(err, FormatError::TooLarge { what: "keyed archive expansion (bytes of text)", limit, .. }
+                if limit == MAX_ARCHIVE_BYTES),
+            "{err}"
+        );
     }
 
     #[test]

@@ -24,4 +24,6 @@ pub use error::FormatError;
 pub use keyed::{KeyedArchive, is_keyed_archive, parse_keyed_archive};
 pub use mbfile::{MbFile, mbfile_from_value, parse_mbfile};
 pub use plist_json::{plist_date, plist_to_json};
-pub use plist_load::{MAX_DEPTH, MAX_PLIST_SIZE, check_depth, parse_plist};
+pub use plist_load::{
+    MAX_DEPTH, MAX_PLIST_SIZE, check_depth, check_plist, expanded_size, expansion_limit, parse_plist,
+};

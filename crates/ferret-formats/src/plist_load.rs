@@ -11,7 +11,10 @@
 //!   [`Cursor`]; the height of the object graph from the top object is computed with an explicit
 //!   stack and memoisation (shared sub-objects are measured once, so a "billion laughs" DAG is
 //!   linear), and reference cycles are rejected. Only arrays (`0xA_`) and dictionaries (`0xD_`)
-//!   have children;
+//!   have children. The same walk measures the *expanded* size — what the parser would build,
+//!   since it copies a shared object at each reference — and refuses inputs beyond
+//!   [`expansion_limit`] ([`FormatError::TooExpanded`]): a 283-byte "billion laughs" file would
+//!   otherwise expand to 2^60 objects and abort the process on allocation failure;
 //! * XML plists: element nesting is counted by a tag scanner (comments, CDATA, processing
 //!   instructions and `<x/>` are skipped);
 //! * OpenStep/ASCII plists: `(`/`{` nesting is counted outside quoted strings.
@@ -23,9 +26,50 @@ pub const MAX_DEPTH: usize = 512;
 /// Largest property list accepted.
 pub const MAX_PLIST_SIZE: usize = 256 * 1024 * 1024;
 
+/// Weight of one object in the expanded size: the size of a parsed `plist::Value` node (what
+/// the parser allocates per object besides its payload).
+pub const NODE_COST: u64 = std::mem::size_of::<plist::Value>() as u64;
+
+/// Expanded size always accepted, whatever the input size (64 MiB).
+pub const EXPANSION_FLOOR: u64 = 64 << 20;
+/// Expanded size accepted per input byte above the floor.
+///
+/// The expanded size of a binary plist is what the parsed tree would weigh: [`NODE_COST`] bytes
+/// per object plus its decoded payload, counted once per *reference* (the `plist` crate copies a
+/// shared object at every reference, so a 283-byte file whose 61 objects each hold the next one
+/// twice is 2^60 objects). Real files barely share anything but strings and numbers, which
+/// Apple's and Python's writers deduplicate. Measured with `expansion_ratios` (tests below, run
+/// with `FERRET_PLIST_DIRS=dir1:dir2`): the 20 binary plists among the 22 real iOS 17 / CTF
+/// files in `shared/real/ios-fs`: expanded/input at most 13.1 (a cached Twitter DM plist),
+/// median 5.0; generated acquisitions: filesystem-dump plists at most 19.4
+/// (`full_browsing_session_resourceLog.plist`), a 100k-SMS backup's plists at most 17.0, its
+/// 29,367 `Manifest.db` `MBFile` blobs at most 8.5. A flat array of one-byte references to one
+/// shared `true` — the worst a file can do without sharing *containers*, which real writers do
+/// not — is about [`NODE_COST`] (80 with `plist` 1.10) per byte. 128 is 1.5 times that and 6.6
+/// times the largest measured ratio: a real file never reaches it, and a crafted one can make
+/// the parser build at most `max(64 MiB, 128 × size)`, never more than [`EXPANSION_CAP`].
+pub const EXPANSION_PER_BYTE: u64 = 128;
+/// Expanded size never accepted, whatever the input size (2 GiB).
+pub const EXPANSION_CAP: u64 = 2 << 30;
+
+/// The expanded-size budget for an input of `len` bytes: `max(EXPANSION_FLOOR,
+/// EXPANSION_PER_BYTE × len)`, at most [`EXPANSION_CAP`].
+pub fn expansion_limit(len: usize) -> u64 {
+    (len as u64).saturating_mul(EXPANSION_PER_BYTE).clamp(EXPANSION_FLOOR, EXPANSION_CAP)
+}
+
 /// Parses a binary, XML or ASCII property list from untrusted bytes. Never panics or aborts:
-/// inputs nesting deeper than [`MAX_DEPTH`] or larger than [`MAX_PLIST_SIZE`] are errors.
+/// inputs nesting deeper than [`MAX_DEPTH`], larger than [`MAX_PLIST_SIZE`] or expanding beyond
+/// [`expansion_limit`] are errors.
 pub fn parse_plist(bytes: &[u8]) -> Result<plist::Value, FormatError> {
+    check_plist(bytes)?;
+    plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| FormatError::Plist(e.to_string()))
+}
+
+/// Every check [`parse_plist`] makes before handing bytes to the `plist` crate: size, nesting
+/// depth and expanded size. For callers that parse with the `plist` crate themselves (e.g. on
+/// a big-stack thread): call this first, then parse.
+pub fn check_plist(bytes: &[u8]) -> Result<(), FormatError> {
     if bytes.len() > MAX_PLIST_SIZE {
         return Err(FormatError::TooLarge {
             what: "property list",
@@ -33,14 +77,26 @@ pub fn parse_plist(bytes: &[u8]) -> Result<plist::Value, FormatError> {
             limit: MAX_PLIST_SIZE as u64,
         });
     }
-    check_depth(bytes, MAX_DEPTH)?;
-    plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| FormatError::Plist(e.to_string()))
+    if bytes.starts_with(b"bplist") {
+        return binary_check(bytes, MAX_DEPTH, expansion_limit(bytes.len())).map(|_| ());
+    }
+    check_depth(bytes, MAX_DEPTH)
+}
+
+/// The expanded size of a binary plist (see [`EXPANSION_PER_BYTE`]), measured without
+/// parsing, or the error [`check_plist`] would give. XML and ASCII plists have no shared
+/// objects: their expanded size is not measured (`Ok(None)`).
+pub fn expanded_size(bytes: &[u8]) -> Result<Option<u64>, FormatError> {
+    if bytes.starts_with(b"bplist") {
+        return binary_check(bytes, MAX_DEPTH, u64::MAX).map(|m| Some(m.expanded));
+    }
+    check_depth(bytes, MAX_DEPTH).map(|()| None)
 }
 
 /// Measures nesting without parsing; `Err(TooDeep)` when deeper than `limit`.
 pub fn check_depth(bytes: &[u8], limit: usize) -> Result<(), FormatError> {
     if bytes.starts_with(b"bplist") {
-        return binary_depth(bytes, limit);
+        return binary_check(bytes, limit, u64::MAX).map(|_| ());
     }
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
     let body = bytes.get(start..).unwrap_or(&[]);
@@ -131,21 +187,34 @@ struct Binary<'a> {
 }
 
 impl Binary<'_> {
-    /// For a container object: (offset of its first child reference, number of references).
-    fn children(&self, obj: usize) -> Result<Option<(usize, usize)>, FormatError> {
+    /// An object's container references (offset of its first child reference and number of
+    /// references; `None` for scalars) and its own expanded weight ([`NODE_COST`] plus the bytes
+    /// its payload decodes to; children are weighed separately).
+    fn object(&self, obj: usize) -> Result<(Option<(usize, usize)>, u64), FormatError> {
         let off = *self.offsets.get(obj).ok_or_else(|| invalid(0, format!("object {obj} out of range")))?;
         let mut c = Cursor::new(self.data);
         c.seek(off, "object")?;
         let marker = c.u8("object marker")?;
         let ty = marker >> 4;
-        if ty != 0xA && ty != 0xD {
-            return Ok(None);
-        }
-        let mut len = u64::from(marker & 0x0F);
-        if len == 0x0F {
-            let int_marker = c.u8("container length marker")?;
+        let low = marker & 0x0F;
+        let mut len = u64::from(low);
+        if matches!(ty, 0x4..=0x7 | 0xA..=0xD) && low == 0x0F {
+            let int_marker = c.u8("length marker")?;
             let width = 1usize << (int_marker & 0x03);
-            len = c.uint_be(width, "container length")?;
+            len = c.uint_be(width, "length")?;
+        }
+        let payload = match ty {
+            0x1 | 0x2 => 1u64 << low.min(4),
+            0x3 => 8,
+            0x4 | 0x5 | 0x7 => len,
+            0x6 => len.saturating_mul(2),
+            0x8 => len + 1,
+            _ => 0,
+        };
+        // What the parser can allocate for the payload is bounded by the bytes present.
+        let weight = NODE_COST.saturating_add(payload.min(c.remaining() as u64));
+        if ty != 0xA && ty != 0xD {
+            return Ok((None, weight));
         }
         let n = if ty == 0xD { len.checked_mul(2) } else { Some(len) };
         let n = n.and_then(|n| usize::try_from(n).ok()).ok_or_else(|| invalid(off, "container length overflows"))?;
@@ -158,7 +227,7 @@ impl Binary<'_> {
                 have: c.remaining(),
             });
         }
-        Ok(Some((c.position(), n)))
+        Ok((Some((c.position(), n)), weight))
     }
 
     fn child(&self, refs_at: usize, i: usize) -> Result<usize, FormatError> {
@@ -176,7 +245,11 @@ impl Binary<'_> {
     }
 }
 
-fn binary_depth(data: &[u8], limit: usize) -> Result<(), FormatError> {
+/// Walks the object graph of a binary plist from its top object, without recursion, measuring
+/// the height (refused beyond `depth_limit`) and the expanded size of every object (memoised:
+/// a shared object is measured once, its size added at each reference, saturating), refused
+/// beyond `expand_limit`. Cycles are refused. The work is one step per reference in the file.
+fn binary_check(data: &[u8], depth_limit: usize, expand_limit: u64) -> Result<Measure, FormatError> {
     if data.len() < 8 + 32 {
         return Err(FormatError::Truncated {
             what: "binary property list trailer",
@@ -217,65 +290,111 @@ fn binary_depth(data: &[u8], limit: usize) -> Result<(), FormatError> {
         .ok_or_else(|| invalid(data.len() - 16, "top object out of range"))?;
     let bin = Binary { data, offsets, ref_size };
 
-    // 0 = unvisited, 1 = on the stack, 2 = done (height known)
+    // 0 = unvisited, 1 = on the stack, 2 = done (height and size known)
     let mut state = vec![0u8; num];
     let mut height = vec![0u32; num];
+    let mut size = vec![0u64; num];
     struct Frame {
         obj: usize,
         refs_at: usize,
         count: usize,
         next: usize,
         max_child: u32,
+        size: u64,
     }
+    let too_big = |size: u64, obj: usize, bin: &Binary<'_>| FormatError::TooExpanded {
+        what: "binary property list",
+        size,
+        limit: expand_limit,
+        offset: bin.offsets.get(obj).copied().unwrap_or(0),
+    };
     let mut stack: Vec<Frame> = Vec::new();
-    let push = |obj: usize, stack: &mut Vec<Frame>, state: &mut [u8], height: &mut [u32]| -> Result<(), FormatError> {
-        match bin.children(obj)? {
-            None => {
+    let mut steps = 0u64;
+    // Starts visiting `obj`: a scalar is done at once, a container is pushed.
+    let push = |obj: usize,
+                stack: &mut Vec<Frame>,
+                state: &mut [u8],
+                height: &mut [u32],
+                size: &mut [u64]|
+     -> Result<(), FormatError> {
+        match bin.object(obj)? {
+            (None, weight) => {
                 state[obj] = 2;
                 height[obj] = 1;
+                size[obj] = weight;
             }
-            Some((refs_at, count)) => {
-                if stack.len() >= limit {
-                    return Err(too_deep(limit, bin.offsets[obj]));
+            (Some((refs_at, count)), weight) => {
+                if stack.len() >= depth_limit {
+                    return Err(too_deep(depth_limit, bin.offsets[obj]));
                 }
                 state[obj] = 1;
-                stack.push(Frame { obj, refs_at, count, next: 0, max_child: 0 });
+                stack.push(Frame { obj, refs_at, count, next: 0, max_child: 0, size: weight });
             }
         }
         Ok(())
     };
-    push(top, &mut stack, &mut state, &mut height)?;
+    push(top, &mut stack, &mut state, &mut height, &mut size)?;
     while let Some(frame) = stack.last_mut() {
         if frame.next == frame.count {
             let h = frame.max_child.saturating_add(1);
-            let obj = frame.obj;
+            let (obj, total) = (frame.obj, frame.size);
             stack.pop();
-            if h as usize > limit {
-                return Err(too_deep(limit, bin.offsets[obj]));
+            if h as usize > depth_limit {
+                return Err(too_deep(depth_limit, bin.offsets[obj]));
             }
             state[obj] = 2;
             height[obj] = h;
+            size[obj] = total;
             if let Some(parent) = stack.last_mut() {
                 parent.max_child = parent.max_child.max(h);
+                parent.size = parent.size.saturating_add(total);
+                if parent.size > expand_limit {
+                    return Err(too_big(parent.size, parent.obj, &bin));
+                }
             }
             continue;
         }
         let child = bin.child(frame.refs_at, frame.next)?;
         frame.next += 1;
+        steps += 1;
         match state[child] {
-            2 => frame.max_child = frame.max_child.max(height[child]),
+            2 => {
+                frame.max_child = frame.max_child.max(height[child]);
+                frame.size = frame.size.saturating_add(size[child]);
+                if frame.size > expand_limit {
+                    return Err(too_big(frame.size, frame.obj, &bin));
+                }
+            }
             1 => return Err(invalid(bin.offsets[child], format!("object {child} contains itself"))),
             _ => {
-                push(child, &mut stack, &mut state, &mut height)?;
+                push(child, &mut stack, &mut state, &mut height, &mut size)?;
                 if state[child] == 2
                     && let Some(f) = stack.last_mut()
                 {
                     f.max_child = f.max_child.max(height[child]);
+                    f.size = f.size.saturating_add(size[child]);
+                    if f.size > expand_limit {
+                        return Err(too_big(f.size, f.obj, &bin));
+                    }
                 }
             }
         }
     }
-    Ok(())
+    let total = size[top];
+    if total > expand_limit {
+        return Err(too_big(total, top, &bin));
+    }
+    Ok(Measure { expanded: total, steps })
+}
+
+/// What [`binary_check`] measured.
+#[derive(Debug, Clone, Copy)]
+struct Measure {
+    /// Expanded size of the top object (saturating).
+    expanded: u64,
+    /// References followed (the walk's work; asserted by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    steps: u64,
 }
 
 #[cfg(test)]
@@ -351,6 +470,132 @@ mod tests {
         assert!(matches!(parse_plist(&xml), Err(FormatError::TooDeep { .. })));
         let ascii = "(".repeat(100_000) + &")".repeat(100_000);
         assert!(matches!(parse_plist(ascii.as_bytes()), Err(FormatError::TooDeep { .. })));
+    }
+
+    /// The hostile-recipes "billion laughs": 61 objects, object i (0..59) = [i+1, i+1], object 60
+    /// = "x"; 1-byte offsets and references: 283 bytes, 2^60 leaves once expanded.
+    fn laughs() -> Vec<u8> {
+        let n = 61usize;
+        let mut data = b"bplist00".to_vec();
+        let mut offsets = Vec::new();
+        for i in 0..n {
+            offsets.push(data.len());
+            if i + 1 < n {
+                data.extend_from_slice(&[0xA2, (i + 1) as u8, (i + 1) as u8]);
+            } else {
+                data.extend_from_slice(&[0x51, b'x']);
+            }
+        }
+        let table = data.len();
+        data.extend(offsets.iter().map(|o| *o as u8));
+        data.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 1]);
+        data.extend_from_slice(&(n as u64).to_be_bytes());
+        data.extend_from_slice(&0u64.to_be_bytes());
+        data.extend_from_slice(&(table as u64).to_be_bytes());
+        data
+    }
+
+    #[test]
+    fn billion_laughs_is_refused_before_parsing_with_linear_work() {
+        let data = laughs();
+        assert_eq!(data.len(), 283);
+        // The walk follows each of the 120 references once (memoised), whatever the expansion.
+        let m = binary_check(&data, MAX_DEPTH, u64::MAX).expect("measured");
+        assert_eq!(m.steps, 120);
+        assert_eq!(m.expanded, u64::MAX, "2^60 objects saturate the counter");
+        // parse_plist refuses it: the error names the limit and the offset of the object that
+        // crossed it (the walk stops as soon as the budget is crossed, deep in the chain).
+        match parse_plist(&data) {
+            Err(FormatError::TooExpanded { limit, size, offset, .. }) => {
+                assert_eq!(limit, EXPANSION_FLOOR);
+                assert!(size > limit);
+                assert!((8..8 + 60 * 3).contains(&offset), "offset {offset} is an array object");
+            }
+            other => panic!("expected TooExpanded, got {other:?}"),
+        }
+        assert!(matches!(check_plist(&data), Err(FormatError::TooExpanded { .. })));
+        // A smaller chain (2^15 leaves) is under the floor and parses.
+        let mut small = plist::Value::String("x".into());
+        for _ in 0..15 {
+            small = plist::Value::Array(vec![small.clone(), small]);
+        }
+        assert!(parse_plist(&to_binary(&small)).is_ok());
+    }
+
+    #[test]
+    fn expansion_budget_scales_with_input_and_counts_shared_payloads() {
+        assert_eq!(NODE_COST, 80, "the documented ratios assume an 80-byte plist::Value");
+        assert_eq!(expansion_limit(0), EXPANSION_FLOOR);
+        assert_eq!(expansion_limit(10 << 20), 1280 << 20);
+        assert_eq!(expansion_limit(usize::MAX), EXPANSION_CAP);
+        // One 1 MiB data object referenced by an array 200 times: 200 MiB expanded from ~1 MiB.
+        let n_refs = 200usize;
+        let mut data = b"bplist00".to_vec();
+        let blob_at = data.len();
+        data.extend_from_slice(&[0x4F, 0x12]);
+        data.extend_from_slice(&(1u32 << 20).to_be_bytes());
+        data.extend(std::iter::repeat_n(7u8, 1 << 20));
+        let arr_at = data.len();
+        data.extend_from_slice(&[0xAF, 0x10, n_refs as u8]);
+        data.extend(std::iter::repeat_n(0u8, n_refs));
+        let table = data.len();
+        for o in [blob_at, arr_at] {
+            data.extend_from_slice(&(o as u32).to_be_bytes());
+        }
+        data.extend_from_slice(&[0, 0, 0, 0, 0, 0, 4, 1]);
+        data.extend_from_slice(&2u64.to_be_bytes());
+        data.extend_from_slice(&1u64.to_be_bytes());
+        data.extend_from_slice(&(table as u64).to_be_bytes());
+        let expanded = expanded_size(&data).expect("measured").expect("binary");
+        assert_eq!(expanded, NODE_COST * (n_refs as u64 + 1) + (n_refs as u64) * (1 << 20));
+        assert!(matches!(parse_plist(&data), Err(FormatError::TooExpanded { .. })));
+        // 20 references stay under the 64 MiB floor and parse.
+        let arr_len_at = arr_at + 2;
+        let mut ok = data.clone();
+        ok[arr_len_at] = 20;
+        assert!(parse_plist(&ok).is_ok());
+        // XML cannot share: not measured.
+        assert_eq!(expanded_size(b"<plist><array/></plist>").expect("xml"), None);
+    }
+
+    /// Measures expanded size / input size on every binary plist under the folders in
+    /// `FERRET_PLIST_DIRS` (`:`-separated), to choose [`EXPANSION_PER_BYTE`]:
+    /// `FERRET_PLIST_DIRS=/work/shared/real/ios-fs cargo test -p ferret-formats expansion_ratios
+    /// -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "measurement"]
+    #[allow(clippy::print_stderr)]
+    fn expansion_ratios() {
+        let dirs = std::env::var("FERRET_PLIST_DIRS").unwrap_or_default();
+        let mut ratios: Vec<(f64, u64, u64, String)> = Vec::new();
+        let mut stack: Vec<std::path::PathBuf> = dirs.split(':').filter(|d| !d.is_empty()).map(Into::into).collect();
+        while let Some(p) = stack.pop() {
+            let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+            if meta.is_dir() {
+                for e in std::fs::read_dir(&p).expect("ls").flatten() {
+                    stack.push(e.path());
+                }
+                continue;
+            }
+            if !meta.is_file() {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&p) else { continue };
+            if !bytes.starts_with(b"bplist") {
+                continue;
+            }
+            if let Ok(Some(e)) = expanded_size(&bytes) {
+                ratios.push((e as f64 / bytes.len() as f64, e, bytes.len() as u64, p.display().to_string()));
+            }
+        }
+        ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for r in &ratios {
+            eprintln!("{:8.2} {:>12} {:>10} {}", r.0, r.1, r.2, r.3);
+        }
+        if let Some(max) = ratios.last() {
+            eprintln!("files {} median {:.2} max {:.2}", ratios.len(), ratios[ratios.len() / 2].0, max.0);
+            assert!(max.0 < EXPANSION_PER_BYTE as f64);
+        }
     }
 
     #[test]

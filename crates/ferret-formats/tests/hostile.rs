@@ -36,6 +36,11 @@ fn run(target: &str, data: &[u8]) {
 #[test]
 fn seeds_are_valid_inputs() {
     for s in seeds::seeds("plist") {
+        if s == seeds::billion_laughs() {
+            // the one hostile seed: refused by counting its expansion, never built
+            assert!(matches!(parse_plist(&s), Err(FormatError::TooExpanded { .. })));
+            continue;
+        }
         parse_plist(&s).expect("plist seed parses");
     }
     for s in seeds::seeds("mbfile") {

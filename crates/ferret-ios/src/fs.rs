@@ -275,6 +275,12 @@ impl Subtree {
             EvidenceError::TooLarge { path, limit } if path == inner => {
                 EvidenceError::TooLarge { path: f.path.clone(), limit }
             }
+            EvidenceError::Budget { path, reason } if path == inner => {
+                EvidenceError::Budget { path: f.path.clone(), reason }
+            }
+            EvidenceError::NotRegular { path, entry, what, expected } if path == inner => {
+                EvidenceError::NotRegular { path: f.path.clone(), entry, what, expected }
+            }
             other => other,
         }
     }

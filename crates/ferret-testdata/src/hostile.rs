@@ -10,6 +10,9 @@
 //! * [`ab_with_entries`], [`sms_backup_json`], [`ab_sms_bomb`]: `adb backup` files with chosen
 //!   tar entries, and the `sms_backup` "JSON bomb" (a zlib-compressed `[0,0,…]` array of any size,
 //!   built in bounded memory).
+//! * [`billion_laughs_bplist`], [`RECURSIVE_MESSAGE_VIEW`], [`rewrite_backup_sms`],
+//!   [`tar_gz_bomb`], [`zip_bomb`]: the budget recipes (plist expansion, SQLite work, archive
+//!   bombs), see the shared `hostile-recipes.md`.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -272,5 +275,207 @@ mod tests {
     fn bomb_is_small() {
         let b = ab_sms_bomb(4 << 20).expect("bomb");
         assert!(b.len() < 20_000, "{}", b.len());
+    }
+}
+
+// --- budget recipes -------------------------------------------------------------------------
+
+/// The "billion laughs" binary plist of the recipes: 61 objects, object *i* (0..59) is the
+/// 2-element array `[i+1, i+1]`, object 60 the ASCII string `"x"`; 1-byte offsets and object
+/// references. 283 bytes; expanded naively, 2^60 leaves.
+pub fn billion_laughs_bplist() -> Vec<u8> {
+    let n = 61usize;
+    let mut data = b"bplist00".to_vec();
+    let mut offsets = Vec::with_capacity(n);
+    for i in 0..n {
+        offsets.push(data.len() as u8);
+        if i + 1 < n {
+            data.extend_from_slice(&[0xA2, (i + 1) as u8, (i + 1) as u8]);
+        } else {
+            data.extend_from_slice(&[0x51, b'x']);
+        }
+    }
+    let table = data.len() as u64;
+    data.extend_from_slice(&offsets);
+    // trailer: 6 unused bytes, offset size 1, reference size 1, object count, top, table offset
+    data.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 1]);
+    data.extend_from_slice(&(n as u64).to_be_bytes());
+    data.extend_from_slice(&0u64.to_be_bytes());
+    data.extend_from_slice(&table.to_be_bytes());
+    data
+}
+
+/// The SQL of the "recursive view" recipe for `sms.db`: the `message` table becomes a view over
+/// an unbounded recursive query (one real row repeated forever).
+pub const RECURSIVE_MESSAGE_VIEW: &str = "ALTER TABLE message RENAME TO m; \
+     CREATE VIEW message AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) \
+     SELECT m.*, x FROM c, (SELECT * FROM m LIMIT 1) m;";
+
+/// Applies `sql` to the SQLite database at `path` (its `-wal`, if any, is folded in first and
+/// removed, so the file stands alone).
+pub fn rewrite_sqlite(path: &Path, sql: &str) -> rusqlite::Result<()> {
+    let c = rusqlite::Connection::open(path)?;
+    c.pragma_update(None, "journal_mode", "DELETE")?;
+    c.execute_batch(sql)?;
+    Ok(())
+}
+
+/// Content file of a backup's `HomeDomain/Library/SMS/sms.db` (`S` in the recipes).
+pub const SMS_DB_ID: &str = "3d0d7e5fb2ce288813306e4d4636395e047a3d28";
+/// Content file of its `-wal` (`W` in the recipes).
+pub const SMS_WAL_ID: &str = "cd47480f213dba9bc38ee792775d17e3f5a73a59";
+
+/// On-disk path of a backup content file.
+pub fn content_path(backup: &Path, id: &str) -> std::path::PathBuf {
+    backup.join(id.get(..2).unwrap_or_default()).join(id)
+}
+
+/// Applies `sql` to a plain backup's `sms.db` in place: the database and its WAL are merged on a
+/// scratch copy, `sql` runs there, the result replaces the content file `S` and the WAL content
+/// file `W` is emptied (an empty WAL is ignored), so the changed database is what is read.
+pub fn rewrite_backup_sms(backup: &Path, sql: &str) -> std::io::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let db = tmp.path().join("sms.db");
+    std::fs::copy(content_path(backup, SMS_DB_ID), &db)?;
+    let wal = content_path(backup, SMS_WAL_ID);
+    if wal.is_file() {
+        std::fs::copy(&wal, tmp.path().join("sms.db-wal"))?;
+    }
+    rewrite_sqlite(&db, sql).map_err(std::io::Error::other)?;
+    std::fs::copy(&db, content_path(backup, SMS_DB_ID))?;
+    if wal.is_file() {
+        std::fs::write(&wal, b"")?;
+    }
+    Ok(())
+}
+
+/// Streams `size` zero bytes into `w` in 1 MiB chunks (no buffer of `size` bytes).
+pub fn write_zeros(w: &mut dyn Write, size: u64) -> std::io::Result<()> {
+    let chunk = vec![0u8; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        w.write_all(chunk.get(..n).unwrap_or_default())?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+/// Regular files under `folder` as `(name relative to it, path)`, sorted, leaving out `member`
+/// and its sidecars.
+fn dump_files(folder: Option<&Path>, member: &str) -> std::io::Result<Vec<(String, std::path::PathBuf)>> {
+    let mut out = Vec::new();
+    let Some(folder) = folder else { return Ok(out) };
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(folder).map_err(std::io::Error::other)?.to_string_lossy().replace('\\', "/");
+            if !rel.starts_with(member) {
+                out.push((rel, p));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A `.tar.gz` filesystem dump: the regular files under `folder` (if any; a generated dump),
+/// with `member` (e.g. `private/var/mobile/Library/SMS/sms.db`) replaced by `size` bytes of
+/// zeros: a gzip bomb (about 1 KB per MiB).
+pub fn tar_gz_bomb(path: &Path, folder: Option<&Path>, member: &str, size: u64) -> std::io::Result<()> {
+    let f = std::fs::File::create(path)?;
+    let gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::best());
+    let mut b = tar::Builder::new(gz);
+    for (rel, p) in dump_files(folder, member)? {
+        b.append_path_with_name(&p, &rel)?;
+    }
+    let mut h = tar::Header::new_gnu();
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_mtime(1_700_000_000);
+    h.set_entry_type(tar::EntryType::Regular);
+    b.append_data(&mut h, member, ZeroReader { left: size })?;
+    b.into_inner()?.finish()?.flush()?;
+    Ok(())
+}
+
+/// A `.zip` filesystem dump: the regular files under `folder` (if any) with `member` replaced by
+/// `size` deflated bytes of zeros: a zip bomb. When `declared` is `Some(n)`, the bomb's local
+/// header and central-directory entry claim `n` bytes instead (a lying header).
+pub fn zip_bomb(
+    path: &Path,
+    folder: Option<&Path>,
+    member: &str,
+    size: u64,
+    declared: Option<u32>,
+) -> std::io::Result<()> {
+    let mut w = zip::ZipWriter::new(std::io::BufWriter::new(std::fs::File::create(path)?));
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (rel, p) in dump_files(folder, member)? {
+        w.start_file(rel, deflated).map_err(std::io::Error::other)?;
+        std::io::copy(&mut std::fs::File::open(&p)?, &mut w)?;
+    }
+    // the bomb last: its local header is the last one, its central entry the last one
+    w.start_file(member, deflated.large_file(size > u64::from(u32::MAX))).map_err(std::io::Error::other)?;
+    write_zeros(&mut w, size)?;
+    w.finish().map_err(std::io::Error::other)?.flush()?;
+    if let Some(n) = declared {
+        lie_about_last_member(path, n)?;
+    }
+    Ok(())
+}
+
+/// Rewrites the uncompressed size of the last member of a zip (its local header, and its
+/// central-directory entry; a data descriptor if any) to `n`.
+fn lie_about_last_member(path: &Path, n: u32) -> std::io::Result<()> {
+    let mut bytes = std::fs::read(path)?;
+    let put = |bytes: &mut Vec<u8>, at: usize| {
+        if let Some(s) = bytes.get_mut(at..at + 4) {
+            s.copy_from_slice(&n.to_le_bytes());
+        }
+    };
+    let cd_start = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap_or(bytes.len());
+    // local file header: signature PK\3\4, uncompressed size at +22
+    if let Some(lh) = bytes.get(..cd_start).and_then(|b| b.windows(4).rposition(|w| w == b"PK\x03\x04")) {
+        put(&mut bytes, lh + 22);
+        // data descriptor (PK\7\8) after it, if the writer used one: uncompressed size at +12
+        if let Some(dd) = bytes.get(lh..cd_start).and_then(|b| b.windows(4).rposition(|w| w == b"PK\x07\x08")) {
+            put(&mut bytes, lh + dd + 12);
+        }
+    }
+    // central directory header: signature PK\1\2, uncompressed size at +24
+    if let Some(cd) = bytes.windows(4).rposition(|w| w == b"PK\x01\x02") {
+        put(&mut bytes, cd + 24);
+    }
+    std::fs::write(path, bytes)
+}
+
+struct ZeroReader {
+    left: u64,
+}
+
+impl std::io::Read for ZeroReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.left) as usize;
+        buf.iter_mut().take(n).for_each(|b| *b = 0);
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn laughs_is_the_recipe() {
+        let b = billion_laughs_bplist();
+        assert_eq!(b.len(), 283);
+        assert!(matches!(ferret_formats::parse_plist(&b), Err(ferret_formats::FormatError::TooExpanded { .. })));
     }
 }

@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ferret_core::evidence::compile_glob;
+use ferret_core::safe_root::{EntryKind, SafeRoot, Skipped, read_bounded};
 use ferret_core::sqlite::SqliteError;
 use ferret_core::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, SqliteDb};
 use ferret_formats::MbFile;
@@ -48,8 +49,8 @@ pub use device::DeviceInfo;
 /// Names of the backup's own files, reachable with the empty domain.
 pub const ROOT_FILES: [&str; 4] = ["Info.plist", "Manifest.db", "Manifest.plist", "Status.plist"];
 
-/// Largest root plist read (Info.plist can carry app icons).
-const MAX_ROOT_PLIST: u64 = 512 * 1024 * 1024;
+/// Largest root plist read: the one plist limit, checked from the file's size before reading.
+const MAX_ROOT_PLIST: u64 = ferret_formats::MAX_PLIST_SIZE as u64;
 /// Largest encrypted Manifest.db decrypted in memory.
 const MAX_MANIFEST_DB: u64 = 4 * 1024 * 1024 * 1024;
 
@@ -241,6 +242,8 @@ pub fn read_manifest_rows(db: &Connection, visit: &mut dyn FnMut(ManifestRow)) -
 pub struct BackupEvidence {
     given: PathBuf,
     root: PathBuf,
+    /// The canonical backup root every read goes through.
+    safe: SafeRoot,
     db: Mutex<SqliteDb>,
     index: Index,
     info: Option<plist::Value>,
@@ -249,6 +252,8 @@ pub struct BackupEvidence {
     device: DeviceInfo,
     problems: Vec<String>,
     cipher: Option<Box<dyn BackupCipher>>,
+    /// Private copies of databases with sidecars, shared while in use.
+    copies: ferret_core::sqlite::CopyCache,
 }
 
 impl std::fmt::Debug for BackupEvidence {
@@ -261,23 +266,15 @@ impl std::fmt::Debug for BackupEvidence {
     }
 }
 
-fn read_root_plist(root: &Path, name: &str, problems: &mut Vec<String>) -> Option<plist::Value> {
-    let p = root.join(name);
-    let meta = match std::fs::metadata(&p) {
-        Ok(m) => m,
-        Err(_) => {
+fn read_root_plist(safe: &SafeRoot, name: &str, problems: &mut Vec<String>) -> Option<plist::Value> {
+    let bytes = match safe.open(name, name).and_then(|(f, meta)| read_bounded(f, &meta, name, MAX_ROOT_PLIST)) {
+        Ok(b) => b,
+        Err(EvidenceError::Missing { .. }) => {
             problems.push(format!("{name} is missing"));
             return None;
         }
-    };
-    if meta.len() > MAX_ROOT_PLIST {
-        problems.push(format!("{name} is larger than {MAX_ROOT_PLIST} bytes; not read"));
-        return None;
-    }
-    let bytes = match std::fs::read(&p) {
-        Ok(b) => b,
         Err(e) => {
-            problems.push(format!("{name}: {e}"));
+            problems.push(e.to_string());
             return None;
         }
     };
@@ -288,6 +285,27 @@ fn read_root_plist(root: &Path, name: &str, problems: &mut Vec<String>) -> Optio
             None
         }
     }
+}
+
+/// Entries at the top of the backup folder, or in its `xx/` content folders' place, that are not
+/// regular files or folders (links, FIFOs, sockets, devices): never followed or read; reported
+/// once at open. Content files themselves are checked when read.
+fn scan_root(safe: &SafeRoot, given: &Path, problems: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(safe.path()) else { return };
+    let mut names: Vec<(String, EntryKind)> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let kind = EntryKind::of(&e.file_type().ok()?);
+            Some((e.file_name().to_string_lossy().into_owned(), kind))
+        })
+        .filter(|(_, k)| !matches!(k, EntryKind::File | EntryKind::Folder))
+        .collect();
+    names.sort();
+    let mut skipped = Skipped::default();
+    for (n, k) in &names {
+        skipped.add(n, *k);
+    }
+    problems.extend(skipped.message(given));
 }
 
 impl BackupEvidence {
@@ -303,10 +321,16 @@ impl BackupEvidence {
 
     fn open_inner(path: &Path, cipher: Option<Box<dyn BackupCipher>>) -> Result<Self, BackupError> {
         let root = find_backup_root(path)?;
+        // Canonical once: links in the user's path are fine; inside, nothing is followed.
+        let safe = SafeRoot::new(&root).map_err(|e| match e {
+            EvidenceError::Io { source, .. } => BackupError::Io { path: root.clone(), source },
+            other => BackupError::NotABackup { path: root.clone(), reason: other.to_string() },
+        })?;
         let mut problems = Vec::new();
-        let info = read_root_plist(&root, "Info.plist", &mut problems);
-        let manifest = read_root_plist(&root, "Manifest.plist", &mut problems);
-        let status = read_root_plist(&root, "Status.plist", &mut problems);
+        scan_root(&safe, &root, &mut problems);
+        let info = read_root_plist(&safe, "Info.plist", &mut problems);
+        let manifest = read_root_plist(&safe, "Manifest.plist", &mut problems);
+        let status = read_root_plist(&safe, "Status.plist", &mut problems);
         let device = DeviceInfo::from_plists(info.as_ref(), manifest.as_ref(), status.as_ref());
         let db_path = root.join("Manifest.db");
         let db = match &cipher {
@@ -314,7 +338,7 @@ impl BackupEvidence {
                 if device.encrypted {
                     return Err(BackupError::Encrypted { path: root });
                 }
-                if !has_sqlite_header(&db_path) {
+                if !manifest_is_sqlite(&safe, &db_path)? {
                     // without a readable IsEncrypted = false, "encrypted" is the likely reading
                     let says_plain = manifest
                         .as_ref()
@@ -325,16 +349,16 @@ impl BackupEvidence {
                     }
                     return Err(BackupError::Encrypted { path: root });
                 }
-                SqliteDb::open_evidence(&db_path)
-                    .map_err(|source| BackupError::Manifest { path: db_path.clone(), source })?
+                SqliteDb::open_in(&safe, "Manifest.db", "Manifest.db").map_err(|e| manifest_error(&db_path, e))?
             }
-            Some(c) => decrypt_manifest(&db_path, c.as_ref())?,
+            Some(c) => decrypt_manifest(&safe, &db_path, c.as_ref())?,
         };
         let index = load_index(&db, &db_path, &mut problems)?;
         tracing::debug!(rows = index.entries.len(), domains = index.domains.len(), "backup index loaded");
         Ok(Self {
             given: path.to_path_buf(),
             root,
+            safe,
             db: Mutex::new(db),
             index,
             info,
@@ -343,6 +367,7 @@ impl BackupEvidence {
             device,
             problems,
             cipher,
+            copies: ferret_core::sqlite::CopyCache::default(),
         })
     }
 
@@ -455,10 +480,8 @@ impl BackupEvidence {
     }
 
     fn root_file(&self, name: &str) -> Option<EvidenceFile> {
-        let meta = std::fs::metadata(self.root.join(name)).ok()?;
-        if !meta.is_file() {
-            return None;
-        }
+        // only a regular file is listed (a FIFO or link in its place was reported at open)
+        let (_, meta) = self.safe.check(name, name).ok()?;
         let mut f = EvidenceFile::plain(name);
         f.size = Some(meta.len());
         f.modified = meta.modified().ok().and_then(|m| jiff::Timestamp::try_from(m).ok());
@@ -469,10 +492,11 @@ impl BackupEvidence {
         file.file_id.is_none() && file.domain.is_none() && ROOT_FILES.contains(&file.relative_path.as_str())
     }
 
-    /// On-disk path of a located file's content, refusing anything but 40-hex file IDs.
-    fn content_path(&self, file: &EvidenceFile) -> Result<PathBuf, EvidenceError> {
+    /// Path of a located file's content relative to the backup root (`xx/<fileID>`, or the
+    /// root file's name), refusing anything but 40-hex file IDs.
+    fn content_rel(&self, file: &EvidenceFile) -> Result<String, EvidenceError> {
         if Self::is_root_file(file) {
-            return Ok(self.root.join(&file.relative_path));
+            return Ok(file.relative_path.clone());
         }
         let id = file.file_id.as_deref().ok_or_else(|| EvidenceError::Corrupt {
             path: file.path.clone(),
@@ -484,17 +508,17 @@ impl BackupEvidence {
                 reason: format!("invalid file ID {id:?} (expected 40 hex characters)"),
             });
         }
-        Ok(self.root.join(&id[..2]).join(id))
+        Ok(format!("{}/{id}", &id[..2]))
+    }
+
+    /// Opens a located file's content (a regular file inside the backup, see [`SafeRoot`]).
+    fn open_content(&self, file: &EvidenceFile) -> Result<(std::fs::File, std::fs::Metadata), EvidenceError> {
+        self.safe.open(&self.content_rel(file)?, &file.path)
     }
 
     fn read_content(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
-        let p = self.content_path(file)?;
-        let f = std::fs::File::open(&p).map_err(|source| io_err(file, source))?;
-        let mut buf = Vec::new();
-        f.take(limit.saturating_add(1)).read_to_end(&mut buf).map_err(|source| io_err(file, source))?;
-        if buf.len() as u64 > limit {
-            return Err(EvidenceError::TooLarge { path: file.path.clone(), limit });
-        }
+        let (f, meta) = self.open_content(file)?;
+        let buf = read_bounded(f, &meta, &file.path, limit)?;
         self.decrypt(file, buf)
     }
 
@@ -513,39 +537,72 @@ impl BackupEvidence {
     }
 }
 
-fn io_err(file: &EvidenceFile, source: std::io::Error) -> EvidenceError {
-    if source.kind() == std::io::ErrorKind::NotFound {
-        EvidenceError::Missing { path: file.path.clone() }
-    } else {
-        EvidenceError::Io { path: file.path.clone(), source }
+/// Whether the file at `p` is a regular file starting with the SQLite header (never blocks on a
+/// FIFO, never follows a link at the end of `p`).
+fn has_sqlite_header(p: &Path) -> bool {
+    let mut h = [0u8; 16];
+    ferret_core::safe_root::open_nofollow(p)
+        .and_then(|mut f| {
+            if !f.metadata()?.is_file() {
+                return Err(std::io::Error::other("not a regular file"));
+            }
+            f.read_exact(&mut h)
+        })
+        .is_ok()
+        && &h == b"SQLite format 3\0"
+}
+
+/// Whether `Manifest.db` starts with the SQLite header. An unreadable file is an I/O error
+/// naming the cause (permission denied...), not "not a database".
+fn manifest_is_sqlite(safe: &SafeRoot, db_path: &Path) -> Result<bool, BackupError> {
+    let (mut f, _) = safe.open("Manifest.db", "Manifest.db").map_err(|e| manifest_error(db_path, e))?;
+    let mut h = [0u8; 16];
+    match f.read_exact(&mut h) {
+        Ok(()) => Ok(&h == b"SQLite format 3\0"),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(source) => Err(BackupError::Io { path: db_path.to_path_buf(), source }),
     }
 }
 
-fn has_sqlite_header(p: &Path) -> bool {
-    let mut h = [0u8; 16];
-    std::fs::File::open(p).and_then(|mut f| f.read_exact(&mut h)).is_ok() && &h == b"SQLite format 3\0"
+/// Maps an error reading `Manifest.db` to what happened: an I/O error (permission denied...)
+/// stays one, a refused entry says so, an SQLite error is a Manifest error.
+fn manifest_error(db_path: &Path, e: EvidenceError) -> BackupError {
+    match e {
+        EvidenceError::Io { source, .. } => BackupError::Io { path: db_path.to_path_buf(), source },
+        EvidenceError::Sqlite { source, .. } => BackupError::Manifest { path: db_path.to_path_buf(), source },
+        other => BackupError::NotABackup { path: db_path.to_path_buf(), reason: other.to_string() },
+    }
 }
 
-fn decrypt_manifest(db_path: &Path, cipher: &dyn BackupCipher) -> Result<SqliteDb, BackupError> {
-    let meta = std::fs::metadata(db_path).map_err(|source| BackupError::Io { path: db_path.to_path_buf(), source })?;
+fn decrypt_manifest(safe: &SafeRoot, db_path: &Path, cipher: &dyn BackupCipher) -> Result<SqliteDb, BackupError> {
+    let (f, meta) = safe.open("Manifest.db", "Manifest.db").map_err(|e| manifest_error(db_path, e))?;
     if meta.len() > MAX_MANIFEST_DB {
         return Err(BackupError::NotABackup {
             path: db_path.to_path_buf(),
             reason: "Manifest.db is implausibly large".into(),
         });
     }
-    let bytes = std::fs::read(db_path).map_err(|source| BackupError::Io { path: db_path.to_path_buf(), source })?;
+    let bytes = read_bounded(f, &meta, "Manifest.db", MAX_MANIFEST_DB).map_err(|e| manifest_error(db_path, e))?;
     let plain = if bytes.starts_with(b"SQLite format 3\0") {
         bytes // iOS < 10.2: Manifest.db is not encrypted
     } else {
         cipher.manifest_db(&bytes).map_err(|source| BackupError::Decrypt { path: "Manifest.db".into(), source })?
     };
-    SqliteDb::open_copy(&mut plain.as_slice(), &mut [])
+    // Kept in memory (or in an unlinked private file when very large): never left on disk.
+    SqliteDb::open_plaintext(plain, Vec::new(), "Manifest.db")
         .map_err(|source| BackupError::Manifest { path: db_path.to_path_buf(), source })
 }
 
 fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Result<Index, BackupError> {
-    let qerr = |source| BackupError::ManifestQuery { path: db_path.to_path_buf(), source };
+    let qerr = |source: rusqlite::Error| match (
+        ferret_core::sqlite::is_interrupt(&source),
+        ferret_core::sqlite::take_budget_exceeded(),
+    ) {
+        (true, Some(b)) => {
+            BackupError::Manifest { path: db_path.to_path_buf(), source: SqliteError::Budget { steps: b.steps } }
+        }
+        _ => BackupError::ManifestQuery { path: db_path.to_path_buf(), source },
+    };
     let mut stmt = db
         .prepare("SELECT fileID, domain, relativePath, flags FROM Files ORDER BY domain, relativePath")
         .map_err(qerr)?;
@@ -689,8 +746,7 @@ impl Evidence for BackupEvidence {
             let bytes = self.read_content(file, u64::MAX)?;
             return Ok(Box::new(std::io::Cursor::new(bytes)));
         }
-        let p = self.content_path(file)?;
-        let f = std::fs::File::open(&p).map_err(|source| io_err(file, source))?;
+        let (f, _) = self.open_content(file)?;
         Ok(Box::new(std::io::BufReader::new(f)))
     }
 
@@ -699,20 +755,19 @@ impl Evidence for BackupEvidence {
     }
 
     fn disk_path(&self, file: &EvidenceFile) -> Option<std::path::PathBuf> {
-        if Self::is_root_file(file) {
-            return Some(self.root.join(&file.relative_path));
-        }
-        self.content_path(file).ok()
+        // only a regular file reached without links (what was actually readable) is hashed
+        let rel = self.content_rel(file).ok()?;
+        self.safe.check(&rel, &file.path).ok().map(|(p, _)| p)
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
         if Self::is_root_file(file) {
-            let p = self.root.join(&file.relative_path);
             if let (true, Some(c)) = (file.relative_path == "Manifest.db", &self.cipher) {
-                return decrypt_manifest(&p, c.as_ref()).map_err(EvidenceError::from);
+                let p = self.root.join("Manifest.db");
+                return decrypt_manifest(&self.safe, &p, c.as_ref()).map_err(EvidenceError::from);
             }
-            return SqliteDb::open_evidence(&p).map_err(sq);
+            return SqliteDb::open_in(&self.safe, &file.relative_path, &file.path);
         }
         // Sidecars are their own Manifest entries: `<relativePath>-wal` / `-journal`.
         let mut sidecars: Vec<(&'static str, EvidenceFile)> = Vec::new();
@@ -724,34 +779,53 @@ impl Evidence for BackupEvidence {
                 }
             }
         }
-        const MAX_DB: u64 = 8 * 1024 * 1024 * 1024;
+        // One artifact-size budget for databases read whole (decryption) or copied to scratch.
+        let max_db = ferret_core::budget::artifact_limit();
         if sidecars.is_empty() && self.cipher.is_none() {
-            let p = self.content_path(file)?;
-            if !p.is_file() {
-                return Err(EvidenceError::Missing { path: file.path.clone() });
-            }
-            return SqliteDb::open_immutable(&p).map_err(sq);
-        }
-        let mut side_bytes: Vec<(&'static str, Vec<u8>)> = Vec::new();
-        for (suffix, f) in &sidecars {
-            let b = self.read_content(f, MAX_DB)?;
-            if !b.is_empty() {
-                side_bytes.push((suffix, b));
-            }
-        }
-        let mut readers: Vec<(&str, &mut dyn Read)> = Vec::new();
-        let mut slices: Vec<(&str, &[u8])> = side_bytes.iter().map(|(s, b)| (*s, b.as_slice())).collect();
-        for (s, b) in &mut slices {
-            readers.push((s, b as &mut dyn Read));
+            let (p, _) = self.safe.check(&self.content_rel(file)?, &file.path)?;
+            return SqliteDb::open_immutable(&p).map(|d| d.labelled(&file.path)).map_err(sq);
         }
         if self.cipher.is_some() {
-            let main = self.read_content(file, MAX_DB)?;
-            SqliteDb::open_copy(&mut main.as_slice(), &mut readers).map_err(sq)
-        } else {
-            let p = self.content_path(file)?;
-            let f = std::fs::File::open(&p).map_err(|source| io_err(file, source))?;
-            SqliteDb::open_copy(&mut std::io::BufReader::new(f), &mut readers).map_err(sq)
+            // Decrypted: kept in memory where SQLite allows, never left on disk (open_plaintext).
+            let mut side_bytes: Vec<(&'static str, Vec<u8>)> = Vec::new();
+            for (suffix, f) in &sidecars {
+                let b = self.read_content(f, max_db)?;
+                if !b.is_empty() {
+                    side_bytes.push((suffix, b));
+                }
+            }
+            let main = self.read_content(file, max_db)?;
+            return SqliteDb::open_plaintext(main, side_bytes, &file.path).map_err(sq);
         }
+        // Plain backup with sidecars: stream the database and its sidecars into the private copy
+        // (never whole in memory), each checked against the artifact budget from its size first;
+        // modules reading the same database at once share the copy.
+        let budget = |f: &EvidenceFile, size: u64| {
+            ferret_core::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&f.path, &e))
+        };
+        let mut opened: Vec<(&'static str, std::fs::File)> = Vec::new();
+        for (suffix, f) in &sidecars {
+            let (fd, meta) = self.open_content(f)?;
+            budget(f, meta.len())?;
+            if meta.len() > 0 {
+                opened.push((suffix, fd));
+            }
+        }
+        let (main, meta) = self.open_content(file)?;
+        if opened.is_empty() {
+            let (p, _) = self.safe.check(&self.content_rel(file)?, &file.path)?;
+            return SqliteDb::open_immutable(&p).map(|d| d.labelled(&file.path)).map_err(sq);
+        }
+        budget(file, meta.len())?;
+        let copy = self
+            .copies
+            .get_or_create(&file.path, || {
+                let mut readers: Vec<(&str, &mut dyn Read)> =
+                    opened.iter_mut().map(|(s, f)| (*s, f as &mut dyn Read)).collect();
+                ferret_core::sqlite::PrivateCopy::create(&mut std::io::BufReader::new(main), &mut readers)
+            })
+            .map_err(sq)?;
+        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {

@@ -421,3 +421,164 @@ fn write_sample_backup() {
     std::fs::write(Path::new(&out).with_extension("truth.json"), serde_json::to_vec_pretty(&truth).expect("json"))
         .expect("truth");
 }
+
+fn mkfifo(p: &Path) {
+    assert!(std::process::Command::new("mkfifo").arg(p).status().expect("mkfifo").success());
+}
+
+/// A backup with a real `t.db` + `t.db-wal` pair at `Library/Test/` and the sample files.
+fn backup_with_wal(dir: &Path) {
+    let mut wal_step = |c: &rusqlite::Connection| c.execute_batch("INSERT INTO t VALUES ('in-wal')");
+    let dbf = ferret_testdata::sqlite::build(
+        |c| c.execute_batch("CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('in-main');"),
+        Some(&mut wal_step),
+    )
+    .expect("db");
+    let mut files = sample_files();
+    files.push(file("HomeDomain", "Library/Test/t.db", &dbf.db));
+    files.push(file("HomeDomain", "Library/Test/t.db-wal", dbf.wal.as_ref().expect("wal")));
+    write_backup(dir, &files, &DeviceSpec::default()).expect("write");
+}
+
+const TDB: Locator = Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/Test/t.db" }], paths: &[] };
+
+/// FIFOs, a link to /dev/zero and links out of the backup, in place of content files, their
+/// sidecars, a whole `xx/` folder and the root plists: refused at once with an error naming the
+/// entry and what it is (a blocking open of a FIFO would hang this test), reported at open, and
+/// no byte of the outside file is ever returned.
+#[test]
+fn only_regular_files_inside_the_backup_are_read() {
+    let work = tempfile::tempdir().expect("dir");
+    let outside = work.path().join("outside.txt");
+    std::fs::write(&outside, b"PLANTED").expect("w");
+    let id = |rel: &str| file_id("HomeDomain", rel);
+    let content = |dir: &Path, rel: &str| {
+        let i = id(rel);
+        dir.join(&i[..2]).join(i)
+    };
+    // 1. FIFO database, FIFO WAL, /dev/zero database
+    for (victim, how) in
+        [("Library/Test/t.db", "fifo"), ("Library/Test/t.db-wal", "fifo"), ("Library/Test/t.db", "zero")]
+    {
+        let dir = work.path().join(format!("b-{how}-{}", victim.len()));
+        backup_with_wal(&dir);
+        let p = content(&dir, victim);
+        std::fs::remove_file(&p).expect("rm");
+        if how == "fifo" {
+            mkfifo(&p);
+        } else {
+            std::os::unix::fs::symlink("/dev/zero", &p).expect("ln");
+        }
+        let ev = BackupEvidence::open(&dir).expect("open");
+        let f = ev.locate(&TDB).expect("locate");
+        let err = ev.sqlite(&f[0]).expect_err("refused").to_string();
+        let what = if how == "fifo" { "is a FIFO, not a regular file: refused" } else { "is a symbolic link" };
+        assert!(err.contains(what), "{victim} {how}: {err}");
+        assert!(err.contains(&format!("HomeDomain/{victim}")), "names the file: {err}");
+        assert!(err.contains(&id(victim)), "names the entry on disk: {err}");
+        if victim.ends_with(".db") {
+            assert!(ev.read(&f[0], 1 << 20).expect_err("refused").to_string().contains(what));
+            assert!(ev.open(&f[0]).is_err());
+            assert_eq!(ev.disk_path(&f[0]), None, "not hashed either");
+        }
+    }
+    // 2. A content file linked out, and a whole prefix folder linked out: never read.
+    let dir = work.path().join("b-link");
+    write_backup(&dir, &sample_files(), &DeviceSpec::default()).expect("write");
+    let h = content(&dir, "Library/Safari/History.db");
+    std::fs::remove_file(&h).expect("rm");
+    std::os::unix::fs::symlink(&outside, &h).expect("ln");
+    let sms = id("Library/SMS/sms.db");
+    let planted = work.path().join("planted");
+    std::fs::create_dir(&planted).expect("mkdir");
+    std::fs::write(planted.join(&sms), b"PLANTED").expect("w");
+    std::fs::remove_dir_all(dir.join(&sms[..2])).expect("rm");
+    std::os::unix::fs::symlink(&planted, dir.join(&sms[..2])).expect("ln");
+    let ev = BackupEvidence::open(&dir).expect("open");
+    assert!(
+        ev.problems().iter().any(|p| p.contains(&format!("{} (a symbolic link)", &sms[..2]))),
+        "the linked prefix folder is reported at open: {:?}",
+        ev.problems()
+    );
+    let found = ev.locate(&SAFARI).expect("locate");
+    let err = ev.read(&found[0], 100).expect_err("link out");
+    assert!(matches!(err, EvidenceError::NotRegular { what: "a symbolic link", .. }), "{err}");
+    const SMS: Locator =
+        Locator { backup: &[BackupPath { domain: "HomeDomain", path: "Library/SMS/sms.db" }], paths: &[] };
+    let s = ev.locate(&SMS).expect("locate");
+    let err = ev.read(&s[0], 100).expect_err("folder link out").to_string();
+    assert_eq!(err, format!("HomeDomain/Library/SMS/sms.db: {} is a symbolic link, not a folder: refused", &sms[..2]));
+    assert!(ev.sqlite(&s[0]).is_err());
+    let mut all = Vec::new();
+    for f in ev.locate(&Locator { backup: &[BackupPath { domain: "*", path: "**" }], paths: &[] }).expect("all") {
+        if let Ok(b) = ev.read(&f, 1 << 20) {
+            all.extend(b);
+        }
+    }
+    assert!(!all.windows(7).any(|w| w == b"PLANTED"), "no byte of the outside files was read");
+    // 3. Root plists: a FIFO Info.plist, a /dev/zero Manifest.plist: reported, open completes.
+    let dir = work.path().join("b-root");
+    write_backup(&dir, &sample_files(), &DeviceSpec::default()).expect("write");
+    std::fs::remove_file(dir.join("Info.plist")).expect("rm");
+    mkfifo(&dir.join("Info.plist"));
+    std::fs::remove_file(dir.join("Manifest.plist")).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", dir.join("Manifest.plist")).expect("ln");
+    let ev = BackupEvidence::open(&dir).expect("open");
+    let problems = ev.problems().join("\n");
+    assert!(problems.contains("Info.plist is a FIFO, not a regular file: refused"), "{problems}");
+    assert!(problems.contains("Manifest.plist is a symbolic link, not a regular file: refused"), "{problems}");
+    assert!(problems.contains("2 entries are not regular files or folders"), "{problems}");
+    const ROOTS: Locator = Locator { backup: &[BackupPath { domain: "", path: "*" }], paths: &[] };
+    let roots: Vec<String> = ev.locate(&ROOTS).expect("roots").into_iter().map(|f| f.path).collect();
+    assert_eq!(roots, vec!["Manifest.db", "Status.plist"], "only regular root files are listed");
+}
+
+/// A link anywhere in the user's path to the backup works (the root is canonicalised once; SQLite
+/// gets canonical paths, so `SQLITE_OPEN_NOFOLLOW` does not refuse it), with and without WAL.
+#[test]
+fn a_link_in_the_users_path_is_fine() {
+    let work = tempfile::tempdir().expect("dir");
+    let real = work.path().join("data/case");
+    std::fs::create_dir_all(&real).expect("mkdir");
+    backup_with_wal(&real.join("backup"));
+    std::os::unix::fs::symlink(work.path().join("data"), work.path().join("lnk")).expect("ln");
+    let via = work.path().join("lnk/case/backup");
+    let ev = BackupEvidence::open(&via).expect("opens through the link");
+    assert_eq!(ev.source(), via.as_path());
+    let f = ev.locate(&TDB).expect("locate");
+    let db = ev.sqlite(&f[0]).expect("sqlite with WAL");
+    let n: i64 = db.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).expect("q");
+    assert_eq!(n, 2);
+    let f = ev.locate(&SAFARI).expect("locate");
+    assert_eq!(ev.read(&f[0], 100).expect("read"), b"h0");
+    assert!(ev.problems().is_empty(), "{:?}", ev.problems());
+}
+
+/// An unreadable Manifest.db says what happened (permission denied), not "not a SQLite database".
+#[test]
+fn unreadable_manifest_is_an_io_error() {
+    let e = manifest_error(
+        Path::new("/b/Manifest.db"),
+        EvidenceError::Io {
+            path: "Manifest.db".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        },
+    );
+    assert!(matches!(e, BackupError::Io { .. }));
+    let msg = e.to_string();
+    assert!(msg.contains("permission denied") && !msg.contains("not a SQLite database"), "{msg}");
+    // Through open(): chmod 000 denies reading except to root (tests may run as root, which reads
+    // anything: then only the mapping above is checked).
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().expect("dir");
+    write_backup(dir.path(), &sample_files(), &DeviceSpec::default()).expect("write");
+    let m = dir.path().join("Manifest.db");
+    std::fs::set_permissions(&m, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(true);
+    if !root {
+        let msg = BackupEvidence::open(dir.path()).expect_err("unreadable").to_string();
+        assert!(msg.to_lowercase().contains("permission denied"), "{msg}");
+        assert!(!msg.contains("not a SQLite database"), "{msg}");
+    }
+    std::fs::set_permissions(&m, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+}

@@ -35,8 +35,12 @@ fn depth_exceeds(v: &plist::Value, max: usize) -> bool {
     false
 }
 
-/// Parses plist bytes (binary, XML or ASCII) on a large-stack worker thread.
+/// Parses plist bytes (binary, XML or ASCII) on a large-stack worker thread, after the
+/// [`ferret_formats::check_plist`] guard (size, nesting, and the expanded size of shared
+/// objects: a 283-byte "billion laughs" binary plist would otherwise grow until the process
+/// aborts).
 pub(crate) fn parse_plist_bytes(bytes: &[u8]) -> Result<plist::Value, String> {
+    ferret_formats::check_plist(bytes).map_err(|e| e.to_string())?;
     std::thread::scope(|s| {
         let handle =
             std::thread::Builder::new().name("ferret-plist".into()).stack_size(PLIST_STACK).spawn_scoped(s, || {
@@ -332,6 +336,22 @@ mod tests {
         assert!(err.contains("nesting") || !err.is_empty());
         assert!(parse_plist_bytes(b"\xff\xfe garbage").is_err());
         assert!(parse_plist_bytes(b"").is_err());
+    }
+
+    /// The 283-byte "billion laughs" (2^60 leaves) is refused by the ferret-formats guard before
+    /// the `plist` crate sees it, here and through a module reading it from a filesystem dump.
+    #[test]
+    fn billion_laughs_is_refused_not_expanded() {
+        let laughs = ferret_testdata::hostile::billion_laughs_bplist();
+        let err = parse_plist_bytes(&laughs).expect_err("refused");
+        assert!(err.contains("expands to more than"), "{err}");
+        let (dir, ev) = testing::fs_tree(&[]);
+        testing::put(&dir, "private/var/mobile/Library/Preferences/.GlobalPreferences.plist", &laughs);
+        let r = testing::run(crate::modules::global_preferences::GlobalPreferences, &ev, &ferret_core::NoIndicators);
+        let err = r.outcome.expect_err("the module fails alone");
+        assert!(err.contains("private/var/mobile/Library/Preferences/.GlobalPreferences.plist"), "{err}");
+        assert!(err.contains("expands to more than"), "{err}");
+        assert!(r.records.is_empty() && r.alerts.is_empty());
     }
 }
 
