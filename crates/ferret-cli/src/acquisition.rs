@@ -11,11 +11,19 @@ use ferret_ios::backup::BackupError;
 
 use crate::secrets::SecretFlags;
 
-/// Every type `path` matches, iOS and Android.
-fn detect_all(path: &Path) -> Vec<Detection> {
+/// Every type `path` matches, iOS and Android. The path must exist and be a regular file or a
+/// folder: nothing opens a FIFO, socket or device the user names (it could block or never end).
+fn detect_all(path: &Path) -> anyhow::Result<Vec<Detection>> {
+    let Ok(meta) = std::fs::metadata(path) else { bail!("{}: no such file or folder", path.display()) };
+    if !meta.is_file() && !meta.is_dir() {
+        bail!(
+            "{} is not a regular file or a folder: ferret reads acquisitions from files and folders only",
+            path.display()
+        );
+    }
     let mut all = ferret_ios::detect::detect_all(path);
     all.extend(ferret_android::detect::detect_all(path));
-    all
+    Ok(all)
 }
 
 fn list(all: &[Detection]) -> String {
@@ -24,7 +32,7 @@ fn list(all: &[Detection]) -> String {
 
 /// `ferret check`: the one type `path` is, from its content.
 pub fn detect(path: &Path) -> anyhow::Result<Detection> {
-    let mut all = detect_all(path);
+    let mut all = detect_all(path)?;
     match all.len() {
         1 => Ok(all.remove(0)),
         0 => {
@@ -45,7 +53,7 @@ pub fn detect(path: &Path) -> anyhow::Result<Detection> {
 /// An explicit `check-*` command: `path` must be of `kind`, or the error says what it is and
 /// which command reads it.
 pub fn expect(path: &Path, kind: AcquisitionKind) -> anyhow::Result<Detection> {
-    let all = detect_all(path);
+    let all = detect_all(path)?;
     if let Some(d) = all.iter().find(|d| d.kind == kind) {
         return Ok(d.clone());
     }

@@ -491,6 +491,22 @@ fn mvt_habits_work() {
 }
 
 #[test]
+fn a_fifo_or_device_as_the_path_is_refused_at_once() {
+    let work = tempfile::tempdir().expect("tmp");
+    let fifo = work.path().join("acquisition.zip");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    for path in [fifo.as_path(), Path::new("/dev/zero")] {
+        for command in [&["check"][..], &["android", "check-bugreport"], &["ios", "check-fs"], &["check", "-l"]] {
+            let mut args = command.to_vec();
+            args.extend(["--no-default-iocs", s(path)]);
+            let o = ferret().run(&args); // would block forever before the check
+            assert_eq!(o.status.code(), Some(2), "{args:?}");
+            assert!(stderr(&o).contains("is not a regular file or a folder"), "{}", stderr(&o));
+        }
+    }
+}
+
+#[test]
 fn iocs_list_shows_every_set_a_check_loads() {
     let work = tempfile::tempdir().expect("tmp");
     let g = scenario::ios_backup(&work.path().join("a"), 91, SMALL).expect("a");

@@ -30,8 +30,13 @@ struct Plan {
 impl Plan {
     fn new(command: Option<AcquisitionKind>, args: &CheckArgs) -> anyhow::Result<Self> {
         let Some(path) = args.path.clone() else { bail!("no acquisition path given") };
-        if std::fs::metadata(&path).is_err() {
-            bail!("{}: no such file or folder", path.display());
+        let Ok(meta) = std::fs::metadata(&path) else { bail!("{}: no such file or folder", path.display()) };
+        // nothing opens a FIFO, socket or device the user names (it could block or never end)
+        if !meta.is_file() && !meta.is_dir() {
+            bail!(
+                "{} is not a regular file or a folder: ferret reads acquisitions from files and folders only",
+                path.display()
+            );
         }
         let detection = match command {
             Some(kind) => acquisition::expect(&path, kind)?,
