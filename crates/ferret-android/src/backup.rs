@@ -46,21 +46,16 @@ const WARN_EACH: usize = 20;
 pub struct UnpackLimits {
     /// Largest single entry, checked from its tar header before anything is copied.
     pub entry_max: u64,
-    /// Largest total unpacked into the private temporary folder.
-    pub total_max: u64,
     /// Most entries.
     pub max_entries: u64,
 }
 
 impl UnpackLimits {
-    /// `FERRET_ARTIFACT_LIMIT` per entry and `FERRET_SCRATCH_LIMIT` in total
-    /// ([`crate::budget`]), [`MAX_ENTRIES`] entries.
+    /// The process's artifact-size budget per entry ([`ferret_core::budget::artifact_limit`],
+    /// `FERRET_ARTIFACT_LIMIT`), [`MAX_ENTRIES`] entries. The total is reserved entry by entry
+    /// from the process's one scratch budget ([`ferret_core::budget`], `FERRET_SCRATCH_LIMIT`).
     pub fn from_env() -> Self {
-        Self {
-            entry_max: crate::budget::artifact_limit(),
-            total_max: crate::budget::scratch_limit(),
-            max_entries: MAX_ENTRIES,
-        }
+        Self { entry_max: ferret_core::budget::artifact_limit(), max_entries: MAX_ENTRIES }
     }
 }
 
@@ -315,6 +310,8 @@ pub struct AbEvidence {
     /// Earlier copies of duplicated entries, by name, in archive order.
     copies: std::collections::BTreeMap<String, Vec<PathBuf>>,
     _dir: tempfile::TempDir,
+    /// The scratch bytes the unpacked entries hold (released after the folder is removed).
+    _reservation: ferret_core::budget::Reservation,
 }
 
 impl AbEvidence {
@@ -351,6 +348,7 @@ impl AbEvidence {
             skipped: u.skipped,
             copies: u.copies,
             _dir: dir,
+            _reservation: u.reservation,
         })
     }
 
@@ -400,6 +398,7 @@ impl AbEvidence {
 struct Unpacked {
     skipped: Vec<String>,
     copies: std::collections::BTreeMap<String, Vec<PathBuf>>,
+    reservation: ferret_core::budget::Reservation,
 }
 
 fn unpack(
@@ -421,7 +420,7 @@ fn unpack(
         }
         skipped.push(what);
     };
-    let mut total = 0u64;
+    let mut reservation = ferret_core::budget::Reservation::default();
     let io = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::InvalidData {
             AndroidError::corrupt(name, e.to_string())
@@ -455,22 +454,14 @@ fn unpack(
             skip_over(
                 &mut skipped,
                 format!(
-                    "{raw} ({size} bytes) is over the {}-byte per-artifact budget ({})",
+                    "{raw} ({size} bytes) is over the {}-byte per-artifact budget (FERRET_ARTIFACT_LIMIT)",
                     limits.entry_max,
-                    crate::budget::ARTIFACT_LIMIT_ENV
                 ),
             );
             continue;
         }
-        if total.saturating_add(size) > limits.total_max {
-            skip_over(
-                &mut skipped,
-                format!(
-                    "{raw} ({size} bytes) would take the backup past the {}-byte scratch budget ({})",
-                    limits.total_max,
-                    crate::budget::SCRATCH_LIMIT_ENV
-                ),
-            );
+        if let Err(e) = reservation.grow(size) {
+            skip_over(&mut skipped, format!("{raw} ({size} bytes) not unpacked: {e}"));
             continue;
         }
         let mut target = root.to_path_buf();
@@ -496,12 +487,11 @@ fn unpack(
         if n != size {
             return Err(AndroidError::corrupt(name, format!("entry {raw} is truncated: {n} of {size} bytes")));
         }
-        total += n;
     }
     if over_budget > WARN_EACH {
         tracing::warn!("{name}: {over_budget} entries skipped in total (over budget)");
     }
-    Ok(Unpacked { skipped, copies })
+    Ok(Unpacked { skipped, copies, reservation })
 }
 
 impl Evidence for AbEvidence {

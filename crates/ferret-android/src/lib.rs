@@ -26,7 +26,6 @@
 //!   first app-op of a package, per-package signal sets) are stored in the records themselves.
 
 pub mod backup;
-pub mod budget;
 pub mod detect;
 pub mod dumpstate;
 pub mod heuristics;

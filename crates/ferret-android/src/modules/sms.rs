@@ -73,10 +73,12 @@ pub struct JsonLimits {
 pub const DEFAULT_JSON_LIMIT: u64 = 64 << 20;
 
 impl JsonLimits {
-    /// `FERRET_ARTIFACT_LIMIT` when set, else [`DEFAULT_JSON_LIMIT`]; [`MAX_ELEMENT`] per element
+    /// The smaller of the process artifact budget (`FERRET_ARTIFACT_LIMIT`) and
+    /// [`DEFAULT_JSON_LIMIT`]; [`MAX_ELEMENT`] per element
     /// (or the budget, if smaller).
     pub fn from_env() -> Self {
-        let max_bytes = crate::budget::artifact_limit_or(DEFAULT_JSON_LIMIT);
+        // the process's artifact budget, but never more than a real message export needs
+        let max_bytes = ferret_core::budget::artifact_limit().min(DEFAULT_JSON_LIMIT);
         Self { max_bytes, max_element: max_bytes.min(MAX_ELEMENT) }
     }
 }
@@ -128,9 +130,8 @@ impl<R: Read> Read for Counted<'_, R> {
         b.consumed.set(consumed);
         let over = if consumed > b.limits.max_bytes {
             Some(format!(
-                "decompressed JSON is larger than the {}-byte budget ({})",
+                "decompressed JSON is larger than the {}-byte budget (FERRET_ARTIFACT_LIMIT)",
                 b.limits.max_bytes,
-                crate::budget::ARTIFACT_LIMIT_ENV
             ))
         } else if consumed.saturating_sub(b.mark.get()) > b.limits.max_element.saturating_add(READ_BUFFER as u64) {
             Some(format!("an element of the JSON array is larger than the {}-byte limit", b.limits.max_element))
