@@ -299,9 +299,34 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
+/// What `ferret gen` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GenKind {
+    /// iOS backup (`backup/`).
+    #[default]
+    Backup,
+    /// iOS encrypted backup (`backup/`, password `ferret`, cheap key derivation).
+    EncryptedBackup,
+    /// iOS filesystem dump as a folder (`fs/`).
+    Fs,
+    /// iOS filesystem dump as a `.tar.gz` (`fs.tar.gz`).
+    FsTgz,
+    /// iOS sysdiagnose as a `.tar.gz`.
+    Sysdiagnose,
+    /// Android bugreport zip.
+    Bugreport,
+    /// androidqf collection folder (`androidqf/`).
+    Androidqf,
+    /// Android `.ab` backup (`backup.ab`).
+    Ab,
+}
+
 /// `ferret gen` options.
 #[derive(Debug, Clone, Args)]
 pub struct GenArgs {
+    /// What to generate.
+    #[arg(long, value_enum, default_value_t = GenKind::Backup)]
+    pub kind: GenKind,
     /// SMS messages (other artifacts scale with it).
     #[arg(long, default_value_t = 10_000)]
     pub sms: usize,
@@ -311,7 +336,7 @@ pub struct GenArgs {
     /// Seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output folder (gets `backup/`, `iocs.stix2`, `truth.json`).
+    /// Output folder (gets the acquisition, `iocs.stix2` and `truth.json`).
     pub dir: PathBuf,
 }
 

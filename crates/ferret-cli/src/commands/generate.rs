@@ -1,16 +1,67 @@
-//! `ferret gen` (hidden): writes synthetic acquisitions for benchmarks and cross-checks.
+//! `ferret gen` (hidden): writes synthetic acquisitions of every type, with their indicator
+//! bundle and ground truth, for benchmarks and cross-checks.
 
 use anyhow::Context as _;
 use ferret_report::ExitStatus;
-use ferret_testdata::scenario::{self, Scale};
+use ferret_testdata::scenario::{self, FsLayout, Scale};
+use ferret_testdata::truth::Truth;
 
-use crate::cli::GenArgs;
+use crate::cli::{GenArgs, GenKind};
+
+/// Writes `truth.json` and the indicator bundle for generators that return only a truth.
+fn finish(dir: &std::path::Path, truth: &Truth, decoys: usize, seed: u64) -> anyhow::Result<usize> {
+    std::fs::write(dir.join("iocs.stix2"), ferret_testdata::stix::bundle(&truth.indicators, decoys, seed))?;
+    std::fs::write(dir.join("truth.json"), serde_json::to_vec_pretty(truth)?)?;
+    Ok(truth.alerts.len())
+}
 
 /// Writes the scenario.
 pub fn run(args: GenArgs) -> anyhow::Result<ExitStatus> {
-    std::fs::create_dir_all(&args.dir)?;
-    let g = scenario::ios_backup(&args.dir, args.seed, Scale { sms: args.sms, decoys: args.decoys })
-        .with_context(|| format!("cannot generate into {}", args.dir.display()))?;
-    crate::console::out(&format!("{} planted alerts; backup at {}", g.truth.alerts.len(), g.acquisition.display()));
+    let dir = &args.dir;
+    std::fs::create_dir_all(dir)?;
+    let scale = Scale { sms: args.sms, decoys: args.decoys };
+    let ctx = || format!("cannot generate into {}", dir.display());
+    let (planted, acquisition) = match args.kind {
+        GenKind::Backup => {
+            let g = scenario::ios_backup(dir, args.seed, scale).with_context(ctx)?;
+            (g.truth.alerts.len(), g.acquisition)
+        }
+        GenKind::EncryptedBackup => {
+            let g = scenario::ios_encrypted_backup(dir, args.seed, scale, "ferret", 10).with_context(ctx)?;
+            (g.truth.alerts.len(), g.acquisition)
+        }
+        GenKind::Fs | GenKind::FsTgz => {
+            let layout = if args.kind == GenKind::Fs { FsLayout::Folder } else { FsLayout::TarGz };
+            let g = scenario::ios_fs(dir, args.seed, scale, layout).with_context(ctx)?;
+            (g.truth.alerts.len(), g.acquisition)
+        }
+        GenKind::Sysdiagnose => {
+            let mut truth = Truth::default();
+            let files = ferret_testdata::sysdiagnose::generate(args.seed, args.sms.max(1), &mut truth);
+            let name = ferret_testdata::sysdiagnose::DEFAULT_NAME;
+            let p = dir.join(format!("{name}.tar.gz"));
+            ferret_testdata::sysdiagnose::write_tar_gz(&p, name, &files).with_context(ctx)?;
+            (finish(dir, &truth, args.decoys, args.seed)?, p)
+        }
+        GenKind::Bugreport => {
+            let p = dir.join("bugreport-ferret-gen.zip");
+            let (truth, _) =
+                ferret_testdata::android::bugreport::write_bugreport_zip(&p, &Default::default()).with_context(ctx)?;
+            (finish(dir, &truth, args.decoys, args.seed)?, p)
+        }
+        GenKind::Androidqf => {
+            let p = dir.join("androidqf");
+            let truth =
+                ferret_testdata::android::androidqf::write_androidqf_dir(&p, &Default::default()).with_context(ctx)?;
+            (finish(dir, &truth, args.decoys, args.seed)?, p)
+        }
+        GenKind::Ab => {
+            let (bytes, truth) = ferret_testdata::android::backup::ab_bytes(&Default::default()).with_context(ctx)?;
+            let p = dir.join("backup.ab");
+            std::fs::write(&p, bytes).with_context(ctx)?;
+            (finish(dir, &truth, args.decoys, args.seed)?, p)
+        }
+    };
+    crate::console::out(&format!("{planted} planted alerts; acquisition at {}", acquisition.display()));
     Ok(ExitStatus::Clean)
 }
