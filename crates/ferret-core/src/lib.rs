@@ -16,6 +16,7 @@
 //!   when a `-wal`/`-journal` sidecar exists; hardened connection);
 //! * [`tar`]: `.tar`/`.tar.gz` archives read in place ([`tar::TarEvidence`]);
 //! * [`module`]: the [`Module`] contract and its typed form [`ArtifactModule`];
+//! * [`toolkit`]: what artifact modules read evidence with (locating, plists, SQLite cells);
 //! * [`runner`]: executes modules in parallel, isolates their failures and streams their output
 //!   to sinks.
 //!
@@ -32,6 +33,7 @@ pub mod safe_root;
 pub mod sqlite;
 pub mod tar;
 pub mod time;
+pub mod toolkit;
 pub mod urls;
 pub mod wal;
 pub mod zip;

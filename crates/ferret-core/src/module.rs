@@ -361,26 +361,6 @@ impl<'m, 'o, M: ArtifactModule> Out<'m, 'o, M> {
     }
 }
 
-/// The usual `extract` of a database module: locates every database of `locator` and reads
-/// each with `read(db, path, out)`; [`Outcome::NotFound`] when none exists. A database that
-/// cannot be opened is this module's error.
-pub fn each_sqlite<M: ArtifactModule>(
-    ctx: &Context<'_>,
-    locator: &crate::evidence::Locator,
-    out: &mut Out<'_, '_, M>,
-    mut read: impl FnMut(&crate::sqlite::SqliteDb, &str, &mut Out<'_, '_, M>) -> Result<(), ModuleError>,
-) -> Result<Outcome, ModuleError> {
-    let files = ctx.evidence.locate(locator)?;
-    if files.is_empty() {
-        return Ok(Outcome::NotFound);
-    }
-    for f in &files {
-        let db = ctx.evidence.sqlite(f)?;
-        read(&db, &f.path, out)?;
-    }
-    Ok(Outcome::Completed)
-}
-
 /// Adapts an [`ArtifactModule`] to [`Module`].
 pub struct Typed<M>(pub M);
 

@@ -17,7 +17,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -84,14 +84,14 @@ impl ArtifactModule for CacheFiles {
             }
             let sql = format!("SELECT {} FROM cfurl_cache_response c ORDER BY c.rowid", sel.join(", "));
             let res = for_each_row(&db, &file.path, &sql, |r| {
-                let ts = cell_text(r, 5);
+                let ts = cell::text(r, 5);
                 out.record(CacheEntry {
                     cache_file: file.path.clone(),
-                    entry_id: cell_i64(r, 0),
-                    version: cell_i64(r, 1),
-                    hash_value: cell_i64(r, 2),
-                    storage_policy: cell_i64(r, 3),
-                    url: cell_text(r, 4),
+                    entry_id: cell::i64(r, 0),
+                    version: cell::i64(r, 1),
+                    hash_value: cell::i64(r, 2),
+                    storage_policy: cell::i64(r, 3),
+                    url: cell::text(r, 4),
                     isodate: ts.as_deref().and_then(parse_sql_time),
                     time_stamp: ts,
                 })

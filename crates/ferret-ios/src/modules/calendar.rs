@@ -43,7 +43,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_mac_time, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -249,36 +249,36 @@ impl ArtifactModule for Calendar {
                 part.join(", ")
             );
             for_each_row(&db, &file.path, &sql, |r| {
-                let email = cell_text(r, 15);
-                let is_self = cell_i64(r, 18).map(|x| x == 1);
+                let email = cell::text(r, 15);
+                let is_self = cell::i64(r, 18).map(|x| x == 1);
                 let in_contacts = match (&contacts, &email) {
                     (Some(set), Some(e)) => Some(set.contains(&normalise_mail(e))),
                     (Some(_), None) => Some(false),
                     (None, _) => None,
                 };
                 out.record(CalendarRecord {
-                    id: cell_i64(r, 0),
-                    summary: cell_text(r, 1),
-                    description: cell_text(r, 2),
-                    start_date: cell_mac_time(r, 3),
-                    end_date: cell_mac_time(r, 4),
-                    creation_date: cell_mac_time(r, 5),
-                    last_modified: cell_mac_time(r, 6),
-                    all_day: cell_i64(r, 7),
-                    calendar_id: cell_i64(r, 8),
-                    url: cell_text(r, 9),
-                    external_id: cell_text(r, 10),
-                    unique_identifier: cell_text(r, 11),
-                    uuid: cell_text(r, 12),
-                    hidden: cell_i64(r, 13),
-                    organizer_id: cell_i64(r, 14),
+                    id: cell::i64(r, 0),
+                    summary: cell::text(r, 1),
+                    description: cell::text(r, 2),
+                    start_date: cell::mac_time(r, 3),
+                    end_date: cell::mac_time(r, 4),
+                    creation_date: cell::mac_time(r, 5),
+                    last_modified: cell::mac_time(r, 6),
+                    all_day: cell::i64(r, 7),
+                    calendar_id: cell::i64(r, 8),
+                    url: cell::text(r, 9),
+                    external_id: cell::text(r, 10),
+                    unique_identifier: cell::text(r, 11),
+                    uuid: cell::text(r, 12),
+                    hidden: cell::i64(r, 13),
+                    organizer_id: cell::i64(r, 14),
                     participant_email: email,
-                    participant_phone: cell_text(r, 16),
-                    participant_comment: cell_text(r, 17),
+                    participant_phone: cell::text(r, 16),
+                    participant_comment: cell::text(r, 17),
                     organizer_is_self: is_self,
                     organizer_in_contacts: in_contacts,
-                    attachments: cell_i64(r, 19),
-                    location: cell_text(r, 20),
+                    attachments: cell::i64(r, 19),
+                    location: cell::text(r, 20),
                 })
             })?;
         }
@@ -358,7 +358,7 @@ impl ArtifactModule for Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

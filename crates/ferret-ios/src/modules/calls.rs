@@ -20,7 +20,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_f64, cell_i64, cell_mac_time, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,15 +81,15 @@ impl ArtifactModule for Calls {
             let sql = format!("SELECT {} FROM ZCALLRECORD c ORDER BY c.rowid", sel.join(", "));
             for_each_row(&db, &file.path, &sql, |r| {
                 let rec = CallRecord {
-                    id: cell_i64(r, 0),
-                    isodate: cell_mac_time(r, 1),
-                    duration: cell_f64(r, 2),
-                    location: cell_text(r, 3),
-                    number: cell_text(r, 4),
-                    name: cell_text(r, 5),
-                    provider: cell_text(r, 6),
-                    direction: cell_i64(r, 7).map(|o| if o == 1 { "outgoing" } else { "incoming" }.to_string()),
-                    answered: cell_i64(r, 8).map(|a| a != 0),
+                    id: cell::i64(r, 0),
+                    isodate: cell::mac_time(r, 1),
+                    duration: cell::f64(r, 2),
+                    location: cell::text(r, 3),
+                    number: cell::text(r, 4),
+                    name: cell::text(r, 5),
+                    provider: cell::text(r, 6),
+                    direction: cell::i64(r, 7).map(|o| if o == 1 { "outgoing" } else { "incoming" }.to_string()),
+                    answered: cell::i64(r, 8).map(|a| a != 0),
                 };
                 out.record(rec)
             })?;
@@ -132,7 +132,7 @@ impl ArtifactModule for Calls {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -16,8 +16,8 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_text, for_each_row};
 use super::chrome_history::chrome_time;
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -85,9 +85,9 @@ impl ArtifactModule for ChromeFavicon {
             );
             for_each_row(&db, &file.path, &sql, |r| {
                 out.record(ChromeFaviconRecord {
-                    id: cell_i64(r, 0),
-                    url: cell_text(r, 1),
-                    icon_url: cell_text(r, 2),
+                    id: cell::i64(r, 0),
+                    url: cell::text(r, 1),
+                    icon_url: cell::text(r, 2),
                     isodate: chrome_time(r, 3).or_else(|| chrome_time(r, 4)),
                 })
             })?;
@@ -119,7 +119,7 @@ impl ArtifactModule for ChromeFavicon {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

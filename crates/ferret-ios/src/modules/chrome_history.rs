@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,7 +54,7 @@ static LOCATOR: Locator = Locator {
 
 /// A Chrome time cell (µs since 1601; 0 = unset).
 pub(crate) fn chrome_time(row: &rusqlite::Row<'_>, idx: usize) -> Option<Timestamp> {
-    cell_i64(row, idx).filter(|v| *v > 0).and_then(ferret_core::time::from_webkit)
+    cell::i64(row, idx).filter(|v| *v > 0).and_then(ferret_core::time::from_webkit)
 }
 
 impl ArtifactModule for ChromeHistory {
@@ -85,12 +85,12 @@ impl ArtifactModule for ChromeHistory {
             );
             for_each_row(&db, &file.path, &sql, |r| {
                 out.record(ChromeVisit {
-                    id: cell_i64(r, 0),
-                    url: cell_text(r, 1),
-                    title: cell_text(r, 2),
-                    visit_id: cell_i64(r, 3),
+                    id: cell::i64(r, 0),
+                    url: cell::text(r, 1),
+                    title: cell::text(r, 2),
+                    visit_id: cell::i64(r, 3),
                     isodate: chrome_time(r, 4),
-                    redirect_source: cell_i64(r, 5),
+                    redirect_source: cell::i64(r, 5),
                     db_path: file.path.clone(),
                 })
             })?;
@@ -116,7 +116,7 @@ impl ArtifactModule for ChromeHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

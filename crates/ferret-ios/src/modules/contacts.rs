@@ -19,7 +19,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_mac_time, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -104,16 +104,16 @@ pub(crate) fn read_values(
         m.get(2).map_or("NULL", String::as_str)
     );
     for_each_row(db, path, &sql, |r| {
-        let Some(value) = cell_text(r, 9) else { return Ok(()) };
+        let Some(value) = cell::text(r, 9) else { return Ok(()) };
         each(ContactRecord {
-            person_id: cell_i64(r, 0).or_else(|| cell_i64(r, 7)),
-            first: cell_text(r, 1),
-            middle: cell_text(r, 2),
-            last: cell_text(r, 3),
-            organization: cell_text(r, 4),
-            created: cell_mac_time(r, 5),
-            modified: cell_mac_time(r, 6),
-            kind: kind_of(cell_i64(r, 8)),
+            person_id: cell::i64(r, 0).or_else(|| cell::i64(r, 7)),
+            first: cell::text(r, 1),
+            middle: cell::text(r, 2),
+            last: cell::text(r, 3),
+            organization: cell::text(r, 4),
+            created: cell::mac_time(r, 5),
+            modified: cell::mac_time(r, 6),
+            kind: kind_of(cell::i64(r, 8)),
             value,
         })
     })
@@ -169,7 +169,7 @@ impl ArtifactModule for Contacts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

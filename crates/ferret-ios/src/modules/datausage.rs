@@ -32,13 +32,12 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute;
+use ferret_core::toolkit::{Columns, cell};
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-
-use super::sms::{cell, select_list, v_f64, v_i64, v_text, warn_missing};
 
 /// Where `DataUsage.sqlite` lives.
 pub const LOCATOR: Locator = Locator {
@@ -160,22 +159,22 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Datausage>) -> Resul
         out.warn(format!("{path}: no ZPROCESS table"));
         return Ok(());
     }
-    let mut missing = Vec::new();
-    let pcols = select_list(db, "ZPROCESS", "p", PROC_COLS, &mut missing);
+    let mut schema = Columns::default();
+    let pcols = schema.select_list(db, "ZPROCESS", "p", PROC_COLS);
     let has_live = db.has_table("ZLIVEUSAGE");
     let (lcols, ljoin) = if has_live {
-        let l = select_list(db, "ZLIVEUSAGE", "l", LIVE_COLS, &mut missing);
-        let join = if missing.iter().any(|m| m == "ZLIVEUSAGE.ZHASPROCESS") {
+        let l = schema.select_list(db, "ZLIVEUSAGE", "l", LIVE_COLS);
+        let join = if schema.missing.iter().any(|m| m == "ZLIVEUSAGE.ZHASPROCESS") {
             " LEFT JOIN ZLIVEUSAGE l ON 0"
         } else {
             " LEFT JOIN ZLIVEUSAGE l ON l.ZHASPROCESS = p.Z_PK"
         };
         (l, join)
     } else {
-        missing.push("ZLIVEUSAGE".into());
+        schema.missing.push("ZLIVEUSAGE".into());
         (vec!["NULL"; LIVE_COLS.len()].join(", "), "")
     };
-    warn_missing(out, path, &missing);
+    schema.warn(out, path);
     let live_order = if ljoin.is_empty() { "" } else { ", l.Z_PK" };
     let sql = format!("SELECT p.Z_PK, {pcols}, {lcols} FROM ZPROCESS p{ljoin} ORDER BY p.Z_PK{live_order}");
     let mut stmt = db.prepare(&sql).map_err(|e| ModuleError::query(path, e))?;
@@ -184,23 +183,23 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Datausage>) -> Resul
     let mut prev_name: Option<String> = None;
     let mut gaps = Gaps { alerts: 0, suppressed: 0 };
     while let Some(row) = rows.next().map_err(|e| ModuleError::query(path, e))? {
-        let Some(pk) = v_i64(cell(row, 0)) else {
+        let Some(pk) = cell::i64(row, 0) else {
             out.warn(format!("{path}: ZPROCESS row without Z_PK skipped"));
             continue;
         };
         let rec = DataUsageRecord {
             proc_id: Some(pk),
-            proc_name: v_text(cell(row, 1)),
-            bundle_id: v_text(cell(row, 2)),
-            first_isodate: v_f64(cell(row, 3)).and_then(from_mac_absolute),
-            isodate: v_f64(cell(row, 4)).and_then(from_mac_absolute),
-            live_id: v_i64(cell(row, 5)),
-            live_proc_id: v_i64(cell(row, 6)),
-            live_isodate: v_f64(cell(row, 7)).and_then(from_mac_absolute),
-            wifi_in: v_f64(cell(row, 8)),
-            wifi_out: v_f64(cell(row, 9)),
-            wwan_in: v_f64(cell(row, 10)),
-            wwan_out: v_f64(cell(row, 11)),
+            proc_name: cell::text(row, 1),
+            bundle_id: cell::text(row, 2),
+            first_isodate: cell::f64(row, 3).and_then(from_mac_absolute),
+            isodate: cell::f64(row, 4).and_then(from_mac_absolute),
+            live_id: cell::i64(row, 5),
+            live_proc_id: cell::i64(row, 6),
+            live_isodate: cell::f64(row, 7).and_then(from_mac_absolute),
+            wifi_in: cell::f64(row, 8),
+            wifi_out: cell::f64(row, 9),
+            wwan_in: cell::f64(row, 10),
+            wwan_out: cell::f64(row, 11),
             database: path.to_string(),
         };
         if pk > prev {
@@ -221,8 +220,8 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Datausage>) -> Resul
     drop(rows);
     drop(stmt);
 
-    if has_live && !missing.iter().any(|m| m == "ZLIVEUSAGE.ZHASPROCESS") {
-        let lcols = select_list(db, "ZLIVEUSAGE", "l", LIVE_COLS, &mut Vec::new());
+    if has_live && !schema.missing.iter().any(|m| m == "ZLIVEUSAGE.ZHASPROCESS") {
+        let lcols = Columns::default().select_list(db, "ZLIVEUSAGE", "l", LIVE_COLS);
         let sql = format!(
             "SELECT {lcols} FROM ZLIVEUSAGE l WHERE l.ZHASPROCESS IS NOT NULL \
              AND NOT EXISTS (SELECT 1 FROM ZPROCESS p WHERE p.Z_PK = l.ZHASPROCESS) ORDER BY l.Z_PK"
@@ -236,13 +235,13 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Datausage>) -> Resul
                 bundle_id: None,
                 first_isodate: None,
                 isodate: None,
-                live_id: v_i64(cell(row, 0)),
-                live_proc_id: v_i64(cell(row, 1)),
-                live_isodate: v_f64(cell(row, 2)).and_then(from_mac_absolute),
-                wifi_in: v_f64(cell(row, 3)),
-                wifi_out: v_f64(cell(row, 4)),
-                wwan_in: v_f64(cell(row, 5)),
-                wwan_out: v_f64(cell(row, 6)),
+                live_id: cell::i64(row, 0),
+                live_proc_id: cell::i64(row, 1),
+                live_isodate: cell::f64(row, 2).and_then(from_mac_absolute),
+                wifi_in: cell::f64(row, 3),
+                wifi_out: cell::f64(row, 4),
+                wwan_in: cell::f64(row, 5),
+                wwan_out: cell::f64(row, 6),
                 database: path.to_string(),
             };
             let msg = format!(
@@ -264,7 +263,7 @@ impl ArtifactModule for Datausage {
         "Per-process network usage (DataUsage.sqlite): process names vs indicators, deleted process records";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
+        ferret_core::toolkit::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &DataUsageRecord, events: &mut Vec<(Timestamp, String, String)>) {

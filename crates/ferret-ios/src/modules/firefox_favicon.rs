@@ -12,8 +12,8 @@ use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, ModuleErr
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_f64, cell_i64, cell_text, for_each_row};
 use super::firefox_history::{LOCATOR, firefox_time};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -73,14 +73,14 @@ impl ArtifactModule for FirefoxFavicon {
             );
             for_each_row(&db, &file.path, &sql, |r| {
                 out.record(FirefoxFaviconRecord {
-                    id: cell_i64(r, 0),
-                    url: cell_text(r, 1),
-                    width: cell_i64(r, 2),
-                    height: cell_i64(r, 3),
-                    icon_type: cell_i64(r, 4),
-                    isodate: firefox_time(cell_f64(r, 5)),
-                    history_id: cell_i64(r, 6),
-                    history_url: cell_text(r, 7),
+                    id: cell::i64(r, 0),
+                    url: cell::text(r, 1),
+                    width: cell::i64(r, 2),
+                    height: cell::i64(r, 3),
+                    icon_type: cell::i64(r, 4),
+                    isodate: firefox_time(cell::f64(r, 5)),
+                    history_id: cell::i64(r, 6),
+                    history_url: cell::text(r, 7),
                 })
             })?;
         }
@@ -115,7 +115,7 @@ impl ArtifactModule for FirefoxFavicon {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_f64, cell_i64, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,12 +97,12 @@ impl ArtifactModule for FirefoxHistory {
             );
             for_each_row(&db, &file.path, &sql, |r| {
                 out.record(FirefoxVisit {
-                    id: cell_i64(r, 0),
-                    isodate: firefox_time(cell_f64(r, 1)),
-                    is_local: cell_i64(r, 2),
-                    visit_type: cell_i64(r, 3),
-                    url: cell_text(r, 4),
-                    title: cell_text(r, 5),
+                    id: cell::i64(r, 0),
+                    isodate: firefox_time(cell::f64(r, 1)),
+                    is_local: cell::i64(r, 2),
+                    visit_type: cell::i64(r, 3),
+                    url: cell::text(r, 4),
+                    title: cell::text(r, 5),
                 })
             })?;
         }
@@ -127,7 +127,7 @@ impl ArtifactModule for FirefoxHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -19,7 +19,7 @@ use ferret_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{plist_to_json, read_plist};
+use ferret_core::toolkit::{plist_to_json, read_plist};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,7 +97,7 @@ impl ArtifactModule for GlobalPreferences {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::truth::Truth;
 
     #[test]

@@ -27,7 +27,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_mac_time, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -130,28 +130,28 @@ impl ArtifactModule for InteractionC {
             let sql = format!("SELECT {}, {} FROM ZINTERACTIONS i {join} ORDER BY i.Z_PK", i.join(", "), c.join(", "));
             for_each_row(&db, &file.path, &sql, |r| {
                 out.record(Interaction {
-                    id: cell_i64(r, 0),
-                    start_date: cell_mac_time(r, 1),
-                    end_date: cell_mac_time(r, 2),
-                    interactions_creation_date: cell_mac_time(r, 3),
-                    bundle_id: cell_text(r, 4),
-                    account: cell_text(r, 5),
-                    target_bundle_id: cell_text(r, 6),
-                    direction: cell_i64(r, 7).map(|d| match d {
+                    id: cell::i64(r, 0),
+                    start_date: cell::mac_time(r, 1),
+                    end_date: cell::mac_time(r, 2),
+                    interactions_creation_date: cell::mac_time(r, 3),
+                    bundle_id: cell::text(r, 4),
+                    account: cell::text(r, 5),
+                    target_bundle_id: cell::text(r, 6),
+                    direction: cell::i64(r, 7).map(|d| match d {
                         0 => "INCOMING".to_string(),
                         1 => "OUTGOING".to_string(),
                         n => n.to_string(),
                     }),
-                    recipient_count: cell_i64(r, 8),
-                    domain_identifier: cell_text(r, 9),
-                    is_response: cell_i64(r, 10),
-                    content_url: cell_text(r, 11),
-                    group_name: cell_text(r, 12),
-                    derived_intent_id: cell_text(r, 13),
-                    uuid: cell_text(r, 14),
-                    sender_display_name: cell_text(r, 15),
-                    sender_identifier: cell_text(r, 16),
-                    sender_personid: cell_text(r, 17),
+                    recipient_count: cell::i64(r, 8),
+                    domain_identifier: cell::text(r, 9),
+                    is_response: cell::i64(r, 10),
+                    content_url: cell::text(r, 11),
+                    group_name: cell::text(r, 12),
+                    derived_intent_id: cell::text(r, 13),
+                    uuid: cell::text(r, 14),
+                    sender_display_name: cell::text(r, 15),
+                    sender_identifier: cell::text(r, 16),
+                    sender_personid: cell::text(r, 17),
                 })
             })?;
         }
@@ -217,7 +217,7 @@ impl ArtifactModule for InteractionC {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -27,7 +27,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{plist_time, plist_to_json, read_plist};
+use ferret_core::toolkit::{plist_time, plist_to_json, read_plist};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -180,7 +180,7 @@ impl ArtifactModule for Locationd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -4,7 +4,6 @@
 use ferret_core::{Module, Typed};
 
 pub mod applications;
-pub(crate) mod artifact_util;
 pub mod backup_info;
 pub mod cache_files;
 pub mod calendar;
@@ -46,6 +45,9 @@ pub mod webkit_session_resource_log;
 pub mod webkit_stores;
 pub mod whatsapp;
 pub mod whatsapp_contacts;
+
+#[cfg(test)]
+pub(crate) mod testing;
 
 /// Modules that read artifacts present in both backups and filesystem dumps ("mixed").
 /// Each has both `backup` and `paths` in its locator.

@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{plist_time, read_plist};
+use ferret_core::toolkit::{plist_time, read_plist};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -118,7 +118,7 @@ impl ArtifactModule for OsAnalyticsAdDaily {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -32,7 +32,7 @@ use ferret_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{plist_text, read_plist};
+use ferret_core::toolkit::{plist_text, read_plist};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -177,7 +177,7 @@ impl ArtifactModule for OsVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::truth::Truth;
 
     fn exposed_ids(v: &str) -> Vec<&'static str> {

@@ -22,7 +22,7 @@ use jiff::Timestamp;
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_mac_time, cell_text, for_each_row, parse_plist_bytes};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,7 +79,7 @@ fn parse_session(blob: &[u8]) -> Result<Vec<SessionEntry>, String> {
         return Err(format!("{} bytes, over the {MAX_SESSION_BLOB}-byte limit", blob.len()));
     }
     let body = blob.get(4..).ok_or("shorter than its 4-byte header")?;
-    let v = parse_plist_bytes(body)?;
+    let v = ferret_formats::parse_plist(body).map_err(|e| e.to_string())?;
     let entries = v
         .as_dictionary()
         .and_then(|d| d.get("SessionHistory"))
@@ -136,10 +136,10 @@ impl ArtifactModule for SafariBrowserState {
             let mut bad = Vec::new();
             for_each_row(&db, &file.path, &sql, |r| {
                 let mut rec = BrowserStateTab {
-                    tab_title: cell_text(r, 0),
-                    tab_url: cell_text(r, 1),
-                    tab_visible_url: cell_text(r, 2),
-                    last_viewed_timestamp: cell_mac_time(r, 3),
+                    tab_title: cell::text(r, 0),
+                    tab_url: cell::text(r, 1),
+                    tab_visible_url: cell::text(r, 2),
+                    last_viewed_timestamp: cell::mac_time(r, 3),
                     session_data: Vec::new(),
                     safari_browser_state_db: file.path.clone(),
                 };
@@ -194,7 +194,7 @@ impl ArtifactModule for SafariBrowserState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{cell_mac_time, cell_text, for_each_row};
+use ferret_core::toolkit::{cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,9 +65,9 @@ impl ArtifactModule for SafariFavicon {
                 let sql = "SELECT p.url, i.url, i.timestamp FROM page_url p JOIN icon_info i ON p.uuid = i.uuid ORDER BY i.timestamp, p.url, i.url";
                 for_each_row(&db, &file.path, sql, |r| {
                     out.record(FaviconEntry {
-                        url: cell_text(r, 0),
-                        icon_url: cell_text(r, 1),
-                        isodate: cell_mac_time(r, 2),
+                        url: cell::text(r, 0),
+                        icon_url: cell::text(r, 1),
+                        isodate: cell::mac_time(r, 2),
                         kind: "valid".into(),
                         safari_favicon_db_path: file.path.clone(),
                     })
@@ -78,9 +78,9 @@ impl ArtifactModule for SafariFavicon {
                 let sql = "SELECT page_url, icon_url, timestamp FROM rejected_resources ORDER BY timestamp, page_url, icon_url";
                 for_each_row(&db, &file.path, sql, |r| {
                     out.record(FaviconEntry {
-                        url: cell_text(r, 0),
-                        icon_url: cell_text(r, 1),
-                        isodate: cell_mac_time(r, 2),
+                        url: cell::text(r, 0),
+                        icon_url: cell::text(r, 1),
+                        isodate: cell::mac_time(r, 2),
                         kind: "rejected".into(),
                         safari_favicon_db_path: file.path.clone(),
                     })

@@ -28,13 +28,12 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute;
+use ferret_core::toolkit::{Columns, cell};
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-
-use super::sms::{cell, select_list, v_f64, v_i64, v_text, warn_missing};
 
 /// Where `History.db` files live.
 pub const LOCATOR: Locator = Locator {
@@ -116,12 +115,12 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, SafariHistory>) -> R
         out.warn(format!("{path}: no history_items/history_visits tables"));
         return Ok(());
     }
-    let mut missing = Vec::new();
-    let vcols = select_list(db, "history_visits", "v", VISIT_COLS, &mut missing);
-    let icols = select_list(db, "history_items", "i", &["url"], &mut missing);
-    let has_dest = !missing.iter().any(|m| m == "history_visits.redirect_destination");
-    let has_time = !missing.iter().any(|m| m == "history_visits.visit_time");
-    warn_missing(out, path, &missing);
+    let mut schema = Columns::default();
+    let vcols = schema.select_list(db, "history_visits", "v", VISIT_COLS);
+    let icols = schema.select_list(db, "history_items", "i", &["url"]);
+    let has_dest = !schema.missing.iter().any(|m| m == "history_visits.redirect_destination");
+    let has_time = !schema.missing.iter().any(|m| m == "history_visits.visit_time");
+    schema.warn(out, path);
     let (dcols, djoin) = if has_dest {
         (
             if has_time { "d.visit_time, di.url" } else { "NULL, di.url" },
@@ -137,18 +136,18 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, SafariHistory>) -> R
     let mut stmt = db.prepare(&sql).map_err(|e| ModuleError::query(path, e))?;
     let mut rows = stmt.query([]).map_err(|e| ModuleError::query(path, e))?;
     while let Some(row) = rows.next().map_err(|e| ModuleError::query(path, e))? {
-        let t = v_f64(cell(row, 3));
-        let dest_t = v_f64(cell(row, 8));
+        let t = cell::f64(row, 3);
+        let dest_t = cell::f64(row, 8);
         let rec = SafariVisit {
-            id: v_i64(cell(row, 1)).unwrap_or_default(),
-            url: v_text(cell(row, 2)),
-            visit_id: v_i64(cell(row, 0)).unwrap_or_default(),
+            id: cell::i64(row, 1).unwrap_or_default(),
+            url: cell::text(row, 2),
+            visit_id: cell::i64(row, 0).unwrap_or_default(),
             isodate: t.and_then(from_mac_absolute),
-            title: v_text(cell(row, 4)),
-            load_successful: v_i64(cell(row, 5)).map(|v| v != 0),
-            redirect_source: v_i64(cell(row, 6)),
-            redirect_destination: v_i64(cell(row, 7)),
-            redirect_destination_url: v_text(cell(row, 9)),
+            title: cell::text(row, 4),
+            load_successful: cell::i64(row, 5).map(|v| v != 0),
+            redirect_source: cell::i64(row, 6),
+            redirect_destination: cell::i64(row, 7),
+            redirect_destination_url: cell::text(row, 9),
             safari_history_db: path.to_string(),
         };
         let fast_cross = match (t, dest_t, rec.url.as_deref(), rec.redirect_destination_url.as_deref()) {

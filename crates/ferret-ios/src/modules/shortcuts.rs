@@ -20,9 +20,7 @@ use jiff::Timestamp;
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{
-    Columns, cell_i64, cell_mac_time, cell_text, for_each_row, parse_plist_bytes, plist_strings,
-};
+use ferret_core::toolkit::{Columns, cell, for_each_row, plist_strings};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,7 +59,7 @@ fn parse_actions(blob: &[u8], actions: &mut Vec<String>, urls: &mut Vec<String>)
     if blob.len() > MAX_ACTIONS_BLOB {
         return Err(format!("{} bytes, over the {MAX_ACTIONS_BLOB}-byte limit", blob.len()));
     }
-    let v = parse_plist_bytes(blob)?;
+    let v = ferret_formats::parse_plist(blob).map_err(|e| e.to_string())?;
     let list = v.as_array().ok_or("not an array of actions")?;
     for a in list {
         let Some(d) = a.as_dictionary() else { continue };
@@ -124,11 +122,11 @@ impl ArtifactModule for Shortcuts {
             let mut bad = Vec::new();
             for_each_row(&db, &file.path, &sql, |r| {
                 let mut rec = ShortcutRecord {
-                    id: cell_i64(r, 0),
-                    shortcut_name: cell_text(r, 1),
-                    created_date: cell_mac_time(r, 2),
-                    modified_date: cell_mac_time(r, 3),
-                    description: cell_text(r, 4),
+                    id: cell::i64(r, 0),
+                    shortcut_name: cell::text(r, 1),
+                    created_date: cell::mac_time(r, 2),
+                    modified_date: cell::mac_time(r, 3),
+                    description: cell::text(r, 4),
                     actions: Vec::new(),
                     action_urls: Vec::new(),
                 };
@@ -186,7 +184,7 @@ impl ArtifactModule for Shortcuts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -32,6 +32,7 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute_auto;
+use ferret_core::toolkit::{Columns, cell};
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
 };
@@ -97,73 +98,6 @@ pub struct SmsMessage {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Sms;
 
-// ---------------------------------------------------------------------------------------------
-// Small SQLite helpers shared by this crate's message/browser modules written by the same team.
-
-/// A cell as text: TEXT and BLOB are decoded as UTF-8 with replacement, numbers are formatted.
-pub(crate) fn v_text(v: ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Null => None,
-        ValueRef::Text(b) | ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        ValueRef::Integer(i) => Some(i.to_string()),
-        ValueRef::Real(f) => Some(f.to_string()),
-    }
-}
-
-/// A cell as an integer (REAL truncated, numeric TEXT parsed).
-pub(crate) fn v_i64(v: ValueRef<'_>) -> Option<i64> {
-    match v {
-        ValueRef::Integer(i) => Some(i),
-        ValueRef::Real(f) if f.is_finite() && f.abs() < 9.2e18 => Some(f as i64),
-        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A cell as a float (numeric TEXT parsed).
-pub(crate) fn v_f64(v: ValueRef<'_>) -> Option<f64> {
-    match v {
-        ValueRef::Integer(i) => Some(i as f64),
-        ValueRef::Real(f) if f.is_finite() => Some(f),
-        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse().ok().filter(|f: &f64| f.is_finite()),
-        _ => None,
-    }
-}
-
-/// Cell `i` of `row`, NULL when out of range.
-pub(crate) fn cell<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> ValueRef<'r> {
-    row.get_ref(i).unwrap_or(ValueRef::Null)
-}
-
-/// `alias.col, ...` for the wanted columns, `NULL` for those the table lacks (their names are
-/// appended to `missing` as `table.col`).
-pub(crate) fn select_list(
-    db: &SqliteDb,
-    table: &str,
-    alias: &str,
-    wanted: &[&str],
-    missing: &mut Vec<String>,
-) -> String {
-    let have: Vec<String> = db.columns(table).into_iter().map(|c| c.to_ascii_lowercase()).collect();
-    let mut parts = Vec::with_capacity(wanted.len());
-    for w in wanted {
-        if have.iter().any(|h| h == &w.to_ascii_lowercase()) {
-            parts.push(format!("{alias}.\"{w}\""));
-        } else {
-            parts.push("NULL".to_string());
-            missing.push(format!("{table}.{w}"));
-        }
-    }
-    parts.join(", ")
-}
-
-/// Emits one warning naming missing columns, if any.
-pub(crate) fn warn_missing<M: ArtifactModule>(out: &mut Out<'_, '_, M>, path: &str, missing: &[String]) {
-    if !missing.is_empty() {
-        out.warn(format!("{path}: older schema, columns missing (read as null): {}", missing.join(", ")));
-    }
-}
-
 /// ASCII-case-insensitive substring test without allocating.
 pub(crate) fn contains_ci(hay: &str, needle_lower: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle_lower.as_bytes());
@@ -215,26 +149,26 @@ fn read_db<M: ArtifactModule<Record = SmsMessage>>(
         out.warn(format!("{path}: no `message` table; not an sms.db or an unknown schema"));
         return Ok(());
     }
-    let mut missing = Vec::new();
-    let cols = select_list(db, "message", "m", MESSAGE_COLS, &mut missing);
+    let mut schema = Columns::default();
+    let cols = schema.select_list(db, "message", "m", MESSAGE_COLS);
     let has_handle_id = db.columns("message").iter().any(|c| c.eq_ignore_ascii_case("handle_id"));
     let (handle_col, join) = if has_handle_id && db.columns("handle").iter().any(|c| c.eq_ignore_ascii_case("id")) {
         ("h.id", " LEFT JOIN handle h ON h.ROWID = m.handle_id")
     } else {
-        missing.push("handle.id".into());
+        schema.missing.push("handle.id".into());
         ("NULL", "")
     };
-    warn_missing(out, path, &missing);
+    schema.warn(out, path);
     let sql = format!("SELECT m.ROWID, {cols}, {handle_col} FROM message m{join} ORDER BY m.ROWID");
     let mut stmt = db.prepare(&sql).map_err(|e| ModuleError::query(path, e))?;
     let mut rows = stmt.query([]).map_err(|e| ModuleError::query(path, e))?;
     let mut undecodable = 0u64;
     while let Some(row) = rows.next().map_err(|e| ModuleError::query(path, e))? {
-        let rowid = v_i64(cell(row, 0)).unwrap_or_default();
-        let mut text = v_text(cell(row, 2)).filter(|t| !t.is_empty());
+        let rowid = cell::i64(row, 0).unwrap_or_default();
+        let mut text = cell::text(row, 2).filter(|t| !t.is_empty());
         let mut from_body = false;
         if text.is_none()
-            && let ValueRef::Blob(b) = cell(row, 3)
+            && let Ok(ValueRef::Blob(b)) = row.get_ref(3)
             && !b.is_empty()
         {
             match ferret_formats::typedstream::decode_text(b) {
@@ -250,7 +184,7 @@ fn read_db<M: ArtifactModule<Record = SmsMessage>>(
                 }
             }
         }
-        let subject = v_text(cell(row, 7)).filter(|s| !s.is_empty());
+        let subject = cell::text(row, 7).filter(|s| !s.is_empty());
         let mut links = Vec::new();
         if let Some(t) = &text {
             links.extend(ferret_core::urls::find_urls(t));
@@ -258,17 +192,17 @@ fn read_db<M: ArtifactModule<Record = SmsMessage>>(
         if let Some(s) = &subject {
             links.extend(ferret_core::urls::find_urls(s));
         }
-        let from_me = v_i64(cell(row, 10)).unwrap_or(0) != 0;
+        let from_me = cell::i64(row, 10).unwrap_or(0) != 0;
         let rec = SmsMessage {
             rowid,
-            guid: v_text(cell(row, 1)),
-            isodate: v_i64(cell(row, 8)).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
-            isodate_read: v_i64(cell(row, 9)).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
+            guid: cell::text(row, 1),
+            isodate: cell::i64(row, 8).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
+            isodate_read: cell::i64(row, 9).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
             direction: if from_me { "sent" } else { "received" }.to_string(),
-            service: v_text(cell(row, 5)),
-            account: v_text(cell(row, 6)),
-            handle_id: v_i64(cell(row, 4)),
-            phone_number: v_text(cell(row, 11)),
+            service: cell::text(row, 5),
+            account: cell::text(row, 6),
+            handle_id: cell::i64(row, 4),
+            phone_number: cell::text(row, 11),
             subject,
             text,
             text_from_attributed_body: from_body,
@@ -289,7 +223,7 @@ impl ArtifactModule for Sms {
         "Messages (SMS/iMessage) from sms.db: links and handles vs indicators, Apple threat notifications";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
+        ferret_core::toolkit::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &SmsMessage, events: &mut Vec<(Timestamp, String, String)>) {
@@ -349,9 +283,6 @@ mod tests {
         assert!(!contains_ci("short", "much longer needle"));
         assert!(is_threat_sender("MAILTO:Threat-Notifications@Apple.com"));
         assert!(!is_threat_sender("threat-notifications@apple.com.evil.example"));
-        assert_eq!(v_i64(ValueRef::Real(f64::NAN)), None);
-        assert_eq!(v_i64(ValueRef::Text(b" 12 ")), Some(12));
-        assert_eq!(v_text(ValueRef::Blob(b"a\xffb")).as_deref(), Some("a\u{FFFD}b"));
     }
 }
 

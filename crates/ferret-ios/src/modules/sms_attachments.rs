@@ -26,13 +26,14 @@
 //! Timeline: `sms_attachment_received` / `sms_attachment_sent` at `created_date`.
 
 use ferret_core::time::from_mac_absolute_auto;
+use ferret_core::toolkit::{Columns, cell};
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::sms::{LOCATOR, cell, select_list, v_i64, v_text, warn_missing};
+use super::sms::LOCATOR;
 
 /// One attachment (`sms_attachments.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,12 +114,12 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, SmsAttachments>) -> 
         out.warn(format!("{path}: no `attachment` table"));
         return Ok(());
     }
-    let mut missing = Vec::new();
-    let cols = select_list(db, "attachment", "a", ATT_COLS, &mut missing);
+    let mut schema = Columns::default();
+    let cols = schema.select_list(db, "attachment", "a", ATT_COLS);
     let joinable = db.has_table("message_attachment_join") && db.has_table("message");
     let cols = format!("a.ROWID, {cols}");
     let sql = if joinable {
-        let mcols = select_list(db, "message", "m", &["service", "is_from_me"], &mut missing);
+        let mcols = schema.select_list(db, "message", "m", &["service", "is_from_me"]);
         let has_handle_id = db.columns("message").iter().any(|c| c.eq_ignore_ascii_case("handle_id"));
         let (hcol, hjoin) = if db.has_table("handle") && has_handle_id {
             ("h.id", " LEFT JOIN handle h ON h.ROWID = m.handle_id")
@@ -131,29 +132,29 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, SmsAttachments>) -> 
              LEFT JOIN message m ON m.ROWID = j.message_id{hjoin} ORDER BY a.ROWID, j.message_id"
         )
     } else {
-        missing.push("message_attachment_join".into());
+        schema.missing.push("message_attachment_join".into());
         format!("SELECT {cols}, NULL, NULL, NULL, NULL FROM attachment a ORDER BY a.ROWID")
     };
-    warn_missing(out, path, &missing);
+    schema.warn(out, path);
     let mut stmt = db.prepare(&sql).map_err(|e| ModuleError::query(path, e))?;
     let mut rows = stmt.query([]).map_err(|e| ModuleError::query(path, e))?;
     while let Some(row) = rows.next().map_err(|e| ModuleError::query(path, e))? {
-        let outgoing = v_i64(cell(row, 9)).or_else(|| v_i64(cell(row, 13))).unwrap_or(0) != 0;
+        let outgoing = cell::i64(row, 9).or_else(|| cell::i64(row, 13)).unwrap_or(0) != 0;
         let rec = SmsAttachment {
-            rowid: v_i64(cell(row, 0)).unwrap_or_default(),
-            guid: v_text(cell(row, 1)),
-            isodate: v_i64(cell(row, 2)).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
-            start_date: v_i64(cell(row, 3)).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
-            filename: v_text(cell(row, 4)),
-            mime_type: v_text(cell(row, 5)),
-            uti: v_text(cell(row, 6)),
-            transfer_name: v_text(cell(row, 7)),
-            total_bytes: v_i64(cell(row, 8)),
+            rowid: cell::i64(row, 0).unwrap_or_default(),
+            guid: cell::text(row, 1),
+            isodate: cell::i64(row, 2).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
+            start_date: cell::i64(row, 3).filter(|d| *d != 0).and_then(from_mac_absolute_auto),
+            filename: cell::text(row, 4),
+            mime_type: cell::text(row, 5),
+            uti: cell::text(row, 6),
+            transfer_name: cell::text(row, 7),
+            total_bytes: cell::i64(row, 8),
             direction: if outgoing { "sent" } else { "received" }.to_string(),
-            is_sticker: v_i64(cell(row, 10)),
-            message_id: v_i64(cell(row, 11)),
-            service: v_text(cell(row, 12)),
-            phone_number: v_text(cell(row, 14)),
+            is_sticker: cell::i64(row, 10),
+            message_id: cell::i64(row, 11),
+            service: cell::text(row, 12),
+            phone_number: cell::text(row, 14),
         };
         out.record(rec)?;
     }
@@ -167,7 +168,7 @@ impl ArtifactModule for SmsAttachments {
         "Messages attachments from sms.db: file paths vs indicators, attachments saved like zero-click deliveries";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
+        ferret_core::toolkit::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &SmsAttachment, events: &mut Vec<(Timestamp, String, String)>) {

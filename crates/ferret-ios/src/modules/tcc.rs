@@ -23,13 +23,12 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_unix;
+use ferret_core::toolkit::{Columns, cell};
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-
-use super::sms::{cell, select_list, v_i64, v_text, warn_missing};
 
 /// Where `TCC.db` lives.
 pub const LOCATOR: Locator = Locator {
@@ -102,35 +101,35 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Tcc>) -> Result<(), 
         out.warn(format!("{path}: no `access` table"));
         return Ok(());
     }
-    let mut missing = Vec::new();
-    let cols = select_list(db, "access", "a", COLS, &mut missing);
+    let mut schema = Columns::default();
+    let cols = schema.select_list(db, "access", "a", COLS);
     // v3 has no allowed/prompt_count and v1/v2 no auth_*: only mention columns no version has.
-    let is_v3 = !missing.iter().any(|m| m == "access.auth_value");
-    missing.retain(|m| {
+    let is_v3 = !schema.missing.iter().any(|m| m == "access.auth_value");
+    schema.missing.retain(|m| {
         if is_v3 {
             m != "access.allowed" && m != "access.prompt_count"
         } else {
             m != "access.auth_value" && m != "access.auth_reason"
         }
     });
-    warn_missing(out, path, &missing);
+    schema.warn(out, path);
     let sql = format!("SELECT {cols} FROM access a ORDER BY a.service, a.client, a.rowid");
     let mut stmt = db.prepare(&sql).map_err(|e| ModuleError::query(path, e))?;
     let mut rows = stmt.query([]).map_err(|e| ModuleError::query(path, e))?;
     while let Some(row) = rows.next().map_err(|e| ModuleError::query(path, e))? {
         let rec = TccEntry {
-            service: v_text(cell(row, 0)),
-            client: v_text(cell(row, 1)),
-            client_type: v_i64(cell(row, 2)).map(|t| match t {
+            service: cell::text(row, 0),
+            client: cell::text(row, 1),
+            client_type: cell::i64(row, 2).map(|t| match t {
                 0 => "bundle_id".to_string(),
                 1 => "absolute_path".to_string(),
                 n => n.to_string(),
             }),
-            auth_value: v_i64(cell(row, 3)).map(auth_value),
-            auth_reason: v_i64(cell(row, 4)).map(auth_reason),
-            allowed: v_i64(cell(row, 5)),
-            prompt_count: v_i64(cell(row, 6)),
-            last_modified: v_i64(cell(row, 7)).and_then(from_unix),
+            auth_value: cell::i64(row, 3).map(auth_value),
+            auth_reason: cell::i64(row, 4).map(auth_reason),
+            allowed: cell::i64(row, 5),
+            prompt_count: cell::i64(row, 6),
+            last_modified: cell::i64(row, 7).and_then(from_unix),
         };
         out.record(rec)?;
     }
@@ -143,7 +142,7 @@ impl ArtifactModule for Tcc {
     const DESCRIPTION: &'static str = "Privacy permissions from TCC.db: clients vs process and app indicators";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
+        ferret_core::toolkit::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &TccEntry, events: &mut Vec<(Timestamp, String, String)>) {

@@ -19,7 +19,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_f64, cell_i64, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -104,12 +104,12 @@ impl ArtifactModule for WebkitResourceLoadStatistics {
             let sql = format!("SELECT {} FROM ObservedDomains o ORDER BY o.rowid", sel.join(", "));
             for_each_row(&db, &file.path, &sql, |r| {
                 out.record(ObservedDomain {
-                    domain_id: cell_i64(r, 0),
-                    registrable_domain: cell_text(r, 1),
-                    last_seen: unix_time(cell_f64(r, 2)),
-                    had_user_interaction: cell_i64(r, 3).map(|x| x != 0),
-                    most_recent_user_interaction: unix_time(cell_f64(r, 4)),
-                    most_recent_web_push_interaction: unix_time(cell_f64(r, 5)),
+                    domain_id: cell::i64(r, 0),
+                    registrable_domain: cell::text(r, 1),
+                    last_seen: unix_time(cell::f64(r, 2)),
+                    had_user_interaction: cell::i64(r, 3).map(|x| x != 0),
+                    most_recent_user_interaction: unix_time(cell::f64(r, 4)),
+                    most_recent_web_push_interaction: unix_time(cell::f64(r, 5)),
                     domain: file.domain.clone(),
                     path: file.path.clone(),
                 })
@@ -144,7 +144,7 @@ impl ArtifactModule for WebkitResourceLoadStatistics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 

@@ -32,6 +32,7 @@
 
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute;
+use ferret_core::toolkit::{Columns, cell};
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, SqliteDb, ioc_finding,
 };
@@ -39,7 +40,6 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::safari_history::host_of;
-use super::sms::{cell, select_list, v_f64, v_i64, v_text, warn_missing};
 
 /// Where `ChatStorage.sqlite` lives.
 pub const LOCATOR: Locator = Locator {
@@ -135,24 +135,23 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result
         out.warn(format!("{path}: no ZWAMESSAGE table"));
         return Ok(());
     }
-    let mut missing = Vec::new();
-    let m = select_list(
+    let mut schema = Columns::default();
+    let m = schema.select_list(
         db,
         "ZWAMESSAGE",
         "m",
         &["ZTEXT", "ZMESSAGEDATE", "ZFROMJID", "ZTOJID", "ZISFROMME", "ZMESSAGETYPE"],
-        &mut missing,
     );
     let mcols = db.columns("ZWAMESSAGE");
     let has = |c: &str| mcols.iter().any(|x| x.eq_ignore_ascii_case(c));
     let mut joins = String::new();
     let mut part =
-        |table: &str, alias: &str, cols: &[&str], on: &str, link_col: &str, missing: &mut Vec<String>| -> String {
+        |table: &str, alias: &str, cols: &[&str], on: &str, link_col: &str, schema: &mut Columns| -> String {
             if db.has_table(table) && (link_col.is_empty() || has(link_col)) {
                 joins.push_str(&format!(" LEFT JOIN {table} {alias} ON {on}"));
-                select_list(db, table, alias, cols, missing)
+                schema.select_list(db, table, alias, cols)
             } else {
-                missing.push(table.to_string());
+                schema.missing.push(table.to_string());
                 vec!["NULL"; cols.len()].join(", ")
             }
         };
@@ -162,16 +161,16 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result
         &["ZPARTNERNAME", "ZCONTACTJID"],
         "s.Z_PK = m.ZCHATSESSION",
         "ZCHATSESSION",
-        &mut missing,
+        &mut schema,
     );
-    let g = part("ZWAGROUPMEMBER", "g", &["ZMEMBERJID"], "g.Z_PK = m.ZGROUPMEMBER", "ZGROUPMEMBER", &mut missing);
+    let g = part("ZWAGROUPMEMBER", "g", &["ZMEMBERJID"], "g.Z_PK = m.ZGROUPMEMBER", "ZGROUPMEMBER", &mut schema);
     let mi = part(
         "ZWAMEDIAITEM",
         "mi",
         &["ZMEDIAURL", "ZMEDIALOCALPATH", "ZTITLE"],
         "mi.Z_PK = m.ZMEDIAITEM",
         "ZMEDIAITEM",
-        &mut missing,
+        &mut schema,
     );
     let has_d = db.columns("ZWAMESSAGEDATAITEM").iter().any(|c| c.eq_ignore_ascii_case("ZMESSAGE"));
     let d = if has_d {
@@ -181,27 +180,27 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result
             &["ZMATCHEDTEXT", "ZCONTENT1", "ZCONTENT2", "ZTITLE", "ZSUMMARY", "Z_PK"],
             "d.ZMESSAGE = m.Z_PK",
             "",
-            &mut missing,
+            &mut schema,
         )
     } else {
-        missing.push("ZWAMESSAGEDATAITEM".into());
+        schema.missing.push("ZWAMESSAGEDATAITEM".into());
         ["NULL"; 6].join(", ")
     };
-    warn_missing(out, path, &missing);
+    schema.warn(out, path);
     let order = if has_d { ", d.Z_PK" } else { "" };
     let sql = format!("SELECT m.Z_PK, {m}, {s}, {g}, {mi}, {d} FROM ZWAMESSAGE m{joins} ORDER BY m.Z_PK{order}");
     let mut stmt = db.prepare(&sql).map_err(|e| ModuleError::query(path, e))?;
     let mut rows = stmt.query([]).map_err(|e| ModuleError::query(path, e))?;
     let mut pending: Option<WhatsappMessage> = None;
     while let Some(row) = rows.next().map_err(|e| ModuleError::query(path, e))? {
-        let id = v_i64(cell(row, 0)).unwrap_or_default();
+        let id = cell::i64(row, 0).unwrap_or_default();
         // columns: 0 Z_PK, 1-6 message, 7-8 chat, 9 member, 10-12 media, 13-17 preview, 18 preview Z_PK
-        let preview = v_i64(cell(row, 18)).map(|_| LinkPreview {
-            matched_text: v_text(cell(row, 13)),
-            content1: v_text(cell(row, 14)),
-            content2: v_text(cell(row, 15)),
-            title: v_text(cell(row, 16)),
-            summary: v_text(cell(row, 17)),
+        let preview = cell::i64(row, 18).map(|_| LinkPreview {
+            matched_text: cell::text(row, 13),
+            content1: cell::text(row, 14),
+            content2: cell::text(row, 15),
+            title: cell::text(row, 16),
+            summary: cell::text(row, 17),
         });
         if let Some(p) = pending.as_mut()
             && p.id == id
@@ -212,21 +211,21 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result
         if let Some(p) = pending.take() {
             finish(p, out)?;
         }
-        let from_me = v_i64(cell(row, 5)).unwrap_or(0) != 0;
+        let from_me = cell::i64(row, 5).unwrap_or(0) != 0;
         pending = Some(WhatsappMessage {
             id,
-            isodate: v_f64(cell(row, 2)).and_then(from_mac_absolute),
+            isodate: cell::f64(row, 2).and_then(from_mac_absolute),
             direction: if from_me { "sent" } else { "received" }.to_string(),
-            text: v_text(cell(row, 1)),
-            from_jid: v_text(cell(row, 3)),
-            to_jid: v_text(cell(row, 4)),
-            message_type: v_i64(cell(row, 6)),
-            chat_name: v_text(cell(row, 7)),
-            chat_jid: v_text(cell(row, 8)),
-            sender_jid: v_text(cell(row, 9)),
-            media_url: v_text(cell(row, 10)),
-            media_local_path: v_text(cell(row, 11)),
-            media_title: v_text(cell(row, 12)),
+            text: cell::text(row, 1),
+            from_jid: cell::text(row, 3),
+            to_jid: cell::text(row, 4),
+            message_type: cell::i64(row, 6),
+            chat_name: cell::text(row, 7),
+            chat_jid: cell::text(row, 8),
+            sender_jid: cell::text(row, 9),
+            media_url: cell::text(row, 10),
+            media_local_path: cell::text(row, 11),
+            media_title: cell::text(row, 12),
             link_previews: preview.into_iter().collect(),
             links: Vec::new(),
         });
@@ -251,7 +250,7 @@ impl ArtifactModule for Whatsapp {
         "WhatsApp messages (ChatStorage.sqlite): text, media and link-preview URLs vs indicators";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        ferret_core::module::each_sqlite(ctx, &LOCATOR, out, read_db)
+        ferret_core::toolkit::each_sqlite(ctx, &LOCATOR, out, read_db)
     }
 
     fn timeline(&self, r: &WhatsappMessage, events: &mut Vec<(Timestamp, String, String)>) {

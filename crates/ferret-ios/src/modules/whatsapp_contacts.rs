@@ -20,7 +20,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::artifact_util::{Columns, cell_i64, cell_mac_time, cell_text, for_each_row};
+use ferret_core::toolkit::{Columns, cell, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -131,27 +131,27 @@ impl ArtifactModule for WhatsappContacts {
             }
             let sql = format!("SELECT {} FROM ZWAADDRESSBOOKCONTACT c ORDER BY c.rowid", sel.join(", "));
             for_each_row(&db, &file.path, &sql, |r| {
-                let dur = cell_i64(r, 12);
+                let dur = cell::i64(r, 12);
                 out.record(WhatsappContact {
-                    id: cell_i64(r, 0),
-                    whatsapp_id: cell_text(r, 1),
-                    lid: cell_text(r, 2),
-                    phone_number: cell_text(r, 3),
-                    localized_phone_number: cell_text(r, 4),
-                    full_name: cell_text(r, 5),
-                    given_name: cell_text(r, 6),
-                    last_name: cell_text(r, 7),
-                    username: cell_text(r, 8),
-                    business_name: cell_text(r, 9),
-                    about_text: cell_text(r, 10),
-                    about_emoji: cell_text(r, 11),
+                    id: cell::i64(r, 0),
+                    whatsapp_id: cell::text(r, 1),
+                    lid: cell::text(r, 2),
+                    phone_number: cell::text(r, 3),
+                    localized_phone_number: cell::text(r, 4),
+                    full_name: cell::text(r, 5),
+                    given_name: cell::text(r, 6),
+                    last_name: cell::text(r, 7),
+                    username: cell::text(r, 8),
+                    business_name: cell::text(r, 9),
+                    about_text: cell::text(r, 10),
+                    about_emoji: cell::text(r, 11),
                     disappearing_mode_duration: dur,
                     disappearing_mode_label: dur.and_then(duration_label),
-                    disappearing_mode_timestamp: cell_mac_time(r, 13),
-                    about_timestamp: cell_mac_time(r, 14),
-                    last_updated: cell_mac_time(r, 15),
-                    phone_status: cell_i64(r, 16),
-                    sync_policy: cell_i64(r, 17),
+                    disappearing_mode_timestamp: cell::mac_time(r, 13),
+                    about_timestamp: cell::mac_time(r, 14),
+                    last_updated: cell::mac_time(r, 15),
+                    phone_status: cell::i64(r, 16),
+                    sync_policy: cell::i64(r, 17),
                 })
             })?;
         }
@@ -196,7 +196,7 @@ impl ArtifactModule for WhatsappContacts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::artifact_util::testing::*;
+    use crate::modules::testing::*;
     use ferret_testdata::fake::TruthIndicators;
     use ferret_testdata::truth::Truth;
 
