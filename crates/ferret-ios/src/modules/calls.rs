@@ -20,7 +20,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,22 +64,17 @@ impl ArtifactModule for Calls {
     const DESCRIPTION: &'static str = "Phone and FaceTime call history (CallHistory.storedata)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZCALLRECORD") {
-                return Err(ModuleError::format(&file.path, "table ZCALLRECORD not found"));
+                return Err(ModuleError::format(path, "table ZCALLRECORD not found"));
             }
             let mut cols = Columns::default();
-            let sel = cols.select(&db, "ZCALLRECORD", "c", WANTED);
-            if let Some(w) = cols.warning(&file.path) {
+            let sel = cols.select(db, "ZCALLRECORD", "c", WANTED);
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let sql = format!("SELECT {} FROM ZCALLRECORD c ORDER BY c.rowid", sel.join(", "));
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 let rec = CallRecord {
                     id: cell::i64(r, 0),
                     isodate: cell::mac_time(r, 1),
@@ -93,8 +88,8 @@ impl ArtifactModule for Calls {
                 };
                 out.record(rec)
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &CallRecord, events: &mut Vec<(Timestamp, String, String)>) {

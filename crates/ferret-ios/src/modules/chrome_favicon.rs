@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::chrome_history::chrome_time;
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,28 +53,23 @@ impl ArtifactModule for ChromeFavicon {
     const DESCRIPTION: &'static str = "Chrome for iOS favicon cache (pages visited and icon hosts)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("icon_mapping") || !db.has_table("favicons") {
-                return Err(ModuleError::format(&file.path, "tables icon_mapping/favicons not found"));
+                return Err(ModuleError::format(path, "tables icon_mapping/favicons not found"));
             }
             let mut cols = Columns::default();
-            let m = cols.select(&db, "icon_mapping", "m", &["id", "page_url"]);
-            let f = cols.select(&db, "favicons", "f", &["url"]);
+            let m = cols.select(db, "icon_mapping", "m", &["id", "page_url"]);
+            let f = cols.select(db, "favicons", "f", &["url"]);
             let (b, join) = if db.has_table("favicon_bitmaps") {
                 (
-                    cols.select(&db, "favicon_bitmaps", "b", &["last_updated", "last_requested"]),
+                    cols.select(db, "favicon_bitmaps", "b", &["last_updated", "last_requested"]),
                     "LEFT JOIN favicon_bitmaps b ON b.icon_id = f.id",
                 )
             } else {
-                out.warn(format!("{}: table favicon_bitmaps missing; no times", file.path));
+                out.warn(format!("{}: table favicon_bitmaps missing; no times", path));
                 (vec!["NULL".into(), "NULL".into()], "")
             };
-            if let Some(w) = cols.warning(&file.path) {
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let sql = format!(
@@ -83,7 +78,7 @@ impl ArtifactModule for ChromeFavicon {
                 f.join(", "),
                 b.join(", ")
             );
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 out.record(ChromeFaviconRecord {
                     id: cell::i64(r, 0),
                     url: cell::text(r, 1),
@@ -91,8 +86,8 @@ impl ArtifactModule for ChromeFavicon {
                     isodate: chrome_time(r, 3).or_else(|| chrome_time(r, 4)),
                 })
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &ChromeFaviconRecord, events: &mut Vec<(Timestamp, String, String)>) {

@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,19 +63,14 @@ impl ArtifactModule for ChromeHistory {
     const DESCRIPTION: &'static str = "Chrome for iOS browsing history";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("urls") || !db.has_table("visits") {
-                return Err(ModuleError::format(&file.path, "tables urls/visits not found"));
+                return Err(ModuleError::format(path, "tables urls/visits not found"));
             }
             let mut cols = Columns::default();
-            let u = cols.select(&db, "urls", "u", &["id", "url", "title"]);
-            let v = cols.select(&db, "visits", "v", &["id", "visit_time", "from_visit"]);
-            if let Some(w) = cols.warning(&file.path) {
+            let u = cols.select(db, "urls", "u", &["id", "url", "title"]);
+            let v = cols.select(db, "visits", "v", &["id", "visit_time", "from_visit"]);
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let sql = format!(
@@ -83,7 +78,7 @@ impl ArtifactModule for ChromeHistory {
                 u.join(", "),
                 v.join(", ")
             );
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 out.record(ChromeVisit {
                     id: cell::i64(r, 0),
                     url: cell::text(r, 1),
@@ -91,11 +86,11 @@ impl ArtifactModule for ChromeHistory {
                     visit_id: cell::i64(r, 3),
                     isodate: chrome_time(r, 4),
                     redirect_source: cell::i64(r, 5),
-                    db_path: file.path.clone(),
+                    db_path: path.to_string(),
                 })
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &ChromeVisit, events: &mut Vec<(Timestamp, String, String)>) {

@@ -19,7 +19,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -125,20 +125,15 @@ impl ArtifactModule for Contacts {
     const DESCRIPTION: &'static str = "Address book contacts with their phone numbers, e-mails and URLs";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             let mut warnings = Vec::new();
-            let res = read_values(&db, &file.path, &mut |w| warnings.push(w), |rec| out.record(rec));
+            let res = read_values(db, path, &mut |w| warnings.push(w), |rec| out.record(rec));
             for w in warnings {
                 out.warn(w);
             }
             res?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &ContactRecord, events: &mut Vec<(Timestamp, String, String)>) {

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::firefox_history::{LOCATOR, firefox_time};
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,21 +48,16 @@ impl ArtifactModule for FirefoxFavicon {
     const DESCRIPTION: &'static str = "Firefox for iOS favicons and the pages that loaded them";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("favicons") || !db.has_table("favicon_sites") || !db.has_table("history") {
                 // Older Firefox builds kept no favicon tables: nothing to read, not corrupt.
-                out.warn(format!("{}: favicon tables (favicons/favicon_sites/history) not present", file.path));
-                continue;
+                out.warn(format!("{}: favicon tables (favicons/favicon_sites/history) not present", path));
+                return Ok(());
             }
             let mut cols = Columns::default();
-            let fav = cols.select(&db, "favicons", "f", &["id", "url", "width", "height", "type", "date"]);
-            let h = cols.select(&db, "history", "h", &["id", "url"]);
-            if let Some(w) = cols.warning(&file.path) {
+            let fav = cols.select(db, "favicons", "f", &["id", "url", "width", "height", "type", "date"]);
+            let h = cols.select(db, "history", "h", &["id", "url"]);
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let sql = format!(
@@ -71,7 +66,7 @@ impl ArtifactModule for FirefoxFavicon {
                 fav.join(", "),
                 h.join(", ")
             );
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 out.record(FirefoxFaviconRecord {
                     id: cell::i64(r, 0),
                     url: cell::text(r, 1),
@@ -83,8 +78,8 @@ impl ArtifactModule for FirefoxFavicon {
                     history_url: cell::text(r, 7),
                 })
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &FirefoxFaviconRecord, events: &mut Vec<(Timestamp, String, String)>) {

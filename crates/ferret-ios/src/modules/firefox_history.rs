@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,19 +75,14 @@ impl ArtifactModule for FirefoxHistory {
     const DESCRIPTION: &'static str = "Firefox for iOS browsing history";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("visits") || !db.has_table("history") {
-                return Err(ModuleError::format(&file.path, "tables visits/history not found"));
+                return Err(ModuleError::format(path, "tables visits/history not found"));
             }
             let mut cols = Columns::default();
-            let v = cols.select(&db, "visits", "v", &["id", "date", "is_local", "type"]);
-            let h = cols.select(&db, "history", "h", &["url", "title"]);
-            if let Some(w) = cols.warning(&file.path) {
+            let v = cols.select(db, "visits", "v", &["id", "date", "is_local", "type"]);
+            let h = cols.select(db, "history", "h", &["url", "title"]);
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let sql = format!(
@@ -95,7 +90,7 @@ impl ArtifactModule for FirefoxHistory {
                 v.join(", "),
                 h.join(", ")
             );
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 out.record(FirefoxVisit {
                     id: cell::i64(r, 0),
                     isodate: firefox_time(cell::f64(r, 1)),
@@ -105,8 +100,8 @@ impl ArtifactModule for FirefoxHistory {
                     title: cell::text(r, 5),
                 })
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &FirefoxVisit, events: &mut Vec<(Timestamp, String, String)>) {

@@ -19,7 +19,7 @@ use ferret_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{plist_to_json, read_plist};
+use ferret_core::toolkit::{each_plist, plist_to_json};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,15 +47,7 @@ impl ArtifactModule for GlobalPreferences {
     const DESCRIPTION: &'static str = "Global preferences; reports whether Lockdown Mode is on";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let v = read_plist(ctx.evidence, file)?;
-            let Some(d) = v.as_dictionary() else {
-                return Err(ModuleError::format(&file.path, "top level is not a dictionary"));
-            };
+        each_plist(ctx, &LOCATOR, out, |d, file, out| {
             let mut keys: Vec<&String> = d.keys().collect();
             keys.sort();
             let mut seen_ldm = false;
@@ -72,8 +64,8 @@ impl ArtifactModule for GlobalPreferences {
                     &serde_json::json!({ "entry": LDM_KEY, "value": null, "file": file.path }),
                 );
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn check(&self, r: &PreferenceRecord, _ind: &dyn Indicators, f: &mut Vec<Finding>) {

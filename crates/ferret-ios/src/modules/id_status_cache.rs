@@ -27,7 +27,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{plist_time, read_plist};
+use ferret_core::toolkit::{each_plist, plist_time};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -66,15 +66,7 @@ impl ArtifactModule for IdStatusCache {
     const DESCRIPTION: &'static str = "iMessage/FaceTime identity look-ups (IDStatusCache)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let v = read_plist(ctx.evidence, file)?;
-            let Some(root) = v.as_dictionary() else {
-                return Err(ModuleError::format(&file.path, "top level is not a dictionary"));
-            };
+        each_plist(ctx, &LOCATOR, out, |root, file, out| {
             let mut recs = Vec::new();
             let mut services: Vec<&String> = root.keys().collect();
             services.sort();
@@ -108,8 +100,8 @@ impl ArtifactModule for IdStatusCache {
                 r.occurrences = counts.get(&r.user).copied().unwrap_or(1);
                 out.record(r)?;
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &IdStatusRecord, events: &mut Vec<(Timestamp, String, String)>) {

@@ -27,7 +27,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -107,28 +107,23 @@ impl ArtifactModule for InteractionC {
     const DESCRIPTION: &'static str = "CoreDuet interactions: who the user communicated with, through which app";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZINTERACTIONS") {
-                return Err(ModuleError::format(&file.path, "table ZINTERACTIONS not found"));
+                return Err(ModuleError::format(path, "table ZINTERACTIONS not found"));
             }
             let mut cols = Columns::default();
-            let i = cols.select(&db, "ZINTERACTIONS", "i", I_COLS);
+            let i = cols.select(db, "ZINTERACTIONS", "i", I_COLS);
             let has_contacts = db.has_table("ZCONTACTS") && db.columns("ZINTERACTIONS").iter().any(|c| c == "ZSENDER");
-            let c = if has_contacts { cols.select(&db, "ZCONTACTS", "c", C_COLS) } else { vec!["NULL".into(); 3] };
+            let c = if has_contacts { cols.select(db, "ZCONTACTS", "c", C_COLS) } else { vec!["NULL".into(); 3] };
             if !has_contacts {
-                out.warn(format!("{}: ZCONTACTS or ZINTERACTIONS.ZSENDER missing; senders not resolved", file.path));
+                out.warn(format!("{}: ZCONTACTS or ZINTERACTIONS.ZSENDER missing; senders not resolved", path));
             }
-            if let Some(w) = cols.warning(&file.path) {
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let join = if has_contacts { "LEFT JOIN ZCONTACTS c ON c.Z_PK = i.ZSENDER" } else { "" };
             let sql = format!("SELECT {}, {} FROM ZINTERACTIONS i {join} ORDER BY i.Z_PK", i.join(", "), c.join(", "));
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 out.record(Interaction {
                     id: cell::i64(r, 0),
                     start_date: cell::mac_time(r, 1),
@@ -154,8 +149,8 @@ impl ArtifactModule for InteractionC {
                     sender_personid: cell::text(r, 17),
                 })
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &Interaction, events: &mut Vec<(Timestamp, String, String)>) {

@@ -27,7 +27,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{plist_time, plist_to_json, read_plist};
+use ferret_core::toolkit::{each_plist, plist_time, plist_to_json};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -85,15 +85,7 @@ impl ArtifactModule for Locationd {
     const DESCRIPTION: &'static str = "Apps and daemons that used location services (locationd clients.plist)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let v = read_plist(ctx.evidence, file)?;
-            let Some(root) = v.as_dictionary() else {
-                return Err(ModuleError::format(&file.path, "top level is not a dictionary"));
-            };
+        each_plist(ctx, &LOCATOR, out, |root, file, out| {
             let mut keys: Vec<&String> = root.keys().collect();
             keys.sort();
             for key in keys {
@@ -128,8 +120,8 @@ impl ArtifactModule for Locationd {
                 }
                 out.record(rec)?;
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &LocationClient, events: &mut Vec<(Timestamp, String, String)>) {

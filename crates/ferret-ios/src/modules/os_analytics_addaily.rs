@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{plist_time, read_plist};
+use ferret_core::toolkit::{each_plist, plist_time};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,18 +58,10 @@ impl ArtifactModule for OsAnalyticsAdDaily {
     const DESCRIPTION: &'static str = "Per-process network usage baseline (com.apple.osanalytics.addaily)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let v = read_plist(ctx.evidence, file)?;
-            let Some(root) = v.as_dictionary() else {
-                return Err(ModuleError::format(&file.path, "top level is not a dictionary"));
-            };
+        each_plist(ctx, &LOCATOR, out, |root, file, out| {
             let Some(base) = root.get("netUsageBaseline").and_then(|x| x.as_dictionary()) else {
                 out.warn(format!("{}: no netUsageBaseline dictionary", file.path));
-                continue;
+                return Ok(());
             };
             let mut names: Vec<&String> = base.keys().collect();
             names.sort();
@@ -87,8 +79,8 @@ impl ArtifactModule for OsAnalyticsAdDaily {
                     wwan_out: int_at(arr, 4),
                 })?;
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &AdDailyRecord, events: &mut Vec<(Timestamp, String, String)>) {

@@ -22,7 +22,7 @@ use jiff::Timestamp;
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -108,47 +108,42 @@ impl ArtifactModule for SafariBrowserState {
     const DESCRIPTION: &'static str = "Safari open tabs and their back/forward history (BrowserState.db)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("tabs") {
-                return Err(ModuleError::format(&file.path, "table tabs not found"));
+                return Err(ModuleError::format(path, "table tabs not found"));
             }
             let mut cols = Columns::default();
-            let t = cols.select(&db, "tabs", "t", &["title", "url", "user_visible_url", "last_viewed_time"]);
+            let t = cols.select(db, "tabs", "t", &["title", "url", "user_visible_url", "last_viewed_time"]);
             let has_sessions = db.has_table("tab_sessions") && !db.columns("tabs").is_empty();
             let (s, join) = if has_sessions {
                 (
-                    cols.select(&db, "tab_sessions", "s", &["session_data"]),
+                    cols.select(db, "tab_sessions", "s", &["session_data"]),
                     "LEFT JOIN tab_sessions s ON s.tab_uuid = t.uuid",
                 )
             } else {
-                out.warn(format!("{}: table tab_sessions missing (iOS < 12); tabs only", file.path));
+                out.warn(format!("{}: table tab_sessions missing (iOS < 12); tabs only", path));
                 (vec!["NULL".to_string()], "")
             };
-            if let Some(w) = cols.warning(&file.path) {
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let sql = format!("SELECT {}, {} FROM tabs t {join} ORDER BY t.rowid", t.join(", "), s.join(", "));
             let mut bad = Vec::new();
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 let mut rec = BrowserStateTab {
                     tab_title: cell::text(r, 0),
                     tab_url: cell::text(r, 1),
                     tab_visible_url: cell::text(r, 2),
                     last_viewed_timestamp: cell::mac_time(r, 3),
                     session_data: Vec::new(),
-                    safari_browser_state_db: file.path.clone(),
+                    safari_browser_state_db: path.to_string(),
                 };
                 if let Ok(ValueRef::Blob(b)) = r.get_ref(4) {
                     match parse_session(b) {
                         Ok(e) => rec.session_data = e,
                         Err(e) => bad.push(format!(
                             "{}: session_data of tab {:?}: {e}",
-                            file.path,
+                            path,
                             rec.tab_url.as_deref().unwrap_or("")
                         )),
                     }
@@ -158,8 +153,8 @@ impl ArtifactModule for SafariBrowserState {
             for w in bad {
                 out.warn(w);
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &BrowserStateTab, events: &mut Vec<(Timestamp, String, String)>) {

@@ -16,7 +16,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{cell, for_each_row};
+use ferret_core::toolkit::{cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,44 +53,39 @@ impl ArtifactModule for SafariFavicon {
     const DESCRIPTION: &'static str = "Safari favicon cache (Favicons.db): visited pages and icon URLs";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             let mut any = false;
             if db.has_table("page_url") && db.has_table("icon_info") {
                 any = true;
                 let sql = "SELECT p.url, i.url, i.timestamp FROM page_url p JOIN icon_info i ON p.uuid = i.uuid ORDER BY i.timestamp, p.url, i.url";
-                for_each_row(&db, &file.path, sql, |r| {
+                for_each_row(db, path, sql, |r| {
                     out.record(FaviconEntry {
                         url: cell::text(r, 0),
                         icon_url: cell::text(r, 1),
                         isodate: cell::mac_time(r, 2),
                         kind: "valid".into(),
-                        safari_favicon_db_path: file.path.clone(),
+                        safari_favicon_db_path: path.to_string(),
                     })
                 })?;
             }
             if db.has_table("rejected_resources") {
                 any = true;
                 let sql = "SELECT page_url, icon_url, timestamp FROM rejected_resources ORDER BY timestamp, page_url, icon_url";
-                for_each_row(&db, &file.path, sql, |r| {
+                for_each_row(db, path, sql, |r| {
                     out.record(FaviconEntry {
                         url: cell::text(r, 0),
                         icon_url: cell::text(r, 1),
                         isodate: cell::mac_time(r, 2),
                         kind: "rejected".into(),
-                        safari_favicon_db_path: file.path.clone(),
+                        safari_favicon_db_path: path.to_string(),
                     })
                 })?;
             }
             if !any {
-                out.warn(format!("{}: none of the tables page_url/icon_info/rejected_resources", file.path));
+                out.warn(format!("{}: none of the tables page_url/icon_info/rejected_resources", path));
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &FaviconEntry, events: &mut Vec<(Timestamp, String, String)>) {

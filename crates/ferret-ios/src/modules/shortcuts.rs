@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row, plist_strings};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row, plist_strings};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,29 +87,24 @@ impl ArtifactModule for Shortcuts {
     const DESCRIPTION: &'static str = "Shortcuts (automation workflows), their actions and the URLs they use";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZSHORTCUT") {
-                return Err(ModuleError::format(&file.path, "table ZSHORTCUT not found"));
+                return Err(ModuleError::format(path, "table ZSHORTCUT not found"));
             }
             let mut cols = Columns::default();
             let s = cols.select(
-                &db,
+                db,
                 "ZSHORTCUT",
                 "s",
                 &["Z_PK", "ZNAME", "ZCREATIONDATE", "ZMODIFICATIONDATE", "ZACTIONSDESCRIPTION"],
             );
             let has_actions = db.has_table("ZSHORTCUTACTIONS");
             let a =
-                if has_actions { cols.select(&db, "ZSHORTCUTACTIONS", "a", &["ZDATA"]) } else { vec!["NULL".into()] };
+                if has_actions { cols.select(db, "ZSHORTCUTACTIONS", "a", &["ZDATA"]) } else { vec!["NULL".into()] };
             if !has_actions {
-                out.warn(format!("{}: table ZSHORTCUTACTIONS missing; no actions read", file.path));
+                out.warn(format!("{}: table ZSHORTCUTACTIONS missing; no actions read", path));
             }
-            if let Some(w) = cols.warning(&file.path) {
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let join = if has_actions && !cols.is_missing("ZSHORTCUTACTIONS", "ZDATA") {
@@ -120,7 +115,7 @@ impl ArtifactModule for Shortcuts {
             let a = if join.is_empty() { vec!["NULL".to_string()] } else { a };
             let sql = format!("SELECT {}, {} FROM ZSHORTCUT s {join} ORDER BY s.Z_PK", s.join(", "), a.join(", "));
             let mut bad = Vec::new();
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 let mut rec = ShortcutRecord {
                     id: cell::i64(r, 0),
                     shortcut_name: cell::text(r, 1),
@@ -133,19 +128,15 @@ impl ArtifactModule for Shortcuts {
                 if let Ok(ValueRef::Blob(b)) = r.get_ref(5)
                     && let Err(e) = parse_actions(b, &mut rec.actions, &mut rec.action_urls)
                 {
-                    bad.push(format!(
-                        "{}: ZSHORTCUTACTIONS.ZDATA of shortcut {}: {e}",
-                        file.path,
-                        rec.id.unwrap_or(-1)
-                    ));
+                    bad.push(format!("{}: ZSHORTCUTACTIONS.ZDATA of shortcut {}: {e}", path, rec.id.unwrap_or(-1)));
                 }
                 out.record(rec)
             })?;
             for w in bad {
                 out.warn(w);
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &ShortcutRecord, events: &mut Vec<(Timestamp, String, String)>) {

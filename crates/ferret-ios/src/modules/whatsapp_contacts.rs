@@ -20,7 +20,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -115,22 +115,17 @@ impl ArtifactModule for WhatsappContacts {
         "WhatsApp contacts (ContactsV2.sqlite): numbers, about texts, disappearing-message timers";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            let db = ctx.evidence.sqlite(file)?;
+        each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZWAADDRESSBOOKCONTACT") {
-                return Err(ModuleError::format(&file.path, "table ZWAADDRESSBOOKCONTACT not found"));
+                return Err(ModuleError::format(path, "table ZWAADDRESSBOOKCONTACT not found"));
             }
             let mut cols = Columns::default();
-            let sel = cols.select(&db, "ZWAADDRESSBOOKCONTACT", "c", COLS);
-            if let Some(w) = cols.warning(&file.path) {
+            let sel = cols.select(db, "ZWAADDRESSBOOKCONTACT", "c", COLS);
+            if let Some(w) = cols.warning(path) {
                 out.warn(w);
             }
             let sql = format!("SELECT {} FROM ZWAADDRESSBOOKCONTACT c ORDER BY c.rowid", sel.join(", "));
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, path, &sql, |r| {
                 let dur = cell::i64(r, 12);
                 out.record(WhatsappContact {
                     id: cell::i64(r, 0),
@@ -154,8 +149,8 @@ impl ArtifactModule for WhatsappContacts {
                     sync_policy: cell::i64(r, 17),
                 })
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &WhatsappContact, events: &mut Vec<(Timestamp, String, String)>) {
