@@ -1,8 +1,9 @@
 //! The artifact modules' toolkit: one way to do each kind of evidence access, so a module is
 //! its format knowledge and nothing else.
 //!
-//! * locating: [`first_file`], [`each_file`] (the artifact's files, [`Outcome::NotFound`] when
-//!   there are none), [`each_sqlite`] and [`each_plist`] on top of it;
+//! * locating: [`first_file`], [`read_first`], [`json_array_first`], [`each_file`] (the
+//!   artifact's files, [`Outcome::NotFound`] when there are none), [`each_sqlite`] and
+//!   [`each_plist`] on top of it;
 //! * property lists: [`read_plist`] (size-bounded, through `ferret_formats`' guard against deep
 //!   and "billion laughs" plists), [`plist_to_json`] and [`plist_date`] (the one conversion:
 //!   keys sorted, data as base64, dates as `YYYY-MM-DD HH:MM:SS.ffffff`, UIDs as
@@ -23,6 +24,31 @@ pub const PLIST_LIMIT: u64 = 32 * 1024 * 1024;
 /// The first file of `locator` (in path order), if any.
 pub fn first_file(ctx: &Context<'_>, locator: &Locator) -> Result<Option<EvidenceFile>, ModuleError> {
     Ok(ctx.evidence.locate(locator)?.into_iter().next())
+}
+
+/// The first file of `locator` and its bytes (at most `limit`; a larger file is this module's
+/// error), if any.
+pub fn read_first(
+    ctx: &Context<'_>,
+    locator: &Locator,
+    limit: u64,
+) -> Result<Option<(EvidenceFile, Vec<u8>)>, ModuleError> {
+    let Some(file) = first_file(ctx, locator)? else { return Ok(None) };
+    let bytes = ctx.evidence.read(&file, limit)?;
+    Ok(Some((file, bytes)))
+}
+
+/// The first file of `locator` read (at most `limit` bytes) as a JSON array, if any; anything
+/// else is this module's error ("not a JSON array", naming the file).
+pub fn json_array_first(
+    ctx: &Context<'_>,
+    locator: &Locator,
+    limit: u64,
+) -> Result<Option<(EvidenceFile, Vec<serde_json::Value>)>, ModuleError> {
+    let Some((file, bytes)) = read_first(ctx, locator, limit)? else { return Ok(None) };
+    let list = serde_json::from_slice(&bytes)
+        .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
+    Ok(Some((file, list)))
 }
 
 /// The usual `extract` of a module: every file of `locator`, in path order, through `read`;

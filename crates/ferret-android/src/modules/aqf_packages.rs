@@ -6,6 +6,7 @@
 //! INFORMATIONAL); >= 4 spy permission groups granted (when permissions are listed) → HIGH;
 //! disabled security agent or system updater → MEDIUM.
 
+use ferret_core::toolkit::json_array_first;
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
 };
@@ -25,12 +26,9 @@ impl ArtifactModule for AqfPackages {
     const DESCRIPTION: &'static str = "Installed packages with APK and certificate hashes (androidqf packages.json)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let Some(file) = ctx.evidence.locate(&Locator { backup: &[], paths: PATHS })?.into_iter().next() else {
+        let Some((file, list)) = json_array_first(ctx, &Locator { backup: &[], paths: PATHS }, 512 << 20)? else {
             return Ok(Outcome::NotFound);
         };
-        let bytes = ctx.evidence.read(&file, 512 << 20)?;
-        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for (i, v) in list.into_iter().enumerate() {
             match serde_json::from_value::<AqfPackage>(v) {
                 Ok(p) if !p.name.is_empty() => out.record(p)?,

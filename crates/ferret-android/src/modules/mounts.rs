@@ -3,6 +3,7 @@
 //! Checks: mount point or device matching a file-path indicator → CRITICAL; a system partition
 //! (`/system`, `/vendor`, `/product`, `/system_ext`) mounted read-write → HIGH (root or tampering).
 
+use ferret_core::toolkit::json_array_first;
 use ferret_core::{
     ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome, ioc_finding,
 };
@@ -21,12 +22,9 @@ impl ArtifactModule for Mounts {
     const DESCRIPTION: &'static str = "Mounted file systems (androidqf mounts.json)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let Some(file) = ctx.evidence.locate(&Locator { backup: &[], paths: PATHS })?.into_iter().next() else {
+        let Some((file, list)) = json_array_first(ctx, &Locator { backup: &[], paths: PATHS }, 16 << 20)? else {
             return Ok(Outcome::NotFound);
         };
-        let bytes = ctx.evidence.read(&file, 16 << 20)?;
-        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for v in list {
             match v.as_str().and_then(parse_mount) {
                 Some(m) => out.record(m)?,

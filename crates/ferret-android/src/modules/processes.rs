@@ -4,6 +4,7 @@
 //! Checks: the name (before any `:` suffix) matching an app indicator, else the name matching a
 //! process indicator → CRITICAL. `gatekeeperd` is skipped (a common false positive in MVT).
 
+use ferret_core::toolkit::json_array_first;
 use std::sync::Arc;
 
 use ferret_core::{
@@ -84,12 +85,9 @@ impl ArtifactModule for AqfProcesses {
             }
             return Ok(Outcome::Completed);
         }
-        let Some(file) = ctx.evidence.locate(&Locator { backup: &[], paths: JSON })?.into_iter().next() else {
+        let Some((file, list)) = json_array_first(ctx, &Locator { backup: &[], paths: JSON }, 256 << 20)? else {
             return Ok(Outcome::NotFound);
         };
-        let bytes = ctx.evidence.read(&file, 256 << 20)?;
-        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for (i, v) in list.into_iter().enumerate() {
             match serde_json::from_value::<JsonProc>(v) {
                 Ok(JsonProc { pid: Some(pid), ppid, name: Some(name), user, label }) => out.record(Process {

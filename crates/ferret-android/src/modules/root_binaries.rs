@@ -2,6 +2,7 @@
 //!
 //! Checks: every entry → HIGH (the phone is rooted: any app may have full access).
 
+use ferret_core::toolkit::json_array_first;
 use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, ModuleError, Out, Outcome};
 use serde::{Deserialize, Serialize};
 
@@ -30,12 +31,9 @@ impl ArtifactModule for RootBinaries {
     const DESCRIPTION: &'static str = "Root tools (su, Magisk...) found on the phone";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let Some(file) = ctx.evidence.locate(&Locator { backup: &[], paths: PATHS })?.into_iter().next() else {
+        let Some((file, list)) = json_array_first(ctx, &Locator { backup: &[], paths: PATHS }, 16 << 20)? else {
             return Ok(Outcome::NotFound);
         };
-        let bytes = ctx.evidence.read(&file, 16 << 20)?;
-        let list: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-            .map_err(|e| ModuleError::format(&file.path, format!("not a JSON array: {e}")))?;
         for v in list {
             let Some(path) = v.as_str().map(str::to_string) else {
                 out.warn(format!("{}: non-string entry skipped", file.path));
