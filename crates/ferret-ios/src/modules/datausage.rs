@@ -99,9 +99,26 @@ pub struct MissingProcess {
     pub database: String,
 }
 
-/// The `datausage` module.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Datausage;
+/// The `datausage` module: `DataUsage.sqlite` at [`LOCATOR`] by default; the same parser,
+/// checks and heuristics serve other databases of the schema through [`Datausage::at`]
+/// (`netusage`).
+#[derive(Debug, Clone, Copy)]
+pub struct Datausage {
+    locator: &'static Locator,
+}
+
+impl Default for Datausage {
+    fn default() -> Self {
+        Self::at(&LOCATOR)
+    }
+}
+
+impl Datausage {
+    /// The module reading the databases of `locator`.
+    pub const fn at(locator: &'static Locator) -> Self {
+        Self { locator }
+    }
+}
 
 const PROC_COLS: &[&str] = &["ZPROCNAME", "ZBUNDLENAME", "ZFIRSTTIMESTAMP", "ZTIMESTAMP"];
 const LIVE_COLS: &[&str] = &["Z_PK", "ZHASPROCESS", "ZTIMESTAMP", "ZWIFIIN", "ZWIFIOUT", "ZWWANIN", "ZWWANOUT"];
@@ -263,7 +280,7 @@ impl ArtifactModule for Datausage {
         "Per-process network usage (DataUsage.sqlite): process names vs indicators, deleted process records";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        ferret_core::toolkit::each_sqlite(ctx, &LOCATOR, out, read_db)
+        ferret_core::toolkit::each_sqlite(ctx, self.locator, out, read_db)
     }
 
     fn timeline(&self, r: &DataUsageRecord, events: &mut Vec<(Timestamp, String, String)>) {
@@ -332,7 +349,7 @@ mod tests {
         let files = ferret_testdata::ios::datausage::generate(5, 400, &mut truth);
         let dir = layout(&files);
         let ind = TruthIndicators::new(&truth);
-        let r = run_dir(&Typed(Datausage), dir.path(), &ind);
+        let r = run_dir(&Typed(Datausage::default()), dir.path(), &ind);
         assert_eq!(r.outcome, Ok(Outcome::Completed));
         let cmp = compare(&truth.alerts, &r.alerts, Some(&["datausage"]));
         assert!(cmp.is_exact(), "missed {:#?}\nunexpected {:#?}", cmp.missed, cmp.unexpected);
@@ -345,7 +362,7 @@ mod tests {
             "CREATE TABLE ZPROCESS (Z_PK INTEGER PRIMARY KEY, ZPROCNAME VARCHAR);
              INSERT INTO ZPROCESS VALUES (1, 'a'), (3, 'b'), (5000000000, 'c');",
         );
-        let r = run_dir(&Typed(Datausage), d.path(), &NoIndicators);
+        let r = run_dir(&Typed(Datausage::default()), d.path(), &NoIndicators);
         assert_eq!(r.outcome, Ok(Outcome::Completed));
         assert_eq!(r.records.len(), 3);
         assert_eq!(r.alerts.len(), 2, "{:#?}", r.alerts);
@@ -356,9 +373,9 @@ mod tests {
             sql.push_str(&format!("INSERT INTO ZPROCESS VALUES ({}, 'p');", i * 2 + 1));
         }
         let d = db_from_sql(FS, &sql);
-        let r = run_dir(&Typed(Datausage), d.path(), &NoIndicators);
+        let r = run_dir(&Typed(Datausage::default()), d.path(), &NoIndicators);
         assert_eq!(r.alerts.len(), MAX_GAP_ALERTS + 1);
         let d = single(FS, b"not a database at all, definitely not, padding padding padding padding");
-        assert!(run_dir(&Typed(Datausage), d.path(), &NoIndicators).outcome.is_err());
+        assert!(run_dir(&Typed(Datausage::default()), d.path(), &NoIndicators).outcome.is_err());
     }
 }

@@ -58,7 +58,7 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(sms::Sms)),
         Box::new(Typed(sms_attachments::SmsAttachments)),
         Box::new(Typed(safari_history::SafariHistory)),
-        Box::new(Typed(datausage::Datausage)),
+        Box::new(Typed(datausage::Datausage::default())),
         Box::new(Typed(tcc::Tcc)),
         Box::new(Typed(whatsapp::Whatsapp)),
         Box::new(Typed(calls::Calls)),

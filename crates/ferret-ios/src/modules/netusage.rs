@@ -6,21 +6,15 @@
 //!
 //! This module therefore runs the `datausage` parser, checks and heuristics unchanged
 //! (CRITICAL process indicator, HIGH "process record deleted", LOW missing process ids) on the
-//! netusage databases: the evidence handed to it answers the `datausage` locator with the
-//! netusage files. Records have the `datausage` schema and alerts are attributed to `netusage`.
+//! netusage databases ([`Datausage::at`] this module's [`LOCATOR`]). Records have the
+//! `datausage` schema and alerts are attributed to `netusage`.
 //!
 //! Not implemented: MVT's filesystem-only MEDIUM "could not find the binary" heuristic (a
 //! process without bundle id whose name matches no file of the dump).
 
-use std::io::Read;
-use std::path::Path;
+use ferret_core::{Context, Indicators, Locator, Module, ModuleError, ModuleInfo, Outcome, Output, OutputShape, Typed};
 
-use ferret_core::{
-    AcquisitionKind, Context, Evidence, EvidenceError, EvidenceFile, Indicators, Locator, Module, ModuleError,
-    ModuleInfo, Outcome, Output, OutputShape, SqliteDb, Typed,
-};
-
-use super::datausage::{self, Datausage};
+use super::datausage::Datausage;
 
 /// Where `netusage.sqlite` lives in a filesystem dump.
 pub static LOCATOR: Locator = Locator {
@@ -32,35 +26,6 @@ pub static LOCATOR: Locator = Locator {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Netusage;
 
-/// Answers the `datausage` locator with the netusage databases; everything else passes through.
-struct Redirect<'a> {
-    inner: &'a dyn Evidence,
-}
-
-impl Evidence for Redirect<'_> {
-    fn kind(&self) -> AcquisitionKind {
-        self.inner.kind()
-    }
-    fn source(&self) -> &Path {
-        self.inner.source()
-    }
-    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        if locator.paths == datausage::LOCATOR.paths { self.inner.locate(&LOCATOR) } else { self.inner.locate(locator) }
-    }
-    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        self.inner.open(file)
-    }
-    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
-        self.inner.read(file, limit)
-    }
-    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        self.inner.sqlite(file)
-    }
-    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
-        self.inner.walk(visit)
-    }
-}
-
 impl Module for Netusage {
     fn info(&self) -> ModuleInfo {
         ModuleInfo {
@@ -71,9 +36,7 @@ impl Module for Netusage {
     }
 
     fn run(&self, ctx: &Context<'_>, out: &mut Output<'_>) -> Result<Outcome, ModuleError> {
-        let redirect = Redirect { inner: ctx.evidence };
-        let inner = Context { evidence: &redirect, indicators: ctx.indicators, options: ctx.options };
-        Typed(Datausage).run(&inner, out)
+        Typed(Datausage::at(&LOCATOR)).run(ctx, out)
     }
 
     fn recheck(
@@ -82,7 +45,7 @@ impl Module for Netusage {
         indicators: &dyn Indicators,
         out: &mut Output<'_>,
     ) -> Result<bool, ModuleError> {
-        Typed(Datausage).recheck(record, indicators, out)
+        Typed(Datausage::at(&LOCATOR)).recheck(record, indicators, out)
     }
 }
 
