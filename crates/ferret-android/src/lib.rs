@@ -6,7 +6,7 @@
 //!   `logcat`, `tombstones` and `stalkerware_score` modules;
 //! * androidqf collection (folder, zip, or age-encrypted `.zip.age` with the `age` feature): its
 //!   own files (`aqf_*`, `root_binaries`, `mounts`, `acquisition_hashes`), plus the nested
-//!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`mounted`]);
+//!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`ferret_core::evidence::Mounted`]);
 //! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
 //!
 //! The facade every platform crate offers: [`detect()`], [`open()`] with the user's
@@ -30,7 +30,6 @@ pub mod detect;
 pub mod dumpstate;
 pub mod heuristics;
 pub mod modules;
-pub mod mounted;
 pub mod parsers;
 pub mod text;
 
@@ -164,7 +163,7 @@ pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Ope
             } else {
                 Box::new(ZipEvidence::open(path, kind)?)
             };
-            let mut m = mounted::MountedEvidence::new(root);
+            let mut m = ferret_core::evidence::Mounted::new(root);
             let root = &m;
             let br = root.locate(&Locator { backup: &[], paths: NESTED_BUGREPORT })?.into_iter().next();
             let ab = root.locate(&Locator { backup: &[], paths: NESTED_BACKUP })?.into_iter().next();

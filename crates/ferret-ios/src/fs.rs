@@ -11,7 +11,7 @@
 //! level deep is found automatically. When no `private/var/` exists at depth 0 or 1 the given
 //! folder/archive root is used as is (modules then simply find nothing).
 //!
-//! **Folders** are indexed once ([`IndexedFolder`]): one directory walk builds a compact
+//! **Folders** are indexed once ([`ferret_core::evidence::IndexedFolder`]): one directory walk builds a compact
 //! [`FileIndex`], so the 40-odd modules that each `locate` their artifact do not each walk a
 //! million files again.
 //!
@@ -20,10 +20,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ferret_core::evidence::{FolderEvidence, compile_glob};
-use ferret_core::tar::{FileIndex, TarEvidence, TarOptions};
+use ferret_core::evidence::{IndexedFolder, Prefixed};
+use ferret_core::tar::{TarEvidence, TarOptions};
 use ferret_core::zip::ZipEvidence;
-use ferret_core::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, SqliteDb};
+use ferret_core::{AcquisitionKind, Evidence, EvidenceError};
 
 /// Errors opening a filesystem dump or a sysdiagnose.
 #[derive(Debug, thiserror::Error)]
@@ -115,14 +115,14 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
             );
             let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &options)?;
             let prefix = archive_root(t.index().iter().map(|i| i.name));
-            Ok(Subtree::wrap(Box::new(t), prefix))
+            Ok(Prefixed::subtree(Box::new(t), &prefix))
         }
         Container::Zip => {
             let z = ZipEvidence::open(path, AcquisitionKind::IosFs)?;
             let mut names = Vec::new();
             z.walk(&mut |f| names.push(f.path.clone()))?;
             let prefix = archive_root(names.iter().map(String::as_str));
-            Ok(Subtree::wrap(Box::new(z), prefix))
+            Ok(Prefixed::subtree(Box::new(z), &prefix))
         }
     }
 }
@@ -161,170 +161,6 @@ fn archive_root<'a>(names: impl Iterator<Item = &'a str>) -> String {
         }
     }
     String::new()
-}
-
-/// A plain folder indexed once: locating artifacts searches an in-memory [`FileIndex`] instead
-/// of walking the disk for every module.
-#[derive(Debug)]
-pub struct IndexedFolder {
-    inner: FolderEvidence,
-    source: PathBuf,
-    index: FileIndex,
-}
-
-impl IndexedFolder {
-    /// Walks `root` once (links are not followed; only regular files are listed). `source` is
-    /// the path the user gave (shown in messages).
-    pub fn new(root: &Path, source: &Path, kind: AcquisitionKind) -> Result<Self, EvidenceError> {
-        let inner = FolderEvidence::new(root, kind);
-        let mut index = FileIndex::new();
-        inner.walk(&mut |f| {
-            index.push(&f.relative_path, f.size.unwrap_or(0), f.modified.map(|t| t.as_second()), 0);
-        })?;
-        index.finish();
-        Ok(Self { inner, source: source.to_path_buf(), index })
-    }
-
-    /// Number of regular files.
-    pub fn len(&self) -> usize {
-        self.index.len()
-    }
-
-    /// Whether the folder holds no file.
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
-    }
-}
-
-impl Evidence for IndexedFolder {
-    fn kind(&self) -> AcquisitionKind {
-        self.inner.kind()
-    }
-    fn source(&self) -> &Path {
-        &self.source
-    }
-    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        self.index.locate(locator)
-    }
-    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        self.inner.open(file)
-    }
-    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        self.inner.sqlite(file)
-    }
-    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
-        for it in self.index.iter() {
-            visit(&it.to_file());
-        }
-        Ok(())
-    }
-}
-
-/// A view of the part of another evidence under a folder prefix (`"dump/"`): paths are shown
-/// relative to that folder and nothing outside it is visible.
-pub struct Subtree {
-    inner: Box<dyn Evidence>,
-    prefix: String,
-}
-
-impl std::fmt::Debug for Subtree {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subtree").field("source", &self.inner.source()).field("prefix", &self.prefix).finish()
-    }
-}
-
-impl Subtree {
-    /// Wraps `inner` when `prefix` is not empty (`prefix` ends with `/`); returns `inner`
-    /// unchanged otherwise.
-    pub fn wrap(inner: Box<dyn Evidence>, prefix: String) -> Box<dyn Evidence> {
-        if prefix.is_empty() {
-            inner
-        } else {
-            let prefix = if prefix.ends_with('/') { prefix } else { format!("{prefix}/") };
-            Box::new(Self { inner, prefix })
-        }
-    }
-
-    // `path` is `relative_path` plus, for an earlier copy of a duplicated archive entry, a
-    // ` (copy k of n)` suffix: both lose (or gain) the same prefix.
-    fn outer(&self, f: &EvidenceFile) -> Option<EvidenceFile> {
-        let rel = f.relative_path.strip_prefix(&self.prefix)?;
-        let path = f.path.strip_prefix(&self.prefix).unwrap_or(rel);
-        Some(EvidenceFile { path: path.to_string(), relative_path: rel.to_string(), ..f.clone() })
-    }
-
-    fn inner_file(&self, f: &EvidenceFile) -> EvidenceFile {
-        EvidenceFile {
-            path: format!("{}{}", self.prefix, f.path),
-            relative_path: format!("{}{}", self.prefix, f.relative_path),
-            ..f.clone()
-        }
-    }
-
-    fn rename_err(&self, f: &EvidenceFile, e: EvidenceError) -> EvidenceError {
-        let inner = format!("{}{}", self.prefix, f.path);
-        match e {
-            EvidenceError::Io { path, source } if path == inner => EvidenceError::Io { path: f.path.clone(), source },
-            EvidenceError::Sqlite { path, source } if path == inner => {
-                EvidenceError::Sqlite { path: f.path.clone(), source }
-            }
-            EvidenceError::Missing { path } if path == inner => EvidenceError::Missing { path: f.path.clone() },
-            EvidenceError::Corrupt { path, reason } if path == inner => {
-                EvidenceError::Corrupt { path: f.path.clone(), reason }
-            }
-            EvidenceError::TooLarge { path, limit } if path == inner => {
-                EvidenceError::TooLarge { path: f.path.clone(), limit }
-            }
-            EvidenceError::Budget { path, reason } if path == inner => {
-                EvidenceError::Budget { path: f.path.clone(), reason }
-            }
-            EvidenceError::NotRegular { path, entry, what, expected } if path == inner => {
-                EvidenceError::NotRegular { path: f.path.clone(), entry, what, expected }
-            }
-            other => other,
-        }
-    }
-}
-
-impl Evidence for Subtree {
-    fn kind(&self) -> AcquisitionKind {
-        self.inner.kind()
-    }
-    fn source(&self) -> &Path {
-        self.inner.source()
-    }
-    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        if locator.paths.is_empty() {
-            return Ok(Vec::new());
-        }
-        let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::new();
-        self.inner.walk(&mut |f| {
-            if let Some(o) = self.outer(f)
-                && globs.iter().any(|g| g.is_match(&o.relative_path))
-            {
-                out.push(o);
-            }
-        })?;
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(out)
-    }
-    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        self.inner.open(&self.inner_file(file)).map_err(|e| self.rename_err(file, e))
-    }
-    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
-        self.inner.read(&self.inner_file(file), limit).map_err(|e| self.rename_err(file, e))
-    }
-    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        self.inner.sqlite(&self.inner_file(file)).map_err(|e| self.rename_err(file, e))
-    }
-    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
-        self.inner.walk(&mut |f| {
-            if let Some(o) = self.outer(f) {
-                visit(&o);
-            }
-        })
-    }
 }
 
 #[cfg(test)]

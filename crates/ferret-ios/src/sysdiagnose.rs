@@ -22,7 +22,9 @@ use ferret_core::tar::{TarEvidence, TarOptions};
 use ferret_core::zip::ZipEvidence;
 use ferret_core::{AcquisitionKind, Evidence};
 
-use crate::fs::{Container, FsError, IndexedFolder, Subtree, container_of};
+use ferret_core::evidence::{IndexedFolder, Prefixed};
+
+use crate::fs::{Container, FsError, container_of};
 
 /// Opens a sysdiagnose (archive or folder) rooted at its `sysdiagnose_*` folder.
 pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
@@ -35,14 +37,14 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
         Container::Tar => {
             let t = TarEvidence::open_with(path, kind, &tar_options())?;
             let prefix = archive_root(t.index().iter().map(|i| i.name));
-            Ok(Subtree::wrap(Box::new(t), prefix))
+            Ok(Prefixed::subtree(Box::new(t), &prefix))
         }
         Container::Zip => {
             let z = ZipEvidence::open(path, kind)?;
             let mut names = Vec::new();
             z.walk(&mut |f| names.push(f.path.clone()))?;
             let prefix = archive_root(names.iter().map(String::as_str));
-            Ok(Subtree::wrap(Box::new(z), prefix))
+            Ok(Prefixed::subtree(Box::new(z), &prefix))
         }
     }
 }

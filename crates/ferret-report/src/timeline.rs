@@ -400,7 +400,7 @@ pub(crate) fn rfc3339(t: Timestamp) -> String {
 const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A cell as ferret writes it to CSV: a cell starting with a formula character
-/// ([`FORMULA_START`]) gets a leading `'`, so a spreadsheet shows it as text (OWASP's advice);
+/// (`FORMULA_START`) gets a leading `'`, so a spreadsheet shows it as text (OWASP's advice);
 /// a cell starting with `'` itself gets one more `'`, so [`csv_cell_value`] can undo exactly
 /// that. Every other cell is unchanged (timestamps `YYYY-…`, names, JSON). A negative number at
 /// the start of a cell (`-5`) is neutralised too; no numeric column ferret writes starts with a

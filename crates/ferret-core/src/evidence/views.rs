@@ -1,0 +1,314 @@
+//! Views of other evidences: [`Prefixed`], the one delegating wrapper that maps paths (a
+//! sub-folder of an archive seen as the acquisition's root, or a nested acquisition mounted
+//! under a prefix), [`Mounted`] (a root plus mounted evidences) and [`Recorder`] (remembers
+//! what a run read).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob};
+use crate::sqlite::SqliteDb;
+
+/// How [`Prefixed`] maps the inner evidence's paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Only the inner files under the prefix are visible, without it (a dump's top folder).
+    Strip,
+    /// Every inner file is visible under the prefix (a nested acquisition mounted there).
+    Add,
+}
+
+/// Another evidence seen through a path prefix, in one of two directions: [`Prefixed::subtree`]
+/// (the part under `prefix`, shown without it) or [`Prefixed::mount`] (all of it, shown under
+/// `prefix`). Every call is delegated with the path mapped, and errors naming the inner path
+/// name the outer one. An earlier copy of a duplicated archive entry (`path` with a
+/// ` (copy k of n)` suffix) maps the same way.
+pub struct Prefixed {
+    inner: Box<dyn Evidence>,
+    prefix: String,
+    mode: Mode,
+}
+
+impl std::fmt::Debug for Prefixed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prefixed")
+            .field("source", &self.inner.source())
+            .field("prefix", &self.prefix)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+fn with_slash(prefix: &str) -> String {
+    format!("{}/", prefix.trim_end_matches('/'))
+}
+
+fn add(prefix: &str, f: &EvidenceFile) -> EvidenceFile {
+    EvidenceFile {
+        path: format!("{prefix}{}", f.path),
+        relative_path: format!("{prefix}{}", f.relative_path),
+        ..f.clone()
+    }
+}
+
+fn strip(prefix: &str, f: &EvidenceFile) -> Option<EvidenceFile> {
+    let rel = f.relative_path.strip_prefix(prefix)?;
+    let path = f.path.strip_prefix(prefix).unwrap_or(rel);
+    Some(EvidenceFile { path: path.to_string(), relative_path: rel.to_string(), ..f.clone() })
+}
+
+impl Prefixed {
+    /// The part of `inner` under `prefix` (`"dump/"`), shown relative to it; `inner` itself when
+    /// `prefix` is empty.
+    pub fn subtree(inner: Box<dyn Evidence>, prefix: &str) -> Box<dyn Evidence> {
+        if prefix.is_empty() { inner } else { Box::new(Self { inner, prefix: with_slash(prefix), mode: Mode::Strip }) }
+    }
+
+    /// All of `inner`, shown under `prefix` (`"bugreport.zip/"`).
+    pub fn mount(inner: Box<dyn Evidence>, prefix: &str) -> Self {
+        Self { inner, prefix: with_slash(prefix), mode: Mode::Add }
+    }
+
+    /// The prefix (with its trailing `/`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn outer(&self, f: &EvidenceFile) -> Option<EvidenceFile> {
+        match self.mode {
+            Mode::Strip => strip(&self.prefix, f),
+            Mode::Add => Some(add(&self.prefix, f)),
+        }
+    }
+
+    fn inner_file(&self, f: &EvidenceFile) -> Result<EvidenceFile, EvidenceError> {
+        match self.mode {
+            Mode::Strip => Ok(add(&self.prefix, f)),
+            Mode::Add => strip(&self.prefix, f).ok_or_else(|| EvidenceError::Missing { path: f.path.clone() }),
+        }
+    }
+
+    /// Whether an outer path is one of this view's.
+    fn holds(&self, f: &EvidenceFile) -> bool {
+        self.mode == Mode::Strip || f.relative_path.starts_with(&self.prefix)
+    }
+
+    fn rename_err(&self, outer: &EvidenceFile, inner: &EvidenceFile, e: EvidenceError) -> EvidenceError {
+        let inner = inner.path.as_str();
+        let outer = || outer.path.clone();
+        match e {
+            EvidenceError::Io { path, source } if path == inner => EvidenceError::Io { path: outer(), source },
+            EvidenceError::Sqlite { path, source } if path == inner => EvidenceError::Sqlite { path: outer(), source },
+            EvidenceError::Missing { path } if path == inner => EvidenceError::Missing { path: outer() },
+            EvidenceError::Corrupt { path, reason } if path == inner => {
+                EvidenceError::Corrupt { path: outer(), reason }
+            }
+            EvidenceError::TooLarge { path, limit } if path == inner => {
+                EvidenceError::TooLarge { path: outer(), limit }
+            }
+            EvidenceError::Budget { path, reason } if path == inner => EvidenceError::Budget { path: outer(), reason },
+            EvidenceError::NotRegular { path, entry, what, expected } if path == inner => {
+                EvidenceError::NotRegular { path: outer(), entry, what, expected }
+            }
+            other => other,
+        }
+    }
+
+    /// Delegates one call on an outer file to the inner evidence.
+    fn call<'s, T>(
+        &'s self,
+        file: &EvidenceFile,
+        f: impl FnOnce(&'s dyn Evidence, &EvidenceFile) -> Result<T, EvidenceError>,
+    ) -> Result<T, EvidenceError> {
+        let inner = self.inner_file(file)?;
+        f(self.inner.as_ref(), &inner).map_err(|e| self.rename_err(file, &inner, e))
+    }
+}
+
+impl Evidence for Prefixed {
+    fn kind(&self) -> AcquisitionKind {
+        self.inner.kind()
+    }
+    fn source(&self) -> &Path {
+        self.inner.source()
+    }
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        if locator.paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        self.inner.walk(&mut |f| {
+            if let Some(o) = self.outer(f)
+                && globs.iter().any(|g| g.is_match(&o.relative_path))
+            {
+                out.push(o);
+            }
+        })?;
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        self.call(file, |ev, f| ev.open(f))
+    }
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        self.call(file, |ev, f| ev.read(f, limit))
+    }
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        self.call(file, |ev, f| ev.sqlite(f))
+    }
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        self.inner.walk(&mut |f| {
+            if let Some(o) = self.outer(f) {
+                visit(&o);
+            }
+        })
+    }
+}
+
+/// A root evidence with other evidences mounted under path prefixes ([`Prefixed::mount`]):
+/// an androidqf collection with its `bugreport.zip` and `backup.ab` opened and mounted at
+/// `<their path>/`, so modules find their artifacts inside them with ordinary locators
+/// (`**/main_entry.txt`) and paths in records say where they came from.
+pub struct Mounted {
+    root: Box<dyn Evidence>,
+    mounts: Vec<Prefixed>,
+}
+
+impl std::fmt::Debug for Mounted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mounted").field("source", &self.root.source()).field("mounts", &self.mount_points()).finish()
+    }
+}
+
+impl Mounted {
+    /// Wraps `root`.
+    pub fn new(root: Box<dyn Evidence>) -> Self {
+        Self { root, mounts: Vec::new() }
+    }
+
+    /// Mounts `ev` at `prefix` (a trailing `/` is added).
+    pub fn mount(&mut self, prefix: &str, ev: Box<dyn Evidence>) {
+        self.mounts.push(Prefixed::mount(ev, prefix));
+    }
+
+    /// Prefixes of the mounts.
+    pub fn mount_points(&self) -> Vec<&str> {
+        self.mounts.iter().map(Prefixed::prefix).collect()
+    }
+
+    /// The evidence a file belongs to: a mount whose prefix it starts with, else the root.
+    fn route(&self, file: &EvidenceFile) -> &dyn Evidence {
+        match self.mounts.iter().find(|m| m.holds(file)) {
+            Some(m) => m,
+            None => self.root.as_ref(),
+        }
+    }
+}
+
+impl Evidence for Mounted {
+    fn kind(&self) -> AcquisitionKind {
+        self.root.kind()
+    }
+    fn source(&self) -> &Path {
+        self.root.source()
+    }
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        let mut out = self.root.locate(locator)?;
+        if !self.mounts.is_empty() {
+            for m in &self.mounts {
+                out.extend(m.locate(locator)?);
+            }
+            out.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        Ok(out)
+    }
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        self.route(file).open(file)
+    }
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        self.route(file).read(file, limit)
+    }
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        self.route(file).sqlite(file)
+    }
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        let mut all = Vec::new();
+        self.root.walk(&mut |f| all.push(f.clone()))?;
+        for m in &self.mounts {
+            m.walk(&mut |f| all.push(f.clone()))?;
+        }
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+        for f in &all {
+            visit(f);
+        }
+        Ok(())
+    }
+}
+
+/// Wraps an [`Evidence`] and remembers every file a run read (through `open`, `read` or
+/// `sqlite`), so `info.json` can list the SHA-256 of each input actually used.
+pub struct Recorder<'a> {
+    inner: &'a dyn Evidence,
+    seen: std::sync::Mutex<std::collections::BTreeSet<EvidenceFile>>,
+}
+
+impl<'a> Recorder<'a> {
+    /// Starts recording reads of `inner`.
+    pub fn new(inner: &'a dyn Evidence) -> Self {
+        Self { inner, seen: std::sync::Mutex::new(std::collections::BTreeSet::new()) }
+    }
+
+    fn note(&self, f: &EvidenceFile) {
+        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.insert(f.clone());
+    }
+
+    /// The files read so far, sorted by path.
+    pub fn files(&self) -> Vec<EvidenceFile> {
+        let seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.iter().cloned().collect()
+    }
+
+    /// `(logical path, on-disk path)` of every file read that is a file of its own on disk
+    /// (the on-disk path is absent for files inside archives).
+    pub fn disk_paths(&self) -> Vec<(String, Option<PathBuf>)> {
+        self.files()
+            .into_iter()
+            .map(|f| {
+                let d = self.inner.disk_path(&f);
+                (f.path, d)
+            })
+            .collect()
+    }
+}
+
+impl Evidence for Recorder<'_> {
+    fn kind(&self) -> AcquisitionKind {
+        self.inner.kind()
+    }
+    fn source(&self) -> &Path {
+        self.inner.source()
+    }
+    fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
+        self.inner.locate(locator)
+    }
+    fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        self.note(file);
+        self.inner.open(file)
+    }
+    fn read(&self, file: &EvidenceFile, limit: u64) -> Result<Vec<u8>, EvidenceError> {
+        self.note(file);
+        self.inner.read(file, limit)
+    }
+    fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
+        self.note(file);
+        self.inner.sqlite(file)
+    }
+    fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
+        self.inner.walk(visit)
+    }
+    fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
+        self.inner.disk_path(file)
+    }
+}
