@@ -12,7 +12,7 @@
 //! folder/archive root is used as is (modules then simply find nothing).
 //!
 //! **Folders** are indexed once ([`ferret_core::evidence::IndexedFolder`]): one directory walk builds a compact
-//! [`FileIndex`], so the 40-odd modules that each `locate` their artifact do not each walk a
+//! [`ferret_core::tar::FileIndex`], so the 40-odd modules that each `locate` their artifact do not each walk a
 //! million files again.
 //!
 //! Which type an acquisition is, is decided in [`mod@crate::detect`].
