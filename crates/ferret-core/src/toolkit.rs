@@ -83,6 +83,24 @@ pub fn each_sqlite<M: ArtifactModule>(
     })
 }
 
+/// [`each_sqlite`] for artifacts that come by the hundred (app caches, per-app WebKit stores): a
+/// database that cannot be opened is skipped with a warning naming it, so one damaged file does
+/// not hide the others.
+pub fn each_sqlite_skipping_damaged<M: ArtifactModule>(
+    ctx: &Context<'_>,
+    locator: &Locator,
+    out: &mut Out<'_, '_, M>,
+    mut read: impl FnMut(&SqliteDb, &EvidenceFile, &mut Out<'_, '_, M>) -> Result<(), ModuleError>,
+) -> Result<Outcome, ModuleError> {
+    each_file(ctx, locator, out, |f, out| match ctx.evidence.sqlite(f) {
+        Ok(db) => read(&db, f, out),
+        Err(e) => {
+            out.warn(format!("{}: skipped: {e}", f.path));
+            Ok(())
+        }
+    })
+}
+
 /// [`each_file`] for property lists whose top level is a dictionary (anything else is this
 /// module's error, naming the file).
 pub fn each_plist<M: ArtifactModule>(

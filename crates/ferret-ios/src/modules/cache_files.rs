@@ -17,7 +17,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite_skipping_damaged, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,30 +60,19 @@ impl ArtifactModule for CacheFiles {
     const DESCRIPTION: &'static str = "URLs in app HTTP caches (Cache.db)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            // One damaged cache among hundreds must not hide the others.
-            let db = match ctx.evidence.sqlite(file) {
-                Ok(db) => db,
-                Err(e) => {
-                    out.warn(format!("{}: skipped: {e}", file.path));
-                    continue;
-                }
-            };
+        // one damaged database among hundreds must not hide the others
+        each_sqlite_skipping_damaged(ctx, &LOCATOR, out, |db, file, out| {
             if !db.has_table("cfurl_cache_response") {
                 out.warn(format!("{}: no cfurl_cache_response table", file.path));
-                continue;
+                return Ok(());
             }
             let mut cols = Columns::default();
-            let sel = cols.select(&db, "cfurl_cache_response", "c", WANTED);
+            let sel = cols.select(db, "cfurl_cache_response", "c", WANTED);
             if let Some(w) = cols.warning(&file.path) {
                 out.warn(w);
             }
             let sql = format!("SELECT {} FROM cfurl_cache_response c ORDER BY c.rowid", sel.join(", "));
-            let res = for_each_row(&db, &file.path, &sql, |r| {
+            let res = for_each_row(db, &file.path, &sql, |r| {
                 let ts = cell::text(r, 5);
                 out.record(CacheEntry {
                     cache_file: file.path.clone(),
@@ -99,8 +88,8 @@ impl ArtifactModule for CacheFiles {
             if let Err(e) = res {
                 out.warn(format!("{}: {e}", file.path));
             }
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &CacheEntry, events: &mut Vec<(Timestamp, String, String)>) {

@@ -19,7 +19,7 @@ use ferret_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use ferret_core::toolkit::{Columns, cell, for_each_row};
+use ferret_core::toolkit::{Columns, cell, each_sqlite_skipping_damaged, for_each_row};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,26 +67,15 @@ impl ArtifactModule for WebkitResourceLoadStatistics {
     const DESCRIPTION: &'static str = "Domains observed by WebKit (observations.db) in Safari and app web views";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&LOCATOR)?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for file in &files {
-            // One damaged app database must not hide the others: warn and continue.
-            let db = match ctx.evidence.sqlite(file) {
-                Ok(db) => db,
-                Err(e) => {
-                    out.warn(format!("{}: skipped: {e}", file.path));
-                    continue;
-                }
-            };
+        // one damaged database among hundreds must not hide the others
+        each_sqlite_skipping_damaged(ctx, &LOCATOR, out, |db, file, out| {
             if !db.has_table("ObservedDomains") {
                 out.warn(format!("{}: table ObservedDomains not found, skipped", file.path));
-                continue;
+                return Ok(());
             }
             let mut cols = Columns::default();
             let sel = cols.select(
-                &db,
+                db,
                 "ObservedDomains",
                 "o",
                 &[
@@ -102,7 +91,7 @@ impl ArtifactModule for WebkitResourceLoadStatistics {
                 out.warn(w);
             }
             let sql = format!("SELECT {} FROM ObservedDomains o ORDER BY o.rowid", sel.join(", "));
-            for_each_row(&db, &file.path, &sql, |r| {
+            for_each_row(db, &file.path, &sql, |r| {
                 out.record(ObservedDomain {
                     domain_id: cell::i64(r, 0),
                     registrable_domain: cell::text(r, 1),
@@ -114,8 +103,8 @@ impl ArtifactModule for WebkitResourceLoadStatistics {
                     path: file.path.clone(),
                 })
             })?;
-        }
-        Ok(Outcome::Completed)
+            Ok(())
+        })
     }
 
     fn timeline(&self, r: &ObservedDomain, events: &mut Vec<(Timestamp, String, String)>) {
