@@ -249,29 +249,18 @@ impl ArtifactModule for CrashLogs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::executable_paths::testing::{both, run_on};
-    use ferret_testdata::fake::TruthIndicators;
+    use crate::modules::executable_paths::testing::{both, exact_on_both, run_on};
+
     use ferret_testdata::sysdiagnose::SysFile;
-    use ferret_testdata::truth::{Truth, compare};
+    use ferret_testdata::truth::Truth;
 
     #[test]
     fn recall_and_precision_folder_and_targz() {
         let mut truth = Truth::default();
         let files = ferret_testdata::sysdiagnose::crash_logs(9, 20, &mut truth);
-        let (_d, evs) = both(&files);
-        let ind = TruthIndicators::new(&truth);
-        let mut all = Vec::new();
-        for ev in &evs {
-            let r = run_on(CrashLogs, ev.as_ref(), &ind);
-            assert_eq!(r.outcome, Ok(Outcome::Completed));
-            assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-            let cmp = compare(&truth.alerts, &r.alerts, Some(&["crash_logs"]));
-            assert!(cmp.is_exact(), "missed {:#?} unexpected {:#?}", cmp.missed, cmp.unexpected);
-            assert_eq!(r.records.len(), 23);
-            assert_eq!(r.timeline.len(), 23);
-            all.push(r.records);
-        }
-        assert_eq!(all[0], all[1]);
+        let r = exact_on_both(CrashLogs, &files, &truth, "crash_logs");
+        assert_eq!(r.records.len(), 23);
+        assert_eq!(r.timeline.len(), 23);
     }
 
     #[test]

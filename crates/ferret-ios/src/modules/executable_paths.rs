@@ -102,6 +102,31 @@ pub(crate) mod testing {
         let b = crate::sysdiagnose::open(&tgz).expect("open tgz");
         (d, vec![a, b])
     }
+
+    /// Runs `m` on `files` written as a sysdiagnose folder and as a tar.gz, and asserts what
+    /// every such test asserts: the module completes without warnings, finds exactly the alerts
+    /// of `truth` for `name` (recall and precision), and gives the same records from both
+    /// layouts. Returns one run for further checks.
+    pub(crate) fn exact_on_both<M: ArtifactModule + Copy>(
+        m: M,
+        files: &[ferret_testdata::sysdiagnose::SysFile],
+        truth: &ferret_testdata::truth::Truth,
+        name: &str,
+    ) -> RunResult {
+        let (_d, evs) = both(files);
+        let ind = ferret_testdata::fake::TruthIndicators::new(truth);
+        let mut runs: Vec<RunResult> = Vec::new();
+        for ev in &evs {
+            let r = run_on(m, ev.as_ref(), &ind);
+            assert_eq!(r.outcome, Ok(ferret_core::Outcome::Completed), "{name}");
+            assert!(r.warnings.is_empty(), "{name}: {:?}", r.warnings);
+            let cmp = ferret_testdata::truth::compare(&truth.alerts, &r.alerts, Some(&[name]));
+            assert!(cmp.is_exact(), "{name}: missed {:#?} unexpected {:#?}", cmp.missed, cmp.unexpected);
+            runs.push(r);
+        }
+        assert_eq!(runs[0].records, runs[1].records, "{name}: folder and tar.gz give the same records");
+        runs.swap_remove(0)
+    }
 }
 
 #[cfg(test)]

@@ -178,27 +178,16 @@ impl ArtifactModule for MobileInstallation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::executable_paths::testing::{both, run_on};
-    use ferret_testdata::fake::TruthIndicators;
-    use ferret_testdata::truth::{Truth, compare};
+    use crate::modules::executable_paths::testing::exact_on_both;
+
+    use ferret_testdata::truth::Truth;
 
     #[test]
     fn recall_and_precision_folder_and_targz() {
         let mut truth = Truth::default();
         let files = ferret_testdata::sysdiagnose::mobile_installation(2, 30, &mut truth);
-        let (_d, evs) = both(&files);
-        let ind = TruthIndicators::new(&truth);
-        let mut all = Vec::new();
-        for ev in &evs {
-            let r = run_on(MobileInstallation, ev.as_ref(), &ind);
-            assert_eq!(r.outcome, Ok(Outcome::Completed));
-            assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-            let cmp = compare(&truth.alerts, &r.alerts, Some(&["mobile_installation"]));
-            assert!(cmp.is_exact(), "missed {:#?} unexpected {:#?}", cmp.missed, cmp.unexpected);
-            assert_eq!(r.records.len(), 31 * 2 + 1);
-            all.push(r.records);
-        }
-        assert_eq!(all[0], all[1]);
+        let r = exact_on_both(MobileInstallation, &files, &truth, "mobile_installation");
+        assert_eq!(r.records.len(), 31 * 2 + 1);
     }
 
     #[test]
