@@ -308,10 +308,13 @@ pub struct ReportRow {
     pub event: TimelineEvent,
     /// Level of the alert sharing module and time, if any.
     pub alert: Option<Level>,
+    /// Within [`Selector::WINDOW`] of a timed alert.
+    pub near: bool,
 }
 
 /// Chooses the timeline rows embedded in `report.html`: the first [`Selector::HEAD`] events, and
-/// every event within one hour of a timed alert, at most [`Selector::CAP`] rows in all.
+/// every event within one hour of a timed alert, at most [`Selector::CAP`] rows in all. It also
+/// counts every event it is offered per time bin, for the report's chart.
 #[derive(Debug)]
 pub struct Selector {
     windows: Vec<(Timestamp, Timestamp)>,
@@ -321,6 +324,8 @@ pub struct Selector {
     pub total: u64,
     /// Events in an alert window that were dropped because of the cap.
     pub omitted: u64,
+    /// Every event seen, per time bin.
+    pub(crate) hist: crate::chart::Histogram,
 }
 
 impl Selector {
@@ -341,7 +346,7 @@ impl Selector {
                 _ => windows.push((lo, hi)),
             }
         }
-        Self { windows, rows: Vec::new(), total: 0, omitted: 0 }
+        Self { windows, rows: Vec::new(), total: 0, omitted: 0, hist: crate::chart::Histogram::default() }
     }
 
     fn in_window(&self, t: Timestamp) -> bool {
@@ -351,15 +356,16 @@ impl Selector {
 
     pub(crate) fn offer(&mut self, e: &TimelineEvent, alert: Option<Level>) {
         self.total += 1;
-        let wanted = self.total <= Self::HEAD || alert.is_some() || self.in_window(e.timestamp);
-        if !wanted {
+        self.hist.add(e.timestamp);
+        let near = alert.is_some() || self.in_window(e.timestamp);
+        if !(self.total <= Self::HEAD || near) {
             return;
         }
         if self.rows.len() >= Self::CAP {
             self.omitted += 1;
             return;
         }
-        self.rows.push(ReportRow { event: e.clone(), alert });
+        self.rows.push(ReportRow { event: e.clone(), alert, near });
     }
 }
 

@@ -58,9 +58,9 @@ fn recheck_equals_full_run_with_new_indicators() {
     let html = std::fs::read(out.join("report.html")).expect("html");
     let text = String::from_utf8_lossy(&html);
     assert!(text.contains("This is a re-check"));
-    assert!(text.contains("The timeline has "), "timeline taken from the original folder");
+    assert!(text.contains("Dated events read from the phone: "), "timeline taken from the original folder");
     std::fs::remove_file(out.join("report.html")).expect("rm");
-    let p = ferret_report::write_report(&out).expect("rebuild");
+    let p = ferret_report::write_report(&out, ferret_report::Lang::En).expect("rebuild");
     assert!(std::fs::read(p).expect("read") == html);
 
     // Running it again (into its own folder, with --force) gives the same bytes.
