@@ -27,7 +27,7 @@ use crate::html::{esc, push_text};
 use crate::i18n::{Text, num};
 use crate::info::{InfoFile, LevelCounts};
 use crate::labels;
-use crate::verdict::{Verdict, VerdictState};
+use crate::verdict::{IndicatorCoverage, Verdict, VerdictState};
 
 /// Families listed on the first screen (the rest are counted there and listed under Evidence).
 pub const FIRST_SCREEN_FAMILIES: usize = 6;
@@ -196,11 +196,12 @@ pub(crate) fn evidence_sentence(t: &Text, a: &Alert, max: usize) -> String {
     t.f("found.sentence", &[("check", &labels::module(t, &a.module)), ("message", &msg), ("when", &when)])
 }
 
-/// [`evidence_sentence`] without the time (the first screen shows it beside).
-fn evidence_short(t: &Text, a: &Alert, max: usize) -> String {
+/// [`evidence_sentence`] without the time (the first screen shows it beside), as HTML: the
+/// message isolated (`<bdi>`) so that right-to-left text around it does not reorder it.
+fn evidence_short_html(t: &Text, a: &Alert, max: usize) -> String {
     let (msg, more) = crate::html::cut(&a.message, max);
-    let msg = if more > 0 { format!("{msg}…") } else { msg.to_string() };
-    t.f("found.sentence_short", &[("check", &labels::module(t, &a.module)), ("message", &msg)])
+    let msg = format!("<bdi>{}{}</bdi>", esc(msg), if more > 0 { "…" } else { "" });
+    t.h("found.sentence_short", &[("check", &esc(&labels::module(t, &a.module))), ("message", &msg)])
 }
 
 /// The translated state line (English: the verdict's own headline, as in the terminal).
@@ -351,7 +352,7 @@ pub(crate) fn write_up_links(out: &mut String, t: &Text, f: &Family<'_>) {
     for w in &f.write_ups {
         let _ = write!(
             out,
-            "<br><a class=\"writeup\" href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{}: {}</a>",
+            "<br><a class=\"writeup\" href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{}: <bdi>{}</bdi></a>",
             esc(&w.url),
             t.e("found.writeup"),
             esc(crate::html::cut(&w.source, 120).0)
@@ -359,12 +360,26 @@ pub(crate) fn write_up_links(out: &mut String, t: &Text, f: &Family<'_>) {
     }
 }
 
-fn found(out: &mut String, t: &Text, v: &Verdict, fams: &[Family<'_>], window: Option<(Timestamp, Timestamp)>) {
+fn found(
+    out: &mut String,
+    t: &Text,
+    v: &Verdict,
+    coverage: &IndicatorCoverage,
+    fams: &[Family<'_>],
+    window: Option<(Timestamp, Timestamp)>,
+) {
     let _ = write!(out, "<section id=\"found\" class=\"found\"><h2>{}</h2>", t.e("found.title"));
     let serious: Vec<(usize, &Family<'_>)> = fams.iter().enumerate().filter(|(_, f)| f.counts.serious() > 0).collect();
     if serious.is_empty() {
         let key = if v.state == VerdictState::Incomplete { "found.none_incomplete" } else { "found.none" };
         let _ = write!(out, "<p class=\"none\">{}</p>", t.e(key));
+        let mut sets = coverage.sets.clone();
+        sets.extend(coverage.builtin.iter().cloned());
+        if !sets.is_empty() {
+            let _ = write!(out, "<p class=\"searched\">{} <bdi>", t.e("found.searched"));
+            push_text(out, &sets.join(" · "), 1000);
+            out.push_str("</bdi></p>");
+        }
     } else {
         if let Some((a, b)) = window {
             let _ = write!(
@@ -401,7 +416,7 @@ fn found(out: &mut String, t: &Text, v: &Verdict, fams: &[Family<'_>], window: O
             out.push_str("</td><td class=\"when\">");
             when_cell(out, t, f);
             out.push_str("</td><td class=\"ev\">");
-            out.push_str(&esc(&evidence_short(t, f.strongest, SENTENCE)));
+            out.push_str(&evidence_short_html(t, f.strongest, SENTENCE));
             out.push_str("</td></tr>");
         }
         out.push_str("</tbody></table>");
@@ -484,21 +499,23 @@ fn todo(out: &mut String, t: &Text, v: &Verdict) {
     );
 }
 
+/// What the first screen shows, computed once by the page.
+pub(crate) struct Facts<'a> {
+    pub(crate) verdict: &'a Verdict,
+    pub(crate) coverage: IndicatorCoverage,
+    pub(crate) counts: &'a LevelCounts,
+    pub(crate) families: &'a [Family<'a>],
+    pub(crate) window: Option<(Timestamp, Timestamp)>,
+    pub(crate) changes: Option<&'a Changes>,
+}
+
 /// Renders the first screen.
-pub(crate) fn section(
-    out: &mut String,
-    t: &Text,
-    v: &Verdict,
-    counts: &LevelCounts,
-    fams: &[Family<'_>],
-    window: Option<(Timestamp, Timestamp)>,
-    changes: Option<&Changes>,
-) {
+pub(crate) fn section(out: &mut String, t: &Text, f: &Facts<'_>) {
     out.push_str("<div id=\"first\" class=\"first\">");
-    verdict_box(out, t, v, counts, changes);
+    verdict_box(out, t, f.verdict, f.counts, f.changes);
     out.push_str("<div class=\"cols\">");
-    found(out, t, v, fams, window);
-    todo(out, t, v);
+    found(out, t, f.verdict, &f.coverage, f.families, f.window);
+    todo(out, t, f.verdict);
     out.push_str("</div></div>");
 }
 

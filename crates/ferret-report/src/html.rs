@@ -512,7 +512,15 @@ pub(crate) fn render(info: &InfoFile, alerts: &[Alert], sel: &Selector, lang: La
     );
     header(&mut out, &t, info, changes.is_some());
     out.push_str("\n<main>\n");
-    crate::firstscreen::section(&mut out, &t, &verdict, &counts, &fams, window, changes.as_ref());
+    let facts = crate::firstscreen::Facts {
+        verdict: &verdict,
+        coverage: crate::verdict::IndicatorCoverage::from_load_report(&info.run.indicators),
+        counts: &counts,
+        families: &fams,
+        window,
+        changes: changes.as_ref(),
+    };
+    crate::firstscreen::section(&mut out, &t, &facts);
     out.push('\n');
     if let Some(c) = &changes {
         crate::changes::section(&mut out, &t, c);

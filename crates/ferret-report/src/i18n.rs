@@ -145,6 +145,12 @@ fn empty() -> &'static BTreeMap<String, String> {
     &EMPTY
 }
 
+/// The text of `key` in `lang` (else English), as the translation files have it; `None` for a
+/// key no file has.
+pub fn text(lang: Lang, key: &str) -> Option<&'static str> {
+    Text::new(lang).get(key)
+}
+
 /// The fixed text of one language, with English as the fallback.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Text {
