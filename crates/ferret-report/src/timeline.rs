@@ -393,7 +393,7 @@ pub(crate) fn rfc3339(t: Timestamp) -> String {
 
 /// First characters that make a spreadsheet evaluate a cell as a formula (OWASP "CSV
 /// injection": `=`, `+`, `-`, `@`, TAB, CR).
-const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A cell as ferret writes it to CSV: a cell starting with a formula character
 /// ([`FORMULA_START`]) gets a leading `'`, so a spreadsheet shows it as text (OWASP's advice);
