@@ -8,7 +8,7 @@
 //! * the facade every platform crate offers: [`detect()`], [`open()`] with the user's
 //!   [`ferret_core::Secrets`], [`modules()`], and the one error type [`IosError`];
 //! * [`mod@detect`]: which of these a path is, from content each type must have;
-//! * [`modules`]: one file per artifact module, registered in [`modules::backup_modules`],
+//! * [`mod@modules`]: one file per artifact module, registered in [`modules::backup_modules`],
 //!   [`modules::fs_modules`] and [`modules::sysdiagnose_modules`].
 
 pub mod backup;

@@ -830,7 +830,7 @@ fn plan_rows(rows: &[super::ManifestRow]) -> (Vec<usize>, Vec<FileFailure>) {
 /// and into a non-empty destination unless `force`. A wrong password fails before anything is
 /// written.
 ///
-/// Nothing is written through a link ([`dest`]): folders are created one by one, an existing
+/// Nothing is written through a link (`dest`): folders are created one by one, an existing
 /// component that is a link (or not a folder) is an error naming it; files are created
 /// exclusively without following links (0600), and `force` only replaces regular files. Rows
 /// with a fileID that is not exactly 40 lower-case hex characters, and rows sharing one fileID
