@@ -361,3 +361,30 @@ fn report_rebuilt_from_folder_is_identical() {
     let e = ferret_report::write_report(&dir.path().join("nope"), ferret_report::Lang::En).expect_err("not a folder");
     assert!(e.to_string().contains("no info.json"), "{e}");
 }
+
+/// Floats in alert records come back exactly from alerts.json, so the rebuilt page is the
+/// run's (serde_json's default float parsing can be one unit in the last place off).
+#[test]
+fn report_rebuilt_with_float_records_is_identical() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let folder = ResultsFolder::create(dir.path()).expect("create");
+    let floats: Vec<f64> = (1..200).map(|i| 1_000_000.0 / f64::from(i) + 0.1 / f64::from(i * 7)).collect();
+    let report = ferret_core::ModuleReport {
+        module: "datausage".into(),
+        status: ModuleStatus::Completed { records: 1 },
+        warnings: vec![],
+        alerts: vec![ferret_core::Alert {
+            level: Level::High,
+            module: "datausage".into(),
+            message: "m".into(),
+            event_time: None,
+            event: serde_json::json!({ "wwan_out": floats }),
+            matched_indicator: None,
+        }],
+        elapsed_ms: 0,
+    };
+    folder.finish(vec![report], &run_info()).expect("finish");
+    let html = std::fs::read(dir.path().join("report.html")).expect("report");
+    ferret_report::write_report(dir.path(), ferret_report::Lang::En).expect("rebuild");
+    assert!(std::fs::read(dir.path().join("report.html")).expect("read") == html, "same bytes");
+}
