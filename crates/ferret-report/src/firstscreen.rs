@@ -325,10 +325,8 @@ fn when_cell(out: &mut String, t: &Text, f: &Family<'_>) {
     match (f.first, f.last) {
         (Some(a), Some(b)) if fmt_day(a) == fmt_day(b) => {
             let (x, y) = (fmt_minute(a), fmt_minute(b));
-            let _ = write!(out, "<bdi class=\"mono\">{}</bdi>", esc(&x));
-            if x != y {
-                let _ = write!(out, "–<bdi class=\"mono\">{}</bdi>", esc(y.get(11..).unwrap_or_default()));
-            }
+            let range = if x == y { x } else { format!("{x}–{}", y.get(11..).unwrap_or_default()) };
+            let _ = write!(out, "<bdi class=\"mono\">{}</bdi>", esc(&range));
         }
         (Some(a), Some(b)) => {
             let _ = write!(
