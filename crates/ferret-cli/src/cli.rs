@@ -55,9 +55,18 @@ pub enum Command {
     /// Manage indicator sets.
     #[command(subcommand)]
     Iocs(IocsCommand),
-    /// (Re)build report.html from a results folder.
-    #[command(after_help = "Example:\n  ferret report results/")]
+    /// (Re)build report.html from a results folder, optionally also as report.pdf.
+    #[command(
+        after_help = "Examples:\n  ferret report results/\n  ferret report --lang ar --pdf results/\n\n--pdf needs Chromium or Google Chrome (set FERRET_CHROMIUM=/path/to/chromium if it is not on PATH)."
+    )]
     Report {
+        /// Language of the report: en, it, es, fr or ar. Default: the language the report was
+        /// written in, else the locale's (LC_ALL, LC_MESSAGES, LANG), else English.
+        #[arg(long, value_name = "CODE")]
+        lang: Option<ferret_report::Lang>,
+        /// Also print the report to report.pdf with a headless Chromium (no network).
+        #[arg(long)]
+        pdf: bool,
         /// A results folder.
         results: PathBuf,
     },
@@ -150,6 +159,9 @@ pub struct CheckArgs {
     /// Worker threads (0 = one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// Language of report.html: en, it, es, fr or ar (default: the locale's, else English).
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<ferret_report::Lang>,
     /// Passwords and keys for encrypted acquisitions.
     #[command(flatten)]
     pub secrets: SecretArgs,
@@ -202,6 +214,9 @@ pub struct CheckIocsArgs {
     /// Replace an earlier re-check's results in --output.
     #[arg(long)]
     pub force: bool,
+    /// Language of report.html: en, it, es, fr or ar (default: the locale's, else English).
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<ferret_report::Lang>,
     /// A results folder written by a `check` command.
     pub results: PathBuf,
 }

@@ -72,10 +72,17 @@ pub fn refuse_containing_inputs(output: &Path, what: &str, inputs: &[&Path]) -> 
     Ok(())
 }
 
-/// Creates (and locks) a results folder that is not inside any input.
-pub fn results_folder(dir: &Path, inputs: &[&Path], force: bool) -> anyhow::Result<ResultsFolder> {
+/// Creates (and locks) a results folder that is not inside any input; its report is written in
+/// `lang` (`--lang`, else the locale's).
+pub fn results_folder(
+    dir: &Path,
+    inputs: &[&Path],
+    force: bool,
+    lang: Option<ferret_report::Lang>,
+) -> anyhow::Result<ResultsFolder> {
     refuse_inside_inputs(dir, "the results folder", inputs)?;
-    Ok(ResultsFolder::create_with(dir, FolderOptions { force, ..FolderOptions::default() })?)
+    let lang = lang.unwrap_or_else(ferret_report::Lang::from_locale_env);
+    Ok(ResultsFolder::create_with(dir, FolderOptions { force, lang, ..FolderOptions::default() })?)
 }
 
 #[cfg(test)]

@@ -47,8 +47,8 @@ pub mod update;
 pub use index::{IndexBuilder, IndicatorIndex};
 pub use kind::Kind;
 pub use load::{
-    FileReport, Format, IndicatorSources, LoadError, LoadReport, PARAGON_GRAPHITE, RejectedFile, RejectedPattern, load,
-    load_bytes, load_files,
+    FileReport, Format, IndicatorSources, LoadError, LoadReport, MAX_REFERENCES, PARAGON_GRAPHITE, Reference,
+    RejectedFile, RejectedPattern, load, load_bytes, load_files,
 };
 pub use prepared::default_prepared_dir;
 #[doc(hidden)]

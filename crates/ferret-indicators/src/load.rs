@@ -101,6 +101,26 @@ pub struct FileReport {
     pub total: usize,
     /// Rejected patterns in this file.
     pub rejected: usize,
+    /// Public write-ups the file names: the `http(s)` `external_references` of its malware,
+    /// campaign, intrusion-set, threat-actor, tool and report objects, at most
+    /// [`MAX_REFERENCES`] (the report links each spyware family to them). Not written when
+    /// empty, so load reports without any stay as they were.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+}
+
+/// Most write-up references kept per file.
+pub const MAX_REFERENCES: usize = 50;
+
+/// A public write-up an indicator file names for a malware, campaign or report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// The name of the object it belongs to (what alerts carry as `matched_indicator.name`).
+    pub name: String,
+    /// Who published it (`source_name`; may be empty).
+    pub source: String,
+    /// Where (`http` or `https`).
+    pub url: String,
 }
 
 /// Everything a user needs to trust (or distrust) the loaded indicators.
@@ -199,11 +219,19 @@ pub(crate) struct Parsed {
     pub(crate) entries: Vec<(Rule, Arc<str>)>,
     pub(crate) rejected: Vec<RejectedPattern>,
     pub(crate) warnings: Vec<String>,
+    pub(crate) references: Vec<Reference>,
 }
 
 impl Parsed {
     pub(crate) fn new(format: Format, set_name: String) -> Self {
-        Self { format, set_name, entries: Vec::new(), rejected: Vec::new(), warnings: Vec::new() }
+        Self {
+            format,
+            set_name,
+            entries: Vec::new(),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+            references: Vec::new(),
+        }
     }
     pub(crate) fn push(&mut self, rule: Rule, name: Arc<str>) {
         self.entries.push((rule, name));
@@ -635,6 +663,7 @@ impl Loaded {
             counts,
             total,
             rejected: parsed.rejected.len(),
+            references: parsed.references,
         });
         report.rejected_patterns.extend(parsed.rejected);
         report.warnings.extend(parsed.warnings);

@@ -104,6 +104,9 @@ struct WireParsed<'a> {
     rejected: Vec<[&'a str; 4]>,
     #[serde(borrow)]
     warnings: Vec<&'a str>,
+    /// `[name, source, url]` of each write-up reference.
+    #[serde(borrow)]
+    references: Vec<[&'a str; 3]>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -283,6 +286,15 @@ fn decode(payload: &[u8]) -> Option<Result<Option<Parsed>, String>> {
         })
         .collect();
     out.warnings = parsed.warnings.into_iter().map(str::to_string).collect();
+    out.references = parsed
+        .references
+        .into_iter()
+        .map(|[name, source, url]| crate::load::Reference {
+            name: name.to_string(),
+            source: source.to_string(),
+            url: url.to_string(),
+        })
+        .collect();
     Some(Ok(Some(out)))
 }
 
@@ -341,6 +353,7 @@ fn encode(outcome: &Result<Option<Parsed>, String>) -> Option<Vec<u8>> {
         entries,
         rejected,
         warnings: parsed.warnings.iter().map(String::as_str).collect(),
+        references: parsed.references.iter().map(|r| [r.name.as_str(), r.source.as_str(), r.url.as_str()]).collect(),
     };
     postcard::to_stdvec(&Payload::Parsed(wire)).ok()
 }
@@ -473,6 +486,11 @@ mod tests {
         for r in c.rules {
             p.push(r, Arc::from("name"));
         }
+        p.references.push(crate::load::Reference {
+            name: "name".into(),
+            source: "Lab".into(),
+            url: "https://lab.example/r".into(),
+        });
         p
     }
 
@@ -492,6 +510,7 @@ mod tests {
         let p = outcome.expect("ok").expect("parsed");
         assert_eq!(p.set_name, "crafted");
         assert_eq!(p.entries.len(), 2);
+        assert_eq!(p.references, parsed("crafted").references, "write-up references kept");
         assert!(matches!(p.entries[1].0, Rule::Slow { kind: Kind::Domain, .. }));
 
         // other identity, other code, other content: not used, or refused on verification
@@ -595,6 +614,7 @@ mod tests {
             entries: vec![Entry::Exact { kind: 0, key_kind: 0, key: "a.example", value: "a.example", name: 3 }],
             rejected: vec![],
             warnings: vec![],
+            references: vec![],
         });
         assert!(decode(&postcard::to_stdvec(&bad_name).expect("enc")).is_none());
         let bad_kind = Payload::Parsed(WireParsed {
@@ -604,6 +624,7 @@ mod tests {
             entries: vec![],
             rejected: vec![],
             warnings: vec![],
+            references: vec![],
         });
         assert!(decode(&postcard::to_stdvec(&bad_kind).expect("enc")).is_none());
     }

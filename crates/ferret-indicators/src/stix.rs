@@ -78,6 +78,27 @@ struct RawObject<'a> {
     relationship_type: Option<Str<'a>>,
     #[serde(borrow, default)]
     object_refs: Option<Vec<Str<'a>>>,
+    #[serde(borrow, default)]
+    external_references: Option<Vec<ExtRef<'a>>>,
+}
+
+/// One STIX `external_references` entry (only what the report's write-up links need).
+#[derive(Deserialize)]
+struct ExtRef<'a> {
+    #[serde(borrow, default)]
+    source_name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    url: Option<Str<'a>>,
+}
+
+/// `(source_name, url)` of the entries that have a URL.
+type Refs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+fn refs(v: Option<Vec<ExtRef<'_>>>) -> Refs<'_> {
+    v.unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| Some((r.source_name.map(|s| s.0).unwrap_or_default(), r.url?.0)))
+        .collect()
 }
 
 /// The typed view of one bundle object (only what naming and matching need is kept).
@@ -93,10 +114,12 @@ enum StixObject<'a> {
         id: Cow<'a, str>,
         name: Cow<'a, str>,
         rank: u8,
+        links: Refs<'a>,
     },
     Report {
         name: Cow<'a, str>,
         refs: Vec<Cow<'a, str>>,
+        links: Refs<'a>,
     },
     Relationship {
         source: Cow<'a, str>,
@@ -112,11 +135,15 @@ fn typed(o: RawObject<'_>) -> Option<StixObject<'_>> {
         "indicator" => {
             StixObject::Indicator { id, pattern: o.pattern.map(|s| s.0), pattern_type: o.pattern_type.map(|s| s.0) }
         }
-        "malware" => StixObject::Named { id, name, rank: 0 },
-        "campaign" | "intrusion-set" | "threat-actor" | "tool" => StixObject::Named { id, name, rank: 1 },
-        "report" => {
-            StixObject::Report { name, refs: o.object_refs.unwrap_or_default().into_iter().map(|s| s.0).collect() }
+        "malware" => StixObject::Named { id, name, rank: 0, links: refs(o.external_references) },
+        "campaign" | "intrusion-set" | "threat-actor" | "tool" => {
+            StixObject::Named { id, name, rank: 1, links: refs(o.external_references) }
         }
+        "report" => StixObject::Report {
+            name,
+            refs: o.object_refs.unwrap_or_default().into_iter().map(|s| s.0).collect(),
+            links: refs(o.external_references),
+        },
         "relationship" => StixObject::Relationship {
             source: o.source_ref.unwrap_or_default().0,
             target: o.target_ref.unwrap_or_default().0,
@@ -259,7 +286,7 @@ fn parse_bundle_with(
     let mut named: FastMap<&str, (&str, u8)> = FastMap::default();
     let mut malware_names: Vec<&str> = Vec::new();
     for o in objs() {
-        if let StixObject::Named { id, name, rank } = o
+        if let StixObject::Named { id, name, rank, .. } = o
             && !name.is_empty()
         {
             named.insert(id, (name, *rank));
@@ -273,7 +300,7 @@ fn parse_bundle_with(
     let via_rel = rel_map(objs(), &named);
     let mut via_report: FastMap<&str, &str> = FastMap::default();
     for o in objs() {
-        if let StixObject::Report { name, refs } = o {
+        if let StixObject::Report { name, refs, .. } = o {
             if name.is_empty() {
                 continue;
             }
@@ -286,6 +313,30 @@ fn parse_bundle_with(
     let set_name = sole_malware.unwrap_or(stem).to_string();
 
     let mut parsed = Parsed::new(crate::load::Format::Stix2, set_name.clone());
+    // public write-ups named by the malware, campaign... and report objects (for report links)
+    for o in objs() {
+        let (name, links) = match o {
+            StixObject::Named { name, links, .. } | StixObject::Report { name, links, .. } => (name, links),
+            _ => continue,
+        };
+        for (source, url) in links {
+            let lower = url.to_ascii_lowercase();
+            if name.is_empty() || !(lower.starts_with("https://") || lower.starts_with("http://")) {
+                continue;
+            }
+            if parsed.references.len() >= crate::load::MAX_REFERENCES {
+                break;
+            }
+            let r = crate::load::Reference {
+                name: name.chars().take(300).collect(),
+                source: source.chars().take(300).collect(),
+                url: url.chars().take(2000).collect(),
+            };
+            if !parsed.references.contains(&r) {
+                parsed.references.push(r);
+            }
+        }
+    }
     let default_name: Arc<str> = Arc::from(set_name.as_str());
     let indicators: Vec<(&str, Option<&str>, Option<&str>)> = objs()
         .filter_map(|o| match o {
@@ -429,6 +480,38 @@ mod tests {
 
     fn bundle(objects: &str) -> String {
         format!(r#"{{"type":"bundle","id":"bundle--1","objects":[{objects}]}}"#)
+    }
+
+    #[test]
+    fn write_up_references_of_named_objects_and_reports_are_kept() {
+        let b = bundle(
+            r#"{"type":"malware","id":"malware--1","name":"Alpha","external_references":[
+                   {"source_name":"Lab, Alpha report","url":"https://lab.example/alpha"},
+                   {"source_name":"no url"},
+                   {"source_name":"bad","url":"javascript:alert(1)"},
+                   {"source_name":"dup","url":"https://lab.example/alpha"}]},
+               {"type":"malware","id":"malware--2","name":"","external_references":[{"url":"https://lab.example/unnamed"}]},
+               {"type":"report","id":"report--1","name":"Rep","object_refs":[],"external_references":[{"url":"http://lab.example/rep"}]},
+               {"type":"indicator","id":"indicator--1","pattern":"[domain-name:value = 'a.example']",
+                "external_references":[{"source_name":"per indicator","url":"https://lab.example/ind"}]}"#,
+        );
+        let p = parse_bundle(b.as_bytes(), "t.stix2", "t").expect("loads");
+        let got: Vec<(&str, &str, &str)> =
+            p.references.iter().map(|r| (r.name.as_str(), r.source.as_str(), r.url.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Alpha", "Lab, Alpha report", "https://lab.example/alpha"),
+                ("Alpha", "dup", "https://lab.example/alpha"),
+                ("Rep", "", "http://lab.example/rep"),
+            ],
+            "web links of named objects and reports only"
+        );
+        // the built-in Paragon set names its Citizen Lab reports
+        let p = parse_bundle(crate::load::PARAGON_GRAPHITE.as_bytes(), "builtin", "paragon").expect("loads");
+        assert!(
+            p.references.iter().any(|r| r.name == "Paragon Graphite" && r.url.starts_with("https://citizenlab.ca/"))
+        );
     }
 
     #[test]

@@ -57,6 +57,24 @@ pub enum ReportError {
         /// Underlying error (carries the record position for parse errors).
         source: csv::Error,
     },
+    /// No browser to print the PDF with.
+    #[error(
+        "cannot make report.pdf: no Chromium or Google Chrome found ({searched}). Install one \
+         (Debian/Ubuntu: apt-get install chromium) or set FERRET_CHROMIUM=/path/to/chromium; or open \
+         report.html in any browser and print it to PDF"
+    )]
+    NoBrowser {
+        /// Where ferret looked.
+        searched: String,
+    },
+    /// The browser could not print the PDF.
+    #[error("cannot make report.pdf with {program}: {reason}")]
+    Browser {
+        /// The browser.
+        program: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// A file has valid syntax but not the expected content.
     #[error("{path}: {reason}")]
     Format {

@@ -27,11 +27,19 @@ pub struct FolderOptions {
     /// Accept a folder holding an earlier ferret run's results, replacing only ferret's own
     /// files in it (`--force`).
     pub force: bool,
+    /// Language of `report.html` (default English; the CLI passes `--lang` or the locale's).
+    pub lang: crate::Lang,
 }
 
 impl Default for FolderOptions {
     fn default() -> Self {
-        Self { timeline_buffer_bytes: 16 * 1024 * 1024, temp_dir: None, report_timeline_source: None, force: false }
+        Self {
+            timeline_buffer_bytes: 16 * 1024 * 1024,
+            temp_dir: None,
+            report_timeline_source: None,
+            force: false,
+            lang: crate::Lang::En,
+        }
     }
 }
 
@@ -42,8 +50,9 @@ const MARKER_TEXT: &str =
     "This folder holds the results of a ferret check. ferret replaces its own files here only with --force.\n";
 
 /// Files a results folder holds whatever modules ran.
-const FIXED_FILES: [&str; 8] = [
+const FIXED_FILES: [&str; 9] = [
     MARKER,
+    "report.pdf",
     "alerts.json",
     "alerts_timeline.csv",
     "timeline.csv",
@@ -145,7 +154,7 @@ impl ResultsFolder {
             verdict: Some(summary.verdict.clone()),
         };
         write_json(&self.dir.join("info.json"), &info)?;
-        crate::html::write(&self.dir, &info, &summary.alerts, &selector)?;
+        crate::html::write(&self.dir, &info, &summary.alerts, &selector, self.options.lang)?;
         Ok(summary)
     }
 }

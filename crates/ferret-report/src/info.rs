@@ -202,9 +202,11 @@ impl Summary {
     /// The end-of-run summary as plain lines for the console (no colour, no trailing newline):
     /// counts per level, one line per module with alerts, every `HIGH`/`CRITICAL` alert (level,
     /// module, time, message, matched indicator and its set; the first [`MAX_CONSOLE_ALERTS`]),
-    /// then the verdict ([`Verdict::lines`]). Evidence text (messages, module errors quoting
-    /// acquisition paths) is shown with control characters escaped (`\u{1b}`), so the lines
-    /// are safe to print.
+    /// then the verdict ([`Verdict::lines`]), then the report's first screen in short: what was
+    /// found (one line per spyware family or campaign with HIGH/CRITICAL alerts, its window and
+    /// strongest evidence, and the likely infection window) and what to do now. Evidence text
+    /// (messages, module errors quoting acquisition paths) is shown with control characters
+    /// escaped (`\u{1b}`), so the lines are safe to print.
     pub fn console_lines(&self) -> Vec<String> {
         let per_level = |c: &LevelCounts| {
             Level::ALL
@@ -239,6 +241,8 @@ impl Summary {
         }
         out.push(String::new());
         out.extend(self.verdict.lines());
+        out.push(String::new());
+        out.extend(crate::firstscreen::console_lines(&self.alerts, &self.verdict));
         out
     }
 }
@@ -346,6 +350,14 @@ mod tests {
                 "  1 artifact read, 1 not in this acquisition, 1 could not be read".into(),
                 "  note: 1 check could not read its data: tcc".into(),
                 "  note: 1 of 3 artifacts are not in this acquisition, so they were not checked".into(),
+                String::new(),
+                "What was found (high or critical alerts):".into(),
+                "  Pegasus: 1 CRITICAL".into(),
+                "    SMS and iMessage: evil\\u{1b}[31m.example (time unknown)".into(),
+                "What to do now:".into(),
+                "  1. Keep the phone as it is. Do not reset it, update it or delete apps before an expert has a copy of its data: these steps can erase the traces.".into(),
+                "  2. Assume the phone may be monitored: talk about this check in person or from another device, not on this phone or near it.".into(),
+                "  3. Get expert help: Access Now Digital Security Helpline (https://www.accessnow.org/help/, help@accessnow.org) or Amnesty International Security Lab (https://securitylab.amnesty.org/); share report.html and the results folder.".into(),
             ]
         );
         let json = serde_json::to_string(&s.counts).expect("json");

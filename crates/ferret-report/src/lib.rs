@@ -17,25 +17,36 @@
 //! | `timeline.csv` | `"UTC Timestamp","Plugin","Event","Description"`, every field quoted (RFC 4180: `"` doubled, newlines kept inside quotes), sorted by (timestamp, module, event, description), identical rows once; absent when no module produced an event |
 //! | `timeline.jsonl` | the same events for Timesketch, one object per line: `message`, `datetime` (RFC 3339 UTC, µs), `timestamp` (µs since 1970), `timestamp_desc` (event kind), `module`, and `alert` (level) + `alert_message` when an alert of the same module has exactly that time (the highest level wins) |
 //! | `info.json` | [`InfoFile`]: the [`RunInfo`] given by the CLI, each module's status / records / warnings / error, alert counts per level, number of timeline events |
-//! | `report.html` | one self-contained page for people (see [`write_report`]) |
+//! | `report.html` | one self-contained page for people, in the language of [`FolderOptions::lang`] (see [`write_report`]) |
+//! | `report.pdf` | only after `ferret report --pdf`: the same page printed by a headless Chromium (see [`pdf`]) |
 //!
 //! Timeline events are kept in bounded memory (see [`timeline`]). `check-iocs` writes its
 //! results into a folder of its own, never into the results it re-checks (see [`recheck`]).
 //! Every folder also gets the marker file [`MARKER`] and is locked while it is written.
 
+mod changes;
+mod chart;
 pub mod error;
+mod evidence;
+mod firstscreen;
 mod folder;
 mod html;
+pub mod i18n;
 pub mod info;
+mod labels;
+pub mod pdf;
 pub mod recheck;
 pub mod records;
 pub mod timeline;
 pub mod verdict;
 
 pub use error::ReportError;
+pub use firstscreen::FIRST_SCREEN_FAMILIES;
 pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, MARKER, NullSinks, ResultsFolder};
-pub use html::{MAX_ALERT_CARDS, MAX_STRING, esc, write_report};
+pub use html::{MAX_ALERT_CARDS, MAX_STRING, TIMELINE_PAGE, esc, report_language, write_report};
+pub use i18n::{Lang, UnknownLang};
 pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, terminal_safe};
+pub use pdf::write_pdf;
 pub use recheck::check_iocs;
 pub use records::for_each_record;
 pub use timeline::TIMELINE_HEADER;

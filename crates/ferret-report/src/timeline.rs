@@ -318,10 +318,13 @@ pub struct ReportRow {
     pub event: TimelineEvent,
     /// Level of the alert sharing module and time, if any.
     pub alert: Option<Level>,
+    /// Within [`Selector::WINDOW`] of a timed alert.
+    pub near: bool,
 }
 
 /// Chooses the timeline rows embedded in `report.html`: the first [`Selector::HEAD`] events, and
-/// every event within one hour of a timed alert, at most [`Selector::CAP`] rows in all.
+/// every event within one hour of a timed alert, at most [`Selector::CAP`] rows in all. It also
+/// counts every event it is offered per time bin, for the report's chart.
 #[derive(Debug)]
 pub struct Selector {
     windows: Vec<(Timestamp, Timestamp)>,
@@ -331,6 +334,8 @@ pub struct Selector {
     pub total: u64,
     /// Events in an alert window that were dropped because of the cap.
     pub omitted: u64,
+    /// Every event seen, per time bin.
+    pub(crate) hist: crate::chart::Histogram,
 }
 
 impl Selector {
@@ -351,7 +356,7 @@ impl Selector {
                 _ => windows.push((lo, hi)),
             }
         }
-        Self { windows, rows: Vec::new(), total: 0, omitted: 0 }
+        Self { windows, rows: Vec::new(), total: 0, omitted: 0, hist: crate::chart::Histogram::default() }
     }
 
     fn in_window(&self, t: Timestamp) -> bool {
@@ -361,15 +366,16 @@ impl Selector {
 
     pub(crate) fn offer(&mut self, e: &TimelineEvent, alert: Option<Level>) {
         self.total += 1;
-        let wanted = self.total <= Self::HEAD || alert.is_some() || self.in_window(e.timestamp);
-        if !wanted {
+        self.hist.add(e.timestamp);
+        let near = alert.is_some() || self.in_window(e.timestamp);
+        if !(self.total <= Self::HEAD || near) {
             return;
         }
         if self.rows.len() >= Self::CAP {
             self.omitted += 1;
             return;
         }
-        self.rows.push(ReportRow { event: e.clone(), alert });
+        self.rows.push(ReportRow { event: e.clone(), alert, near });
     }
 }
 
@@ -397,7 +403,7 @@ pub(crate) fn rfc3339(t: Timestamp) -> String {
 
 /// First characters that make a spreadsheet evaluate a cell as a formula (OWASP "CSV
 /// injection": `=`, `+`, `-`, `@`, TAB, CR).
-const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A cell as ferret writes it to CSV: a cell starting with a formula character
 /// (`FORMULA_START`) gets a leading `'`, so a spreadsheet shows it as text (OWASP's advice);

@@ -246,7 +246,10 @@ fn empty_run() {
     assert_eq!(summary.verdict.exit_status(), ExitStatus::Error);
     assert_eq!(summary.counts.total(), 0);
     let html = std::fs::read_to_string(p.join("report.html")).expect("report");
-    assert!(html.contains("INCOMPLETE: this check") && html.contains("0 alerts in total"));
+    assert!(
+        html.contains("INCOMPLETE: this check")
+            && html.contains("<span id=\"alert-count\" data-total=\"0\">Alerts: 0</span>")
+    );
     assert!(html.contains("not in this acquisition: not checked"));
     assert!(html.contains("No timeline events were recorded"));
 }
@@ -256,7 +259,7 @@ fn write_report_names_the_bad_file() {
     let dir = tempfile::tempdir().expect("tmp");
     full_run(dir.path(), 20, FolderOptions::default(), 1);
     std::fs::write(dir.path().join("alerts.json"), format!("{}{}", "[".repeat(5000), "]".repeat(5000))).expect("write");
-    let e = ferret_report::write_report(dir.path()).expect_err("deep nesting refused");
+    let e = ferret_report::write_report(dir.path(), ferret_report::Lang::En).expect_err("deep nesting refused");
     assert!(e.to_string().contains("alerts.json"), "{e}");
     std::fs::write(dir.path().join("alerts.json"), "[]").expect("write");
     std::fs::write(
@@ -264,10 +267,10 @@ fn write_report_names_the_bad_file() {
         "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\n\"yesterday\",\"m\",\"e\",\"d\"\n",
     )
     .expect("write");
-    let e = ferret_report::write_report(dir.path()).expect_err("bad timestamp");
+    let e = ferret_report::write_report(dir.path(), ferret_report::Lang::En).expect_err("bad timestamp");
     assert!(e.to_string().contains("timeline.csv") && e.to_string().contains("row 2"), "{e}");
     std::fs::write(dir.path().join("info.json"), "{\"run\": 1}").expect("write");
-    let e = ferret_report::write_report(dir.path()).expect_err("bad info");
+    let e = ferret_report::write_report(dir.path(), ferret_report::Lang::En).expect_err("bad info");
     assert!(e.to_string().contains("info.json"), "{e}");
 }
 
@@ -341,11 +344,47 @@ fn report_rebuilt_from_folder_is_identical() {
     full_run(dir.path(), 300, FolderOptions::default(), 2);
     let html = std::fs::read(dir.path().join("report.html")).expect("report");
     std::fs::remove_file(dir.path().join("report.html")).expect("rm");
-    let p = ferret_report::write_report(dir.path()).expect("rebuild");
+    let p = ferret_report::write_report(dir.path(), ferret_report::Lang::En).expect("rebuild");
     assert!(std::fs::read(p).expect("read") == html, "ferret report gives the run's page");
     let text = String::from_utf8(html).expect("utf8");
-    assert!(!text.contains("http://") && !text.contains("https://") && !text.contains("src="), "nothing external");
+    assert!(!text.contains("src=") && !text.contains("url(") && !text.contains("@import"), "nothing loaded");
+    // the only links out are the helplines' (no indicator set here names a write-up)
+    let hrefs: Vec<&str> = text.split("href=\"").skip(1).filter_map(|h| h.split('"').next()).collect();
+    assert!(!hrefs.is_empty());
+    for h in hrefs {
+        assert!(
+            h.starts_with('#') || h == "https://www.accessnow.org/help/" || h == "https://securitylab.amnesty.org/",
+            "unexpected link {h}"
+        );
+    }
     assert!(!text.contains("<b>x</b>"), "evidence escaped");
-    let e = ferret_report::write_report(&dir.path().join("nope")).expect_err("not a folder");
+    let e = ferret_report::write_report(&dir.path().join("nope"), ferret_report::Lang::En).expect_err("not a folder");
     assert!(e.to_string().contains("no info.json"), "{e}");
+}
+
+/// Floats in alert records come back exactly from alerts.json, so the rebuilt page is the
+/// run's (serde_json's default float parsing can be one unit in the last place off).
+#[test]
+fn report_rebuilt_with_float_records_is_identical() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let folder = ResultsFolder::create(dir.path()).expect("create");
+    let floats: Vec<f64> = (1..200).map(|i| 1_000_000.0 / f64::from(i) + 0.1 / f64::from(i * 7)).collect();
+    let report = ferret_core::ModuleReport {
+        module: "datausage".into(),
+        status: ModuleStatus::Completed { records: 1 },
+        warnings: vec![],
+        alerts: vec![ferret_core::Alert {
+            level: Level::High,
+            module: "datausage".into(),
+            message: "m".into(),
+            event_time: None,
+            event: serde_json::json!({ "wwan_out": floats }),
+            matched_indicator: None,
+        }],
+        elapsed_ms: 0,
+    };
+    folder.finish(vec![report], &run_info()).expect("finish");
+    let html = std::fs::read(dir.path().join("report.html")).expect("report");
+    ferret_report::write_report(dir.path(), ferret_report::Lang::En).expect("rebuild");
+    assert!(std::fs::read(dir.path().join("report.html")).expect("read") == html, "same bytes");
 }

@@ -58,9 +58,9 @@ fn recheck_equals_full_run_with_new_indicators() {
     let html = std::fs::read(out.join("report.html")).expect("html");
     let text = String::from_utf8_lossy(&html);
     assert!(text.contains("This is a re-check"));
-    assert!(text.contains("The timeline has "), "timeline taken from the original folder");
+    assert!(text.contains("Dated events read from the phone: "), "timeline taken from the original folder");
     std::fs::remove_file(out.join("report.html")).expect("rm");
-    let p = ferret_report::write_report(&out).expect("rebuild");
+    let p = ferret_report::write_report(&out, ferret_report::Lang::En).expect("rebuild");
     assert!(std::fs::read(p).expect("read") == html);
 
     // Running it again (into its own folder, with --force) gives the same bytes.
@@ -176,4 +176,61 @@ fn recheck_handles_missing_and_corrupt_files() {
     )
     .expect_err("missing");
     assert!(e.to_string().contains("no such results folder"), "{e}");
+}
+
+#[test]
+fn recheck_report_says_what_changed() {
+    let mods = modules(400);
+    let refs: Vec<&dyn ferret_core::Module> = mods.iter().map(|m| m.as_ref()).collect();
+    let first = tempfile::tempdir().expect("tmp");
+    let folder = ResultsFolder::create(first.path()).expect("create");
+    let original = folder.finish(run(&mods, &indicators(&["evil.example"]), &folder, 2), &run_info()).expect("finish");
+    drop(folder);
+
+    // the re-check loads another set beside the original one, whose content changed
+    let mut ri = run_info();
+    ri.indicators = serde_json::json!({"files": [
+        {"path": "/iocs/pegasus.stix2", "sha256": "ef".repeat(32), "set_name": "Pegasus", "total": 1300},
+        {"path": "/iocs/predator.stix2", "sha256": "01".repeat(32), "set_name": "Predator", "total": 77}], "total": 1377});
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let out = out_dir.path().join("recheck");
+    let summary = check_iocs(
+        first.path(),
+        ResultsFolder::create(&out).expect("out"),
+        &refs,
+        &indicators(&["later.example"]),
+        &ri,
+    )
+    .expect("re-check");
+    let old_ioc = original.alerts.iter().filter(|a| a.matched_indicator.is_some()).count();
+    let new_ioc = summary.alerts.iter().filter(|a| a.matched_indicator.is_some()).count();
+    let same = summary.alerts.len() - new_ioc;
+    assert!(old_ioc > 0 && new_ioc > 0 && same > 0);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let summary_line = format!(
+        "Compared with the original check: new alerts: {new_ioc} · alerts no longer matched: {old_ioc} · unchanged: {same}"
+    );
+    let first_screen = html.split("id=\"time\"").next().unwrap_or_default();
+    assert!(first_screen.contains(&summary_line), "on the first screen: {summary_line}");
+    let changes =
+        html.split("<section id=\"changes\"").nth(1).and_then(|s| s.split("</section>").next()).expect("section");
+    assert!(changes.contains("Indicator sets added: Predator (77)"), "{changes}");
+    assert!(changes.contains("Indicator sets updated: Pegasus (1300)"), "{changes}");
+    assert!(
+        changes.contains(&format!("New alerts: {new_ioc}"))
+            && changes.contains(&format!("Alerts no longer matched: {old_ioc}"))
+    );
+    assert!(changes.contains("later.example") && changes.contains("evil.example"), "both kinds listed");
+    assert_eq!(changes.matches("<li>").count(), new_ioc.min(50) + old_ioc.min(50));
+
+    // rebuilt identically while the original folder is there; said plainly when it is gone
+    std::fs::remove_file(out.join("report.html")).expect("rm");
+    ferret_report::write_report(&out, ferret_report::Lang::En).expect("rebuild");
+    assert_eq!(std::fs::read_to_string(out.join("report.html")).expect("html"), html);
+    let moved = out_dir.path().join("moved");
+    std::fs::rename(first.path(), &moved).expect("move the original");
+    ferret_report::write_report(&out, ferret_report::Lang::En).expect("rebuild");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(html.contains("The original results are no longer at"), "missing original said");
+    std::fs::rename(&moved, first.path()).expect("move back");
 }

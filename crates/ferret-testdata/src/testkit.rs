@@ -48,9 +48,17 @@ impl Ferret {
     {
         let mut c = Command::new(&self.bin);
         c.args(args);
-        for k in
-            ["FERRET_IOCS", "MVT_STIX2", "MVT_IOS_BACKUP_PASSWORD", "MVT_ANDROID_BACKUP_PASSWORD", "FERRET_NO_PREPARED"]
-        {
+        // the locale chooses the report's language: tests get English unless they set one
+        for k in [
+            "FERRET_IOCS",
+            "MVT_STIX2",
+            "MVT_IOS_BACKUP_PASSWORD",
+            "MVT_ANDROID_BACKUP_PASSWORD",
+            "FERRET_NO_PREPARED",
+            "LC_ALL",
+            "LC_MESSAGES",
+            "LANG",
+        ] {
             c.env_remove(k);
         }
         for (k, v) in &self.env {

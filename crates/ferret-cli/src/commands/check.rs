@@ -202,7 +202,7 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
         Some(dir) => {
             let mut inputs: Vec<&Path> = vec![&plan.path];
             inputs.extend(args.iocs.iter().map(PathBuf::as_path));
-            let r = output::results_folder(dir, &inputs, args.force)?;
+            let r = output::results_folder(dir, &inputs, args.force, args.lang)?;
             console::attach_command_log(&dir.join("command.log")).context("cannot write command.log")?;
             Some(r)
         }

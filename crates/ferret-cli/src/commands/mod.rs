@@ -40,9 +40,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             console::init_logging(verbosity)?;
             iocs::run(cmd)
         }
-        Command::Report { results } => {
+        Command::Report { results, lang, pdf } => {
             console::init_logging(verbosity)?;
-            report::run(&results)
+            report::run(&results, lang, pdf)
         }
         Command::Demo(args) => demo::run(args, verbosity),
         Command::Completions { shell } => {
