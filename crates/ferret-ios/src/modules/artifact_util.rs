@@ -323,17 +323,21 @@ mod tests {
 
     #[test]
     fn deep_plist_does_not_abort() {
-        let depth = 100_000;
-        let mut xml = String::from("<?xml version=\"1.0\"?><plist version=\"1.0\">");
-        for _ in 0..depth {
-            xml.push_str("<array>");
-        }
-        for _ in 0..depth {
-            xml.push_str("</array>");
-        }
-        xml.push_str("</plist>");
-        let err = parse_plist_bytes(xml.as_bytes()).expect_err("too deep");
-        assert!(err.contains("nesting") || !err.is_empty());
+        let nested = |depth: usize| {
+            format!(
+                "<?xml version=\"1.0\"?><plist version=\"1.0\">{}{}</plist>",
+                "<array>".repeat(depth),
+                "</array>".repeat(depth)
+            )
+        };
+        // refused by the ferret-formats guard before any parsing
+        let err = parse_plist_bytes(nested(100_000).as_bytes()).expect_err("too deep");
+        assert!(err.starts_with("property list nests deeper than 512 levels"), "{err}");
+        // under the guard's 512 levels but over this module's 256: parsed, then refused
+        let err = parse_plist_bytes(nested(300).as_bytes()).expect_err("too deep");
+        assert_eq!(err, format!("nesting deeper than {MAX_PLIST_DEPTH} levels"));
+        let v = parse_plist_bytes(nested(200).as_bytes()).expect("200 levels are fine");
+        assert!(depth_exceeds(&v, 198) && !depth_exceeds(&v, 199), "the value is 200 levels deep");
         assert!(parse_plist_bytes(b"\xff\xfe garbage").is_err());
         assert!(parse_plist_bytes(b"").is_err());
     }
