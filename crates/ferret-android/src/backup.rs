@@ -236,6 +236,14 @@ pub fn open_stream<'a>(
             }
             let user_iv = unhex(&header_line(&mut r, path, "user IV")?, path, "user IV")?;
             let blob = unhex(&header_line(&mut r, path, "master key blob")?, path, "master key blob")?;
+            // AES-CBC ciphertext: whole 16-byte blocks. Anything else is a damaged header, not a
+            // wrong password (whatever password is tried).
+            if blob.is_empty() || blob.len() % 16 != 0 {
+                return Err(AndroidError::corrupt(
+                    path,
+                    format!("the master key blob is {} bytes, not whole 16-byte blocks", blob.len()),
+                ));
+            }
             let Some(password) = password else {
                 return Err(AndroidError::PasswordNeeded { path: path.to_string() });
             };
