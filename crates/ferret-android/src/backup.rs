@@ -588,7 +588,11 @@ mod tests {
         }
         let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n4000000000\n00\n00\n";
         assert!(matches!(open_stream(&enc[..], Some("x"), "t.ab"), Err(AndroidError::Corrupt { .. })));
-        let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n10\n00000000000000000000000000000000\n00\n";
+        // a well-formed encrypted header (one 16-byte block of key blob) needs the password...
+        let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n10\n00000000000000000000000000000000\n00000000000000000000000000000000\n";
         assert!(matches!(open_stream(&enc[..], None, "t.ab"), Err(AndroidError::PasswordNeeded { .. })));
+        // ...a 1-byte blob is damaged whatever the password: said before asking for one
+        let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n10\n00000000000000000000000000000000\n00\n";
+        assert!(matches!(open_stream(&enc[..], None, "t.ab"), Err(AndroidError::Corrupt { .. })));
     }
 }
