@@ -680,10 +680,18 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             s(
                 "*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***\nBuild fingerprint: 'x'\npid: 4242, tid: 4243, name: Thread-2  >>> com.example.spy <<<\nuid: 10123\nsignal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0\nCmdline: com.example.spy\n",
             ),
-            s(
-                "/dev/block/dm-0 / ext4 ro,seclabel,relatime 0 0\ntmpfs /dev tmpfs rw,seclabel,nosuid 0 0\n/dev/block/dm-5 /system ext4 rw 0 0\n",
-            ),
-            s("path,sha256\n/data/local/tmp/x,00aa\n\"/a,b\",11\n"),
+            // mount(8) lines as in androidqf's mounts.json, then /proc/mounts lines (another
+            // format: not mount lines for `parse_mount`)
+            s(concat!(
+                "/dev/block/dm-0 on / type ext4 (ro,seclabel,relatime)\ntmpfs on /dev type tmpfs (rw,seclabel,nosuid)\n",
+                "/dev/block/dm-5 on /system type ext4 (rw)\n",
+                "/dev/block/dm-0 / ext4 ro,seclabel,relatime 0 0\n/dev/block/dm-5 /system ext4 rw 0 0\n",
+            )),
+            // a header, a plain and a quoted path holding a comma, and a hash that is too short
+            s(concat!(
+                "path,sha256\n/data/local/tmp/x,00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa\n",
+                "\"/a,b\",11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB\n/c,00aa\n",
+            )),
         ],
         // the parallel bundle reader against the sequential one, on the bundle seeds
         "stix_split" => seeds("stix_bundle"),

@@ -231,6 +231,14 @@ pub fn open_stream<'a>(
             }
             let user_iv = unhex(&header_line(&mut r, path, "user IV")?, path, "user IV")?;
             let blob = unhex(&header_line(&mut r, path, "master key blob")?, path, "master key blob")?;
+            // AES-CBC ciphertext: whole 16-byte blocks. Anything else is a damaged header, not a
+            // wrong password (whatever password is tried).
+            if blob.is_empty() || blob.len() % 16 != 0 {
+                return Err(AndroidError::corrupt(
+                    path,
+                    format!("the master key blob is {} bytes, not whole 16-byte blocks", blob.len()),
+                ));
+            }
             let Some(password) = password else {
                 return Err(AndroidError::PasswordNeeded { path: path.to_string() });
             };
@@ -570,7 +578,11 @@ mod tests {
         }
         let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n4000000000\n00\n00\n";
         assert!(matches!(open_stream(&enc[..], Some("x"), "t.ab"), Err(AndroidError::Corrupt { .. })));
-        let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n10\n00000000000000000000000000000000\n00\n";
+        // a well-formed encrypted header (one 16-byte block of key blob) needs the password...
+        let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n10\n00000000000000000000000000000000\n00000000000000000000000000000000\n";
         assert!(matches!(open_stream(&enc[..], None, "t.ab"), Err(AndroidError::PasswordNeeded { .. })));
+        // ...a 1-byte blob is damaged whatever the password: said before asking for one
+        let enc = b"ANDROID BACKUP\n5\n1\nAES-256\n00\n00\n10\n00000000000000000000000000000000\n00\n";
+        assert!(matches!(open_stream(&enc[..], None, "t.ab"), Err(AndroidError::Corrupt { .. })));
     }
 }

@@ -96,34 +96,88 @@ fn noise(rng: &mut rand_chacha::ChaCha8Rng) -> Vec<u8> {
     v
 }
 
+/// Items each parser made of `text` (line-based parsers first), then the refusals of the byte
+/// parsers.
+fn parse_all(bytes: &[u8]) -> (Vec<(&'static str, usize)>, Vec<String>) {
+    let text = String::from_utf8_lossy(bytes);
+    let (files, file_errors) = aqf::parse_files_json(bytes);
+    let d = Dumpstate::from_text(&text);
+    let items = vec![
+        ("packages", dumpsys::parse_packages(&text).len()),
+        ("resolver", dumpsys::parse_resolver(&text, "Activity Resolver Table:").len()),
+        ("appops", dumpsys::parse_appops(&text).len()),
+        ("device_admins", dumpsys::parse_device_admins(&text).len()),
+        ("notification_listeners", dumpsys::parse_notification_listeners(&text).len()),
+        ("battery_daily", dumpsys::parse_battery_daily(&text).len()),
+        ("dbinfo", dumpsys::parse_dbinfo(&text).len()),
+        ("adb", dumpsys::parse_adb(&text).len()),
+        ("getprop", misc::parse_getprop(&text).len()),
+        ("settings", misc::parse_settings(&text).len()),
+        ("ps", misc::parse_ps(&text).len()),
+        ("mounts", text.lines().filter_map(aqf::parse_mount).count()),
+        ("hashes", aqf::parse_hashes_csv(&text).len()),
+        ("files", files.len()),
+        ("package_section_bytes", d.dumpsys("package").map_or(0, str::len)),
+        // several per line: bounded by their separators below
+        ("accessibility", dumpsys::parse_accessibility(&text).len()),
+        ("platform_compat", dumpsys::parse_platform_compat(&text).len()),
+        ("tombstone_cmdline", misc::parse_tombstone(&text).command_line.len()),
+    ];
+    let mut refusals: Vec<String> = file_errors;
+    if let Err(e) = ferret_android::parsers::protobuf::parse_tombstone_pb(bytes) {
+        refusals.push(e.to_string());
+    }
+    match ferret_android::backup::open_stream(bytes, Some("pw"), "noise.ab") {
+        Ok((_, mut r)) => {
+            if let Err(e) = std::io::copy(&mut r, &mut std::io::sink()) {
+                refusals.push(format!("noise.ab: payload: {e}"));
+            }
+        }
+        Err(e) => refusals.push(e.to_string()),
+    }
+    (items, refusals)
+}
+
 #[test]
 fn parsers_survive_noise() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(55);
-    for _ in 0..3000 {
+    let mut found = std::collections::BTreeMap::<&str, usize>::new();
+    for i in 0..3000 {
         let bytes = noise(&mut rng);
         let text = String::from_utf8_lossy(&bytes);
-        let _ = dumpsys::parse_packages(&text);
-        let _ = dumpsys::parse_resolver(&text, "Activity Resolver Table:");
-        let _ = dumpsys::parse_accessibility(&text);
-        let _ = dumpsys::parse_appops(&text);
-        let _ = dumpsys::parse_device_admins(&text);
-        let _ = dumpsys::parse_notification_listeners(&text);
-        let _ = dumpsys::parse_battery_daily(&text);
-        let _ = dumpsys::parse_dbinfo(&text);
-        let _ = dumpsys::parse_adb(&text);
-        let _ = dumpsys::parse_platform_compat(&text);
-        let _ = misc::parse_getprop(&text);
-        let _ = misc::parse_settings(&text);
-        let _ = misc::parse_ps(&text);
-        let _ = misc::parse_tombstone(&text);
-        let _ = aqf::parse_files_json(&bytes);
-        let _ = aqf::parse_hashes_csv(&text);
-        let _ = text.lines().map(aqf::parse_mount).count();
-        let _ = Dumpstate::from_text(&text);
-        let _ = ferret_android::parsers::protobuf::parse_tombstone_pb(&bytes);
-        let _ = ferret_android::backup::open_stream(&bytes[..], Some("pw"), "noise.ab")
-            .map(|(_, mut r)| std::io::copy(&mut r, &mut std::io::sink()));
+        let (items, refusals) = parse_all(&bytes);
+        // nothing out of nothing: one item per line at most (files.json: one per line or per
+        // object), accessibility services and compat overrides by their separators
+        let lines = text.lines().count();
+        let count = |c: char| text.matches(c).count();
+        for (name, n) in &items {
+            let bound = match *name {
+                "accessibility" => count('/'),
+                "platform_compat" => count('='),
+                "files" => lines.max(count('{')),
+                "tombstone_cmdline" => text.split_whitespace().count(),
+                "package_section_bytes" => text.len(),
+                _ => lines,
+            };
+            assert!(*n <= bound, "{name}: {n} items from {lines} lines: {text:?}");
+            *found.entry(name).or_default() += n;
+        }
+        // every refusal says what and where
+        for e in &refusals {
+            let specific = e.starts_with("noise.ab: ")
+                || e.starts_with("line ")
+                || e.starts_with("not a valid JSON array: ")
+                || (e.contains("protobuf") && e.contains("offset"));
+            assert!(specific, "not specific: {e}");
+        }
+        // the same input, the same outcome (one noise in ten)
+        if i % 10 == 0 {
+            assert_eq!(parse_all(&bytes), (items, refusals));
+        }
     }
+    // the noise is made of the parsers' own tokens: it reaches most of them
+    let reached = found.values().filter(|&&n| n > 0).count();
+    assert!(reached >= 10, "{found:?}");
 }
 
 #[test]

@@ -724,12 +724,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("bad.db");
         std::fs::write(&db, b"this is not sqlite at all, just text padding padding padding").expect("w");
-        assert!(SqliteDb::open_evidence(&db).is_err());
-        std::fs::write(&db, b"").expect("w");
-        // an empty file is a valid empty database for SQLite; it must simply have no tables
-        if let Ok(c) = SqliteDb::open_evidence(&db) {
-            assert!(!c.has_table("message"));
+        match SqliteDb::open_evidence(&db) {
+            Err(EvidenceError::Sqlite { path, source: SqliteError::Open(e) }) => {
+                assert_eq!(path, db.display().to_string());
+                assert_eq!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase), "{e}");
+            }
+            other => panic!("garbage must be refused as not a database, got {:?}", other.map(|_| ())),
         }
+        // A 0-byte file is, by SQLite's file format, an empty database (not garbage): it opens
+        // and has no table at all.
+        std::fs::write(&db, b"").expect("w");
+        let c = SqliteDb::open_evidence(&db).expect("a 0-byte file is an empty database");
+        assert!(!c.has_table("message"));
+        let tables: i64 = c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).expect("schema");
+        assert_eq!(tables, 0);
     }
 
     #[cfg(unix)]

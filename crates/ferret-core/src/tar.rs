@@ -967,21 +967,41 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let p = dir.path().join("g.tar");
         std::fs::write(&p, b"this is not a tar archive at all, just text").expect("w");
-        let t = TarEvidence::open(&p, AcquisitionKind::IosFs);
-        // Either an error or an empty archive; never a panic.
-        if let Ok(t) = t {
-            assert!(t.is_empty());
-        }
+        // 43 bytes: not even one header block. Refused, naming the file and the first entry.
+        let e = TarEvidence::open(&p, AcquisitionKind::IosFs).expect_err("not a tar");
+        assert!(e.to_string().starts_with(&format!("{}: entry #1: ", p.display())), "{e}");
+        let files = |t: &TarEvidence| {
+            let mut v = Vec::new();
+            t.walk(&mut |f| v.push(f.clone())).expect("walk");
+            v
+        };
+        // A plain tar cut inside big.bin's data (2048 of ~107 KiB): indexed lazily, so the
+        // entries whose headers are there are listed; the complete one reads whole, the cut one
+        // is an error saying how much is missing, never a short read passed off as the file.
         let (_d, good) = build(false);
         let bytes = std::fs::read(&good).expect("read");
         let cut = dir.path().join("cut.tar");
         std::fs::write(&cut, &bytes[..2048]).expect("w");
-        let _ = TarEvidence::open(&cut, AcquisitionKind::IosFs);
+        let t = TarEvidence::open(&cut, AcquisitionKind::IosFs).expect("headers before the cut are read");
+        let listed = files(&t);
+        let names: Vec<(&str, Option<u64>)> = listed.iter().map(|f| (f.path.as_str(), f.size)).collect();
+        assert_eq!(names, [("root/private/var/big.bin", Some(100_000)), ("root/private/var/db/x.db", Some(8))]);
+        assert_eq!(t.read(&listed[1], 1 << 20).expect("complete entry"), b"not a db");
+        match t.read(&listed[0], 1 << 20) {
+            Err(EvidenceError::Io { path, source }) => {
+                assert_eq!(path, "root/private/var/big.bin");
+                assert_eq!(source.kind(), std::io::ErrorKind::UnexpectedEof);
+                assert_eq!(source.to_string(), "tar entry root/private/var/big.bin is truncated (99488 bytes missing)");
+            }
+            other => panic!("a cut entry must be an error, got {:?}", other.map(|b| b.len())),
+        }
+        // A gzip tar is indexed by streaming it whole: cut in half, it is refused at open.
         let (_d2, gz) = build(true);
         let bytes = std::fs::read(&gz).expect("read");
         let cutgz = dir.path().join("cut.tar.gz");
         std::fs::write(&cutgz, &bytes[..bytes.len() / 2]).expect("w");
-        let _ = TarEvidence::open(&cutgz, AcquisitionKind::IosFs);
+        let e = TarEvidence::open(&cutgz, AcquisitionKind::IosFs).expect_err("cut gzip");
+        assert!(e.to_string().starts_with(&format!("{}: entry #", cutgz.display())), "{e}");
         assert!(peek_names(&good, 2).expect("peek").len() == 2);
     }
 

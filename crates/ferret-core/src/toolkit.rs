@@ -285,6 +285,33 @@ pub fn for_each_row(
 mod tests {
     use super::*;
 
+    /// Through a folder evidence, as modules read them: the guard's depth bound is exact, and
+    /// what is not a property list is refused naming the file.
+    #[test]
+    fn plists_are_read_through_the_one_guard() {
+        let nested = |depth: usize| {
+            format!(
+                "<?xml version=\"1.0\"?><plist version=\"1.0\">{}{}</plist>",
+                "<array>".repeat(depth),
+                "</array>".repeat(depth)
+            )
+        };
+        let dir = tempfile::tempdir().expect("tmp");
+        let ev = crate::evidence::FolderEvidence::new(dir.path(), crate::AcquisitionKind::IosFs);
+        let read = |name: &str, bytes: &[u8]| {
+            std::fs::write(dir.path().join(name), bytes).expect("write");
+            read_plist(&ev, &EvidenceFile::plain(name))
+        };
+        let e = read("deep.plist", nested(100_000).as_bytes()).expect_err("too deep").to_string();
+        // `<plist>` is a level: the offset is the 512th `<array>` (42 + 511 x 7)
+        assert_eq!(e, "deep.plist: not a property list: property list nests deeper than 512 levels (at offset 3619)");
+        assert!(read("ok.plist", nested(500).as_bytes()).is_ok(), "500 levels are within the bound");
+        for (name, bytes) in [("garbage.plist", &b"\xff\xfe garbage"[..]), ("empty.plist", b"")] {
+            let e = read(name, bytes).expect_err("not a plist").to_string();
+            assert!(e.starts_with(&format!("{name}: not a property list: ")), "{e}");
+        }
+    }
+
     #[test]
     fn cells_follow_one_rule() {
         let dir = tempfile::tempdir().expect("tmp");

@@ -49,27 +49,82 @@ fn all_files(ev: &dyn Evidence) -> Vec<EvidenceFile> {
 
 // ---------------------------------------------------------------- URLs
 
+/// What holds for any text: every URL found is a piece of the text, found in order and without
+/// overlap (so the bytes produced never exceed the bytes read, whatever the input), each has a
+/// scheme or a plausible host, and the same text gives the same URLs.
+fn check_urls(text: &str, found: &[String]) {
+    let mut from = 0;
+    for u in found {
+        assert!(!u.is_empty(), "an empty URL from {text:?}");
+        let at = text.get(from..).and_then(|rest| rest.find(u.as_str())).map(|p| from + p);
+        let Some(at) = at else { panic!("{u:?} is not in the text after byte {from}: {text:?}") };
+        from = at + u.len();
+        assert!(u.contains("://") || u.contains('.'), "{u:?}");
+    }
+    assert!(found.iter().map(String::len).sum::<usize>() <= text.len());
+    assert_eq!(find_urls(text), found, "same text, same URLs");
+}
+
 #[test]
 fn url_extraction_replay_and_hostile_text() {
-    for (si, seed) in seeds::seeds("url_extract").iter().enumerate() {
-        let _ = find_urls(&String::from_utf8_lossy(seed));
-        for m in seeds::mutations(seed, 7000 + si as u64, 400) {
-            let _ = find_urls(&String::from_utf8_lossy(&m));
+    // Each seed's URLs, decided from what the seed is built to be: prose with two URLs; a
+    // parenthesised bare host, an HTML link and a mailto (an address, not a URL); a punycode
+    // host with a scheme inside its path, an IPv6 and an IPv4 literal; IDN text and a
+    // right-to-left-override decoy (its host is not a valid label); junk where a scheme URL is
+    // kept as long as its host is not empty (`http://` and `www.` are not URLs).
+    let seeds = seeds::seeds("url_extract");
+    let text = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["https://evil.example/a?b=c", "http://x.y.example:8080/p#f"],
+        vec!["www.example.com", "https://a.example"],
+        // the first URL is checked below: see the note there
+        vec!["https://[::1]:80/", "https://10.0.0.1/x"],
+        vec!["https://\u{e9}xample.\u{e9}t\u{e9}/\u{1f600}"],
+        vec!["https://.........../", "https://a..b/"],
+    ];
+    assert_eq!(seeds.len(), expected.len(), "decide the URLs of every seed");
+    for (i, (seed, want)) in seeds.iter().zip(&expected).enumerate() {
+        let t = text(seed);
+        let found = find_urls(&t);
+        check_urls(&t, &found);
+        if i == 2 {
+            // Three URLs, the last two exact. The first token is the bare host
+            // `xn--80ak6aa92e.com` with `/ftp://h.example/` as its path: today only
+            // `ftp://h.example/` is kept and the punycode host is lost (reported, issue 22
+            // work); whichever way, one URL comes from it and it holds `h.example`.
+            assert_eq!(found.len(), 3, "seed {i}: {found:?}");
+            assert!(found[0].contains("h.example"), "seed {i}: {found:?}");
+            assert_eq!(&found[1..], want.as_slice(), "seed {i}");
+        } else {
+            assert_eq!(&found, want, "seed {i}");
         }
     }
+    let mut counts = [0usize; 2];
+    for (si, seed) in seeds.iter().enumerate() {
+        for m in seeds::mutations(seed, 7000 + si as u64, 400) {
+            let t = text(&m);
+            let found = find_urls(&t);
+            check_urls(&t, &found);
+            counts[usize::from(found.is_empty())] += 1;
+        }
+    }
+    assert!(counts[0] > 0 && counts[1] > 0, "mutations with and without URLs: {counts:?}");
     // regression: a non-ASCII character right before the scheme used to slice inside it (urls.rs)
     assert_eq!(find_urls("h\u{e9}https://evil.example/x"), ["https://evil.example/x"]);
-    let _ = find_urls("\u{fffd}://x.example \u{e9}\u{e9}://a.b");
-    let found = find_urls("go to https://evil.example/a?b=c now");
-    assert!(found.iter().any(|u| u.contains("evil.example")), "{found:?}");
-    // 4 MB of URL characters with no separator, and 4 MB of "http://" repeated: linear time.
-    let started = std::time::Instant::now();
-    let one_token = "a".repeat(4 << 20);
-    let _ = find_urls(&format!("https://{one_token}.example/"));
-    let _ = find_urls(&"http://".repeat(600_000));
-    let _ = find_urls(&"https://a.b.".repeat(300_000));
-    let _ = find_urls(&"\u{fffd}https://\u{202e}x.y/\u{0}".repeat(100_000));
-    assert!(started.elapsed().as_secs() < 60, "URL extraction took {:?}", started.elapsed());
+    assert!(find_urls("\u{fffd}://x.example \u{e9}\u{e9}://a.b").is_empty(), "no scheme before ://");
+    // Megabytes with no separator: what comes out is bounded by what goes in (one URL per
+    // token, each a piece of its token), checked exactly.
+    let one_token = format!("https://{}.example/", "a".repeat(4 << 20));
+    assert_eq!(find_urls(&one_token), [one_token.as_str()]);
+    let schemes = "http://".repeat(600_000);
+    assert_eq!(find_urls(&schemes), [schemes.as_str()], "one token, one URL (host `http`)");
+    let dots = "https://a.b.".repeat(300_000);
+    assert_eq!(find_urls(&dots), [&dots[..dots.len() - 1]], "the sentence's final dot is trimmed");
+    let rlo = "\u{fffd}https://\u{202e}x.y/\u{0}".repeat(100_000);
+    let found = find_urls(&rlo);
+    assert_eq!(found.len(), 100_000);
+    assert!(found.iter().all(|u| u == "https://\u{202e}x.y/"), "{:?}", &found[..3]);
+    check_urls(&rlo, &found);
 }
 
 // ---------------------------------------------------------------- SQLite
@@ -588,14 +643,27 @@ fn gzip_bombs_are_bounded() {
     let pm = root.path().join("many.tar.gz");
     std::fs::write(&pm, gzip(&many)).expect("write");
     assert!(TarEvidence::open_with(&pm, AcquisitionKind::IosFs, &options).is_err());
-    // a gzip stream of pure zeros (no tar structure) ends quickly
+    // a gzip stream of pure zeros (no tar structure)
+    // is an empty archive (the first zero block ends it), and indexing stops reading there:
+    // with the stream cut after 1 MiB of its 32 MiB, nothing past the end marker is inflated,
+    // so the cut is never reached.
     let pz = root.path().join("zeros.tar.gz");
-    std::fs::write(&pz, gzip(&vec![0u8; 32 << 20])).expect("write");
-    let started = std::time::Instant::now();
-    if let Ok(ev) = TarEvidence::open(&pz, AcquisitionKind::IosFs) {
-        assert!(all_files(&ev).is_empty());
-    }
-    assert!(started.elapsed().as_secs() < 30);
+    let zeros = gzip(&vec![0u8; 32 << 20]);
+    std::fs::write(&pz, &zeros).expect("write");
+    let ev = TarEvidence::open(&pz, AcquisitionKind::IosFs).expect("an empty archive");
+    assert!(all_files(&ev).is_empty());
+    assert!(ev.links().is_empty());
+    drop(ev);
+    let cut_at = zeros.len() / 32;
+    std::fs::write(&pz, &zeros[..cut_at]).expect("write");
+    let ev = TarEvidence::open(&pz, AcquisitionKind::IosFs).expect("the cut is past the end marker: never read");
+    assert!(all_files(&ev).is_empty());
+    // while a stream cut before its end marker is read to the cut, and refused there
+    let mut one = tar_header("private/var/a.db", 0, b'0', "").to_vec();
+    one.extend_from_slice(&vec![0u8; 32 << 20]);
+    let g = gzip(&one);
+    std::fs::write(&pz, &g[..64]).expect("write");
+    assert!(TarEvidence::open(&pz, AcquisitionKind::IosFs).is_err(), "cut inside the first header");
 }
 
 #[test]

@@ -234,9 +234,12 @@ mod fast {
             };
             let signed = int.map(|i| i64::try_from(i).unwrap_or(if i < 0 { i64::MIN } else { i64::MAX }));
             let unsigned = int.and_then(|i| u64::try_from(i).ok());
-            let uid_text = || match &v {
-                Obj::Uid(u) => uid_obj(*u).and_then(|o| bp.text(o)).filter(|s| s != "$null"),
-                _ => None,
+            // A path that is not a UID of a string (an inline value, a dangling UID, an
+            // `NSString` object) is not the usual layout: the generic path decides.
+            let uid_text = || -> Option<Option<String>> {
+                let Obj::Uid(u) = &v else { return None };
+                let t = bp.text(uid_obj(*u)?)?;
+                Some((t != "$null").then_some(t))
             };
             match key {
                 b"LastModified" => m.last_modified = signed,
@@ -249,8 +252,8 @@ mod fast {
                 b"InodeNumber" => m.inode_number = unsigned,
                 b"Flags" => m.flags = unsigned,
                 b"ProtectionClass" => m.protection_class = unsigned,
-                b"RelativePath" => m.relative_path = uid_text(),
-                b"Target" => m.target = uid_text(),
+                b"RelativePath" => m.relative_path = uid_text()?,
+                b"Target" => m.target = uid_text()?,
                 b"EncryptionKey" => {
                     let Obj::Uid(u) = v else { return None };
                     let o = uid_obj(u)?;
@@ -409,19 +412,54 @@ mod tests {
             state ^= state << 17;
             state
         };
+        // a cut blob has lost its trailer: always an error, on both paths
         for cut in 0..good.len() {
-            let _ = parse_mbfile(&good[..cut]);
+            assert!(parse_mbfile(&good[..cut]).is_err(), "cut at {cut}");
+            assert!(fast::mbfile(&good[..cut]).is_none(), "cut at {cut}");
         }
+        let (mut ok, mut fast_taken, mut disagree) = (0, 0, Vec::new());
         for _ in 0..3000 {
             let mut b = good.clone();
             for _ in 0..(next() % 4 + 1) {
                 let i = (next() as usize) % b.len();
                 b[i] = next() as u8;
             }
-            let _ = parse_mbfile(&b);
-            let _ = fast::mbfile(&b);
-            let _ = crate::parse_keyed_archive(&b);
+            let r = parse_mbfile(&b);
+            assert_eq!(r, parse_mbfile(&b), "same input, same outcome");
+            let slow = crate::parse_plist(&b).and_then(|v| mbfile_from_value(&v));
+            match fast::mbfile(&b) {
+                // the generic path decides whatever the fast path declines
+                None => assert_eq!(r, slow),
+                Some(f) => {
+                    fast_taken += 1;
+                    assert_eq!(r.as_ref(), Ok(&f));
+                    if let Ok(s) = &slow
+                        && *s != f
+                    {
+                        disagree.push((f, s.clone()));
+                    }
+                }
+            }
+            if let Ok(m) = &r {
+                ok += 1;
+                // what is decoded was read from the blob
+                if let Some(p) = m.relative_path.as_deref().filter(|p| !p.is_empty() && !p.contains('\u{fffd}')) {
+                    let utf16: Vec<u8> = p.encode_utf16().flat_map(u16::to_be_bytes).collect();
+                    assert!(
+                        b.windows(p.len()).any(|w| w == p.as_bytes()) || b.windows(utf16.len()).any(|w| w == utf16),
+                        "{p:?} is not in the blob"
+                    );
+                }
+                if let Some(k) = m.encryption_key.as_ref().filter(|k| !k.is_empty()) {
+                    assert!(b.windows(k.len()).any(|w| w == k.as_slice()), "the key is not in the blob");
+                }
+            } else if let Err(e) = &r {
+                let msg = e.to_string();
+                assert!(msg.contains("property list") || msg.contains("keyed archive"), "{msg}");
+            }
         }
+        assert!(ok > 0 && ok < 3000 && fast_taken > 0, "{ok} decoded, {fast_taken} by the fast path");
+        assert!(disagree.is_empty(), "fast and generic paths disagree: {disagree:#?}");
         assert!(parse_mbfile(b"").is_err());
         assert!(parse_mbfile(b"<plist><string>x</string></plist>").is_err());
     }

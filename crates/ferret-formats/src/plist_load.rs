@@ -193,15 +193,15 @@ impl Binary<'_> {
     fn object(&self, obj: usize) -> Result<(Option<(usize, usize)>, u64), FormatError> {
         let off = *self.offsets.get(obj).ok_or_else(|| invalid(0, format!("object {obj} out of range")))?;
         let mut c = Cursor::new(self.data);
-        c.seek(off, "object")?;
-        let marker = c.u8("object marker")?;
+        c.seek(off, "binary property list object")?;
+        let marker = c.u8("binary property list object marker")?;
         let ty = marker >> 4;
         let low = marker & 0x0F;
         let mut len = u64::from(low);
         if matches!(ty, 0x4..=0x7 | 0xA..=0xD) && low == 0x0F {
-            let int_marker = c.u8("length marker")?;
+            let int_marker = c.u8("binary property list length marker")?;
             let width = 1usize << (int_marker & 0x03);
-            len = c.uint_be(width, "length")?;
+            len = c.uint_be(width, "binary property list length")?;
         }
         let payload = match ty {
             0x1 | 0x2 => 1u64 << low.min(4),
@@ -221,7 +221,7 @@ impl Binary<'_> {
         let need = n.checked_mul(self.ref_size).ok_or_else(|| invalid(off, "container length overflows"))?;
         if need > c.remaining() {
             return Err(FormatError::Truncated {
-                what: "container references",
+                what: "binary property list container references",
                 offset: c.position(),
                 need,
                 have: c.remaining(),
@@ -232,8 +232,8 @@ impl Binary<'_> {
 
     fn child(&self, refs_at: usize, i: usize) -> Result<usize, FormatError> {
         let mut c = Cursor::new(self.data);
-        c.seek(refs_at + i * self.ref_size, "object reference")?;
-        let r = c.uint_be(self.ref_size, "object reference")?;
+        c.seek(refs_at + i * self.ref_size, "binary property list object reference")?;
+        let r = c.uint_be(self.ref_size, "binary property list object reference")?;
         let r = usize::try_from(r).map_err(|_| invalid(refs_at, "object reference overflows"))?;
         if r >= self.offsets.len() {
             return Err(invalid(
@@ -259,12 +259,12 @@ fn binary_check(data: &[u8], depth_limit: usize, expand_limit: u64) -> Result<Me
         });
     }
     let mut c = Cursor::new(data);
-    c.seek(data.len() - 32 + 6, "trailer")?;
-    let offset_size = usize::from(c.u8("trailer offset size")?);
-    let ref_size = usize::from(c.u8("trailer reference size")?);
-    let num_objects = c.u64_be("trailer object count")?;
-    let top = c.u64_be("trailer top object")?;
-    let table = c.u64_be("trailer offset table")?;
+    c.seek(data.len() - 32 + 6, "binary property list trailer")?;
+    let offset_size = usize::from(c.u8("binary property list trailer offset size")?);
+    let ref_size = usize::from(c.u8("binary property list trailer reference size")?);
+    let num_objects = c.u64_be("binary property list trailer object count")?;
+    let top = c.u64_be("binary property list trailer top object")?;
+    let table = c.u64_be("binary property list trailer offset table")?;
     if !matches!(offset_size, 1..=8) || !matches!(ref_size, 1..=8) {
         return Err(invalid(data.len() - 26, "bad integer sizes in trailer"));
     }
@@ -274,10 +274,10 @@ fn binary_check(data: &[u8], depth_limit: usize, expand_limit: u64) -> Result<Me
         .filter(|n| n.checked_mul(offset_size).is_some_and(|b| b <= data.len()))
         .ok_or_else(|| invalid(data.len() - 24, format!("object count {num_objects} too large for the file")))?;
     let mut t = Cursor::new(data);
-    t.seek(table, "offset table")?;
+    t.seek(table, "binary property list offset table")?;
     let mut offsets = Vec::with_capacity(num);
     for _ in 0..num {
-        let o = t.uint_be(offset_size, "offset table entry")?;
+        let o = t.uint_be(offset_size, "binary property list offset table entry")?;
         let o = usize::try_from(o)
             .ok()
             .filter(|o| *o < data.len())
@@ -647,7 +647,11 @@ mod tests {
         let l = bad.len();
         bad[l - 24..l - 16].copy_from_slice(&u64::MAX.to_be_bytes());
         assert!(parse_plist(&bad).is_err());
-        assert!(parse_plist(b"").is_err() || parse_plist(b"").is_ok());
+        // no bytes (or only white space) is not a property list: refused, never an empty value
+        for empty in [&b""[..], b" \n\t "] {
+            let e = parse_plist(empty).expect_err("an empty input is not a property list");
+            assert!(e.to_string().starts_with("invalid property list: "), "{e}");
+        }
         assert!(parse_plist(&[0xff, 0xfe, 0x00, 0x80]).is_err());
     }
 }

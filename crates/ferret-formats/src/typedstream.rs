@@ -287,6 +287,9 @@ mod tests {
             s ^= s << 17;
             s
         };
+        let mut seen = [false; 5];
+        check(&base, &mut seen);
+        assert_eq!(decode_text(&base).as_deref(), Ok("fuzz me https://x.example/a"));
         for i in 0..20_000 {
             let mut b = base.clone();
             let flips = (next() % 6) as usize + 1;
@@ -298,9 +301,48 @@ mod tests {
                 let cut = (next() as usize) % (b.len() + 1);
                 b.truncate(cut);
             }
-            let _ = decode_text(&b);
+            check(&b, &mut seen);
             let noise: Vec<u8> = (0..(next() % 64)).map(|_| next() as u8).collect();
-            let _ = decode_text(&noise);
+            check(&noise, &mut seen);
+        }
+        // the mutations reach every outcome: text, and each kind of refusal
+        assert_eq!(seen, [true; 5], "text, bad header, no string, truncated, bad length");
+    }
+
+    /// Classifies one outcome (`seen[k]`: text, bad header, no string, truncated, bad length)
+    /// and checks what holds for any input: the same input gives the same outcome; only
+    /// stream versions 3 and 4 are read (anything else is refused at offset 0); decoded text is
+    /// a slice of the input (its bytes are there, unless replaced as invalid UTF-8) and has at
+    /// most one character per input byte; a refusal points inside the input.
+    fn check(b: &[u8], seen: &mut [bool; 5]) {
+        let r = decode_text(b);
+        assert_eq!(r, decode_text(b), "same input, same outcome");
+        if !b.is_empty() && !matches!(b[0], 3 | 4) {
+            assert_eq!(r, Err(TypedStreamError::BadHeader { offset: 0, reason: "unsupported stream version" }));
+        }
+        match r {
+            Ok(text) => {
+                seen[0] = true;
+                assert!(text.chars().count() <= b.len(), "{text:?} from {} bytes", b.len());
+                if !text.is_empty() && !text.contains('\u{fffd}') {
+                    assert!(find(b, text.as_bytes(), 0).is_some(), "{text:?} is not in the input");
+                }
+            }
+            Err(TypedStreamError::BadHeader { offset, .. }) => {
+                seen[1] = true;
+                assert!(offset <= 2, "{offset}");
+            }
+            Err(TypedStreamError::NoString) => seen[2] = true,
+            Err(TypedStreamError::Truncated { offset, needed }) => {
+                seen[3] = true;
+                assert!(offset <= b.len() && needed > 0, "{offset} {needed} of {}", b.len());
+            }
+            Err(TypedStreamError::BadLength { offset, length }) => {
+                seen[4] = true;
+                assert!(offset < b.len() && length < 0, "{offset} {length}");
+            }
+            Err(TypedStreamError::Empty) => assert!(b.is_empty()),
+            Err(e) => panic!("unexpected refusal for {} bytes: {e}", b.len()),
         }
     }
 }

@@ -184,16 +184,16 @@ fn manifest_pointing_to_missing_files_gives_partial_results() {
     assert!(removed.iter().any(|p| p == "Library/SMS/sms.db"), "{removed:?}");
     let ev = BackupEvidence::open(&dir).expect("the backup still opens");
     let reports = run_all(&ev, &backup_modules(), &truth, 2);
-    for name in ["sms", "safari_history"] {
+    // listed in Manifest.db but gone from the folder: an error naming the missing file, never
+    // "not found" (that would say the phone has no such database)
+    for (name, file) in [("sms", "HomeDomain/Library/SMS/sms.db"), ("safari_history", "History.db")] {
         match status(&reports, name) {
             ModuleStatus::Failed { error, .. } => {
-                assert!(
-                    error.contains(".db") || error.contains("missing") || error.contains("not found"),
-                    "{name}: error names the file: {error}"
-                )
+                let missing = error.strip_suffix(" is listed but its content is missing").unwrap_or_default();
+                assert!(missing.contains(file), "{name}: the error names the missing file: {error}");
+                assert!(removed.iter().any(|r| missing.ends_with(r.as_str())), "{name}: {missing} was removed");
             }
-            ModuleStatus::NotFound => {}
-            other => panic!("{name}: its file is gone, expected an error, got {other:?}"),
+            other => panic!("{name}: its file is gone, expected an error naming it, got {other:?}"),
         }
     }
     assert!(records(&reports, "whatsapp") > 0, "unaffected modules still produce results");
@@ -246,21 +246,29 @@ fn corrupt_manifest_db_is_an_error_naming_it() {
     write_backup(&dir, &files, &device).expect("backup");
     let manifest = dir.join("Manifest.db");
     let good = std::fs::read(&manifest).expect("read");
-    for (what, bytes) in
-        [("truncated", good[..good.len() / 2].to_vec()), ("header", good[..50].to_vec()), ("garbage", vec![0xa5; 8192])]
-    {
+    for (what, bytes, reason) in [
+        ("truncated", good[..good.len() / 2].to_vec(), "cannot open Manifest.db: not a readable SQLite database"),
+        ("header", good[..50].to_vec(), "cannot open Manifest.db: not a readable SQLite database"),
+        // not SQLite at all, while Manifest.plist says IsEncrypted = false: damaged, not encrypted
+        (
+            "garbage",
+            vec![0xa5; 8192],
+            "Manifest.db is not a SQLite database, and Manifest.plist says the backup is not encrypted",
+        ),
+        (
+            "empty",
+            Vec::new(),
+            "Manifest.db is not a SQLite database, and Manifest.plist says the backup is not encrypted",
+        ),
+    ] {
         std::fs::write(&manifest, &bytes).expect("write");
         match BackupEvidence::open(&dir) {
-            // random bytes look like an encrypted Manifest.db: "encrypted" is accepted there
-            // (weak: Manifest.plist says IsEncrypted = false; noted in the issue-8 report)
-            Err(e) => assert!(
-                e.to_string().contains("Manifest") || (what == "garbage" && e.to_string().contains("encrypted")),
-                "{what}: {e}"
-            ),
-            Ok(ev) => {
-                // a half-readable manifest may open: then every module must still return cleanly
-                let _ = run_all(&ev, &backup_modules(), &Truth::default(), 1);
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.starts_with(&format!("{}: ", manifest.display())), "{what}: names the file: {msg}");
+                assert!(msg.contains(reason), "{what}: says why: {msg}");
             }
+            Ok(_) => panic!("{what}: a corrupt Manifest.db must be refused when the backup is opened"),
         }
     }
 }
