@@ -12,25 +12,25 @@
 
 #![cfg(target_os = "linux")]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use ferret_testdata::hostile;
 use ferret_testdata::scenario::{self, FsLayout, Generated, Scale};
+use ferret_testdata::testkit::{Ferret, s, snapshot};
 
 const SCALE: Scale = Scale { sms: 300, decoys: 2_000 };
 const WATCHDOG: Duration = Duration::from_secs(120);
 const MIB: u64 = 1 << 20;
 
-/// What a run of the binary did.
+/// What a run of the binary did, with the peaks the kit polled.
 #[derive(Debug)]
 struct Run {
     code: Option<i32>,
     stdout: String,
     stderr: String,
-    /// Peak resident memory of the child (kB, `VmHWM`), as last polled.
+    /// Peak resident memory of the child (KiB, `VmHWM`), as last polled.
     peak_rss_kb: u64,
     /// Most bytes seen at once under the child's `TMPDIR`.
     peak_scratch: u64,
@@ -51,84 +51,28 @@ impl Run {
     }
 }
 
-/// Bytes of the regular files under `dir` (0 when it does not exist).
-fn bytes_under(dir: &Path) -> u64 {
-    let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let Ok(m) = e.path().symlink_metadata() else { continue };
-            if m.is_dir() {
-                stack.push(e.path());
-            } else if m.is_file() {
-                n += m.len();
-            }
-        }
-    }
-    n
-}
-
-fn vm_hwm_kb(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Runs `ferret ARGS... -o <work>/cwd/out ACQ` with `TMPDIR=<work>/tmp` and `<work>/cwd` as
-/// working folder; the watchdog fails the test if it does not end. Asserts that nothing was
-/// written outside `-o`.
+/// working folder, watched ([`Ferret::run_watched`]); asserts that nothing was written outside
+/// `-o`.
 fn run(work: &Path, tag: &str, args: &[&str], acquisition: &Path, env: &[(&str, &str)]) -> Run {
     let base = work.join(format!("run-{tag}"));
     let (tmp, cwd) = (base.join("tmp"), base.join("cwd"));
-    std::fs::create_dir_all(&tmp).expect("tmp");
     std::fs::create_dir_all(&cwd).expect("cwd");
     let out = cwd.join("out");
     assert!(!out.exists(), "a fresh -o folder per run");
-    let (so, se) = (base.join("stdout"), base.join("stderr"));
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
-    c.args(args)
-        .arg("-o")
-        .arg(&out)
-        .arg(acquisition)
-        .current_dir(&cwd)
-        .env("TMPDIR", &tmp)
-        .env_remove("FERRET_IOCS")
-        .env_remove("MVT_STIX2")
-        .env("FERRET_DATA_DIR", "/nonexistent-ferret-test-data")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&so).expect("stdout"))
-        .stderr(std::fs::File::create(&se).expect("stderr"));
+    let mut f = Ferret::new(env!("CARGO_BIN_EXE_ferret")).cwd(&cwd);
     for (k, v) in env {
-        c.env(k, v);
+        f = f.env(k, v);
     }
-    let mut child = c.spawn().expect("spawn ferret");
-    let start = Instant::now();
-    let (mut peak_rss_kb, mut peak_scratch) = (0u64, 0u64);
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
-        }
-        if let Some(kb) = vm_hwm_kb(child.id()) {
-            peak_rss_kb = peak_rss_kb.max(kb);
-        }
-        peak_scratch = peak_scratch.max(bytes_under(&tmp));
-        if start.elapsed() > WATCHDOG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "ferret {args:?} {} did not end within {WATCHDOG:?} (hang); stderr: {}",
-                acquisition.display(),
-                std::fs::read_to_string(&se).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    all.extend([std::ffi::OsStr::new("-o"), out.as_os_str(), acquisition.as_os_str()]);
+    let w = f.run_watched(all, &tmp, WATCHDOG);
     let r = Run {
-        code: status.code(),
-        stdout: std::fs::read_to_string(&so).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&se).unwrap_or_default(),
-        peak_rss_kb,
-        peak_scratch,
+        code: w.code,
+        stdout: w.stdout,
+        stderr: w.stderr,
+        peak_rss_kb: w.peak_rss_kib,
+        peak_scratch: w.peak_scratch_bytes,
         out,
     };
     // Nothing outside -o: the scratch folder is gone, the working folder holds -o only.
@@ -137,40 +81,6 @@ fn run(work: &Path, tag: &str, args: &[&str], acquisition: &Path, env: &[(&str, 
     let here: Vec<_> = std::fs::read_dir(&cwd).expect("ls cwd").flatten().map(|e| e.file_name()).collect();
     assert!(here.iter().all(|n| n == "out"), "written outside -o: {here:?}");
     r
-}
-
-/// A snapshot of a tree that never follows links nor opens anything but regular files:
-/// path → (kind, content or link target, mode).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>, u32)> {
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("ls") {
-            let p = e.expect("entry").path();
-            let m = p.symlink_metadata().expect("lstat");
-            let t = m.file_type();
-            let (kind, data) = if t.is_dir() {
-                stack.push(p.clone());
-                ("dir", Vec::new())
-            } else if t.is_symlink() {
-                ("link", std::fs::read_link(&p).expect("readlink").into_os_string().into_encoded_bytes())
-            } else if t.is_fifo() {
-                ("fifo", Vec::new())
-            } else if t.is_file() {
-                ("file", std::fs::read(&p).expect("read"))
-            } else {
-                ("other", Vec::new())
-            };
-            let rel = p.strip_prefix(dir).expect("prefix").to_path_buf();
-            out.insert(rel, (kind.to_string(), data, m.permissions().mode()));
-        }
-    }
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 fn backup(work: &Path, seed: u64) -> Generated {

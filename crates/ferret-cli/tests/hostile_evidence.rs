@@ -6,29 +6,24 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ferret_testdata::hostile;
+use ferret_testdata::testkit::{Entry, Ferret, s, snapshot_except};
 
-fn ferret_env(args: &[&str], tmp: &Path, env: &[(&str, &str)]) -> Output {
+/// `ferret ARGS` with the kit's clean environment, its own `TMPDIR` and no budget overrides
+/// from the caller's environment.
+fn runner(tmp: &Path, env: &[(&str, &str)]) -> Ferret {
     std::fs::create_dir_all(tmp).expect("tmp dir");
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
-    c.args(args)
-        .env_remove("FERRET_IOCS")
-        .env_remove("MVT_STIX2")
-        .env_remove("MVT_IOS_BACKUP_PASSWORD")
-        .env_remove("FERRET_ARTIFACT_LIMIT")
-        .env_remove("FERRET_SCRATCH_LIMIT")
-        .env("FERRET_DATA_DIR", "/nonexistent-ferret-test-data")
-        .env("TMPDIR", tmp);
+    let mut f = Ferret::new(env!("CARGO_BIN_EXE_ferret")).env("TMPDIR", tmp);
     for (k, v) in env {
-        c.env(k, v);
+        f = f.env(k, v);
     }
-    c.output().expect("runs ferret")
+    f
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
+fn ferret_env(args: &[&str], tmp: &Path, env: &[(&str, &str)]) -> Output {
+    runner(tmp, env).run(args)
 }
 
 fn text(o: &Output) -> String {
@@ -45,43 +40,10 @@ fn all_text(o: &Output, out: &Path) -> String {
     t
 }
 
-/// What a path is, without following links.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Node {
-    File { bytes: Vec<u8>, mode: u32, mtime: std::time::SystemTime },
-    Dir { mode: u32 },
-    Link(PathBuf),
-}
-
-/// Every entry under `dir` (links recorded, never followed), except the paths in `skip`.
-fn snapshot(dir: &Path, skip: &[&Path]) -> BTreeMap<PathBuf, Node> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("ls") {
-            let p = e.expect("entry").path();
-            if skip.iter().any(|s| p == *s) {
-                continue;
-            }
-            let m = std::fs::symlink_metadata(&p).expect("lstat");
-            let rel = p.strip_prefix(dir).expect("prefix").to_path_buf();
-            let node = if m.file_type().is_symlink() {
-                Node::Link(std::fs::read_link(&p).expect("readlink"))
-            } else if m.is_dir() {
-                stack.push(p.clone());
-                Node::Dir { mode: m.permissions().mode() }
-            } else {
-                Node::File {
-                    bytes: std::fs::read(&p).expect("read"),
-                    mode: m.permissions().mode(),
-                    mtime: m.modified().expect("mtime"),
-                }
-            };
-            out.insert(rel, node);
-        }
-    }
-    out
+/// Every entry under `dir` (links recorded, never followed), except those under `skip`.
+fn snapshot(dir: &Path, skip: &[&Path]) -> BTreeMap<PathBuf, Entry> {
+    let rel: Vec<&Path> = skip.iter().filter_map(|p| p.strip_prefix(dir).ok()).collect();
+    snapshot_except(dir, &rel)
 }
 
 /// The run's `TMPDIR` must be empty (the scratch folder removed).
@@ -209,13 +171,6 @@ fn decrypt_force_into_a_link_to_the_source_leaves_the_evidence_intact() {
 // ---------------------------------------------------------------------------------------------
 // `.ab` bombs
 
-/// Peak RSS (KiB) of the largest child process waited for so far. Every ferret run of this
-/// test binary counts, so a bound asserted on it holds for each of them (conservative).
-fn children_peak_rss_kib() -> u64 {
-    let u = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).expect("getrusage");
-    u64::try_from(u.max_rss()).unwrap_or(0)
-}
-
 /// JSON size of the generated bomb: its `.ab` is a few kilobytes.
 const BOMB_JSON: u64 = 16 << 20;
 /// Peak RSS allowed for checking it (a normal `.ab` check needs about 30 MiB).
@@ -237,12 +192,19 @@ fn ab_sms_json_bomb_is_streamed_in_flat_memory() {
     let before = snapshot(work.path(), &[&tmp]);
 
     let out = work.path().join("r1");
-    let o = ferret_env(&["android", "check-backup", "--no-default-iocs", "-o", s(&out), s(&ab)], &tmp, &[]);
-    let t = all_text(&o, &out);
-    let peak = children_peak_rss_kib();
+    let w = runner(&tmp, &[]).run_watched(
+        ["android", "check-backup", "--no-default-iocs", "-o", s(&out), s(&ab)],
+        &tmp,
+        std::time::Duration::from_secs(300),
+    );
+    let mut t = w.text();
+    for f in ["info.json", "command.log"] {
+        t.push_str(&std::fs::read_to_string(out.join(f)).unwrap_or_default());
+    }
+    let peak = w.peak_rss_kib;
     eprintln!("bomb of {BOMB_JSON} JSON bytes: peak RSS of ferret {peak} KiB");
     // streamed to the end; nothing usable was in it, so the verdict is incomplete (exit 2)
-    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert_eq!(w.code, Some(2), "{t}");
     assert!(t.contains("INCOMPLETE") && t.contains("held no record"), "{t}");
     let n = (BOMB_JSON - 3) / 2 + 1;
     assert!(t.contains(&format!("{n} elements are not message objects (skipped)")), "counted warning: {t}");

@@ -54,6 +54,10 @@ impl Ferret {
             "MVT_STIX2",
             "MVT_IOS_BACKUP_PASSWORD",
             "MVT_ANDROID_BACKUP_PASSWORD",
+            "FERRET_ARTIFACT_LIMIT",
+            "FERRET_SCRATCH_LIMIT",
+            "FERRET_SQLITE_STEPS_PER_BYTE",
+            "FERRET_SQLITE_STEP_FLOOR",
             "FERRET_NO_PREPARED",
             "LC_ALL",
             "LC_MESSAGES",
@@ -78,6 +82,96 @@ impl Ferret {
     {
         #[allow(clippy::expect_used)]
         self.command(args).output().expect("runs ferret")
+    }
+}
+
+/// What a watched run did: its output and the peaks polled while it ran.
+#[derive(Debug)]
+pub struct Watched {
+    /// Exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Peak resident memory of the child in KiB (`VmHWM`, as last polled).
+    pub peak_rss_kib: u64,
+    /// Most bytes seen at once under the child's `TMPDIR`.
+    pub peak_scratch_bytes: u64,
+}
+
+impl Watched {
+    /// Standard output and error together.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Bytes of the regular files under `dir` (0 when it does not exist; links not followed).
+pub fn bytes_under(dir: &Path) -> u64 {
+    let mut n = 0;
+    walk(dir, &mut |_, _, meta| {
+        if meta.is_file() {
+            n += meta.len();
+        }
+    });
+    n
+}
+
+impl Ferret {
+    /// Runs with `TMPDIR=tmp` (created), polling the child's peak memory (its own `VmHWM`, not
+    /// the test process's other children) and the bytes under `tmp` until it ends; a child
+    /// still running after `watchdog` is killed and the test fails (a hang, not a speed bound).
+    pub fn run_watched<I, S>(&self, args: I, tmp: &Path, watchdog: std::time::Duration) -> Watched
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        #![allow(clippy::expect_used, clippy::panic)]
+        std::fs::create_dir_all(tmp).expect("tmp");
+        let out = tempfile::tempdir().expect("capture");
+        let (so, se) = (out.path().join("stdout"), out.path().join("stderr"));
+        let mut child = self
+            .command(args)
+            .env("TMPDIR", tmp)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&so).expect("stdout"))
+            .stderr(std::fs::File::create(&se).expect("stderr"))
+            .spawn()
+            .expect("spawn ferret");
+        let start = std::time::Instant::now();
+        let (mut peak_rss_kib, mut peak_scratch_bytes) = (0u64, 0u64);
+        let status = loop {
+            if let Some(st) = child.try_wait().expect("wait") {
+                break st;
+            }
+            if let Some(kib) = vm_hwm_kib(child.id()) {
+                peak_rss_kib = peak_rss_kib.max(kib);
+            }
+            peak_scratch_bytes = peak_scratch_bytes.max(bytes_under(tmp));
+            if start.elapsed() > watchdog {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "ferret did not end within {watchdog:?} (hang); stderr: {}",
+                    std::fs::read_to_string(&se).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        Watched {
+            code: status.code(),
+            stdout: std::fs::read_to_string(&so).unwrap_or_default(),
+            stderr: std::fs::read_to_string(&se).unwrap_or_default(),
+            peak_rss_kib,
+            peak_scratch_bytes,
+        }
     }
 }
 
