@@ -158,6 +158,9 @@ fn type_by_command_matrix() {
                 assert_eq!(info["run"]["target"]["kind"], serde_json::to_value(case.kind).expect("kind"), "{cell}");
                 assert_ne!(info["verdict"]["state"], "incomplete", "{cell}");
                 assert!(stdout(&o).contains(if code == Some(1) { "ALERTS FOUND" } else { "CHECKED, NOTHING FOUND" }));
+                if command.is_none() {
+                    custody_hashes_verify(case, &info, &cell);
+                }
             } else {
                 assert_eq!(code, Some(2), "{cell}: {}", stdout(&o));
                 let err = stderr(&o);
@@ -176,6 +179,36 @@ fn type_by_command_matrix() {
     }
     assert_eq!(around, snapshot_except(work.path(), &[Path::new("out")]), "written outside -o");
     eprintln!("{}", table.join("\n"));
+}
+
+/// `info.json` lists the SHA-256 of the inputs the run depended on, and each one is the hash of
+/// the file on disk: the acquisition file itself, or (for a folder) the files read from it, and
+/// always an iOS backup's manifest files.
+fn custody_hashes_verify(case: &Case, info: &serde_json::Value, cell: &str) {
+    let hashes: Vec<(String, String)> = info["run"]["target"]["hashes"]
+        .as_array()
+        .expect("hashes")
+        .iter()
+        .map(|h| (h["path"].as_str().expect("path").to_string(), h["sha256"].as_str().expect("sha").to_string()))
+        .collect();
+    let sha = |p: &Path| ferret_core::evidence::sha256_file(p).expect("hash");
+    if case.path.is_file() {
+        assert_eq!(hashes, vec![(case.path.display().to_string(), sha(&case.path))], "{cell}");
+        return;
+    }
+    assert!(!hashes.is_empty(), "{cell}");
+    if case.kind == AcquisitionKind::IosBackup {
+        assert!(hashes.len() > 4, "{cell}: manifest files and the artifacts read: {hashes:?}");
+        let roots: Vec<_> = hashes.iter().filter(|(p, _)| !p.contains('/')).collect();
+        assert_eq!(roots.len(), 4, "{cell}: Info, Manifest.db/.plist, Status: {roots:?}");
+        for (p, h) in roots {
+            assert_eq!(&sha(&case.path.join(p)), h, "{cell}: {p}");
+        }
+    } else {
+        for (p, h) in &hashes {
+            assert_eq!(&sha(&case.path.join(p)), h, "{cell}: {p}");
+        }
+    }
 }
 
 /// A generated backup, and a valid indicator file none of whose indicators is on it: a check of

@@ -685,7 +685,7 @@ fn folder_symlinks_pointing_out_are_not_followed() {
     assert_eq!(names, ["private/var/real.txt"]);
     let found = ev.locate(&Locator { backup: &[], paths: &["**/*.db"] }).expect("locate");
     assert!(found.is_empty(), "{found:?}");
-    assert!(ev.disk_path("private/../../outside/secret.db").is_err());
+    assert!(ev.resolve("private/../../outside/secret.db").is_err());
     assert!(ev.open(&EvidenceFile::plain("../outside/secret.db")).is_err());
     #[cfg(unix)]
     assert!(ev.sqlite(&EvidenceFile::plain("private/var/link.db")).is_err(), "SQLite opens with NOFOLLOW");

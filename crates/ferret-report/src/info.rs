@@ -57,17 +57,8 @@ pub struct TargetInfo {
     pub hashes: Vec<FileHash>,
 }
 
-/// A SHA-256 of one input file.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileHash {
-    /// Path (relative to the target when inside it).
-    pub path: String,
-    /// Lower-case hex SHA-256.
-    pub sha256: String,
-}
-
 pub use ferret_core::DeviceInfo;
+pub use ferret_core::evidence::FileHash;
 
 /// Alert counts per level (serialized with the level names, highest first).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

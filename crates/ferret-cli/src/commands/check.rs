@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use ferret_core::{AcquisitionKind, Context, Detection, Evidence, Module, Opened, Recorder, RunOptions};
+use ferret_core::{AcquisitionKind, Context, Detection, Module, Opened, Recorder, RunOptions};
 use ferret_indicators::{IndicatorIndex, IndicatorSources, LoadReport};
-use ferret_report::{ExitStatus, FileHash, NullSinks, RunInfo, Summary, TargetInfo};
+use ferret_report::{ExitStatus, NullSinks, RunInfo, Summary, TargetInfo};
 
 use crate::acquisition;
 use crate::cli::CheckArgs;
@@ -145,36 +145,6 @@ pub fn load_indicators(paths: &[PathBuf], no_default: bool) -> anyhow::Result<(I
     Ok((index, report))
 }
 
-fn hash_inputs(path: &Path, recorder: &Recorder<'_>) -> Vec<FileHash> {
-    let mut out = Vec::new();
-    if path.is_file() {
-        match ferret_core::evidence::sha256_file(path) {
-            Ok(h) => out.push(FileHash { path: path.display().to_string(), sha256: h }),
-            Err(e) => tracing::warn!("cannot hash {}: {e}", path.display()),
-        }
-    }
-    if recorder.kind() == AcquisitionKind::IosBackup {
-        static ROOTS: &[ferret_core::BackupPath] = &[ferret_core::BackupPath { domain: "", path: "*" }];
-        if let Ok(files) = recorder.locate(&ferret_core::Locator { backup: ROOTS, paths: &[] }) {
-            for f in files {
-                if let Some(h) = recorder.disk_path(&f).and_then(|d| ferret_core::evidence::sha256_file(&d).ok()) {
-                    out.push(FileHash { path: f.path, sha256: h });
-                }
-            }
-        }
-    }
-    for (logical, disk) in recorder.disk_paths() {
-        let Some(disk) = disk else { continue };
-        match ferret_core::evidence::sha256_file(&disk) {
-            Ok(h) => out.push(FileHash { path: logical, sha256: h }),
-            Err(e) => tracing::warn!("cannot hash {logical}: {e}"),
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// Runs a check command; `command` is `None` for `ferret check` (type detected).
 pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> {
     if args.list_modules {
@@ -236,7 +206,7 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
     };
     let summary = match &results {
         Some(r) => {
-            run.target.hashes = hash_inputs(&plan.path, &recorder);
+            run.target.hashes = recorder.input_hashes();
             r.finish(reports, &run).context("cannot write the results")?
         }
         None => Summary::from_reports(&reports, &run),

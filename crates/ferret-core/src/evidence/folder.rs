@@ -32,7 +32,7 @@ impl FolderEvidence {
 
     /// The on-disk path of a relative path (under the canonical root), refusing anything that
     /// escapes the root. Says nothing about what is there.
-    pub fn disk_path(&self, relative: &str) -> Result<PathBuf, EvidenceError> {
+    pub fn resolve(&self, relative: &str) -> Result<PathBuf, EvidenceError> {
         self.root.join(relative)
     }
 
@@ -175,6 +175,9 @@ impl Evidence for IndexedFolder {
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         self.inner.sqlite(file)
     }
+    fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
+        Evidence::disk_path(&self.inner, file)
+    }
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
         for it in self.index.iter() {
             visit(&it.to_file());
@@ -200,7 +203,7 @@ mod tests {
         assert_eq!(found[0].path, "private/var/mobile/Library/SMS/sms.db");
         assert_eq!(ev.read(&found[0], 10).expect("read"), b"x");
         assert!(matches!(ev.read(&found[0], 0), Err(EvidenceError::TooLarge { .. })));
-        assert!(ev.disk_path("../etc/passwd").is_err());
+        assert!(ev.resolve("../etc/passwd").is_err());
         let mut all = Vec::new();
         ev.walk(&mut |f| all.push(f.path.clone())).expect("walk");
         assert_eq!(all, vec!["other.txt", "private/var/mobile/Library/SMS/sms.db"]);

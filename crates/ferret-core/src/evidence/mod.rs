@@ -369,6 +369,22 @@ pub trait Evidence: Send + Sync {
     fn disk_path(&self, _file: &EvidenceFile) -> Option<PathBuf> {
         None
     }
+
+    /// Files that describe the acquisition as a whole and are hashed for chain of custody even
+    /// when no module reads them (an iOS backup's `Manifest.db`, `Info.plist`, ...).
+    fn custody_files(&self) -> Vec<EvidenceFile> {
+        Vec::new()
+    }
+}
+
+/// The SHA-256 of one input file, as listed in `info.json`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileHash {
+    /// Path (the logical path inside the acquisition, or the path given for a single file).
+    pub path: String,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
 }
 
 /// SHA-256 of a file on disk, streamed, as lower-case hex. Only a regular file is hashed (a

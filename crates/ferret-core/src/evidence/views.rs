@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob};
+use super::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, FileHash, Locator, compile_glob};
 use crate::sqlite::SqliteDb;
 
 /// How [`Prefixed`] maps the inner evidence's paths.
@@ -164,6 +164,12 @@ impl Evidence for Prefixed {
             }
         })
     }
+    fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
+        self.inner.disk_path(&self.inner_file(file).ok()?)
+    }
+    fn custody_files(&self) -> Vec<EvidenceFile> {
+        self.inner.custody_files().iter().filter_map(|f| self.outer(f)).collect()
+    }
 }
 
 /// A root evidence with other evidences mounted under path prefixes ([`Prefixed::mount`]):
@@ -232,6 +238,14 @@ impl Evidence for Mounted {
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         self.route(file).sqlite(file)
     }
+    fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
+        self.route(file).disk_path(file)
+    }
+    fn custody_files(&self) -> Vec<EvidenceFile> {
+        let mut all = self.root.custody_files();
+        all.extend(self.mounts.iter().flat_map(Evidence::custody_files));
+        all
+    }
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
         let mut all = Vec::new();
         self.root.walk(&mut |f| all.push(f.clone()))?;
@@ -270,16 +284,29 @@ impl<'a> Recorder<'a> {
         seen.iter().cloned().collect()
     }
 
-    /// `(logical path, on-disk path)` of every file read that is a file of its own on disk
-    /// (the on-disk path is absent for files inside archives).
-    pub fn disk_paths(&self) -> Vec<(String, Option<PathBuf>)> {
-        self.files()
-            .into_iter()
-            .map(|f| {
-                let d = self.inner.disk_path(&f);
-                (f.path, d)
-            })
-            .collect()
+    /// The SHA-256 of every input this run depends on, sorted by path, for chain of custody:
+    /// the acquisition file itself (when it is one file), the acquisition's custody files (see
+    /// [`Evidence::custody_files`]) and every file read that is a file of its own on disk (as
+    /// stored: ciphertext for an encrypted backup). A file that cannot be hashed is logged and
+    /// left out.
+    pub fn input_hashes(&self) -> Vec<FileHash> {
+        let mut out = Vec::new();
+        let mut hash = |logical: String, disk: &Path| match super::sha256_file(disk) {
+            Ok(sha256) => out.push(FileHash { path: logical, sha256 }),
+            Err(e) => tracing::warn!("cannot hash {logical}: {e}"),
+        };
+        let source = self.inner.source();
+        if source.is_file() {
+            hash(source.display().to_string(), source);
+        }
+        for f in self.inner.custody_files().into_iter().chain(self.files()) {
+            if let Some(disk) = self.inner.disk_path(&f) {
+                hash(f.path, &disk);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
@@ -310,5 +337,8 @@ impl Evidence for Recorder<'_> {
     }
     fn disk_path(&self, file: &EvidenceFile) -> Option<PathBuf> {
         self.inner.disk_path(file)
+    }
+    fn custody_files(&self) -> Vec<EvidenceFile> {
+        self.inner.custody_files()
     }
 }

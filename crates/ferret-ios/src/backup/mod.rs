@@ -754,6 +754,10 @@ impl Evidence for BackupEvidence {
         self.read_content(file, limit)
     }
 
+    fn custody_files(&self) -> Vec<EvidenceFile> {
+        ROOT_FILES.iter().filter_map(|name| self.root_file(name)).collect()
+    }
+
     fn disk_path(&self, file: &EvidenceFile) -> Option<std::path::PathBuf> {
         // only a regular file reached without links (what was actually readable) is hashed
         let rel = self.content_rel(file).ok()?;
