@@ -131,14 +131,9 @@ pub enum AndroidCommand {
 /// Options shared by every check command.
 #[derive(Debug, Clone, Default, Args)]
 pub struct CheckArgs {
-    /// Indicator files or folders: STIX 2.1 bundles, ioc.yaml, plain lists (repeatable).
-    /// The local cache (`ferret iocs update`), the built-in sets and FERRET_IOCS / MVT_STIX2
-    /// are added unless --no-default-iocs.
-    #[arg(short = 'i', long = "iocs", value_name = "PATH")]
-    pub iocs: Vec<PathBuf>,
-    /// Do not load the indicator cache, the built-in sets or FERRET_IOCS/MVT_STIX2.
-    #[arg(long)]
-    pub no_default_iocs: bool,
+    /// The indicators to check against.
+    #[command(flatten)]
+    pub indicators: IocArgs,
     /// Results folder (created; must be new or empty, never inside the acquisition). Without it
     /// nothing is written and only the summary is printed.
     #[arg(short, long, value_name = "DIR")]
@@ -168,6 +163,19 @@ pub struct CheckArgs {
     /// The acquisition (folder or file).
     #[arg(required_unless_present = "list_modules", value_name = "PATH")]
     pub path: Option<PathBuf>,
+}
+
+/// Which indicators a run loads, the same on `check` and `check-iocs`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct IocArgs {
+    /// Indicator files or folders: STIX 2.1 bundles, ioc.yaml, plain lists (repeatable).
+    /// The local cache (`ferret iocs update`), the built-in sets and FERRET_IOCS / MVT_STIX2
+    /// are added unless --no-default-iocs.
+    #[arg(short = 'i', long = "iocs", value_name = "PATH")]
+    pub iocs: Vec<PathBuf>,
+    /// Do not load the indicator cache, the built-in sets or FERRET_IOCS/MVT_STIX2.
+    #[arg(long)]
+    pub no_default_iocs: bool,
 }
 
 /// Passwords and keys, the same on every command that may need one. At most one password
@@ -202,12 +210,9 @@ pub struct PasswordArgs {
 /// `ferret check-iocs`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckIocsArgs {
-    /// Indicator files or folders (repeatable).
-    #[arg(short = 'i', long = "iocs", value_name = "PATH")]
-    pub iocs: Vec<PathBuf>,
-    /// Do not load the indicator cache, the built-in sets or FERRET_IOCS/MVT_STIX2.
-    #[arg(long)]
-    pub no_default_iocs: bool,
+    /// The indicators to re-check against.
+    #[command(flatten)]
+    pub indicators: IocArgs,
     /// Where to write the re-check (default: a new folder check-iocs-NAME here).
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use ferret_core::{AcquisitionKind, Context, Detection, Module, Opened, Recorder, RunOptions};
-use ferret_indicators::{IndicatorIndex, IndicatorSources, LoadReport};
 use ferret_report::{ExitStatus, NullSinks, RunInfo, Summary, TargetInfo};
 
 use crate::acquisition;
@@ -45,7 +44,7 @@ impl Plan {
         let modules = select_modules(detection.kind, &args.modules)?;
         if let Some(dir) = &args.output {
             let mut inputs: Vec<&Path> = vec![&path];
-            inputs.extend(args.iocs.iter().map(PathBuf::as_path));
+            inputs.extend(args.indicators.iocs.iter().map(PathBuf::as_path));
             output::refuse_inside_inputs(dir, "the results folder", &inputs)?;
         }
         Ok(Self { path, detection, modules, output: args.output.clone(), secrets: SecretFlags::new(&args.secrets) })
@@ -125,26 +124,6 @@ fn list_modules(command: Option<AcquisitionKind>, path: Option<&Path>) -> anyhow
     Ok(ExitStatus::Clean)
 }
 
-/// Loads indicators for a run and logs the load summary (rejected files as warnings).
-pub fn load_indicators(paths: &[PathBuf], no_default: bool) -> anyhow::Result<(IndicatorIndex, LoadReport)> {
-    let src = IndicatorSources {
-        paths: paths.to_vec(),
-        use_env: !no_default,
-        use_cache: !no_default,
-        include_builtin: !no_default,
-        prepared_dir: ferret_indicators::default_prepared_dir(),
-        ..Default::default()
-    };
-    let (index, report) = ferret_indicators::load(&src).context("cannot load indicators")?;
-    for line in report.summary_lines() {
-        tracing::info!("{}", ferret_report::terminal_safe(&line));
-    }
-    for f in &report.rejected_files {
-        tracing::warn!("indicator file {} not loaded: {}", ferret_report::terminal_safe(&f.path), f.reason);
-    }
-    Ok((index, report))
-}
-
 /// Runs a check command; `command` is `None` for `ferret check` (type detected).
 pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> {
     if args.list_modules {
@@ -165,13 +144,13 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
     for p in &problems {
         tracing::warn!("{}", ferret_report::terminal_safe(p));
     }
-    let (index, load_report) = load_indicators(&args.iocs, args.no_default_iocs)?;
+    let (index, load_report) = args.indicators.load()?;
 
     // Only now, with the acquisition open and indicators loaded, is anything written.
     let results = match &plan.output {
         Some(dir) => {
             let mut inputs: Vec<&Path> = vec![&plan.path];
-            inputs.extend(args.iocs.iter().map(PathBuf::as_path));
+            inputs.extend(args.indicators.iocs.iter().map(PathBuf::as_path));
             let r = output::results_folder(dir, &inputs, args.force, args.lang)?;
             console::attach_command_log(&dir.join("command.log")).context("cannot write command.log")?;
             Some(r)

@@ -48,9 +48,9 @@ pub fn run(args: CheckIocsArgs, verbosity: Verbosity) -> anyhow::Result<ExitStat
         None => default_output(results)?,
     };
     let mut inputs: Vec<&Path> = vec![results];
-    inputs.extend(args.iocs.iter().map(PathBuf::as_path));
+    inputs.extend(args.indicators.iocs.iter().map(PathBuf::as_path));
     output::refuse_inside_inputs(&out, "the re-check's results folder", &inputs)?;
-    let (index, load_report) = super::check::load_indicators(&args.iocs, args.no_default_iocs)?;
+    let (index, load_report) = args.indicators.load()?;
     let folder = output::results_folder(&out, &inputs, args.force, args.lang)?;
     console::attach_command_log(&out.join("command.log")).context("cannot write command.log")?;
     let modules = acquisition::all_modules();

@@ -13,7 +13,7 @@ use ferret_core::AcquisitionKind;
 use ferret_report::ExitStatus;
 use ferret_testdata::scenario::{self, Scale};
 
-use crate::cli::{CheckArgs, DemoArgs};
+use crate::cli::{CheckArgs, DemoArgs, IocArgs};
 use crate::console::{self, Verbosity};
 
 /// The marker file `ferret demo` writes in its folder.
@@ -46,8 +46,7 @@ pub fn run(args: DemoArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> {
         scenario::ios_backup(dir, args.seed, Scale::sms(args.sms)).context("cannot generate the demo backup")?;
     let results = dir.join("results");
     let check = CheckArgs {
-        iocs: vec![generated.iocs.clone()],
-        no_default_iocs: true,
+        indicators: IocArgs { iocs: vec![generated.iocs.clone()], no_default_iocs: true },
         output: Some(results.clone()),
         path: Some(generated.acquisition.clone()),
         ..CheckArgs::default()

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use ferret_indicators::{IndicatorSources, UpdateOptions};
+use ferret_indicators::{IndicatorIndex, IndicatorSources, LoadReport, UpdateOptions};
 use ferret_report::ExitStatus;
 use serde::Serialize;
 
-use crate::cli::IocsCommand;
+use crate::cli::{IocArgs, IocsCommand};
 use crate::console::out;
 
 fn cache_dir_or_default(dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -152,5 +152,28 @@ pub fn run(cmd: IocsCommand) -> anyhow::Result<ExitStatus> {
             let clean = report.rejected_files.is_empty() && report.rejected_patterns.is_empty();
             Ok(if clean { ExitStatus::Clean } else { ExitStatus::Error })
         }
+    }
+}
+
+impl IocArgs {
+    /// Loads the indicators of a run and logs the load summary (rejected files as warnings).
+    pub fn load(&self) -> anyhow::Result<(IndicatorIndex, LoadReport)> {
+        let default = !self.no_default_iocs;
+        let src = IndicatorSources {
+            paths: self.iocs.clone(),
+            use_env: default,
+            use_cache: default,
+            include_builtin: default,
+            prepared_dir: ferret_indicators::default_prepared_dir(),
+            ..Default::default()
+        };
+        let (index, report) = ferret_indicators::load(&src).context("cannot load indicators")?;
+        for line in report.summary_lines() {
+            tracing::info!("{}", ferret_report::terminal_safe(&line));
+        }
+        for f in &report.rejected_files {
+            tracing::warn!("indicator file {} not loaded: {}", ferret_report::terminal_safe(&f.path), f.reason);
+        }
+        Ok((index, report))
     }
 }
