@@ -237,6 +237,88 @@ impl CopyCache {
     }
 }
 
+/// A database member of an archive (`T` names a member: an index or an entry) and the
+/// non-empty `-wal`/`-journal` members beside it: what a zip or tar evidence's `sqlite` opens.
+#[derive(Debug)]
+pub struct ArchiveDb<T> {
+    main: T,
+    /// `(suffix, member, path shown in messages)` of each sidecar.
+    sidecars: Vec<(&'static str, T, String)>,
+}
+
+impl<T> ArchiveDb<T> {
+    /// Finds `file`'s members with `find(name, copy)` (the member of that name and copy
+    /// number, with its declared size), checking each declared size against the artifact budget
+    /// before a byte is inflated. Every copy of a duplicated name is its own database, with the
+    /// sidecar copy of the same number, if any.
+    pub fn find(
+        file: &crate::EvidenceFile,
+        find: impl Fn(&str, Option<(usize, usize)>) -> Option<(T, u64)>,
+    ) -> Result<Self, EvidenceError> {
+        let copy = crate::evidence::copy_of(file);
+        let (main, size) =
+            find(&file.relative_path, copy).ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
+        crate::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&file.path, &e))?;
+        let mut sidecars = Vec::new();
+        for suffix in SIDECARS {
+            let name = format!("{}{suffix}", file.relative_path);
+            if let Some((member, size)) = find(&name, copy).filter(|(_, size)| *size > 0) {
+                let shown = match copy {
+                    Some((k, n)) => crate::evidence::copy_path(&name, k, n),
+                    None => format!("{}{suffix}", file.path),
+                };
+                crate::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&shown, &e))?;
+                sidecars.push((suffix, member, shown));
+            }
+        }
+        Ok(Self { main, sidecars })
+    }
+
+    /// The database member.
+    pub fn main(&self) -> &T {
+        &self.main
+    }
+
+    /// Whether a `-wal` or `-journal` member goes with the database.
+    pub fn has_sidecars(&self) -> bool {
+        !self.sidecars.is_empty()
+    }
+
+    /// Opens the members (streamed by `open(member, shown path)`) as one private copy, made
+    /// once per path and shared by the connections using it at the same time. An error opening
+    /// a member is returned as it is.
+    pub fn open<'a>(
+        &self,
+        copies: &CopyCache,
+        file: &crate::EvidenceFile,
+        open: impl Fn(&T, &str) -> Result<Box<dyn Read + Send + 'a>, EvidenceError>,
+    ) -> Result<SqliteDb, EvidenceError> {
+        let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
+        let mut open_err = None;
+        let made = copies.get_or_create(&file.path, || {
+            let opened = open(&self.main, &file.path).and_then(|db| {
+                let mut sides: Vec<(&'static str, Box<dyn Read + Send + 'a>)> = Vec::new();
+                for (suffix, member, shown) in &self.sidecars {
+                    sides.push((suffix, open(member, shown)?));
+                }
+                Ok((db, sides))
+            });
+            let (mut db, mut sides) = opened.map_err(|e| {
+                open_err = Some(e);
+                SqliteError::Copy(std::io::Error::other("cannot open the archive member"))
+            })?;
+            let mut readers: Vec<(&str, &mut dyn Read)> =
+                sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
+            PrivateCopy::create(&mut db, &mut readers)
+        });
+        let copy = match made {
+            Ok(c) => c,
+            Err(e) => return Err(open_err.take().unwrap_or_else(|| sq(e))),
+        };
+        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
+    }
+}
+
 use std::sync::Arc;
 
 impl Drop for SqliteDb {

@@ -42,7 +42,7 @@ use jiff::Timestamp;
 use crate::evidence::{
     AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
 };
-use crate::sqlite::{PrivateCopy, SIDECARS, SqliteDb, SqliteError};
+use crate::sqlite::{ArchiveDb, SqliteDb};
 use crate::zip::{create_private_file, normalize_name, private_tempdir};
 
 /// Safety and resource limits for reading a tar archive.
@@ -617,6 +617,11 @@ impl TarEvidence {
     ) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
         let pos =
             self.index.position_copy(name, copy).ok_or_else(|| EvidenceError::Missing { path: shown.to_string() })?;
+        self.open_at(pos, shown)
+    }
+
+    /// Opens the member at index position `pos` (`shown` names it in messages).
+    fn open_at(&self, pos: usize, shown: &str) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
         let Some(row) = self.index.rows.get(pos) else {
             return Err(EvidenceError::Missing { path: shown.to_string() });
         };
@@ -692,63 +697,22 @@ impl Evidence for TarEvidence {
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
-        // every copy of a duplicated name is its own database (with the sidecar copy of the
-        // same number, if any)
-        let copy = copy_of(file);
-        let pos = self
-            .index
-            .position_copy(&file.relative_path, copy)
-            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
         // Sizes come from the tar headers (the data that follows is exactly that long): an
         // oversized member is refused before a byte is inflated.
-        let size = self.index.rows.get(pos).map_or(0, |r| r.size);
-        crate::budget::check_artifact(size).map_err(|e| EvidenceError::budget(&file.path, &e))?;
-        let mut side_names: Vec<(&'static str, String, String)> = Vec::new();
-        for suffix in SIDECARS {
-            let name = format!("{}{suffix}", file.relative_path);
-            if let Some(row) =
-                self.index.position_copy(&name, copy).and_then(|i| self.index.rows.get(i)).filter(|r| r.size > 0)
-            {
-                let shown = match copy {
-                    Some((k, n)) => copy_path(&name, k, n),
-                    None => format!("{}{suffix}", file.path),
-                };
-                crate::budget::check_artifact(row.size).map_err(|e| EvidenceError::budget(&shown, &e))?;
-                side_names.push((suffix, name, shown));
-            }
-        }
+        let db = ArchiveDb::find(file, |name, copy| {
+            let pos = self.index.position_copy(name, copy)?;
+            Some((pos, self.index.rows.get(pos)?.size))
+        })?;
         // A cached database without sidecars is opened in place in the (private) cache.
-        if side_names.is_empty()
-            && let (Some(&no), Some(dir)) = (self.cached.get(pos), self.cache_dir.as_ref())
+        if !db.has_sidecars()
+            && let (Some(&no), Some(dir)) = (self.cached.get(*db.main()), self.cache_dir.as_ref())
             && no != 0
         {
             return SqliteDb::open_immutable(&dir.path().join(no.to_string()))
                 .map(|d| d.labelled(&file.path))
-                .map_err(sq);
+                .map_err(|source| EvidenceError::Sqlite { path: file.path.clone(), source });
         }
-        let mut open_err = None;
-        let made = self.copies.get_or_create(&file.path, || {
-            let opened = self.open(file).and_then(|db| {
-                let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
-                for (suffix, name, shown) in &side_names {
-                    sides.push((suffix, self.open_copy(name, copy, shown)?));
-                }
-                Ok((db, sides))
-            });
-            let (mut db, mut sides) = opened.map_err(|e| {
-                open_err = Some(e);
-                SqliteError::Copy(std::io::Error::other("cannot open the archive member"))
-            })?;
-            let mut readers: Vec<(&str, &mut dyn Read)> =
-                sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
-            PrivateCopy::create(&mut db, &mut readers)
-        });
-        let copy = match made {
-            Ok(c) => c,
-            Err(e) => return Err(open_err.take().unwrap_or_else(|| sq(e))),
-        };
-        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
+        db.open(&self.copies, file, |&pos, shown| self.open_at(pos, shown))
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {

@@ -42,7 +42,7 @@ use jiff::Timestamp;
 use crate::evidence::{
     AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
 };
-use crate::sqlite::{PrivateCopy, SIDECARS, SqliteDb, SqliteError};
+use crate::sqlite::{ArchiveDb, SqliteDb};
 
 /// Safety limits for reading a zip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -631,50 +631,10 @@ impl Evidence for ZipEvidence {
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
-        let sq = |source| EvidenceError::Sqlite { path: file.path.clone(), source };
-        // every copy of a duplicated name is its own database (with the sidecar copy of the
-        // same number, if any)
-        let copy = copy_of(file);
-        let main = self
-            .find_copy(&file.relative_path, copy)
-            .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
         // Declared sizes are checked before inflating; the reader also refuses to inflate more
         // than declared, and the copy more than the artifact budget, should the header lie.
-        crate::budget::check_artifact(main.size).map_err(|e| EvidenceError::budget(&file.path, &e))?;
-        let mut side_entries: Vec<(&'static str, &Entry)> = Vec::new();
-        for suffix in SIDECARS {
-            let name = format!("{}{suffix}", file.relative_path);
-            if let Some(e) = self.find_copy(&name, copy).filter(|e| e.size > 0) {
-                let shown = match copy {
-                    Some((k, n)) => copy_path(&name, k, n),
-                    None => format!("{}{suffix}", file.path),
-                };
-                crate::budget::check_artifact(e.size).map_err(|b| EvidenceError::budget(&shown, &b))?;
-                side_entries.push((suffix, e));
-            }
-        }
-        let mut open_err = None;
-        let made = self.copies.get_or_create(&file.path, || {
-            let opened = self.open_entry(main).and_then(|db| {
-                let mut sides: Vec<(&'static str, Box<dyn Read + Send + '_>)> = Vec::new();
-                for (suffix, e) in &side_entries {
-                    sides.push((suffix, self.open_entry(e)?));
-                }
-                Ok((db, sides))
-            });
-            let (mut db, mut sides) = opened.map_err(|e| {
-                open_err = Some(e);
-                SqliteError::Copy(std::io::Error::other("cannot open the archive member"))
-            })?;
-            let mut readers: Vec<(&str, &mut dyn Read)> =
-                sides.iter_mut().map(|(s, r)| (*s, r as &mut dyn Read)).collect();
-            PrivateCopy::create(&mut db, &mut readers)
-        });
-        let copy = match made {
-            Ok(c) => c,
-            Err(e) => return Err(open_err.take().unwrap_or_else(|| sq(e))),
-        };
-        SqliteDb::open_private(copy).map(|d| d.labelled(&file.path)).map_err(sq)
+        let db = ArchiveDb::find(file, |name, copy| self.find_copy(name, copy).map(|e| (e, e.size)))?;
+        db.open(&self.copies, file, |e, _| self.open_entry(e))
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
