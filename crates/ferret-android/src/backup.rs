@@ -274,14 +274,13 @@ fn unlock(
     let plain = Zeroizing::new(
         dec.decrypt_padded_vec::<Pkcs7>(blob).map_err(|_| AndroidError::WrongPassword { path: path.to_string() })?,
     );
-    let mut at = 0usize;
-    let mut field = || -> Option<Zeroizing<Vec<u8>>> {
-        let len = usize::from(*plain.get(at)?);
-        let v = Zeroizing::new(plain.get(at + 1..at + 1 + len)?.to_vec());
-        at += 1 + len;
-        Some(v)
+    // `len | master IV | len | master key | len | checksum`, 1-byte lengths
+    let mut cur = ferret_formats::Cursor::new(&plain);
+    let mut field = |what| -> Option<Zeroizing<Vec<u8>>> {
+        let len = cur.u8(what).ok()?;
+        Some(Zeroizing::new(cur.take(usize::from(len), what).ok()?.to_vec()))
     };
-    let (Some(iv), Some(mk), Some(ck)) = (field(), field(), field()) else {
+    let (Some(iv), Some(mk), Some(ck)) = (field("master IV"), field("master key"), field("checksum")) else {
         return Err(AndroidError::WrongPassword { path: path.to_string() });
     };
     let mk_for_ck = Zeroizing::new(if version >= 2 { java_utf8(&mk) } else { mk.to_vec() });
