@@ -55,10 +55,10 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = ferret_android::parsers::dumpsys::parse_battery_daily(&text);
         }
         "getprop" => {
-            let _ = ferret_android::parsers::misc::parse_getprop(&text);
+            let _ = ferret_android::parsers::props::parse_getprop(&text);
         }
         "settings" => {
-            let _ = ferret_android::parsers::misc::parse_settings(&text);
+            let _ = ferret_android::parsers::props::parse_settings(&text);
         }
         "ab_header" => {
             // A bounded read of the payload exercises the CBC/zlib stream set-up too.
@@ -84,8 +84,8 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = ferret_android::parsers::protobuf::parse_tombstone_pb(data);
         }
         "android_text" => {
-            let _ = ferret_android::parsers::misc::parse_ps(&text);
-            let _ = ferret_android::parsers::misc::parse_tombstone(&text);
+            let _ = ferret_android::parsers::ps::parse_ps(&text);
+            let _ = ferret_android::parsers::tombstone::parse_tombstone(&text);
             let _ = text.lines().map(ferret_android::parsers::aqf::parse_mount).count();
             let _ = ferret_android::parsers::aqf::parse_hashes_csv(&text);
         }

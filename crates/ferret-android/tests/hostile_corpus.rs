@@ -21,7 +21,7 @@ use std::path::Path;
 
 use ferret_android::dumpstate::{Dumpstate, LINE_CAP};
 use ferret_android::modules::modules;
-use ferret_android::parsers::{aqf, dumpsys, misc};
+use ferret_android::parsers::{aqf, dumpsys, props, ps, tombstone};
 use ferret_core::evidence::FolderEvidence;
 use ferret_core::module::testing::run_one;
 use ferret_core::{AcquisitionKind, Context, RunOptions};
@@ -101,8 +101,8 @@ fn run(target: &str, data: &[u8]) -> Vec<Item> {
                 Ok(dumpsys::parse_battery_daily(&text).len()),
             ]
         }
-        "getprop" => vec![Ok(misc::parse_getprop(&text).len())],
-        "settings" => vec![Ok(misc::parse_settings(&text).len())],
+        "getprop" => vec![Ok(props::parse_getprop(&text).len())],
+        "settings" => vec![Ok(props::parse_settings(&text).len())],
         "ab_header" => {
             let mut out = vec![match ferret_android::backup::open_stream(data, Some("pw"), "fuzz.ab") {
                 Ok((_, mut r)) => {
@@ -137,8 +137,8 @@ fn run(target: &str, data: &[u8]) -> Vec<Item> {
             ferret_android::parsers::protobuf::parse_tombstone_pb(data).map(|t| fields(&t)).map_err(|e| e.to_string()),
         ],
         "android_text" => vec![
-            Ok(misc::parse_ps(&text).len()),
-            Ok(fields(&misc::parse_tombstone(&text))),
+            Ok(ps::parse_ps(&text).len()),
+            Ok(fields(&tombstone::parse_tombstone(&text))),
             Ok(text.lines().filter_map(aqf::parse_mount).count()),
             Ok(aqf::parse_hashes_csv(&text).len()),
         ],
@@ -163,7 +163,7 @@ const TARGETS: &[&str] = &[
 
 #[test]
 fn seeds_are_meaningful() {
-    let props = misc::parse_getprop(std::str::from_utf8(&seeds::seeds("getprop")[0]).expect("utf8"));
+    let props = props::parse_getprop(std::str::from_utf8(&seeds::seeds("getprop")[0]).expect("utf8"));
     let props: Vec<(&str, &str)> = props.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect();
     // (the fifth, `persist.sys.x`, has a value on two lines: reported, not asserted)
     for want in [
@@ -174,7 +174,7 @@ fn seeds_are_meaningful() {
     ] {
         assert!(props.contains(&want), "{want:?} in {props:?}");
     }
-    let settings = misc::parse_settings(std::str::from_utf8(&seeds::seeds("settings")[0]).expect("utf8"));
+    let settings = props::parse_settings(std::str::from_utf8(&seeds::seeds("settings")[0]).expect("utf8"));
     assert_eq!(
         settings,
         [("install_non_market_apps", "1"), ("package_verifier_enable", "0"), ("adb_enabled", "1")]

@@ -2,7 +2,7 @@
 //! deep nesting. Nothing may panic.
 
 use ferret_android::dumpstate::Dumpstate;
-use ferret_android::parsers::{aqf, dumpsys, misc};
+use ferret_android::parsers::{aqf, dumpsys, props, ps, tombstone};
 use ferret_android::text::CappedLines;
 use rand::{Rng, SeedableRng};
 
@@ -111,9 +111,9 @@ fn parse_all(bytes: &[u8]) -> (Vec<(&'static str, usize)>, Vec<String>) {
         ("battery_daily", dumpsys::parse_battery_daily(&text).len()),
         ("dbinfo", dumpsys::parse_dbinfo(&text).len()),
         ("adb", dumpsys::parse_adb(&text).len()),
-        ("getprop", misc::parse_getprop(&text).len()),
-        ("settings", misc::parse_settings(&text).len()),
-        ("ps", misc::parse_ps(&text).len()),
+        ("getprop", props::parse_getprop(&text).len()),
+        ("settings", props::parse_settings(&text).len()),
+        ("ps", ps::parse_ps(&text).len()),
         ("mounts", text.lines().filter_map(aqf::parse_mount).count()),
         ("hashes", aqf::parse_hashes_csv(&text).len()),
         ("files", files.len()),
@@ -121,7 +121,7 @@ fn parse_all(bytes: &[u8]) -> (Vec<(&'static str, usize)>, Vec<String>) {
         // several per line: bounded by their separators below
         ("accessibility", dumpsys::parse_accessibility(&text).len()),
         ("platform_compat", dumpsys::parse_platform_compat(&text).len()),
-        ("tombstone_cmdline", misc::parse_tombstone(&text).command_line.len()),
+        ("tombstone_cmdline", tombstone::parse_tombstone(&text).command_line.len()),
     ];
     let mut refusals: Vec<String> = file_errors;
     if let Err(e) = ferret_android::parsers::protobuf::parse_tombstone_pb(bytes) {

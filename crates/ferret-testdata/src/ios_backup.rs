@@ -22,6 +22,7 @@ use plist::{Dictionary, Uid, Value};
 use sha1::Digest;
 
 use crate::ArtifactFile;
+use crate::ios::files::{dict, pdate, pstr};
 
 /// One installed app, as the backup records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,23 +94,6 @@ pub fn file_id(domain: &str, relative_path: &str) -> String {
     hex::encode(h.finalize())
 }
 
-fn date(unix: i64) -> Value {
-    let st = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(unix).unwrap_or(0));
-    Value::Date(st.into())
-}
-
-fn dict(pairs: Vec<(&str, Value)>) -> Value {
-    let mut d = Dictionary::new();
-    for (k, v) in pairs {
-        d.insert(k.to_string(), v);
-    }
-    Value::Dictionary(d)
-}
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
 fn int(v: i64) -> Value {
     Value::Integer(v.into())
 }
@@ -153,15 +137,18 @@ pub fn mbfile_value(m: &MbFileSpec<'_>) -> Value {
     ]);
     dict(vec![
         ("$version", int(100_000)),
-        ("$archiver", s("NSKeyedArchiver")),
+        ("$archiver", pstr("NSKeyedArchiver")),
         ("$top", dict(vec![("root", Value::Uid(Uid::new(1)))])),
         (
             "$objects",
             Value::Array(vec![
-                s("$null"),
+                pstr("$null"),
                 mbfile,
-                s(m.relative_path),
-                dict(vec![("$classname", s("MBFile")), ("$classes", Value::Array(vec![s("MBFile"), s("NSObject")]))]),
+                pstr(m.relative_path),
+                dict(vec![
+                    ("$classname", pstr("MBFile")),
+                    ("$classes", Value::Array(vec![pstr("MBFile"), pstr("NSObject")])),
+                ]),
             ]),
         ),
     ])
@@ -449,25 +436,25 @@ fn info_plist(device: &DeviceSpec) -> Value {
     };
     dict(vec![
         ("Applications", Value::Dictionary(apps)),
-        ("Build Version", s(&device.build_version)),
-        ("Device Name", s(&device.device_name)),
-        ("Display Name", s(&device.device_name)),
-        ("GUID", s("00000000000000000000000000000000")),
-        ("ICCID", s(&device.iccid)),
-        ("IMEI", s(&device.imei)),
-        ("Installed Applications", Value::Array(device.apps.iter().map(|a| s(&a.bundle_id)).collect())),
-        ("Last Backup Date", date(device.last_backup)),
-        ("Phone Number", s(&device.phone_number)),
-        ("Product Name", s(product_name)),
-        ("Product Type", s(&device.product_type)),
-        ("Product Version", s(&device.product_version)),
-        ("Serial Number", s(&device.serial_number)),
-        ("Target Identifier", s(&device.udid)),
-        ("Target Type", s("Device")),
-        ("Unique Identifier", s(&device.udid)),
+        ("Build Version", pstr(&device.build_version)),
+        ("Device Name", pstr(&device.device_name)),
+        ("Display Name", pstr(&device.device_name)),
+        ("GUID", pstr("00000000000000000000000000000000")),
+        ("ICCID", pstr(&device.iccid)),
+        ("IMEI", pstr(&device.imei)),
+        ("Installed Applications", Value::Array(device.apps.iter().map(|a| pstr(&a.bundle_id)).collect())),
+        ("Last Backup Date", pdate(device.last_backup)),
+        ("Phone Number", pstr(&device.phone_number)),
+        ("Product Name", pstr(product_name)),
+        ("Product Type", pstr(&device.product_type)),
+        ("Product Version", pstr(&device.product_version)),
+        ("Serial Number", pstr(&device.serial_number)),
+        ("Target Identifier", pstr(&device.udid)),
+        ("Target Type", pstr("Device")),
+        ("Unique Identifier", pstr(&device.udid)),
         ("iTunes Files", Value::Dictionary(Dictionary::new())),
         ("iTunes Settings", Value::Dictionary(Dictionary::new())),
-        ("iTunes Version", s("12.13.2.3")),
+        ("iTunes Version", pstr("12.13.2.3")),
     ])
 }
 
@@ -477,43 +464,43 @@ fn manifest_plist(device: &DeviceSpec) -> Value {
         apps.insert(
             a.bundle_id.clone(),
             dict(vec![
-                ("CFBundleIdentifier", s(&a.bundle_id)),
-                ("CFBundleVersion", s(&a.version)),
-                ("ContainerContentClass", s("Data/Application")),
-                ("Path", s(&format!("/private/var/containers/Bundle/Application/{}/App.app", a.container))),
+                ("CFBundleIdentifier", pstr(&a.bundle_id)),
+                ("CFBundleVersion", pstr(&a.version)),
+                ("ContainerContentClass", pstr("Data/Application")),
+                ("Path", pstr(&format!("/private/var/containers/Bundle/Application/{}/App.app", a.container))),
             ]),
         );
     }
     dict(vec![
         ("Applications", Value::Dictionary(apps)),
         ("BackupKeyBag", Value::Data(Vec::new())),
-        ("Date", date(device.last_backup)),
+        ("Date", pdate(device.last_backup)),
         ("IsEncrypted", Value::Boolean(device.is_encrypted_flag)),
         (
             "Lockdown",
             dict(vec![
-                ("BuildVersion", s(&device.build_version)),
-                ("DeviceName", s(&device.device_name)),
-                ("ProductType", s(&device.product_type)),
-                ("ProductVersion", s(&device.product_version)),
-                ("SerialNumber", s(&device.serial_number)),
-                ("UniqueDeviceID", s(&device.udid)),
+                ("BuildVersion", pstr(&device.build_version)),
+                ("DeviceName", pstr(&device.device_name)),
+                ("ProductType", pstr(&device.product_type)),
+                ("ProductVersion", pstr(&device.product_version)),
+                ("SerialNumber", pstr(&device.serial_number)),
+                ("UniqueDeviceID", pstr(&device.udid)),
             ]),
         ),
-        ("SystemDomainsVersion", s("24.0")),
-        ("Version", s("10.0")),
+        ("SystemDomainsVersion", pstr("24.0")),
+        ("Version", pstr("10.0")),
         ("WasPasscodeSet", Value::Boolean(false)),
     ])
 }
 
 fn status_plist(device: &DeviceSpec) -> Value {
     dict(vec![
-        ("BackupState", s("new")),
-        ("Date", date(device.last_backup)),
+        ("BackupState", pstr("new")),
+        ("Date", pdate(device.last_backup)),
         ("IsFullBackup", Value::Boolean(false)),
-        ("SnapshotState", s("finished")),
-        ("UUID", s("00000000-0000-0000-0000-000000000000")),
-        ("Version", s("3.3")),
+        ("SnapshotState", pstr("finished")),
+        ("UUID", pstr("00000000-0000-0000-0000-000000000000")),
+        ("Version", pstr("3.3")),
     ])
 }
 
@@ -753,8 +740,8 @@ pub fn add_encryption_key(archive: &mut Value, encryption_key: Vec<u8>) -> io::R
     let data_idx = objects.len() as u64;
     objects.push(dict(vec![("NS.data", Value::Data(encryption_key)), ("$class", Value::Uid(Uid::new(data_idx + 1)))]));
     objects.push(dict(vec![
-        ("$classname", s("NSMutableData")),
-        ("$classes", Value::Array(vec![s("NSMutableData"), s("NSData"), s("NSObject")])),
+        ("$classname", pstr("NSMutableData")),
+        ("$classes", Value::Array(vec![pstr("NSMutableData"), pstr("NSData"), pstr("NSObject")])),
     ]));
     let mb = objects.get_mut(1).and_then(Value::as_dictionary_mut).ok_or_else(bad)?;
     mb.insert("EncryptionKey".into(), Value::Uid(Uid::new(data_idx)));
@@ -914,11 +901,11 @@ mod tests {
         assert_eq!(m.mode, Some(0o100_644));
         // the fast encoder round-trips through the plist crate
         let v = dict(vec![
-            ("s", s("héllo wörld, a longer string")),
+            ("s", pstr("héllo wörld, a longer string")),
             ("i", int(-5)),
             ("big", Value::Integer(u64::MAX.into())),
             ("d", Value::Data((0..40u8).collect())),
-            ("t", date(1_700_000_000)),
+            ("t", pdate(1_700_000_000)),
             ("u", Value::Uid(Uid::new(300))),
             ("a", Value::Array((0..300).map(int).collect())),
             ("b", Value::Boolean(true)),

@@ -8,7 +8,7 @@ use ferret_core::{ArtifactModule, Context, Finding, Indicators, Level, Locator, 
 use serde::{Deserialize, Serialize};
 
 use crate::heuristics::SAFE_SETTINGS;
-use crate::parsers::misc::parse_settings;
+use crate::parsers::props::parse_settings;
 
 /// One setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use ferret_core::{
 
 use crate::dumpstate::DumpstateCache;
 use crate::heuristics::{patch_age_finding, suspicious_property};
-use crate::parsers::misc::{Property, parse_getprop};
+use crate::parsers::props::{Property, parse_getprop};
 
 fn check_prop(r: &Property, ind: &dyn Indicators, f: &mut Vec<Finding>) {
     if let Some(m) = ind.check_android_property(&r.name) {

@@ -12,7 +12,7 @@ use ferret_core::{
 };
 
 use crate::dumpstate::DumpstateCache;
-use crate::parsers::misc::{Process, parse_ps};
+use crate::parsers::ps::{Process, parse_ps};
 
 fn check_proc(r: &Process, ind: &dyn Indicators, f: &mut Vec<Finding>) {
     if r.proc_name == "gatekeeperd" {

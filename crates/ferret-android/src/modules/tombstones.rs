@@ -11,8 +11,8 @@ use ferret_core::{
 };
 use jiff::Timestamp;
 
-use crate::parsers::misc::{Tombstone, parse_tombstone};
 use crate::parsers::protobuf::parse_tombstone_pb;
+use crate::parsers::tombstone::{Tombstone, parse_tombstone};
 
 /// The module.
 #[derive(Debug, Clone, Copy)]

@@ -2,5 +2,7 @@
 
 pub mod aqf;
 pub mod dumpsys;
-pub mod misc;
+pub mod props;
 pub mod protobuf;
+pub mod ps;
+pub mod tombstone;

@@ -12,7 +12,7 @@
 
 use ferret_formats::{Cursor, FormatError};
 
-use super::misc::Tombstone;
+use super::tombstone::Tombstone;
 
 /// One field value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

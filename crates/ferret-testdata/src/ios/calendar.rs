@@ -10,7 +10,8 @@
 use ferret_core::Level;
 use rand::Rng;
 
-use super::gen_util::{base_time, db, mac};
+use super::files::db;
+use super::values::{base_time, mac};
 use crate::ArtifactFile;
 use crate::rng::{hex_string, rng_for, uuid, word};
 use crate::truth::{IndicatorKind, Truth};

@@ -5,7 +5,8 @@
 
 use ferret_core::Level;
 
-use super::gen_util::{base_time, benign_url, db, evil_domain, webkit};
+use super::files::db;
+use super::values::{base_time, benign_url, evil_domain, webkit};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};

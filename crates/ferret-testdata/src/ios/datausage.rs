@@ -11,6 +11,7 @@ use rand::Rng;
 use rusqlite::{Connection, params};
 
 use super::sms::artifact_files;
+use super::values::mac;
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::sqlite::build;
@@ -23,10 +24,6 @@ CREATE TABLE Z_PRIMARYKEY (Z_ENT INTEGER PRIMARY KEY, Z_NAME VARCHAR, Z_SUPER IN
 CREATE TABLE Z_METADATA (Z_VERSION INTEGER PRIMARY KEY, Z_UUID VARCHAR(255), Z_PLIST BLOB);
 CREATE INDEX ZLIVEUSAGE_ZHASPROCESS_INDEX ON ZLIVEUSAGE (ZHASPROCESS);
 ";
-
-fn mac(unix: i64) -> f64 {
-    (unix - ferret_core::time::MAC_EPOCH_OFFSET) as f64
-}
 
 fn proc_row(c: &Connection, pk: i64, name: &str, bundle: Option<&str>, t: i64) -> rusqlite::Result<()> {
     c.prepare_cached("INSERT INTO ZPROCESS VALUES (?1, 7, 1, ?2, ?3, ?4, ?5)")?.execute(params![

@@ -6,8 +6,9 @@
 
 use ferret_core::Level;
 
+use super::files::db;
 use super::firefox_history::{DOMAIN, FS, REL, SCHEMA, insert_history};
-use super::gen_util::{base_time, benign_url, db, evil_domain};
+use super::values::{base_time, benign_url, evil_domain};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};

@@ -4,7 +4,8 @@
 
 use ferret_core::Level;
 
-use super::gen_util::{base_time, benign_url, db, evil_domain};
+use super::files::db;
+use super::values::{base_time, benign_url, evil_domain};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, uuid, word};
 use crate::truth::{IndicatorKind, Truth};

@@ -5,7 +5,8 @@
 use ferret_core::Level;
 use plist::Value;
 
-use super::gen_util::{base_time, dict, plist_file, pstr};
+use super::files::{dict, plist_file, pstr};
+use super::values::base_time;
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::Truth;

@@ -8,7 +8,8 @@ use ferret_core::Level;
 use plist::Value;
 use rand::Rng;
 
-use super::gen_util::{base_time, dict, mac, plist_file};
+use super::files::{dict, plist_file};
+use super::values::{base_time, mac};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};

@@ -8,7 +8,8 @@ use ferret_core::Level;
 use plist::Value;
 use rand::Rng;
 
-use super::gen_util::{base_time, dict, pdate, plist_file};
+use super::files::{dict, pdate, plist_file};
+use super::values::base_time;
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};

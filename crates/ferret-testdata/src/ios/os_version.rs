@@ -8,7 +8,7 @@
 
 use ferret_core::Level;
 
-use super::gen_util::{dict, plist_file, pstr};
+use super::files::{dict, plist_file, pstr};
 use crate::ArtifactFile;
 use crate::truth::Truth;
 

@@ -6,7 +6,8 @@
 use ferret_core::Level;
 use plist::Value;
 
-use super::gen_util::{base_time, benign_url, db, dict, evil_domain, mac, plist_bytes, pstr};
+use super::files::{db, dict, plist_bytes, pstr};
+use super::values::{base_time, benign_url, evil_domain, mac};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};

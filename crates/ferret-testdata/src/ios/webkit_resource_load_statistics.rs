@@ -5,7 +5,8 @@
 
 use ferret_core::Level;
 
-use super::gen_util::{BENIGN_HOSTS, base_time, db, evil_domain};
+use super::files::db;
+use super::values::{BENIGN_HOSTS, base_time, evil_domain};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};

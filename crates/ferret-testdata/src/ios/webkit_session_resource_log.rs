@@ -6,7 +6,8 @@
 use ferret_core::Level;
 use plist::Value;
 
-use super::gen_util::{base_time, dict, evil_domain, pdate, plist_file, pstr};
+use super::files::{dict, pdate, plist_file, pstr};
+use super::values::{base_time, evil_domain};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};

@@ -6,7 +6,8 @@
 use ferret_core::Level;
 use rand::Rng;
 
-use super::gen_util::{base_time, db, evil_domain, mac};
+use super::files::db;
+use super::values::{base_time, evil_domain, mac};
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
 use crate::truth::{IndicatorKind, Truth};
