@@ -44,8 +44,9 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).and_then(|s| s.try_into().ok()).map(u32::from_be_bytes)
 }
 
-/// SQLite's WAL checksum over `data` (a multiple of 8 bytes), continuing from `(s0, s1)`.
-fn checksum(big_endian: bool, data: &[u8], mut s0: u32, mut s1: u32) -> (u32, u32) {
+/// SQLite's WAL checksum over `data` (a multiple of 8 bytes), continuing from `(s0, s1)`;
+/// `big_endian` for a log whose magic is `0x377f0683`.
+pub fn checksum(big_endian: bool, data: &[u8], mut s0: u32, mut s1: u32) -> (u32, u32) {
     for pair in data.chunks_exact(8) {
         let word = |i: usize| {
             let w = [pair[i], pair[i + 1], pair[i + 2], pair[i + 3]];

@@ -24,7 +24,8 @@ use ferret_core::Level;
 use rand::Rng;
 
 use crate::ArtifactFile;
-use crate::ios::gen_util::{db, evil_domain, mac};
+use crate::ios::files::db;
+use crate::ios::values::{evil_domain, mac};
 use crate::rng::{TestRng, rng_for, uuid, word};
 use crate::truth::{IndicatorKind, Truth};
 
@@ -134,7 +135,7 @@ pub fn cache_files(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFi
     truth.plant(IndicatorKind::Domain, evil.clone(), MALWARE);
     let bad_url = format!("https://cdn.{evil}/{}/payload.js", word(&mut rng, 6));
     truth.expect("cache_files", Level::Critical, Some(&evil), bad_url.clone());
-    let mut urls: Vec<String> = (0..count).map(|_| crate::ios::gen_util::benign_url(&mut rng)).collect();
+    let mut urls: Vec<String> = (0..count).map(|_| crate::ios::values::benign_url(&mut rng)).collect();
     urls.insert(urls.len() / 2, bad_url);
     urls.push(format!("https://{evil}.example.org/not-the-domain"));
     let path = format!("{}/Library/Caches/com.example.app/Cache.db", app_container(&mut rng));
@@ -158,7 +159,7 @@ pub fn webkit_stores(seed: u64, count: usize, truth: &mut Truth) -> Vec<Artifact
     let mut rng = rng_for(seed, "ios_fs/webkit");
     let mut out = Vec::new();
     let t = 1_753_000_000i64;
-    let hosts = crate::ios::gen_util::BENIGN_HOSTS;
+    let hosts = crate::ios::values::BENIGN_HOSTS;
     let app = app_container(&mut rng);
     let svc = format!("{}/SystemData/com.apple.SafariViewService/Library/WebKit/WebsiteData", app_container(&mut rng));
     for (module, base, leaf) in [
@@ -194,7 +195,7 @@ pub fn safari_favicon(seed: u64, count: usize, truth: &mut Truth) -> Vec<Artifac
     truth.expect("safari_favicon", Level::Critical, Some(&icon_evil), icon_evil.clone());
     let mut rows: Vec<(String, String)> = (0..count)
         .map(|_| {
-            let u = crate::ios::gen_util::benign_url(&mut rng);
+            let u = crate::ios::values::benign_url(&mut rng);
             (u.clone(), format!("{u}/favicon.ico"))
         })
         .collect();

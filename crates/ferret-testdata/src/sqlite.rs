@@ -68,12 +68,50 @@ pub fn build_at(
             out.db = std::fs::read(path)?;
             let mut wal_path = path.as_os_str().to_owned();
             wal_path.push("-wal");
-            out.wal = Some(std::fs::read(&wal_path)?);
+            let mut log = std::fs::read(&wal_path)?;
+            fix_salts(&mut log);
+            out.wal = Some(log);
             // Closing now checkpoints the scratch copy only; the bytes are already taken.
             drop(conn);
         }
     }
     Ok(out)
+}
+
+/// SQLite draws a WAL's two salts at random; fixtures must be the same bytes on every run, so
+/// the salts are replaced by constants and every checksum is recomputed (the log stays valid:
+/// SQLite itself reads it back in the tests).
+fn fix_salts(log: &mut [u8]) {
+    const SALTS: [u8; 8] = *b"FERRET01";
+    let be32 = |b: &[u8], at: usize| b.get(at..at + 4).and_then(|s| s.try_into().ok()).map(u32::from_be_bytes);
+    let (Some(magic), Some(page_size)) = (be32(log, 0), be32(log, 8)) else { return };
+    if magic & !1 != 0x377f_0682 {
+        return;
+    }
+    let big_endian = magic == 0x377f_0683;
+    let Some(salts) = log.get_mut(16..24) else { return };
+    salts.copy_from_slice(&SALTS);
+    let Some(head) = log.get(..24) else { return };
+    let (mut s0, mut s1) = ferret_core::wal::checksum(big_endian, head, 0, 0);
+    let put = |log: &mut [u8], at: usize, s0: u32, s1: u32| {
+        if let Some(dst) = log.get_mut(at..at + 8) {
+            dst[..4].copy_from_slice(&s0.to_be_bytes());
+            dst[4..].copy_from_slice(&s1.to_be_bytes());
+        }
+    };
+    put(log, 24, s0, s1);
+    let frame_len = 24 + page_size as usize;
+    let mut at = 32;
+    while at + frame_len <= log.len() {
+        if let Some(frame_salts) = log.get_mut(at + 8..at + 16) {
+            frame_salts.copy_from_slice(&SALTS);
+        }
+        let (Some(header), Some(page)) = (log.get(at..at + 8), log.get(at + 24..at + frame_len)) else { break };
+        (s0, s1) = ferret_core::wal::checksum(big_endian, header, s0, s1);
+        (s0, s1) = ferret_core::wal::checksum(big_endian, page, s0, s1);
+        put(log, at + 16, s0, s1);
+        at += frame_len;
+    }
 }
 
 #[cfg(test)]
@@ -99,5 +137,22 @@ mod tests {
         let both = Connection::open(&db2).expect("open");
         let n: i64 = both.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).expect("q");
         assert_eq!(n, 2);
+    }
+
+    /// SQLite's random WAL salts are replaced: the same fixture is the same bytes every time,
+    /// and SQLite still reads every frame (above: the row only in the log is there).
+    #[test]
+    fn wal_bytes_are_deterministic() {
+        let make = || {
+            let mut step = |c: &Connection| c.execute_batch("INSERT INTO t VALUES (2); INSERT INTO t VALUES (3);");
+            build(|c| c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);"), Some(&mut step)).expect("builds")
+        };
+        let (a, b) = (make(), make());
+        assert_eq!(a.db, b.db);
+        let wal = a.wal.expect("wal");
+        assert_eq!(Some(&wal), b.wal.as_ref());
+        assert_eq!(wal.get(16..24), Some(&b"FERRET01"[..]));
+        let mut db = a.db.clone();
+        assert!(ferret_core::wal::apply(&mut db, &wal, 1 << 30).expect("applies") > 0, "every frame checks out");
     }
 }
