@@ -9,7 +9,30 @@
 //! * `mounts.json`: a JSON array of `"dev on /mnt type fs (opts)"` strings;
 //! * `hashes.csv`: `path,sha256` lines (header optional) for every collected file.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A list that may be `null` (Go's nil slice): `null` is an empty list.
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A time as Unix seconds: a number, or an RFC 3339 text (as Go writes a `time.Time`). A text
+/// that is not a time, or a number out of range, is no time rather than a refused entry.
+fn unix_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Time {
+        Int(i64),
+        Float(f64),
+        Text(String),
+    }
+    Ok(match Option::<Time>::deserialize(d)? {
+        Some(Time::Int(i)) => Some(i),
+        Some(Time::Float(f)) if f.is_finite() && f.abs() < 1e15 => Some(f as i64),
+        Some(Time::Text(t)) => t.trim().parse::<jiff::Timestamp>().ok().map(|t| t.as_second()),
+        Some(Time::Float(_)) | None => None,
+    })
+}
 
 /// An APK file of a package.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +90,8 @@ pub enum AqfPermission {
 pub struct AqfPackage {
     /// Package name.
     pub name: String,
-    /// APK files.
+    /// APK files (`null`, as Go writes an empty list, is none).
+    #[serde(deserialize_with = "null_as_empty")]
     pub files: Vec<AqfFile>,
     /// Installer (`"null"` when none).
     pub installer: Option<String>,
@@ -80,6 +104,7 @@ pub struct AqfPackage {
     /// Third-party app.
     pub third_party: bool,
     /// Permissions, when listed.
+    #[serde(deserialize_with = "null_as_empty")]
     pub permissions: Vec<AqfPermission>,
 }
 
@@ -112,7 +137,8 @@ pub struct AqfFsEntry {
     pub size: Option<u64>,
     /// Mode string (`-rwxr-xr-x`).
     pub mode: Option<String>,
-    /// Modification time (Unix seconds).
+    /// Modification time (Unix seconds; an RFC 3339 text is read too).
+    #[serde(deserialize_with = "unix_seconds")]
     pub modified_time: Option<i64>,
     /// SELinux context.
     pub context: Option<String>,
@@ -128,8 +154,11 @@ pub struct AqfFsEntry {
 pub fn parse_files_json(bytes: &[u8]) -> (Vec<AqfFsEntry>, Vec<String>) {
     let trimmed = bytes.iter().position(|b| !b.is_ascii_whitespace()).map_or(&bytes[..0], |i| &bytes[i..]);
     if trimmed.first() == Some(&b'[') {
-        return match serde_json::from_slice::<Vec<AqfFsEntry>>(trimmed) {
-            Ok(v) => (v, Vec::new()),
+        // element by element (one in memory at a time): an odd entry costs that entry, not
+        // the whole list
+        let mut de = serde_json::Deserializer::from_slice(trimmed);
+        return match de.deserialize_seq(FilesArray).and_then(|r| de.end().map(|()| r)) {
+            Ok(r) => r,
             Err(e) => (Vec::new(), vec![format!("not a valid JSON array: {e}")]),
         };
     }
@@ -145,6 +174,33 @@ pub fn parse_files_json(bytes: &[u8]) -> (Vec<AqfFsEntry>, Vec<String>) {
         }
     }
     (out, errs)
+}
+
+/// Visits a `files.json` array: objects become entries, anything else an error naming it.
+struct FilesArray;
+
+impl<'de> serde::de::Visitor<'de> for FilesArray {
+    type Value = (Vec<AqfFsEntry>, Vec<String>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of file entries")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let (mut out, mut errs) = (Vec::new(), Vec::new());
+        let mut i = 0usize;
+        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            i += 1;
+            match v {
+                serde_json::Value::Object(_) => match serde_json::from_value::<AqfFsEntry>(v) {
+                    Ok(e) => out.push(e),
+                    Err(e) => errs.push(format!("entry {i}: {e}")),
+                },
+                _ => errs.push(format!("entry {i}: not a file entry (an object)")),
+            }
+        }
+        Ok((out, errs))
+    }
 }
 
 /// One mount.
@@ -199,6 +255,20 @@ pub fn parse_hashes_csv(text: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Go's nil lists and `time.Time` values, as newer collectors write them.
+    #[test]
+    fn go_nulls_and_rfc3339_times() {
+        let p: Vec<AqfPackage> =
+            serde_json::from_str(r#"[{"name":"com.x","files":null,"permissions":null}]"#).expect("packages");
+        assert_eq!((p[0].name.as_str(), p[0].files.len(), p[0].permissions.len()), ("com.x", 0, 0));
+        let (f, e) = parse_files_json(
+            br#"[{"path":"/a","modified_time":"2024-01-01T00:00:00Z"},{"path":"/b","modified_time":1700000000},7,{"path":"/c","modified_time":"soon"},{"path":"/d","modified_time":1.5e300}]"#,
+        );
+        let times: Vec<_> = f.iter().map(|x| (x.path.as_str(), x.modified_time)).collect();
+        assert_eq!(times, [("/a", Some(1_704_067_200)), ("/b", Some(1_700_000_000)), ("/c", None), ("/d", None)]);
+        assert_eq!(e, ["entry 3: not a file entry (an object)"]);
+    }
 
     #[test]
     fn packages_and_files() {
