@@ -12,27 +12,50 @@ fn is_url_char(c: char) -> bool {
 
 /// Strips trailing punctuation that belongs to the sentence, not the URL.
 fn trim_trailing(s: &str) -> &str {
+    // closing minus opening brackets: a closing one at the end is stripped only when unbalanced
+    // (counted once, then kept up to date: linear however many there are)
+    let (mut parens, mut brackets) = (0i64, 0i64);
+    for c in s.chars() {
+        match c {
+            '(' => parens -= 1,
+            ')' => parens += 1,
+            '[' => brackets -= 1,
+            ']' => brackets += 1,
+            _ => {}
+        }
+    }
     let mut s = s;
-    loop {
-        let Some(last) = s.chars().last() else { return s };
+    while let Some(last) = s.chars().next_back() {
         let strip = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' => true,
-            ')' => s.matches('(').count() < s.matches(')').count(),
-            ']' => s.matches('[').count() < s.matches(']').count(),
+            ')' => parens > 0,
+            ']' => brackets > 0,
             _ => false,
         };
         if !strip {
-            return s;
+            break;
+        }
+        match last {
+            ')' => parens -= 1,
+            ']' => brackets -= 1,
+            _ => {}
         }
         s = &s[..s.len() - last.len_utf8()];
     }
+    s
 }
 
+/// The host of a URL with a scheme (`scheme://host...`) or of a schemeless one (`host/...`).
 fn host_of(candidate: &str) -> &str {
-    let rest = match candidate.find("://") {
-        Some(i) => &candidate[i + 3..],
-        None => candidate,
-    };
+    match candidate.find("://") {
+        Some(i) => authority_host(&candidate[i + 3..]),
+        None => authority_host(candidate),
+    }
+}
+
+/// The host at the start of `rest`: up to the path, query or fragment, after any user info,
+/// without the port.
+fn authority_host(rest: &str) -> &str {
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let hostport = &rest[..end];
     let hostport = hostport.rsplit('@').next().unwrap_or(hostport);
@@ -56,6 +79,9 @@ fn plausible_schemeless_host(host: &str) -> bool {
     tld_ok && labels.iter().all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_'))
 }
 
+/// Punctuation that may stand before a schemeless URL in prose.
+const LEADING: [char; 6] = ['(', '[', '\'', ',', ';', ':'];
+
 /// All URLs in `text`, in order of appearance, duplicates kept.
 pub fn find_urls(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -73,13 +99,22 @@ pub fn find_urls(text: &str) -> Vec<String> {
             if scheme_start == pos {
                 continue;
             }
+            // a schemeless URL may carry another in its query ("evil.com/r?u=https://x.y"):
+            // both count, the outer one first
+            if scheme_start > 0 {
+                let outer = trim_trailing(token.trim_start_matches(LEADING));
+                let host = authority_host(outer);
+                if host.contains('.') && plausible_schemeless_host(host) {
+                    out.push(outer.to_string());
+                }
+            }
             let cand = trim_trailing(&token[scheme_start..]);
             if !host_of(cand).is_empty() {
                 out.push(cand.to_string());
             }
             continue;
         }
-        let cand = trim_trailing(token.trim_start_matches(['(', '[', '\'', ',', ';', ':']));
+        let cand = trim_trailing(token.trim_start_matches(LEADING));
         if cand.contains('@') && !cand.contains('/') {
             continue; // an e-mail address, checked separately
         }
@@ -99,6 +134,28 @@ mod tests {
     fn finds_with_and_without_scheme() {
         let t = "Hi! see https://a.evil.example/x?y=1, and www.foo.org/p. Also (http://1.2.3.4:8080/z).";
         assert_eq!(find_urls(t), vec!["https://a.evil.example/x?y=1", "www.foo.org/p", "http://1.2.3.4:8080/z"]);
+    }
+
+    /// A URL carried in another's query: the outer host is not lost.
+    #[test]
+    fn embedded_scheme_keeps_the_outer_url() {
+        assert_eq!(
+            find_urls("go evil.example/r?u=https://x.example/p now"),
+            vec!["evil.example/r?u=https://x.example/p", "https://x.example/p"]
+        );
+        assert_eq!(
+            find_urls("url=https://x.example (https://y.example)"),
+            vec!["https://x.example", "https://y.example"]
+        );
+    }
+
+    /// Trailing punctuation is trimmed in one pass: a long run of unbalanced closing brackets
+    /// is handled at once (the former per-character recount took minutes on 1 MB).
+    #[test]
+    fn long_trailing_brackets() {
+        let t = format!("https://a.example/x({}{}", ")".repeat(500_000), "]".repeat(500_000));
+        assert_eq!(find_urls(&t), vec!["https://a.example/x()"]);
+        assert_eq!(find_urls("(www.a.example/p_(b))."), vec!["www.a.example/p_(b)"]);
     }
 
     #[test]
