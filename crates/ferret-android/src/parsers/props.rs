@@ -32,9 +32,34 @@ pub fn parse_getprop_line(line: &str) -> Option<Property> {
     Some(Property { name: name.to_string(), value: value.to_string(), acquired: None })
 }
 
-/// Parses getprop text.
+/// Parses getprop text. A value may span lines (`[name]: [first` … `last]`): the lines are
+/// joined with `\n` until one closes the value. A value never closed (the next property starts,
+/// the text ends, or it passes 64 KiB) is dropped.
 pub fn parse_getprop(text: &str) -> Vec<Property> {
-    text.lines().filter_map(parse_getprop_line).collect()
+    const MAX_VALUE: usize = 64 << 10;
+    let starts_property = |l: &str| l.trim_start().starts_with('[') && l.contains("]: [");
+    let mut out = Vec::new();
+    let mut open: Option<String> = None;
+    for line in text.lines() {
+        if let Some(mut pending) = open.take()
+            && !starts_property(line)
+        {
+            pending.push('\n');
+            pending.push_str(line);
+            if line.trim_end().ends_with(']') {
+                out.extend(parse_getprop_line(&pending));
+            } else if pending.len() <= MAX_VALUE {
+                open = Some(pending);
+            }
+            continue;
+        }
+        match parse_getprop_line(line) {
+            Some(p) => out.push(p),
+            None if starts_property(line) => open = Some(line.to_string()),
+            None => {}
+        }
+    }
+    out
 }
 
 /// Parses `key=value` settings text.
@@ -58,6 +83,10 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p[1].value, "");
         let s = parse_settings("package_verifier_enable=0\nbad line\nx=a=b\n");
+        // a value on two lines; one never closed before the next property
+        let p = parse_getprop("[a]: [one\ntwo]\n[b]: [open\n[c]: [3]\n[d]: [x\n");
+        let got: Vec<_> = p.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect();
+        assert_eq!(got, [("a", "one\ntwo"), ("c", "3")]);
         assert_eq!(s, vec![("package_verifier_enable".into(), "0".into()), ("x".into(), "a=b".into())]);
     }
 }
