@@ -88,22 +88,9 @@ impl Kind {
     /// The name used for counts in the load report (finer than [`Kind::bucket`]).
     pub fn label(self) -> &'static str {
         match self {
-            Kind::Domain => "domains",
             Kind::Ipv4 => "ipv4_addrs",
             Kind::Ipv6 => "ipv6_addrs",
-            Kind::Url => "urls",
-            Kind::Process => "processes",
-            Kind::Email => "emails",
-            Kind::Phone => "phone_numbers",
-            Kind::FileName => "file_names",
-            Kind::FilePath => "file_paths",
-            Kind::FileMd5 => "files_md5",
-            Kind::FileSha1 => "files_sha1",
-            Kind::FileSha256 => "files_sha256",
-            Kind::AppId => "app_ids",
-            Kind::AppCertHash => "app_cert_hashes",
-            Kind::ProfileId => "ios_profile_ids",
-            Kind::AndroidProperty => "android_property_names",
+            other => other.bucket(),
         }
     }
 

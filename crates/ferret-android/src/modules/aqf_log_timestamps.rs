@@ -1,7 +1,7 @@
 //! `aqf_log_timestamps`: modification times of the log files androidqf copied (`logs/...`), for
 //! the timeline. No checks.
 
-use ferret_core::{ArtifactModule, Context, Locator, ModuleError, Out, Outcome};
+use ferret_core::{ArtifactModule, Context, ModuleError, Out, Outcome};
 use jiff::Timestamp;
 
 use super::bugreport_timestamps::FileTime;
@@ -18,14 +18,7 @@ impl ArtifactModule for AqfLogTimestamps {
     const DESCRIPTION: &'static str = "Modification times of the log files in an androidqf collection";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&Locator { backup: &[], paths: PATHS })?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for f in files {
-            out.record(FileTime { path: f.path, modified_time: f.modified })?;
-        }
-        Ok(Outcome::Completed)
+        FileTime::record_all(ctx, PATHS, out)
     }
 
     fn timeline(&self, r: &FileTime, events: &mut Vec<(Timestamp, String, String)>) {

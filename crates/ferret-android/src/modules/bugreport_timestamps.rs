@@ -18,6 +18,25 @@ pub struct FileTime {
     pub modified_time: Option<Timestamp>,
 }
 
+impl FileTime {
+    /// One record per file matching `paths`, with its modification time (the timestamp
+    /// modules of bugreports and androidqf collections).
+    pub(crate) fn record_all<M: ArtifactModule<Record = Self>>(
+        ctx: &Context<'_>,
+        paths: &'static [&'static str],
+        out: &mut Out<'_, '_, M>,
+    ) -> Result<Outcome, ModuleError> {
+        let files = ctx.evidence.locate(&Locator { backup: &[], paths })?;
+        if files.is_empty() {
+            return Ok(Outcome::NotFound);
+        }
+        for f in files {
+            out.record(Self { path: f.path, modified_time: f.modified })?;
+        }
+        Ok(Outcome::Completed)
+    }
+}
+
 /// The module.
 #[derive(Debug, Clone, Copy)]
 pub struct BugreportTimestamps;
@@ -30,14 +49,7 @@ impl ArtifactModule for BugreportTimestamps {
     const DESCRIPTION: &'static str = "Modification times of the files in a bugreport's FS/ folder";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let files = ctx.evidence.locate(&Locator { backup: &[], paths: PATHS })?;
-        if files.is_empty() {
-            return Ok(Outcome::NotFound);
-        }
-        for f in files {
-            out.record(FileTime { path: f.path, modified_time: f.modified })?;
-        }
-        Ok(Outcome::Completed)
+        FileTime::record_all(ctx, PATHS, out)
     }
 
     fn timeline(&self, r: &FileTime, events: &mut Vec<(Timestamp, String, String)>) {
