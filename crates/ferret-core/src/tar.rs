@@ -743,16 +743,21 @@ mod tests {
         h
     }
 
-    fn build(gzip: bool) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = dir.path().join(if gzip { "a.tar.gz" } else { "a.tar" });
-        let file = File::create(&p).expect("create");
+    /// A tar (or tar.gz) writer into a new file at `p`.
+    fn builder(p: &Path, gzip: bool) -> ::tar::Builder<Box<dyn Write>> {
+        let file = File::create(p).expect("create");
         let sink: Box<dyn Write> = if gzip {
             Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()))
         } else {
             Box::new(file)
         };
-        let mut b = ::tar::Builder::new(sink);
+        ::tar::Builder::new(sink)
+    }
+
+    fn build(gzip: bool) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join(if gzip { "a.tar.gz" } else { "a.tar" });
+        let mut b = builder(&p, gzip);
         let add = |b: &mut ::tar::Builder<Box<dyn Write>>, name: &str, data: &[u8]| {
             let h = header(name, data.len() as u64, ::tar::EntryType::Regular);
             b.append(&h, data).expect("append");
@@ -885,13 +890,7 @@ mod tests {
         let (hidden, innocent) = (db(666), db(1));
         for gzip in [false, true] {
             let p = dir.path().join(if gzip { "d.tgz" } else { "d.tar" });
-            let file = File::create(&p).expect("create");
-            let sink: Box<dyn Write> = if gzip {
-                Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()))
-            } else {
-                Box::new(file)
-            };
-            let mut b = ::tar::Builder::new(sink);
+            let mut b = builder(&p, gzip);
             for d in [&hidden, &innocent] {
                 let h = header("p/sms.db", d.len() as u64, ::tar::EntryType::Regular);
                 b.append(&h, d.as_slice()).expect("append");
