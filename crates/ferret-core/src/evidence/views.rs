@@ -290,22 +290,24 @@ impl<'a> Recorder<'a> {
     /// stored: ciphertext for an encrypted backup). A file that cannot be hashed is logged and
     /// left out.
     pub fn input_hashes(&self) -> Vec<FileHash> {
-        let mut out = Vec::new();
-        let mut hash = |logical: String, disk: &Path| match super::sha256_file(disk) {
-            Ok(sha256) => out.push(FileHash { path: logical, sha256 }),
-            Err(e) => tracing::warn!("cannot hash {logical}: {e}"),
-        };
+        // each file once (a custody file is usually read too), in path order
+        let mut files: std::collections::BTreeMap<String, PathBuf> = std::collections::BTreeMap::new();
         let source = self.inner.source();
         if source.is_file() {
-            hash(source.display().to_string(), source);
+            files.insert(source.display().to_string(), source.to_path_buf());
         }
         for f in self.inner.custody_files().into_iter().chain(self.files()) {
             if let Some(disk) = self.inner.disk_path(&f) {
-                hash(f.path, &disk);
+                files.entry(f.path).or_insert(disk);
             }
         }
-        out.sort();
-        out.dedup();
+        let mut out = Vec::new();
+        for (logical, disk) in files {
+            match super::sha256_file(&disk) {
+                Ok(sha256) => out.push(FileHash { path: logical, sha256 }),
+                Err(e) => tracing::warn!("cannot hash {logical}: {e}"),
+            }
+        }
         out
     }
 }
