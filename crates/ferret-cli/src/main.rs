@@ -18,6 +18,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use ferret_report::ExitStatus;
 
+/// mimalloc instead of the system allocator: a check allocates a few strings per record, and
+/// glibc's malloc and free were a sixth of a 1M-record check's CPU time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match cli::Cli::try_parse_from(&args) {

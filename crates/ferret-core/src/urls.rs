@@ -79,6 +79,21 @@ fn plausible_schemeless_host(host: &str) -> bool {
     tld_ok && labels.iter().all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_'))
 }
 
+/// Byte offset of the first `://` in `token` (a `memchr` for `:` and a two-byte check: the
+/// hot path runs once per word of every message).
+fn scheme_separator(token: &str) -> Option<usize> {
+    let b = token.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b.get(from..).and_then(|rest| rest.iter().position(|&c| c == b':')) {
+        let at = from + i;
+        if b.get(at + 1..at + 3) == Some(b"//") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Punctuation that may stand before a schemeless URL in prose.
 const LEADING: [char; 6] = ['(', '[', '\'', ',', ';', ':'];
 
@@ -90,12 +105,11 @@ pub fn find_urls(text: &str) -> Vec<String> {
             continue;
         }
         // A token may carry a URL after leading punctuation: "(see https://x.y)".
-        let lower = token.to_ascii_lowercase();
-        if let Some(pos) = lower.find("://") {
+        if let Some(pos) = scheme_separator(token) {
             // back up to the start of the scheme
-            let scheme_start = lower[..pos]
+            let scheme_start = token[..pos]
                 .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-                .map_or(0, |i| i + lower[i..].chars().next().map_or(1, char::len_utf8));
+                .map_or(0, |i| i + token[i..].chars().next().map_or(1, char::len_utf8));
             if scheme_start == pos {
                 continue;
             }
@@ -113,6 +127,9 @@ pub fn find_urls(text: &str) -> Vec<String> {
                 out.push(cand.to_string());
             }
             continue;
+        }
+        if !token.contains('.') {
+            continue; // a schemeless URL needs a dotted host (most words end here)
         }
         let cand = trim_trailing(token.trim_start_matches(LEADING));
         if cand.contains('@') && !cand.contains('/') {

@@ -54,12 +54,21 @@ impl Histogram {
         let s = t.as_second();
         self.total += 1;
         if let Some(fine) = &mut self.fine {
-            *fine.entry(s.div_euclid(HOUR)).or_default() += 1;
+            // events mostly come in time order: the last bin is the usual one
+            let bin = s.div_euclid(HOUR);
+            match fine.last_entry() {
+                Some(mut last) if *last.key() == bin => *last.get_mut() += 1,
+                _ => *fine.entry(bin).or_default() += 1,
+            }
             if fine.len() > Self::FINE_MAX {
                 self.fine = None;
             }
         }
-        *self.coarse.entry(s.div_euclid(self.coarse_unit)).or_default() += 1;
+        let bin = s.div_euclid(self.coarse_unit);
+        match self.coarse.last_entry() {
+            Some(mut last) if *last.key() == bin => *last.get_mut() += 1,
+            _ => *self.coarse.entry(bin).or_default() += 1,
+        }
         while self.coarse.len() > Self::COARSE_MAX {
             let Some(next) = Self::UNITS.iter().copied().find(|u| *u > self.coarse_unit) else { break };
             let old = std::mem::take(&mut self.coarse);

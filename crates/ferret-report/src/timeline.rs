@@ -31,6 +31,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use ferret_core::{Alert, Level, TimelineEvent, TimelineSink};
@@ -186,7 +187,14 @@ fn read_str_into(r: &mut impl Read, out: &mut String) -> io::Result<()> {
     let len = u32::from_le_bytes(read_array::<4>(r)?) as usize;
     let mut v = std::mem::take(out).into_bytes();
     v.clear();
-    r.take(len as u64).read_to_end(&mut v)?;
+    if len <= 1 << 20 {
+        // the usual case, read at once (`read_to_end` probes in small steps)
+        v.resize(len, 0);
+        r.read_exact(&mut v)?;
+    } else {
+        // a long string grows only as its bytes arrive (a corrupt length cannot allocate 4 GiB)
+        r.take(len as u64).read_to_end(&mut v)?;
+    }
     if v.len() != len {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated timeline run"));
     }
@@ -279,26 +287,32 @@ fn merge_runs(runs: &[File], visit: &mut dyn FnMut(&TimelineEvent) -> io::Result
     Ok(())
 }
 
-/// Alert levels by (module, time), to mark timeline events that alerts share.
+/// Alert levels by (module, time), to mark timeline events that alerts share. Keyed by time
+/// first: it is asked about every timeline event, and almost none has an alert at its time.
 #[derive(Debug, Default)]
 pub(crate) struct AlertIndex {
-    map: HashMap<(String, Timestamp), (Level, String)>,
+    map: HashMap<Timestamp, Vec<ModuleMark>>,
 }
+
+/// A module and the (level, message) its events at one time are marked with.
+type ModuleMark = (String, (Level, String));
 
 impl AlertIndex {
     /// Indexes timed alerts; for one (module, time) the highest level wins, then the first
     /// message in canonical order.
     pub(crate) fn new(alerts: &[Alert]) -> Self {
-        let mut map: HashMap<(String, Timestamp), (Level, String)> = HashMap::new();
+        let mut map: HashMap<Timestamp, Vec<ModuleMark>> = HashMap::new();
         for a in alerts {
             let Some(t) = a.event_time else { continue };
-            map.entry((a.module.clone(), t))
-                .and_modify(|v| {
+            let at = map.entry(t).or_default();
+            match at.iter_mut().find(|(m, _)| *m == a.module) {
+                Some((_, v)) => {
                     if a.level > v.0 {
                         *v = (a.level, a.message.clone());
                     }
-                })
-                .or_insert_with(|| (a.level, a.message.clone()));
+                }
+                None => at.push((a.module.clone(), (a.level, a.message.clone()))),
+            }
         }
         Self { map }
     }
@@ -307,7 +321,7 @@ impl AlertIndex {
         if self.map.is_empty() {
             return None;
         }
-        self.map.get(&(module.to_string(), t))
+        self.map.get(&t)?.iter().find(|(m, _)| m == module).map(|(_, v)| v)
     }
 }
 
@@ -383,7 +397,7 @@ impl Selector {
 #[derive(Serialize)]
 struct JsonlLine<'a> {
     message: &'a str,
-    datetime: String,
+    datetime: &'a str,
     timestamp: i64,
     timestamp_desc: &'a str,
     module: &'a str,
@@ -393,12 +407,10 @@ struct JsonlLine<'a> {
     alert_message: Option<&'a str>,
 }
 
-/// RFC 3339 UTC with microseconds, as Timesketch expects.
-pub(crate) fn rfc3339(t: Timestamp) -> String {
-    let mut s = String::with_capacity(32);
-    ferret_core::time::format_into(t, 'T', &mut s);
-    s.push_str("+00:00");
-    s
+/// Appends RFC 3339 UTC with microseconds, as Timesketch expects.
+pub(crate) fn rfc3339_into(t: Timestamp, out: &mut String) {
+    ferret_core::time::format_into(t, 'T', out);
+    out.push_str("+00:00");
 }
 
 /// First characters that make a spreadsheet evaluate a cell as a formula (OWASP "CSV
@@ -483,26 +495,30 @@ pub(crate) fn write_timeline(
     let mut csv = csv_writer(&csv_path)?;
     csv.write_record(TIMELINE_HEADER).map_err(|e| ReportError::csv(&csv_path, e))?;
     let jf = File::create(&jsonl_path).map_err(|e| ReportError::io("create", &jsonl_path, e))?;
-    // timeline.jsonl is serialized and written on a second thread, fed batches of merged events
-    // in order through a bounded channel (at most 4 batches of 4096 events in flight), so the
-    // two files are produced in parallel with bounded memory.
+    // The merge runs on this thread (with the alert marks and the report's selection); the two
+    // files are formatted and written on two more threads, each fed the same batches of merged
+    // events in order through a bounded channel (at most 4 batches of 4096 events in flight per
+    // writer), so the three run in parallel with bounded memory.
     const BATCH: usize = 4096;
-    type Batch = Vec<(TimelineEvent, Option<(Level, String)>)>;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    type Batch = Arc<Vec<(TimelineEvent, Option<(Level, String)>)>>;
+    let (jsonl_tx, jsonl_rx) = sync_channel::<Batch>(4);
+    let (csv_tx, csv_rx) = sync_channel::<Batch>(4);
     let mut count = 0u64;
-    let mut csv_err: Option<csv::Error> = None;
-    let (merged, written) = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> io::Result<()> {
+    let (merged, jsonl_written, csv_written) = std::thread::scope(|scope| {
+        let jsonl_writer = scope.spawn(move || -> io::Result<()> {
             let mut jsonl = BufWriter::with_capacity(256 * 1024, jf);
             let mut line = Vec::with_capacity(512);
-            for batch in rx {
-                for (e, hit) in &batch {
+            let mut datetime = String::with_capacity(40);
+            for batch in jsonl_rx {
+                for (e, hit) in batch.iter() {
                     line.clear();
+                    datetime.clear();
+                    rfc3339_into(e.timestamp, &mut datetime);
                     serde_json::to_writer(
                         &mut line,
                         &JsonlLine {
                             message: &e.data,
-                            datetime: rfc3339(e.timestamp),
+                            datetime: &datetime,
                             timestamp: e.timestamp.as_microsecond(),
                             timestamp_desc: &e.event,
                             module: &e.module,
@@ -517,42 +533,50 @@ pub(crate) fn write_timeline(
             }
             jsonl.flush()
         });
-        let mut ts = String::with_capacity(32);
-        let mut batch: Batch = Vec::with_capacity(BATCH);
-        let mut tx = Some(tx);
-        let merged = merge_runs(&runs, &mut |e| {
-            ts.clear();
-            ferret_core::time::format_into(e.timestamp, ' ', &mut ts);
-            if let Err(err) = csv.write_record([ts.as_str(), &e.module, &e.event, &e.data]) {
-                csv_err = Some(err);
-                return Err(io::Error::other("csv"));
+        let csv_writer = scope.spawn(move || -> csv::Result<CsvOut> {
+            let mut ts = String::with_capacity(32);
+            for batch in csv_rx {
+                for (e, _) in batch.iter() {
+                    ts.clear();
+                    ferret_core::time::format_into(e.timestamp, ' ', &mut ts);
+                    csv.write_record([ts.as_str(), &e.module, &e.event, &e.data])?;
+                }
             }
+            Ok(csv)
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut senders = Some((jsonl_tx, csv_tx));
+        let send = |senders: &Option<(SyncSender<Batch>, SyncSender<Batch>)>, full: Batch| -> io::Result<()> {
+            if let Some((j, c)) = senders {
+                j.send(Arc::clone(&full)).map_err(|_| io::Error::other("timeline.jsonl writer stopped"))?;
+                c.send(full).map_err(|_| io::Error::other("timeline.csv writer stopped"))?;
+            }
+            Ok(())
+        };
+        let merged = merge_runs(&runs, &mut |e| {
             let hit = alerts.get(&e.module, e.timestamp);
             selector.offer(e, hit.map(|h| h.0));
             batch.push((e.clone(), hit.cloned()));
             if batch.len() >= BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if let Some(t) = &tx {
-                    t.send(full).map_err(|_| io::Error::other("timeline.jsonl writer stopped"))?;
-                }
+                send(&senders, Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))?;
             }
             count += 1;
             Ok(())
         });
-        if let Some(t) = tx.take() {
-            if !batch.is_empty() {
-                let _ = t.send(std::mem::take(&mut batch));
-            }
-            drop(t);
-        }
-        let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("timeline.jsonl writer panicked")));
-        (merged, written)
+        let merged = merged.and_then(|()| if batch.is_empty() { Ok(()) } else { send(&senders, Arc::new(batch)) });
+        senders.take();
+        let jsonl_written =
+            jsonl_writer.join().unwrap_or_else(|_| Err(io::Error::other("timeline.jsonl writer panicked")));
+        let csv_written = csv_writer.join();
+        (merged, jsonl_written, csv_written)
     });
-    if let Some(e) = csv_err {
-        return Err(ReportError::csv(&csv_path, e));
-    }
-    written.map_err(|e| ReportError::io("write", &jsonl_path, e))?;
-    merged.map_err(|e| ReportError::io("write", &jsonl_path, e))?;
+    let mut csv = match csv_written {
+        Ok(Ok(csv)) => csv,
+        Ok(Err(e)) => return Err(ReportError::csv(&csv_path, e)),
+        Err(_) => return Err(ReportError::io("write", &csv_path, io::Error::other("timeline.csv writer panicked"))),
+    };
+    jsonl_written.map_err(|e| ReportError::io("write", &jsonl_path, e))?;
+    merged.map_err(|e| ReportError::io("merge timeline runs in", &tmp, e))?;
     csv.flush().map_err(|e| ReportError::io("write", &csv_path, e))?;
     Ok(count)
 }
@@ -736,7 +760,9 @@ mod tests {
         for ns in samples {
             let Ok(t) = Timestamp::from_nanosecond(ns) else { continue };
             assert_eq!(ferret_core::time::format(t), t.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string(), "{ns}");
-            assert_eq!(rfc3339(t), format!("{}+00:00", t.strftime("%Y-%m-%dT%H:%M:%S%.6f")));
+            let mut rfc = String::from("x");
+            rfc3339_into(t, &mut rfc);
+            assert_eq!(rfc, format!("x{}+00:00", t.strftime("%Y-%m-%dT%H:%M:%S%.6f")));
         }
     }
 

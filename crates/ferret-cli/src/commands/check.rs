@@ -168,7 +168,7 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
     };
     progress.finish();
 
-    let mut run = RunInfo {
+    let run = RunInfo {
         ferret_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: command_line(&plan.secrets.redactions()),
         started_at: Some(started),
@@ -184,10 +184,17 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
         problems,
     };
     let summary = match &results {
-        Some(r) => {
-            run.target.hashes = recorder.input_hashes();
-            r.finish(reports, &run).context("cannot write the results")?
-        }
+        // the inputs are hashed on a second thread while the timeline is merged
+        Some(r) => std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| recorder.input_hashes());
+            r.finish_hashing(reports, &run, || {
+                hashing.join().unwrap_or_else(|_| {
+                    tracing::warn!("hashing the inputs failed: info.json lists no input hashes");
+                    Vec::new()
+                })
+            })
+        })
+        .context("cannot write the results")?,
         None => Summary::from_reports(&reports, &run),
     };
     print_summary(&summary, plan.output.as_deref());
