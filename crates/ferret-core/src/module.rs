@@ -249,6 +249,14 @@ pub trait Module: Send + Sync {
     /// Name, description, output shape.
     fn info(&self) -> ModuleInfo;
 
+    /// The name of another module that reads the same database. The runner starts this module
+    /// right after that one, so both use one private copy of the database while they run (a
+    /// copy made for a database with a `-wal`, or inflated from an archive, lives only while a
+    /// module uses it: run one after the other, the two would copy it twice).
+    fn shares_database_with(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Extracts, checks and emits everything for this acquisition.
     fn run(&self, ctx: &Context<'_>, out: &mut Output<'_>) -> Result<Outcome, ModuleError>;
 
@@ -280,6 +288,8 @@ pub trait ArtifactModule: Send + Sync + 'static {
     const DESCRIPTION: &'static str;
     /// Shape of `<name>.json`.
     const SHAPE: OutputShape = OutputShape::List;
+    /// Another module that reads the same database (see [`Module::shares_database_with`]).
+    const SHARES_DATABASE_WITH: Option<&'static str> = None;
 
     /// Finds the artifact and streams its records into `out`.
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError>
@@ -367,6 +377,10 @@ pub struct Typed<M>(pub M);
 impl<M: ArtifactModule> Module for Typed<M> {
     fn info(&self) -> ModuleInfo {
         ModuleInfo { name: M::NAME, description: M::DESCRIPTION, shape: M::SHAPE }
+    }
+
+    fn shares_database_with(&self) -> Option<&'static str> {
+        M::SHARES_DATABASE_WITH
     }
 
     fn run(&self, ctx: &Context<'_>, out: &mut Output<'_>) -> Result<Outcome, ModuleError> {

@@ -129,10 +129,35 @@ pub fn run_module(
     report
 }
 
+/// The order modules start in: the given order, except that a module that shares its
+/// database with another ([`Module::shares_database_with`]) starts right after it.
+pub fn start_order(modules: &[&dyn Module]) -> Vec<usize> {
+    let names: Vec<&str> = modules.iter().map(|m| m.info().name).collect();
+    let partner = |i: usize| {
+        modules
+            .get(i)
+            .and_then(|m| m.shares_database_with())
+            .and_then(|p| names.iter().position(|n| *n == p))
+            .filter(|&p| p != i)
+    };
+    let mut order = Vec::with_capacity(modules.len());
+    for i in 0..modules.len() {
+        if partner(i).is_some() {
+            continue; // placed after its partner
+        }
+        order.push(i);
+        order.extend((0..modules.len()).filter(|&j| partner(j) == Some(i)));
+    }
+    // a module whose partner is itself placed after another (a chain) is not left out
+    order.extend((0..modules.len()).filter(|j| !order.contains(j)).collect::<Vec<_>>());
+    order
+}
+
 /// Runs modules on `threads` worker threads (0 = one per core). Modules START in the given
 /// order (each worker takes the next one from a shared queue), so callers list the largest
-/// artifacts first; reports come back in the modules' order whatever the thread count. Worker
-/// threads get a 64 MiB stack (deeply nested plists).
+/// artifacts first, except that modules sharing a database start together ([`start_order`]);
+/// reports come back in the modules' order whatever the thread count. Worker threads get a
+/// 64 MiB stack (deeply nested plists).
 pub fn run_modules(
     modules: &[&dyn Module],
     ctx: &Context<'_>,
@@ -148,10 +173,11 @@ pub fn run_modules(
     }
     .min(modules.len().max(1));
     let next = AtomicUsize::new(0);
+    let order = start_order(modules);
     let slots: Vec<Mutex<Option<ModuleReport>>> = modules.iter().map(|_| Mutex::new(None)).collect();
     let work = || {
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
             let Some(m) = modules.get(i) else { break };
             let report = run_module(*m, ctx, sinks, progress);
             if let Some(slot) = slots.get(i) {
@@ -248,5 +274,42 @@ mod tests {
             other => panic!("careless: {other:?}"),
         }
         assert!(matches!(reports[1].status, ModuleStatus::Completed { .. }), "{:?}", reports[1].status);
+    }
+
+    struct Named(&'static str, Option<&'static str>);
+    impl Module for Named {
+        fn info(&self) -> ModuleInfo {
+            ModuleInfo { name: self.0, description: "test", shape: OutputShape::List }
+        }
+        fn shares_database_with(&self) -> Option<&'static str> {
+            self.1
+        }
+        fn run(&self, _ctx: &Context<'_>, _out: &mut Output<'_>) -> Result<Outcome, ModuleError> {
+            Ok(Outcome::NotFound)
+        }
+    }
+
+    /// A module sharing a database starts right after its partner; a partner that is absent, a
+    /// module naming itself, or a chain leave no module out and start none twice.
+    #[test]
+    fn partners_start_together() {
+        let names = |ms: &[Named]| {
+            let refs: Vec<&dyn Module> = ms.iter().map(|m| m as &dyn Module).collect();
+            start_order(&refs).into_iter().map(|i| ms[i].0).collect::<Vec<_>>()
+        };
+        let ms = [
+            Named("sms", None),
+            Named("whatsapp", None),
+            Named("safari", None),
+            Named("attachments", Some("sms")),
+            Named("favicon", Some("absent")),
+            Named("me", Some("me")),
+        ];
+        assert_eq!(names(&ms), ["sms", "attachments", "whatsapp", "safari", "favicon", "me"]);
+        let chain = [Named("c", Some("b")), Named("a", None), Named("b", Some("a"))];
+        let order = names(&chain);
+        assert_eq!(order.len(), 3);
+        assert_eq!(order[..2], ["a", "b"]);
+        assert!(order.contains(&"c"));
     }
 }

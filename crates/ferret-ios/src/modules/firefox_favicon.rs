@@ -46,6 +46,7 @@ impl ArtifactModule for FirefoxFavicon {
     type Record = FirefoxFaviconRecord;
     const NAME: &'static str = "firefox_favicon";
     const DESCRIPTION: &'static str = "Firefox for iOS favicons and the pages that loaded them";
+    const SHARES_DATABASE_WITH: Option<&'static str> = Some("firefox_history");
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {

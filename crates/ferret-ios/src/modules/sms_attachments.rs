@@ -166,6 +166,7 @@ impl ArtifactModule for SmsAttachments {
     const NAME: &'static str = "sms_attachments";
     const DESCRIPTION: &'static str =
         "Messages attachments from sms.db: file paths vs indicators, attachments saved like zero-click deliveries";
+    const SHARES_DATABASE_WITH: Option<&'static str> = Some("sms");
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         ferret_core::toolkit::each_sqlite(ctx, &LOCATOR, out, read_db)
