@@ -136,10 +136,7 @@ pub enum FsLayout {
 /// `truth.json`): every mixed artifact at its filesystem path plus the filesystem-only ones.
 pub fn ios_fs(dir: &Path, seed: u64, scale: Scale, layout: FsLayout) -> std::io::Result<Generated> {
     let mut truth = Truth::default();
-    let (mut files, _device) = ios_artifacts(seed, scale, &mut truth);
-    files.extend(ios::os_version::generate(seed, 1, &mut truth));
-    files.extend(crate::ios_fs::generate(seed, (scale.sms / 10).clamp(20, 100_000), &mut truth));
-    files.sort_by(|a, b| a.fs_path.cmp(&b.fs_path));
+    let files = ios_fs_artifacts(seed, scale, &mut truth);
     let acquisition = match layout {
         FsLayout::Folder => crate::ios_fs::write_folder(&dir.join("fs"), "", &files)?,
         FsLayout::TarGz => {
@@ -149,6 +146,16 @@ pub fn ios_fs(dir: &Path, seed: u64, scale: Scale, layout: FsLayout) -> std::io:
         }
     };
     finish(dir, acquisition, seed, scale, truth)
+}
+
+/// The files of an iOS full-filesystem dump scenario, sorted by path: every mixed artifact at
+/// its filesystem path plus the filesystem-only ones.
+pub fn ios_fs_artifacts(seed: u64, scale: Scale, truth: &mut Truth) -> Vec<ArtifactFile> {
+    let (mut files, _device) = ios_artifacts(seed, scale, truth);
+    files.extend(ios::os_version::generate(seed, 1, truth));
+    files.extend(crate::ios_fs::generate(seed, (scale.sms / 10).clamp(20, 100_000), truth));
+    files.sort_by(|a, b| a.fs_path.cmp(&b.fs_path));
+    files
 }
 
 /// Writes the bundle and truth of a scenario whose acquisition is already in place.
