@@ -176,8 +176,7 @@ pub fn run_modules(
     let order = start_order(modules);
     let slots: Vec<Mutex<Option<ModuleReport>>> = modules.iter().map(|_| Mutex::new(None)).collect();
     let work = || {
-        loop {
-            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
             let Some(m) = modules.get(i) else { break };
             let report = run_module(*m, ctx, sinks, progress);
             if let Some(slot) = slots.get(i) {
