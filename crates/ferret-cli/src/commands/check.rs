@@ -140,6 +140,13 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
         ferret_report::terminal_safe(&plan.detection.reason),
         kind.command()
     );
+    // An acquisition that is one file (an archive) is hashed for info.json from the start, on a
+    // thread of its own, while it is indexed and checked: it is read once, not once more at the
+    // end. (An error below returns without waiting for it: the process ends.)
+    let early_hash = (plan.output.is_some() && plan.path.is_file()).then(|| {
+        let path = plan.path.clone();
+        std::thread::spawn(move || ferret_core::evidence::sha256_file(&path).map(|h| (path, h)))
+    });
     let Opened { evidence, device, problems } = acquisition::open(kind, &plan.path, &plan.secrets)?;
     for p in &problems {
         tracing::warn!("{}", ferret_report::terminal_safe(p));
@@ -184,9 +191,13 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
         problems,
     };
     let summary = match &results {
-        // the inputs are hashed on a second thread while the timeline is merged
+        // the other inputs are hashed on a second thread while the timeline is merged
         Some(r) => std::thread::scope(|scope| {
-            let hashing = scope.spawn(|| recorder.input_hashes());
+            let hashing = scope.spawn(|| {
+                let known: Vec<(PathBuf, String)> =
+                    early_hash.and_then(|h| h.join().ok()).and_then(Result::ok).into_iter().collect();
+                recorder.input_hashes_with(&known)
+            });
             r.finish_hashing(reports, &run, || {
                 hashing.join().unwrap_or_else(|_| {
                     tracing::warn!("hashing the inputs failed: info.json lists no input hashes");

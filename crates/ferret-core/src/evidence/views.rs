@@ -290,6 +290,22 @@ impl<'a> Recorder<'a> {
     /// stored: ciphertext for an encrypted backup). A file that cannot be hashed is logged and
     /// left out.
     pub fn input_hashes(&self) -> Vec<FileHash> {
+        self.input_hashes_with(&[])
+    }
+
+    /// [`Recorder::input_hashes`], taking the hashes of the disk files in `known` (path, hex
+    /// SHA-256) as given instead of reading them again: an archive hashed on another thread
+    /// while it was indexed and checked is read once.
+    pub fn input_hashes_with(&self, known: &[(PathBuf, String)]) -> Vec<FileHash> {
+        let known: Vec<(PathBuf, &String)> =
+            known.iter().filter_map(|(p, h)| Some((std::fs::canonicalize(p).ok()?, h))).collect();
+        let known_hash = |disk: &Path| {
+            if known.is_empty() {
+                return None;
+            }
+            let disk = std::fs::canonicalize(disk).ok()?;
+            known.iter().find(|(p, _)| *p == disk).map(|(_, h)| (*h).clone())
+        };
         // each file once (a custody file is usually read too), in path order
         let mut files: std::collections::BTreeMap<String, PathBuf> = std::collections::BTreeMap::new();
         let source = self.inner.source();
@@ -303,7 +319,7 @@ impl<'a> Recorder<'a> {
         }
         let mut out = Vec::new();
         for (logical, disk) in files {
-            match super::sha256_file(&disk) {
+            match known_hash(&disk).map_or_else(|| super::sha256_file(&disk), Ok) {
                 Ok(sha256) => out.push(FileHash { path: logical, sha256 }),
                 Err(e) => tracing::warn!("cannot hash {logical}: {e}"),
             }
