@@ -322,13 +322,43 @@ pub struct Locator {
 }
 
 /// Compiles a locator glob: `*` does not cross `/`, `**` does, matching is case-sensitive.
-pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, EvidenceError> {
-    GlobBuilder::new(pattern)
+pub fn compile_glob(pattern: &str) -> Result<PathGlob, EvidenceError> {
+    let matcher = GlobBuilder::new(pattern)
         .literal_separator(true)
         .backslash_escape(true)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| EvidenceError::BadPattern { pattern: pattern.to_string(), reason: e.to_string() })
+        .map_err(|e| EvidenceError::BadPattern { pattern: pattern.to_string(), reason: e.to_string() })?;
+    Ok(PathGlob { tail: literal_tail(pattern).to_string(), matcher })
+}
+
+/// A compiled locator glob ([`compile_glob`]).
+///
+/// Locating runs every module's globs over every name of an archive or folder (30 modules ×
+/// 185,000 names for a 2 GB dump), so a name is first checked against the literal text the
+/// glob ends with (`**/sms.db` → `sms.db`, `*.plist` → `.plist`): a plain `ends_with` that
+/// turns away almost every name before the glob's automaton runs. Results are the glob's own.
+#[derive(Debug, Clone)]
+pub struct PathGlob {
+    tail: String,
+    matcher: GlobMatcher,
+}
+
+impl PathGlob {
+    /// Whether `name` matches.
+    pub fn is_match(&self, name: &str) -> bool {
+        name.ends_with(self.tail.as_str()) && self.matcher.is_match(name)
+    }
+}
+
+/// The literal text every match of `pattern` ends with: what follows its last glob
+/// metacharacter, without a leading `/` (`**/x` also matches `x` at the root).
+fn literal_tail(pattern: &str) -> &str {
+    let tail = match pattern.rfind(['*', '?', '[', ']', '{', '}', '\\']) {
+        Some(i) => pattern.get(i + 1..).unwrap_or_default(),
+        None => pattern,
+    };
+    tail.trim_start_matches('/')
 }
 
 /// A read-only acquisition.
@@ -410,6 +440,56 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The literal-tail prefilter never changes what a glob matches: every pattern against
+    /// every name gives the bare automaton's answer.
+    #[test]
+    fn glob_prefilter_keeps_results() {
+        let patterns = [
+            "**/sms.db",
+            "private/var/mobile/Library/SMS/sms.db",
+            "**/Library/Preferences/*.plist",
+            "*.plist",
+            "a/**",
+            "**",
+            "**/*.{db,sqlite}",
+            "**/crash/[A-Z]*.ips",
+            "x/?.log",
+            "**/a\\*b",
+            "/abs/path",
+            "**/",
+            "logs/**/system_logs.logarchive/*/*.tracev3",
+        ];
+        let names = [
+            "sms.db",
+            "private/var/mobile/Library/SMS/sms.db",
+            "x/sms.db-wal",
+            "a/b/Library/Preferences/com.apple.x.plist",
+            "Library/Preferences/x.plist",
+            "top.plist",
+            "a/top.plist",
+            "a",
+            "a/b/c",
+            "d/e.sqlite",
+            "d/e.db",
+            "f/crash/Zed.ips",
+            "f/crash/zed.ips",
+            "x/1.log",
+            "x/12.log",
+            "q/a*b",
+            "abs/path",
+            "logs/1/system_logs.logarchive/Persist/0.tracev3",
+            "",
+        ];
+        for p in patterns {
+            let ours = compile_glob(p).expect(p);
+            let bare =
+                GlobBuilder::new(p).literal_separator(true).backslash_escape(true).build().expect(p).compile_matcher();
+            for n in names {
+                assert_eq!(ours.is_match(n), bare.is_match(n), "{p} vs {n:?}");
+            }
+        }
+    }
 
     #[test]
     fn copy_paths_round_trip() {

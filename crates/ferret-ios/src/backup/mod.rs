@@ -720,7 +720,7 @@ impl Evidence for BackupEvidence {
                 let range = self.index.ranges.get(d).cloned().unwrap_or(0..0);
                 for i in range {
                     let e = &self.index.entries[i];
-                    if e.flags == 1 && path_glob.is_match(&*e.rel) {
+                    if e.flags == 1 && path_glob.is_match(&e.rel) {
                         hits.push(i);
                     }
                 }
