@@ -30,6 +30,7 @@ pub mod indicators;
 pub mod module;
 pub mod runner;
 pub mod safe_root;
+mod seek;
 pub mod sqlite;
 pub mod tar;
 pub mod time;

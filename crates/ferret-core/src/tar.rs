@@ -382,30 +382,6 @@ pub fn peek_names(path: &Path, max: usize) -> Result<Vec<String>, EvidenceError>
     Ok(out)
 }
 
-/// A buffered reader whose relative seeks keep the buffer ([`BufReader::seek_relative`]):
-/// `BufReader::seek` drops it, so skipping a 4 KiB entry's data re-read 64 KiB from the file for
-/// the next header, and indexing a dump of small files read it all. (Measured on a 2 GB
-/// generated dump with 185,000 files: opening went from 1.17 s to 0.45 s.)
-struct RelativeSeek<R>(BufReader<R>);
-
-impl<R: Read> Read for RelativeSeek<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<R: Read + Seek> Seek for RelativeSeek<R> {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        match pos {
-            SeekFrom::Current(n) => {
-                self.0.seek_relative(n)?;
-                self.0.stream_position()
-            }
-            other => self.0.seek(other),
-        }
-    }
-}
-
 enum Kind {
     File,
     Dir,
@@ -475,7 +451,7 @@ impl TarEvidence {
 
     fn index_plain(&mut self, options: &TarOptions) -> Result<(), EvidenceError> {
         let f = File::open(&self.path).map_err(io_err(&self.path))?;
-        let mut archive = ::tar::Archive::new(RelativeSeek(BufReader::with_capacity(64 * 1024, f)));
+        let mut archive = ::tar::Archive::new(crate::seek::BufferedSeek::new(64 * 1024, f));
         let entries =
             archive.entries_with_seek().map_err(|e| corrupt(&self.path, format!("not a tar archive: {e}")))?;
         let mut n = 0usize;

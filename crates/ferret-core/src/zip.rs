@@ -273,7 +273,7 @@ impl ZipEvidence {
     /// Opens `path` with explicit limits.
     pub fn open_with_limits(path: &Path, kind: AcquisitionKind, limits: ZipLimits) -> Result<Self, EvidenceError> {
         let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
-        let mut archive = ::zip::ZipArchive::new(BufReader::new(file))
+        let mut archive = ::zip::ZipArchive::new(crate::seek::BufferedSeek::new(64 * 1024, file))
             .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
         if archive.len() > limits.max_entries {
             return Err(corrupt(path, format!("{} entries exceed the limit of {}", archive.len(), limits.max_entries)));
