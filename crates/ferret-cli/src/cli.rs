@@ -160,9 +160,10 @@ pub struct CheckArgs {
     /// Passwords and keys for encrypted acquisitions.
     #[command(flatten)]
     pub secrets: SecretArgs,
-    /// The acquisition (folder or file).
+    /// The acquisition (folder or file). Several make a batch: indicators are loaded once,
+    /// each acquisition gets its own results folder in --output, and `batch.json` lists them.
     #[arg(required_unless_present = "list_modules", value_name = "PATH")]
-    pub path: Option<PathBuf>,
+    pub paths: Vec<PathBuf>,
 }
 
 /// Which indicators a run loads, the same on `check` and `check-iocs`.

@@ -105,6 +105,20 @@ pub fn attach_command_log(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The lines logged so far and not yet written to a `command.log` (a batch gives each of its
+/// acquisitions' logs the lines of its common start, see [`restart_command_log`]).
+pub fn early_log() -> Vec<u8> {
+    COMMAND_LOG.lock().unwrap_or_else(std::sync::PoisonError::into_inner).buffer.clone()
+}
+
+/// Stops writing to the current `command.log` and buffers again, starting with `preamble`:
+/// the next [`attach_command_log`] begins a new file (the next acquisition of a batch).
+pub fn restart_command_log(preamble: &[u8]) {
+    let mut log = COMMAND_LOG.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    log.state = LogState::Buffer;
+    log.buffer = preamble.to_vec();
+}
+
 /// Sets up logging to stderr (and to `command.log` once [`attach_command_log`] is called).
 pub fn init_logging(verbosity: Verbosity) -> anyhow::Result<()> {
     let stderr_layer = fmt::layer()

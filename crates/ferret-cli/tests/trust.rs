@@ -608,3 +608,62 @@ fn sigterm_and_sighup_remove_the_scratch_folder() {
         }
     }
 }
+
+/// A batch: indicators are loaded once; every acquisition gets its own results folder with its
+/// own alerts (what was planted in it and nothing of the other's); an acquisition that cannot
+/// be checked is listed with its error while the others are checked; batch.json lists all,
+/// and the exit status is the worst case (alerts). Without --output a batch is refused.
+#[test]
+fn a_batch_checks_each_acquisition_on_its_own() {
+    let work = tempfile::tempdir().expect("tmp");
+    let a = scenario::ios_backup(&work.path().join("a"), 11, SMALL).expect("a");
+    let b = scenario::ios_backup(&work.path().join("b"), 12, SMALL).expect("b");
+    // one bundle with both phones' indicators
+    let mut both = a.truth.indicators.clone();
+    both.extend(b.truth.indicators.iter().cloned());
+    let iocs = work.path().join("both.stix2");
+    std::fs::write(&iocs, ferret_testdata::stix::bundle(&both, 300, 3)).expect("bundle");
+    let missing = work.path().join("nowhere");
+    let out = work.path().join("out");
+    let before = (snapshot(&a.acquisition), snapshot(&b.acquisition));
+    let o = ferret().run([
+        "-q",
+        "ios",
+        "check-backup",
+        "--no-default-iocs",
+        "--iocs",
+        s(&iocs),
+        "-o",
+        s(&out),
+        s(&a.acquisition),
+        s(&missing),
+        s(&b.acquisition),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
+    let list: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("batch.json")).expect("batch.json")).expect("json");
+    let rows = list.as_array().expect("array");
+    assert_eq!(rows.len(), 3);
+    let verdicts: Vec<&str> = rows.iter().map(|r| r["verdict"].as_str().expect("verdict")).collect();
+    assert_eq!(verdicts, ["alerts_found", "error", "alerts_found"]);
+    assert!(rows[1]["error"].as_str().expect("error").contains("no such file"), "{}", rows[1]);
+    // both backups are named `backup`: numbered folders, in order (the missing input took the
+    // second name)
+    let folders: Vec<&str> = rows.iter().filter_map(|r| r["results"].as_str()).collect();
+    assert_eq!(folders, [s(&out.join("backup")), s(&out.join("backup-2"))]);
+    // recall and precision per phone: each folder has exactly its own planted alerts
+    for (folder, truth) in [(out.join("backup"), &a.truth), (out.join("backup-2"), &b.truth)] {
+        let alerts: Vec<ferret_core::Alert> =
+            serde_json::from_slice(&std::fs::read(folder.join("alerts.json")).expect("alerts")).expect("json");
+        let cmp = ferret_testdata::truth::compare(&truth.alerts, &alerts, None);
+        assert!(cmp.missed.is_empty(), "{}: missed {:?}", folder.display(), cmp.missed);
+        assert!(cmp.unexpected.is_empty(), "{}: unexpected {:?}", folder.display(), cmp.unexpected);
+        let log = std::fs::read_to_string(folder.join("command.log")).expect("log");
+        assert!(log.contains("loaded once for the batch"), "{log}");
+    }
+    assert_eq!(before, (snapshot(&a.acquisition), snapshot(&b.acquisition)));
+    // several acquisitions and no --output: refused before anything runs
+    let o = ferret().run(["ios", "check-backup", "--no-default-iocs", s(&a.acquisition), s(&b.acquisition)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("several acquisitions need --output"), "{}", stderr(&o));
+}

@@ -27,8 +27,12 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(command: Option<AcquisitionKind>, args: &CheckArgs) -> anyhow::Result<Self> {
-        let Some(path) = args.path.clone() else { bail!("no acquisition path given") };
+    fn new(
+        command: Option<AcquisitionKind>,
+        args: &CheckArgs,
+        path: PathBuf,
+        output: Option<PathBuf>,
+    ) -> anyhow::Result<Self> {
         let Ok(meta) = std::fs::metadata(&path) else { bail!("{}: no such file or folder", path.display()) };
         // nothing opens a FIFO, socket or device the user names (it could block or never end)
         if !meta.is_file() && !meta.is_dir() {
@@ -42,12 +46,12 @@ impl Plan {
             None => acquisition::detect(&path)?,
         };
         let modules = select_modules(detection.kind, &args.modules)?;
-        if let Some(dir) = &args.output {
+        if let Some(dir) = &output {
             let mut inputs: Vec<&Path> = vec![&path];
             inputs.extend(args.indicators.iocs.iter().map(PathBuf::as_path));
             output::refuse_inside_inputs(dir, "the results folder", &inputs)?;
         }
-        Ok(Self { path, detection, modules, output: args.output.clone(), secrets: SecretFlags::new(&args.secrets) })
+        Ok(Self { path, detection, modules, output, secrets: SecretFlags::new(&args.secrets) })
     }
 }
 
@@ -124,14 +128,36 @@ fn list_modules(command: Option<AcquisitionKind>, path: Option<&Path>) -> anyhow
     Ok(ExitStatus::Clean)
 }
 
-/// Runs a check command; `command` is `None` for `ferret check` (type detected).
+/// Runs a check command; `command` is `None` for `ferret check` (type detected). Several
+/// acquisitions make a batch ([`run_batch`]).
 pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> {
     if args.list_modules {
-        return list_modules(command, args.path.as_deref());
+        return list_modules(command, args.paths.first().map(PathBuf::as_path));
     }
-    let started = jiff::Timestamp::now();
     console::init_logging(verbosity)?;
-    let plan = Plan::new(command, &args)?;
+    if args.paths.len() > 1 {
+        return run_batch(command, &args, verbosity);
+    }
+    let Some(path) = args.paths.first().cloned() else { bail!("no acquisition path given") };
+    let started = jiff::Timestamp::now();
+    let plan = Plan::new(command, &args, path, args.output.clone())?;
+    let summary = check_one(&plan, &args, None, verbosity, started)?;
+    print_summary(&summary, plan.output.as_deref());
+    Ok(summary.verdict.exit_status())
+}
+
+/// Indicators loaded once for several acquisitions.
+type Loaded = (ferret_indicators::IndicatorIndex, ferret_indicators::LoadReport);
+
+/// Checks one planned acquisition: opens it, loads the indicators (or takes `loaded`), writes
+/// the results folder if there is one, and returns the summary.
+fn check_one(
+    plan: &Plan,
+    args: &CheckArgs,
+    loaded: Option<&Loaded>,
+    verbosity: Verbosity,
+    started: jiff::Timestamp,
+) -> anyhow::Result<Summary> {
     let kind = plan.detection.kind;
     tracing::info!(
         "checking {} as {} ({}): `ferret {}`",
@@ -151,7 +177,17 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
     for p in &problems {
         tracing::warn!("{}", ferret_report::terminal_safe(p));
     }
-    let (index, load_report) = args.indicators.load()?;
+    let own;
+    let (index, load_report) = match loaded {
+        Some((index, report)) => {
+            tracing::info!("{} indicators, loaded once for the batch", index.len());
+            (index, report)
+        }
+        None => {
+            own = args.indicators.load()?;
+            (&own.0, &own.1)
+        }
+    };
 
     // Only now, with the acquisition open and indicators loaded, is anything written.
     let results = match &plan.output {
@@ -166,7 +202,7 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
     };
     let recorder = Recorder::new(evidence.as_ref());
     let options = RunOptions { fast: args.fast };
-    let ctx = Context { evidence: &recorder, indicators: &index, options: &options };
+    let ctx = Context { evidence: &recorder, indicators: index, options: &options };
     let refs: Vec<&dyn Module> = plan.modules.iter().map(AsRef::as_ref).collect();
     let progress = ModuleProgress::new(refs.len(), verbosity);
     let reports = match &results {
@@ -186,7 +222,7 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
             hashes: Vec::new(),
         },
         device,
-        indicators: serde_json::to_value(&load_report).unwrap_or_default(),
+        indicators: serde_json::to_value(load_report).unwrap_or_default(),
         recheck_of: None,
         problems,
     };
@@ -208,12 +244,128 @@ pub fn run(command: Option<AcquisitionKind>, args: CheckArgs, verbosity: Verbosi
         .context("cannot write the results")?,
         None => Summary::from_reports(&reports, &run),
     };
-    print_summary(&summary, plan.output.as_deref());
-    Ok(summary.verdict.exit_status())
+    Ok(summary)
+}
+
+/// One acquisition of a batch, as `batch.json` lists it.
+#[derive(Debug, serde::Serialize)]
+struct BatchEntry {
+    /// The acquisition as given.
+    input: String,
+    /// Its results folder (absent without `--output`, or when it could not be checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<String>,
+    /// `alerts_found`, `nothing_found`, `incomplete`, or `error` when it could not be checked.
+    verdict: String,
+    /// Alerts per level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alerts: Option<ferret_report::LevelCounts>,
+    /// Why it could not be checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Checks several acquisitions one after the other with one load of the indicators (a lab's
+/// batch, or a campaign's devices): each gets its own results folder `OUTPUT/<name>` (the file
+/// or folder name, numbered when two are alike) and `OUTPUT/batch.json` lists every
+/// acquisition with its verdict. An acquisition that cannot be checked is reported and the
+/// others go on. Exit status: 1 if any acquisition has alerts, else 2 if any could not be
+/// checked or is incomplete, else 0.
+fn run_batch(command: Option<AcquisitionKind>, args: &CheckArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> {
+    let Some(out) = &args.output else {
+        bail!("several acquisitions need --output DIR: each gets its own results folder in it")
+    };
+    let mut plans: Vec<(PathBuf, anyhow::Result<Plan>)> = Vec::new();
+    let mut used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for path in &args.paths {
+        let base = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty() && n != "." && n != "..")
+            .unwrap_or_else(|| "acquisition".into());
+        let mut name = base.clone();
+        let mut k = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base}-{k}");
+            k += 1;
+        }
+        let plan = Plan::new(command, args, path.clone(), Some(out.join(&name)));
+        plans.push((path.clone(), plan));
+    }
+    if plans.iter().all(|(_, p)| p.is_err()) {
+        for (path, p) in &plans {
+            if let Err(e) = p {
+                console::error(&format!("{}: {e:#}", path.display()));
+            }
+        }
+        bail!("none of the {} acquisitions can be checked", plans.len());
+    }
+    let loaded = args.indicators.load()?;
+    let preamble = console::early_log();
+    let mut entries = Vec::new();
+    let mut status = ExitStatus::Clean;
+    let worse = |a: ExitStatus, b: ExitStatus| match (a, b) {
+        (ExitStatus::Alerts, _) | (_, ExitStatus::Alerts) => ExitStatus::Alerts,
+        (ExitStatus::Error, _) | (_, ExitStatus::Error) => ExitStatus::Error,
+        _ => ExitStatus::Clean,
+    };
+    let total = plans.len();
+    for (i, (path, plan)) in plans.into_iter().enumerate() {
+        let input = path.display().to_string();
+        console::out(&format!("[{}/{total}] {}", i + 1, ferret_report::terminal_safe(&input)));
+        console::restart_command_log(&preamble);
+        let result = plan.and_then(|plan| {
+            let summary = check_one(&plan, args, Some(&loaded), verbosity, jiff::Timestamp::now())?;
+            Ok((plan, summary))
+        });
+        match result {
+            Ok((plan, summary)) => {
+                print_summary(&summary, plan.output.as_deref());
+                status = worse(status, summary.verdict.exit_status());
+                entries.push(BatchEntry {
+                    input,
+                    results: plan.output.as_ref().map(|o| o.display().to_string()),
+                    verdict: kind_name_of(&summary.verdict.state),
+                    alerts: Some(summary.counts),
+                    error: None,
+                });
+            }
+            Err(e) => {
+                console::error(&format!("{}: {e:#}", ferret_report::terminal_safe(&input)));
+                status = worse(status, ExitStatus::Error);
+                entries.push(BatchEntry {
+                    input,
+                    results: None,
+                    verdict: "error".into(),
+                    alerts: None,
+                    error: Some(format!("{e:#}")),
+                });
+            }
+        }
+    }
+    console::restart_command_log(&[]);
+    let list = out.join("batch.json");
+    let json = serde_json::to_vec_pretty(&entries).context("cannot write batch.json")?;
+    std::fs::write(&list, json).with_context(|| format!("cannot write {}", list.display()))?;
+    let (alerted, failed) = entries.iter().fold((0, 0), |(a, f), e| match e.verdict.as_str() {
+        "alerts_found" => (a + 1, f),
+        "incomplete" | "error" => (a, f + 1),
+        _ => (a, f),
+    });
+    console::out(&format!(
+        "Batch: {total} acquisitions, {alerted} with alerts, {failed} not fully checked; the list is in {}",
+        list.display()
+    ));
+    Ok(status)
+}
+
+/// The snake-case name of a serialisable unit value (`AlertsFound` → `alerts_found`).
+fn kind_name_of(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 fn kind_name(kind: AcquisitionKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    kind_name_of(&kind)
 }
 
 /// Prints the end-of-run summary and where the results are (or that none were written).

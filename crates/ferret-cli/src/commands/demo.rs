@@ -48,7 +48,7 @@ pub fn run(args: DemoArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> {
     let check = CheckArgs {
         indicators: IocArgs { iocs: vec![generated.iocs.clone()], no_default_iocs: true },
         output: Some(results.clone()),
-        path: Some(generated.acquisition.clone()),
+        paths: vec![generated.acquisition.clone()],
         ..CheckArgs::default()
     };
     super::check::run(Some(AcquisitionKind::IosBackup), check, verbosity)?;
