@@ -8,7 +8,8 @@
 # `gzip -dc`) -- then `ferret check` (release build: wall, peak RSS, alerts found of planted) and
 # the ratio ferret / floor. The input is in the page cache for both (the floor runs first).
 # Usage: bench/fs_dump.sh [GB] [SHAPE...]   (default 2 GB; shapes folder tar tgz zip)
-# Env: BENCH_DIR (default /tmp/ferret-fsbench), KEEP=1 keeps the generated dumps.
+# Env: BENCH_DIR (default /tmp/ferret-fsbench), KEEP=1 keeps the generated dumps, FERRET=path
+# checks with another ferret binary (an older build, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gb="${1:-2}"
@@ -22,7 +23,7 @@ inflate=pigz
 command -v pigz >/dev/null || inflate=gzip
 cargo build --release -q -p ferret
 cargo build --release -q -p ferret-testdata --example fs_dump
-bin="$PWD/target/release/ferret"
+bin="${FERRET:-$PWD/target/release/ferret}"
 gen="$PWD/target/release/examples/fs_dump"
 now() { date +%s.%N; }
 secs() { echo "$(now) - $1" | bc; }
