@@ -1,9 +1,12 @@
 //! Zip archives read in place as [`Evidence`].
 //!
-//! [`ZipEvidence`] reads the central directory once (and each entry's local header, to learn
-//! where its data starts), then serves every `open()` by re-opening the archive file, seeking to
-//! the entry's data and inflating it. Nothing is ever extracted to disk, so hostile entry names
-//! (`../../x`, `/etc/passwd`, `C:\x`, symlink entries) can never write anywhere.
+//! [`ZipEvidence`] reads the central directory once, entry by entry (and each entry's local
+//! header, to learn where its data starts), into a compact [`FileIndex`] (names in an arena,
+//! a few dozen bytes per entry besides the name: a 1.8-million-entry dump is indexed in a few
+//! hundred MB, where the `zip` crate's own index took about a kilobyte per entry). It then
+//! serves every `open()` by re-opening the archive file, seeking to the entry's data and
+//! inflating it. Nothing is ever extracted to disk, so hostile entry names (`../../x`,
+//! `/etc/passwd`, `C:\x`, symlink entries) can never write anywhere.
 //!
 //! * Entry names are kept raw ([`ZipEvidence::raw_name`]) for the record, and normalised for
 //!   lookup: `\` becomes `/`, empty and `.` components and a leading `/` or drive letter (`C:`)
@@ -13,8 +16,8 @@
 //!   is listed and readable: the last one in archive order (what `unzip` would leave) under the
 //!   plain name, each earlier one as `<name> (copy k of n)` (see [`crate::evidence`], "Duplicate
 //!   entries in archives"), and each duplicated name is reported with a warning at open
-//!   ([`ZipEvidence::duplicates`]). The `zip` crate's index keeps one entry per exact name, so
-//!   an archive whose central directory repeats a name is listed again entry by entry.
+//!   ([`ZipEvidence::duplicates`]). (The `zip` crate's `ZipArchive` keeps one entry per exact
+//!   name; its `ZipIterable`, used here, keeps them all.)
 //! * Symlink entries are listed by [`ZipEvidence::symlinks`] but never followed, located or
 //!   opened. An archive holding symlinks but no regular file is refused
 //!   ([`EvidenceError::OnlyLinks`]: nothing could be checked), as tar archives are.
@@ -39,10 +42,9 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::evidence::{
-    AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
-};
+use crate::evidence::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, copy_of, copy_path};
 use crate::sqlite::{ArchiveDb, SqliteDb};
+use crate::tar::FileIndex;
 
 /// Safety limits for reading a zip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,22 +60,25 @@ pub struct ZipLimits {
 
 impl Default for ZipLimits {
     fn default() -> Self {
-        Self { max_entries: 1_000_000, max_ratio: 1100, ratio_floor: 1 << 20 }
+        Self { max_entries: 20_000_000, max_ratio: 1100, ratio_floor: 1 << 20 }
     }
 }
 
-#[derive(Debug, Clone)]
-struct Entry {
-    raw_name: String,
-    name: String,
+/// What the index keeps of an entry besides its name, size and time (the index's caller value
+/// is the entry's position in [`ZipEvidence::meta`]).
+#[derive(Debug, Clone, Copy)]
+struct Meta {
     data_start: u64,
     compressed: u64,
-    size: u64,
     method: Method,
-    modified: Option<Timestamp>,
-    /// Copy number of this name in archive order (1-based) and number of copies.
-    copy: usize,
-    copies: usize,
+}
+
+/// An entry found in the index: what opening it needs.
+#[derive(Debug, Clone, Copy)]
+struct Member<'a> {
+    name: &'a str,
+    size: u64,
+    meta: Meta,
 }
 
 /// Duplicated names named one by one in warnings; the rest are only counted.
@@ -106,20 +111,18 @@ pub fn warn_duplicates<'a>(path: &Path, dups: impl Iterator<Item = (&'a str, usi
 /// central-directory order; used to recognise what an archive holds (as
 /// [`crate::tar::peek_names`] does for tar), without opening it as evidence.
 pub fn peek_names(path: &Path, max: usize) -> Result<Vec<String>, EvidenceError> {
-    let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
-    let archive = ::zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
-    Ok(archive
-        .file_names()
+    let mut iterable = central_directory(path)?;
+    let files = iterable.files().map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
+    Ok(files
         .take(max)
         .filter_map(Result::ok)
-        .map(|n| normalize_name(&n))
+        .map(|f| normalize_name(&String::from_utf8_lossy(f.name_raw())))
         .filter(|n| !n.is_empty())
         .collect())
 }
 
 /// Reads the local header at `header_start` and returns where the entry's data starts.
-fn local_data_start(f: &mut File, header_start: u64) -> std::io::Result<u64> {
+fn local_data_start(f: &mut (impl Read + Seek), header_start: u64) -> std::io::Result<u64> {
     let mut h = [0u8; 30];
     f.seek(SeekFrom::Start(header_start))?;
     f.read_exact(&mut h)?;
@@ -148,8 +151,14 @@ pub struct ZipEvidence {
     source: PathBuf,
     kind: AcquisitionKind,
     limits: ZipLimits,
-    /// Regular file entries, sorted by normalised name (stable on archive order).
-    entries: Vec<Entry>,
+    /// Regular file entries by normalised name (every copy of a duplicated name; see
+    /// [`FileIndex`]): names in an arena, so a 2-million-entry dump costs hundreds of bytes per
+    /// entry, not the zip crate's kilobyte.
+    index: FileIndex,
+    /// Data offset, size and method of each entry, in central-directory order.
+    meta: Vec<Meta>,
+    /// Raw names that normalisation changed, by position in `meta` (sorted).
+    raw_names: Vec<(u64, Box<str>)>,
     symlinks: Vec<String>,
     /// Private copies of databases, shared while in use.
     copies: crate::sqlite::CopyCache,
@@ -190,13 +199,13 @@ struct RawEntry {
 
 impl RawEntry {
     /// Files it as a regular entry or a symlink, or skips it with a warning.
-    fn push(self, path: &Path, i: usize, entries: &mut Vec<Entry>, symlinks: &mut Vec<String>) {
+    fn push(self, path: &Path, i: usize, into: &mut Entries) {
         let raw_name = self.raw_name;
         if self.is_dir {
             return;
         }
         if self.is_symlink {
-            symlinks.push(raw_name);
+            into.symlinks.push(raw_name);
             return;
         }
         let name = normalize_name(&raw_name);
@@ -220,22 +229,35 @@ impl RawEntry {
             tracing::warn!("{}: entry {raw_name:?} has no data offset", path.display());
             return;
         };
-        entries.push(Entry {
-            raw_name,
-            name,
-            data_start,
-            compressed: self.compressed,
-            size: self.size,
-            method,
-            modified: self.modified,
-            copy: 1,
-            copies: 1,
-        });
+        let at = into.meta.len() as u64;
+        into.index.push(&name, self.size, self.modified.map(Timestamp::as_second), at);
+        into.meta.push(Meta { data_start, compressed: self.compressed, method });
+        if name != raw_name {
+            into.raw_names.push((at, raw_name.into_boxed_str()));
+        }
     }
 }
 
+/// The entries of a central directory, as [`RawEntry::push`] files them.
+#[derive(Default)]
+struct Entries {
+    index: FileIndex,
+    meta: Vec<Meta>,
+    raw_names: Vec<(u64, Box<str>)>,
+    symlinks: Vec<String>,
+}
+
+/// The central directory of the zip at `path`, read entry by entry (the zip crate's
+/// `ZipIterable`: no in-memory index of its own, and entries sharing a name are all kept).
+fn central_directory(path: &Path) -> Result<::zip::unstable::read::ZipIterable<BufReader<File>>, EvidenceError> {
+    let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
+    // `unstable` API of the zip crate (pinned to =9.8 in the workspace).
+    ::zip::unstable::read::ZipIterable::try_new(BufReader::with_capacity(256 * 1024, file), Default::default())
+        .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))
+}
+
 /// Whether two entries' compressed data overlap (checked over every entry, duplicates included).
-fn overlapping(entries: &[Entry]) -> bool {
+fn overlapping(entries: &[Meta]) -> bool {
     let mut ranges: Vec<(u64, u64)> = entries
         .iter()
         .filter(|e| e.compressed > 0)
@@ -272,98 +294,17 @@ impl ZipEvidence {
 
     /// Opens `path` with explicit limits.
     pub fn open_with_limits(path: &Path, kind: AcquisitionKind, limits: ZipLimits) -> Result<Self, EvidenceError> {
-        let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
-        let mut archive = ::zip::ZipArchive::new(crate::seek::BufferedSeek::new(64 * 1024, file))
-            .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
-        if archive.len() > limits.max_entries {
-            return Err(corrupt(path, format!("{} entries exceed the limit of {}", archive.len(), limits.max_entries)));
-        }
-        let mut entries = Vec::with_capacity(archive.len());
-        let mut symlinks = Vec::new();
-        if archive.has_duplicate_names() {
-            // The index above kept one entry per exact name: walk the central directory again,
-            // entry by entry, so the shadowed copies are read too.
-            Self::all_entries(path, &mut entries, &mut symlinks)?;
-        } else {
-            for i in 0..archive.len() {
-                let f = match archive.by_index_raw(i) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        tracing::warn!("{}: entry #{i} unreadable: {e}", path.display());
-                        continue;
-                    }
-                };
-                let raw = RawEntry {
-                    raw_name: String::from_utf8_lossy(f.name_raw()).into_owned(),
-                    is_dir: f.is_dir(),
-                    is_symlink: f.is_symlink(),
-                    encrypted: f.encrypted(),
-                    compression: f.compression(),
-                    data_start: f.data_start(),
-                    compressed: f.compressed_size(),
-                    size: f.size(),
-                    modified: zip_time(f.last_modified()),
-                };
-                raw.push(path, i, &mut entries, &mut symlinks);
-            }
-        }
-        if entries.is_empty() {
-            let names: Vec<&str> = symlinks.iter().map(String::as_str).collect();
-            if let Some(e) = crate::evidence::only_links(path, &names, false) {
-                return Err(e);
-            }
-        }
-        if archive.has_overlapping_files().unwrap_or(false) || overlapping(&entries) {
+        let mut iterable = central_directory(path)?;
+        if iterable.len() > limits.max_entries {
             return Err(corrupt(
                 path,
-                "several entries share the same compressed data (a zip-bomb technique); refusing to read it",
+                format!("{} entries exceed the limit of {}", iterable.len(), limits.max_entries),
             ));
         }
-        // Stable: equal names stay in archive order; then the last copy of each name goes first
-        // (it keeps the plain name).
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut i = 0;
-        while i < entries.len() {
-            let mut j = i + 1;
-            while entries.get(j).is_some_and(|e| entries.get(i).is_some_and(|first| e.name == first.name)) {
-                j += 1;
-            }
-            if let Some(group) = entries.get_mut(i..j) {
-                let n = group.len();
-                for (k, e) in group.iter_mut().enumerate() {
-                    e.copy = k + 1;
-                    e.copies = n;
-                }
-                group.rotate_right(1);
-            }
-            i = j;
-        }
-        let me = Self {
-            path: path.to_path_buf(),
-            source: path.to_path_buf(),
-            kind,
-            limits,
-            entries,
-            symlinks,
-            copies: crate::sqlite::CopyCache::default(),
-            _temp: None,
-            temp_reservation: crate::budget::Reservation::default(),
-        };
-        warn_duplicates(path, me.duplicates().into_iter());
-        Ok(me)
-    }
-
-    /// Every entry of the central directory, duplicated names included.
-    fn all_entries(path: &Path, entries: &mut Vec<Entry>, symlinks: &mut Vec<String>) -> Result<(), EvidenceError> {
         let io = |source| EvidenceError::Io { path: path.display().to_string(), source };
-        // `unstable` API of the zip crate (pinned to =9.8 in the workspace): the one reader that
-        // keeps entries sharing a name.
-        let mut iterable = ::zip::unstable::read::ZipIterable::try_new(
-            BufReader::new(File::open(path).map_err(io)?),
-            Default::default(),
-        )
-        .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
-        let mut headers = File::open(path).map_err(io)?;
+        // local headers, in archive order: a buffer that survives the seeks between them
+        let mut headers = crate::seek::BufferedSeek::new(64 * 1024, File::open(path).map_err(io)?);
+        let mut into = Entries::default();
         let files = iterable.files().map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
         for (i, f) in files.enumerate() {
             let f = match f {
@@ -384,19 +325,44 @@ impl ZipEvidence {
                 size: f.size(),
                 modified: zip_time(f.last_modified()),
             };
-            raw.push(path, i, entries, symlinks);
+            raw.push(path, i, &mut into);
         }
-        Ok(())
+        let Entries { mut index, meta, raw_names, symlinks } = into;
+        if index.is_empty() {
+            let names: Vec<&str> = symlinks.iter().map(String::as_str).collect();
+            if let Some(e) = crate::evidence::only_links(path, &names, false) {
+                return Err(e);
+            }
+        }
+        if overlapping(&meta) {
+            return Err(corrupt(
+                path,
+                "several entries share the same compressed data (a zip-bomb technique); refusing to read it",
+            ));
+        }
+        // every copy of a duplicated name is kept; the last one keeps the plain name
+        index.finish();
+        let me = Self {
+            path: path.to_path_buf(),
+            source: path.to_path_buf(),
+            kind,
+            limits,
+            index,
+            meta,
+            raw_names,
+            symlinks,
+            copies: crate::sqlite::CopyCache::default(),
+            _temp: None,
+            temp_reservation: crate::budget::Reservation::default(),
+        };
+        warn_duplicates(path, me.duplicates().into_iter());
+        Ok(me)
     }
 
     /// Names that occur more than once, with their number of copies, in name order (every copy
     /// is listed and read; see the module docs).
     pub fn duplicates(&self) -> Vec<(&str, usize)> {
-        self.entries
-            .iter()
-            .filter(|e| e.copies > 1 && e.copy == e.copies)
-            .map(|e| (e.name.as_str(), e.copies))
-            .collect()
+        self.index.duplicates()
     }
 
     /// Opens a zip stored as `file` inside `outer`: the inner archive is copied (at most
@@ -445,7 +411,11 @@ impl ZipEvidence {
 
     /// The raw (un-normalised) entry name of a located file.
     pub fn raw_name(&self, file: &EvidenceFile) -> Option<&str> {
-        self.find_copy(&file.relative_path, copy_of(file)).map(|e| e.raw_name.as_str())
+        let item = self.index.get_file(file)?;
+        match self.raw_names.binary_search_by_key(&item.data, |(at, _)| *at) {
+            Ok(i) => self.raw_names.get(i).map(|(_, raw)| &**raw),
+            Err(_) => Some(item.name),
+        }
     }
 
     /// Raw names of symlink entries (listed, never followed).
@@ -455,44 +425,30 @@ impl ZipEvidence {
 
     /// Number of regular file entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.index.len()
     }
 
     /// Whether the archive has no regular file.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.index.is_empty()
     }
 
     /// The plain (last) copy of `name`, or its earlier copy `(k, n)`.
-    fn find_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<&Entry> {
-        let first = self.entries.partition_point(|e| e.name.as_str() < name);
-        let e = self.entries.get(first + copy.map_or(0, |(k, _)| k)).filter(|e| e.name == name)?;
-        let ok = match copy {
-            None => e.copy == e.copies,
-            Some((k, n)) => e.copy == k && e.copies == n,
-        };
-        ok.then_some(e)
+    fn find_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<Member<'_>> {
+        let item = self.index.get_copy(name, copy)?;
+        let meta = *self.meta.get(usize::try_from(item.data).ok()?)?;
+        Some(Member { name: item.name, size: item.size, meta })
     }
 
-    fn file_of(e: &Entry) -> EvidenceFile {
-        let mut f = EvidenceFile { size: Some(e.size), modified: e.modified, ..EvidenceFile::plain(e.name.clone()) };
-        if e.copy < e.copies {
-            f.path = copy_path(&e.name, e.copy, e.copies);
-        }
-        f
-    }
-
-    fn open_entry(&self, e: &Entry) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        let io = |source| EvidenceError::Io { path: e.name.clone(), source };
+    fn open_entry(&self, member: &Member<'_>) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        let (e, name) = (&member.meta, member.name.to_string());
+        let io = |source| EvidenceError::Io { path: name.clone(), source };
         match e.method {
             Method::Encrypted => {
-                return Err(EvidenceError::Encrypted(format!("zip entry {} is encrypted", e.name)));
+                return Err(EvidenceError::Encrypted(format!("zip entry {name} is encrypted")));
             }
             Method::Unsupported => {
-                return Err(EvidenceError::Corrupt {
-                    path: e.name.clone(),
-                    reason: "unsupported zip compression method".into(),
-                });
+                return Err(EvidenceError::Corrupt { path: name, reason: "unsupported zip compression method".into() });
             }
             _ => {}
         }
@@ -509,7 +465,7 @@ impl ZipEvidence {
         } else {
             e.compressed
         };
-        Ok(Box::new(GuardedReader { inner, name: e.name.clone(), declared: e.size, max_out, read: 0 }))
+        Ok(Box::new(GuardedReader { inner, name, declared: member.size, max_out, read: 0 }))
     }
 }
 
@@ -615,31 +571,26 @@ impl Evidence for ZipEvidence {
     }
 
     fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
-        let mut out: Vec<EvidenceFile> =
-            self.entries.iter().filter(|e| globs.iter().any(|g| g.is_match(&e.name))).map(Self::file_of).collect();
-        // Copies' paths can sort after other names (`a (copy 1 of 2)` > `a!`): keep path order.
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(out)
+        self.index.locate(locator)
     }
 
     fn open(&self, file: &EvidenceFile) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
         let e = self
             .find_copy(&file.relative_path, copy_of(file))
             .ok_or_else(|| EvidenceError::Missing { path: file.path.clone() })?;
-        self.open_entry(e)
+        self.open_entry(&e)
     }
 
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         // Declared sizes are checked before inflating; the reader also refuses to inflate more
         // than declared, and the copy more than the artifact budget, should the header lie.
-        let db = ArchiveDb::find(file, |name, copy| self.find_copy(name, copy).map(|e| (e, e.size)))?;
+        let db = ArchiveDb::find(file, |name, copy| self.find_copy(name, copy).map(|m| (m, m.size)))?;
         db.open(&self.copies, file, |e, _| self.open_entry(e))
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
-        for e in &self.entries {
-            visit(&Self::file_of(e));
+        for item in self.index.iter() {
+            visit(&item.to_file());
         }
         Ok(())
     }
