@@ -62,7 +62,7 @@ for shape in "${shapes[@]}"; do
   read -r fsecs kb < <(tail -n 1 "$d/time.txt")
   f2=$(floor)
   fl=$(echo "if ($f1 < $f2) $f1 else $f2" | bc)
-  alerts=$(python3 -c "import json;print(len(json.load(open('$d/results/alerts.json'))))")
+  alerts=$(python3 -c "import json;print(len(json.load(open('$d/results/alerts.json'))))" 2>/dev/null || echo failed)
   planted=$(python3 -c "import json;print(len(json.load(open('$d/truth.json'))['alerts']))")
   ratio=$(echo "scale=2; $fsecs / $fl" | bc)
   printf '%-7s %-6s %-9s %-9s %-8.1f %-9.2f %-9s %-8s %-8s %-7s\n' "$shape" "$gb" "$bytes" "$files" "$gen_s" "$fl" "$fsecs" "$((kb / 1024))" "$alerts/$planted" "${ratio}x"

@@ -249,10 +249,13 @@ struct Entries {
 
 /// The central directory of the zip at `path`, read entry by entry (the zip crate's
 /// `ZipIterable`: no in-memory index of its own, and entries sharing a name are all kept).
-fn central_directory(path: &Path) -> Result<::zip::unstable::read::ZipIterable<BufReader<File>>, EvidenceError> {
+fn central_directory(
+    path: &Path,
+) -> Result<::zip::unstable::read::ZipIterable<crate::seek::BufferedSeek<File>>, EvidenceError> {
     let file = File::open(path).map_err(|source| EvidenceError::Io { path: path.display().to_string(), source })?;
-    // `unstable` API of the zip crate (pinned to =9.8 in the workspace).
-    ::zip::unstable::read::ZipIterable::try_new(BufReader::with_capacity(256 * 1024, file), Default::default())
+    // `unstable` API of the zip crate (pinned to =9.8 in the workspace). It seeks to every
+    // central header, one after the other: a reader that keeps its buffer across those seeks.
+    ::zip::unstable::read::ZipIterable::try_new(crate::seek::BufferedSeek::new(256 * 1024, file), Default::default())
         .map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))
 }
 
