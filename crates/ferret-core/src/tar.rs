@@ -178,6 +178,13 @@ impl FileIndex {
         Self::default()
     }
 
+    /// Makes room for `n` more files at once (when the count is known, as from a zip's central
+    /// directory: the row table then never grows by doubling, which held the old and the new
+    /// table at once).
+    pub fn reserve(&mut self, n: usize) {
+        self.rows.reserve_exact(n);
+    }
+
     /// Adds a file (call [`FileIndex::finish`] before looking anything up). Names longer than
     /// 4 GiB are ignored.
     pub fn push(&mut self, name: &str, size: u64, mtime: Option<i64>, data: u64) {

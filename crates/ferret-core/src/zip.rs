@@ -308,6 +308,12 @@ impl ZipEvidence {
         // local headers, in archive order: a buffer that survives the seeks between them
         let mut headers = crate::seek::BufferedSeek::new(64 * 1024, File::open(path).map_err(io)?);
         let mut into = Entries::default();
+        // room for every entry at once, bounded by what the file can hold (a central header
+        // takes at least 46 bytes): a forged entry count cannot reserve more than that
+        let fits = std::fs::metadata(path).map_or(0, |m| m.len() / 46);
+        let n = iterable.len().min(usize::try_from(fits).unwrap_or(usize::MAX));
+        into.index.reserve(n);
+        into.meta.reserve_exact(n);
         let files = iterable.files().map_err(|e| corrupt(path, format!("not a readable zip archive: {e}")))?;
         for (i, f) in files.enumerate() {
             let f = match f {
@@ -419,6 +425,11 @@ impl ZipEvidence {
             Ok(i) => self.raw_names.get(i).map(|(_, raw)| &**raw),
             Err(_) => Some(item.name),
         }
+    }
+
+    /// The index of regular file entries (names borrowed, nothing copied).
+    pub fn index(&self) -> &FileIndex {
+        &self.index
     }
 
     /// Raw names of symlink entries (listed, never followed).

@@ -119,9 +119,7 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
         }
         Container::Zip => {
             let z = ZipEvidence::open(path, AcquisitionKind::IosFs)?;
-            let mut names = Vec::new();
-            z.walk(&mut |f| names.push(f.path.clone()))?;
-            let prefix = archive_root(names.iter().map(String::as_str));
+            let prefix = archive_root(z.index().iter().map(|i| i.name));
             Ok(Prefixed::subtree(Box::new(z), &prefix))
         }
     }
