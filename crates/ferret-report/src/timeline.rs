@@ -31,7 +31,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 
 use ferret_core::{Alert, Level, TimelineEvent, TimelineSink};
@@ -545,26 +545,24 @@ pub(crate) fn write_timeline(
             Ok(csv)
         });
         let mut batch = Vec::with_capacity(BATCH);
-        let mut senders = Some((jsonl_tx, csv_tx));
-        let send = |senders: &Option<(SyncSender<Batch>, SyncSender<Batch>)>, full: Batch| -> io::Result<()> {
-            if let Some((j, c)) = senders {
-                j.send(Arc::clone(&full)).map_err(|_| io::Error::other("timeline.jsonl writer stopped"))?;
-                c.send(full).map_err(|_| io::Error::other("timeline.csv writer stopped"))?;
-            }
-            Ok(())
+        let senders = (jsonl_tx, csv_tx);
+        let send = |full: Batch| -> io::Result<()> {
+            senders.0.send(Arc::clone(&full)).map_err(|_| io::Error::other("timeline.jsonl writer stopped"))?;
+            senders.1.send(full).map_err(|_| io::Error::other("timeline.csv writer stopped"))
         };
         let merged = merge_runs(&runs, &mut |e| {
             let hit = alerts.get(&e.module, e.timestamp);
             selector.offer(e, hit.map(|h| h.0));
             batch.push((e.clone(), hit.cloned()));
             if batch.len() >= BATCH {
-                send(&senders, Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))?;
+                send(Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))?;
             }
             count += 1;
             Ok(())
         });
-        let merged = merged.and_then(|()| if batch.is_empty() { Ok(()) } else { send(&senders, Arc::new(batch)) });
-        senders.take();
+        let merged = merged.and_then(|()| if batch.is_empty() { Ok(()) } else { send(Arc::new(batch)) });
+        // closing both channels ends the writers' loops
+        drop(senders);
         let jsonl_written =
             jsonl_writer.join().unwrap_or_else(|_| Err(io::Error::other("timeline.jsonl writer panicked")));
         let csv_written = csv_writer.join();

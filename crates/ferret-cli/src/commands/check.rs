@@ -325,7 +325,7 @@ fn run_batch(command: Option<AcquisitionKind>, args: &CheckArgs, verbosity: Verb
                 entries.push(BatchEntry {
                     input,
                     results: plan.output.as_ref().map(|o| o.display().to_string()),
-                    verdict: kind_name_of(&summary.verdict.state),
+                    verdict: serde_name(&summary.verdict.state),
                     alerts: Some(summary.counts),
                     error: None,
                 });
@@ -359,13 +359,13 @@ fn run_batch(command: Option<AcquisitionKind>, args: &CheckArgs, verbosity: Verb
     Ok(status)
 }
 
-/// The snake-case name of a serialisable unit value (`AlertsFound` → `alerts_found`).
-fn kind_name_of(v: &impl serde::Serialize) -> String {
+/// The name a unit enum value serialises to (`AlertsFound` → `alerts_found`).
+fn serde_name(v: &impl serde::Serialize) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 fn kind_name(kind: AcquisitionKind) -> String {
-    kind_name_of(&kind)
+    serde_name(&kind)
 }
 
 /// Prints the end-of-run summary and where the results are (or that none were written).
