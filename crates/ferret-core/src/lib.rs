@@ -28,6 +28,7 @@ pub mod budget;
 pub mod evidence;
 pub mod indicators;
 pub mod module;
+pub mod observe;
 pub mod runner;
 pub mod safe_root;
 mod seek;

@@ -172,12 +172,39 @@ pub struct Output<'a> {
     pub(crate) warnings: Vec<String>,
     pub(crate) count: u64,
     buf: Vec<u8>,
+    observer: Option<&'a dyn crate::observe::Observer>,
 }
 
 impl<'a> Output<'a> {
     /// Builds an output for `module` (used by the runner and by tests).
     pub fn new(module: &'static str, records: &'a mut dyn RecordSink, timeline: &'a mut dyn TimelineSink) -> Self {
-        Self { module, records, timeline, alerts: Vec::new(), warnings: Vec::new(), count: 0, buf: Vec::new() }
+        Self {
+            module,
+            records,
+            timeline,
+            alerts: Vec::new(),
+            warnings: Vec::new(),
+            count: 0,
+            buf: Vec::new(),
+            observer: None,
+        }
+    }
+
+    /// Tells `observer` the time of each typed record before its checks run (see
+    /// [`crate::observe`]); the module must check against that same observer.
+    pub fn with_observer(mut self, observer: &'a dyn crate::observe::Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Sets the observer's time to the span of `events` (a record's timeline events) before
+    /// that record's checks.
+    fn observe_times(&self, events: &[(Timestamp, String, String)]) {
+        if let Some(o) = self.observer {
+            let lo = events.iter().map(|e| e.0).min();
+            let hi = events.iter().map(|e| e.0).max();
+            o.set_time(lo.zip(hi));
+        }
     }
 
     /// The module slug.
@@ -323,6 +350,7 @@ impl<'m, 'o, M: ArtifactModule> Out<'m, 'o, M> {
         self.inner.record(&record)?;
         self.events.clear();
         self.module.timeline(&record, &mut self.events);
+        self.inner.observe_times(&self.events);
         for (t, e, d) in self.events.drain(..) {
             self.inner.timeline(t, &e, d)?;
         }
@@ -396,6 +424,11 @@ impl<M: ArtifactModule> Module for Typed<M> {
     ) -> Result<bool, ModuleError> {
         let typed: M::Record = serde_json::from_value(record)
             .map_err(|e| ModuleError::format(&format!("{}.json", M::NAME), e.to_string()))?;
+        if out.observer.is_some() {
+            let mut events = Vec::new();
+            self.0.timeline(&typed, &mut events);
+            out.observe_times(&events);
+        }
         let mut findings = Vec::new();
         self.0.check(&typed, indicators, &mut findings);
         for f in findings {

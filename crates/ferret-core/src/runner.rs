@@ -19,6 +19,13 @@ pub trait SinkFactory: Sync {
     fn records(&self, info: &ModuleInfo) -> std::io::Result<Box<dyn RecordSink>>;
     /// The sink for the module's timeline events.
     fn timeline(&self, info: &ModuleInfo) -> std::io::Result<Box<dyn TimelineSink>>;
+    /// Whether the values each module checks are wanted ([`crate::observe`]); when `true` the
+    /// runner observes every module and hands its table to [`SinkFactory::observations`].
+    fn observes(&self) -> bool {
+        false
+    }
+    /// One module's observed values, when it finished.
+    fn observations(&self, _table: crate::observe::ObservationTable) {}
 }
 
 /// Progress callbacks (the CLI shows them; libraries never print).
@@ -94,9 +101,14 @@ pub fn run_module(
     let start = Instant::now();
     let report = match (sinks.records(&info), sinks.timeline(&info)) {
         (Ok(mut rec), Ok(mut tl)) => {
+            let observing = sinks.observes().then(|| crate::observe::Observing::new(info.name, ctx.indicators));
+            let observed_ctx = observing.as_ref().map(|o| Context { indicators: o, ..*ctx });
             let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut());
+            if let Some(o) = &observing {
+                out = out.with_observer(o);
+            }
             let _ = crate::sqlite::take_budget_exceeded();
-            let result = catch_unwind(AssertUnwindSafe(|| module.run(ctx, &mut out)))
+            let result = catch_unwind(AssertUnwindSafe(|| module.run(observed_ctx.as_ref().unwrap_or(ctx), &mut out)))
                 .unwrap_or_else(|p| Err(ModuleError::Panic(panic_text(p))));
             // A query stopped by its step budget fails the module, even when the module went on
             // without that query's rows (a partial read is not "completed").
@@ -105,6 +117,17 @@ pub fn run_module(
                 (r, _) => r,
             };
             let (alerts, mut warnings, count) = out.into_parts();
+            if let Some(o) = &observing {
+                let table = crate::observe::Observer::take(o);
+                if table.dropped > 0 {
+                    warnings.push(format!(
+                        "{} further distinct values were not kept in observables.jsonl (at most {} per module)",
+                        table.dropped,
+                        crate::observe::MAX_PER_MODULE
+                    ));
+                }
+                sinks.observations(table);
+            }
             let fin = rec.finish().and_then(|()| tl.finish());
             let status = match (result, fin) {
                 (Ok(Outcome::Completed), Ok(())) => ModuleStatus::Completed { records: count },

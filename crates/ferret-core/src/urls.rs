@@ -46,7 +46,8 @@ fn trim_trailing(s: &str) -> &str {
 }
 
 /// The host of a URL with a scheme (`scheme://host...`) or of a schemeless one (`host/...`).
-fn host_of(candidate: &str) -> &str {
+/// The host of a URL (with or without scheme), without user info or port; IPv6 keeps brackets.
+pub fn host_of(candidate: &str) -> &str {
     match candidate.find("://") {
         Some(i) => authority_host(&candidate[i + 3..]),
         None => authority_host(candidate),

@@ -50,8 +50,9 @@ const MARKER_TEXT: &str =
     "This folder holds the results of a ferret check. ferret replaces its own files here only with --force.\n";
 
 /// Files a results folder holds whatever modules ran.
-const FIXED_FILES: [&str; 9] = [
+const FIXED_FILES: [&str; 10] = [
     MARKER,
+    OBSERVABLES,
     "report.pdf",
     "alerts.json",
     "alerts_timeline.csv",
@@ -62,12 +63,18 @@ const FIXED_FILES: [&str; 9] = [
     "report.html",
 ];
 
+/// The campaign observables of a check (see [`ferret_core::observe`]): one JSON object per
+/// line, sorted by kind and value.
+pub const OBSERVABLES: &str = "observables.jsonl";
+
 /// A results folder being written. Give it to the runner as its [`SinkFactory`], then call
 /// [`ResultsFolder::finish`] once with the module reports.
 pub struct ResultsFolder {
     dir: PathBuf,
     spill: Arc<Spill>,
     options: FolderOptions,
+    /// Module observation tables, once the runner started observing.
+    observations: std::sync::Mutex<Option<Vec<ferret_core::observe::ObservationTable>>>,
     /// The folder opened and exclusively locked for the whole run (released on drop).
     _lock: File,
 }
@@ -109,7 +116,13 @@ impl ResultsFolder {
                 e,
             )
         })?;
-        Ok(Self { dir: dir.to_path_buf(), spill: Arc::new(spill), options, _lock: lock })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            spill: Arc::new(spill),
+            options,
+            observations: std::sync::Mutex::new(None),
+            _lock: lock,
+        })
     }
 
     /// Sets the `timeline.csv` the report takes its timeline from when this run wrote none.
@@ -154,6 +167,10 @@ impl ResultsFolder {
             crate::timeline::select_from_csv(src, &index, &mut selector)?;
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
+        let tables = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(tables) = tables {
+            write_observables(&self.dir.join(OBSERVABLES), &ferret_core::observe::merge_tables(tables))?;
+        }
         let mut run = run.clone();
         run.target.hashes = hashes();
         if run.finished_at.is_none() {
@@ -243,6 +260,26 @@ impl SinkFactory for ResultsFolder {
     fn timeline(&self, _info: &ModuleInfo) -> std::io::Result<Box<dyn TimelineSink>> {
         Ok(Box::new(SpillingTimeline::new(Arc::clone(&self.spill))))
     }
+
+    fn observes(&self) -> bool {
+        self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_or_insert_default();
+        true
+    }
+
+    fn observations(&self, table: ferret_core::observe::ObservationTable) {
+        self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_or_insert_default().push(table);
+    }
+}
+
+/// Writes `observables.jsonl`: one compact object per line.
+pub fn write_observables(path: &Path, observables: &[ferret_core::observe::Observable]) -> Result<(), ReportError> {
+    let file = File::create(path).map_err(|e| ReportError::io("create", path, e))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    for o in observables {
+        serde_json::to_writer(&mut w, o).map_err(|e| ReportError::io("write", path, std::io::Error::other(e)))?;
+        w.write_all(b"\n").map_err(|e| ReportError::io("write", path, e))?;
+    }
+    w.flush().map_err(|e| ReportError::io("write", path, e))
 }
 
 /// A [`SinkFactory`] that discards records and timeline events (runs without `--output`);

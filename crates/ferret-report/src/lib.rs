@@ -16,6 +16,7 @@
 //! | `alerts_timeline.csv` | `"Event Time","Module","Message","Event"`: alerts with a time, in time order; `Event` is the record as compact JSON; header only when none |
 //! | `timeline.csv` | `"UTC Timestamp","Plugin","Event","Description"`, every field quoted (RFC 4180: `"` doubled, newlines kept inside quotes), sorted by (timestamp, module, event, description), identical rows once; absent when no module produced an event |
 //! | `timeline.jsonl` | the same events for Timesketch, one object per line: `message`, `datetime` (RFC 3339 UTC, µs), `timestamp` (µs since 1970), `timestamp_desc` (event kind), `module`, and `alert` (level) + `alert_message` when an alert of the same module has exactly that time (the highest level wins) |
+//! | `observables.jsonl` | campaign observables ([`ferret_core::observe`]): one object per line, `{kind, value, first_seen, last_seen, count, modules}`, every distinct value the modules checked against indicators, sorted by kind and value; written by checks (not by `check-iocs`) |
 //! | `info.json` | [`InfoFile`]: the [`RunInfo`] given by the CLI, each module's status / records / warnings / error, alert counts per level, number of timeline events |
 //! | `report.html` | one self-contained page for people, in the language of [`FolderOptions::lang`] (see [`write_report`]) |
 //! | `report.pdf` | only after `ferret report --pdf`: the same page printed by a headless Chromium (see [`pdf`]) |
@@ -42,7 +43,7 @@ pub mod verdict;
 
 pub use error::ReportError;
 pub use firstscreen::FIRST_SCREEN_FAMILIES;
-pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, MARKER, NullSinks, ResultsFolder};
+pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, MARKER, NullSinks, OBSERVABLES, ResultsFolder, write_observables};
 pub use html::{MAX_ALERT_CARDS, MAX_STRING, TIMELINE_PAGE, esc, report_language, write_report};
 pub use i18n::{Lang, UnknownLang};
 pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, terminal_safe};

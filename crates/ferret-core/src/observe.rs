@@ -1,0 +1,560 @@
+//! Campaign observables: the distinct values a check saw, for correlation across devices.
+//!
+//! Every value a module checks against indicators is, by definition, a value worth
+//! correlating: a domain, a URL, an IP, an e-mail address, a phone number or messaging handle, a
+//! process name, a file path, an app id, a certificate hash, a profile id. So observables are not
+//! extracted by a second reading of the records: the runner wraps the loaded indicators in an
+//! [`Observing`] view for each module, which answers exactly as the indicators do and notes each
+//! question it is asked, with the time range of the record being checked ([`Observer::set_time`],
+//! called by [`crate::Out::record`]). `ferret check` then writes the module tables as
+//! `observables.jsonl`, and the same path applied to stored records (`Module::recheck`) rebuilds
+//! them for older result folders. What `hunt` later matches against new indicators is therefore
+//! exactly what a full check with those indicators would have asked about.
+//!
+//! Never in an observable: message text (only the URLs found in it, as the indicator check sees
+//! them), file content. File-listing modules (`manifest`, `filesystem`, `aqf_files`: every file of
+//! an acquisition) contribute only the domains and URLs they check, not their millions of paths
+//! and path components.
+//!
+//! Values are normalised so that two devices' copies compare equal: host names and e-mail
+//! addresses in lower case without a trailing dot or `mailto:`, phone numbers as `+` and digits,
+//! hashes and app ids in lower case, process names as their basename. A URL also counts its host
+//! (as a domain, or an IP when it is one).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::alert::MatchedIndicator;
+use crate::indicators::Indicators;
+
+/// What an observable is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservableKind {
+    /// A host name.
+    Domain,
+    /// A URL.
+    Url,
+    /// An IPv4 or IPv6 address.
+    Ip,
+    /// An e-mail address (also an iMessage account).
+    Email,
+    /// A phone number or messaging handle (SMS, iMessage, WhatsApp sender).
+    Phone,
+    /// A process name.
+    Process,
+    /// A file path.
+    FilePath,
+    /// A file name.
+    FileName,
+    /// An MD5, SHA-1 or SHA-256 of a file.
+    FileHash,
+    /// An iOS bundle id or Android package name.
+    AppId,
+    /// An app signing-certificate hash.
+    CertHash,
+    /// A configuration-profile identifier.
+    Profile,
+    /// An Android system property name.
+    AndroidProperty,
+}
+
+impl ObservableKind {
+    /// Every kind, in output order.
+    pub const ALL: [ObservableKind; 13] = [
+        Self::Domain,
+        Self::Url,
+        Self::Ip,
+        Self::Email,
+        Self::Phone,
+        Self::Process,
+        Self::FilePath,
+        Self::FileName,
+        Self::FileHash,
+        Self::AppId,
+        Self::CertHash,
+        Self::Profile,
+        Self::AndroidProperty,
+    ];
+
+    /// The name used in `observables.jsonl`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Domain => "domain",
+            Self::Url => "url",
+            Self::Ip => "ip",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Process => "process",
+            Self::FilePath => "file_path",
+            Self::FileName => "file_name",
+            Self::FileHash => "file_hash",
+            Self::AppId => "app_id",
+            Self::CertHash => "cert_hash",
+            Self::Profile => "profile",
+            Self::AndroidProperty => "android_property",
+        }
+    }
+
+    /// The kind named `s` ([`ObservableKind::as_str`]).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One line of `observables.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observable {
+    /// What the value is.
+    pub kind: ObservableKind,
+    /// The normalised value.
+    pub value: String,
+    /// Earliest time of a record it was seen in (`null`: only in records without a time).
+    #[serde(with = "crate::time::serde_opt_ts")]
+    pub first_seen: Option<Timestamp>,
+    /// Latest such time.
+    #[serde(with = "crate::time::serde_opt_ts")]
+    pub last_seen: Option<Timestamp>,
+    /// How many times a module checked it.
+    pub count: u64,
+    /// The modules that saw it, sorted.
+    pub modules: Vec<String>,
+}
+
+/// Most distinct values one module keeps; further new values are counted in
+/// [`ObservationTable::dropped`] (a crafted artifact cannot make the table grow without bound).
+pub const MAX_PER_MODULE: usize = 2_000_000;
+
+/// Modules that list every file of an acquisition: only their domains and URLs are kept.
+const FILE_LISTINGS: [&str; 3] = ["manifest", "filesystem", "aqf_files"];
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Stat {
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    count: u64,
+}
+
+impl Stat {
+    fn add(&mut self, time: Option<(Timestamp, Timestamp)>) {
+        self.count += 1;
+        if let Some((lo, hi)) = time {
+            self.first = Some(self.first.map_or(lo, |f| f.min(lo)));
+            self.last = Some(self.last.map_or(hi, |l| l.max(hi)));
+        }
+    }
+
+    fn merge(&mut self, o: Stat) {
+        self.count += o.count;
+        for t in [o.first, o.last].into_iter().flatten() {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+    }
+}
+
+/// One module's distinct observed values.
+#[derive(Debug)]
+pub struct ObservationTable {
+    module: String,
+    by_kind: [HashMap<Box<str>, Stat>; 13],
+    len: usize,
+    cap: usize,
+    /// New values refused once [`MAX_PER_MODULE`] was reached.
+    pub dropped: u64,
+}
+
+impl Default for ObservationTable {
+    fn default() -> Self {
+        Self { module: String::new(), by_kind: Default::default(), len: 0, cap: MAX_PER_MODULE, dropped: 0 }
+    }
+}
+
+impl ObservationTable {
+    /// An empty table for `module`.
+    pub fn new(module: &str) -> Self {
+        Self::with_cap(module, MAX_PER_MODULE)
+    }
+
+    /// An empty table that keeps at most `cap` distinct values.
+    pub fn with_cap(module: &str, cap: usize) -> Self {
+        Self { module: module.to_string(), cap, ..Self::default() }
+    }
+
+    /// The module it belongs to.
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+
+    /// Distinct values held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Nothing held.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Notes `raw` (normalised first) as seen at `time`.
+    pub fn add(&mut self, kind: ObservableKind, raw: &str, time: Option<(Timestamp, Timestamp)>) {
+        if FILE_LISTINGS.contains(&self.module.as_str())
+            && !matches!(kind, ObservableKind::Domain | ObservableKind::Url | ObservableKind::Ip)
+        {
+            return;
+        }
+        if kind == ObservableKind::Url {
+            let host = crate::urls::host_of(raw.trim());
+            if !host.is_empty() {
+                self.add_one(ObservableKind::Domain, host, time);
+            }
+        }
+        self.add_one(kind, raw, time);
+    }
+
+    fn add_one(&mut self, kind: ObservableKind, raw: &str, time: Option<(Timestamp, Timestamp)>) {
+        let Some((kind, value)) = normalise(kind, raw) else { return };
+        let map = &mut self.by_kind[kind.index()];
+        if let Some(s) = map.get_mut(value.as_ref()) {
+            s.add(time);
+            return;
+        }
+        if self.len >= self.cap {
+            self.dropped += 1;
+            return;
+        }
+        let mut s = Stat::default();
+        s.add(time);
+        map.insert(value.into_owned().into_boxed_str(), s);
+        self.len += 1;
+    }
+}
+
+/// Normalises a value of `kind`; `None` for a value not worth keeping (empty, absurdly long).
+/// A domain that is an IP literal becomes an [`ObservableKind::Ip`].
+pub fn normalise(kind: ObservableKind, raw: &str) -> Option<(ObservableKind, Cow<'_, str>)> {
+    const MAX_LEN: usize = 2048;
+    let v = raw.trim();
+    if v.is_empty() || v.len() > MAX_LEN || v.chars().any(char::is_control) {
+        return None;
+    }
+    Some(match kind {
+        ObservableKind::Domain | ObservableKind::Ip => {
+            let host = v.trim_end_matches('.');
+            let bare = host.trim_start_matches('[').trim_end_matches(']');
+            if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+                (ObservableKind::Ip, Cow::Owned(ip.to_string()))
+            } else if kind == ObservableKind::Ip || host.is_empty() {
+                return None;
+            } else {
+                (ObservableKind::Domain, lower(host))
+            }
+        }
+        ObservableKind::Email => {
+            let v = v.strip_prefix("mailto:").or_else(|| v.strip_prefix("MAILTO:")).unwrap_or(v);
+            (kind, lower(v))
+        }
+        ObservableKind::Phone => {
+            if v.contains('@') {
+                return Some((ObservableKind::Email, lower(v)));
+            }
+            let digits: String =
+                v.chars().enumerate().filter(|&(i, c)| c.is_ascii_digit() || (i == 0 && c == '+')).map(|(_, c)| c).collect();
+            if digits.trim_start_matches('+').is_empty() {
+                (kind, Cow::Borrowed(v))
+            } else {
+                (kind, Cow::Owned(digits))
+            }
+        }
+        ObservableKind::Process => {
+            let base = v.rsplit('/').next().unwrap_or(v);
+            if base.is_empty() {
+                return None;
+            }
+            (kind, Cow::Borrowed(base))
+        }
+        ObservableKind::FileHash | ObservableKind::CertHash | ObservableKind::AppId => (kind, lower(v)),
+        ObservableKind::Url
+        | ObservableKind::FilePath
+        | ObservableKind::FileName
+        | ObservableKind::Profile
+        | ObservableKind::AndroidProperty => (kind, Cow::Borrowed(v)),
+    })
+}
+
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { Cow::Borrowed(s) }
+}
+
+/// Merges module tables into the lines of `observables.jsonl`: one per distinct `(kind, value)`,
+/// sorted by kind then value, with the modules that saw it.
+pub fn merge_tables(tables: impl IntoIterator<Item = ObservationTable>) -> Vec<Observable> {
+    let mut all: HashMap<(ObservableKind, Box<str>), (Stat, Vec<String>)> = HashMap::new();
+    for t in tables {
+        let ObservationTable { module, by_kind, .. } = t;
+        for (kind, map) in ObservableKind::ALL.into_iter().zip(by_kind) {
+            for (value, stat) in map {
+                let e = all.entry((kind, value)).or_default();
+                e.0.merge(stat);
+                if !e.1.contains(&module) {
+                    e.1.push(module.clone());
+                }
+            }
+        }
+    }
+    let mut out: Vec<Observable> = all
+        .into_iter()
+        .map(|((kind, value), (stat, mut modules))| {
+            modules.sort();
+            Observable {
+                kind,
+                value: value.into_string(),
+                first_seen: stat.first,
+                last_seen: stat.last,
+                count: stat.count,
+                modules,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (a.kind, &a.value).cmp(&(b.kind, &b.value)));
+    out
+}
+
+/// An [`Indicators`] view that notes every value it is asked about.
+pub trait Observer: Indicators {
+    /// The time range of the record whose checks follow (`None`: no time).
+    fn set_time(&self, range: Option<(Timestamp, Timestamp)>);
+    /// The values noted so far (the runner calls this once, when the module finished).
+    fn take(&self) -> ObservationTable;
+}
+
+/// The [`Observer`] the runner puts in front of the loaded indicators for one module.
+pub struct Observing<'a> {
+    inner: &'a dyn Indicators,
+    state: Mutex<(ObservationTable, Option<(Timestamp, Timestamp)>)>,
+}
+
+impl std::fmt::Debug for Observing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observing").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Observing<'a> {
+    /// Observes the checks `module` makes against `inner`.
+    pub fn new(module: &str, inner: &'a dyn Indicators) -> Self {
+        Self { inner, state: Mutex::new((ObservationTable::new(module), None)) }
+    }
+
+    fn note(&self, kind: ObservableKind, value: &str) {
+        let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (table, time) = &mut *g;
+        table.add(kind, value, *time);
+    }
+}
+
+impl Observer for Observing<'_> {
+    fn set_time(&self, range: Option<(Timestamp, Timestamp)>) {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1 = range;
+    }
+
+    fn take(&self) -> ObservationTable {
+        let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let fresh = ObservationTable::with_cap(&g.0.module, g.0.cap);
+        std::mem::replace(&mut g.0, fresh)
+    }
+}
+
+impl Indicators for Observing<'_> {
+    /// Never empty: modules that skip their checks when no indicator is loaded must still show
+    /// what they would have checked (the answers stay the inner set's).
+    fn is_empty(&self) -> bool {
+        false
+    }
+    fn check_url(&self, url: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::Url, url);
+        self.inner.check_url(url)
+    }
+    fn check_domain(&self, host: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::Domain, host);
+        self.inner.check_domain(host)
+    }
+    fn check_text(&self, text: &str) -> Vec<(String, MatchedIndicator)> {
+        // the trait's own definition, with each URL noted on the way
+        let urls = crate::urls::find_urls(text);
+        for u in &urls {
+            self.note(ObservableKind::Url, u);
+        }
+        urls.into_iter().filter_map(|u| self.inner.check_url(&u).map(|m| (u, m))).collect()
+    }
+    fn check_process(&self, name: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::Process, name);
+        self.inner.check_process(name)
+    }
+    fn check_email(&self, email: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::Email, email);
+        self.inner.check_email(email)
+    }
+    fn check_phone(&self, number: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::Phone, number);
+        self.inner.check_phone(number)
+    }
+    fn check_file_path(&self, path: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::FilePath, path);
+        self.inner.check_file_path(path)
+    }
+    fn check_file_name(&self, name: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::FileName, name);
+        self.inner.check_file_name(name)
+    }
+    fn check_file_hash(&self, hash: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::FileHash, hash);
+        self.inner.check_file_hash(hash)
+    }
+    fn check_app_id(&self, id: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::AppId, id);
+        self.inner.check_app_id(id)
+    }
+    fn check_app_cert_hash(&self, hash: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::CertHash, hash);
+        self.inner.check_app_cert_hash(hash)
+    }
+    fn check_profile(&self, id: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::Profile, id);
+        self.inner.check_profile(id)
+    }
+    fn check_android_property(&self, name: &str) -> Option<MatchedIndicator> {
+        self.note(ObservableKind::AndroidProperty, name);
+        self.inner.check_android_property(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: i64) -> Timestamp {
+        Timestamp::from_second(s).unwrap()
+    }
+
+    #[test]
+    fn values_are_normalised_so_devices_compare_equal() {
+        let n = |k, v| normalise(k, v).map(|(k, v)| (k, v.into_owned()));
+        assert_eq!(n(ObservableKind::Domain, " Evil.Example. "), Some((ObservableKind::Domain, "evil.example".into())));
+        assert_eq!(n(ObservableKind::Domain, "[2001:DB8::1]"), Some((ObservableKind::Ip, "2001:db8::1".into())));
+        assert_eq!(n(ObservableKind::Domain, "198.51.100.7"), Some((ObservableKind::Ip, "198.51.100.7".into())));
+        assert_eq!(n(ObservableKind::Ip, "not-an-ip"), None);
+        assert_eq!(n(ObservableKind::Email, "mailto:A@B.org"), Some((ObservableKind::Email, "a@b.org".into())));
+        assert_eq!(n(ObservableKind::Phone, "+44 (7700) 900-123"), Some((ObservableKind::Phone, "+447700900123".into())));
+        assert_eq!(n(ObservableKind::Phone, "X@Y.net"), Some((ObservableKind::Email, "x@y.net".into())));
+        assert_eq!(n(ObservableKind::Phone, "Apple"), Some((ObservableKind::Phone, "Apple".into())));
+        assert_eq!(n(ObservableKind::Process, "/private/var/tmp/bh"), Some((ObservableKind::Process, "bh".into())));
+        assert_eq!(n(ObservableKind::Process, "/tmp/"), None);
+        assert_eq!(n(ObservableKind::FileHash, "ABCD"), Some((ObservableKind::FileHash, "abcd".into())));
+        assert_eq!(n(ObservableKind::Url, "https://X.org/A"), Some((ObservableKind::Url, "https://X.org/A".into())));
+        assert_eq!(n(ObservableKind::Url, ""), None);
+        assert_eq!(n(ObservableKind::Url, "a\tb"), None, "control characters never enter the index");
+        assert_eq!(n(ObservableKind::Url, &"a".repeat(3000)), None);
+    }
+
+    #[test]
+    fn observing_answers_as_the_inner_set_and_notes_each_question() {
+        struct One;
+        impl Indicators for One {
+            fn is_empty(&self) -> bool {
+                false
+            }
+            fn check_url(&self, u: &str) -> Option<MatchedIndicator> {
+                self.check_domain(crate::urls::host_of(u))
+            }
+            fn check_domain(&self, h: &str) -> Option<MatchedIndicator> {
+                (h == "evil.example").then(|| MatchedIndicator {
+                    value: h.into(),
+                    kind: "domains".into(),
+                    name: "X".into(),
+                    stix2_file_name: "x".into(),
+                })
+            }
+            fn check_process(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_email(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_phone(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_file_path(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_file_name(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_file_hash(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_app_id(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_app_cert_hash(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_profile(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_android_property(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+        }
+        let o = Observing::new("sms", &One);
+        o.set_time(Some((ts(100), ts(100))));
+        let text = "go to https://evil.example/a and https://ok.example/b, then https://evil.example/a";
+        assert_eq!(o.check_text(text), One.check_text(text), "same answers, duplicates included");
+        o.set_time(Some((ts(50), ts(60))));
+        assert!(o.check_process("/usr/libexec/bh").is_none());
+        o.set_time(None);
+        assert!(o.check_phone("+1 555").is_none());
+        assert!(!o.is_empty(), "modules that skip checks without indicators must still ask");
+        let obs = merge_tables([o.take()]);
+        let got: Vec<(ObservableKind, &str, u64, Option<Timestamp>)> =
+            obs.iter().map(|x| (x.kind, x.value.as_str(), x.count, x.first_seen)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ObservableKind::Domain, "evil.example", 2, Some(ts(100))),
+                (ObservableKind::Domain, "ok.example", 1, Some(ts(100))),
+                (ObservableKind::Url, "https://evil.example/a", 2, Some(ts(100))),
+                (ObservableKind::Url, "https://ok.example/b", 1, Some(ts(100))),
+                (ObservableKind::Phone, "+1555", 1, None),
+                (ObservableKind::Process, "bh", 1, Some(ts(50))),
+            ]
+        );
+        assert_eq!(obs[5].last_seen, Some(ts(60)));
+        assert!(obs.iter().all(|x| x.modules == ["sms"]));
+    }
+
+    #[test]
+    fn file_listings_keep_only_domains_and_tables_are_bounded() {
+        let mut t = ObservationTable::new("filesystem");
+        t.add(ObservableKind::Process, "private", None);
+        t.add(ObservableKind::FilePath, "/private/var/x", None);
+        t.add(ObservableKind::Url, "evil.example", None);
+        assert_eq!(t.len(), 2, "the URL and its domain only");
+        let mut t = ObservationTable::with_cap("sms", 100);
+        for i in 0..105 {
+            t.add(ObservableKind::Phone, &format!("+{i}"), None);
+        }
+        t.add(ObservableKind::Phone, "+7", None); // known values are still counted
+        assert_eq!((t.len(), t.dropped), (100, 5));
+        let merged = merge_tables([t]);
+        assert_eq!(merged.iter().find(|o| o.value == "+7").map(|o| o.count), Some(2));
+    }
+}
