@@ -3,7 +3,9 @@
 //!
 //! Fields: `address`, `body` (`mms_body` in MMS backups), `date` and `date_sent` (Unix ms);
 //! `direction` is `sent` when `date_sent` is non-zero, else `received`. Links are found in the
-//! body. Checks: a link matching a URL/domain indicator → CRITICAL (one alert per matching link).
+//! body. Checks: a link matching a URL/domain indicator → CRITICAL (one alert per matching link);
+//! the other party (`address`) matching a phone-number indicator, or an e-mail indicator when it
+//! is an address → CRITICAL, as on iOS.
 //! Timeline: `sms_received` / `sms_sent`.
 //!
 //! The JSON is parsed streaming ([`parse_backup_json`]): one array element at a time, each
@@ -449,6 +451,15 @@ impl ArtifactModule for SmsBackup {
                 f.push(ioc_finding(Level::Critical, "Link in SMS", l, r.isodate, m));
             }
         }
+        // the other party, as on iOS: a phone number, or an e-mail address (SMS from e-mail
+        // gateways, RCS)
+        if let Some(a) = r.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            let m = if a.contains('@') { ind.check_email(a) } else { ind.check_phone(a) };
+            if let Some(m) = m {
+                let what = if r.direction == "sent" { "SMS to" } else { "SMS from" };
+                f.push(ioc_finding(Level::Critical, what, a, r.isodate, m));
+            }
+        }
     }
 }
 
@@ -465,6 +476,43 @@ mod tests {
             Ok(())
         })?;
         Ok((got, stats))
+    }
+
+    /// The other party is checked as on iOS: phone numbers whatever their formatting, e-mail
+    /// addresses as e-mail indicators; nothing else matches.
+    #[test]
+    fn the_other_party_is_checked() {
+        let bundle = r#"{"type":"bundle","id":"bundle--1","objects":[
+            {"type":"malware","id":"malware--1","name":"Smish"},
+            {"type":"indicator","id":"indicator--1","pattern":"[phone-number:value = '+447700900123']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
+            {"type":"indicator","id":"indicator--2","pattern":"[email-addr:value = 'bad@evil.example']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
+            {"type":"relationship","id":"relationship--1","relationship_type":"indicates","source_ref":"indicator--1","target_ref":"malware--1"},
+            {"type":"relationship","id":"relationship--2","relationship_type":"indicates","source_ref":"indicator--2","target_ref":"malware--1"}]}"#;
+        let (ind, report) = ferret_indicators::load_bytes(bundle.as_bytes(), "t.stix2");
+        assert!(report.rejected_patterns.is_empty(), "{:?}", report.rejected_patterns);
+        let check = |address: &str, direction: &str| {
+            let r = Sms {
+                file: "f".into(),
+                address: Some(address.into()),
+                body: None,
+                isodate: None,
+                direction: direction.into(),
+                links: Vec::new(),
+            };
+            let mut f = Vec::new();
+            SmsBackup.check(&r, &ind, &mut f);
+            f.into_iter().map(|x| (x.level, x.message)).collect::<Vec<_>>()
+        };
+        let hit = check("+44 7700 900123", "received");
+        assert_eq!(hit.len(), 1, "{hit:?}");
+        assert_eq!(hit[0].0, Level::Critical);
+        assert!(hit[0].1.starts_with("SMS from \"+44 7700 900123\""), "{}", hit[0].1);
+        let sent = check("BAD@evil.example", "sent");
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(sent[0].1.starts_with("SMS to"), "{}", sent[0].1);
+        for other in ["+447700900124", "good@evil.example", "evil.example", "", "  "] {
+            assert_eq!(check(other, "received"), Vec::new(), "{other:?}");
+        }
     }
 
     /// The streamed reader gives what reading the parsed `serde_json::Value` gave.
