@@ -15,6 +15,7 @@
 
 pub mod android;
 pub mod fake;
+pub mod fleet;
 pub mod fs_dump;
 pub mod hostile;
 pub mod ios;

@@ -21,6 +21,18 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitStatus> {
     std::fs::create_dir_all(dir)?;
     let scale = Scale { sms: args.sms, decoys: args.decoys };
     let ctx = || format!("cannot generate into {}", dir.display());
+    if let Some(n) = args.fleet {
+        let spec = ferret_testdata::fleet::FleetSpec { devices: n, seed: args.seed };
+        let truth = ferret_testdata::fleet::write_fleet(dir, spec).with_context(ctx)?;
+        let hit: usize = truth.campaigns.iter().map(|c| c.devices.len()).sum();
+        crate::console::out(&format!(
+            "{} devices ({hit} hit by {} campaigns) in {}; truth in fleet-truth.json",
+            truth.devices.len(),
+            truth.campaigns.len(),
+            dir.join("devices").display()
+        ));
+        return Ok(ExitStatus::Clean);
+    }
     let (planted, acquisition) = match args.kind {
         GenKind::Backup => {
             let g = scenario::ios_backup(dir, args.seed, scale).with_context(ctx)?;

@@ -37,13 +37,13 @@ impl Default for AbSpec {
     }
 }
 
-fn zlib(data: &[u8]) -> Vec<u8> {
+pub(crate) fn zlib(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     let _ = e.write_all(data);
     e.finish().unwrap_or_default()
 }
 
-fn tar_add(b: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]) -> std::io::Result<()> {
+pub(crate) fn tar_add(b: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]) -> std::io::Result<()> {
     let mut h = tar::Header::new_ustar();
     h.set_path(path)?;
     h.set_size(data.len() as u64);

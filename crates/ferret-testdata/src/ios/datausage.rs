@@ -17,7 +17,7 @@ use crate::rng::{rng_for, word};
 use crate::sqlite::build;
 use crate::truth::{IndicatorKind, Truth};
 
-const SCHEMA: &str = "
+pub(crate) const SCHEMA: &str = "
 CREATE TABLE ZPROCESS (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZFIRSTTIMESTAMP TIMESTAMP, ZTIMESTAMP TIMESTAMP, ZBUNDLENAME VARCHAR, ZPROCNAME VARCHAR);
 CREATE TABLE ZLIVEUSAGE (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZKIND INTEGER, ZMETADATA INTEGER, ZTAG INTEGER, ZHASPROCESS INTEGER, ZBILLCYCLEEND TIMESTAMP, ZTIMESTAMP TIMESTAMP, ZWIFIIN FLOAT, ZWIFIOUT FLOAT, ZWWANIN FLOAT, ZWWANOUT FLOAT);
 CREATE TABLE Z_PRIMARYKEY (Z_ENT INTEGER PRIMARY KEY, Z_NAME VARCHAR, Z_SUPER INTEGER, Z_MAX INTEGER);
@@ -25,7 +25,7 @@ CREATE TABLE Z_METADATA (Z_VERSION INTEGER PRIMARY KEY, Z_UUID VARCHAR(255), Z_P
 CREATE INDEX ZLIVEUSAGE_ZHASPROCESS_INDEX ON ZLIVEUSAGE (ZHASPROCESS);
 ";
 
-fn proc_row(c: &Connection, pk: i64, name: &str, bundle: Option<&str>, t: i64) -> rusqlite::Result<()> {
+pub(crate) fn proc_row(c: &Connection, pk: i64, name: &str, bundle: Option<&str>, t: i64) -> rusqlite::Result<()> {
     c.prepare_cached("INSERT INTO ZPROCESS VALUES (?1, 7, 1, ?2, ?3, ?4, ?5)")?.execute(params![
         pk,
         mac(t),
@@ -36,7 +36,7 @@ fn proc_row(c: &Connection, pk: i64, name: &str, bundle: Option<&str>, t: i64) -
     Ok(())
 }
 
-fn live_row(c: &Connection, pk: i64, proc_id: i64, t: i64, bytes: f64) -> rusqlite::Result<()> {
+pub(crate) fn live_row(c: &Connection, pk: i64, proc_id: i64, t: i64, bytes: f64) -> rusqlite::Result<()> {
     c.prepare_cached("INSERT INTO ZLIVEUSAGE VALUES (?1, 5, 1, 0, 1, 0, ?2, NULL, ?3, ?4, ?5, ?6, ?7)")?
         .execute(params![pk, proc_id, mac(t), bytes, bytes / 3.0, bytes / 7.0, bytes / 11.0])?;
     Ok(())
