@@ -85,6 +85,38 @@ pub fn modules_for(kind: AcquisitionKind) -> Vec<Box<dyn Module>> {
     if kind.is_ios() { ferret_ios::modules(kind) } else { ferret_android::modules(kind) }
 }
 
+/// The acquisition type a results folder's `info.json` names (`target.kind`, its serde name).
+pub fn kind_named(name: &str) -> Option<AcquisitionKind> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
+/// The modules that wrote a results folder: those of the type its `info.json` names. Two types
+/// can have modules of the same name reading different records (`sms` on iOS and on Android),
+/// so stored records go back to the modules of their own type; every module when the type is
+/// unknown.
+pub fn modules_for_results(results: &Path) -> Vec<Box<dyn Module>> {
+    let kind = std::fs::read(results.join("info.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.pointer("/run/target/kind").and_then(|k| k.as_str()).and_then(kind_named));
+    match kind {
+        Some(k) => modules_for(k),
+        None => all_modules(),
+    }
+}
+
+/// Every acquisition type's modules, for campaign mode's module table (by the type's serde
+/// name, as `info.json` writes it).
+pub fn modules_by_kind() -> Vec<(String, Vec<Box<dyn Module>>)> {
+    AcquisitionKind::ALL
+        .iter()
+        .map(|&k| {
+            let name = serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            (name, modules_for(k))
+        })
+        .collect()
+}
+
 /// Every module of every acquisition type, once each, sorted by name.
 pub fn all_modules() -> Vec<Box<dyn Module>> {
     let mut out: Vec<Box<dyn Module>> = Vec::new();

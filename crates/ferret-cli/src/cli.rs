@@ -52,6 +52,24 @@ pub enum Command {
         after_help = "Examples:\n  ferret check-iocs --iocs new-iocs.stix2 results/\n  ferret check-iocs --iocs new-iocs.stix2 -o recheck/ results/\n\nWrites into -o DIR, by default a new folder check-iocs-<name> in the current folder; never into RESULTS.\nExit codes: 0 nothing found; 1 HIGH/CRITICAL alerts; 2 error or incomplete."
     )]
     CheckIocs(CheckIocsArgs),
+    /// Campaign mode: rank the values several devices' results share, rare among them and close
+    /// in time to their alerts, and group the devices they link.
+    #[command(
+        after_help = "Examples:\n  ferret correlate cases/*/results -o campaign/\n  ferret correlate --share -o campaign/ cases/\n\nWrites correlation.json and clusters.json (devices named by their results folders), candidates.stix2 and campaign.html (no device names in the bundle; with --share, none in the page either).\nExit codes: 0 no lead; 1 leads found; 2 error."
+    )]
+    Correlate(CorrelateArgs),
+    /// Campaign mode: check every stored case against new indicators at once, without the
+    /// acquisitions, and list the cases that now match.
+    #[command(
+        after_help = "Examples:\n  ferret hunt --iocs new-campaign.stix2 cases/\n  ferret hunt --iocs new-campaign.stix2 -o hunt/ cases/\n\nKeeps an index of the cases' values in CASES/.ferret-hunt-index (rebuilt when a case changes). With -o, each matching case is also re-checked (check-iocs) into -o/<case>/.\nExit codes: 0 no case matches; 1 cases match; 2 error."
+    )]
+    Hunt(HuntArgs),
+    /// Campaign mode: export the observables and alerts of many cases (JSONL, CSV or Parquet)
+    /// for engines beyond one machine (see sql/correlate.sql).
+    #[command(
+        after_help = "Examples:\n  ferret export --format parquet cases/ -o lake/\n  ferret export --format csv cases/*/results -o lake/"
+    )]
+    Export(ExportArgs),
     /// Manage indicator sets.
     #[command(subcommand)]
     Iocs(IocsCommand),
@@ -227,6 +245,83 @@ pub struct CheckIocsArgs {
     pub results: PathBuf,
 }
 
+/// `ferret correlate`.
+#[derive(Debug, Clone, Args)]
+pub struct CorrelateArgs {
+    /// Output folder (created; gets correlation.json, clusters.json, candidates.stix2,
+    /// campaign.html).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Indicator files: shared values they match are marked as known (by default only values
+    /// the devices' own alerts matched are).
+    #[arg(short = 'i', long = "iocs", value_name = "PATH")]
+    pub iocs: Vec<PathBuf>,
+    /// Number the devices in campaign.html instead of naming them (a copy to share).
+    #[arg(long)]
+    pub share: bool,
+    /// Largest share of the devices a value may be on and still rank (0..1).
+    #[arg(long, default_value_t = 0.5, value_name = "FRACTION")]
+    pub max_share: f64,
+    /// Hours over which closeness to a device's alert decays.
+    #[arg(long, default_value_t = 6.0, value_name = "HOURS")]
+    pub window_hours: f64,
+    /// Reader threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Result folders, or folders holding them (up to 4 levels down).
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+}
+
+/// `ferret hunt`.
+#[derive(Debug, Clone, Args)]
+pub struct HuntArgs {
+    /// The new indicators (STIX 2.1 bundles, ioc.yaml, plain lists; repeatable).
+    #[arg(short = 'i', long = "iocs", value_name = "PATH", required = true)]
+    pub iocs: Vec<PathBuf>,
+    /// Also load the cache, the built-in sets and FERRET_IOCS/MVT_STIX2.
+    #[arg(long)]
+    pub with_default_iocs: bool,
+    /// Write hunt.json here, and re-check each matching case (check-iocs) into DIR/<case>/.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Where the index of the cases' values is kept (default: .ferret-hunt-index in the one
+    /// folder given, when it holds the cases; none when several are given).
+    #[arg(long, value_name = "FILE")]
+    pub index: Option<PathBuf>,
+    /// Threads (0 = one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Result folders, or folders holding them (up to 4 levels down).
+    #[arg(required = true, value_name = "CASES")]
+    pub cases: Vec<PathBuf>,
+}
+
+/// `ferret export` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+    /// Apache Parquet (builds with the `parquet` feature only).
+    Parquet,
+}
+
+/// `ferret export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Output folder (created; must be new or empty).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Result folders, or folders holding them (up to 4 levels down).
+    #[arg(required = true, value_name = "CASES")]
+    pub cases: Vec<PathBuf>,
+}
+
 /// `ferret ios decrypt-backup`.
 #[derive(Debug, Clone, Args)]
 pub struct DecryptBackupArgs {
@@ -357,6 +452,11 @@ pub struct GenArgs {
     /// Seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Instead of one acquisition, a fleet of N small ones (iOS backups and Android `.ab`) with
+    /// two planted campaigns, noise and decoys (`devices/`, `fleet-truth.json`), for
+    /// `ferret correlate` and `ferret hunt`.
+    #[arg(long, value_name = "N", conflicts_with = "kind")]
+    pub fleet: Option<usize>,
     /// Output folder (gets the acquisition, `iocs.stix2` and `truth.json`).
     pub dir: PathBuf,
 }

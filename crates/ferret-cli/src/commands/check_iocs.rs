@@ -53,7 +53,7 @@ pub fn run(args: CheckIocsArgs, verbosity: Verbosity) -> anyhow::Result<ExitStat
     let (index, load_report) = args.indicators.load()?;
     let folder = output::results_folder(&out, &inputs, args.force, args.lang)?;
     console::attach_command_log(&out.join("command.log")).context("cannot write command.log")?;
-    let modules = acquisition::all_modules();
+    let modules = acquisition::modules_for_results(results);
     let refs: Vec<&dyn Module> = modules.iter().map(AsRef::as_ref).collect();
     let run = RunInfo {
         ferret_version: env!("CARGO_PKG_VERSION").to_string(),

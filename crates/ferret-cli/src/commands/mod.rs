@@ -1,5 +1,6 @@
 //! One file per command; [`run`] is the table from parsed arguments to them.
 
+pub mod campaign;
 pub mod check;
 pub mod check_iocs;
 pub mod demo;
@@ -36,6 +37,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             ios::extract_key(args)
         }
         Command::CheckIocs(args) => check_iocs::run(args, verbosity),
+        Command::Correlate(args) => {
+            console::init_logging(verbosity)?;
+            campaign::correlate(args)
+        }
+        Command::Hunt(args) => campaign::hunt(args, verbosity),
+        Command::Export(args) => {
+            console::init_logging(verbosity)?;
+            campaign::export(args)
+        }
         Command::Iocs(cmd) => {
             console::init_logging(verbosity)?;
             iocs::run(cmd)
