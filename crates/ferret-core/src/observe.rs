@@ -266,8 +266,12 @@ pub fn normalise(kind: ObservableKind, raw: &str) -> Option<(ObservableKind, Cow
             if v.contains('@') {
                 return Some((ObservableKind::Email, lower(v)));
             }
-            let digits: String =
-                v.chars().enumerate().filter(|&(i, c)| c.is_ascii_digit() || (i == 0 && c == '+')).map(|(_, c)| c).collect();
+            let digits: String = v
+                .chars()
+                .enumerate()
+                .filter(|&(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
+                .map(|(_, c)| c)
+                .collect();
             if digits.trim_start_matches('+').is_empty() {
                 (kind, Cow::Borrowed(v))
             } else {
@@ -438,6 +442,7 @@ impl Indicators for Observing<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -453,7 +458,10 @@ mod tests {
         assert_eq!(n(ObservableKind::Domain, "198.51.100.7"), Some((ObservableKind::Ip, "198.51.100.7".into())));
         assert_eq!(n(ObservableKind::Ip, "not-an-ip"), None);
         assert_eq!(n(ObservableKind::Email, "mailto:A@B.org"), Some((ObservableKind::Email, "a@b.org".into())));
-        assert_eq!(n(ObservableKind::Phone, "+44 (7700) 900-123"), Some((ObservableKind::Phone, "+447700900123".into())));
+        assert_eq!(
+            n(ObservableKind::Phone, "+44 (7700) 900-123"),
+            Some((ObservableKind::Phone, "+447700900123".into()))
+        );
         assert_eq!(n(ObservableKind::Phone, "X@Y.net"), Some((ObservableKind::Email, "x@y.net".into())));
         assert_eq!(n(ObservableKind::Phone, "Apple"), Some((ObservableKind::Phone, "Apple".into())));
         assert_eq!(n(ObservableKind::Process, "/private/var/tmp/bh"), Some((ObservableKind::Process, "bh".into())));
