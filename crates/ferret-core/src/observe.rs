@@ -129,34 +129,84 @@ pub struct Observable {
     pub modules: Vec<String>,
 }
 
-/// Most distinct values one module keeps; further new values are counted in
-/// [`ObservationTable::dropped`] (a crafted artifact cannot make the table grow without bound).
-pub const MAX_PER_MODULE: usize = 2_000_000;
+/// Most values one module contributes (counted per run when its table is flushed in parts);
+/// further new values are counted in [`ObservationTable::dropped`], so a crafted artifact cannot
+/// make the observables grow without bound.
+pub const MAX_PER_MODULE: usize = 5_000_000;
+
+/// Distinct values a module's table holds before the runner flushes it as a sorted run
+/// ([`Observing::with_flush`]): about 30 MB, so memory does not grow with the artifact.
+pub const FLUSH_AT: usize = 262_144;
 
 /// Modules that list every file of an acquisition: only their domains and URLs are kept.
 const FILE_LISTINGS: [&str; 3] = ["manifest", "filesystem", "aqf_files"];
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Stat {
-    first: Option<Timestamp>,
-    last: Option<Timestamp>,
-    count: u64,
+/// What is known of one value: first and last time as microseconds since 1970 ([`NONE`]: no
+/// time), and how many times it was checked. Small, so a table of millions stays compact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    /// Earliest time, µs (or [`NONE`]).
+    pub first: i64,
+    /// Latest time, µs (or [`NONE`]).
+    pub last: i64,
+    /// Times checked.
+    pub count: u64,
+}
+
+/// No time.
+pub const NONE: i64 = i64::MIN;
+
+impl PartialOrd for Stat {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Stat {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.first, self.last, self.count).cmp(&(o.first, o.last, o.count))
+    }
+}
+
+impl Default for Stat {
+    fn default() -> Self {
+        Self { first: NONE, last: NONE, count: 0 }
+    }
+}
+
+fn us(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn from_us(v: i64) -> Option<Timestamp> {
+    if v == NONE { None } else { Timestamp::from_microsecond(v).ok() }
 }
 
 impl Stat {
     fn add(&mut self, time: Option<(Timestamp, Timestamp)>) {
         self.count += 1;
         if let Some((lo, hi)) = time {
-            self.first = Some(self.first.map_or(lo, |f| f.min(lo)));
-            self.last = Some(self.last.map_or(hi, |l| l.max(hi)));
+            self.widen(us(lo));
+            self.widen(us(hi));
         }
     }
 
-    fn merge(&mut self, o: Stat) {
+    fn widen(&mut self, t: i64) {
+        if self.first == NONE || t < self.first {
+            self.first = t;
+        }
+        if self.last == NONE || t > self.last {
+            self.last = t;
+        }
+    }
+
+    /// Adds another module's or run's knowledge of the same value.
+    pub fn merge(&mut self, o: Stat) {
         self.count += o.count;
-        for t in [o.first, o.last].into_iter().flatten() {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        for t in [o.first, o.last] {
+            if t != NONE {
+                self.widen(t);
+            }
         }
     }
 }
@@ -298,37 +348,161 @@ fn lower(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { Cow::Borrowed(s) }
 }
 
-/// Merges module tables into the lines of `observables.jsonl`: one per distinct `(kind, value)`,
-/// sorted by kind then value, with the modules that saw it.
-pub fn merge_tables(tables: impl IntoIterator<Item = ObservationTable>) -> Vec<Observable> {
-    let mut all: HashMap<(ObservableKind, Box<str>), (Stat, Vec<String>)> = HashMap::new();
-    for t in tables {
-        let ObservationTable { module, by_kind, .. } = t;
-        for (kind, map) in ObservableKind::ALL.into_iter().zip(by_kind) {
-            for (value, stat) in map {
-                let e = all.entry((kind, value)).or_default();
-                e.0.merge(stat);
-                if !e.1.contains(&module) {
-                    e.1.push(module.clone());
-                }
-            }
+/// One line of `observables.jsonl`, borrowed while runs are merged ([`merge_runs`]); serialises
+/// exactly as [`Observable`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObservableRef<'a> {
+    /// What the value is.
+    pub kind: ObservableKind,
+    /// The normalised value.
+    pub value: &'a str,
+    /// Earliest time.
+    #[serde(with = "crate::time::serde_opt_ts")]
+    pub first_seen: Option<Timestamp>,
+    /// Latest time.
+    #[serde(with = "crate::time::serde_opt_ts")]
+    pub last_seen: Option<Timestamp>,
+    /// How many times a module checked it.
+    pub count: u64,
+    /// The modules that saw it, sorted.
+    pub modules: Vec<&'a str>,
+}
+
+impl ObservableRef<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> Observable {
+        Observable {
+            kind: self.kind,
+            value: self.value.to_string(),
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            count: self.count,
+            modules: self.modules.iter().map(|m| (*m).to_string()).collect(),
         }
     }
-    let mut out: Vec<Observable> = all
-        .into_iter()
-        .map(|((kind, value), (stat, mut modules))| {
-            modules.sort();
-            Observable {
-                kind,
-                value: value.into_string(),
-                first_seen: stat.first,
-                last_seen: stat.last,
-                count: stat.count,
-                modules,
+}
+
+/// One value in a sorted run: a module table, or its part, in `(kind, value)` order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEntry {
+    /// Kind.
+    pub kind: ObservableKind,
+    /// Normalised value (never holds a control character).
+    pub value: Box<str>,
+    /// Times and count.
+    pub stat: Stat,
+}
+
+impl ObservationTable {
+    /// The module and its values in `(kind, value)` order, the table consumed.
+    pub fn into_sorted(self) -> (String, Vec<RunEntry>) {
+        let ObservationTable { module, by_kind, len, .. } = self;
+        let mut entries = Vec::with_capacity(len);
+        for (kind, map) in ObservableKind::ALL.into_iter().zip(by_kind) {
+            let start = entries.len();
+            entries.extend(map.into_iter().map(|(value, stat)| RunEntry { kind, value, stat }));
+            entries[start..].sort_unstable_by(|a, b| a.value.cmp(&b.value));
+        }
+        (module, entries)
+    }
+}
+
+/// Writes a sorted run as text, one value per line: `kind<TAB>first<TAB>last<TAB>count<TAB>value`
+/// (values never hold a tab or line break: see [`normalise`]).
+pub fn write_run(w: &mut impl std::io::Write, entries: &[RunEntry]) -> std::io::Result<()> {
+    for e in entries {
+        writeln!(w, "{}\t{}\t{}\t{}\t{}", e.kind.as_str(), e.stat.first, e.stat.last, e.stat.count, e.value)?;
+    }
+    Ok(())
+}
+
+/// Reads a run [`write_run`] wrote.
+pub fn read_run(r: impl std::io::BufRead) -> impl Iterator<Item = std::io::Result<RunEntry>> {
+    r.lines().map(|line| {
+        let line = line?;
+        let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an observables run line");
+        let mut p = line.splitn(5, '\t');
+        let kind = p.next().and_then(ObservableKind::parse).ok_or_else(bad)?;
+        let first = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+        let last = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+        let count = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+        let value = p.next().ok_or_else(bad)?.into();
+        Ok(RunEntry { kind, value, stat: Stat { first, last, count } })
+    })
+}
+
+/// A sorted run of one module.
+pub type Run<'a> = (String, Box<dyn Iterator<Item = std::io::Result<RunEntry>> + 'a>);
+
+/// Merges sorted runs (several may come from one module) into the lines of `observables.jsonl`,
+/// in `(kind, value)` order, each with the sorted, distinct modules that saw it, and calls `f`
+/// with each. Memory: one entry per run.
+pub fn merge_runs(
+    runs: Vec<Run<'_>>,
+    mut f: impl FnMut(ObservableRef<'_>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let (names, mut iters): (Vec<String>, Vec<_>) = runs.into_iter().unzip();
+    let mut heap: BinaryHeap<Reverse<(ObservableKind, Box<str>, usize, Stat)>> = BinaryHeap::new();
+    // the run index breaks ties before the stat is compared
+    for (i, it) in iters.iter_mut().enumerate() {
+        if let Some(e) = it.next() {
+            let e = e?;
+            heap.push(Reverse((e.kind, e.value, i, e.stat)));
+        }
+    }
+    while let Some(Reverse((kind, value, i, stat))) = heap.pop() {
+        let mut total = stat;
+        let mut modules: Vec<&str> = vec![names[i].as_str()];
+        let mut advance = |i: usize, heap: &mut BinaryHeap<_>| -> std::io::Result<()> {
+            if let Some(e) = iters[i].next() {
+                let e = e?;
+                heap.push(Reverse((e.kind, e.value, i, e.stat)));
             }
+            Ok(())
+        };
+        advance(i, &mut heap)?;
+        while let Some(Reverse(top)) = heap.peek() {
+            if top.0 != kind || top.1 != value {
+                break;
+            }
+            let Some(Reverse((_, _, j, st))) = heap.pop() else { break };
+            total.merge(st);
+            modules.push(names[j].as_str());
+            advance(j, &mut heap)?;
+        }
+        modules.sort_unstable();
+        modules.dedup();
+        f(ObservableRef {
+            kind,
+            value: &value,
+            first_seen: from_us(total.first),
+            last_seen: from_us(total.last),
+            count: total.count,
+            modules,
+        })?;
+    }
+    Ok(())
+}
+
+/// Merges whole module tables in memory (small sets: rebuilding an older folder's observables,
+/// tests); checks flush tables to disk and merge the runs ([`merge_runs`]).
+pub fn merge_tables(tables: impl IntoIterator<Item = ObservationTable>) -> Vec<Observable> {
+    let runs: Vec<Run<'static>> = tables
+        .into_iter()
+        .map(|t| {
+            let (module, entries) = t.into_sorted();
+            let it: Box<dyn Iterator<Item = std::io::Result<RunEntry>>> = Box::new(entries.into_iter().map(Ok));
+            (module, it)
         })
         .collect();
-    out.sort_by(|a, b| (a.kind, &a.value).cmp(&(b.kind, &b.value)));
+    let mut out = Vec::new();
+    // in-memory runs cannot fail
+    let _ = merge_runs(runs, |o| {
+        out.push(o.to_owned());
+        Ok(())
+    });
     out
 }
 
@@ -344,6 +518,13 @@ pub trait Observer: Indicators {
 pub struct Observing<'a> {
     inner: &'a dyn Indicators,
     state: Mutex<(ObservationTable, Option<(Timestamp, Timestamp)>)>,
+    flush: Option<Flush<'a>>,
+}
+
+/// Where a full table goes, and at what size.
+struct Flush<'a> {
+    at: usize,
+    to: Box<dyn Fn(ObservationTable) + Send + Sync + 'a>,
 }
 
 impl std::fmt::Debug for Observing<'_> {
@@ -355,13 +536,37 @@ impl std::fmt::Debug for Observing<'_> {
 impl<'a> Observing<'a> {
     /// Observes the checks `module` makes against `inner`.
     pub fn new(module: &str, inner: &'a dyn Indicators) -> Self {
-        Self { inner, state: Mutex::new((ObservationTable::new(module), None)) }
+        Self { inner, state: Mutex::new((ObservationTable::new(module), None)), flush: None }
+    }
+
+    /// As [`Observing::new`], handing the table to `to` whenever it holds `at` distinct values
+    /// (the parts are merged later, see [`merge_runs`]); [`Observer::take`] gives the rest.
+    pub fn with_flush(
+        module: &str,
+        inner: &'a dyn Indicators,
+        at: usize,
+        to: impl Fn(ObservationTable) + Send + Sync + 'a,
+    ) -> Self {
+        Self {
+            inner,
+            state: Mutex::new((ObservationTable::new(module), None)),
+            flush: Some(Flush { at: at.max(1), to: Box::new(to) }),
+        }
     }
 
     fn note(&self, kind: ObservableKind, value: &str) {
         let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (table, time) = &mut *g;
         table.add(kind, value, *time);
+        if let Some(f) = &self.flush
+            && table.len() >= f.at
+        {
+            // the next part may hold what the cap leaves; drops are carried to the end
+            let mut fresh = ObservationTable::with_cap(&table.module, table.cap.saturating_sub(table.len()));
+            fresh.dropped = table.dropped;
+            let full = std::mem::replace(table, fresh);
+            (f.to)(ObservationTable { dropped: 0, ..full });
+        }
     }
 }
 
@@ -445,6 +650,7 @@ impl Indicators for Observing<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::NoIndicators;
 
     fn ts(s: i64) -> Timestamp {
         Timestamp::from_second(s).unwrap()
@@ -564,5 +770,58 @@ mod tests {
         assert_eq!((t.len(), t.dropped), (100, 5));
         let merged = merge_tables([t]);
         assert_eq!(merged.iter().find(|o| o.value == "+7").map(|o| o.count), Some(2));
+    }
+
+    /// A module flushed in parts gives the same lines as one held whole, whether the parts are
+    /// merged in memory or through run files.
+    #[test]
+    fn flushed_parts_merge_to_the_same_lines() {
+        let feed = |o: &Observing<'_>| {
+            for i in 0..50u32 {
+                o.set_time(Some((ts(i64::from(1000 - i)), ts(i64::from(1000 + i)))));
+                let _ = o.check_domain(&format!("h{}.example", i % 17));
+                let _ = o.check_phone(&format!("+39 {}", i % 5));
+                let _ = o.check_process("bh");
+            }
+        };
+        let whole = Observing::new("m", &NoIndicators);
+        feed(&whole);
+        let expected = merge_tables([whole.take()]);
+        let parts = Mutex::new(Vec::new());
+        let flushed = Observing::with_flush("m", &NoIndicators, 7, |t| parts.lock().unwrap().push(t));
+        feed(&flushed);
+        let last = flushed.take();
+        drop(flushed);
+        let mut tables = parts.into_inner().unwrap();
+        assert!(tables.len() >= 3, "{} parts", tables.len());
+        tables.push(last);
+        // through run files
+        let mut runs: Vec<Run<'static>> = Vec::new();
+        let mut in_memory = Vec::new();
+        for t in tables {
+            let (module, entries) = t.into_sorted();
+            let mut buf = Vec::new();
+            write_run(&mut buf, &entries).unwrap();
+            let back: Vec<RunEntry> = read_run(std::io::Cursor::new(buf.clone())).map(Result::unwrap).collect();
+            assert_eq!(back, entries, "a run reads back as written");
+            runs.push((module.clone(), Box::new(read_run(std::io::Cursor::new(buf)))));
+            let mut t2 = ObservationTable::new(&module);
+            for e in entries {
+                t2.by_kind[e.kind.index()].insert(e.value, e.stat);
+                t2.len += 1;
+            }
+            in_memory.push(t2);
+        }
+        let mut from_files = Vec::new();
+        merge_runs(runs, |o| {
+            from_files.push(o.to_owned());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(from_files, expected);
+        assert_eq!(merge_tables(in_memory), expected);
+        let bh = expected.iter().find(|o| o.value == "bh").unwrap();
+        assert_eq!((bh.count, bh.first_seen, bh.last_seen), (50, Some(ts(951)), Some(ts(1049))));
+        assert!(read_run(std::io::Cursor::new(b"domain\tx\t1\t1\tv\n".to_vec())).next().unwrap().is_err());
     }
 }

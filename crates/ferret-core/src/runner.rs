@@ -101,7 +101,11 @@ pub fn run_module(
     let start = Instant::now();
     let report = match (sinks.records(&info), sinks.timeline(&info)) {
         (Ok(mut rec), Ok(mut tl)) => {
-            let observing = sinks.observes().then(|| crate::observe::Observing::new(info.name, ctx.indicators));
+            let observing = sinks.observes().then(|| {
+                crate::observe::Observing::with_flush(info.name, ctx.indicators, crate::observe::FLUSH_AT, |t| {
+                    sinks.observations(t);
+                })
+            });
             let observed_ctx = observing.as_ref().map(|o| Context { indicators: o, ..*ctx });
             let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut());
             if let Some(o) = &observing {

@@ -73,8 +73,9 @@ pub struct ResultsFolder {
     dir: PathBuf,
     spill: Arc<Spill>,
     options: FolderOptions,
-    /// Module observation tables, once the runner started observing.
-    observations: std::sync::Mutex<Option<Vec<ferret_core::observe::ObservationTable>>>,
+    /// Sorted runs of module observation tables (in the spill folder), once the runner started
+    /// observing.
+    observations: std::sync::Mutex<Option<Vec<(String, std::io::Result<File>)>>>,
     /// The folder opened and exclusively locked for the whole run (released on drop).
     _lock: File,
 }
@@ -167,9 +168,9 @@ impl ResultsFolder {
             crate::timeline::select_from_csv(src, &index, &mut selector)?;
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
-        let tables = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        if let Some(tables) = tables {
-            write_observables(&self.dir.join(OBSERVABLES), &ferret_core::observe::merge_tables(tables))?;
+        let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(runs) = runs {
+            write_observables(&self.dir.join(OBSERVABLES), runs)?;
         }
         let mut run = run.clone();
         run.target.hashes = hashes();
@@ -267,18 +268,40 @@ impl SinkFactory for ResultsFolder {
     }
 
     fn observations(&self, table: ferret_core::observe::ObservationTable) {
-        self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_or_insert_default().push(table);
+        if table.is_empty() {
+            return;
+        }
+        let (module, entries) = table.into_sorted();
+        let run = self.spill.temp_file().and_then(|f| {
+            let mut w = BufWriter::with_capacity(1 << 16, f);
+            ferret_core::observe::write_run(&mut w, &entries)?;
+            let mut f = w.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+            std::io::Seek::rewind(&mut f)?;
+            Ok(f)
+        });
+        self.observations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_insert_default()
+            .push((module, run));
     }
 }
 
-/// Writes `observables.jsonl`: one compact object per line.
-pub fn write_observables(path: &Path, observables: &[ferret_core::observe::Observable]) -> Result<(), ReportError> {
+/// Writes `observables.jsonl` from the modules' sorted runs: one compact object per line.
+fn write_observables(path: &Path, runs: Vec<(String, std::io::Result<File>)>) -> Result<(), ReportError> {
+    let mut readers: Vec<ferret_core::observe::Run<'static>> = Vec::with_capacity(runs.len());
+    for (module, run) in runs {
+        let f = run.map_err(|e| ReportError::io("write a temporary file for", path, e))?;
+        let it = ferret_core::observe::read_run(std::io::BufReader::with_capacity(1 << 16, f));
+        readers.push((module, Box::new(it)));
+    }
     let file = File::create(path).map_err(|e| ReportError::io("create", path, e))?;
     let mut w = BufWriter::with_capacity(1 << 16, file);
-    for o in observables {
-        serde_json::to_writer(&mut w, o).map_err(|e| ReportError::io("write", path, std::io::Error::other(e)))?;
-        w.write_all(b"\n").map_err(|e| ReportError::io("write", path, e))?;
-    }
+    ferret_core::observe::merge_runs(readers, |o| {
+        serde_json::to_writer(&mut w, &o).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|e| ReportError::io("write", path, e))?;
     w.flush().map_err(|e| ReportError::io("write", path, e))
 }
 

@@ -43,9 +43,7 @@ pub mod verdict;
 
 pub use error::ReportError;
 pub use firstscreen::FIRST_SCREEN_FAMILIES;
-pub use folder::{
-    ALERTS_TIMELINE_HEADER, FolderOptions, MARKER, NullSinks, OBSERVABLES, ResultsFolder, write_observables,
-};
+pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, MARKER, NullSinks, OBSERVABLES, ResultsFolder};
 pub use html::{MAX_ALERT_CARDS, MAX_STRING, TIMELINE_PAGE, esc, report_language, write_report};
 pub use i18n::{Lang, UnknownLang};
 pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, terminal_safe};

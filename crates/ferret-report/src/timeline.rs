@@ -64,6 +64,11 @@ impl Spill {
         Ok(Self { dir, runs: Mutex::new(Vec::new()), counter: AtomicU64::new(0), buffer_bytes: buffer_bytes.max(1) })
     }
 
+    /// A new unnamed file in the private folder (removed when closed).
+    pub(crate) fn temp_file(&self) -> io::Result<File> {
+        tempfile::tempfile_in(self.dir.path())
+    }
+
     /// A new unnamed run file in the private folder, with its sequence number.
     fn next_run(&self) -> io::Result<(u64, File)> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
