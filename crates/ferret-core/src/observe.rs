@@ -444,7 +444,9 @@ pub fn merge_runs(
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let (names, mut iters): (Vec<String>, Vec<_>) = runs.into_iter().unzip();
-    let mut heap: BinaryHeap<Reverse<(ObservableKind, Box<str>, usize, Stat)>> = BinaryHeap::new();
+    /// The next entry of run `.2`, ordered by kind, value, then run.
+    type Head = Reverse<(ObservableKind, Box<str>, usize, Stat)>;
+    let mut heap: BinaryHeap<Head> = BinaryHeap::new();
     // the run index breaks ties before the stat is compared
     for (i, it) in iters.iter_mut().enumerate() {
         if let Some(e) = it.next() {
