@@ -67,6 +67,10 @@ const FIXED_FILES: [&str; 10] = [
 /// line, sorted by kind and value.
 pub const OBSERVABLES: &str = "observables.jsonl";
 
+/// A module's sorted run of observed values in the spill folder (or why it could not be
+/// written).
+type ObservationRun = (String, std::io::Result<File>);
+
 /// A results folder being written. Give it to the runner as its [`SinkFactory`], then call
 /// [`ResultsFolder::finish`] once with the module reports.
 pub struct ResultsFolder {
@@ -75,7 +79,7 @@ pub struct ResultsFolder {
     options: FolderOptions,
     /// Sorted runs of module observation tables (in the spill folder), once the runner started
     /// observing.
-    observations: std::sync::Mutex<Option<Vec<(String, std::io::Result<File>)>>>,
+    observations: std::sync::Mutex<Option<Vec<ObservationRun>>>,
     /// The folder opened and exclusively locked for the whole run (released on drop).
     _lock: File,
 }
@@ -288,7 +292,7 @@ impl SinkFactory for ResultsFolder {
 }
 
 /// Writes `observables.jsonl` from the modules' sorted runs: one compact object per line.
-fn write_observables(path: &Path, runs: Vec<(String, std::io::Result<File>)>) -> Result<(), ReportError> {
+fn write_observables(path: &Path, runs: Vec<ObservationRun>) -> Result<(), ReportError> {
     let mut readers: Vec<ferret_core::observe::Run<'static>> = Vec::with_capacity(runs.len());
     for (module, run) in runs {
         let f = run.map_err(|e| ReportError::io("write a temporary file for", path, e))?;
