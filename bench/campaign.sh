@@ -29,7 +29,7 @@ measure() { # label, command...: prints wall seconds and peak RSS (MiB)
   local t0; t0=$(now)
   /usr/bin/time -f "%M" -o "$dir/rss" "$@" >/dev/null 2>"$dir/err" || true
   local wall; wall=$(echo "$(now) - $t0" | bc)
-  printf "%-44s %8.2f s %8.0f MiB\n" "$label" "$wall" "$(echo "$(cat "$dir/rss") / 1024" | bc)"
+  printf "%-44s %8.2f s %8.0f MiB\n" "$label" "$wall" "$(echo "$(tail -1 "$dir/rss") / 1024" | bc)"
 }
 
 # 1. the fleet
@@ -69,15 +69,15 @@ cases=$(ls -d "$dir"/many/*/ | wc -l)
 python3 - "$dir" <<'EOF'
 import json, sys
 c = json.load(open(sys.argv[1] + "/campaign/correlation.json"))
-with open(sys.argv[1] + "/hunt.txt", "w") as f:
+with open(sys.argv[1] + "/domains.txt", "w") as f:
     for l in c["leads"]:
         if l["lead"] and l["kind"] == "domain":
             f.write(l["value"] + "\n")
 EOF
 rm -f "$dir/many/.ferret-hunt-index"
-measure "hunt $cases folders: build the index" "$bin" hunt --iocs "$dir/hunt.txt" "$dir/many"
-measure "hunt $cases folders: index up to date" "$bin" hunt --iocs "$dir/hunt.txt" "$dir/many"
-echo "  index: $(du -h "$dir/many/.ferret-hunt-index" | cut -f1), matching: $("$bin" hunt --iocs "$dir/hunt.txt" "$dir/many" | head -1)"
+measure "hunt $cases folders: build the index" "$bin" hunt --iocs "$dir/domains.txt" "$dir/many"
+measure "hunt $cases folders: index up to date" "$bin" hunt --iocs "$dir/domains.txt" "$dir/many"
+echo "  index: $(du -h "$dir/many/.ferret-hunt-index" | cut -f1), matching: $("$bin" hunt --iocs "$dir/domains.txt" "$dir/many" | head -1)"
 
 # 4. full phones
 if [ "$k" -gt 0 ]; then

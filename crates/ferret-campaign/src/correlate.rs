@@ -6,16 +6,20 @@
 //! * it is a **candidate** when `df >= 2` and `df / N <= max_share` (a value on most phones, a
 //!   carrier's number or `apple.com`, is background);
 //! * `rarity = ln(N / df)`;
-//! * `closeness` is the mean over its devices of `exp(-d / window)`, where `d` is the distance
-//!   in hours between the value's span on that device (`first_seen..last_seen`) and the device's
-//!   nearest alert of level LOW or above (0 when an alert falls inside the span; a device with no
-//!   timed alert, or a value without a time, contributes 0); `window` is 6 hours by default;
+//! * for each of its devices that has a timed alert (level LOW or above), `p = exp(-d / window)`,
+//!   where `d` is the distance in hours between the value's span on that device
+//!   (`first_seen..last_seen`) and the device's nearest such alert (0 when an alert falls inside
+//!   the span; `p = 0` for a value without a time); `window` is 6 hours by default. A device
+//!   without any timed alert says nothing either way and is left out (an Android `.ab` holds
+//!   messages, nothing to be close to);
+//! * `closeness` is the mean of `p` over those devices (0 when none has a timed alert), and
+//!   `near` the number of devices with `p >= 0.5` (an alert within about 4 hours);
 //! * `known` is 1 when the value already matched an indicator (an alert of one of the devices
 //!   names it, or the indicators given to `correlate` match it);
 //! * `score = rarity × ln(1 + df) × (0.25 + closeness) + 2 × known`.
 //!
-//! A candidate is a **lead** when it is known, or its closeness is at least `min_closeness`
-//! (0.25: on average, the value sits within about 8 hours of an alert on its devices). Leads
+//! A candidate is a **lead** when it is known, or it sits near an alert on at least two of its
+//! devices (`near >= 2`): one device's coincidence is not a campaign. Leads
 //! group devices into **clusters** (devices linked through shared leads), which become the
 //! campaigns of `candidates.stix2`. `sql/correlate.sql` computes the same ranking on the
 //! exported observables.
@@ -36,15 +40,15 @@ pub struct Params {
     pub max_share: f64,
     /// Hours over which closeness to an alert decays (e-folding time).
     pub window_hours: f64,
-    /// Smallest closeness of a lead that no indicator knows.
-    pub min_closeness: f64,
+    /// Devices on which a value must sit near an alert to be a lead without an indicator.
+    pub min_near: usize,
     /// Most candidates listed in `correlation.json` besides the leads.
     pub max_candidates: usize,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Self { max_share: 0.5, window_hours: 6.0, min_closeness: 0.25, max_candidates: 10_000 }
+        Self { max_share: 0.5, window_hours: 6.0, min_near: 2, max_candidates: 10_000 }
     }
 }
 
@@ -63,8 +67,10 @@ pub struct Lead {
     pub score: f64,
     /// `ln(N / df)`.
     pub rarity: f64,
-    /// Mean closeness to the devices' alerts, 0..1.
+    /// Mean closeness to the alerts of its devices that have timed alerts, 0..1.
     pub closeness: f64,
+    /// Devices on which it sits within about 4 hours of an alert.
+    pub near: usize,
     /// Earliest time on any of its devices.
     #[serde(with = "ferret_core::time::serde_opt_ts")]
     pub first_seen: Option<Timestamp>,
@@ -253,18 +259,24 @@ impl Correlator {
                 continue;
             }
             let rarity = (nf / df as f64).ln();
-            let mut closeness = 0.0;
+            let (mut sum, mut with_alerts, mut near) = (0.0, 0usize, 0usize);
             for (dev, first, last) in &e.seen {
                 let sig = self.signals.get(*dev as usize).map_or(&[][..], Vec::as_slice);
+                if sig.is_empty() {
+                    continue;
+                }
+                with_alerts += 1;
                 if let Some(d) = signal_distance_hours(sig, *first, *last) {
-                    closeness += (-d / params.window_hours).exp();
+                    let p = (-d / params.window_hours).exp();
+                    sum += p;
+                    near += usize::from(p >= 0.5);
                 }
             }
-            closeness /= df as f64;
+            let closeness = if with_alerts == 0 { 0.0 } else { sum / with_alerts as f64 };
             let known = self.known.contains(&value.to_lowercase())
                 || (!indicators.is_empty() && crate::check(indicators, *kind, value).is_some());
             let score = rarity * (1.0 + df as f64).ln() * (0.25 + closeness) + if known { 2.0 } else { 0.0 };
-            let lead = known || closeness >= params.min_closeness;
+            let lead = known || near >= params.min_near;
             let mut devices: Vec<String> =
                 e.seen.iter().filter_map(|(d, ..)| self.devices.get(*d as usize).map(|s| s.id.clone())).collect();
             devices.sort();
@@ -280,10 +292,10 @@ impl Correlator {
             let why = format!(
                 "on {df} of {n} devices ({:.1} %){}{}",
                 100.0 * df as f64 / nf,
-                if closeness > 0.0 {
-                    format!(", on average {:.0} % close to an alert of the same device", 100.0 * closeness)
-                } else {
-                    ", never near an alert".to_string()
+                match near {
+                    0 => ", never within hours of an alert".to_string(),
+                    1 => ", within hours of an alert on 1 device".to_string(),
+                    n => format!(", within hours of an alert on {n} devices"),
                 },
                 if known { ", already a known indicator" } else { "" }
             );
@@ -295,6 +307,7 @@ impl Correlator {
                 score: round6(score),
                 rarity: round6(rarity),
                 closeness: round6(closeness),
+                near,
                 first_seen,
                 last_seen,
                 known_indicator: known,

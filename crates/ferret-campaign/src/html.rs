@@ -130,6 +130,6 @@ pub fn page(c: &Correlation, share: bool) -> String {
     } else {
         h.push_str("</table>");
     }
-    h.push_str("<p class=\"note\">How values rank: rarity ln(N/devices) × ln(1+devices) × (0.25 + closeness to the devices' alerts) + 2 when already a known indicator. Written by ferret correlate.</p></body></html>\n");
+    h.push_str("<p class=\"note\">How values rank: rarity ln(N/devices) × ln(1+devices) × (0.25 + closeness to the devices' alerts) + 2 when already a known indicator; a lead sits within hours of an alert on at least two devices, or is a known indicator. Written by ferret correlate.</p></body></html>\n");
     h
 }

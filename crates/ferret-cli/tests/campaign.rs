@@ -190,7 +190,9 @@ fn candidates_load_back_and_hunt_finds_exactly_the_campaigns_devices() {
     assert_eq!(alerts.as_array().unwrap().iter().filter(|a| a["module"] == "sms").count(), 2, "{alerts}");
 
     // a set matching nothing: no case, exit 0, the index is reused
-    let none = f.dir.join("none.txt");
+    let none_dir = f.dir.join("none");
+    std::fs::create_dir_all(&none_dir).unwrap();
+    let none = none_dir.join("domains.txt");
     std::fs::write(&none, "nothing-here.example\n").unwrap();
     let before = std::fs::metadata(f.results.join(".ferret-hunt-index")).unwrap().modified().unwrap();
     let o = ferret().run(["hunt", "-v", "--iocs", none.to_str().unwrap(), f.results.to_str().unwrap()]);
@@ -198,6 +200,13 @@ fn candidates_load_back_and_hunt_finds_exactly_the_campaigns_devices() {
     assert!(stdout(&o).contains("0 of 30 cases match"), "{}", stdout(&o));
     let after = std::fs::metadata(f.results.join(".ferret-hunt-index")).unwrap().modified().unwrap();
     assert_eq!(before, after, "an up-to-date index is read, not rebuilt");
+
+    // an indicator file that does not load is an error, never "no case matches"
+    let bad = f.dir.join("unknown-list.txt");
+    std::fs::write(&bad, "nothing-here.example\n").unwrap();
+    let o = ferret().run(["hunt", "--iocs", bad.to_str().unwrap(), f.results.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("not loaded"), "{}", stderr(&o));
 }
 
 /// The ranking of `sql/correlate.sql` on DuckDB, as `(kind, value) -> (devices, score, lead)`.

@@ -105,6 +105,17 @@ pub fn hunt(args: HuntArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> 
     }
     let ioc_args = IocArgs { iocs: args.iocs.clone(), no_default_iocs: !args.with_default_iocs };
     let (index, load_report) = ioc_args.load()?;
+    // a hunt with an indicator file that did not load would answer "no case matches" for
+    // indicators it never had
+    if let Some(f) = load_report.rejected_files.first() {
+        bail!("indicator file {} not loaded: {}", ferret_report::terminal_safe(&f.path), f.reason);
+    }
+    if load_report.total == 0 {
+        bail!(
+            "no indicator loaded from {}: nothing to hunt for",
+            args.iocs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
     let owned = owned_modules();
     let modules = table(&owned);
     let index_path = match (&args.index, args.cases.as_slice()) {
