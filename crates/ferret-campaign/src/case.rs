@@ -70,20 +70,32 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, CampaignError> {
     Ok(dirs.into_iter().zip(ids).map(|(dir, id)| Case { id, dir }).collect())
 }
 
-/// The shortest path suffixes (1, 2, ... components) that tell the folders apart.
+/// The shortest path suffixes (1, 2, ... components) that tell the folders apart (one pass per
+/// suffix length, each counting the suffixes of all folders).
 fn short_names(dirs: &[PathBuf]) -> Vec<String> {
     let comps: Vec<Vec<String>> =
         dirs.iter().map(|d| d.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect()).collect();
     let name = |c: &Vec<String>, k: usize| c[c.len().saturating_sub(k)..].join("/");
-    let mut out = Vec::with_capacity(dirs.len());
-    for c in &comps {
-        let mut k = 1;
-        while k < c.len() && comps.iter().filter(|o| name(o, k) == name(c, k)).count() > 1 {
-            k += 1;
+    let mut out: Vec<Option<String>> = vec![None; dirs.len()];
+    let deepest = comps.iter().map(Vec::len).max().unwrap_or(0);
+    for k in 1..=deepest.max(1) {
+        if out.iter().all(Option::is_some) {
+            break;
         }
-        out.push(name(c, k));
+        let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for c in &comps {
+            *counts.entry(name(c, k)).or_default() += 1;
+        }
+        for (i, c) in comps.iter().enumerate() {
+            if out[i].is_none() {
+                let n = name(c, k);
+                if counts.get(&n) == Some(&1) || k >= c.len() {
+                    out[i] = Some(n);
+                }
+            }
+        }
     }
-    out
+    out.into_iter().zip(&comps).map(|(o, c)| o.unwrap_or_else(|| name(c, c.len()))).collect()
 }
 
 /// An alert or anomaly of a device with a time: what a shared value's closeness is measured to.

@@ -149,10 +149,37 @@ pub struct DeviceSummary {
     pub rebuilt: bool,
 }
 
+/// One device holding a value: device, first and last time (µs, [`NO_TIME`] when unknown).
+#[derive(Debug, Clone, Copy)]
+struct Seen(u32, i64, i64);
+
+const NO_TIME: i64 = i64::MIN;
+
+fn ts_opt(us: i64) -> Option<Timestamp> {
+    if us == NO_TIME { None } else { Timestamp::from_microsecond(us).ok() }
+}
+
+/// A value's devices: most values are on one device, held inline; modules as a bit set of
+/// interned names (the 128th and later names share the last bit: only a crafted results folder
+/// has that many).
 struct Entry {
-    /// `(device, first, last)`.
-    seen: Vec<(u32, Option<Timestamp>, Option<Timestamp>)>,
-    modules: BTreeSet<u16>,
+    first: Seen,
+    more: Vec<Seen>,
+    modules: u128,
+}
+
+impl Entry {
+    fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    fn seen(&self) -> impl Iterator<Item = (u32, Option<Timestamp>, Option<Timestamp>)> + '_ {
+        std::iter::once(&self.first).chain(&self.more).map(|s| (s.0, ts_opt(s.1), ts_opt(s.2)))
+    }
+
+    fn last_device(&self) -> u32 {
+        self.more.last().unwrap_or(&self.first).0
+    }
 }
 
 /// Accumulates cases one by one (each is dropped once added), then ranks.
@@ -163,6 +190,7 @@ pub struct Correlator {
     known: BTreeSet<String>,
     values: HashMap<(ObservableKind, Box<str>), Entry>,
     module_names: Vec<String>,
+    module_ids: HashMap<String, u16>,
 }
 
 impl std::fmt::Debug for Correlator {
@@ -225,25 +253,36 @@ impl Correlator {
         self.known.extend(data.known);
         for o in data.observables {
             let Observable { kind, value, first_seen, last_seen, modules, .. } = o;
-            let mods: Vec<u16> = modules.iter().map(|m| self.module_id(m)).collect();
-            let e = self
-                .values
-                .entry((kind, value.into_boxed_str()))
-                .or_insert_with(|| Entry { seen: Vec::with_capacity(1), modules: BTreeSet::new() });
-            if e.seen.last().is_some_and(|s| s.0 == dev) {
-                continue; // the same value twice in one file: keep the first
+            let mods: u128 = modules.iter().fold(0, |acc, m| acc | 1u128 << self.module_id(m).min(127));
+            let seen = Seen(
+                dev,
+                first_seen.map_or(NO_TIME, |t| t.as_microsecond()),
+                last_seen.map_or(NO_TIME, |t| t.as_microsecond()),
+            );
+            match self.values.entry((kind, value.into_boxed_str())) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(Entry { first: seen, more: Vec::new(), modules: mods });
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let e = o.get_mut();
+                    if e.last_device() == dev {
+                        continue; // the same value twice in one file: keep the first
+                    }
+                    e.more.push(seen);
+                    e.modules |= mods;
+                }
             }
-            e.seen.push((dev, first_seen, last_seen));
-            e.modules.extend(mods);
         }
     }
 
     fn module_id(&mut self, name: &str) -> u16 {
-        if let Some(i) = self.module_names.iter().position(|m| m == name) {
-            return i as u16;
+        if let Some(&i) = self.module_ids.get(name) {
+            return i;
         }
+        let i = u16::try_from(self.module_names.len()).unwrap_or(u16::MAX);
         self.module_names.push(name.to_string());
-        (self.module_names.len() - 1).min(u16::MAX as usize) as u16
+        self.module_ids.insert(name.to_string(), i);
+        i
     }
 
     /// Ranks the candidates and clusters the devices. `indicators` marks values already known
@@ -254,19 +293,19 @@ impl Correlator {
         let mut leads: Vec<Lead> = Vec::new();
         let mut per_lead_seen: Vec<Vec<(u32, Option<Timestamp>)>> = Vec::new();
         for ((kind, value), e) in &self.values {
-            let df = e.seen.len();
+            let df = e.len();
             if df < 2 || df as f64 / nf > params.max_share {
                 continue;
             }
             let rarity = (nf / df as f64).ln();
             let (mut sum, mut with_alerts, mut near) = (0.0, 0usize, 0usize);
-            for (dev, first, last) in &e.seen {
-                let sig = self.signals.get(*dev as usize).map_or(&[][..], Vec::as_slice);
+            for (dev, first, last) in e.seen() {
+                let sig = self.signals.get(dev as usize).map_or(&[][..], Vec::as_slice);
                 if sig.is_empty() {
                     continue;
                 }
                 with_alerts += 1;
-                if let Some(d) = signal_distance_hours(sig, *first, *last) {
+                if let Some(d) = signal_distance_hours(sig, first, last) {
                     let p = (-d / params.window_hours).exp();
                     sum += p;
                     near += usize::from(p >= 0.5);
@@ -278,14 +317,13 @@ impl Correlator {
             let score = rarity * (1.0 + df as f64).ln() * (0.25 + closeness) + if known { 2.0 } else { 0.0 };
             let lead = known || near >= params.min_near;
             let mut devices: Vec<String> =
-                e.seen.iter().filter_map(|(d, ..)| self.devices.get(*d as usize).map(|s| s.id.clone())).collect();
+                e.seen().filter_map(|(d, ..)| self.devices.get(d as usize).map(|s| s.id.clone())).collect();
             devices.sort();
-            let first_seen = e.seen.iter().filter_map(|s| s.1.or(s.2)).min();
-            let last_seen = e.seen.iter().filter_map(|s| s.2.or(s.1)).max();
-            let modules: Vec<String> = e
-                .modules
-                .iter()
-                .filter_map(|&m| self.module_names.get(m as usize).cloned())
+            let first_seen = e.seen().filter_map(|s| s.1.or(s.2)).min();
+            let last_seen = e.seen().filter_map(|s| s.2.or(s.1)).max();
+            let modules: Vec<String> = (0..128usize)
+                .filter(|b| e.modules & (1u128 << b) != 0)
+                .filter_map(|m| self.module_names.get(m).cloned())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
@@ -315,7 +353,7 @@ impl Correlator {
                 modules,
                 why,
             });
-            per_lead_seen.push(e.seen.iter().map(|s| (s.0, s.1.or(s.2))).collect());
+            per_lead_seen.push(e.seen().map(|s| (s.0, s.1.or(s.2))).collect());
         }
         // rank: score, then kind and value (deterministic)
         let mut order: Vec<usize> = (0..leads.len()).collect();

@@ -90,8 +90,15 @@ pub fn build(cases: &[Case], modules: &crate::case::ModuleTable<'_>) -> Result<H
     let mut indexed = Vec::with_capacity(cases.len());
     for (i, c) in cases.iter().enumerate() {
         let st = stamp(c);
-        let data = load(c, modules)?;
-        for o in data.observables {
+        // observables only (alerts and the acquisition are not needed); older folders rebuild
+        let observables = match crate::case::read_observables(&c.dir.join(ferret_report::OBSERVABLES)) {
+            Ok(o) => o,
+            Err(CampaignError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                load(c, modules)?.observables
+            }
+            Err(e) => return Err(e),
+        };
+        for o in observables {
             let v = map.entry((o.kind, o.value)).or_default();
             if v.last() != Some(&(i as u32)) {
                 v.push(i as u32);
