@@ -239,12 +239,13 @@ impl Correlator {
         Self::default()
     }
 
-    /// Adds one case.
-    pub fn add(&mut self, case: &Case, data: CaseData) {
+    /// Adds one case: `data` holds its observables (all, or only those that can rank) and
+    /// `observables` how many it has in all.
+    pub fn add(&mut self, case: &Case, data: CaseData, observables: usize) {
         let dev = self.devices.len() as u32;
         self.devices.push(DeviceSummary {
             id: case.id.clone(),
-            observables: data.observables.len(),
+            observables,
             timed_alerts: data.signals.len(),
             acquisition: data.acquisition,
             rebuilt: data.rebuilt,

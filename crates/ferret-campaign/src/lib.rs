@@ -30,7 +30,7 @@ pub mod stix;
 
 use std::path::{Path, PathBuf};
 
-use ferret_core::observe::ObservableKind;
+use ferret_core::observe::{Observable, ObservableKind};
 use ferret_core::{Indicators, MatchedIndicator};
 
 pub use case::{Case, CaseData, discover};
@@ -102,8 +102,51 @@ pub fn check(indicators: &dyn Indicators, kind: ObservableKind, value: &str) -> 
     }
 }
 
-/// Loads every case (on up to `threads` threads, 0 = one per core) into a [`Correlator`] and
-/// ranks. A case that cannot be read is returned in the error list and left out.
+/// Reads `cases` in parallel windows (on `threads` threads), calling `f` in case order with
+/// what `read` made of each (the result does not depend on the thread count).
+fn in_windows<T: Send>(
+    cases: &[Case],
+    threads: usize,
+    read: &(dyn Fn(&Case) -> Result<T, CampaignError> + Sync),
+    mut f: impl FnMut(&Case, Result<T, CampaignError>),
+) {
+    let window = threads * 8;
+    for group in cases.chunks(window) {
+        let loaded: Vec<Result<T, CampaignError>> = std::thread::scope(|s| {
+            let per = group.len().div_ceil(threads).max(1);
+            let handles: Vec<_> =
+                group.chunks(per).map(|part| s.spawn(move || part.iter().map(read).collect::<Vec<_>>())).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(CampaignError::Unsupported { what: "a reader thread panicked".into() })]
+                    })
+                })
+                .collect()
+        });
+        for (c, data) in group.iter().zip(loaded) {
+            f(c, data);
+        }
+    }
+}
+
+fn value_hash(kind: ObservableKind, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    kind.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// Correlates `cases` (read on up to `threads` threads, 0 = one per core). A case that cannot
+/// be read is returned in the error list and left out.
+///
+/// Two passes keep memory to what can rank: the first counts, per 64-bit hash of each
+/// `(kind, value)`, how many devices hold it (most values are on one device only); the second
+/// keeps exactly the values whose hash count makes them candidates, and the ranking counts
+/// devices again on the exact values (a hash collision only lets a value through to be dropped
+/// there).
 pub fn correlate_cases(
     cases: &[Case],
     modules: &crate::case::ModuleTable<'_>,
@@ -116,34 +159,47 @@ pub fn correlate_cases(
         n => n,
     }
     .clamp(1, 64);
-    let mut correlator = Correlator::new();
+    let mut counts: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let mut totals: Vec<Option<usize>> = Vec::with_capacity(cases.len());
     let mut errors = Vec::new();
-    // Cases are read in parallel, in windows, and added in order (the result does not depend
-    // on the thread count).
-    let window = threads * 8;
-    for group in cases.chunks(window) {
-        let loaded: Vec<Result<CaseData, CampaignError>> = std::thread::scope(|s| {
-            let per = group.len().div_ceil(threads).max(1);
-            let handles: Vec<_> = group
-                .chunks(per)
-                .map(|part| s.spawn(move || part.iter().map(|c| case::load(c, modules)).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        vec![Err(CampaignError::Unsupported { what: "a reader thread panicked".into() })]
-                    })
-                })
-                .collect()
-        });
-        for (c, data) in group.iter().zip(loaded) {
-            match data {
-                Ok(d) => correlator.add(c, d),
-                Err(e) => errors.push(e),
+    let hashes = |c: &Case| -> Result<Vec<u64>, CampaignError> {
+        let data = case::load(c, modules)?;
+        let mut h: Vec<u64> = data.observables.iter().map(|o| value_hash(o.kind, &o.value)).collect();
+        h.sort_unstable();
+        h.dedup();
+        Ok(h)
+    };
+    in_windows(cases, threads, &hashes, |_, r| match r {
+        Ok(h) => {
+            totals.push(Some(h.len()));
+            for x in h {
+                *counts.entry(x).or_default() += 1;
             }
         }
-    }
+        Err(e) => {
+            totals.push(None);
+            errors.push(e);
+        }
+    });
+    let n = totals.iter().flatten().count();
+    let max_df = (params.max_share * n as f64).floor() as u32;
+    let keep = |o: &Observable| counts.get(&value_hash(o.kind, &o.value)).is_some_and(|&c| c >= 2 && c <= max_df);
+    let mut correlator = Correlator::new();
+    let mut i = 0;
+    let readable: Vec<Case> = cases.iter().zip(&totals).filter(|(_, t)| t.is_some()).map(|(c, _)| c.clone()).collect();
+    let totals: Vec<usize> = totals.into_iter().flatten().collect();
+    let load = |c: &Case| -> Result<CaseData, CampaignError> {
+        let mut d = case::load(c, modules)?;
+        d.observables.retain(|o| keep(o));
+        Ok(d)
+    };
+    in_windows(&readable, threads, &load, |c, r| {
+        match r {
+            Ok(d) => correlator.add(c, d, totals.get(i).copied().unwrap_or(0)),
+            Err(e) => errors.push(e),
+        }
+        i += 1;
+    });
     (correlator.finish(indicators, params), errors)
 }
 
