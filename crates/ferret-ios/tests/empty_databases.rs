@@ -23,7 +23,8 @@ fn empty_schema_page() -> Vec<u8> {
 }
 
 /// Modules whose artifact is a database (all of them must report the empty one).
-const DATABASE_MODULES: [&str; 21] = [
+const DATABASE_MODULES: [&str; 22] = [
+    "whatsapp_chat_sessions",
     "sms",
     "sms_attachments",
     "whatsapp",
