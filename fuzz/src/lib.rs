@@ -94,6 +94,11 @@ pub fn run(target: &str, data: &[u8]) {
         "keybag" => {
             let _ = ferret_ios::backup::crypto::parse_keybag(data);
         }
+        "fs_layout" => {
+            let names: Vec<&str> = text.lines().collect();
+            let _ = ferret_ios::fs::layout_of(names.iter().copied());
+            let _ = ferret_ios::detect::classify_names(names.iter().copied());
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

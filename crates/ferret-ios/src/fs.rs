@@ -170,7 +170,8 @@ struct LayoutScan {
 
 impl LayoutScan {
     fn add(&mut self, name: &str) {
-        let c: Vec<&str> = name.split('/').take(5).collect();
+        // empty components (a leading `/`, `a//b`) are no folder: skipped, as archive readers do
+        let c: Vec<&str> = name.split('/').filter(|c| !c.is_empty()).take(5).collect();
         let at = |i: usize| c.get(i).copied().unwrap_or("");
         // depth 0 and 1 (one top folder)
         for (d, top) in [(0usize, String::new()), (1, format!("{}/", at(0)))] {

@@ -169,3 +169,62 @@ fn a_dump_that_cannot_be_placed_is_an_error_naming_what_was_expected() {
         }
     }
 }
+
+#[allow(dead_code)]
+#[path = "../../../fuzz/src/seeds.rs"]
+mod seeds;
+
+/// The `fs_layout` fuzz target's seeds: each one's outcome, then deterministic mutations
+/// (every cut, every byte replaced by `/`, a NUL or a non-ASCII byte) that must place a dump
+/// with well-formed prefixes or refuse it, never panic.
+#[test]
+fn fs_layout_seeds_and_mutations() {
+    use ferret_ios::fs::{Layout, layout_of};
+    let outcome = |b: &[u8]| {
+        let t = String::from_utf8_lossy(b).into_owned();
+        layout_of(t.lines())
+    };
+    let got: Vec<String> = seeds::seeds("fs_layout")
+        .iter()
+        .map(|s| match outcome(s) {
+            Some(Layout::Root(p)) => format!("root {p:?}"),
+            Some(Layout::Map(m)) => format!("map {m:?}"),
+            None => "refused".into(),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "root \"\"",
+            "root \"Extraction/\"",
+            "root \"\"", // absolute names read as relative ones
+            "map [(\"var/\", \"private/var/\"), (\"\", \"\")]",
+            "map [(\"filesystem2/\", \"private/var/\"), (\"filesystem1/\", \"\")]",
+            "refused",
+            "refused",
+        ]
+    );
+    let mut checked = 0;
+    for s in seeds::seeds("fs_layout") {
+        for i in 0..s.len() {
+            for m in [
+                &s[..i],
+                &[&s[..i], b"/", &s[i + 1..]].concat(),
+                &[&s[..i], b"\0", &s[i + 1..]].concat(),
+                &[&s[..i], b"\xff", &s[i + 1..]].concat(),
+            ] {
+                let well_formed =
+                    |p: &String| p.is_empty() || (p.ends_with('/') && !p.starts_with('/') && !p.contains("//"));
+                match outcome(m) {
+                    Some(Layout::Root(p)) => assert!(well_formed(&p)),
+                    Some(Layout::Map(maps)) => {
+                        assert!(!maps.is_empty() && maps.iter().all(|(a, b)| well_formed(a) && well_formed(b)))
+                    }
+                    None => {}
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
