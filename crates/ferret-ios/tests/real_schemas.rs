@@ -45,7 +45,10 @@ fn independent_count(db: &Path, sql: &str) -> i64 {
     c.query_row(sql, [], |r| r.get(0)).expect("count")
 }
 
-fn run_all(root: &Path) -> BTreeMap<String, (Result<ferret_core::Outcome, String>, usize, Vec<String>)> {
+/// Module → (outcome, records, warnings).
+type Runs = BTreeMap<String, (Result<ferret_core::Outcome, String>, usize, Vec<String>)>;
+
+fn run_all(root: &Path) -> Runs {
     let ev = ferret_ios::fs::open(root).expect("open");
     let opts = RunOptions::default();
     let ctx = Context { evidence: ev.as_ref(), indicators: &NoIndicators, options: &opts };
