@@ -53,6 +53,7 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = ferret_android::parsers::dumpsys::parse_resolver(&text, "Activity Resolver Table:");
             let _ = ferret_android::parsers::dumpsys::parse_dbinfo(&text);
             let _ = ferret_android::parsers::dumpsys::parse_battery_daily(&text);
+            let _ = ferret_android::parsers::dumpsys::parse_battery_history(&text);
         }
         "getprop" => {
             let _ = ferret_android::parsers::props::parse_getprop(&text);

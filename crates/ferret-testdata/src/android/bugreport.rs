@@ -145,7 +145,7 @@ impl Gen {
             "dumpsys_device_admins" => Some("device_policy"),
             "dumpsys_notification_listeners" => Some("notification"),
             "dumpsys_appops" => Some("appops"),
-            "dumpsys_battery_daily" => Some("batterystats"),
+            "dumpsys_battery_daily" | "dumpsys_battery_history" => Some("batterystats"),
             "dumpsys_dbinfo" => Some("dbinfo"),
             "dumpsys_platform_compat" => Some("platform_compat"),
             _ => None,
@@ -741,8 +741,34 @@ impl Gen {
         let down = pkg_name(&mut self.rng, "com.down");
         self.expect("dumpsys_battery_daily", Level::Low, None, &format!("{gone}: uninstalled"));
         self.expect("dumpsys_battery_daily", Level::Medium, None, &format!("{down}: downgraded from version 20 to 10"));
-        let mut s =
-            String::from("Battery History (1% used):\n  Daily stats:\n    Current start time: 2024-03-01-03-00-00\n");
+        // history events: jobs and foreground periods of benign apps and of the indicator app
+        // (its start events alert, once each; the end events do not)
+        let mut s = String::from(
+            "Battery History (1% used):\n                    0 (15) RESET:TIME: 2024-03-01-09:00:00\n                    0 (2) 100 status=discharging +running +wake_lock\n",
+        );
+        for (i, p) in self.pkgs.iter().take(4).enumerate() {
+            let _ = writeln!(s, "     +{}s (2) 100 +job=u0a{}:\"{}/.SyncJob\"", 2 * i + 1, p.uid % 1000, p.name);
+            let _ = writeln!(
+                s,
+                "     +{}s (2) 100 -job=u0a{}:\"{}/.SyncJob\" +top=u0a{}:\"{}\"",
+                2 * i + 2,
+                p.uid % 1000,
+                p.name,
+                p.uid % 1000,
+                p.name
+            );
+        }
+        let _ = writeln!(s, "     +1m5s (2) 99 +job=u0a900:\"{}/.UploadJob\"", cast.ioc_app);
+        let _ = writeln!(
+            s,
+            "     +1m9s (2) 99 -job=u0a900:\"{}/.UploadJob\" +top=u0a900:\"{}\"",
+            cast.ioc_app, cast.ioc_app
+        );
+        let _ = writeln!(s, "     +1m30s (2) 99 -top=u0a900:\"{}\"", cast.ioc_app);
+        let ioc = cast.ioc_app.clone();
+        self.expect("dumpsys_battery_history", Level::Critical, Some(&ioc), "Battery history: job of package");
+        self.expect("dumpsys_battery_history", Level::Critical, Some(&ioc), "Battery history: foreground app");
+        s.push_str("  Daily stats:\n    Current start time: 2024-03-01-03-00-00\n");
         let _ = writeln!(
             s,
             "    Daily from 2024-02-29-03-00-00 to 2024-03-01-03-00-00:\n      Update {gone} vers=0\n      Update {down} vers=10\n      Update {} vers=5",
