@@ -53,6 +53,7 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = ferret_android::parsers::dumpsys::parse_resolver(&text, "Activity Resolver Table:");
             let _ = ferret_android::parsers::dumpsys::parse_dbinfo(&text);
             let _ = ferret_android::parsers::dumpsys::parse_battery_daily(&text);
+            let _ = ferret_android::parsers::dumpsys::parse_battery_history(&text);
         }
         "getprop" => {
             let _ = ferret_android::parsers::props::parse_getprop(&text);
@@ -93,6 +94,11 @@ pub fn run(target: &str, data: &[u8]) {
         "prepared" => ferret_indicators::fuzz_prepared(data),
         "keybag" => {
             let _ = ferret_ios::backup::crypto::parse_keybag(data);
+        }
+        "fs_layout" => {
+            let names: Vec<&str> = text.lines().collect();
+            let _ = ferret_ios::fs::layout_of(names.iter().copied());
+            let _ = ferret_ios::detect::classify_names(names.iter().copied());
         }
         other => panic!("unknown fuzz target {other}"),
     }

@@ -25,6 +25,7 @@ pub const TARGETS: &[&str] = &[
     "stix_split",
     "prepared",
     "sqlite_wal",
+    "fs_layout",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -727,6 +728,19 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 v
             },
         ],
+        "fs_layout" => [
+            // archive member names, one per line: private/var at the top, one folder down,
+            // absolute, var/, two partitions, nothing to place, two candidates
+            "private/var/mobile/Library/SMS/sms.db\nSystem/Library/CoreServices/SystemVersion.plist",
+            "Extraction/private/var/mobile/Library/SMS/sms.db",
+            "/private/var/mobile/Library/SMS/sms.db",
+            "var/mobile/Library/SMS/sms.db\nSystem/Library/x",
+            "filesystem1/System/Library/x\nfilesystem2/mobile/Library/SMS/sms.db",
+            "photos/a.jpg\nnotes/b.txt",
+            "a/private/var/mobile/x\nb/private/var/root/y",
+        ]
+        .map(s)
+        .to_vec(),
         _ => Vec::new(),
     }
 }

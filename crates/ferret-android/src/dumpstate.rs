@@ -184,6 +184,8 @@ fn shallowest(mut v: Vec<EvidenceFile>) -> Option<EvidenceFile> {
 }
 
 /// Finds the dumpstate text of a bugreport (also one mounted inside an androidqf collection).
+/// Without one, the `dumpsys.txt` of a bugreport folder or of an androidqf collection (androidqf
+/// saves the full `dumpsys` output there) is read instead: the same `DUMP OF SERVICE` blocks.
 pub fn find_dumpstate(ev: &dyn Evidence) -> Result<Option<EvidenceFile>, EvidenceError> {
     if let Some(me) = shallowest(ev.locate(&Locator { backup: &[], paths: MAIN_ENTRY })?) {
         let name = ev.read(&me, 4096)?;
@@ -209,7 +211,7 @@ pub fn find_dumpstate(ev: &dyn Evidence) -> Result<Option<EvidenceFile>, Evidenc
     if let Some(f) = shallowest(c) {
         return Ok(Some(f));
     }
-    if ev.kind() == AcquisitionKind::AndroidBugreport {
+    if matches!(ev.kind(), AcquisitionKind::AndroidBugreport | AcquisitionKind::AndroidQf) {
         return Ok(shallowest(ev.locate(&Locator { backup: &[], paths: DUMPSYS_TXT })?));
     }
     Ok(None)

@@ -7,13 +7,15 @@
 //! | notification listener | LOW | `dumpsys_notification_listeners` |
 //! | installed from outside an app store (installer null, a package installer, a browser, a file manager, any app not in [`TRUSTED_STORES`] or [`THIRD_PARTY_STORES`]), non-system | MEDIUM | `dumpsys_packages`, `aqf_packages` |
 //! | installed from a third-party store ([`THIRD_PARTY_STORES`]) | INFORMATIONAL | same |
-//! | >= 4 of the 5 [`SPY_PERMISSION_GROUPS`] granted, non-system | HIGH | same |
+//! | >= 4 of the 5 [`SPY_PERMISSION_GROUPS`] granted, non-system | MEDIUM (video-call and messaging apps hold them too) | same |
 //! | launcher icon hidden (all MAIN activities disabled) | MEDIUM | `dumpsys_packages` |
 //! | known root package ([`ROOT_PACKAGES`]) | MEDIUM | same |
 //! | system app updated from `/data` with an installer outside [`TRUSTED_STORES`] | MEDIUM | `dumpsys_packages` |
 //! | disabled security agent or system updater ([`SECURITY_PACKAGES`], [`OTA_PACKAGES`]) | MEDIUM | `dumpsys_packages`, `aqf_packages` |
 //! | security patch more than six months older than the acquisition | MEDIUM | `getprop`, `aqf_getprop` |
-//! | >= 3 of the signals above on one non-system package | HIGH "likely stalkerware" | `stalkerware_score` |
+//! | enabled accessibility service + installed outside an app store + >= 3 [`SPY_CAPABILITIES`] (SMS, call log, location, microphone, camera, notification access, device admin) on one non-system package | HIGH "likely stalkerware" (no indicator needed) | `stalkerware_score` |
+//! | a package matching an app-id indicator | CRITICAL, one alert per package listing every signal | `stalkerware_score` |
+//! | >= 3 signals on one non-system package otherwise | MEDIUM "several stalkerware signals" | `stalkerware_score` |
 //!
 //! Every per-package heuristic message starts with the package name so an analyst sorting by
 //! message sees all signals of one app together.
@@ -65,6 +67,41 @@ pub const SPY_PERMISSION_GROUPS: &[(&str, &[&str])] = &[
     ("record audio", &["android.permission.RECORD_AUDIO"]),
 ];
 
+/// What a package can spy on, from its granted permissions; `notification access` and
+/// `device admin` come from the notification and device-policy dumps instead
+/// ([`CAPABILITY_NOTIFICATIONS`], [`CAPABILITY_DEVICE_ADMIN`]).
+pub const SPY_CAPABILITIES: &[(&str, &[&str])] = &[
+    (
+        "SMS",
+        &[
+            "android.permission.READ_SMS",
+            "android.permission.RECEIVE_SMS",
+            "android.permission.SEND_SMS",
+            "android.permission.RECEIVE_MMS",
+        ],
+    ),
+    ("call log", &["android.permission.READ_CALL_LOG", "android.permission.PROCESS_OUTGOING_CALLS"]),
+    ("location", &["android.permission.ACCESS_FINE_LOCATION", "android.permission.ACCESS_BACKGROUND_LOCATION"]),
+    ("microphone", &["android.permission.RECORD_AUDIO"]),
+    ("camera", &["android.permission.CAMERA"]),
+];
+/// The notification-access capability (an enabled notification listener).
+pub const CAPABILITY_NOTIFICATIONS: &str = "notification access";
+/// The device-admin capability.
+pub const CAPABILITY_DEVICE_ADMIN: &str = "device admin";
+/// Minimum number of capabilities that, with an enabled accessibility service and an install
+/// from outside a store, make a package "likely stalkerware" (HIGH) without any indicator.
+pub const STALKERWARE_CAPABILITIES_THRESHOLD: usize = 3;
+
+/// The [`SPY_CAPABILITIES`] covered by `granted`, in the table's order.
+pub fn spy_capabilities<'a>(granted: impl IntoIterator<Item = &'a str> + Clone) -> Vec<&'static str> {
+    SPY_CAPABILITIES
+        .iter()
+        .filter(|(_, perms)| granted.clone().into_iter().any(|g| perms.contains(&g)))
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 /// How a package was installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstallSource {
@@ -108,7 +145,7 @@ pub fn spy_groups<'a>(granted: impl IntoIterator<Item = &'a str> + Clone) -> Vec
 /// Minimum number of spy permission groups for the HIGH alert.
 pub const SPY_GROUPS_THRESHOLD: usize = 4;
 
-/// Minimum number of coinciding signals for the "likely stalkerware" alert.
+/// Minimum number of coinciding signals for the MEDIUM "several stalkerware signals" alert.
 pub const STALKERWARE_SIGNALS_THRESHOLD: usize = 3;
 
 /// getprop values that weaken the device's security (MEDIUM each).

@@ -186,6 +186,33 @@ fn androidqf_folder_recall_and_precision() {
 }
 
 #[test]
+fn androidqf_without_bugreport_reads_its_dumpsys_txt() {
+    // androidqf's own dumpsys.txt feeds the same dumpsys modules (and stalkerware_score) when
+    // there is no bugreport.zip: exact recall and precision over every module, folder and zip.
+    let dir = tempfile::tempdir().expect("tmp");
+    let spec = AqfSpec { bugreport: None, ..AqfSpec::default() };
+    let root = dir.path().join("acq");
+    let truth = write_androidqf_dir(&root, &spec).expect("generate");
+    for m in ["dumpsys_packages", "dumpsys_receivers", "dumpsys_accessibility", "stalkerware_score"] {
+        assert!(truth.alerts.iter().any(|a| a.module == m), "the dumpsys.txt truth has {m} alerts");
+    }
+    check_qf(&root, &truth);
+    let p = dir.path().join("acq.zip");
+    let truth = write_androidqf_zip(&p, &spec).expect("generate");
+    check_qf(&p, &truth);
+    // Without dumpsys.txt either, the dumpsys modules say "not found".
+    let none = dir.path().join("none");
+    let spec = AqfSpec { bugreport: None, dumpsys_txt: None, ..AqfSpec::default() };
+    let truth = write_androidqf_dir(&none, &spec).expect("generate");
+    let ev = open(&none, AcquisitionKind::AndroidQf, &Secrets::default()).expect("open").evidence;
+    let run = run_all(ev.as_ref(), AcquisitionKind::AndroidQf, &truth);
+    for m in ["dumpsys_packages", "stalkerware_score"] {
+        assert_eq!(outcome(&run, m), &Ok(Outcome::NotFound), "{m}");
+    }
+    assert_exact(&run, &truth);
+}
+
+#[test]
 fn androidqf_zip_recall_and_precision() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("acq.zip");

@@ -85,6 +85,15 @@ pub enum ModuleError {
     /// The module panicked (a bug); caught by the runner.
     #[error("module crashed: {0}")]
     Panic(String),
+    /// The database holds no table at all (a 0-byte file, a header with no page, or a page with
+    /// an empty schema: an app that created its database and never wrote to it). Not a failure:
+    /// every module reports it the same way, "completed" with this as a warning
+    /// ([`Typed`] converts it).
+    #[error("{path}: empty database (no table: 0 bytes, header only or an empty schema); nothing to read")]
+    EmptyDatabase {
+        /// Database path inside the acquisition.
+        path: String,
+    },
 }
 
 impl ModuleError {
@@ -101,6 +110,15 @@ impl ModuleError {
     /// Helper for format errors.
     pub fn format(path: &str, reason: impl Into<String>) -> Self {
         Self::Format { path: path.to_string(), reason: reason.into() }
+    }
+    /// The error for a database that lacks the tables a module reads: [`ModuleError::EmptyDatabase`]
+    /// when it has no table at all, else a format error naming `what` is missing.
+    pub fn missing_tables(path: &str, db: &crate::sqlite::SqliteDb, what: &str) -> Self {
+        if db.is_empty_schema() {
+            Self::EmptyDatabase { path: path.to_string() }
+        } else {
+            Self::format(path, format!("{what} not found"))
+        }
     }
 }
 
@@ -413,7 +431,13 @@ impl<M: ArtifactModule> Module for Typed<M> {
 
     fn run(&self, ctx: &Context<'_>, out: &mut Output<'_>) -> Result<Outcome, ModuleError> {
         let mut typed = Out::new(&self.0, ctx.indicators, out);
-        self.0.extract(ctx, &mut typed)
+        match self.0.extract(ctx, &mut typed) {
+            Err(e @ ModuleError::EmptyDatabase { .. }) => {
+                typed.warn(e.to_string());
+                Ok(Outcome::Completed)
+            }
+            other => other,
+        }
     }
 
     fn recheck(

@@ -467,6 +467,9 @@ impl SqliteDb {
     /// canonical path to a regular file (checked by the caller, e.g. with [`SafeRoot::check`]):
     /// SQLite refuses links anywhere in it and would block on a FIFO.
     pub fn open_immutable(path: &Path) -> Result<Self, SqliteError> {
+        if header_only(path) {
+            return Self::open_memory(Vec::new(), &path.display().to_string());
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -487,6 +490,15 @@ impl SqliteDb {
 
     /// Opens a connection on a private copy (several connections may share one copy).
     pub fn open_private(copy: std::sync::Arc<PrivateCopy>) -> Result<Self, SqliteError> {
+        let wal = copy.db.with_file_name(format!(
+            "{}-wal",
+            copy.db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ));
+        if header_only(&copy.db) && std::fs::metadata(&wal).map_or(true, |m| m.len() == 0) {
+            let mut me = Self::open_memory(Vec::new(), "private copy")?;
+            me._copy = Some(copy);
+            return Ok(me);
+        }
         // Read-write on the private copy so a WAL is replayed and a hot journal rolled back.
         let flags =
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW;
@@ -614,7 +626,13 @@ impl SqliteDb {
         self.budget.limit.store(steps, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Whether a table exists.
+    /// Whether the database holds no table, index or view at all (a 0-byte or header-only file,
+    /// or a page with an empty schema).
+    pub fn is_empty_schema(&self) -> bool {
+        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_ok_and(|n| n == 0)
+    }
+
+    /// Whether the table exists.
     pub fn has_table(&self, name: &str) -> bool {
         self.conn
             .query_row("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?1", [name], |_| Ok(()))
@@ -645,6 +663,26 @@ fn copy_to(src: &mut dyn Read, target: &Path) -> Result<(u64, crate::budget::Res
             None => SqliteError::Copy(e),
         }),
     }
+}
+
+/// A file holding the whole 100-byte SQLite header but not even its first page (a database
+/// created and cut short before anything was written): read as the empty database a 0-byte
+/// file is. Anything shorter than the header stays "not a database".
+fn header_only(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else { return false };
+    if meta.len() < 100 || meta.len() >= 65_536 {
+        return false;
+    }
+    let mut head = [0u8; 18];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    if read.is_err() || &head[..16] != b"SQLite format 3\0" {
+        return false;
+    }
+    let page = match u16::from_be_bytes([head[16], head[17]]) {
+        1 => 65_536,
+        p => u64::from(p),
+    };
+    meta.len() < page.max(512)
 }
 
 fn check_readable(conn: &Connection) -> Result<(), SqliteError> {
@@ -820,6 +858,19 @@ mod tests {
         assert!(!c.has_table("message"));
         let tables: i64 = c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).expect("schema");
         assert_eq!(tables, 0);
+        assert!(c.is_empty_schema());
+        drop(c);
+        // The whole 100-byte header and no page: the same empty database. One byte less is not
+        // a header, and stays refused.
+        let mut header = b"SQLite format 3\0".to_vec();
+        header.extend_from_slice(&4096u16.to_be_bytes());
+        header.resize(100, 0);
+        std::fs::write(&db, &header).expect("w");
+        let c = SqliteDb::open_evidence(&db).expect("a header-only file is an empty database");
+        assert!(c.is_empty_schema());
+        drop(c);
+        std::fs::write(&db, &header[..99]).expect("w");
+        assert!(SqliteDb::open_evidence(&db).is_err(), "99 bytes are not a header");
     }
 
     #[cfg(unix)]

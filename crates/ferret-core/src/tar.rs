@@ -328,6 +328,59 @@ pub struct TarLink {
     pub hard: bool,
 }
 
+/// Entry names an archive index changed or could not use, said in one warning each at the end
+/// of the index pass with a count and the first example (a real image has 300k+ absolute names:
+/// not one line per entry).
+#[derive(Debug, Default)]
+pub(crate) struct OddNames {
+    normalised: u64,
+    normalised_example: Option<(String, String)>,
+    unusable: u64,
+    unusable_example: Option<(String, usize)>,
+}
+
+impl OddNames {
+    pub(crate) fn normalised(&mut self, raw: &str, name: &str) {
+        self.normalised += 1;
+        if self.normalised_example.is_none() {
+            self.normalised_example = Some((raw.to_string(), name.to_string()));
+        }
+    }
+
+    pub(crate) fn unusable(&mut self, raw: &str, n: usize) {
+        self.unusable += 1;
+        if self.unusable_example.is_none() {
+            self.unusable_example = Some((raw.to_string(), n));
+        }
+    }
+
+    /// The warnings (also logged by [`OddNames::summary`]).
+    pub(crate) fn warnings(&self, path: &Path) -> Vec<String> {
+        let mut w = Vec::new();
+        if let Some((raw, name)) = &self.normalised_example {
+            w.push(format!(
+                "{}: {} entry names normalised (absolute, `\\` or `.` components; read under the normalised name), e.g. {raw:?} as {name:?}",
+                path.display(),
+                self.normalised
+            ));
+        }
+        if let Some((raw, n)) = &self.unusable_example {
+            w.push(format!(
+                "{}: {} entries skipped with no usable name (`..` components), e.g. entry #{n} {raw:?}",
+                path.display(),
+                self.unusable
+            ));
+        }
+        w
+    }
+
+    pub(crate) fn summary(&self, path: &Path) {
+        for w in self.warnings(path) {
+            tracing::warn!("{w}");
+        }
+    }
+}
+
 /// Counts of what the index pass saw besides regular files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TarStats {
@@ -337,6 +390,8 @@ pub struct TarStats {
     pub skipped: u64,
     /// Entries whose name normalised to nothing (e.g. `..`).
     pub unnamed: u64,
+    /// Entries whose name was normalised (absolute `/private/var/...`, `\`, `.` components).
+    pub normalised: u64,
     /// Files cached in the private folder (compressed archives only).
     pub cached_files: u64,
     /// Bytes cached.
@@ -354,6 +409,7 @@ pub struct TarEvidence {
     cached: Vec<u32>,
     links: Vec<TarLink>,
     stats: TarStats,
+    odd: OddNames,
     /// Private copies of databases, shared while in use.
     copies: crate::sqlite::CopyCache,
     // Field order matters: the cache folder is removed before its reservation is released.
@@ -443,6 +499,7 @@ impl TarEvidence {
             cached: Vec::new(),
             links: Vec::new(),
             stats: TarStats::default(),
+            odd: OddNames::default(),
             copies: crate::sqlite::CopyCache::default(),
             cache_dir: None,
             cache_reservation: crate::budget::Reservation::default(),
@@ -475,6 +532,11 @@ impl TarEvidence {
         self.index.duplicates()
     }
 
+    /// One warning per kind of odd entry name (normalised, unusable), with its count.
+    pub fn odd_name_warnings(&self) -> Vec<String> {
+        self.odd.warnings(&self.path)
+    }
+
     fn index_plain(&mut self, options: &TarOptions) -> Result<(), EvidenceError> {
         let f = File::open(&self.path).map_err(io_err(&self.path))?;
         let mut archive = ::tar::Archive::new(crate::seek::BufferedSeek::new(64 * 1024, f));
@@ -489,6 +551,7 @@ impl TarEvidence {
             let entry = entry.map_err(|e| corrupt(&self.path, format!("entry #{n}: {e}")))?;
             self.note_entry(&entry, n, None);
         }
+        self.odd.summary(&self.path);
         self.index.finish();
         Ok(())
     }
@@ -535,6 +598,7 @@ impl TarEvidence {
                 cached_by_push.push(cache_no);
             }
         }
+        self.odd.summary(&self.path);
         // Remember cache numbers through the sort: stash them in the row flags.
         for (row, c) in self.index.rows.iter_mut().zip(cached_by_push) {
             row.flags = c;
@@ -584,11 +648,12 @@ impl TarEvidence {
         let name = normalize_name(&raw);
         if name.is_empty() {
             self.stats.unnamed += 1;
-            tracing::warn!("{}: entry #{n} {raw:?} has no usable name", self.path.display());
+            self.odd.unusable(&raw, n);
             return;
         }
         if name != raw.trim_end_matches('/') {
-            tracing::warn!("{}: entry name {raw:?} normalised to {name:?}", self.path.display());
+            self.stats.normalised += 1;
+            self.odd.normalised(&raw, &name);
         }
         match kind_of(entry.header().entry_type()) {
             Kind::File => {

@@ -70,7 +70,8 @@ pub fn each_file<M: ArtifactModule>(
 }
 
 /// [`each_file`] for databases: each one opened read-only (WAL applied on a private copy) and
-/// given to `read` with its path.
+/// given to `read` with its path. A database with no table at all (0 bytes, header only, empty
+/// schema) is skipped with the same warning in every module ([`ModuleError::EmptyDatabase`]).
 pub fn each_sqlite<M: ArtifactModule>(
     ctx: &Context<'_>,
     locator: &Locator,
@@ -79,6 +80,10 @@ pub fn each_sqlite<M: ArtifactModule>(
 ) -> Result<Outcome, ModuleError> {
     each_file(ctx, locator, out, |f, out| {
         let db = ctx.evidence.sqlite(f)?;
+        if db.is_empty_schema() {
+            out.warn(ModuleError::EmptyDatabase { path: f.path.clone() }.to_string());
+            return Ok(());
+        }
         read(&db, &f.path, out)
     })
 }
@@ -93,6 +98,10 @@ pub fn each_sqlite_skipping_damaged<M: ArtifactModule>(
     mut read: impl FnMut(&SqliteDb, &EvidenceFile, &mut Out<'_, '_, M>) -> Result<(), ModuleError>,
 ) -> Result<Outcome, ModuleError> {
     each_file(ctx, locator, out, |f, out| match ctx.evidence.sqlite(f) {
+        Ok(db) if db.is_empty_schema() => {
+            out.warn(ModuleError::EmptyDatabase { path: f.path.clone() }.to_string());
+            Ok(())
+        }
         Ok(db) => read(&db, f, out),
         Err(e) => {
             out.warn(format!("{}: skipped: {e}", f.path));

@@ -159,6 +159,8 @@ pub struct ZipEvidence {
     meta: Vec<Meta>,
     /// Raw names that normalisation changed, by position in `meta` (sorted).
     raw_names: Vec<(u64, Box<str>)>,
+    /// One warning per kind of odd entry name, with its count.
+    odd_names: Vec<String>,
     symlinks: Vec<String>,
     /// Private copies of databases, shared while in use.
     copies: crate::sqlite::CopyCache,
@@ -210,11 +212,11 @@ impl RawEntry {
         }
         let name = normalize_name(&raw_name);
         if name.is_empty() {
-            tracing::warn!("{}: entry #{i} {raw_name:?} has no usable name", path.display());
+            into.odd.unusable(&raw_name, i);
             return;
         }
         if name != raw_name {
-            tracing::warn!("{}: entry name {raw_name:?} normalised to {name:?}", path.display());
+            into.odd.normalised(&raw_name, &name);
         }
         let method = if self.encrypted {
             Method::Encrypted
@@ -241,6 +243,7 @@ impl RawEntry {
 /// The entries of a central directory, as [`RawEntry::push`] files them.
 #[derive(Default)]
 struct Entries {
+    odd: crate::tar::OddNames,
     index: FileIndex,
     meta: Vec<Meta>,
     raw_names: Vec<(u64, Box<str>)>,
@@ -336,7 +339,8 @@ impl ZipEvidence {
             };
             raw.push(path, i, &mut into);
         }
-        let Entries { mut index, meta, raw_names, symlinks } = into;
+        into.odd.summary(path);
+        let Entries { odd, mut index, meta, raw_names, symlinks } = into;
         if index.is_empty() {
             let names: Vec<&str> = symlinks.iter().map(String::as_str).collect();
             if let Some(e) = crate::evidence::only_links(path, &names, false) {
@@ -359,6 +363,7 @@ impl ZipEvidence {
             index,
             meta,
             raw_names,
+            odd_names: odd.warnings(path),
             symlinks,
             copies: crate::sqlite::CopyCache::default(),
             _temp: None,
@@ -372,6 +377,12 @@ impl ZipEvidence {
     /// is listed and read; see the module docs).
     pub fn duplicates(&self) -> Vec<(&str, usize)> {
         self.index.duplicates()
+    }
+
+    /// One warning per kind of odd entry name (normalised, e.g. absolute `/private/var/...`;
+    /// unusable, `..`), with its count and a first example.
+    pub fn odd_name_warnings(&self) -> Vec<String> {
+        self.odd_names.clone()
     }
 
     /// Opens a zip stored as `file` inside `outer`: the inner archive is copied (at most
@@ -668,6 +679,33 @@ mod tests {
         assert_eq!(all, vec!["top/a.txt", "top/db/x.db"]);
         assert!(z.sqlite(&EvidenceFile::plain("top/db/x.db")).is_err());
         assert!(z.open(&EvidenceFile::plain("top/link")).is_err());
+    }
+
+    #[test]
+    fn odd_names_are_summarised_in_one_warning_each() {
+        let (_d, p) = build(
+            &[
+                ("/private/var/a.txt", b"a"),
+                ("/private/var/b.txt", b"b"),
+                ("C:\\x\\c.txt", b"c"),
+                ("../../evil.txt", b"x"),
+                ("ok/../../y.txt", b"y"),
+                ("plain.txt", b"p"),
+            ],
+            None,
+        );
+        let z = ZipEvidence::open(&p, AcquisitionKind::IosFs).expect("open");
+        assert_eq!(z.len(), 4);
+        let w = z.odd_name_warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].contains(": 3 entry names normalised")
+                && w[0].contains("\"/private/var/a.txt\" as \"private/var/a.txt\""),
+            "{w:?}"
+        );
+        assert!(w[1].contains(": 2 entries skipped with no usable name"), "{w:?}");
+        let (_d, p) = build(&[("plain.txt", b"p")], None);
+        assert!(ZipEvidence::open(&p, AcquisitionKind::IosFs).expect("open").odd_name_warnings().is_empty());
     }
 
     #[test]

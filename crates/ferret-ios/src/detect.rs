@@ -24,8 +24,19 @@ use ferret_core::{AcquisitionKind, Detection};
 use crate::fs::{Container, container_of};
 
 /// Folders iOS keeps under `private/var/` (any one of them marks a filesystem dump).
-pub const FS_MARKERS: [&str; 8] =
-    ["mobile", "containers", "root", "db", "preferences", "wireless", "installd", "MobileDevice"];
+pub const FS_MARKERS: [&str; 11] = [
+    "mobile",
+    "containers",
+    "root",
+    "db",
+    "preferences",
+    "wireless",
+    "installd",
+    "MobileDevice",
+    "networkd",
+    "Keychains",
+    "MobileSoftwareUpdate",
+];
 
 /// Entries only a sysdiagnose has at its top (any one of them marks one). Folders end with `/`.
 pub const SYSDIAGNOSE_MARKERS: [&str; 9] = [
@@ -107,12 +118,40 @@ fn sysdiagnose_folder(path: &Path) -> Option<Detection> {
         .then(|| Detection::new(AcquisitionKind::IosSysdiagnose, format!("{name}/ with {}", inner.join(", "))))
 }
 
+/// [`other_fs_layout`] for a folder: its two first levels, as names.
+fn folder_other_layout(path: &Path) -> Option<String> {
+    let mut names = Vec::new();
+    let dirs = |p: &Path| -> Vec<String> {
+        std::fs::read_dir(p)
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for a in dirs(path) {
+        for b in dirs(&path.join(&a)) {
+            for c in dirs(&path.join(&a).join(&b)) {
+                names.push(format!("{a}/{b}/{c}/x"));
+            }
+            names.push(format!("{a}/{b}/x"));
+        }
+    }
+    names.sort();
+    other_fs_layout(names.iter().map(String::as_str))
+}
+
 /// The `private/var/<marker>` folders under `root`.
 fn fs_markers_in(root: &Path) -> Vec<&'static str> {
     FS_MARKERS.into_iter().filter(|m| root.join("private/var").join(m).is_dir()).collect()
 }
 
 fn fs_folder(path: &Path) -> Option<Detection> {
+    if let Some(reason) = folder_other_layout(path) {
+        return Some(Detection::new(AcquisitionKind::IosFs, reason));
+    }
     let here = fs_markers_in(path);
     if !here.is_empty() {
         return Some(Detection::new(AcquisitionKind::IosFs, format!("private/var/ with {}", here.join(", "))));
@@ -149,6 +188,9 @@ fn archive(path: &Path) -> Vec<Detection> {
 pub fn classify_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Detection> {
     let mut sys: Vec<String> = Vec::new();
     let mut fs: Vec<String> = Vec::new();
+    // absolute member names (`/private/var/...`) are read as relative ones
+    let names: Vec<&str> = names.map(|n| n.trim_start_matches('/')).collect();
+    let other_layout = other_fs_layout(names.iter().copied());
     for n in names {
         // sysdiagnose: a marker at the top, or inside a single `sysdiagnose_*` top folder
         let (top, rest) = n.split_once('/').unwrap_or(("", n));
@@ -180,8 +222,23 @@ pub fn classify_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Detection
     }
     if !fs.is_empty() {
         out.push(Detection::new(AcquisitionKind::IosFs, format!("private/var/ with {}", fs.join(", "))));
+    } else if let Some(reason) = other_layout {
+        out.push(Detection::new(AcquisitionKind::IosFs, reason));
     }
     out
+}
+
+/// A filesystem dump laid out without `private/`: `var/<marker>/` (at the top or one folder
+/// down), or split per partition (a data-partition folder holding `<marker>/` beside a
+/// system-partition folder). A lone folder holding `mobile/` is not enough to call it a dump.
+fn other_fs_layout<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
+    match crate::fs::layout_of(names)? {
+        crate::fs::Layout::Map(maps) if maps.len() == 2 => Some(match maps[0].0.as_str() {
+            v if v.ends_with("var/") => format!("{v} (the data partition without private/)"),
+            data => format!("{data} (data partition) and {} (system partition)", maps[1].0),
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

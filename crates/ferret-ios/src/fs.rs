@@ -6,10 +6,19 @@
 //! extracted. The returned evidence has kind [`AcquisitionKind::IosFs`] and paths relative to the
 //! dump root, so module locators such as `private/var/mobile/Library/SMS/sms.db` match.
 //!
-//! **Dump root.** The root is the folder holding `private/var/`. Tools often wrap the tree in
-//! one extra folder (`dump/private/var/...`, `filesystem1/private/var/...`); a root nested one
-//! level deep is found automatically. When no `private/var/` exists at depth 0 or 1 the given
-//! folder/archive root is used as is (modules then simply find nothing).
+//! **Layouts** ([`Layout`]). Modules see every dump as the phone's tree, `private/var/...`.
+//! The data partition is found by its content (a folder iOS keeps there,
+//! [`crate::detect::FS_MARKERS`]: `mobile/`, `containers/`, ...), in the layouts tools write:
+//! * `private/var/...` (absolute zip members `/private/var/...` are normalised to it, with one
+//!   warning and a count), or one folder down (a tool's top folder, `dump/private/var/...`);
+//! * `var/...`, or one folder down: shown as `private/var/...`, the rest as it is;
+//! * split per partition: two top folders, one holding the data partition whose root *is*
+//!   `/private/var` (`filesystem2/mobile/...`), the other the system partition
+//!   (`filesystem1/System/...`, `usr/`...): both are read, the data partition shown under
+//!   `private/var/`.
+//!
+//! A dump in which no data partition can be placed is an error naming what was expected, never
+//! a silent partial check.
 //!
 //! **Folders** are indexed once ([`ferret_core::evidence::IndexedFolder`]): one directory walk builds a compact
 //! [`ferret_core::tar::FileIndex`], so the 40-odd modules that each `locate` their artifact do not each walk a
@@ -95,8 +104,12 @@ pub fn container_of(path: &Path) -> Result<Container, FsError> {
 pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
     match container_of(path)? {
         Container::Folder => {
-            let root = folder_root(path);
-            Ok(Box::new(IndexedFolder::new(&root, path, AcquisitionKind::IosFs)?))
+            let layout = folder_layout(path);
+            if let Some(Layout::Root(prefix)) = &layout {
+                let root = path.join(prefix.trim_end_matches('/'));
+                return Ok(Box::new(IndexedFolder::new(&root, path, AcquisitionKind::IosFs)?));
+            }
+            place(Box::new(IndexedFolder::new(path, path, AcquisitionKind::IosFs)?), layout, path)
         }
         Container::Tar => {
             #[allow(unused_mut)]
@@ -114,51 +127,171 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
                 .map(|s| s.to_string()),
             );
             let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &options)?;
-            let prefix = archive_root(t.index().iter().map(|i| i.name));
-            Ok(Prefixed::subtree(Box::new(t), &prefix))
+            let layout = layout_of(t.index().iter().map(|i| i.name));
+            place(Box::new(t), layout, path)
         }
         Container::Zip => {
             let z = ZipEvidence::open(path, AcquisitionKind::IosFs)?;
-            let prefix = archive_root(z.index().iter().map(|i| i.name));
-            Ok(Prefixed::subtree(Box::new(z), &prefix))
+            let layout = layout_of(z.index().iter().map(|i| i.name));
+            place(Box::new(z), layout, path)
         }
     }
 }
 
-/// The dump root inside a folder: the folder itself if it holds `private/var`, else its only
-/// child holding `private/var`, else the folder itself.
-fn folder_root(path: &Path) -> PathBuf {
-    if path.join("private/var").is_dir() {
-        return path.to_path_buf();
+/// Where a dump's partitions are: `(inner prefix, shown as)` pairs for
+/// [`Prefixed::remap`], or a plain top folder to strip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// `private/var/...` under this prefix (`""` or `"dump/"`).
+    Root(String),
+    /// Prefix pairs (a `var/` dump, or one split per partition), most specific first.
+    Map(Vec<(String, String)>),
+}
+
+/// What [`Layout`] expects, for the error when nothing matches.
+pub const LAYOUT_EXPECTED: &str = "an iOS data partition: private/var/<mobile|containers|root|db|...>/ or var/<...>/, at the top or one folder down, or a partition folder whose root holds mobile/, containers/... (with the system partition in another top folder)";
+
+fn is_marker(c: &str) -> bool {
+    crate::detect::FS_MARKERS.contains(&c)
+}
+
+fn is_system(c: &str) -> bool {
+    matches!(c, "System" | "usr" | "Applications" | "bin" | "sbin" | "Library")
+}
+
+/// Collects layout evidence from entry names (`/`-separated, normalised).
+#[derive(Debug, Default)]
+struct LayoutScan {
+    private_var: std::collections::BTreeSet<String>,
+    var: std::collections::BTreeSet<String>,
+    partition: std::collections::BTreeSet<String>,
+    system: std::collections::BTreeSet<String>,
+}
+
+impl LayoutScan {
+    fn add(&mut self, name: &str) {
+        // empty components (a leading `/`, `a//b`) are no folder: skipped, as archive readers do
+        let c: Vec<&str> = name.split('/').filter(|c| !c.is_empty()).take(5).collect();
+        let at = |i: usize| c.get(i).copied().unwrap_or("");
+        // depth 0 and 1 (one top folder)
+        for (d, top) in [(0usize, String::new()), (1, format!("{}/", at(0)))] {
+            if d == 1 && c.len() < 3 {
+                break;
+            }
+            // any folder under private/var (the dump was named one; a lone file is not enough)
+            if at(d) == "private" && at(d + 1) == "var" && !at(d + 2).is_empty() && c.len() > d + 3 {
+                self.private_var.insert(top.clone());
+            }
+            if at(d) == "var" && is_marker(at(d + 1)) && c.len() > d + 2 {
+                self.var.insert(top.clone());
+            }
+        }
+        if c.len() > 2 && is_marker(at(1)) {
+            self.partition.insert(format!("{}/", at(0)));
+        }
+        if c.len() > 2 && is_system(at(1)) {
+            self.system.insert(format!("{}/", at(0)));
+        }
     }
-    let mut found = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(path) {
-        for e in rd.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) && e.path().join("private/var").is_dir() {
-                found.push(e.path());
+
+    fn layout(&self) -> Option<Layout> {
+        if self.private_var.contains("") {
+            return Some(Layout::Root(String::new()));
+        }
+        if let [one] = self.private_var.iter().collect::<Vec<_>>().as_slice() {
+            return Some(Layout::Root((*one).clone()));
+        }
+        if !self.private_var.is_empty() {
+            return None;
+        }
+        if let [top] = self.var.iter().collect::<Vec<_>>().as_slice() {
+            return Some(Layout::Map(vec![
+                (format!("{top}var/"), "private/var/".into()),
+                ((*top).clone(), String::new()),
+            ]));
+        }
+        if !self.var.is_empty() {
+            return None;
+        }
+        let data: Vec<&String> = self.partition.iter().filter(|p| !self.system.contains(*p)).collect();
+        let [data] = data.as_slice() else { return None };
+        let mut maps = vec![((*data).clone(), "private/var/".to_string())];
+        let systems: Vec<&String> = self.system.iter().filter(|s| s != data).collect();
+        if let [sys] = systems.as_slice() {
+            maps.push(((*sys).clone(), String::new()));
+        }
+        Some(Layout::Map(maps))
+    }
+}
+
+/// The layout of an archive from its (normalised) entry names.
+pub fn layout_of<'a>(names: impl Iterator<Item = &'a str>) -> Option<Layout> {
+    let mut scan = LayoutScan::default();
+    for n in names {
+        scan.add(n);
+    }
+    scan.layout()
+}
+
+/// The layout of a folder, from its first two levels and the markers below them.
+fn folder_layout(path: &Path) -> Option<Layout> {
+    let mut scan = LayoutScan::default();
+    let dirs = |p: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(p)
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    // probe names shaped like archive entries: "<a>/<b>/<c>/x"
+    let mut probe = |rel: &str| scan.add(&format!("{rel}/x"));
+    for sub in dirs(&path.join("private/var")) {
+        probe(&format!("private/var/{sub}"));
+    }
+    for m in crate::detect::FS_MARKERS {
+        if path.join("var").join(m).is_dir() {
+            probe(&format!("var/{m}"));
+        }
+    }
+    for top in dirs(path) {
+        let t = path.join(&top);
+        for sub in dirs(&t.join("private/var")) {
+            probe(&format!("{top}/private/var/{sub}"));
+        }
+        for m in crate::detect::FS_MARKERS {
+            if t.join("var").join(m).is_dir() {
+                probe(&format!("{top}/var/{m}"));
+            }
+            if t.join(m).is_dir() {
+                probe(&format!("{top}/{m}"));
+            }
+        }
+        for s in ["System", "usr", "Applications", "bin", "sbin", "Library"] {
+            if t.join(s).is_dir() {
+                probe(&format!("{top}/{s}"));
             }
         }
     }
-    found.sort();
-    match found.as_slice() {
-        [one] => one.clone(),
-        _ => path.to_path_buf(),
-    }
+    scan.layout()
 }
 
-/// The prefix (`""` or `"dir/"`) under which an archive holds `private/var/`.
-fn archive_root<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    for n in names {
-        if n.starts_with("private/var/") {
-            return String::new();
+fn place(ev: Box<dyn Evidence>, layout: Option<Layout>, path: &Path) -> Result<Box<dyn Evidence>, FsError> {
+    match layout {
+        Some(Layout::Root(prefix)) => Ok(Prefixed::subtree(ev, &prefix)),
+        Some(Layout::Map(maps)) => {
+            tracing::info!("{}: partitions read as {maps:?}", path.display());
+            Ok(Box::new(Prefixed::remap(ev, maps)))
         }
-        if let Some((first, rest)) = n.split_once('/')
-            && rest.starts_with("private/var/")
-        {
-            return format!("{first}/");
-        }
+        None => Err(FsError::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!("cannot place this filesystem dump: expected {LAYOUT_EXPECTED}"),
+        }),
     }
-    String::new()
 }
 
 #[cfg(test)]
@@ -166,9 +299,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn archive_roots() {
-        assert_eq!(archive_root(["x/private/var/a"].into_iter()), "x/");
-        assert_eq!(archive_root(["private/var/a"].into_iter()), "");
+    fn layouts_from_names() {
+        let root = |p: &str| Some(Layout::Root(p.to_string()));
+        let map =
+            |m: &[(&str, &str)]| Some(Layout::Map(m.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()));
+        assert_eq!(layout_of(["x/private/var/mobile/a"].into_iter()), root("x/"));
+        assert_eq!(layout_of(["private/var/mobile/a", "System/x"].into_iter()), root(""));
+        assert_eq!(
+            layout_of(["var/mobile/a", "System/Library/x"].into_iter()),
+            map(&[("var/", "private/var/"), ("", "")])
+        );
+        assert_eq!(layout_of(["t/var/db/a"].into_iter()), map(&[("t/var/", "private/var/"), ("t/", "")]));
+        assert_eq!(
+            layout_of(
+                ["filesystem1/System/Library/x", "filesystem2/mobile/Library/a", "filesystem1/usr/lib/y"].into_iter()
+            ),
+            map(&[("filesystem2/", "private/var/"), ("filesystem1/", "")])
+        );
+        assert_eq!(layout_of(["data/containers/Shared/a"].into_iter()), map(&[("data/", "private/var/")]));
+        // nothing to place, or two candidates: an error, not a guess
+        assert_eq!(layout_of(["readme.txt", "photos/a.jpg"].into_iter()), None);
+        assert_eq!(layout_of(["a/private/var/mobile/x", "b/private/var/root/y"].into_iter()), None);
+        assert_eq!(layout_of(["a/mobile/x", "b/mobile/y"].into_iter()), None);
+        // a private/var tree is placed whatever it holds (detection is what asks for iOS's
+        // folders); a file directly in private/var is not a tree
+        assert_eq!(layout_of(["private/var/networkd/db/x"].into_iter()), root(""));
+        assert_eq!(layout_of(["private/var/x"].into_iter()), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Checks: package name (`check_app_id`), APK SHA-256 (`check_file_hash`) and certificate
 //! hashes (`check_app_cert_hash`, MD5/SHA-1/SHA-256) → CRITICAL; root package → MEDIUM;
 //! non-system app installed from outside an app store → MEDIUM (third-party store →
-//! INFORMATIONAL); >= 4 spy permission groups granted (when permissions are listed) → HIGH;
+//! INFORMATIONAL); >= 4 spy permission groups granted (when permissions are listed) → MEDIUM;
 //! disabled security agent or system updater → MEDIUM.
 
 use ferret_core::toolkit::json_array_first;
@@ -81,7 +81,7 @@ impl ArtifactModule for AqfPackages {
             let groups = heuristics::spy_groups(r.granted());
             if groups.len() >= heuristics::SPY_GROUPS_THRESHOLD {
                 f.push(Finding::heuristic(
-                    Level::High,
+                    Level::Medium,
                     format!("{name}: holds the permissions stalkerware needs together ({})", groups.join(", ")),
                     None,
                 ));

@@ -3,7 +3,7 @@
 //! Checks (levels in [`crate::heuristics`]): package name (`check_app_id`) and signature digests
 //! (`check_app_cert_hash`) → CRITICAL; root package → MEDIUM; non-system app installed from
 //! outside an app store → MEDIUM (third-party store → INFORMATIONAL); >= 4 spy permission groups
-//! granted on a non-system app → HIGH; hidden launcher icon → MEDIUM; system app updated from
+//! granted on a non-system app → MEDIUM; hidden launcher icon → MEDIUM; system app updated from
 //! `/data` by an installer outside the trusted stores → MEDIUM; disabled security agent or system
 //! updater → MEDIUM.
 //! Timeline: `package_install` (firstInstallTime), `package_update` (lastUpdateTime, when later).
@@ -48,7 +48,7 @@ pub fn package_findings(r: &Package, f: &mut Vec<Finding>) {
         let groups = heuristics::spy_groups(r.granted_permissions.iter().map(String::as_str));
         if groups.len() >= heuristics::SPY_GROUPS_THRESHOLD {
             f.push(Finding::heuristic(
-                Level::High,
+                Level::Medium,
                 format!("{name}: holds the permissions stalkerware needs together ({})", groups.join(", ")),
                 t,
             ));

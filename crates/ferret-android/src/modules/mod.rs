@@ -22,6 +22,7 @@ pub mod dumpsys_activities;
 pub mod dumpsys_adb_state;
 pub mod dumpsys_appops;
 pub mod dumpsys_battery_daily;
+pub mod dumpsys_battery_history;
 pub mod dumpsys_dbinfo;
 pub mod dumpsys_device_admins;
 pub mod dumpsys_notification_listeners;
@@ -51,6 +52,7 @@ pub fn bugreport_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(dumpsys_activities::DumpsysActivities(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_appops::DumpsysAppops(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_battery_daily::DumpsysBatteryDaily(Arc::clone(&c)))),
+        Box::new(Typed(dumpsys_battery_history::DumpsysBatteryHistory(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_dbinfo::DumpsysDbinfo(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_adb_state::DumpsysAdbState(Arc::clone(&c)))),
         Box::new(Typed(dumpsys_platform_compat::DumpsysPlatformCompat(Arc::clone(&c)))),

@@ -536,6 +536,82 @@ pub fn parse_notification_listeners(text: &str) -> Vec<NotificationListener> {
         .collect()
 }
 
+/// One job or foreground ("top") event of the `Battery History` of `dumpsys batterystats`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatteryHistory {
+    /// Time since the history's reset, as written (`+1m2s345ms`).
+    pub time_elapsed: String,
+    /// `start_job`, `end_job`, `start_top` or `end_top`.
+    pub event: String,
+    /// The app's uid as written (`u0a226`).
+    pub uid: Option<String>,
+    /// Package.
+    pub package_name: String,
+    /// The job's service class (jobs only).
+    pub service: Option<String>,
+}
+
+/// Most history events read (a history holds at most a few hundred thousand lines).
+pub const MAX_HISTORY_EVENTS: usize = 1_000_000;
+
+/// Parses the event lines of the `Battery History` block of `dumpsys batterystats`
+/// (`<elapsed> (<n>) <level> ... +job=<uid>:"<pkg>/<service>" ... -top=<uid>:"<pkg>"`), from
+/// the `Battery History` heading to the first line that is not an event (the `Daily stats`,
+/// a blank line...).
+pub fn parse_battery_history(text: &str) -> Vec<BatteryHistory> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("Battery History") {
+            inside = true;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let starts_event = t.starts_with('+') || t.starts_with(|c: char| c.is_ascii_digit());
+        if !starts_event {
+            inside = false;
+            continue;
+        }
+        let elapsed = t.split_whitespace().next().unwrap_or_default();
+        for (key, start, end) in [("job=", "start_job", "end_job"), ("top=", "start_top", "end_top")] {
+            let mut rest = t;
+            while let Some(i) = rest.find(key) {
+                let sign = rest[..i].chars().last();
+                let after = &rest[i + key.len()..];
+                rest = after;
+                let event = match sign {
+                    Some('+') => start,
+                    Some('-') => end,
+                    _ => continue,
+                };
+                let (uid, quoted) = match after.split_once(":\"") {
+                    Some((u, q)) if !u.contains(char::is_whitespace) => (Some(u.to_string()), q),
+                    _ => continue,
+                };
+                let Some((value, _)) = quoted.split_once('"') else { continue };
+                let (pkg, service) = match value.split_once('/') {
+                    Some((p, s)) => (p, Some(s.to_string())),
+                    None => (value, None),
+                };
+                if pkg.is_empty() || out.len() >= MAX_HISTORY_EVENTS {
+                    continue;
+                }
+                out.push(BatteryHistory {
+                    time_elapsed: elapsed.to_string(),
+                    event: event.to_string(),
+                    uid,
+                    package_name: pkg.to_string(),
+                    service,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// One `Update <pkg> vers=<n>` line of the daily battery history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatteryDaily {

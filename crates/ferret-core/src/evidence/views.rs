@@ -16,6 +16,8 @@ enum Mode {
     Strip,
     /// Every inner file is visible under the prefix (a nested acquisition mounted there).
     Add,
+    /// Several (inner prefix, outer prefix) pairs, tried in order: a dump split per partition.
+    Map,
 }
 
 /// Another evidence seen through a path prefix, in one of two directions: [`Prefixed::subtree`]
@@ -27,6 +29,8 @@ pub struct Prefixed {
     inner: Box<dyn Evidence>,
     prefix: String,
     mode: Mode,
+    /// For [`Mode::Map`]: (inner prefix, outer prefix), both `""` or ending with `/`.
+    maps: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Prefixed {
@@ -35,6 +39,7 @@ impl std::fmt::Debug for Prefixed {
             .field("source", &self.inner.source())
             .field("prefix", &self.prefix)
             .field("mode", &self.mode)
+            .field("maps", &self.maps)
             .finish()
     }
 }
@@ -61,12 +66,30 @@ impl Prefixed {
     /// The part of `inner` under `prefix` (`"dump/"`), shown relative to it; `inner` itself when
     /// `prefix` is empty.
     pub fn subtree(inner: Box<dyn Evidence>, prefix: &str) -> Box<dyn Evidence> {
-        if prefix.is_empty() { inner } else { Box::new(Self { inner, prefix: with_slash(prefix), mode: Mode::Strip }) }
+        if prefix.is_empty() {
+            inner
+        } else {
+            Box::new(Self { inner, prefix: with_slash(prefix), mode: Mode::Strip, maps: Vec::new() })
+        }
     }
 
     /// All of `inner`, shown under `prefix` (`"bugreport.zip/"`).
     pub fn mount(inner: Box<dyn Evidence>, prefix: &str) -> Self {
-        Self { inner, prefix: with_slash(prefix), mode: Mode::Add }
+        Self { inner, prefix: with_slash(prefix), mode: Mode::Add, maps: Vec::new() }
+    }
+
+    /// `inner` seen through several prefix pairs `(inner, outer)` (each `""` or ending with
+    /// `/`), tried in order: an inner file under the first matching inner prefix is shown with
+    /// it replaced by the outer one; a file under none is not visible. E.g. a dump split per
+    /// partition, `[("filesystem2/", "private/var/"), ("filesystem1/", "")]`.
+    pub fn remap(inner: Box<dyn Evidence>, maps: Vec<(String, String)>) -> Self {
+        Self { inner, prefix: String::new(), mode: Mode::Map, maps }
+    }
+
+    fn map_file(from: &str, to: &str, f: &EvidenceFile) -> Option<EvidenceFile> {
+        let rel = f.relative_path.strip_prefix(from)?;
+        let path = f.path.strip_prefix(from).unwrap_or(rel);
+        Some(EvidenceFile { path: format!("{to}{path}"), relative_path: format!("{to}{rel}"), ..f.clone() })
     }
 
     /// The prefix (with its trailing `/`).
@@ -78,6 +101,7 @@ impl Prefixed {
         match self.mode {
             Mode::Strip => strip(&self.prefix, f),
             Mode::Add => Some(add(&self.prefix, f)),
+            Mode::Map => self.maps.iter().find_map(|(from, to)| Self::map_file(from, to, f)),
         }
     }
 
@@ -85,12 +109,28 @@ impl Prefixed {
         match self.mode {
             Mode::Strip => Ok(add(&self.prefix, f)),
             Mode::Add => strip(&self.prefix, f).ok_or_else(|| EvidenceError::Missing { path: f.path.clone() }),
+            Mode::Map => {
+                // the most specific outer prefix the path starts with, and whose inner file maps
+                // back to this very path (so a file cannot be reached under two names)
+                let mut pairs: Vec<&(String, String)> =
+                    self.maps.iter().filter(|(_, to)| f.relative_path.starts_with(to.as_str())).collect();
+                pairs.sort_by_key(|(_, to)| std::cmp::Reverse(to.len()));
+                pairs
+                    .into_iter()
+                    .filter_map(|(from, to)| Self::map_file(to, from, f))
+                    .find(|inner| self.outer(inner).is_some_and(|o| o.relative_path == f.relative_path))
+                    .ok_or_else(|| EvidenceError::Missing { path: f.path.clone() })
+            }
         }
     }
 
     /// Whether an outer path is one of this view's.
     fn holds(&self, f: &EvidenceFile) -> bool {
-        self.mode == Mode::Strip || f.relative_path.starts_with(&self.prefix)
+        match self.mode {
+            Mode::Strip => true,
+            Mode::Add => f.relative_path.starts_with(&self.prefix),
+            Mode::Map => self.inner_file(f).is_ok(),
+        }
     }
 
     fn rename_err(&self, outer: &EvidenceFile, inner: &EvidenceFile, e: EvidenceError) -> EvidenceError {

@@ -219,7 +219,7 @@ impl ArtifactModule for Calendar {
         for file in &files {
             let db = ctx.evidence.sqlite(file)?;
             if !db.has_table("CalendarItem") {
-                return Err(ModuleError::format(&file.path, "table CalendarItem not found"));
+                return Err(ModuleError::missing_tables(&file.path, &db, "table CalendarItem"));
             }
             let mut cols = Columns::default();
             let item = cols.select(&db, "CalendarItem", "ci", ITEM_COLS);

@@ -66,7 +66,7 @@ impl ArtifactModule for Calls {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZCALLRECORD") {
-                return Err(ModuleError::format(path, "table ZCALLRECORD not found"));
+                return Err(ModuleError::missing_tables(path, db, "table ZCALLRECORD"));
             }
             let mut cols = Columns::default();
             let sel = cols.select(db, "ZCALLRECORD", "c", WANTED);

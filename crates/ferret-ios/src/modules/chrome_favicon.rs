@@ -55,7 +55,7 @@ impl ArtifactModule for ChromeFavicon {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("icon_mapping") || !db.has_table("favicons") {
-                return Err(ModuleError::format(path, "tables icon_mapping/favicons not found"));
+                return Err(ModuleError::missing_tables(path, db, "tables icon_mapping/favicons"));
             }
             let mut cols = Columns::default();
             let m = cols.select(db, "icon_mapping", "m", &["id", "page_url"]);

@@ -65,7 +65,7 @@ impl ArtifactModule for ChromeHistory {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("urls") || !db.has_table("visits") {
-                return Err(ModuleError::format(path, "tables urls/visits not found"));
+                return Err(ModuleError::missing_tables(path, db, "tables urls/visits"));
             }
             let mut cols = Columns::default();
             let u = cols.select(db, "urls", "u", &["id", "url", "title"]);

@@ -74,7 +74,7 @@ pub(crate) fn read_values(
     mut each: impl FnMut(ContactRecord) -> Result<(), ModuleError>,
 ) -> Result<(), ModuleError> {
     if !db.has_table("ABMultiValue") {
-        return Err(ModuleError::format(path, "table ABMultiValue not found"));
+        return Err(ModuleError::missing_tables(path, db, "table ABMultiValue"));
     }
     let mut cols = Columns::default();
     let p = if db.has_table("ABPerson") {

@@ -77,7 +77,7 @@ impl ArtifactModule for FirefoxHistory {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("visits") || !db.has_table("history") {
-                return Err(ModuleError::format(path, "tables visits/history not found"));
+                return Err(ModuleError::missing_tables(path, db, "tables visits/history"));
             }
             let mut cols = Columns::default();
             let v = cols.select(db, "visits", "v", &["id", "date", "is_local", "type"]);

@@ -109,7 +109,7 @@ impl ArtifactModule for InteractionC {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZINTERACTIONS") {
-                return Err(ModuleError::format(path, "table ZINTERACTIONS not found"));
+                return Err(ModuleError::missing_tables(path, db, "table ZINTERACTIONS"));
             }
             let mut cols = Columns::default();
             let i = cols.select(db, "ZINTERACTIONS", "i", I_COLS);

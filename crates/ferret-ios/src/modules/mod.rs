@@ -44,6 +44,7 @@ pub mod webkit_resource_load_statistics;
 pub mod webkit_session_resource_log;
 pub mod webkit_stores;
 pub mod whatsapp;
+pub mod whatsapp_chat_sessions;
 pub mod whatsapp_contacts;
 
 #[cfg(test)]
@@ -61,6 +62,7 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(datausage::Datausage::default())),
         Box::new(Typed(tcc::Tcc)),
         Box::new(Typed(whatsapp::Whatsapp)),
+        Box::new(Typed(whatsapp_chat_sessions::WhatsappChatSessions)),
         Box::new(Typed(calls::Calls)),
         Box::new(Typed(contacts::Contacts)),
         Box::new(Typed(calendar::Calendar)),

@@ -110,7 +110,7 @@ impl ArtifactModule for SafariBrowserState {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("tabs") {
-                return Err(ModuleError::format(path, "table tabs not found"));
+                return Err(ModuleError::missing_tables(path, db, "table tabs"));
             }
             let mut cols = Columns::default();
             let t = cols.select(db, "tabs", "t", &["title", "url", "user_visible_url", "last_viewed_time"]);

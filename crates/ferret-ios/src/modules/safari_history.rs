@@ -111,6 +111,10 @@ pub fn registrable(host: &str) -> String {
 const VISIT_COLS: &[&str] = &["visit_time", "title", "load_successful", "redirect_source", "redirect_destination"];
 
 fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, SafariHistory>) -> Result<(), ModuleError> {
+    if db.is_empty_schema() {
+        out.warn(ModuleError::EmptyDatabase { path: path.to_string() }.to_string());
+        return Ok(());
+    }
     if !db.has_table("history_visits") || !db.has_table("history_items") {
         out.warn(format!("{path}: no history_items/history_visits tables"));
         return Ok(());

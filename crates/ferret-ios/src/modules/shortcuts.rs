@@ -89,7 +89,7 @@ impl ArtifactModule for Shortcuts {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZSHORTCUT") {
-                return Err(ModuleError::format(path, "table ZSHORTCUT not found"));
+                return Err(ModuleError::missing_tables(path, db, "table ZSHORTCUT"));
             }
             let mut cols = Columns::default();
             let s = cols.select(

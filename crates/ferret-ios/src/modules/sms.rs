@@ -92,6 +92,12 @@ pub struct SmsMessage {
     /// Links found in the text and subject.
     #[serde(default)]
     pub links: Vec<String>,
+    /// `message.date` as stored (Mac absolute time, seconds or nanoseconds), as MVT writes it.
+    #[serde(default)]
+    pub date: Option<i64>,
+    /// `message.service_center` (the SMS centre that relayed an SMS), as MVT writes it.
+    #[serde(default)]
+    pub service_center: Option<String>,
 }
 
 /// The `sms` module.
@@ -125,6 +131,7 @@ const MESSAGE_COLS: &[&str] = &[
     "date",
     "date_read",
     "is_from_me",
+    "service_center",
 ];
 
 fn is_threat_text(text: &str) -> bool {
@@ -202,11 +209,13 @@ fn read_db<M: ArtifactModule<Record = SmsMessage>>(
             service: cell::text(row, 5),
             account: cell::text(row, 6),
             handle_id: cell::i64(row, 4),
-            phone_number: cell::text(row, 11),
+            phone_number: cell::text(row, 12),
             subject,
             text,
             text_from_attributed_body: from_body,
             links,
+            date: cell::i64(row, 8),
+            service_center: cell::text(row, 11).filter(|s| !s.is_empty()),
         };
         out.record(rec)?;
     }
@@ -389,6 +398,18 @@ mod module_tests {
             "{:?}",
             r.warnings
         );
+
+        // the raw fields MVT writes: `date` as stored, `service_center`
+        let d = db_from_sql(
+            FS,
+            "CREATE TABLE message (ROWID INTEGER PRIMARY KEY, guid TEXT, text TEXT, date INTEGER, is_from_me INTEGER, service_center TEXT);
+             INSERT INTO message VALUES (1, 'g', 'hi', 722000000123456789, 0, '+33609001390'), (2, 'h', 'yo', 0, 1, '');",
+        );
+        let r = run_dir(&Typed(Sms), d.path(), &NoIndicators);
+        assert_eq!(r.records[0]["date"], 722_000_000_123_456_789_i64);
+        assert_eq!(r.records[0]["service_center"], "+33609001390");
+        assert_eq!(r.records[0]["isodate"], "2023-11-18 11:33:20.123456");
+        assert!(r.records[1]["service_center"].is_null() && r.records[1]["isodate"].is_null());
 
         // no message table at all
         let d = db_from_sql(FS, "CREATE TABLE other (x);");

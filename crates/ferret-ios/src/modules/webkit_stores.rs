@@ -206,7 +206,15 @@ mod tests {
             all.push(per);
         }
         assert_eq!(all[0], all[1]);
-        let (_d, evs) = both_fs(&[]);
+        // a dump without WebKit stores (an empty one cannot be placed at all: see fs::open)
+        let other = ferret_testdata::ArtifactFile {
+            domain: String::new(),
+            relative_path: String::new(),
+            fs_path: "private/var/mobile/Library/Preferences/x.plist".into(),
+            bytes: b"x".to_vec(),
+            mtime: 0,
+        };
+        let (_d, evs) = both_fs(&[other]);
         assert_eq!(run_on(WebkitIndexedDb, evs[0].as_ref(), &ferret_core::NoIndicators).outcome, Ok(Outcome::NotFound));
     }
 }

@@ -117,7 +117,7 @@ impl ArtifactModule for WhatsappContacts {
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
         each_sqlite(ctx, &LOCATOR, out, |db, path, out| {
             if !db.has_table("ZWAADDRESSBOOKCONTACT") {
-                return Err(ModuleError::format(path, "table ZWAADDRESSBOOKCONTACT not found"));
+                return Err(ModuleError::missing_tables(path, db, "table ZWAADDRESSBOOKCONTACT"));
             }
             let mut cols = Columns::default();
             let sel = cols.select(db, "ZWAADDRESSBOOKCONTACT", "c", COLS);

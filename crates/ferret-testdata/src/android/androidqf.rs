@@ -18,7 +18,9 @@
 //! * `logcat.txt`: a URL on a planted domain → CRITICAL;
 //! * `hashes.csv`: `settings_system.txt` changed after hashing → HIGH;
 //! * `acquisition.json` names an ADB host key other than the one the nested bugreport trusts →
-//!   LOW `dumpsys_adb_state`.
+//!   LOW `dumpsys_adb_state`;
+//! * `dumpsys.txt` (androidqf's own dumpsys output, another generated phone): read by the same
+//!   dumpsys modules only when there is no `bugreport.zip`, with that phone's alerts.
 
 use std::io::Write;
 use std::path::Path;
@@ -26,7 +28,7 @@ use std::path::Path;
 use ferret_core::Level;
 
 use super::backup::{AbSpec, ab_bytes};
-use super::bugreport::{BugreportSpec, bugreport_zip_bytes};
+use super::bugreport::{BugreportSpec, bugreport_zip_bytes, dumpsys_txt_bytes};
 use crate::rng::{hex_string, rng_for, word};
 use crate::truth::{IndicatorKind, Truth};
 
@@ -41,6 +43,10 @@ pub struct AqfSpec {
     pub bugreport: Option<BugreportSpec>,
     /// The nested backup (`None`: no backup.ab).
     pub backup: Option<AbSpec>,
+    /// androidqf's own `dumpsys.txt` (always written by androidqf): generated from this spec's
+    /// seed + 1, so a reader that takes it while a `bugreport.zip` is present gives alerts the
+    /// truth does not hold. Its truth counts only when there is no bugreport.
+    pub dumpsys_txt: Option<BugreportSpec>,
     /// Malware name for planted indicators.
     pub malware: &'static str,
 }
@@ -52,6 +58,7 @@ impl Default for AqfSpec {
             benign_packages: 30,
             bugreport: Some(BugreportSpec::default()),
             backup: Some(AbSpec::default()),
+            dumpsys_txt: Some(BugreportSpec { seed: 6, malware: "TestQfDumpsys", ..BugreportSpec::default() }),
             malware: "TestQf",
         }
     }
@@ -97,7 +104,7 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
         format!("{browser}: installed from outside an app store (installer com.android.packageinstaller"),
     );
     t.expect("aqf_packages", Level::Medium, None, format!("{spy}: installed from outside"));
-    t.expect("aqf_packages", Level::High, None, format!("{spy}: holds the permissions"));
+    t.expect("aqf_packages", Level::Medium, None, format!("{spy}: holds the permissions"));
     t.expect("aqf_packages", Level::Info, None, format!("{fd}: installed from the third-party store"));
     t.expect("aqf_packages", Level::Medium, None, "com.topjohnwu.magisk: a rooting tool");
     t.expect("aqf_packages", Level::Medium, None, "com.topjohnwu.magisk: installed from outside");
@@ -247,8 +254,15 @@ pub fn androidqf_files(spec: &AqfSpec) -> std::io::Result<(Files, Truth)> {
         "started": "2024-03-01T10:00:00Z", "completed": "2024-03-01T10:05:00Z", "adb_host_public_key": format!("{host_key} ferret@acquisition")});
     files.push(("logs/dmesg.txt".into(), b"[    0.000000] Booting Linux\n".to_vec()));
     files.push(("acquisition.json".into(), serde_json::to_vec(&acq)?));
-    if spec.bugreport.is_some() {
-        // the nested bugreport trusts "analyst@lab", which is not the acquiring computer
+    if let Some(ds) = &spec.dumpsys_txt {
+        let (bytes, dt, _) = dumpsys_txt_bytes(ds)?;
+        files.push(("dumpsys.txt".into(), bytes));
+        if spec.bugreport.is_none() {
+            t.extend(dt);
+        }
+    }
+    if spec.bugreport.is_some() || spec.dumpsys_txt.is_some() {
+        // the nested bugreport (or dumpsys.txt) trusts "analyst@lab", which is not the acquiring computer
         t.expect("dumpsys_adb_state", Level::Low, None, "\"analyst@lab\" is trusted but is not the key");
     }
     if let Some(bs) = &spec.bugreport {

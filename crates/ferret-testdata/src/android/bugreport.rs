@@ -4,8 +4,17 @@
 //! The cast (every planted case and its control is listed here, with the alert it must cause):
 //! * `com.stalker.<w>`: sideloaded (installer null), all five spy permission groups, launcher
 //!   icon hidden, accessibility service enabled, device admin, notification listener →
-//!   MEDIUM sideload, HIGH permissions, MEDIUM hidden icon, MEDIUM accessibility, MEDIUM admin,
-//!   LOW listener, HIGH `stalkerware_score`;
+//!   MEDIUM sideload, MEDIUM permissions, MEDIUM hidden icon, MEDIUM accessibility, MEDIUM admin,
+//!   LOW listener, HIGH `stalkerware_score` (no indicator needed);
+//! * `com.quietspy.<w>`: sideloaded, accessibility service enabled, SMS + fine location +
+//!   microphone, nothing else (icon visible, no admin, no listener) → MEDIUM sideload, MEDIUM
+//!   accessibility, HIGH `stalkerware_score` (spytrap-adb's rating of real stalkerware);
+//! * benign sideloaded controls, all below HIGH: the F-Droid client `org.fdroid.fdroid` (no spy
+//!   permission) → MEDIUM sideload; `com.gpstest.<w>` (fine + background location) → MEDIUM
+//!   sideload; `com.videocall.<w>` (microphone, camera, SMS, call log, overlay, notification
+//!   listener) → MEDIUM sideload, MEDIUM permissions, LOW listener, MEDIUM `stalkerware_score`
+//!   "several stalkerware signals"; `com.autoclick.<w>` (accessibility service, no spy
+//!   permission) → MEDIUM sideload, MEDIUM accessibility;
 //! * TalkBack (system, Play) with accessibility enabled → MEDIUM accessibility only;
 //! * `com.a11yoff.<w>` with an installed but disabled accessibility service → nothing;
 //! * `com.sideload.<w>` installed by the package installer (a browser download) → MEDIUM;
@@ -15,8 +24,9 @@
 //!   `com.android.okupd<w>` updated by the Play Store → nothing;
 //! * `com.threeperm.<w>` with 3 of 5 spy groups → nothing;
 //! * `com.google.android.gms` disabled → MEDIUM; `com.disabledbenign.<w>` disabled → nothing;
-//! * `com.ioc.<w>` (app-id indicator, Play) in packages, activities, receivers, appops, battery, dbinfo,
-//!   platform_compat and processes → CRITICAL in each;
+//! * `com.ioc.<w>` (app-id indicator, Play) in packages, activities, receivers (two receivers:
+//!   one alert), appops, battery, dbinfo, platform_compat, processes and `stalkerware_score` →
+//!   CRITICAL in each;
 //! * `com.mdm.<w>` device admin (Play) → MEDIUM; `com.watch.<w>` notification listener → LOW;
 //! * `com.filemgr.<w>` allowed REQUEST_INSTALL_PACKAGES → LOW (a denied one → nothing);
 //! * battery: `com.gone.<w>` uninstalled → LOW; `com.down.<w>` 20 → 10 → MEDIUM;
@@ -116,6 +126,9 @@ struct Extra {
     watch: String,
     fm: String,
     side: String,
+    quiet: String,
+    videocall: String,
+    autoclick: String,
 }
 
 const DASHES: &str = "-------------------------------------------------------------------------------";
@@ -132,7 +145,7 @@ impl Gen {
             "dumpsys_device_admins" => Some("device_policy"),
             "dumpsys_notification_listeners" => Some("notification"),
             "dumpsys_appops" => Some("appops"),
-            "dumpsys_battery_daily" => Some("batterystats"),
+            "dumpsys_battery_daily" | "dumpsys_battery_history" => Some("batterystats"),
             "dumpsys_dbinfo" => Some("dbinfo"),
             "dumpsys_platform_compat" => Some("platform_compat"),
             _ => None,
@@ -186,6 +199,38 @@ pub fn bugreport_zip_bytes(spec: &BugreportSpec) -> std::io::Result<(Vec<u8>, Tr
     let (t, c) = generate(spec, &mut z)?;
     let bytes = z.finish().map_err(std::io::Error::other)?.into_inner();
     Ok((bytes, t, c))
+}
+
+/// The `dumpsys` output alone (what androidqf saves as `dumpsys.txt`: the `DUMP OF SERVICE`
+/// blocks of the same generated phone, without the dumpstate's own sections) and the truth of
+/// the modules that read it (`dumpsys_*`, `stalkerware_score`).
+pub fn dumpsys_txt_bytes(spec: &BugreportSpec) -> std::io::Result<(Vec<u8>, Truth, Cast)> {
+    let small = BugreportSpec { logcat_bytes: 0, ..spec.clone() };
+    let mut rng = rng_for(small.seed, "android-bugreport");
+    let w = word(&mut rng, 6);
+    let mut g = Gen { rng, truth: Truth::default(), spec: small, pkgs: Vec::new(), w, extra: Extra::default() };
+    let cast = g.cast();
+    let mut text = Vec::new();
+    g.dumpstate(&mut text, &cast)?;
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let mut out = String::from("Currently running services:\n  package\n  accessibility\n");
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with("DUMP OF SERVICE ") {
+            inside = true;
+            out.push_str(DASHES);
+            out.push('\n');
+        } else if line.starts_with(DASHES) || line.starts_with("------ ") {
+            inside = false;
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    let mut truth = g.truth;
+    truth.alerts.retain(|a| a.module.starts_with("dumpsys_") || a.module == "stalkerware_score");
+    Ok((out.into_bytes(), truth, cast))
 }
 
 impl Gen {
@@ -273,24 +318,88 @@ impl Gen {
         let mut p = mk(&off, Some("com.android.vending"), false, vec![], next_uid());
         p.disabled = true;
         self.pkgs.push(p);
+        // Stalkerware with no indicator and the benign sideloaded controls (all after the
+        // packages above so their names do not shift).
+        let quiet = pkg_name(rng, "com.quietspy");
+        self.pkgs.push(mk(
+            &quiet,
+            None,
+            false,
+            vec!["android.permission.READ_SMS", "android.permission.ACCESS_FINE_LOCATION", SPY[4]],
+            next_uid(),
+        ));
+        self.pkgs.push(mk("org.fdroid.fdroid", Some("com.google.android.packageinstaller"), false, vec![], next_uid()));
+        let gps = pkg_name(rng, "com.gpstest");
+        self.pkgs.push(mk(
+            &gps,
+            Some("com.google.android.packageinstaller"),
+            false,
+            vec!["android.permission.ACCESS_FINE_LOCATION", SPY[2]],
+            next_uid(),
+        ));
+        let videocall = pkg_name(rng, "com.videocall");
+        self.pkgs.push(mk(
+            &videocall,
+            None,
+            false,
+            vec![SPY[4], "android.permission.CAMERA", SPY[0], SPY[1], SPY[3]],
+            next_uid(),
+        ));
+        let autoclick = pkg_name(rng, "com.autoclick");
+        self.pkgs.push(mk(&autoclick, Some("com.android.chrome"), false, vec![], next_uid()));
         self.expect(
             "dumpsys_packages",
             Level::Medium,
             None,
             "com.google.android.gms: a system-update component is disabled",
         );
+        for (p, how) in [
+            (&quiet, "no installer recorded"),
+            (&"org.fdroid.fdroid".to_string(), "installer com.google.android.packageinstaller"),
+            (&gps, "installer com.google.android.packageinstaller"),
+            (&videocall, "no installer recorded"),
+            (&autoclick, "installer com.android.chrome"),
+        ] {
+            self.expect(
+                "dumpsys_packages",
+                Level::Medium,
+                None,
+                &format!("{p}: installed from outside an app store ({how}"),
+            );
+        }
+        self.expect("dumpsys_accessibility", Level::Medium, None, &format!("{quiet}: accessibility service"));
+        self.expect("dumpsys_accessibility", Level::Medium, None, &format!("{autoclick}: accessibility service"));
+        if self.has("accessibility") {
+            self.expect("stalkerware_score", Level::High, None, &format!("{quiet}: likely stalkerware"));
+        }
+        self.expect("dumpsys_packages", Level::Medium, None, &format!("{videocall}: holds the permissions"));
+        self.expect(
+            "dumpsys_notification_listeners",
+            Level::Low,
+            None,
+            &format!("{videocall}: can read every notification"),
+        );
+        if self.has("notification") {
+            self.expect("stalkerware_score", Level::Medium, None, &format!("{videocall}: several stalkerware signals"));
+        }
 
         // truth
         self.truth.plant(IndicatorKind::AppId, &ioc_app, malware);
         self.truth.plant(IndicatorKind::Domain, &evil_domain, malware);
         let s = stalker.as_str();
         self.expect("dumpsys_packages", Level::Medium, None, &format!("{s}: installed from outside"));
-        self.expect("dumpsys_packages", Level::High, None, &format!("{s}: holds the permissions"));
+        self.expect("dumpsys_packages", Level::Medium, None, &format!("{s}: holds the permissions"));
         self.expect("dumpsys_packages", Level::Medium, None, &format!("{s}: hides its launcher"));
         self.expect("dumpsys_accessibility", Level::Medium, None, &format!("{s}: accessibility service"));
         self.expect("dumpsys_device_admins", Level::Medium, None, &format!("{s}: is a device administrator"));
         self.expect("dumpsys_notification_listeners", Level::Low, None, &format!("{s}: can read every notification"));
-        self.expect("stalkerware_score", Level::High, None, &format!("{s}: likely stalkerware"));
+        // Without an accessibility dump (older Android) the accessibility service cannot be
+        // seen: the same package is then only "several stalkerware signals".
+        if self.has("accessibility") {
+            self.expect("stalkerware_score", Level::High, None, &format!("{s}: likely stalkerware"));
+        } else {
+            self.expect("stalkerware_score", Level::Medium, None, &format!("{s}: several stalkerware signals"));
+        }
         self.expect(
             "dumpsys_accessibility",
             Level::Medium,
@@ -315,6 +424,7 @@ impl Gen {
             "dumpsys_battery_daily",
             "dumpsys_dbinfo",
             "dumpsys_platform_compat",
+            "stalkerware_score",
         ] {
             self.expect(m, Level::Critical, Some(&ioc_app), &ioc_app);
         }
@@ -327,7 +437,7 @@ impl Gen {
             &format!("{watch}: can read every notification"),
         );
         self.expect("dumpsys_appops", Level::Low, None, &format!("{fm}: allowed to install other apps"));
-        self.extra = Extra { a11yoff, mdm, watch, fm, side };
+        self.extra = Extra { a11yoff, mdm, watch, fm, side, quiet, videocall, autoclick };
         Cast { stalker, ioc_app, evil_domain }
     }
 }
@@ -384,8 +494,8 @@ impl Gen {
         );
         self.service(out, "device_policy", &dp)?;
         let nl = format!(
-            "Notification Manager state:\n  Notification listeners:\n    Allowed user sets: [0]\n    All notification listeners (2) enabled for current profiles:\n      {}/{}.NotifService\n      {}/.WatchListener\n    Live notification listeners (2):\n      ManagedServiceInfo[component={}/{}.NotifService,userid=0,isSystem=false,targetSdk=30]\n  Policy access:\n",
-            cast.stalker, cast.stalker, self.extra.watch, cast.stalker, cast.stalker
+            "Notification Manager state:\n  Notification listeners:\n    Allowed user sets: [0]\n    All notification listeners (3) enabled for current profiles:\n      {}/{}.NotifService\n      {}/.WatchListener\n      {}/.CallNotifications\n    Live notification listeners (2):\n      ManagedServiceInfo[component={}/{}.NotifService,userid=0,isSystem=false,targetSdk=30]\n  Policy access:\n",
+            cast.stalker, cast.stalker, self.extra.watch, self.extra.videocall, cast.stalker, cast.stalker
         );
         self.service(out, "notification", &nl)?;
         let ops = self.appops(cast);
@@ -518,6 +628,8 @@ impl Gen {
         );
         let _ = writeln!(s, "        1a2b3c4 {}/.SmsReceiver filter 5d6e7f8", cast.stalker);
         let _ = writeln!(s, "        2a2b3c4 {}/.SmsReceiver filter 5d6e7f9", cast.ioc_app);
+        let _ = writeln!(s, "      android.intent.action.PHONE_STATE:");
+        let _ = writeln!(s, "        4a2b3c4 {}/.CallReceiver filter 5d6e7fb", cast.ioc_app);
         let _ = writeln!(s, "      android.intent.action.BOOT_COMPLETED:");
         for p in self.pkgs.iter().take(10) {
             let _ = writeln!(s, "        3a2b3c4 {}/.BootReceiver filter 5d6e7fa", p.name);
@@ -586,9 +698,11 @@ impl Gen {
 
     fn accessibility(&mut self, cast: &Cast) -> String {
         format!(
-            "ACCESSIBILITY MANAGER (dumpsys accessibility)\n\ncurrentUserId=0\nUser state[\n  attributes:{{id=0, touchExplorationEnabled=false}}\n  installed services: {{\n    0 : com.google.android.marvin.talkback/com.google.android.marvin.talkback.TalkBackService\n    1 : {s}/{s}.KeyService\n    2 : {off}/.OffService\n  }}\n  Bound services:{{Service[label=TalkBack]}}\n  Enabled services:{{{{com.google.android.marvin.talkback/com.google.android.marvin.talkback.TalkBackService}}, {{{s}/{s}.KeyService}}}}\n  Binding services:{{}}\n]\n",
+            "ACCESSIBILITY MANAGER (dumpsys accessibility)\n\ncurrentUserId=0\nUser state[\n  attributes:{{id=0, touchExplorationEnabled=false}}\n  installed services: {{\n    0 : com.google.android.marvin.talkback/com.google.android.marvin.talkback.TalkBackService\n    1 : {s}/{s}.KeyService\n    2 : {off}/.OffService\n    3 : {q}/.ReadService\n    4 : {ac}/.ClickService\n  }}\n  Bound services:{{Service[label=TalkBack]}}\n  Enabled services:{{{{com.google.android.marvin.talkback/com.google.android.marvin.talkback.TalkBackService}}, {{{s}/{s}.KeyService}}, {{{q}/.ReadService}}, {{{ac}/.ClickService}}}}\n  Binding services:{{}}\n]\n",
             s = cast.stalker,
-            off = self.extra.a11yoff
+            off = self.extra.a11yoff,
+            q = self.extra.quiet,
+            ac = self.extra.autoclick,
         )
     }
 
@@ -627,8 +741,34 @@ impl Gen {
         let down = pkg_name(&mut self.rng, "com.down");
         self.expect("dumpsys_battery_daily", Level::Low, None, &format!("{gone}: uninstalled"));
         self.expect("dumpsys_battery_daily", Level::Medium, None, &format!("{down}: downgraded from version 20 to 10"));
-        let mut s =
-            String::from("Battery History (1% used):\n  Daily stats:\n    Current start time: 2024-03-01-03-00-00\n");
+        // history events: jobs and foreground periods of benign apps and of the indicator app
+        // (its start events alert, once each; the end events do not)
+        let mut s = String::from(
+            "Battery History (1% used):\n                    0 (15) RESET:TIME: 2024-03-01-09:00:00\n                    0 (2) 100 status=discharging +running +wake_lock\n",
+        );
+        for (i, p) in self.pkgs.iter().take(4).enumerate() {
+            let _ = writeln!(s, "     +{}s (2) 100 +job=u0a{}:\"{}/.SyncJob\"", 2 * i + 1, p.uid % 1000, p.name);
+            let _ = writeln!(
+                s,
+                "     +{}s (2) 100 -job=u0a{}:\"{}/.SyncJob\" +top=u0a{}:\"{}\"",
+                2 * i + 2,
+                p.uid % 1000,
+                p.name,
+                p.uid % 1000,
+                p.name
+            );
+        }
+        let _ = writeln!(s, "     +1m5s (2) 99 +job=u0a900:\"{}/.UploadJob\"", cast.ioc_app);
+        let _ = writeln!(
+            s,
+            "     +1m9s (2) 99 -job=u0a900:\"{}/.UploadJob\" +top=u0a900:\"{}\"",
+            cast.ioc_app, cast.ioc_app
+        );
+        let _ = writeln!(s, "     +1m30s (2) 99 -top=u0a900:\"{}\"", cast.ioc_app);
+        let ioc = cast.ioc_app.clone();
+        self.expect("dumpsys_battery_history", Level::Critical, Some(&ioc), "Battery history: job of package");
+        self.expect("dumpsys_battery_history", Level::Critical, Some(&ioc), "Battery history: foreground app");
+        s.push_str("  Daily stats:\n    Current start time: 2024-03-01-03-00-00\n");
         let _ = writeln!(
             s,
             "    Daily from 2024-02-29-03-00-00 to 2024-03-01-03-00-00:\n      Update {gone} vers=0\n      Update {down} vers=10\n      Update {} vers=5",

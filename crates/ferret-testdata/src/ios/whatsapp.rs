@@ -1,6 +1,7 @@
 //! WhatsApp `ChatStorage.sqlite` generator (Core Data store), for the `whatsapp` module.
 //!
-//! Tables (subset of columns, real names): `ZWACHATSESSION`, `ZWAGROUPMEMBER`, `ZWAMESSAGE`
+//! Tables (subset of columns, real names): `ZWACHATSESSION`, `ZWAGROUPINFO` (`ZCREATIONDATE`,
+//! `ZCREATORJID`), `ZWAGROUPMEMBER`, `ZWAMESSAGE`
 //! (`ZMESSAGEDATE` Mac absolute seconds), `ZWAMEDIAITEM` (`ZMEDIAURL`, `ZMEDIALOCALPATH`,
 //! `ZTITLE`), `ZWAMESSAGEDATAITEM` (link previews: `ZMATCHEDTEXT`, `ZCONTENT1`, `ZCONTENT2`,
 //! `ZTITLE`, `ZSUMMARY`). Backup domain `AppDomainGroup-group.net.whatsapp.WhatsApp.shared`.
@@ -17,6 +18,7 @@ use crate::truth::{IndicatorKind, Truth};
 
 const SCHEMA: &str = "
 CREATE TABLE ZWACHATSESSION (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZARCHIVED INTEGER, ZMESSAGECOUNTER INTEGER, ZREMOVED INTEGER, ZSESSIONTYPE INTEGER, ZGROUPINFO INTEGER, ZLASTMESSAGEDATE TIMESTAMP, ZCONTACTJID VARCHAR, ZPARTNERNAME VARCHAR);
+CREATE TABLE ZWAGROUPINFO (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZCHATSESSION INTEGER, ZCREATIONDATE TIMESTAMP, ZCREATORJID VARCHAR, ZOWNERJID VARCHAR, ZSUBJECTOWNERJID VARCHAR);
 CREATE TABLE ZWAGROUPMEMBER (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZISACTIVE INTEGER, ZISADMIN INTEGER, ZCHATSESSION INTEGER, ZCONTACTNAME VARCHAR, ZMEMBERJID VARCHAR);
 CREATE TABLE ZWAMESSAGE (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZISFROMME INTEGER, ZMESSAGESTATUS INTEGER, ZMESSAGETYPE INTEGER, ZGROUPEVENTTYPE INTEGER, ZCHATSESSION INTEGER, ZGROUPMEMBER INTEGER, ZMEDIAITEM INTEGER, ZMESSAGEDATE TIMESTAMP, ZSENTDATE TIMESTAMP, ZFROMJID VARCHAR, ZTOJID VARCHAR, ZPUSHNAME VARCHAR, ZSTANZAID VARCHAR, ZTEXT VARCHAR);
 CREATE TABLE ZWAMEDIAITEM (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZFILESIZE INTEGER, ZMESSAGE INTEGER, ZAUTHORNAME VARCHAR, ZMEDIALOCALPATH VARCHAR, ZMEDIAURL VARCHAR, ZTITLE VARCHAR, ZVCARDNAME VARCHAR, ZVCARDSTRING VARCHAR);
@@ -155,6 +157,15 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
             c.execute("INSERT INTO ZWACHATSESSION VALUES (2, 4, 1, 0, 0, 0, 1, 1, NULL, '120363000000000001@g.us', 'Book club')", [])?;
             c.execute("INSERT INTO ZWACHATSESSION VALUES (3, 4, 1, 0, 0, 0, 0, NULL, NULL, '15551230003@s.whatsapp.net', 'Sam')", [])?;
             c.execute("INSERT INTO ZWAGROUPMEMBER VALUES (1, 6, 1, 1, 0, 2, 'Kim', '15551239999@s.whatsapp.net')", [])?;
+            // Group sessions: "Book club" created 2026-10-01 09:00 UTC (Mac absolute 812538000)
+            // by Alex; "Quarterly results", created by an unknown account that added the owner
+            // (the shape of a Graphite delivery), with no message.
+            c.execute("INSERT INTO ZWAGROUPINFO VALUES (1, 5, 1, 2, 812538000, '15551230001@s.whatsapp.net', NULL, '15551230001@s.whatsapp.net')", [])?;
+            c.execute("INSERT INTO ZWAGROUPMEMBER VALUES (2, 6, 1, 1, 1, 2, 'Alex', '15551230001@s.whatsapp.net')", [])?;
+            c.execute("INSERT INTO ZWACHATSESSION VALUES (4, 4, 1, 0, 0, 0, 1, 2, NULL, '120363000000000002@g.us', 'Quarterly results')", [])?;
+            c.execute("INSERT INTO ZWAGROUPINFO VALUES (2, 5, 1, 4, 812600000, '15559870000@s.whatsapp.net', NULL, '15559870000@s.whatsapp.net')", [])?;
+            c.execute("INSERT INTO ZWAGROUPMEMBER VALUES (3, 6, 1, 1, 1, 4, NULL, '15559870000@s.whatsapp.net')", [])?;
+            c.execute("INSERT INTO ZWAGROUPMEMBER VALUES (4, 6, 1, 1, 0, 4, NULL, '15551230000@s.whatsapp.net')", [])?;
             for i in 0..count {
                 let mut text = (0..r.random_range(1..8)).map(|_| word(&mut r, 5)).collect::<Vec<_>>().join(" ");
                 let mut preview = None;
