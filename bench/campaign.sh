@@ -97,4 +97,39 @@ if [ "$k" -gt 0 ]; then
   rm -rf "$dir/full-campaign"
   measure "correlate $k full phones" "$bin" correlate -o "$dir/full-campaign" "$dir/full-cases"
 fi
+# 5. correlate at scale with full-size observables: L synthetic result folders of V observables
+#    each (90 % unique to the device, 10 % drawn from a shared pool with a skewed popularity),
+#    info.json and alerts.json taken from a fleet folder. Env: L (default 1000), V (default 10000).
+l="${L:-1000}"
+v="${V:-10000}"
+if [ ! -f "$dir/ok-synth-$l-$v" ]; then
+  rm -rf "$dir/synth"; mkdir -p "$dir/synth"
+  python3 - "$dir" "$l" "$v" <<'EOF2'
+import json, os, random, sys
+d, l, v = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+src = sorted(x for x in os.listdir(d + "/cases") if os.path.isdir(f"{d}/cases/{x}"))[0]
+info = open(f"{d}/cases/{src}/info.json").read()
+alerts = open(f"{d}/cases/{src}/alerts.json").read()
+rng = random.Random(1)
+pool = [f"shared-{i}.example.org" for i in range(20000)]
+t = "2025-03-01 10:00:00.000000"
+for i in range(l):
+    out = f"{d}/synth/s{i:05d}"
+    os.makedirs(out)
+    open(out + "/info.json", "w").write(info)
+    open(out + "/alerts.json", "w").write(alerts)
+    vals = set()
+    for k in range(v * 9 // 10):
+        vals.add(("url", f"https://site{k % 997}.example.net/{i}/{k}"))
+    while len(vals) < v:
+        vals.add(("domain", pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1) if rng.random() < 0.5 else rng.randrange(len(pool))]))
+    with open(out + "/observables.jsonl", "w") as f:
+        for kind, value in sorted(vals):
+            f.write(json.dumps({"kind": kind, "value": value, "first_seen": t, "last_seen": t, "count": 1, "modules": ["safari_history"]}, separators=(",", ":")) + "\n")
+EOF2
+  touch "$dir/ok-synth-$l-$v"
+fi
+echo "synthetic: $l folders of $v observables ($(du -sh "$dir/synth" | cut -f1))"
+rm -rf "$dir/synth-campaign"
+measure "correlate $l folders x $v observables" "$bin" correlate -o "$dir/synth-campaign" "$dir/synth"
 if [ -z "${KEEP:-}" ]; then rm -rf "$dir"; fi

@@ -156,10 +156,30 @@ impl<'a> ModuleTable<'a> {
 /// Reads `observables.jsonl` (or rebuilds it with the modules of the folder's acquisition type
 /// when the folder predates it, see [`observe_stored`]), `alerts.json` and `info.json` of `case`.
 pub fn load(case: &Case, modules: &ModuleTable<'_>) -> Result<CaseData, CampaignError> {
+    load_keeping(case, modules, &|_, _| true)
+}
+
+/// [`load`], keeping only the observables `keep` accepts: the others are only scanned for their
+/// kind and value, never fully decoded (correlation's second pass).
+pub fn load_keeping(
+    case: &Case,
+    modules: &ModuleTable<'_>,
+    keep: &dyn Fn(ObservableKind, &str) -> bool,
+) -> Result<CaseData, CampaignError> {
     let info: InfoFile = read_json(&case.dir.join("info.json"))?;
     let acquisition = Some(info.run.target.kind.clone()).filter(|k| !k.is_empty());
-    let (observables, rebuilt) = match read_observables(&case.dir.join(OBSERVABLES)) {
-        Ok(o) => (o, false),
+    let path = case.dir.join(OBSERVABLES);
+    let mut kept = Vec::new();
+    let scanned = scan_observables(&path, &mut |kind, value, line| {
+        if keep(kind, value) {
+            let o: Observable = serde_json::from_str(line)
+                .map_err(|e| CampaignError::Format { path: path.clone(), reason: e.to_string() })?;
+            kept.push(o);
+        }
+        Ok(())
+    });
+    let (observables, rebuilt) = match scanned {
+        Ok(()) => (kept, false),
         Err(CampaignError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             (observe_stored(&case.dir, &info, modules.modules(acquisition.as_deref().unwrap_or_default()))?, true)
         }
@@ -178,6 +198,41 @@ pub fn load(case: &Case, modules: &ModuleTable<'_>) -> Result<CaseData, Campaign
     known.sort();
     known.dedup();
     Ok(CaseData { observables, signals, known, acquisition, rebuilt })
+}
+
+/// Kind and value of one line, decoded without the rest.
+#[derive(serde::Deserialize)]
+struct KindValue<'a> {
+    kind: ObservableKind,
+    #[serde(borrow)]
+    value: std::borrow::Cow<'a, str>,
+}
+
+/// Calls `f` with the kind, value and text of every line of an `observables.jsonl` (one line in
+/// memory at a time).
+pub fn scan_observables(
+    path: &Path,
+    f: &mut dyn FnMut(ObservableKind, &str, &str) -> Result<(), CampaignError>,
+) -> Result<(), CampaignError> {
+    let io = |source| CampaignError::Io { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        if r.read_line(&mut line).map_err(io)? == 0 {
+            return Ok(());
+        }
+        n += 1;
+        let text = line.trim_end();
+        if text.is_empty() {
+            continue;
+        }
+        let kv: KindValue<'_> = serde_json::from_str(text)
+            .map_err(|e| CampaignError::Format { path: path.to_path_buf(), reason: format!("line {n}: {e}") })?;
+        f(kv.kind, &kv.value, text)?;
+    }
 }
 
 /// Reads an `observables.jsonl`.

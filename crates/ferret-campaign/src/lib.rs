@@ -30,7 +30,7 @@ pub mod stix;
 
 use std::path::{Path, PathBuf};
 
-use ferret_core::observe::{Observable, ObservableKind};
+use ferret_core::observe::ObservableKind;
 use ferret_core::{Indicators, MatchedIndicator};
 
 pub use case::{Case, CaseData, discover};
@@ -131,6 +131,24 @@ fn in_windows<T: Send>(
     }
 }
 
+/// A hasher for keys that already are hashes ([`value_hash`]): the map uses them as they are.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 fn value_hash(kind: ObservableKind, value: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
@@ -159,12 +177,23 @@ pub fn correlate_cases(
         n => n,
     }
     .clamp(1, 64);
-    let mut counts: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let mut counts: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<Prehashed>> =
+        std::collections::HashMap::default();
     let mut totals: Vec<Option<usize>> = Vec::with_capacity(cases.len());
     let mut errors = Vec::new();
     let hashes = |c: &Case| -> Result<Vec<u64>, CampaignError> {
-        let data = case::load(c, modules)?;
-        let mut h: Vec<u64> = data.observables.iter().map(|o| value_hash(o.kind, &o.value)).collect();
+        let mut h: Vec<u64> = Vec::new();
+        match case::scan_observables(&c.dir.join(ferret_report::OBSERVABLES), &mut |k, v, _| {
+            h.push(value_hash(k, v));
+            Ok(())
+        }) {
+            Ok(()) => {}
+            Err(CampaignError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                // an older folder: rebuilt from its module files
+                h = case::load(c, modules)?.observables.iter().map(|o| value_hash(o.kind, &o.value)).collect();
+            }
+            Err(e) => return Err(e),
+        }
         h.sort_unstable();
         h.dedup();
         Ok(h)
@@ -183,14 +212,16 @@ pub fn correlate_cases(
     });
     let n = totals.iter().flatten().count();
     let max_df = (params.max_share * n as f64).floor() as u32;
-    let keep = |o: &Observable| counts.get(&value_hash(o.kind, &o.value)).is_some_and(|&c| c >= 2 && c <= max_df);
+    let keep = |k: ObservableKind, v: &str| counts.get(&value_hash(k, v)).is_some_and(|&c| c >= 2 && c <= max_df);
     let mut correlator = Correlator::new();
     let mut i = 0;
     let readable: Vec<Case> = cases.iter().zip(&totals).filter(|(_, t)| t.is_some()).map(|(c, _)| c.clone()).collect();
     let totals: Vec<usize> = totals.into_iter().flatten().collect();
     let load = |c: &Case| -> Result<CaseData, CampaignError> {
-        let mut d = case::load(c, modules)?;
-        d.observables.retain(|o| keep(o));
+        let mut d = case::load_keeping(c, modules, &keep)?;
+        if d.rebuilt {
+            d.observables.retain(|o| keep(o.kind, &o.value));
+        }
         Ok(d)
     };
     in_windows(&readable, threads, &load, |c, r| {
