@@ -424,4 +424,20 @@ fn campaign_commands_explain_bad_inputs() {
     let o = ferret().run(["correlate", "-o", inside.to_str().unwrap(), f.results.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!inside.exists());
+    // a hunt's re-checks are result folders: never among the cases
+    let bundle_dir = f.dir.join("hunt-bad-out");
+    std::fs::create_dir_all(&bundle_dir).unwrap();
+    let list = bundle_dir.join("domains.txt");
+    std::fs::write(&list, "nothing-here.example\n").unwrap();
+    let among = f.results.join("hunt-out");
+    let o = ferret().run([
+        "hunt",
+        "--iocs",
+        list.to_str().unwrap(),
+        "-o",
+        among.to_str().unwrap(),
+        f.results.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!among.exists());
 }

@@ -101,6 +101,9 @@ pub fn hunt(args: HuntArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> 
     console::init_logging(verbosity)?;
     let cases = cases(&args.cases)?;
     if let Some(out) = &args.output {
+        // the re-checks it writes are result folders: inside CASES they would become cases
+        let roots: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
+        output::refuse_inside_inputs(out, "the hunt's output folder", &roots)?;
         refuse_inside_cases(out, "the hunt's output folder", &cases)?;
     }
     let ioc_args = IocArgs { iocs: args.iocs.clone(), no_default_iocs: !args.with_default_iocs };
