@@ -7,11 +7,10 @@ use anyhow::{Context as _, bail};
 use ferret_campaign::case::ModuleTable;
 use ferret_campaign::{Case, Params, export, hunt as hunting};
 use ferret_core::{Module, NoIndicators};
-use ferret_report::{ExitStatus, RunInfo};
+use ferret_report::ExitStatus;
 
 use crate::cli::{CorrelateArgs, ExportArgs, ExportFormat, HuntArgs, IocArgs};
 use crate::console::{self, Verbosity};
-use crate::secrets::command_line;
 use crate::{acquisition, output};
 
 fn cases(paths: &[PathBuf]) -> anyhow::Result<Vec<Case>> {
@@ -167,17 +166,7 @@ pub fn hunt(args: HuntArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> 
         for h in &hits {
             let dir = out.join(export::part_name(&h.id));
             let folder = output::results_folder(&dir, &[h.dir.as_path()], false, None)?;
-            let run = RunInfo {
-                ferret_version: env!("CARGO_PKG_VERSION").to_string(),
-                command_line: command_line(&[]),
-                started_at: Some(jiff::Timestamp::now()),
-                indicators: serde_json::to_value(&load_report).unwrap_or_default(),
-                ..Default::default()
-            };
-            let of_case = acquisition::modules_for_results(&h.dir);
-            let refs: Vec<&dyn Module> = of_case.iter().map(AsRef::as_ref).collect();
-            ferret_report::check_iocs(&h.dir, folder, &refs, &index, &run)
-                .with_context(|| format!("cannot re-check {}", h.dir.display()))?;
+            super::check_iocs::recheck(&h.dir, folder, &index, &load_report)?;
         }
         console::out(&format!("Results: {} (hunt.json; a re-check per matching case)", out.display()));
     }

@@ -53,17 +53,28 @@ pub fn run(args: CheckIocsArgs, verbosity: Verbosity) -> anyhow::Result<ExitStat
     let (index, load_report) = args.indicators.load()?;
     let folder = output::results_folder(&out, &inputs, args.force, args.lang)?;
     console::attach_command_log(&out.join("command.log")).context("cannot write command.log")?;
+    let summary = recheck(results, folder, &index, &load_report)?;
+    super::check::print_summary(&summary, Some(&out));
+    Ok(summary.verdict.exit_status())
+}
+
+/// Re-checks the results folder `results` into `folder` with the modules of its own
+/// acquisition type (`check-iocs`, and `hunt` for each matching case).
+pub fn recheck(
+    results: &Path,
+    folder: ferret_report::ResultsFolder,
+    index: &dyn ferret_core::Indicators,
+    load_report: &ferret_indicators::LoadReport,
+) -> anyhow::Result<ferret_report::Summary> {
     let modules = acquisition::modules_for_results(results);
     let refs: Vec<&dyn Module> = modules.iter().map(AsRef::as_ref).collect();
     let run = RunInfo {
         ferret_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: command_line(&[]),
         started_at: Some(jiff::Timestamp::now()),
-        indicators: serde_json::to_value(&load_report).unwrap_or_default(),
+        indicators: serde_json::to_value(load_report).unwrap_or_default(),
         ..Default::default()
     };
-    let summary = ferret_report::check_iocs(results, folder, &refs, &index, &run)
-        .with_context(|| format!("cannot re-check the results in {}", results.display()))?;
-    super::check::print_summary(&summary, Some(&out));
-    Ok(summary.verdict.exit_status())
+    ferret_report::check_iocs(results, folder, &refs, index, &run)
+        .with_context(|| format!("cannot re-check the results in {}", results.display()))
 }
