@@ -214,18 +214,36 @@ pub fn scan_observables(
     path: &Path,
     f: &mut dyn FnMut(ObservableKind, &str, &str) -> Result<(), CampaignError>,
 ) -> Result<(), CampaignError> {
+    let file = std::fs::File::open(path).map_err(|source| CampaignError::Io { path: path.to_path_buf(), source })?;
+    scan_observables_from(BufReader::with_capacity(1 << 16, file), path, f)
+}
+
+/// [`scan_observables`] on any reader; `path` names it in errors. A line longer than
+/// [`MAX_LINE`] is an error (a crafted file cannot make one line take all memory).
+pub fn scan_observables_from(
+    mut r: impl BufRead,
+    path: &Path,
+    f: &mut dyn FnMut(ObservableKind, &str, &str) -> Result<(), CampaignError>,
+) -> Result<(), CampaignError> {
     let io = |source| CampaignError::Io { path: path.to_path_buf(), source };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut r = BufReader::with_capacity(1 << 16, file);
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut n = 0usize;
     loop {
         line.clear();
-        if r.read_line(&mut line).map_err(io)? == 0 {
+        let read = std::io::Read::take(&mut r, MAX_LINE as u64 + 1).read_until(b'\n', &mut line).map_err(io)?;
+        if read == 0 {
             return Ok(());
         }
         n += 1;
-        let text = line.trim_end();
+        if line.len() > MAX_LINE {
+            return Err(CampaignError::Format {
+                path: path.to_path_buf(),
+                reason: format!("line {n} is longer than {MAX_LINE} bytes"),
+            });
+        }
+        let text = std::str::from_utf8(&line)
+            .map_err(|_| CampaignError::Format { path: path.to_path_buf(), reason: format!("line {n} is not UTF-8") })?
+            .trim_end();
         if text.is_empty() {
             continue;
         }
@@ -235,19 +253,19 @@ pub fn scan_observables(
     }
 }
 
+/// Longest line of an `observables.jsonl` (values are at most 2,048 bytes; the modules list is
+/// what can grow).
+pub const MAX_LINE: usize = 1 << 20;
+
 /// Reads an `observables.jsonl`.
 pub fn read_observables(path: &Path) -> Result<Vec<Observable>, CampaignError> {
-    let file = std::fs::File::open(path).map_err(|source| CampaignError::Io { path: path.to_path_buf(), source })?;
     let mut out = Vec::new();
-    for (n, line) in BufReader::with_capacity(1 << 16, file).lines().enumerate() {
-        let line = line.map_err(|source| CampaignError::Io { path: path.to_path_buf(), source })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let o: Observable = serde_json::from_str(&line)
-            .map_err(|e| CampaignError::Format { path: path.to_path_buf(), reason: format!("line {}: {e}", n + 1) })?;
+    scan_observables(path, &mut |_, _, line| {
+        let o: Observable = serde_json::from_str(line)
+            .map_err(|e| CampaignError::Format { path: path.to_path_buf(), reason: e.to_string() })?;
         out.push(o);
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

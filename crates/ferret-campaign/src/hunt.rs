@@ -140,9 +140,14 @@ pub fn write(index: &HuntIndex, path: &Path) -> Result<(), CampaignError> {
 
 /// Reads an index file.
 pub fn read(path: &Path) -> Result<HuntIndex, CampaignError> {
-    let bad = |reason: String| CampaignError::Format { path: path.to_path_buf(), reason };
     let file = std::fs::File::open(path).map_err(|source| CampaignError::Io { path: path.to_path_buf(), source })?;
-    let mut lines = BufReader::with_capacity(1 << 20, file).lines();
+    read_from(BufReader::with_capacity(1 << 20, file), path)
+}
+
+/// [`read`] on any reader; `path` names it in errors.
+pub fn read_from(r: impl BufRead, path: &Path) -> Result<HuntIndex, CampaignError> {
+    let bad = |reason: String| CampaignError::Format { path: path.to_path_buf(), reason };
+    let mut lines = r.lines();
     let header: Header = match lines.next() {
         Some(Ok(l)) => serde_json::from_str(&l).map_err(|e| bad(format!("header: {e}")))?,
         _ => return Err(bad("empty".into())),
