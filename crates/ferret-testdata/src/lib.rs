@@ -16,6 +16,7 @@
 pub mod android;
 pub mod fake;
 pub mod fs_dump;
+pub mod pcap;
 pub mod hostile;
 pub mod ios;
 pub mod ios_backup;
