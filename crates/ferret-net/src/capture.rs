@@ -156,11 +156,7 @@ fn ts_ns(ticks: u64, iface: &Interface) -> i64 {
     let res = iface.resolution.max(1);
     let secs = ticks / res;
     let frac = ticks % res;
-    let ns = if res >= 1_000_000_000 {
-        frac / (res / 1_000_000_000)
-    } else {
-        frac.saturating_mul(1_000_000_000 / res)
-    };
+    let ns = if res >= 1_000_000_000 { frac / (res / 1_000_000_000) } else { frac.saturating_mul(1_000_000_000 / res) };
     let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2_000_000_000).saturating_add(iface.offset_s);
     secs.saturating_mul(1_000_000_000).saturating_add(ns as i64)
 }
@@ -262,7 +258,8 @@ pub fn read_frames(r: impl Read + Send, visit: &mut dyn FnMut(&Frame<'_>)) -> Re
                 // a refill that brought nothing new twice in a row cannot complete the block
                 let have = reader.data().len();
                 if stalled == Some(have) {
-                    failure = Some(ReadError::Damaged { offset: stats.bytes, reason: "a block that never completes".into() });
+                    failure =
+                        Some(ReadError::Damaged { offset: stats.bytes, reason: "a block that never completes".into() });
                     break;
                 }
                 stalled = Some(have);
@@ -313,7 +310,10 @@ pub fn read_frames(r: impl Read + Send, visit: &mut dyn FnMut(&Frame<'_>)) -> Re
 /// Whether a link type is decoded.
 pub fn supported_link(linktype: i32) -> bool {
     use link::*;
-    matches!(linktype, ETHERNET | RAW_BSD | RAW | LINUX_SLL | IEEE802_11 | RADIOTAP | IPV4 | IPV6 | LINUX_SLL2 | NULL | LOOP)
+    matches!(
+        linktype,
+        ETHERNET | RAW_BSD | RAW | LINUX_SLL | IEEE802_11 | RADIOTAP | IPV4 | IPV6 | LINUX_SLL2 | NULL | LOOP
+    )
 }
 
 /// The link layer of a frame, down to an EtherType and its payload (or raw IP: EtherType

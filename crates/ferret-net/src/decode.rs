@@ -550,9 +550,13 @@ impl Decoder {
                 self.cap("pending DNS queries");
                 return;
             }
-            self.pending_dns
-                .entry(key)
-                .or_insert(PendingQuery { ts_ns: p.ts_ns, resolver: p.dst, transport, name, qtype });
+            self.pending_dns.entry(key).or_insert(PendingQuery {
+                ts_ns: p.ts_ns,
+                resolver: p.dst,
+                transport,
+                name,
+                qtype,
+            });
             return;
         }
         self.pending_dns.remove(&(p.dst, p.dport, msg.id()));
@@ -608,7 +612,7 @@ impl Decoder {
         let mut warnings = Vec::new();
         // unanswered queries, in a deterministic order
         let mut pending: Vec<((IpAddr, u16, u16), PendingQuery)> = self.pending_dns.drain().collect();
-        pending.sort_by(|a, b| (a.1.ts_ns, a.0).cmp(&(b.1.ts_ns, b.0)));
+        pending.sort_by_key(|a| (a.1.ts_ns, a.0));
         for ((client, _, _), q) in pending {
             if self.dns.len() >= self.limits.max_records {
                 self.capped.insert("DNS records");

@@ -100,12 +100,20 @@ fn decoded<'a>(d: &'a Result<Decoded, String>, ctx: &Context<'_>) -> Result<&'a 
 fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v) => {
-            !(v.is_private() || v.is_loopback() || v.is_link_local() || v.is_broadcast() || v.is_unspecified()
+            !(v.is_private()
+                || v.is_loopback()
+                || v.is_link_local()
+                || v.is_broadcast()
+                || v.is_unspecified()
                 || v.is_multicast()
                 || v.octets()[0] == 100 && (v.octets()[1] & 0xc0) == 64)
         }
         IpAddr::V6(v) => {
-            !(v.is_loopback() || v.is_unspecified() || v.is_multicast() || v.is_unique_local() || v.is_unicast_link_local())
+            !(v.is_loopback()
+                || v.is_unspecified()
+                || v.is_multicast()
+                || v.is_unique_local()
+                || v.is_unicast_link_local())
         }
     }
 }
@@ -241,7 +249,13 @@ impl ArtifactModule for NetDns {
         }
         for ip in &r.ip {
             if let Some(m) = ind.check_domain(ip) {
-                f.push(ioc_finding(Level::Critical, &format!("DNS answer for {} is the address", r.domain), ip, when, m));
+                f.push(ioc_finding(
+                    Level::Critical,
+                    &format!("DNS answer for {} is the address", r.domain),
+                    ip,
+                    when,
+                    m,
+                ));
                 return;
             }
         }

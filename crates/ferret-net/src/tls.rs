@@ -58,7 +58,11 @@ pub fn read_client_hello(stream: &[u8]) -> Hello {
             return if rest.is_empty() || rest.first() == Some(&0x16) { Hello::NeedMore } else { Hello::NotTls };
         };
         if ct != 0x16 || major != 3 {
-            return if hs.is_empty() { Hello::NotTls } else { Hello::Malformed("handshake interrupted by another record") };
+            return if hs.is_empty() {
+                Hello::NotTls
+            } else {
+                Hello::Malformed("handshake interrupted by another record")
+            };
         }
         let len = usize::from(u16::from_be_bytes([l1, l2]));
         if len == 0 || len > (16 << 10) + 2048 {

@@ -16,11 +16,11 @@
 pub mod android;
 pub mod fake;
 pub mod fs_dump;
-pub mod pcap;
 pub mod hostile;
 pub mod ios;
 pub mod ios_backup;
 pub mod ios_fs;
+pub mod pcap;
 pub mod rng;
 pub mod scenario;
 pub mod sqlite;

@@ -195,7 +195,14 @@ pub fn write_capture(out: &mut dyn Write, spec: &NetSpec) -> std::io::Result<Net
             }
             if spec.other_host {
                 g.dns(ip("10.8.0.3"), resolver, IOC_DOMAIN, &[ip("198.51.100.10")], 1)?;
-                g.tcp(ip("10.8.0.3"), ip("198.51.100.10"), 443, &[&client_hello(Some("x.invalid"), &[], false)], 2000, false)?;
+                g.tcp(
+                    ip("10.8.0.3"),
+                    ip("198.51.100.10"),
+                    443,
+                    &[&client_hello(Some("x.invalid"), &[], false)],
+                    2000,
+                    false,
+                )?;
                 truth.expect("net_dns", Level::Critical, Some(IOC_DOMAIN), "10.8.0.3");
             }
         }
@@ -427,7 +434,14 @@ impl Gen<'_> {
     }
 
     /// A DNS lookup of `name` (type `qtype`) answered with `addrs`.
-    fn dns(&mut self, client: IpAddr, resolver: IpAddr, name: &str, addrs: &[IpAddr], qtype: u16) -> std::io::Result<()> {
+    fn dns(
+        &mut self,
+        client: IpAddr,
+        resolver: IpAddr,
+        name: &str,
+        addrs: &[IpAddr],
+        qtype: u16,
+    ) -> std::io::Result<()> {
         let id: u16 = self.rng.random();
         let port = self.next_port();
         let mut q = Vec::new();
@@ -450,10 +464,8 @@ impl Gen<'_> {
             u
         };
         self.send(client, resolver, 17, udp(port, 53, &q), usize::MAX)?;
-        let answers: Vec<&IpAddr> = addrs
-            .iter()
-            .filter(|a| matches!((a, qtype), (IpAddr::V4(_), 1) | (IpAddr::V6(_), 28)))
-            .collect();
+        let answers: Vec<&IpAddr> =
+            addrs.iter().filter(|a| matches!((a, qtype), (IpAddr::V4(_), 1) | (IpAddr::V6(_), 28))).collect();
         let mut r = q.clone();
         r[2] = 0x81;
         r[3] = 0x80;
