@@ -94,6 +94,9 @@ pub fn run(target: &str, data: &[u8]) {
         "keybag" => {
             let _ = ferret_ios::backup::crypto::parse_keybag(data);
         }
+        "net_packet" => {
+            let _ = ferret_net::fuzz_packet(data);
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

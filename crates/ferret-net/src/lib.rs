@@ -241,3 +241,44 @@ mod tests {
         assert_eq!(sniff(&other.finish().expect("gz")), None);
     }
 }
+
+/// Link types the fuzz input's first byte selects (`1..=7`; `0` means "the rest is a capture
+/// file").
+pub const FUZZ_LINKS: [i32; 7] = [
+    capture::link::ETHERNET,
+    capture::link::RAW,
+    capture::link::LINUX_SLL,
+    capture::link::LINUX_SLL2,
+    capture::link::RADIOTAP,
+    capture::link::IEEE802_11,
+    capture::link::NULL,
+];
+
+/// Fuzz entry point (the `net_packet` target). First byte `0`: the rest is a capture file
+/// (plain or gzipped), read and decoded with small bounds; `1..=7`: the rest is one frame of
+/// link type [`FUZZ_LINKS`]`[b - 1]`, decoded twice (a packet and its repeat). Returns
+/// `(frames, records)` or the reading error.
+pub fn fuzz_packet(data: &[u8]) -> Result<(u64, usize), String> {
+    let Some((&mode, rest)) = data.split_first() else { return Err("empty input".into()) };
+    if mode == 0 {
+        let limits = decode::Limits {
+            max_flows: 256,
+            max_streams: 16,
+            stream_bytes: 4096,
+            max_pending: 4,
+            max_records: 256,
+            max_names: 256,
+            max_pending_dns: 64,
+        };
+        let r = capture::maybe_gunzip(Box::new(std::io::Cursor::new(rest.to_vec())))
+            .map_err(|e| e.to_string())?
+            .take(16 << 20);
+        let mut dec = decode::Decoder::new(Vec::new(), limits);
+        let stats = capture::read_frames(r, &mut |f| dec.frame(f)).map_err(|e| e.to_string())?;
+        let d = dec.finish(stats);
+        let n = d.dns.len() + d.tls.len() + d.http.len() + d.flows.len() + d.beacons.len();
+        return Ok((d.stats.frames, n));
+    }
+    let link = *FUZZ_LINKS.get(usize::from(mode) - 1).ok_or("unknown link selector")?;
+    Ok((2, decode::decode_one(link, rest)))
+}
