@@ -337,6 +337,30 @@ mod tests {
         assert_eq!(read_client_hello(b"GET / HTTP/1.1\r\n"), Hello::NotTls);
     }
 
+    /// The worked example of the JA4 specification (a Chrome hello): 15 ciphers, 16 extensions
+    /// (with SNI and ALPN, left out of part c), ALPN h2, signature algorithms in offer order;
+    /// GREASE values are ignored everywhere.
+    #[test]
+    fn ja4_of_the_specification_example() {
+        let h = ClientHello {
+            legacy_version: 0x0303,
+            ciphers: vec![
+                0x2a2a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c,
+                0x009d, 0x002f, 0x0035,
+            ],
+            extensions: vec![
+                0x0a0a, 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
+                0xff01, 0x000b, 0x000a, 0x0015, 0x1a1a,
+            ],
+            sni: Some("www.example.org".into()),
+            alpn: vec!["h2".into(), "http/1.1".into()],
+            versions: vec![0x7a7a, 0x0304, 0x0303],
+            sig_algs: vec![0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601],
+        };
+        assert_eq!(h.ja4(false), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+        assert!(h.ja4(true).starts_with("q13d1516h2_"));
+    }
+
     #[test]
     fn hello_split_over_two_records_and_hostile_lengths() {
         let rec = hello_record();
