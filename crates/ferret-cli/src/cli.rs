@@ -374,6 +374,9 @@ pub enum GenKind {
     Pcapng,
     /// Network capture, gzipped pcapng (`capture.pcapng.gz`).
     PcapngGz,
+    /// Network capture, pcapng with full-size packets (benchmarks; the others keep 96 bytes of
+    /// each server data packet).
+    PcapngFull,
 }
 
 /// `ferret gen` options.

@@ -18,6 +18,7 @@ use jiff::Timestamp;
 
 use crate::capture::{Frame, ReadStats, link_payload, supported_link};
 use crate::http::{self, Head};
+use crate::quic;
 use crate::records::{BeaconRecord, DnsAnswer, DnsRecord, FlowRecord, HttpRecord, TlsRecord};
 use crate::tls::{self, Hello};
 
@@ -181,6 +182,7 @@ pub struct Decoder {
     flows: Vec<Flow>,
     index: Map<FlowKey, u32>,
     streams: Map<u32, Stream>,
+    quic_streams: Map<u32, (quic::CryptoStream, u8)>,
     names: Map<IpAddr, Arc<str>>,
     pending_dns: Map<(IpAddr, u16, u16), PendingQuery>,
     resolvers: Set<IpAddr>,
@@ -230,6 +232,7 @@ impl Decoder {
             flows: Vec::new(),
             index: Map::default(),
             streams: Map::default(),
+            quic_streams: Map::default(),
             names: Map::default(),
             pending_dns: Map::default(),
             resolvers: Set::default(),
@@ -395,9 +398,12 @@ impl Decoder {
             flow.b_in += p.ip_len;
         }
         let key = flow.key;
+        let state = flow.stream;
         if p.proto == 17 {
             if p.sport == 53 || p.dport == 53 {
                 self.dns_message(p, "udp");
+            } else if out && state != StreamState::Done && quic::is_initial(p.payload) {
+                self.quic_initial(fi, key, p);
             }
             return;
         }
@@ -405,7 +411,6 @@ impl Decoder {
         if !out {
             return; // only the client's first bytes are read
         }
-        let state = flow.stream;
         if state == StreamState::Done {
             return;
         }
@@ -449,6 +454,36 @@ impl Decoder {
                 self.close_stream(fi);
                 self.http_request(fi, key, p.ts_ns, r);
             }
+        }
+    }
+
+    /// A client QUIC Initial: its CRYPTO data is collected until a whole ClientHello is there
+    /// (at most 4 Initials per connection are tried).
+    fn quic_initial(&mut self, fi: u32, key: FlowKey, p: &Pkt<'_>) {
+        let Some(frames) = quic::initial_crypto(p.payload) else { return };
+        if !self.quic_streams.contains_key(&fi) && self.quic_streams.len() >= self.limits.max_streams {
+            self.cap("QUIC connections");
+            return;
+        }
+        let entry = self.quic_streams.entry(fi).or_default();
+        entry.1 += 1;
+        let tries = entry.1;
+        let hello = tls::read_handshake(entry.0.add(frames));
+        match hello {
+            Some(h) => {
+                self.quic_streams.remove(&fi);
+                if let Some(f) = self.flows.get_mut(fi as usize) {
+                    f.stream = StreamState::Done;
+                }
+                self.tls_hello(fi, key, p.ts_ns, &h, true);
+            }
+            None if tries >= 4 => {
+                self.quic_streams.remove(&fi);
+                if let Some(f) = self.flows.get_mut(fi as usize) {
+                    f.stream = StreamState::Done;
+                }
+            }
+            None => {}
         }
     }
 

@@ -15,13 +15,16 @@
 //!   and reordering handled), UDP DNS (`simple-dns`), a flow table;
 //! * [`tls`]: a small, bounded ClientHello reader (SNI, ALPN, versions) and JA4;
 //! * [`http`]: HTTP/1 request heads (method, Host, URL, User-Agent);
-//! * [`modules`]: `net_dns`, `net_tls`, `net_http`, `net_flows`, `net_beacons`.
+//! * [`quic`]: QUIC v1 client Initials decrypted with the keys derived from their connection ID
+//!   (RFC 9001), their CRYPTO frames put together into the ClientHello;
+//! * [`modules`]: `net_dns`, `net_tls`, `net_quic`, `net_http`, `net_flows`, `net_beacons`.
 //!
 //! ## Checks and levels
 //! | check | record | level |
 //! |---|---|---|
 //! | queried name, answer address or CNAME target matches an indicator | `net_dns` | CRITICAL |
 //! | TLS server name (SNI) matches | `net_tls` | CRITICAL |
+//! | QUIC Initial's server name matches | `net_quic` | CRITICAL |
 //! | HTTP URL or Host matches | `net_http` | CRITICAL |
 //! | flow's server (or client) address matches an IP/CIDR indicator | `net_flows` | CRITICAL |
 //! | flow without SNI/Host to an address DNS gave for an indicator name | `net_flows` | CRITICAL |
@@ -41,6 +44,7 @@ pub mod capture;
 pub mod decode;
 pub mod http;
 pub mod modules;
+pub mod quic;
 pub mod records;
 pub mod tls;
 
@@ -276,7 +280,7 @@ pub fn fuzz_packet(data: &[u8]) -> Result<(u64, usize), String> {
         let mut dec = decode::Decoder::new(Vec::new(), limits);
         let stats = capture::read_frames(r, &mut |f| dec.frame(f)).map_err(|e| e.to_string())?;
         let d = dec.finish(stats);
-        let n = d.dns.len() + d.tls.len() + d.http.len() + d.flows.len() + d.beacons.len();
+        let n = d.dns.len() + d.tls.len() + d.quic.len() + d.http.len() + d.flows.len() + d.beacons.len();
         return Ok((d.stats.frames, n));
     }
     let link = *FUZZ_LINKS.get(usize::from(mode) - 1).ok_or("unknown link selector")?;

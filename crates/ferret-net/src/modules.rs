@@ -85,6 +85,7 @@ pub fn modules_with(c: Arc<CaptureCache>) -> Vec<Box<dyn Module>> {
         Box::new(Typed(NetFlows(Arc::clone(&c)))),
         Box::new(Typed(NetDns(Arc::clone(&c)))),
         Box::new(Typed(NetTls(Arc::clone(&c)))),
+        Box::new(Typed(NetQuic(Arc::clone(&c)))),
         Box::new(Typed(NetHttp(Arc::clone(&c)))),
         Box::new(Typed(NetBeacons(c))),
     ]
@@ -303,6 +304,41 @@ impl ArtifactModule for NetTls {
             && let Some(m) = ind.check_domain(sni)
         {
             f.push(ioc_finding(Level::Critical, "TLS connection naming server", sni, t(r.timestamp), m));
+        }
+    }
+}
+
+/// `net_quic`: QUIC Initial ClientHellos (same record shape as `net_tls`).
+pub struct NetQuic(pub Arc<CaptureCache>);
+
+impl ArtifactModule for NetQuic {
+    type Record = TlsRecord;
+    const NAME: &'static str = "net_quic";
+    const DESCRIPTION: &'static str =
+        "Network capture: QUIC connections (the ClientHello of decrypted Initial packets: SNI, ALPN, JA4)";
+
+    fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
+        let d = self.0.get(ctx)?;
+        for r in &decoded(&d, ctx)?.quic {
+            out.record(r.clone())?;
+        }
+        Ok(Outcome::Completed)
+    }
+
+    fn timeline(&self, r: &TlsRecord, events: &mut Vec<(Timestamp, String, String)>) {
+        let sni = r.domain.as_deref().unwrap_or("(no SNI)");
+        events.push((
+            r.timestamp,
+            "quic_initial".into(),
+            format!("{sni} -> {}:{} (JA4 {})", r.dst_ip, r.dst_port, r.ja4),
+        ));
+    }
+
+    fn check(&self, r: &TlsRecord, ind: &dyn Indicators, f: &mut Vec<Finding>) {
+        if let Some(sni) = &r.domain
+            && let Some(m) = ind.check_domain(sni)
+        {
+            f.push(ioc_finding(Level::Critical, "QUIC connection naming server", sni, t(r.timestamp), m));
         }
     }
 }

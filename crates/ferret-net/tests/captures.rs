@@ -56,7 +56,7 @@ fn planted_traffic_is_found_exactly_in_every_format() {
         let p = dir.path().join(name);
         let spec = NetSpec { format, sessions: 120, seed: 5, ..NetSpec::default() };
         let cap = write_capture_file(&p, &spec).expect("generate");
-        assert_eq!(cap.truth.alerts.len(), 9, "{name}");
+        assert_eq!(cap.truth.alerts.len(), 10, "{name}");
         let r = run(&p, &cap.truth, &[]);
         assert_exact(&cap.truth, &r.alerts);
         // the records tie the planted traffic together
@@ -68,6 +68,9 @@ fn planted_traffic_is_found_exactly_in_every_format() {
         assert_eq!(evil["dst_ip"], "2001:db8:66::10", "{name}: the split IPv6 ClientHello");
         assert_eq!(evil["dns_name"], ferret_testdata::pcap::IOC_DOMAIN, "{name}: tied to the DNS answer");
         assert!(evil["ja4"].as_str().is_some_and(|j| j.starts_with("t13d")), "{name}: {evil}");
+        let quic = &r.records["net_quic"];
+        assert!(quic.iter().any(|q| q["domain"] == ferret_testdata::pcap::IOC_DOMAIN), "{name}: split Initials");
+        assert!(quic.len() > 3, "{name}: benign QUIC too");
         let http = &r.records["net_http"];
         assert!(http.iter().any(|h| h["url"] == ferret_testdata::pcap::IOC_URL), "{name}: split request line");
         let flows = &r.records["net_flows"];

@@ -3,11 +3,12 @@
 //!
 //! The phone is `10.8.0.2` (and `2001:db8:8::2` over IPv6) behind a capture box that is also its
 //! resolver (`10.8.0.1`). Benign traffic: apps resolve their services' names (A and AAAA) and
-//! talk TLS to them (downloads of 20–200 KB), some plain HTTP, irregular gaps. Planted:
+//! talk TLS (or QUIC) to them (downloads of 20–200 KB), some plain HTTP, irregular gaps. Planted:
 //!
 //! | case | expected alert |
 //! |---|---|
-//! | `sync.kestrel-updates.net` (domain indicator) resolved, then TLS over IPv6 with the ClientHello split in three segments sent out of order plus a retransmission | `net_dns` and `net_tls` CRITICAL |
+//! | `sync.kestrel-updates.net` (domain indicator) resolved, then TLS over IPv6 with the ClientHello split in three segments sent out of order plus a retransmission | `net_dns` (A and AAAA) and `net_tls` CRITICAL |
+//! | the same name over QUIC, the ClientHello split over two Initials sent in reverse order | `net_quic` CRITICAL |
 //! | plain HTTP GET of an indicator URL | `net_http` CRITICAL |
 //! | TCP to `192.0.2.70:5222`, inside the CIDR indicator `192.0.2.64/27` | `net_flows` CRITICAL |
 //! | 10 small TLS connections to `203.0.113.50:443` every 60 s (± 1 s) | `net_beacons` MEDIUM |
@@ -62,11 +63,14 @@ pub struct NetSpec {
     pub other_host: bool,
     /// Seed.
     pub seed: u64,
+    /// Bytes of each server data packet kept (a capture box's snap length): 96 keeps captures
+    /// small; `usize::MAX` writes full packets (the size of real captures, for benchmarks).
+    pub server_snap: usize,
 }
 
 impl Default for NetSpec {
     fn default() -> Self {
-        Self { format: Format::Pcapng, sessions: 200, planted: true, other_host: false, seed: 1 }
+        Self { format: Format::Pcapng, sessions: 200, planted: true, other_host: false, seed: 1, server_snap: 96 }
     }
 }
 
@@ -87,7 +91,13 @@ const START_S: i64 = 1_795_000_000; // 2026-11-17
 pub fn write_capture(out: &mut dyn Write, spec: &NetSpec) -> std::io::Result<NetCapture> {
     let mut w = Writer { out, format: spec.format, packets: 0 };
     w.header()?;
-    let mut g = Gen { rng: rng_for(spec.seed, "pcap"), now_ns: START_S * 1_000_000_000, w, port: 40000 };
+    let mut g = Gen {
+        rng: rng_for(spec.seed, "pcap"),
+        now_ns: START_S * 1_000_000_000,
+        w,
+        port: 40000,
+        snap: spec.server_snap,
+    };
     let mut truth = Truth::default();
     let mut truth_device = Truth::default();
     let dev = ip("10.8.0.2");
@@ -112,6 +122,10 @@ pub fn write_capture(out: &mut dyn Write, spec: &NetSpec) -> std::io::Result<Net
                     let req = format!("GET {path} HTTP/1.1\r\nHost: {name}\r\nUser-Agent: NewsApp/3.2\r\n\r\n");
                     let resp = g.rng.random_range(2_000..60_000);
                     g.tcp(dev, a, 80, &[req.as_bytes()], resp, false)?;
+                } else if g.rng.random_bool(0.15) {
+                    let hello = client_hello(Some(name), &["h3"], true);
+                    let resp = g.rng.random_range(3..40);
+                    g.quic(dev, a, &hello[5..], false, resp)?;
                 } else {
                     let hello = client_hello(Some(name), &["h2", "http/1.1"], true);
                     let resp = g.rng.random_range(20_000..200_000);
@@ -140,6 +154,15 @@ pub fn write_capture(out: &mut dyn Write, spec: &NetSpec) -> std::io::Result<Net
                 t.expect("net_dns", Level::Critical, Some(IOC_DOMAIN), IOC_DOMAIN);
                 t.expect("net_dns", Level::Critical, Some(IOC_DOMAIN), IOC_DOMAIN);
                 t.expect("net_tls", Level::Critical, Some(IOC_DOMAIN), IOC_DOMAIN);
+            }
+        }
+        if s == plant_at(0) + 1 {
+            // the indicator domain again, over QUIC: the ClientHello split over two Initials
+            // sent in reverse order
+            let hello = client_hello(Some(IOC_DOMAIN), &["h3"], true);
+            g.quic(dev, ip("198.51.100.10"), &hello[5..], true, 12)?;
+            for t in [&mut truth, &mut truth_device] {
+                t.expect("net_quic", Level::Critical, Some(IOC_DOMAIN), IOC_DOMAIN);
             }
         }
         if s == plant_at(1) {
@@ -330,6 +353,7 @@ struct Gen<'a> {
     now_ns: i64,
     w: Writer<'a>,
     port: u16,
+    snap: usize,
 }
 
 fn checksum(data: &[u8], mut sum: u32) -> u16 {
@@ -489,8 +513,8 @@ impl Gen<'_> {
     }
 
     /// A TCP connection: handshake, the client's `parts` (in order, or reordered `[2, 0, 1]`
-    /// with part 0 retransmitted when `shuffle`), `resp` bytes back (server packets cut at 96
-    /// bytes by the snap length), close.
+    /// with part 0 retransmitted when `shuffle`), `resp` bytes back (server packets cut by the
+    /// snap length), close.
     fn tcp(
         &mut self,
         c: IpAddr,
@@ -524,7 +548,7 @@ impl Gen<'_> {
         while left > 0 {
             let n = left.min(1400);
             let payload = vec![0x17u8; n];
-            self.send(s, c, 6, tcp_segment(sport, cport, ss, cs, ACK, &payload), 96)?;
+            self.send(s, c, 6, tcp_segment(sport, cport, ss, cs, ACK, &payload), self.snap)?;
             ss = ss.wrapping_add(n as u32);
             left -= n;
         }
@@ -532,6 +556,151 @@ impl Gen<'_> {
         self.send(s, c, 6, tcp_segment(sport, cport, ss, cs.wrapping_add(1), ACK | FIN, &[]), all)?;
         self.send(c, s, 6, tcp_segment(cport, sport, cs.wrapping_add(1), ss.wrapping_add(1), ACK, &[]), all)
     }
+}
+
+impl Gen<'_> {
+    /// A QUIC v1 connection: the client's Initial(s) carrying `hello` (a handshake message; in
+    /// two Initials sent in reverse order when `split`), then `resp` server datagrams.
+    fn quic(&mut self, c: IpAddr, s: IpAddr, hello: &[u8], split: bool, resp: usize) -> std::io::Result<()> {
+        let cport = self.next_port();
+        let dcid: [u8; 8] = self.rng.random();
+        let scid: [u8; 8] = self.rng.random();
+        let parts: Vec<(u64, &[u8])> = if split {
+            let (a, b) = hello.split_at(hello.len() / 2);
+            vec![(a.len() as u64, b), (0, a)]
+        } else {
+            vec![(0, hello)]
+        };
+        let udp = |sport: u16, dport: u16, payload: &[u8]| {
+            let mut u = Vec::new();
+            u.extend_from_slice(&sport.to_be_bytes());
+            u.extend_from_slice(&dport.to_be_bytes());
+            u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+            u.extend_from_slice(&[0, 0]);
+            u.extend_from_slice(payload);
+            u
+        };
+        for (pn, (off, data)) in parts.into_iter().enumerate() {
+            let pkt = quic_initial(&dcid, &scid, pn as u16, off, data);
+            self.send(c, s, 17, udp(cport, 443, &pkt), usize::MAX)?;
+        }
+        for _ in 0..resp {
+            let mut d = vec![0x40u8];
+            d.extend(std::iter::repeat_n(0x5a, 1199));
+            self.send(s, c, 17, udp(443, cport, &d), self.snap)?;
+        }
+        Ok(())
+    }
+}
+
+fn hmac256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    k[..key.len().min(64)].copy_from_slice(&key[..key.len().min(64)]);
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    for p in parts {
+        inner.update(p);
+    }
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+fn hkdf_label(secret: &[u8], label: &str, len: usize) -> Vec<u8> {
+    let full = format!("tls13 {label}");
+    let mut info = (len as u16).to_be_bytes().to_vec();
+    info.push(full.len() as u8);
+    info.extend_from_slice(full.as_bytes());
+    info.push(0);
+    hmac256(secret, &[&info, &[1]])[..len].to_vec()
+}
+
+fn aes128(key: &[u8], block: [u8; 16]) -> [u8; 16] {
+    use aes::cipher::{BlockCipherEncrypt, KeyInit};
+    let c = aes::Aes128::new_from_slice(key).unwrap_or_else(|_| aes::Aes128::new(&[0u8; 16].into()));
+    let mut b = aes::Block::from(block);
+    c.encrypt_block(&mut b);
+    b.into()
+}
+
+fn ghash_mul(x: u128, y: u128) -> u128 {
+    let (mut z, mut v) = (0u128, y);
+    for i in 0..128 {
+        if (x >> (127 - i)) & 1 == 1 {
+            z ^= v;
+        }
+        v = if v & 1 == 1 { (v >> 1) ^ (0xe1 << 120) } else { v >> 1 };
+    }
+    z
+}
+
+/// A client Initial datagram of 1200 bytes (RFC 9001 protection) carrying one CRYPTO frame.
+fn quic_initial(dcid: &[u8], scid: &[u8], pn: u16, offset: u64, crypto: &[u8]) -> Vec<u8> {
+    const SALT: [u8; 20] = [
+        0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb,
+        0x7f, 0x0a,
+    ];
+    let initial = hmac256(&SALT, &[dcid]);
+    let client = hkdf_label(&initial, "client in", 32);
+    let key = hkdf_label(&client, "quic key", 16);
+    let iv = hkdf_label(&client, "quic iv", 12);
+    let hp = hkdf_label(&client, "quic hp", 16);
+    // header up to the length field
+    let mut h = vec![0xc1, 0, 0, 0, 1, dcid.len() as u8];
+    h.extend_from_slice(dcid);
+    h.push(scid.len() as u8);
+    h.extend_from_slice(scid);
+    h.push(0); // no token
+    let fixed = h.len() + 2 + 2; // length (2-byte varint) and packet number (2 bytes)
+    let payload_len = 1200 - fixed - 16;
+    let mut payload = vec![0x06];
+    payload.extend_from_slice(&(0x8000_0000u32 | offset as u32).to_be_bytes());
+    payload.extend_from_slice(&(0x4000u16 | crypto.len() as u16).to_be_bytes());
+    payload.extend_from_slice(crypto);
+    payload.resize(payload_len, 0); // PADDING
+    let length = (2 + payload_len + 16) as u16;
+    h.extend_from_slice(&(0x4000 | length).to_be_bytes());
+    let pn_offset = h.len();
+    h.extend_from_slice(&pn.to_be_bytes());
+    // AES-128-GCM
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(&iv);
+    nonce[10] ^= (pn >> 8) as u8;
+    nonce[11] ^= pn as u8;
+    let hkey = u128::from_be_bytes(aes128(&key, [0; 16]));
+    let mut j0 = [0u8; 16];
+    j0[..12].copy_from_slice(&nonce);
+    j0[15] = 1;
+    for (i, chunk) in payload.chunks_mut(16).enumerate() {
+        let mut ctr = j0;
+        ctr[12..].copy_from_slice(&(2 + i as u32).to_be_bytes());
+        for (b, k) in chunk.iter_mut().zip(aes128(&key, ctr)) {
+            *b ^= k;
+        }
+    }
+    let mut y = 0u128;
+    for data in [&h[..], &payload[..]] {
+        for chunk in data.chunks(16) {
+            let mut b = [0u8; 16];
+            b[..chunk.len()].copy_from_slice(chunk);
+            y = ghash_mul(y ^ u128::from_be_bytes(b), hkey);
+        }
+    }
+    y = ghash_mul(y ^ (((h.len() as u128 * 8) << 64) | (payload.len() as u128 * 8)), hkey);
+    let tag = (y ^ u128::from_be_bytes(aes128(&key, j0))).to_be_bytes();
+    let mut pkt = h;
+    pkt.extend_from_slice(&payload);
+    pkt.extend_from_slice(&tag);
+    // header protection
+    let mut sample = [0u8; 16];
+    sample.copy_from_slice(&pkt[pn_offset + 4..pn_offset + 20]);
+    let mask = aes128(&hp, sample);
+    pkt[0] ^= mask[0] & 0x0f;
+    pkt[pn_offset] ^= mask[1];
+    pkt[pn_offset + 1] ^= mask[2];
+    pkt
 }
 
 /// A TLS 1.3 ClientHello record offering `sni` (none: no `server_name` extension) and `alpn`,
