@@ -836,6 +836,19 @@ fn net_seeds() -> Vec<Vec<u8>> {
         with(0, &pcap_cut),
         with(0, b"not a capture"),
         with(9, &dns),
+        // a decrypted Initial payload: ACK, PING, the ClientHello in two CRYPTO frames out of
+        // order, PADDING
+        {
+            let hs = &net_client_hello("quic.example")[5..];
+            let (a, b) = hs.split_at(20);
+            let mut p = vec![8u8, 0x02, 0, 0, 0, 0, 0x01];
+            p.extend_from_slice(&[0x06, 0x40, 20, 0x40 | (b.len() >> 8) as u8, b.len() as u8]);
+            p.extend_from_slice(b);
+            p.extend_from_slice(&[0x06, 0, 20]);
+            p.extend_from_slice(a);
+            p.extend_from_slice(&[0; 8]);
+            p
+        },
     ]
 }
 

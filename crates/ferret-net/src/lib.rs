@@ -260,10 +260,19 @@ pub const FUZZ_LINKS: [i32; 7] = [
 
 /// Fuzz entry point (the `net_packet` target). First byte `0`: the rest is a capture file
 /// (plain or gzipped), read and decoded with small bounds; `1..=7`: the rest is one frame of
-/// link type [`FUZZ_LINKS`]`[b - 1]`, decoded twice (a packet and its repeat). Returns
-/// `(frames, records)` or the reading error.
+/// link type [`FUZZ_LINKS`]`[b - 1]`, decoded twice (a packet and its repeat); `8`: the rest is
+/// the decrypted payload of a QUIC Initial (its frames, then the ClientHello they carry; the
+/// fuzzer cannot forge the GCM tag in front of that path). Returns `(frames, records)` or the
+/// reason of the refusal.
 pub fn fuzz_packet(data: &[u8]) -> Result<(u64, usize), String> {
     let Some((&mode, rest)) = data.split_first() else { return Err("empty input".into()) };
+    if mode == 8 {
+        let frames = quic::parse_frames(rest).ok_or("cut QUIC frame")?;
+        let n = frames.len() as u64;
+        let mut s = quic::CryptoStream::default();
+        let hello = tls::read_handshake(s.add(frames));
+        return Ok((n, usize::from(hello.is_some())));
+    }
     if mode == 0 {
         let limits = decode::Limits {
             max_flows: 256,

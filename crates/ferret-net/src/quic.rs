@@ -185,6 +185,12 @@ pub fn initial_crypto(datagram: &[u8]) -> Option<Vec<(u64, Vec<u8>)>> {
     if computed.as_slice() != tag {
         return None;
     }
+    parse_frames(&plain)
+}
+
+/// The CRYPTO frames of a decrypted Initial payload (PADDING, PING and ACK skipped; reading
+/// stops at any other frame type). `None` when a frame is cut short.
+pub fn parse_frames(plain: &[u8]) -> Option<Vec<(u64, Vec<u8>)>> {
     let mut frames = Vec::new();
     let mut i = 0;
     while i < plain.len() {

@@ -37,6 +37,8 @@ fn net_packet_seeds_have_their_outcomes() {
         "3 frames, 4 records",
         "refused: not a pcap or pcapng capture",
         "refused: unknown link selector",
+        // decrypted QUIC Initial frames: two CRYPTO frames, the ClientHello found
+        "2 frames, 1 records",
     ];
     assert_eq!(got, want);
 }
@@ -64,4 +66,29 @@ fn mutated_net_packets_stay_bounded() {
         }
     }
     assert!(checked > 1000, "{checked}");
+}
+
+/// A generated QUIC Initial decrypts into its ClientHello; every truncation is refused or
+/// read without panic, and a change of any byte after the header is caught by the GCM tag.
+#[test]
+fn quic_initials_are_authenticated() {
+    use ferret_net::quic::initial_crypto;
+    let hello = ferret_testdata::pcap::client_hello(Some("q.example"), &["h3"], true);
+    let pkt = ferret_testdata::pcap::quic_initial(&[1, 2, 3, 4, 5, 6, 7, 8], &[9; 8], 0, 0, &hello[5..]);
+    assert_eq!(pkt.len(), 1200);
+    let frames = initial_crypto(&pkt).expect("decrypts");
+    assert_eq!(frames, vec![(0, hello[5..].to_vec())]);
+    for n in 0..pkt.len() {
+        assert_eq!(initial_crypto(&pkt[..n]), None, "cut at {n}");
+    }
+    // the header up to the packet number is 26 bytes; from there on every byte is protected
+    for i in (26..pkt.len()).step_by(7) {
+        let mut m = pkt.clone();
+        m[i] ^= 0x20;
+        assert_eq!(initial_crypto(&m), None, "byte {i}");
+    }
+    // another connection ID derives other keys
+    let mut other = pkt.clone();
+    other[6] ^= 1;
+    assert_eq!(initial_crypto(&other), None);
 }

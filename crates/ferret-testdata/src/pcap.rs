@@ -637,7 +637,7 @@ fn ghash_mul(x: u128, y: u128) -> u128 {
 }
 
 /// A client Initial datagram of 1200 bytes (RFC 9001 protection) carrying one CRYPTO frame.
-fn quic_initial(dcid: &[u8], scid: &[u8], pn: u16, offset: u64, crypto: &[u8]) -> Vec<u8> {
+pub fn quic_initial(dcid: &[u8], scid: &[u8], pn: u16, offset: u64, crypto: &[u8]) -> Vec<u8> {
     const SALT: [u8; 20] = [
         0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb,
         0x7f, 0x0a,
