@@ -125,6 +125,8 @@ pub struct Counters {
     pub bad_dns: u64,
     /// TCP streams whose start was malformed TLS.
     pub bad_tls: u64,
+    /// Times a stream's start was read (bounded work: not once per tiny segment).
+    pub stream_reads: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -165,6 +167,9 @@ struct Stream {
     buf: Vec<u8>,
     pending: Vec<(u32, Vec<u8>)>,
     last_ns: i64,
+    /// Bytes needed before the start is worth reading again (a hello's declared length, or
+    /// one byte more): a stream of tiny segments is not re-read at every segment.
+    need: usize,
 }
 
 struct PendingQuery {
@@ -433,12 +438,32 @@ impl Decoder {
         if t.syn {
             s.base = Some(t.seq.wrapping_add(1));
         }
+        let before = s.buf.len();
         if !p.payload.is_empty() {
             let base = *s.base.get_or_insert(t.seq);
             add_segment(s, base, t.seq, p.payload, self.limits);
         }
         let finished = t.fin || t.rst;
-        let outcome = if s.buf.is_empty() { None } else { Some(examine(&s.buf, self.limits.stream_bytes)) };
+        let full = s.buf.len() >= self.limits.stream_bytes;
+        // a request head is read again only when a line may have ended (the segment holds a
+        // line feed, or waiting segments were joined); a hello once its declared size is there
+        let joined = s.buf.len() - before > p.payload.len();
+        let ready = if http::looks_like_request(&s.buf) {
+            s.buf.len() > before && (p.payload.contains(&b'\n') || joined)
+        } else {
+            s.buf.len() >= s.need.max(1)
+        };
+        let worth = ready || full || finished;
+        let outcome = if s.buf.is_empty() || !worth {
+            None
+        } else {
+            self.counters.stream_reads += 1;
+            let e = examine(&s.buf, self.limits.stream_bytes);
+            if matches!(e, Examined::NeedMore) {
+                s.need = needed(&s.buf);
+            }
+            Some(e)
+        };
         match outcome {
             None | Some(Examined::NeedMore) if !finished => {}
             None | Some(Examined::NeedMore) | Some(Examined::Nothing) => self.close_stream(fi),
@@ -830,6 +855,19 @@ fn add_segment(s: &mut Stream, base: u32, seq: u32, data: &[u8], limits: Limits)
     }
 }
 
+/// How many bytes a stream that needs more should have before it is read again: the declared
+/// size of a ClientHello in its first record, else one byte more.
+fn needed(buf: &[u8]) -> usize {
+    if let Some(&[0x16, _, _, _, _, 1, a, b, c]) = buf.get(..9) {
+        let hs = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+        return (9 + hs).max(buf.len() + 1);
+    }
+    if buf.first() == Some(&0x16) && buf.len() < 9 {
+        return 9; // the record and handshake headers first
+    }
+    buf.len() + 1
+}
+
 enum Examined {
     NeedMore,
     Nothing,
@@ -945,6 +983,53 @@ mod tests {
             add_segment(&mut s, 1000, *seq, d, limits);
         }
         s.buf
+    }
+
+    /// Raw IPv4 + TCP (checksums zero) from 10.0.0.2:40000 to 192.0.2.1:443.
+    fn tcp_packet(seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let mut t = Vec::new();
+        t.extend_from_slice(&40000u16.to_be_bytes());
+        t.extend_from_slice(&443u16.to_be_bytes());
+        t.extend_from_slice(&seq.to_be_bytes());
+        t.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        t.extend_from_slice(payload);
+        let mut ip = vec![0x45, 0];
+        ip.extend_from_slice(&((20 + t.len()) as u16).to_be_bytes());
+        ip.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 2, 192, 0, 2, 1]);
+        ip.extend_from_slice(&t);
+        ip
+    }
+
+    /// A stream sent one byte per segment: read a bounded number of times, still decoded.
+    fn one_byte_segments(data: &[u8]) -> Decoded {
+        let mut d = Decoder::new(Vec::new(), Limits::default());
+        let mut feed = |p: Vec<u8>| {
+            d.frame(&Frame { ts_ns: 1, linktype: crate::capture::link::RAW, data: &p, orig_len: p.len() as u32 })
+        };
+        feed(tcp_packet(99, 0x02, &[]));
+        for (i, b) in data.iter().enumerate() {
+            feed(tcp_packet(100 + i as u32, 0x18, &[*b]));
+        }
+        d.finish(ReadStats::default())
+    }
+
+    #[test]
+    fn tiny_segments_cost_bounded_reads() {
+        let mut hello = vec![0x16, 3, 1, 0, 60, 1, 0, 0, 56, 3, 3];
+        hello.extend_from_slice(&[0; 32]);
+        hello.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0, 0, 13, 0, 0, 0, 9, 0, 7, 0, 0, 4]);
+        hello.extend_from_slice(b"a.ex");
+        let out = one_byte_segments(&hello);
+        assert_eq!(out.tls.len(), 1, "{:?}", out.counters);
+        assert_eq!(out.tls[0].domain.as_deref(), Some("a.ex"));
+        // the first byte, the 9-byte header, then once the declared 60 bytes are there
+        assert!(out.counters.stream_reads <= 3, "{:?}", out.counters);
+        let req = b"GET /some/long/path?with=query HTTP/1.1\r\nUser-Agent: x\r\nHost: b.ex\r\n\r\n";
+        let out = one_byte_segments(req);
+        assert_eq!(out.http.len(), 1);
+        assert_eq!(out.http[0].url.as_deref(), Some("http://b.ex/some/long/path?with=query"));
+        // once per line end (and the first byte)
+        assert!(out.counters.stream_reads <= 5, "{:?}", out.counters);
     }
 
     #[test]
