@@ -17,7 +17,7 @@
 //! * [`http`]: HTTP/1 request heads (method, Host, URL, User-Agent);
 //! * [`quic`]: QUIC v1 client Initials decrypted with the keys derived from their connection ID
 //!   (RFC 9001), their CRYPTO frames put together into the ClientHello;
-//! * [`modules`]: `net_dns`, `net_tls`, `net_quic`, `net_http`, `net_flows`, `net_beacons`.
+//! * [`mod@modules`]: `net_dns`, `net_tls`, `net_quic`, `net_http`, `net_flows`, `net_beacons`.
 //!
 //! ## Checks and levels
 //! | check | record | level |
