@@ -159,6 +159,8 @@ struct Flow {
     sni: Option<String>,
     ja4: Option<String>,
     stream: StreamState,
+    /// The client sent payload bytes.
+    client_data: bool,
 }
 
 #[derive(Default)]
@@ -343,20 +345,34 @@ impl Decoder {
         self.capped.insert(what);
     }
 
-    /// The flow of a packet and whether the packet goes client → server.
+    /// The flow of a packet and whether the packet goes client → server. A 5-tuple used again
+    /// starts a new flow: a SYN after the first connection's data (or a second after its last
+    /// packet), or a UDP packet after two minutes of silence.
     fn flow_of(&mut self, p: &Pkt<'_>) -> Option<(u32, bool)> {
+        const SYN_AGAIN_NS: i64 = 1_000_000_000;
+        const UDP_IDLE_NS: i64 = 120 * 1_000_000_000;
         let fwd = FlowKey { proto: p.proto, client: p.src, cport: p.sport, server: p.dst, sport: p.dport };
-        if let Some(&i) = self.index.get(&fwd) {
-            return Some((i, true));
-        }
         let rev = FlowKey { proto: p.proto, client: p.dst, cport: p.dport, server: p.src, sport: p.sport };
-        if let Some(&i) = self.index.get(&rev) {
-            return Some((i, false));
-        }
-        if self.flows.len() >= self.limits.max_flows {
-            self.cap("flows");
-            self.counters.untracked += 1;
-            return None;
+        let found = match self.index.get(&fwd) {
+            Some(&i) => Some((i, true)),
+            None => self.index.get(&rev).map(|&i| (i, false)),
+        };
+        if let Some((i, out)) = found {
+            let Some(f) = self.flows.get(i as usize) else { return None };
+            let idle = p.ts_ns.saturating_sub(f.last_ns);
+            let again = match p.tcp {
+                Some(t) => {
+                    out && t.syn && !t.ack && (f.client_data || f.stream == StreamState::Done || idle > SYN_AGAIN_NS)
+                }
+                None => idle > UDP_IDLE_NS,
+            };
+            if !again {
+                return Some((i, out));
+            }
+            let key = f.key;
+            self.close_stream(i);
+            self.quic_streams.remove(&i);
+            return self.new_flow(key, p).map(|n| (n, out));
         }
         // who is the client: the sender of a SYN, the receiver of a SYN-ACK, else the side on
         // the higher port (the ephemeral one), else the sender of the first packet seen
@@ -366,6 +382,15 @@ impl Decoder {
             _ => p.sport >= p.dport,
         };
         let key = if src_is_client { fwd } else { rev };
+        self.new_flow(key, p).map(|n| (n, src_is_client))
+    }
+
+    fn new_flow(&mut self, key: FlowKey, p: &Pkt<'_>) -> Option<u32> {
+        if self.flows.len() >= self.limits.max_flows {
+            self.cap("flows");
+            self.counters.untracked += 1;
+            return None;
+        }
         let (domain, domain_source) = match self.names.get(&key.server) {
             Some(n) => (Some(n.clone()), Some("dns")),
             None => (None, None),
@@ -385,9 +410,10 @@ impl Decoder {
             sni: None,
             ja4: None,
             stream: StreamState::None,
+            client_data: false,
         });
         self.index.insert(key, i);
-        Some((i, src_is_client))
+        Some(i)
     }
 
     fn transport(&mut self, p: &Pkt<'_>) {
@@ -398,6 +424,7 @@ impl Decoder {
         if out {
             flow.pk_out += 1;
             flow.b_out += p.ip_len;
+            flow.client_data |= !p.payload.is_empty();
         } else {
             flow.pk_in += 1;
             flow.b_in += p.ip_len;
@@ -1011,6 +1038,37 @@ mod tests {
             feed(tcp_packet(100 + i as u32, 0x18, &[*b]));
         }
         d.finish(ReadStats::default())
+    }
+
+    fn tls_hello_bytes(name: &[u8]) -> Vec<u8> {
+        let n = name.len() as u8;
+        let mut hello = vec![0x16, 3, 1, 0, 56 + n, 1, 0, 0, 52 + n, 3, 3];
+        hello.extend_from_slice(&[0; 32]);
+        hello.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0, 0, 9 + n, 0, 0, 0, 5 + n, 0, 3 + n, 0, 0, n]);
+        hello.extend_from_slice(name);
+        hello
+    }
+
+    /// The same 5-tuple used by a second connection (a new SYN after the first one's data) is a
+    /// second flow with its own ClientHello; a retransmitted SYN is not.
+    #[test]
+    fn reused_ports_make_new_flows() {
+        let mut d = Decoder::new(Vec::new(), Limits::default());
+        let mut feed = |ts: i64, p: Vec<u8>| {
+            d.frame(&Frame { ts_ns: ts, linktype: crate::capture::link::RAW, data: &p, orig_len: p.len() as u32 })
+        };
+        let s = 1_000_000_000;
+        feed(s, tcp_packet(99, 0x02, &[]));
+        feed(s + 1000, tcp_packet(99, 0x02, &[])); // retransmitted SYN
+        feed(2 * s, tcp_packet(100, 0x18, &tls_hello_bytes(b"one.ex")));
+        feed(3 * s, tcp_packet(500, 0x11, &[]));
+        feed(400 * s, tcp_packet(7000, 0x02, &[]));
+        feed(401 * s, tcp_packet(7001, 0x18, &tls_hello_bytes(b"two.ex")));
+        let out = d.finish(ReadStats::default());
+        let names: Vec<_> = out.tls.iter().map(|t| t.domain.clone().unwrap_or_default()).collect();
+        assert_eq!(names, ["one.ex", "two.ex"]);
+        assert_eq!(out.flows.len(), 2);
+        assert_eq!((out.flows[0].packets_out, out.flows[1].packets_out), (4, 2));
     }
 
     #[test]

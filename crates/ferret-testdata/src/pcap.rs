@@ -447,7 +447,8 @@ impl Gen<'_> {
     }
 
     fn next_port(&mut self) -> u16 {
-        self.port = if self.port >= 65000 { 40000 } else { self.port + 1 };
+        // the dynamic range (RFC 6335): no registered port a dissector would claim
+        self.port = if self.port >= 65535 { 49152 } else { self.port + 1 };
         self.port
     }
 
