@@ -95,7 +95,7 @@ pub fn write_capture(out: &mut dyn Write, spec: &NetSpec) -> std::io::Result<Net
         rng: rng_for(spec.seed, "pcap"),
         now_ns: START_S * 1_000_000_000,
         w,
-        port: 40000,
+        port: 49152,
         snap: spec.server_snap,
     };
     let mut truth = Truth::default();
