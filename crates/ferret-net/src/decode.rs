@@ -649,17 +649,18 @@ impl Decoder {
         self.pending_dns.remove(&(p.dst, p.dport, msg.id()));
         let mut answers = Vec::new();
         let mut ips = Vec::new();
+        let mut ttl: Option<u32> = None;
         for a in msg.answers.iter().take(32) {
             let (kind, value) = match &a.rdata {
                 simple_dns::rdata::RData::A(x) => {
-                    let ip = IpAddr::V4(std::net::Ipv4Addr::from(x.address));
-                    ips.push(ip);
-                    ("A".to_string(), ip.to_string())
+                    ips.push(IpAddr::V4(std::net::Ipv4Addr::from(x.address)));
+                    ttl = Some(ttl.map_or(a.ttl, |t| t.min(a.ttl)));
+                    continue;
                 }
                 simple_dns::rdata::RData::AAAA(x) => {
-                    let ip = IpAddr::V6(std::net::Ipv6Addr::from(x.address));
-                    ips.push(ip);
-                    ("AAAA".to_string(), ip.to_string())
+                    ips.push(IpAddr::V6(std::net::Ipv6Addr::from(x.address)));
+                    ttl = Some(ttl.map_or(a.ttl, |t| t.min(a.ttl)));
+                    continue;
                 }
                 simple_dns::rdata::RData::CNAME(c) => ("CNAME".to_string(), c.0.to_string().to_ascii_lowercase()),
                 other => (qtype_name(u16::from(other.type_code())), String::new()),
@@ -689,6 +690,7 @@ impl Decoder {
             rcode: Some(format!("{:?}", msg.rcode()).to_ascii_uppercase()),
             answers,
             ip: ips.iter().map(IpAddr::to_string).collect(),
+            ttl,
             never_contacted: false,
         });
     }
@@ -716,6 +718,7 @@ impl Decoder {
                 rcode: None,
                 answers: Vec::new(),
                 ip: Vec::new(),
+                ttl: None,
                 never_contacted: false,
             });
         }
@@ -735,9 +738,15 @@ impl Decoder {
         // later responses for a name only count once: a name resolved twice and never
         // contacted is flagged on its first response only (done by `seen`)
         let beacons = find_beacons(&self.flows);
-        let flows: Vec<FlowRecord> = self
-            .flows
-            .iter()
+        // the tables are not needed any more: freed before the flow records are built
+        drop(std::mem::take(&mut self.index));
+        drop(std::mem::take(&mut self.names));
+        drop(std::mem::take(&mut self.streams));
+        drop(std::mem::take(&mut self.quic_streams));
+        drop(servers);
+        let resolvers = std::mem::take(&mut self.resolvers);
+        let flows: Vec<FlowRecord> = std::mem::take(&mut self.flows)
+            .into_iter()
             .map(|f| {
                 let doh = f.sni.as_deref().is_some_and(|s| DOH_NAMES.contains(&s.to_ascii_lowercase().as_str()));
                 let encrypted_dns = if f.key.proto == 6 && f.key.sport == 853 {
@@ -762,10 +771,10 @@ impl Decoder {
                     bytes_out: f.b_out,
                     bytes_in: f.b_in,
                     tls: f.tls,
-                    sni: f.sni.clone(),
-                    ja4: f.ja4.clone(),
+                    system_resolver: resolvers.contains(&f.key.server),
+                    sni: f.sni,
+                    ja4: f.ja4,
                     encrypted_dns,
-                    system_resolver: self.resolvers.contains(&f.key.server),
                 }
             })
             .collect();

@@ -18,10 +18,12 @@ use crate::records::{BeaconRecord, DnsRecord, FlowRecord, HttpRecord, TlsRecord}
 
 type Key = (PathBuf, Vec<IpAddr>);
 
-/// One decoding per capture (and `--device-ip`), shared by the modules.
+/// One decoding per capture (and `--device-ip`), shared by the modules: the first module to
+/// ask decodes the capture; each module then takes its own record list out of the result
+/// ([`CaptureCache::take`]), so the records' memory is freed as they are written.
 #[derive(Default)]
 pub struct CaptureCache {
-    inner: Mutex<HashMap<Key, Arc<Result<Decoded, String>>>>,
+    inner: Mutex<HashMap<Key, Result<Decoded, String>>>,
     limits: Option<Limits>,
 }
 
@@ -36,24 +38,39 @@ impl CaptureCache {
         Arc::new(Self { inner: Mutex::default(), limits: Some(limits) })
     }
 
-    /// The decoded capture of this evidence; computed once, concurrent callers wait for it.
-    pub fn get(&self, ctx: &Context<'_>) -> Result<Arc<Result<Decoded, String>>, ModuleError> {
+    /// Runs `f` on the decoded capture of this evidence (decoded once; concurrent callers wait
+    /// for the first). An unreadable capture is an error of every module, naming the file.
+    pub fn take<T>(&self, ctx: &Context<'_>, f: impl FnOnce(&mut Decoded) -> T) -> Result<T, ModuleError> {
         let key = (ctx.evidence.source().to_path_buf(), ctx.options.device_ips.clone());
         let mut map = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(d) = map.get(&key) {
-            return Ok(d.clone());
+        if !map.contains_key(&key) {
+            let d = self.decode(ctx)?;
+            map.insert(key.clone(), d);
         }
+        match map.get_mut(&key) {
+            Some(Ok(d)) => Ok(f(d)),
+            Some(Err(e)) => {
+                let name =
+                    ctx.evidence.source().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                Err(ModuleError::format(&name, e.clone()))
+            }
+            None => Err(ModuleError::format(&key.0.display().to_string(), "the capture was not decoded")),
+        }
+    }
+
+    fn decode(&self, ctx: &Context<'_>) -> Result<Result<Decoded, String>, ModuleError> {
         let files = ctx.evidence.locate(&Locator { backup: &[], paths: &["**"] })?;
         let Some(file) = files.into_iter().next() else {
-            return Err(ModuleError::format(&key.0.display().to_string(), "the capture file is missing"));
+            let shown = ctx.evidence.source().display().to_string();
+            return Err(ModuleError::format(&shown, "the capture file is missing"));
         };
         let r = ctx.evidence.open(&file)?;
-        let result = maybe_gunzip(r).map_err(|e| format!("cannot read: {e}")).and_then(|r| {
+        Ok(maybe_gunzip(r).map_err(|e| format!("cannot read: {e}")).and_then(|r| {
             let mut dec = Decoder::new(ctx.options.device_ips.clone(), self.limits.unwrap_or_default());
             let stats = read_frames(r, &mut |f| dec.frame(f)).map_err(|e| e.to_string())?;
             let d = dec.finish(stats);
             tracing::info!(
-                "{}: {} {} frames, {} IP packets, {} flows, {} DNS, {} TLS, {} HTTP records",
+                "{}: {} {} frames, {} IP packets, {} flows, {} DNS, {} TLS, {} QUIC, {} HTTP records",
                 file.path,
                 d.stats.format,
                 d.stats.frames,
@@ -61,13 +78,11 @@ impl CaptureCache {
                 d.flows.len(),
                 d.dns.len(),
                 d.tls.len(),
+                d.quic.len(),
                 d.http.len()
             );
             Ok(d)
-        });
-        let d = Arc::new(result);
-        map.insert(key, d.clone());
-        Ok(d)
+        }))
     }
 }
 
@@ -89,13 +104,6 @@ pub fn modules_with(c: Arc<CaptureCache>) -> Vec<Box<dyn Module>> {
         Box::new(Typed(NetHttp(Arc::clone(&c)))),
         Box::new(Typed(NetBeacons(c))),
     ]
-}
-
-fn decoded<'a>(d: &'a Result<Decoded, String>, ctx: &Context<'_>) -> Result<&'a Decoded, ModuleError> {
-    d.as_ref().map_err(|e| {
-        let name = ctx.evidence.source().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        ModuleError::format(&name, e.clone())
-    })
 }
 
 fn is_public(ip: IpAddr) -> bool {
@@ -133,13 +141,12 @@ impl ArtifactModule for NetFlows {
         "Network capture: flows (5-tuple, bytes each way, first/last seen, name from SNI, HTTP or DNS)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let d = self.0.get(ctx)?;
-        let d = decoded(&d, ctx)?;
-        for w in &d.warnings {
-            out.warn(w.clone());
+        let (warnings, flows) = self.0.take(ctx, |d| (d.warnings.clone(), std::mem::take(&mut d.flows)))?;
+        for w in warnings {
+            out.warn(w);
         }
-        for r in &d.flows {
-            out.record(r.clone())?;
+        for r in flows {
+            out.record(r)?;
         }
         Ok(Outcome::Completed)
     }
@@ -217,9 +224,8 @@ impl ArtifactModule for NetDns {
     const DESCRIPTION: &'static str = "Network capture: DNS queries and answers (names, types, returned addresses)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let d = self.0.get(ctx)?;
-        for r in &decoded(&d, ctx)?.dns {
-            out.record(r.clone())?;
+        for r in self.0.take(ctx, |d| std::mem::take(&mut d.dns))? {
+            out.record(r)?;
         }
         Ok(Outcome::Completed)
     }
@@ -283,9 +289,8 @@ impl ArtifactModule for NetTls {
     const DESCRIPTION: &'static str = "Network capture: TLS ClientHellos (SNI, ALPN, version, JA4)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let d = self.0.get(ctx)?;
-        for r in &decoded(&d, ctx)?.tls {
-            out.record(r.clone())?;
+        for r in self.0.take(ctx, |d| std::mem::take(&mut d.tls))? {
+            out.record(r)?;
         }
         Ok(Outcome::Completed)
     }
@@ -318,9 +323,8 @@ impl ArtifactModule for NetQuic {
         "Network capture: QUIC connections (the ClientHello of decrypted Initial packets: SNI, ALPN, JA4)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let d = self.0.get(ctx)?;
-        for r in &decoded(&d, ctx)?.quic {
-            out.record(r.clone())?;
+        for r in self.0.take(ctx, |d| std::mem::take(&mut d.quic))? {
+            out.record(r)?;
         }
         Ok(Outcome::Completed)
     }
@@ -352,9 +356,8 @@ impl ArtifactModule for NetHttp {
     const DESCRIPTION: &'static str = "Network capture: plain HTTP requests (method, Host, URL, User-Agent)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let d = self.0.get(ctx)?;
-        for r in &decoded(&d, ctx)?.http {
-            out.record(r.clone())?;
+        for r in self.0.take(ctx, |d| std::mem::take(&mut d.http))? {
+            out.record(r)?;
         }
         Ok(Outcome::Completed)
     }
@@ -388,9 +391,8 @@ impl ArtifactModule for NetBeacons {
         "Network capture: regular series of small connections to one server (beacon candidates)";
 
     fn extract(&self, ctx: &Context<'_>, out: &mut Out<'_, '_, Self>) -> Result<Outcome, ModuleError> {
-        let d = self.0.get(ctx)?;
-        for r in &decoded(&d, ctx)?.beacons {
-            out.record(r.clone())?;
+        for r in self.0.take(ctx, |d| std::mem::take(&mut d.beacons))? {
+            out.record(r)?;
         }
         Ok(Outcome::Completed)
     }

@@ -43,12 +43,16 @@ pub struct DnsRecord {
     /// Response code (`NOERROR`, `NXDOMAIN`...), when answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcode: Option<String>,
-    /// Answer records (at most 32).
+    /// Answer records other than addresses (CNAME, HTTPS...; of the first 32 answers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<DnsAnswer>,
-    /// Addresses returned (A/AAAA), for matching and for tying later connections to the name.
+    /// Addresses returned (A/AAAA answers), for matching and for tying later connections to
+    /// the name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ip: Vec<String>,
+    /// Smallest TTL of the address answers, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u32>,
     /// Set on the first response for a name that returned addresses when no later connection in
     /// the capture went to any of them and no TLS/HTTP request named it (heuristic input).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
