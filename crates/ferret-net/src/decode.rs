@@ -36,7 +36,9 @@ pub struct Limits {
     pub stream_bytes: usize,
     /// Out-of-order segments kept per stream.
     pub max_pending: usize,
-    /// Records kept per kind (DNS, TLS, HTTP, QUIC).
+    /// DNS records kept.
+    pub max_dns: usize,
+    /// Records kept per kind (TLS, QUIC, HTTP).
     pub max_records: usize,
     /// Address → name entries learnt from DNS.
     pub max_names: usize,
@@ -47,12 +49,13 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_flows: 500_000,
+            max_flows: 300_000,
             max_streams: 65_536,
             stream_bytes: 16 << 10,
             max_pending: 16,
-            max_records: 250_000,
-            max_names: 500_000,
+            max_dns: 200_000,
+            max_records: 100_000,
+            max_names: 300_000,
             max_pending_dns: 65_536,
         }
     }
@@ -99,13 +102,76 @@ pub struct Decoded {
     /// HTTP requests, by time.
     pub http: Vec<HttpRecord>,
     /// Flows, by first packet.
-    pub flows: Vec<FlowRecord>,
+    pub flows: Flows,
     /// Beacon series, by first connection.
     pub beacons: Vec<BeaconRecord>,
     /// Packet counters.
     pub counters: Counters,
     /// Problems worth telling (bounds hit, truncated capture).
     pub warnings: Vec<String>,
+}
+
+/// The flow table of a pass, turned into [`FlowRecord`]s only as they are written (a record
+/// takes twice the memory of a table entry).
+#[derive(Default)]
+pub struct Flows {
+    raw: Vec<Flow>,
+    resolvers: Set<IpAddr>,
+}
+
+impl std::fmt::Debug for Flows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flows").field("len", &self.raw.len()).finish()
+    }
+}
+
+impl Flows {
+    /// Number of flows.
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// No flow.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The records, in first-packet order.
+    pub fn records(self) -> impl Iterator<Item = FlowRecord> {
+        let resolvers = self.resolvers;
+        self.raw.into_iter().map(move |f| flow_record(f, &resolvers))
+    }
+}
+
+fn flow_record(f: Flow, resolvers: &Set<IpAddr>) -> FlowRecord {
+    let doh = f.sni.as_deref().is_some_and(|s| DOH_NAMES.contains(&s.to_ascii_lowercase().as_str()));
+    let encrypted_dns = if f.key.proto == 6 && f.key.sport == 853 {
+        Some("dot".to_string())
+    } else if doh {
+        Some("doh".to_string())
+    } else {
+        None
+    };
+    FlowRecord {
+        first_seen: ts(f.first_ns),
+        last_seen: ts(f.last_ns),
+        proto: proto_name(f.key.proto).to_string(),
+        src_ip: f.key.client.to_string(),
+        src_port: f.key.cport,
+        dst_ip: f.key.server.to_string(),
+        dst_port: f.key.sport,
+        domain: f.domain.as_deref().map(str::to_string),
+        domain_source: f.domain_source.map(str::to_string),
+        packets_out: f.pk_out,
+        packets_in: f.pk_in,
+        bytes_out: f.b_out,
+        bytes_in: f.b_in,
+        tls: f.tls,
+        system_resolver: resolvers.contains(&f.key.server),
+        sni: f.sni,
+        ja4: f.ja4,
+        encrypted_dns,
+    }
 }
 
 /// Packet counters of a pass.
@@ -675,7 +741,7 @@ impl Decoder {
                 self.cap("address-to-name table");
             }
         }
-        if self.dns.len() >= self.limits.max_records {
+        if self.dns.len() >= self.limits.max_dns {
             self.cap("DNS records");
             return;
         }
@@ -703,7 +769,7 @@ impl Decoder {
         let mut pending: Vec<((IpAddr, u16, u16), PendingQuery)> = self.pending_dns.drain().collect();
         pending.sort_by_key(|a| (a.1.ts_ns, a.0));
         for ((client, _, _), q) in pending {
-            if self.dns.len() >= self.limits.max_records {
+            if self.dns.len() >= self.limits.max_dns {
                 self.capped.insert("DNS records");
                 break;
             }
@@ -744,40 +810,7 @@ impl Decoder {
         drop(std::mem::take(&mut self.streams));
         drop(std::mem::take(&mut self.quic_streams));
         drop(servers);
-        let resolvers = std::mem::take(&mut self.resolvers);
-        let flows: Vec<FlowRecord> = std::mem::take(&mut self.flows)
-            .into_iter()
-            .map(|f| {
-                let doh = f.sni.as_deref().is_some_and(|s| DOH_NAMES.contains(&s.to_ascii_lowercase().as_str()));
-                let encrypted_dns = if f.key.proto == 6 && f.key.sport == 853 {
-                    Some("dot".to_string())
-                } else if doh {
-                    Some("doh".to_string())
-                } else {
-                    None
-                };
-                FlowRecord {
-                    first_seen: ts(f.first_ns),
-                    last_seen: ts(f.last_ns),
-                    proto: proto_name(f.key.proto).to_string(),
-                    src_ip: f.key.client.to_string(),
-                    src_port: f.key.cport,
-                    dst_ip: f.key.server.to_string(),
-                    dst_port: f.key.sport,
-                    domain: f.domain.as_deref().map(str::to_string),
-                    domain_source: f.domain_source.map(str::to_string),
-                    packets_out: f.pk_out,
-                    packets_in: f.pk_in,
-                    bytes_out: f.b_out,
-                    bytes_in: f.b_in,
-                    tls: f.tls,
-                    system_resolver: resolvers.contains(&f.key.server),
-                    sni: f.sni,
-                    ja4: f.ja4,
-                    encrypted_dns,
-                }
-            })
-            .collect();
+        let flows = Flows { raw: std::mem::take(&mut self.flows), resolvers: std::mem::take(&mut self.resolvers) };
         self.tls.sort_by_key(|r| r.timestamp);
         self.quic.sort_by_key(|r| r.timestamp);
         self.http.sort_by_key(|r| r.timestamp);
@@ -1076,8 +1109,9 @@ mod tests {
         let out = d.finish(ReadStats::default());
         let names: Vec<_> = out.tls.iter().map(|t| t.domain.clone().unwrap_or_default()).collect();
         assert_eq!(names, ["one.ex", "two.ex"]);
-        assert_eq!(out.flows.len(), 2);
-        assert_eq!((out.flows[0].packets_out, out.flows[1].packets_out), (4, 2));
+        let flows: Vec<FlowRecord> = out.flows.records().collect();
+        assert_eq!(flows.len(), 2);
+        assert_eq!((flows[0].packets_out, flows[1].packets_out), (4, 2));
     }
 
     #[test]

@@ -279,6 +279,7 @@ pub fn fuzz_packet(data: &[u8]) -> Result<(u64, usize), String> {
             max_streams: 16,
             stream_bytes: 4096,
             max_pending: 4,
+            max_dns: 256,
             max_records: 256,
             max_names: 256,
             max_pending_dns: 64,

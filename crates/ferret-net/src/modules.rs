@@ -145,7 +145,7 @@ impl ArtifactModule for NetFlows {
         for w in warnings {
             out.warn(w);
         }
-        for r in flows {
+        for r in flows.records() {
             out.record(r)?;
         }
         Ok(Outcome::Completed)

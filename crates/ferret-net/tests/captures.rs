@@ -169,3 +169,34 @@ fn damaged_captures_are_errors_or_partial() {
     assert_eq!(ferret_net::detect(&p).map(|d| d.kind), Some(AcquisitionKind::NetCapture));
     assert!(cap.packets > 100);
 }
+
+/// Past its bounds the decoding keeps counting but stops keeping: at most `max_flows` flows and
+/// `max_dns` / `max_records` records, and the warnings say which bound was reached.
+#[test]
+fn bounds_cap_what_is_kept() {
+    use ferret_net::decode::Limits;
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("c.pcapng");
+    write_capture_file(&p, &NetSpec { sessions: 150, seed: 4, ..NetSpec::default() }).expect("generate");
+    let ev = open(&p, AcquisitionKind::NetCapture, &Secrets::default()).expect("open").evidence;
+    let opts = RunOptions::default();
+    let ctx = Context { evidence: ev.as_ref(), indicators: &ferret_core::NoIndicators, options: &opts };
+    let limits = Limits { max_flows: 50, max_dns: 20, max_records: 10, ..Limits::default() };
+    let mut counts = std::collections::BTreeMap::new();
+    let mut warnings = Vec::new();
+    for m in ferret_net::modules::modules_with(ferret_net::CaptureCache::with_limits(limits)) {
+        let r = run_one(m.as_ref(), &ctx);
+        assert!(r.outcome.is_ok(), "{:?}", r.outcome);
+        counts.insert(m.info().name, r.records.len());
+        warnings.extend(r.warnings);
+    }
+    assert_eq!(counts["net_flows"], 50);
+    assert_eq!(counts["net_dns"], 20);
+    // HTTP requests come later than the flow bound: fewer than their own bound
+    assert_eq!(counts["net_tls"], 10);
+    assert!(counts["net_http"] < 10, "{counts:?}");
+    for what in ["flows", "DNS records", "TLS records"] {
+        assert!(warnings.iter().any(|w| w.starts_with(&format!("{what}: bound reached"))), "{what}: {warnings:?}");
+    }
+    assert!(warnings.iter().any(|w| w.contains("packets of untracked flows")), "{warnings:?}");
+}
