@@ -482,8 +482,40 @@ impl Decoder {
         Some(i)
     }
 
+    /// A packet of a connection the full flow table does not track: DNS messages, and
+    /// ClientHellos or request heads whole in one packet, are still read (no flow record).
+    fn untracked(&mut self, p: &Pkt<'_>) {
+        const NO_FLOW: u32 = u32::MAX;
+        if p.proto == 17 && (p.sport == 53 || p.dport == 53) {
+            self.dns_message(p, "udp");
+            return;
+        }
+        // the client is the side on the higher port
+        if p.payload.is_empty() || p.sport < p.dport {
+            return;
+        }
+        let key = FlowKey { proto: p.proto, client: p.src, cport: p.sport, server: p.dst, sport: p.dport };
+        if p.proto == 17 {
+            if quic::is_initial(p.payload)
+                && let Some(frames) = quic::initial_crypto(p.payload)
+                && let Some(h) = tls::read_handshake(quic::CryptoStream::default().add(frames))
+            {
+                self.tls_hello(NO_FLOW, key, p.ts_ns, &h, true);
+            }
+            return;
+        }
+        match examine(p.payload, self.limits.stream_bytes) {
+            Examined::Hello(h) => self.tls_hello(NO_FLOW, key, p.ts_ns, &h, false),
+            Examined::Http(r) => self.http_request(NO_FLOW, key, p.ts_ns, r),
+            _ => {}
+        }
+    }
+
     fn transport(&mut self, p: &Pkt<'_>) {
-        let Some((fi, out)) = self.flow_of(p) else { return };
+        let Some((fi, out)) = self.flow_of(p) else {
+            self.untracked(p);
+            return;
+        };
         let Some(flow) = self.flows.get_mut(fi as usize) else { return };
         flow.last_ns = flow.last_ns.max(p.ts_ns);
         flow.first_ns = flow.first_ns.min(p.ts_ns);
@@ -820,7 +852,10 @@ impl Decoder {
             warnings.push(format!("{c}: bound reached, later ones were not kept (see ferret-net's Limits)"));
         }
         if self.counters.untracked > 0 {
-            warnings.push(format!("{} packets of untracked flows (flow table full)", self.counters.untracked));
+            warnings.push(format!(
+                "{} packets of untracked flows (flow table full): their DNS messages, and ClientHellos and request heads whole in one packet, were still read",
+                self.counters.untracked
+            ));
         }
         if stats.truncated_tail {
             warnings.push("the capture ends inside a block (truncated file): everything before it was read".into());
