@@ -249,7 +249,9 @@ struct PendingQuery {
 }
 
 /// The decoder: feed it frames ([`Decoder::frame`]), then [`Decoder::finish`].
-pub struct Decoder {
+pub struct Decoder<'i> {
+    /// Past a bound, records and flows that match these indicators are still kept.
+    indicators: Option<&'i dyn ferret_core::Indicators>,
     limits: Limits,
     device: Vec<IpAddr>,
     flows: Vec<Flow>,
@@ -296,10 +298,11 @@ struct TcpInfo {
     rst: bool,
 }
 
-impl Decoder {
+impl<'i> Decoder<'i> {
     /// A decoder keeping only packets to or from the addresses in `device` (all when empty).
     pub fn new(device: Vec<IpAddr>, limits: Limits) -> Self {
         Self {
+            indicators: None,
             limits,
             device,
             flows: Vec::new(),
@@ -319,6 +322,25 @@ impl Decoder {
             frames: 0,
             streams_full: 0,
         }
+    }
+
+    /// Keeps, past every bound, the records and flows whose names, URLs or addresses match
+    /// `indicators` (so a capture bigger than the bounds loses no indicator hit; memory then
+    /// grows only with the hits).
+    pub fn keeping_hits_of(mut self, indicators: &'i dyn ferret_core::Indicators) -> Self {
+        self.indicators = Some(indicators);
+        self
+    }
+
+    fn hit(&self, values: &[&str]) -> bool {
+        self.indicators.is_some_and(|ind| values.iter().any(|v| ind.check_url(v).is_some()))
+    }
+
+    /// A flow worth keeping past the bound: an address matches, or DNS gave the server's
+    /// address for a name that matches.
+    fn hit_flow(&self, key: &FlowKey) -> bool {
+        let name = self.names.get(&key.server).map(|n| n.to_string()).unwrap_or_default();
+        self.hit(&[&key.server.to_string(), &key.client.to_string(), &name])
     }
 
     /// Decodes one frame.
@@ -452,7 +474,7 @@ impl Decoder {
     }
 
     fn new_flow(&mut self, key: FlowKey, p: &Pkt<'_>) -> Option<u32> {
-        if self.flows.len() >= self.limits.max_flows {
+        if self.flows.len() >= self.limits.max_flows && !self.hit_flow(&key) {
             self.cap("flows");
             self.counters.untracked += 1;
             return None;
@@ -669,11 +691,12 @@ impl Decoder {
         if let Some(s) = &sni {
             self.contacted_names.insert(s.to_ascii_lowercase());
         }
-        let list = if quic { &mut self.quic } else { &mut self.tls };
-        if list.len() >= self.limits.max_records {
+        let full = if quic { self.quic.len() } else { self.tls.len() } >= self.limits.max_records;
+        if full && !sni.as_deref().is_some_and(|s| self.hit(&[s])) {
             self.cap(if quic { "QUIC records" } else { "TLS records" });
             return;
         }
+        let list = if quic { &mut self.quic } else { &mut self.tls };
         list.push(TlsRecord {
             timestamp: ts(ts_ns),
             src_ip: key.client.to_string(),
@@ -700,7 +723,10 @@ impl Decoder {
         if let Some(h) = &host {
             self.contacted_names.insert(h.to_ascii_lowercase());
         }
-        if self.http.len() >= self.limits.max_records {
+        let url = r.url();
+        if self.http.len() >= self.limits.max_records
+            && !self.hit(&[url.as_deref().unwrap_or_default(), host.as_deref().unwrap_or_default()])
+        {
             self.cap("HTTP records");
             return;
         }
@@ -711,7 +737,7 @@ impl Decoder {
             dst_ip: key.server.to_string(),
             dst_port: key.sport,
             method: r.method.clone(),
-            url: r.url(),
+            url,
             domain: host,
             user_agent: r.user_agent,
         });
@@ -773,9 +799,15 @@ impl Decoder {
                 self.cap("address-to-name table");
             }
         }
+        let ip_text: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
         if self.dns.len() >= self.limits.max_dns {
-            self.cap("DNS records");
-            return;
+            let mut values: Vec<&str> = vec![&name];
+            values.extend(ip_text.iter().map(String::as_str));
+            values.extend(answers.iter().map(|a| a.value.as_str()));
+            if !self.hit(&values) {
+                self.cap("DNS records");
+                return;
+            }
         }
         self.dns.push(DnsRecord {
             timestamp: ts(p.ts_ns),
@@ -787,7 +819,7 @@ impl Decoder {
             answered: true,
             rcode: Some(format!("{:?}", msg.rcode()).to_ascii_uppercase()),
             answers,
-            ip: ips.iter().map(IpAddr::to_string).collect(),
+            ip: ip_text,
             ttl,
             never_contacted: false,
         });

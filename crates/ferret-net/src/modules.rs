@@ -66,7 +66,8 @@ impl CaptureCache {
         };
         let r = ctx.evidence.open(&file)?;
         Ok(maybe_gunzip(r).map_err(|e| format!("cannot read: {e}")).and_then(|r| {
-            let mut dec = Decoder::new(ctx.options.device_ips.clone(), self.limits.unwrap_or_default());
+            let mut dec = Decoder::new(ctx.options.device_ips.clone(), self.limits.unwrap_or_default())
+                .keeping_hits_of(ctx.indicators);
             let stats = read_frames(r, &mut |f| dec.frame(f)).map_err(|e| e.to_string())?;
             let d = dec.finish(stats);
             tracing::info!(

@@ -199,3 +199,35 @@ fn bounds_cap_what_is_kept() {
     }
     assert!(warnings.iter().any(|w| w.contains("packets of untracked flows")), "{warnings:?}");
 }
+
+/// Past the bounds, what matches an indicator is still kept: the indicator alerts of the
+/// planted traffic are raised even when the bounds are far smaller than the capture. The one
+/// exception: a plain HTTP request split over two packets, to a server whose name is not an
+/// indicator (only the URL is), on a connection the full flow table does not track.
+#[test]
+fn indicator_hits_survive_the_bounds() {
+    use ferret_net::decode::Limits;
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("c.pcapng");
+    let cap = write_capture_file(&p, &NetSpec { sessions: 150, seed: 6, ..NetSpec::default() }).expect("generate");
+    let bundle = ferret_testdata::stix::bundle(&cap.truth.indicators, 500, 7);
+    let (index, _) = ferret_indicators::load_bytes(bundle.as_bytes(), "generated.stix2");
+    let ev = open(&p, AcquisitionKind::NetCapture, &Secrets::default()).expect("open").evidence;
+    let opts = RunOptions::default();
+    let ctx = Context { evidence: ev.as_ref(), indicators: &index, options: &opts };
+    let limits = Limits { max_flows: 30, max_dns: 10, max_records: 5, ..Limits::default() };
+    let mut alerts = Vec::new();
+    for m in ferret_net::modules::modules_with(ferret_net::CaptureCache::with_limits(limits)) {
+        let r = run_one(m.as_ref(), &ctx);
+        assert!(r.outcome.is_ok(), "{:?}", r.outcome);
+        alerts.extend(r.alerts);
+    }
+    let critical: Vec<_> =
+        cap.truth.alerts.iter().filter(|a| a.level == ferret_core::Level::Critical).cloned().collect();
+    assert_eq!(critical.len(), 6);
+    let found: Vec<Alert> = alerts.into_iter().filter(|a| a.level == ferret_core::Level::Critical).collect();
+    let cmp = compare(&critical, &found, None);
+    assert!(cmp.unexpected.is_empty(), "{:?}", cmp.unexpected);
+    let missed: Vec<&str> = cmp.missed.iter().map(|m| m.module.as_str()).collect();
+    assert_eq!(missed, ["net_http"], "{:?}", cmp.missed);
+}
