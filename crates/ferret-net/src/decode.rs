@@ -333,7 +333,12 @@ impl<'i> Decoder<'i> {
     }
 
     fn hit(&self, values: &[&str]) -> bool {
-        self.indicators.is_some_and(|ind| values.iter().any(|v| ind.check_url(v).is_some()))
+        self.indicators.is_some_and(|ind| {
+            values
+                .iter()
+                .filter(|v| !v.is_empty())
+                .any(|v| if v.contains("://") { ind.check_url(v).is_some() } else { ind.check_domain(v).is_some() })
+        })
     }
 
     /// A flow worth keeping past the bound: an address matches, or DNS gave the server's
