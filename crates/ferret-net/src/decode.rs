@@ -451,7 +451,7 @@ impl<'i> Decoder<'i> {
             None => self.index.get(&rev).map(|&i| (i, false)),
         };
         if let Some((i, out)) = found {
-            let Some(f) = self.flows.get(i as usize) else { return None };
+            let f = self.flows.get(i as usize)?;
             let idle = p.ts_ns.saturating_sub(f.last_ns);
             let again = match p.tcp {
                 Some(t) => {

@@ -225,27 +225,6 @@ impl Evidence for CaptureEvidence {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sniffs_magics_plain_and_gzipped() {
-        assert_eq!(sniff(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]).as_deref(), Some("pcap"));
-        assert_eq!(sniff(&[0x0a, 0x0d, 0x0d, 0x0a]).as_deref(), Some("pcapng"));
-        assert_eq!(sniff(&[0x4d, 0x3c, 0xb2, 0xa1]).as_deref(), Some("pcap (nanosecond)"));
-        assert_eq!(sniff(b"PK\x03\x04"), None);
-        assert_eq!(sniff(&[0xd4]), None);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut gz, &[0x0a, 0x0d, 0x0d, 0x0a, 1, 2, 3]).expect("gz");
-        let gz = gz.finish().expect("gz");
-        assert_eq!(sniff(&gz).as_deref(), Some("gzipped pcapng"));
-        let mut other = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut other, b"hello world").expect("gz");
-        assert_eq!(sniff(&other.finish().expect("gz")), None);
-    }
-}
-
 /// Link types the fuzz input's first byte selects (`1..=7`; `0` means "the rest is a capture
 /// file").
 pub const FUZZ_LINKS: [i32; 7] = [
@@ -295,4 +274,25 @@ pub fn fuzz_packet(data: &[u8]) -> Result<(u64, usize), String> {
     }
     let link = *FUZZ_LINKS.get(usize::from(mode) - 1).ok_or("unknown link selector")?;
     Ok((2, decode::decode_one(link, rest)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_magics_plain_and_gzipped() {
+        assert_eq!(sniff(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]).as_deref(), Some("pcap"));
+        assert_eq!(sniff(&[0x0a, 0x0d, 0x0d, 0x0a]).as_deref(), Some("pcapng"));
+        assert_eq!(sniff(&[0x4d, 0x3c, 0xb2, 0xa1]).as_deref(), Some("pcap (nanosecond)"));
+        assert_eq!(sniff(b"PK\x03\x04"), None);
+        assert_eq!(sniff(&[0xd4]), None);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &[0x0a, 0x0d, 0x0d, 0x0a, 1, 2, 3]).expect("gz");
+        let gz = gz.finish().expect("gz");
+        assert_eq!(sniff(&gz).as_deref(), Some("gzipped pcapng"));
+        let mut other = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut other, b"hello world").expect("gz");
+        assert_eq!(sniff(&other.finish().expect("gz")), None);
+    }
 }

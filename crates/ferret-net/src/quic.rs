@@ -199,24 +199,24 @@ pub fn parse_frames(plain: &[u8]) -> Option<Vec<(u64, Vec<u8>)>> {
             0x02 | 0x03 => {
                 let ecn = plain[i] == 0x03;
                 i += 1;
-                varint(&plain, &mut i)?; // largest acknowledged
-                varint(&plain, &mut i)?; // delay
-                let ranges = varint(&plain, &mut i)?;
-                varint(&plain, &mut i)?; // first range
+                varint(plain, &mut i)?; // largest acknowledged
+                varint(plain, &mut i)?; // delay
+                let ranges = varint(plain, &mut i)?;
+                varint(plain, &mut i)?; // first range
                 for _ in 0..ranges.min(1024) {
-                    varint(&plain, &mut i)?;
-                    varint(&plain, &mut i)?;
+                    varint(plain, &mut i)?;
+                    varint(plain, &mut i)?;
                 }
                 if ecn {
                     for _ in 0..3 {
-                        varint(&plain, &mut i)?;
+                        varint(plain, &mut i)?;
                     }
                 }
             }
             0x06 => {
                 i += 1;
-                let off = varint(&plain, &mut i)?;
-                let len = varint(&plain, &mut i)? as usize;
+                let off = varint(plain, &mut i)?;
+                let len = varint(plain, &mut i)? as usize;
                 let data = plain.get(i..i.checked_add(len)?)?;
                 frames.push((off, data.to_vec()));
                 i += len;

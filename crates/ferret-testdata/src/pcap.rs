@@ -448,7 +448,7 @@ impl Gen<'_> {
 
     fn next_port(&mut self) -> u16 {
         // the dynamic range (RFC 6335): no registered port a dissector would claim
-        self.port = if self.port >= 65535 { 49152 } else { self.port + 1 };
+        self.port = if self.port == u16::MAX { 49152 } else { self.port + 1 };
         self.port
     }
 
