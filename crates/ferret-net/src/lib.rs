@@ -39,6 +39,11 @@
 //!
 //! `--device-ip` ([`ferret_core::RunOptions::device_ips`]) keeps only packets to or from those
 //! addresses.
+//!
+//! Memory is bounded by [`decode::Limits`] whatever the capture. Past a bound the pass goes on:
+//! records and flows matching a loaded indicator are still kept, DNS messages and single-packet
+//! ClientHellos/request heads of untracked connections are still read, and a warning names the
+//! bound; the heuristics lose their input past it.
 
 pub mod capture;
 pub mod decode;
