@@ -100,6 +100,9 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = ferret_ios::fs::layout_of(names.iter().copied());
             let _ = ferret_ios::detect::classify_names(names.iter().copied());
         }
+        "net_packet" => {
+            let _ = ferret_net::fuzz_packet(data);
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

@@ -26,6 +26,7 @@ pub const TARGETS: &[&str] = &[
     "prepared",
     "sqlite_wal",
     "fs_layout",
+    "net_packet",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -741,8 +742,128 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         ]
         .map(s)
         .to_vec(),
+        "net_packet" => net_seeds(),
         _ => Vec::new(),
     }
+}
+
+/// An IPv4 packet around a transport header and payload (`proto` 6 or 17; checksums zero).
+fn net_ipv4(proto: u8, sport: u16, dport: u16, payload: &[u8], syn: bool) -> Vec<u8> {
+    let mut l4 = Vec::new();
+    l4.extend_from_slice(&sport.to_be_bytes());
+    l4.extend_from_slice(&dport.to_be_bytes());
+    if proto == 6 {
+        // the SYN takes sequence number 1000, data starts at 1001
+        l4.extend_from_slice(&(if syn { 1000u32 } else { 1001 }).to_be_bytes());
+        l4.extend_from_slice(&0u32.to_be_bytes());
+        l4.extend_from_slice(&[0x50, if syn { 0x02 } else { 0x18 }, 0xff, 0xff, 0, 0, 0, 0]);
+    } else {
+        l4.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        l4.extend_from_slice(&[0, 0]);
+    }
+    l4.extend_from_slice(payload);
+    let mut ip = vec![0x45, 0];
+    ip.extend_from_slice(&((20 + l4.len()) as u16).to_be_bytes());
+    ip.extend_from_slice(&[0, 1, 0x40, 0, 64, proto, 0, 0, 10, 8, 0, 2, 93, 184, 216, 34]);
+    ip.extend_from_slice(&l4);
+    ip
+}
+
+/// A DNS query for `a.example` (type A).
+fn net_dns_query() -> Vec<u8> {
+    let mut q = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    q.extend_from_slice(b"\x01a\x07example\x00\x00\x01\x00\x01");
+    q
+}
+
+/// A minimal TLS ClientHello record naming `sni`.
+fn net_client_hello(sni: &str) -> Vec<u8> {
+    let n = sni.as_bytes();
+    let mut ext = vec![0, 0];
+    ext.extend_from_slice(&((n.len() + 5) as u16).to_be_bytes());
+    ext.extend_from_slice(&((n.len() + 3) as u16).to_be_bytes());
+    ext.push(0);
+    ext.extend_from_slice(&(n.len() as u16).to_be_bytes());
+    ext.extend_from_slice(n);
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[0; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend_from_slice(&ext);
+    let mut hs = vec![1, 0];
+    hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 3, 1];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+/// A legacy pcap file (Ethernet, microseconds) of `frames`.
+fn net_pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    f.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0]);
+    for (i, fr) in frames.iter().enumerate() {
+        f.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
+        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
+        f.extend_from_slice(fr);
+    }
+    f
+}
+
+fn net_eth(ip: &[u8]) -> Vec<u8> {
+    let mut e = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+    e.extend_from_slice(ip);
+    e
+}
+
+/// Seeds of `net_packet`: one frame per link type (byte 1..=7), then whole captures (byte 0).
+fn net_seeds() -> Vec<Vec<u8>> {
+    let dns = net_ipv4(17, 40000, 53, &net_dns_query(), false);
+    let syn = net_ipv4(6, 40001, 443, &[], true);
+    let hello = net_ipv4(6, 40001, 443, &net_client_hello("seed.example"), false);
+    let http = net_ipv4(6, 40002, 80, b"GET /x HTTP/1.1\r\nHost: seed.example\r\n\r\n", false);
+    let with = |b: u8, d: &[u8]| [&[b][..], d].concat();
+    let mut sll2 = vec![0x08, 0x00];
+    sll2.extend_from_slice(&[0; 18]);
+    sll2.extend_from_slice(&dns);
+    let mut radiotap = vec![0, 0, 8, 0, 0, 0, 0, 0, 0x08, 0x01];
+    radiotap.extend_from_slice(&[0; 22]);
+    radiotap.extend_from_slice(&[0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x00]);
+    radiotap.extend_from_slice(&hello);
+    let mut cut = hello.clone();
+    cut.truncate(50);
+    let pcap = net_pcap(&[net_eth(&dns), net_eth(&syn), net_eth(&hello), net_eth(&http)]);
+    let mut pcap_cut = pcap.clone();
+    pcap_cut.truncate(pcap.len() - 20);
+    vec![
+        with(1, &net_eth(&dns)),
+        with(2, &hello),
+        with(2, &http),
+        with(4, &sll2),
+        with(5, &radiotap),
+        with(2, &cut),
+        with(0, &pcap),
+        with(0, &pcap_cut),
+        with(0, b"not a capture"),
+        with(9, &dns),
+        // a decrypted Initial payload: ACK, PING, the ClientHello in two CRYPTO frames out of
+        // order, PADDING
+        {
+            let hs = &net_client_hello("quic.example")[5..];
+            let (a, b) = hs.split_at(20);
+            let mut p = vec![8u8, 0x02, 0, 0, 0, 0, 0x01];
+            p.extend_from_slice(&[0x06, 0x40, 20, 0x40 | (b.len() >> 8) as u8, b.len() as u8]);
+            p.extend_from_slice(b);
+            p.extend_from_slice(&[0x06, 0, 20]);
+            p.extend_from_slice(a);
+            p.extend_from_slice(&[0; 8]);
+            p
+        },
+    ]
 }
 
 fn kb_tlv(out: &mut Vec<u8>, tag: &[u8; 4], value: &[u8]) {

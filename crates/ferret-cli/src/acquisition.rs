@@ -1,17 +1,17 @@
-//! The table over the platform crates, which both offer `detect`, `open` and `modules`: which
+//! The table over the platform crates, which all offer `detect`, `open` and `modules`: which
 //! type an acquisition is, how it opens, which modules run on it. All format knowledge stays in
-//! `ferret-ios` and `ferret-android`; this only dispatches, combines their answers and asks for
+//! `ferret-ios`, `ferret-android` and `ferret-net`; this only dispatches, combines their answers and asks for
 //! a password when one is needed.
 
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use ferret_core::{AcquisitionKind, Detection, Module, Opened, Secrets};
+use ferret_core::{AcquisitionKind, Detection, Module, Opened, Platform, Secrets};
 use ferret_ios::backup::BackupError;
 
 use crate::secrets::SecretFlags;
 
-/// Every type `path` matches, iOS and Android. The path must exist and be a regular file or a
+/// Every type `path` matches, iOS, Android and network capture. The path must exist and be a regular file or a
 /// folder: nothing opens a FIFO, socket or device the user names (it could block or never end).
 fn detect_all(path: &Path) -> anyhow::Result<Vec<Detection>> {
     let Ok(meta) = std::fs::metadata(path) else { bail!("{}: no such file or folder", path.display()) };
@@ -23,6 +23,7 @@ fn detect_all(path: &Path) -> anyhow::Result<Vec<Detection>> {
     }
     let mut all = ferret_ios::detect::detect_all(path);
     all.extend(ferret_android::detect::detect_all(path));
+    all.extend(ferret_net::detect_all(path));
     Ok(all)
 }
 
@@ -82,7 +83,11 @@ pub fn expect(path: &Path, kind: AcquisitionKind) -> anyhow::Result<Detection> {
 
 /// Modules of an acquisition type, in run order.
 pub fn modules_for(kind: AcquisitionKind) -> Vec<Box<dyn Module>> {
-    if kind.is_ios() { ferret_ios::modules(kind) } else { ferret_android::modules(kind) }
+    match kind.platform() {
+        Platform::Ios => ferret_ios::modules(kind),
+        Platform::Android => ferret_android::modules(kind),
+        Platform::Net => ferret_net::modules(kind),
+    }
 }
 
 /// The acquisition type a results folder's `info.json` names (`target.kind`, its serde name).
@@ -133,17 +138,20 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
 
 /// The platform crate's `open`; `Ok(None)` when a password is needed and none was given.
 fn platform_open(kind: AcquisitionKind, path: &Path, secrets: &Secrets) -> anyhow::Result<Option<Opened>> {
-    if kind.is_ios() {
-        match ferret_ios::open(path, kind, secrets) {
+    match kind.platform() {
+        Platform::Ios => match ferret_ios::open(path, kind, secrets) {
             Ok(o) => Ok(Some(o)),
             Err(ferret_ios::IosError::PasswordNeeded { .. }) if secrets.password.is_none() => Ok(None),
             Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
-        }
-    } else {
-        match ferret_android::open(path, kind, secrets) {
+        },
+        Platform::Android => match ferret_android::open(path, kind, secrets) {
             Ok(o) => Ok(Some(o)),
             Err(ferret_android::AndroidError::PasswordNeeded { .. }) if secrets.password.is_none() => Ok(None),
             Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+        },
+        // a capture is never encrypted
+        Platform::Net => {
+            Ok(Some(ferret_net::open(path, kind, secrets).with_context(|| format!("cannot open {}", path.display()))?))
         }
     }
 }

@@ -47,6 +47,9 @@ pub enum Command {
     /// Android acquisitions.
     #[command(subcommand)]
     Android(AndroidCommand),
+    /// Network captures (pcap, pcapng).
+    #[command(subcommand)]
+    Net(NetCommand),
     /// Re-check a results folder against (new) indicators, without the acquisition.
     #[command(
         after_help = "Examples:\n  ferret check-iocs --iocs new-iocs.stix2 results/\n  ferret check-iocs --iocs new-iocs.stix2 -o recheck/ results/\n\nWrites into -o DIR, by default a new folder check-iocs-<name> in the current folder; never into RESULTS.\nExit codes: 0 nothing found; 1 HIGH/CRITICAL alerts; 2 error or incomplete."
@@ -146,6 +149,28 @@ pub enum AndroidCommand {
     CheckBackup(CheckArgs),
 }
 
+/// `ferret net ...`.
+#[derive(Debug, Subcommand)]
+pub enum NetCommand {
+    /// Check a network capture (pcap or pcapng, also gzipped) of a phone's traffic.
+    #[command(
+        after_help = "Examples:\n  ferret net check-pcap capture.pcapng --iocs ./iocs/ -o results/\n  ferret net check-pcap --device-ip 10.8.0.2 capture.pcap.gz -o results/\n\nExit codes: 0 checked, nothing found; 1 HIGH/CRITICAL alerts; 2 error or incomplete check."
+    )]
+    CheckPcap(NetCheckArgs),
+}
+
+/// `ferret net check-pcap`.
+#[derive(Debug, Clone, Args)]
+pub struct NetCheckArgs {
+    /// Keep only the traffic of the phone at this address (repeatable or comma-separated, e.g.
+    /// its IPv4 and IPv6 addresses); all traffic when absent.
+    #[arg(long = "device-ip", value_name = "IP", value_delimiter = ',')]
+    pub device_ip: Vec<std::net::IpAddr>,
+    /// The usual check options.
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
 /// Options shared by every check command.
 #[derive(Debug, Clone, Default, Args)]
 pub struct CheckArgs {
@@ -178,6 +203,9 @@ pub struct CheckArgs {
     /// Passwords and keys for encrypted acquisitions.
     #[command(flatten)]
     pub secrets: SecretArgs,
+    /// Network captures: the device's addresses (set by `ferret net check-pcap --device-ip`).
+    #[arg(skip)]
+    pub device_ips: Vec<std::net::IpAddr>,
     /// The acquisition (folder or file). Several make a batch: indicators are loaded once,
     /// each acquisition gets its own results folder in --output, and `batch.json` lists them.
     #[arg(required_unless_present = "list_modules", value_name = "PATH")]
@@ -435,6 +463,15 @@ pub enum GenKind {
     Androidqf,
     /// Android `.ab` backup (`backup.ab`).
     Ab,
+    /// Network capture, pcap (`capture.pcap`; --sms = benign app sessions).
+    Pcap,
+    /// Network capture, pcapng (`capture.pcapng`).
+    Pcapng,
+    /// Network capture, gzipped pcapng (`capture.pcapng.gz`).
+    PcapngGz,
+    /// Network capture, pcapng with full-size packets (benchmarks; the others keep 96 bytes of
+    /// each server data packet).
+    PcapngFull,
 }
 
 /// `ferret gen` options.

@@ -109,6 +109,16 @@ fn build_cases(work: &Path) -> Vec<Case> {
         extra: vec![],
         exit: Some(1),
     });
+    let pcap = acq.join("capture.pcapng.gz");
+    let net =
+        ferret_testdata::pcap::write_capture_file(&pcap, &ferret_testdata::pcap::NetSpec::default()).expect("pcap");
+    cases.push(Case {
+        kind: NetCapture,
+        path: pcap,
+        iocs: bundle(&iocs, "net.stix2", &net.truth),
+        extra: vec![],
+        exit: Some(1),
+    });
     if let Some(real) = real_fs_dump() {
         let plain_iocs = cases[0].iocs.clone();
         cases.push(Case { kind: IosFs, path: real, iocs: plain_iocs, extra: vec![], exit: None });

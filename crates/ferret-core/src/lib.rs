@@ -42,7 +42,9 @@ pub mod zip;
 
 pub use acquisition::{DeviceInfo, Opened, Secrets};
 pub use alert::{Alert, Finding, Level, MatchedIndicator};
-pub use evidence::{AcquisitionKind, BackupPath, Detection, Evidence, EvidenceError, EvidenceFile, Locator, Recorder};
+pub use evidence::{
+    AcquisitionKind, BackupPath, Detection, Evidence, EvidenceError, EvidenceFile, Locator, Platform, Recorder,
+};
 pub use indicators::{Indicators, NoIndicators};
 pub use module::{
     ArtifactModule, Context, Module, ModuleError, ModuleInfo, Out, Outcome, OutputShape, RecordSink, RunOptions,

@@ -127,6 +127,10 @@ impl ModuleError {
 pub struct RunOptions {
     /// Skip slow optional checks (MVT's `--fast`).
     pub fast: bool,
+    /// Network captures: keep only the packets to or from these addresses (the phone's IPv4 and
+    /// IPv6 addresses, `--device-ip`); all packets when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_ips: Vec<std::net::IpAddr>,
 }
 
 /// What a module receives.

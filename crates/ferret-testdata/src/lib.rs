@@ -21,6 +21,7 @@ pub mod hostile;
 pub mod ios;
 pub mod ios_backup;
 pub mod ios_fs;
+pub mod pcap;
 pub mod rng;
 pub mod scenario;
 pub mod sqlite;

@@ -201,7 +201,7 @@ fn check_one(
         None => None,
     };
     let recorder = Recorder::new(evidence.as_ref());
-    let options = RunOptions { fast: args.fast };
+    let options = RunOptions { fast: args.fast, device_ips: args.device_ips.clone() };
     let ctx = Context { evidence: &recorder, indicators: index, options: &options };
     let refs: Vec<&dyn Module> = plan.modules.iter().map(AsRef::as_ref).collect();
     let progress = ModuleProgress::new(refs.len(), verbosity);

@@ -73,6 +73,19 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitStatus> {
             std::fs::write(&p, bytes).with_context(ctx)?;
             (finish(dir, &truth, args.decoys, args.seed)?, p)
         }
+        GenKind::Pcap | GenKind::Pcapng | GenKind::PcapngGz | GenKind::PcapngFull => {
+            use ferret_testdata::pcap::{Format, NetSpec};
+            let (name, format) = match args.kind {
+                GenKind::Pcap => ("capture.pcap", Format::Pcap),
+                GenKind::Pcapng | GenKind::PcapngFull => ("capture.pcapng", Format::Pcapng),
+                _ => ("capture.pcapng.gz", Format::Pcapng),
+            };
+            let p = dir.join(name);
+            let server_snap = if args.kind == GenKind::PcapngFull { usize::MAX } else { 96 };
+            let spec = NetSpec { format, sessions: args.sms, seed: args.seed, server_snap, ..NetSpec::default() };
+            let cap = ferret_testdata::pcap::write_capture_file(&p, &spec).with_context(ctx)?;
+            (finish(dir, &cap.truth, args.decoys, args.seed)?, p)
+        }
     };
     crate::console::out(&format!("{planted} planted alerts; acquisition at {}", acquisition.display()));
     Ok(ExitStatus::Clean)

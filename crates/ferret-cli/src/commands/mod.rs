@@ -7,13 +7,14 @@ pub mod demo;
 pub mod generate;
 pub mod iocs;
 pub mod ios;
+pub mod net;
 pub mod report;
 
 use clap::CommandFactory;
 use ferret_core::AcquisitionKind;
 use ferret_report::ExitStatus;
 
-use crate::cli::{AndroidCommand, Cli, Command, IosCommand};
+use crate::cli::{AndroidCommand, Cli, Command, IosCommand, NetCommand};
 use crate::console::{self, Verbosity};
 
 /// Runs the parsed command line.
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Android(AndroidCommand::CheckBugreport(args)) => check(AcquisitionKind::AndroidBugreport, args),
         Command::Android(AndroidCommand::CheckAndroidqf(args)) => check(AcquisitionKind::AndroidQf, args),
         Command::Android(AndroidCommand::CheckBackup(args)) => check(AcquisitionKind::AndroidBackup, args),
+        Command::Net(NetCommand::CheckPcap(args)) => net::check_pcap(args, verbosity),
         Command::Ios(IosCommand::DecryptBackup(args)) => {
             console::init_logging(verbosity)?;
             ios::decrypt_backup(args)

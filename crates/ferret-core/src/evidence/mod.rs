@@ -51,22 +51,45 @@ pub enum AcquisitionKind {
     AndroidQf,
     /// Android `adb backup` file (`.ab`) or its extracted tree.
     AndroidBackup,
+    /// Network capture: pcap or pcapng, possibly gzipped (`ferret-net`).
+    NetCapture,
+}
+
+/// Which platform crate reads an [`AcquisitionKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Platform {
+    /// `ferret-ios`.
+    Ios,
+    /// `ferret-android`.
+    Android,
+    /// `ferret-net` (network captures).
+    Net,
 }
 
 impl AcquisitionKind {
     /// Every kind, in the order `ferret check --list-modules` shows them.
-    pub const ALL: [AcquisitionKind; 6] = [
+    pub const ALL: [AcquisitionKind; 7] = [
         Self::IosBackup,
         Self::IosFs,
         Self::IosSysdiagnose,
         Self::AndroidBugreport,
         Self::AndroidQf,
         Self::AndroidBackup,
+        Self::NetCapture,
     ];
 
-    /// Whether it is an iOS acquisition (else Android).
+    /// Whether it is an iOS acquisition.
     pub fn is_ios(self) -> bool {
-        matches!(self, Self::IosBackup | Self::IosFs | Self::IosSysdiagnose)
+        self.platform() == Platform::Ios
+    }
+
+    /// The platform crate that reads it.
+    pub fn platform(self) -> Platform {
+        match self {
+            Self::IosBackup | Self::IosFs | Self::IosSysdiagnose => Platform::Ios,
+            Self::AndroidBugreport | Self::AndroidQf | Self::AndroidBackup => Platform::Android,
+            Self::NetCapture => Platform::Net,
+        }
     }
 
     /// The kind in words, with its article: "an iOS backup".
@@ -78,6 +101,7 @@ impl AcquisitionKind {
             Self::AndroidBugreport => "an Android bugreport",
             Self::AndroidQf => "an androidqf collection",
             Self::AndroidBackup => "an Android backup (.ab)",
+            Self::NetCapture => "a network capture (pcap/pcapng)",
         }
     }
 
@@ -107,6 +131,9 @@ impl AcquisitionKind {
             Self::AndroidBackup => {
                 "a file made by `adb backup` (it starts with \"ANDROID BACKUP\"), or its extracted apps/<package>/_manifest tree"
             }
+            Self::NetCapture => {
+                "a pcap or pcapng file (as tcpdump, Wireshark, PiRogue or SpyGuard write it), also gzipped (.pcap.gz)"
+            }
         }
     }
 
@@ -119,6 +146,7 @@ impl AcquisitionKind {
             Self::AndroidBugreport => "android check-bugreport",
             Self::AndroidQf => "android check-androidqf",
             Self::AndroidBackup => "android check-backup",
+            Self::NetCapture => "net check-pcap",
         }
     }
 }
