@@ -310,7 +310,7 @@ pub struct HuntArgs {
     /// Also load the cache, the built-in sets and FERRET_IOCS/MVT_STIX2.
     #[arg(long)]
     pub with_default_iocs: bool,
-    /// Write hunt.json here, and re-check each matching case (check-iocs) into DIR/<case>/.
+    /// Write hunt.json here, and re-check each matching case (check-iocs) into DIR/CASE/.
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Where the index of the cases' values is kept (default: .ferret-hunt-index in the one
