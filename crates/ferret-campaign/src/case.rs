@@ -168,23 +168,7 @@ pub fn load_keeping(
 ) -> Result<CaseData, CampaignError> {
     let info: InfoFile = read_json(&case.dir.join("info.json"))?;
     let acquisition = Some(info.run.target.kind.clone()).filter(|k| !k.is_empty());
-    let path = case.dir.join(OBSERVABLES);
-    let mut kept = Vec::new();
-    let scanned = scan_observables(&path, &mut |kind, value, line| {
-        if keep(kind, value) {
-            let o: Observable = serde_json::from_str(line)
-                .map_err(|e| CampaignError::Format { path: path.clone(), reason: e.to_string() })?;
-            kept.push(o);
-        }
-        Ok(())
-    });
-    let (observables, rebuilt) = match scanned {
-        Ok(()) => (kept, false),
-        Err(CampaignError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            (observe_stored(&case.dir, &info, modules.modules(acquisition.as_deref().unwrap_or_default()))?, true)
-        }
-        Err(e) => return Err(e),
-    };
+    let (observables, rebuilt) = case_observables(case, modules, Some(&info), &mut |k, v| keep(k, v))?;
     let alerts_path = case.dir.join("alerts.json");
     let alerts: Vec<Alert> = if alerts_path.is_file() { read_json(&alerts_path)? } else { Vec::new() };
     let mut signals: Vec<Signal> = alerts
@@ -198,6 +182,45 @@ pub fn load_keeping(
     known.sort();
     known.dedup();
     Ok(CaseData { observables, signals, known, acquisition, rebuilt })
+}
+
+/// The one way campaign mode reads a case's observables: `f` sees the kind and value of each
+/// and says whether to keep it decoded whole (only those are returned). They come from
+/// `observables.jsonl`, or, for a folder written before it existed, are rebuilt from the module
+/// files with the modules of the folder's type ([`observe_stored`]; the `bool` is then `true`).
+/// `info` is the folder's `info.json` when the caller has read it.
+pub fn case_observables(
+    case: &Case,
+    modules: &ModuleTable<'_>,
+    info: Option<&InfoFile>,
+    f: &mut dyn FnMut(ObservableKind, &str) -> bool,
+) -> Result<(Vec<Observable>, bool), CampaignError> {
+    let path = case.dir.join(OBSERVABLES);
+    let mut kept = Vec::new();
+    let scanned = scan_observables(&path, &mut |kind, value, line| {
+        if f(kind, value) {
+            let o: Observable = serde_json::from_str(line)
+                .map_err(|e| CampaignError::Format { path: path.clone(), reason: e.to_string() })?;
+            kept.push(o);
+        }
+        Ok(())
+    });
+    match scanned {
+        Ok(()) => Ok((kept, false)),
+        Err(CampaignError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            let read;
+            let info = match info {
+                Some(i) => i,
+                None => {
+                    read = read_json::<InfoFile>(&case.dir.join("info.json"))?;
+                    &read
+                }
+            };
+            let all = observe_stored(&case.dir, info, modules.modules(&info.run.target.kind))?;
+            Ok((all.into_iter().filter(|o| f(o.kind, &o.value)).collect(), true))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Kind and value of one line, decoded without the rest.

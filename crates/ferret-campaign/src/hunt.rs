@@ -21,7 +21,7 @@ use ferret_core::{Indicators, MatchedIndicator};
 use serde::{Deserialize, Serialize};
 
 use crate::CampaignError;
-use crate::case::{Case, load};
+use crate::case::Case;
 
 /// The index file's name, in the folder holding the cases.
 pub const INDEX_FILE: &str = ".ferret-hunt-index";
@@ -90,20 +90,14 @@ pub fn build(cases: &[Case], modules: &crate::case::ModuleTable<'_>) -> Result<H
     let mut indexed = Vec::with_capacity(cases.len());
     for (i, c) in cases.iter().enumerate() {
         let st = stamp(c);
-        // observables only (alerts and the acquisition are not needed); older folders rebuild
-        let observables = match crate::case::read_observables(&c.dir.join(ferret_report::OBSERVABLES)) {
-            Ok(o) => o,
-            Err(CampaignError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                load(c, modules)?.observables
+        // kind and value only (alerts and the acquisition are not needed)
+        crate::case::case_observables(c, modules, None, &mut |k, v| {
+            let e = map.entry((k, v.to_string())).or_default();
+            if e.last() != Some(&(i as u32)) {
+                e.push(i as u32);
             }
-            Err(e) => return Err(e),
-        };
-        for o in observables {
-            let v = map.entry((o.kind, o.value)).or_default();
-            if v.last() != Some(&(i as u32)) {
-                v.push(i as u32);
-            }
-        }
+            false
+        })?;
         indexed.push(IndexedCase { id: c.id.clone(), dir: c.dir.clone(), stamp: st });
     }
     Ok(HuntIndex { cases: indexed, values: map.into_iter().map(|((k, v), c)| (k, v, c)).collect() })

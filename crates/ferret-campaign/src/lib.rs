@@ -183,17 +183,10 @@ pub fn correlate_cases(
     let mut errors = Vec::new();
     let hashes = |c: &Case| -> Result<Vec<u64>, CampaignError> {
         let mut h: Vec<u64> = Vec::new();
-        match case::scan_observables(&c.dir.join(ferret_report::OBSERVABLES), &mut |k, v, _| {
+        case::case_observables(c, modules, None, &mut |k, v| {
             h.push(value_hash(k, v));
-            Ok(())
-        }) {
-            Ok(()) => {}
-            Err(CampaignError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                // an older folder: rebuilt from its module files
-                h = case::load(c, modules)?.observables.iter().map(|o| value_hash(o.kind, &o.value)).collect();
-            }
-            Err(e) => return Err(e),
-        }
+            false
+        })?;
         h.sort_unstable();
         h.dedup();
         Ok(h)
@@ -217,13 +210,7 @@ pub fn correlate_cases(
     let mut i = 0;
     let readable: Vec<Case> = cases.iter().zip(&totals).filter(|(_, t)| t.is_some()).map(|(c, _)| c.clone()).collect();
     let totals: Vec<usize> = totals.into_iter().flatten().collect();
-    let load = |c: &Case| -> Result<CaseData, CampaignError> {
-        let mut d = case::load_keeping(c, modules, &keep)?;
-        if d.rebuilt {
-            d.observables.retain(|o| keep(o.kind, &o.value));
-        }
-        Ok(d)
-    };
+    let load = |c: &Case| case::load_keeping(c, modules, &keep);
     in_windows(&readable, threads, &load, |c, r| {
         match r {
             Ok(d) => correlator.add(c, d, totals.get(i).copied().unwrap_or(0)),

@@ -24,11 +24,8 @@ fn cases(paths: &[PathBuf]) -> anyhow::Result<Vec<Case>> {
     Ok(cases)
 }
 
-/// Every acquisition type's modules, owned; [`table`] borrows them.
-fn owned_modules() -> Vec<(String, Vec<Box<dyn Module>>)> {
-    acquisition::modules_by_kind()
-}
-
+/// The module table over every acquisition type's modules (owned by the caller, from
+/// [`acquisition::modules_by_kind`]).
 fn table(owned: &[(String, Vec<Box<dyn Module>>)]) -> ModuleTable<'_> {
     let mut t = ModuleTable::new();
     for (kind, ms) in owned {
@@ -49,7 +46,7 @@ pub fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitStatus> {
     }
     let cases = cases(&args.results)?;
     refuse_inside_cases(&args.output, "the correlation's output folder", &cases)?;
-    let owned = owned_modules();
+    let owned = acquisition::modules_by_kind();
     let modules = table(&owned);
     let loaded;
     let indicators: &dyn ferret_core::Indicators = if args.iocs.is_empty() {
@@ -118,7 +115,7 @@ pub fn hunt(args: HuntArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> 
             args.iocs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
-    let owned = owned_modules();
+    let owned = acquisition::modules_by_kind();
     let modules = table(&owned);
     let index_path = match (&args.index, args.cases.as_slice()) {
         (Some(p), _) => Some(p.clone()),
@@ -177,7 +174,7 @@ pub fn hunt(args: HuntArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> 
 pub fn export(args: ExportArgs) -> anyhow::Result<ExitStatus> {
     let cases = cases(&args.cases)?;
     refuse_inside_cases(&args.output, "the export folder", &cases)?;
-    let owned = owned_modules();
+    let owned = acquisition::modules_by_kind();
     let modules = table(&owned);
     let format = match args.format {
         ExportFormat::Jsonl => export::Format::Jsonl,
