@@ -74,10 +74,10 @@ with open(sys.argv[1] + "/domains.txt", "w") as f:
         if l["lead"] and l["kind"] == "domain":
             f.write(l["value"] + "\n")
 EOF
-rm -f "$dir/many/.ferret-hunt-index"
+mkdir -p "$dir/data"; rm -rf "$dir/data/hunt"; export FERRET_DATA_DIR="$dir/data"
 measure "hunt $cases folders: build the index" "$bin" hunt --iocs "$dir/domains.txt" "$dir/many"
 measure "hunt $cases folders: index up to date" "$bin" hunt --iocs "$dir/domains.txt" "$dir/many"
-echo "  index: $(du -h "$dir/many/.ferret-hunt-index" | cut -f1), matching: $("$bin" hunt --iocs "$dir/domains.txt" "$dir/many" | head -1)"
+echo "  index: $(du -ch "$dir"/data/hunt/*.idx | tail -1 | cut -f1), matching: $("$bin" hunt --iocs "$dir/domains.txt" "$dir/many" | head -1)"
 
 # 4. full phones
 if [ "$k" -gt 0 ]; then

@@ -3,9 +3,9 @@
 //! Every case's observables are the values its modules checked against indicators (see
 //! [`ferret_core::observe`]), so checking each distinct value of all cases once against the new
 //! indicators finds exactly the cases a full re-check would flag. The distinct values and the
-//! cases holding them are kept in an index file (`.ferret-hunt-index` in the folder that holds
-//! the cases), rebuilt when a case was added, removed or re-checked; a hunt then reads only the
-//! index. For the matched cases, the CLI runs `check-iocs` to give the full alerts with levels.
+//! cases holding them are kept in an index file in ferret's cache (one per set of case folders,
+//! [`index_file_in`]; never among the cases, which are the command's input), rebuilt when a case
+//! was added, removed or re-checked; a hunt then reads only the index. For the matched cases, the CLI runs `check-iocs` to give the full alerts with levels.
 //!
 //! Index format (text, one record per line): a JSON header
 //! `{"format":"ferret-hunt-index/1","cases":[{"id","dir","stamp"}]}`, then one line per distinct
@@ -23,8 +23,13 @@ use serde::{Deserialize, Serialize};
 use crate::CampaignError;
 use crate::case::Case;
 
-/// The index file's name, in the folder holding the cases.
-pub const INDEX_FILE: &str = ".ferret-hunt-index";
+/// The index of `cases` in the cache folder `dir`: one file per set of case folders.
+pub fn index_file_in(dir: &Path, cases: &[Case]) -> PathBuf {
+    use sha2::Digest as _;
+    let key: Vec<String> = cases.iter().map(|c| c.dir.display().to_string()).collect();
+    let digest = sha2::Sha256::digest(key.join("\n").as_bytes());
+    dir.join(format!("{}.idx", hex::encode(&digest[..12])))
+}
 const FORMAT: &str = "ferret-hunt-index/1";
 
 /// One case in the index header.

@@ -49,7 +49,7 @@ fn observables_lines_are_read_or_refused_with_the_line_number() {
 
 #[test]
 fn hunt_indexes_are_read_or_refused() {
-    let p = Path::new("cases/.ferret-hunt-index");
+    let p = Path::new("cache/hunt/0123.idx");
     let header = r#"{"format":"ferret-hunt-index/1","cases":[{"id":"a","dir":"/c/a","stamp":"s"},{"id":"b","dir":"/c/b","stamp":"s"}]}"#;
     let ok = format!("{header}\ndomain\tx.example\t0,1\nphone\t+1\t1\n");
     let idx = read_from(Cursor::new(ok), p).unwrap();

@@ -64,7 +64,7 @@ pub enum Command {
     /// Campaign mode: check every stored case against new indicators at once, without the
     /// acquisitions, and list the cases that now match.
     #[command(
-        after_help = "Examples:\n  ferret hunt --iocs new-campaign.stix2 cases/\n  ferret hunt --iocs new-campaign.stix2 -o hunt/ cases/\n\nKeeps an index of the cases' values in CASES/.ferret-hunt-index (rebuilt when a case changes). With -o, each matching case is also re-checked (check-iocs) into -o/<case>/.\nExit codes: 0 no case matches; 1 cases match; 2 error."
+        after_help = "Examples:\n  ferret hunt --iocs new-campaign.stix2 cases/\n  ferret hunt --iocs new-campaign.stix2 -o hunt/ cases/\n\nKeeps an index of the cases' values in ferret's cache (~/.cache/ferret/hunt; rebuilt when a case changes). With -o, each matching case is also re-checked (check-iocs) into -o/<case>/.\nExit codes: 0 no case matches; 1 cases match; 2 error."
     )]
     Hunt(HuntArgs),
     /// Campaign mode: export the observables and alerts of many cases (JSONL, CSV or Parquet)
@@ -313,8 +313,9 @@ pub struct HuntArgs {
     /// Write hunt.json here, and re-check each matching case (check-iocs) into DIR/CASE/.
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// Where the index of the cases' values is kept (default: .ferret-hunt-index in the one
-    /// folder given, when it holds the cases; none when several are given).
+    /// Where the index of the cases' values is kept (default: ferret's cache folder,
+    /// $FERRET_DATA_DIR/hunt or ~/.cache/ferret/hunt, one index per set of cases; never among
+    /// the cases).
     #[arg(long, value_name = "FILE")]
     pub index: Option<PathBuf>,
     /// Threads (0 = one per core).

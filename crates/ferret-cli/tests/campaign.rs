@@ -145,7 +145,11 @@ fn candidates_load_back_and_hunt_finds_exactly_the_campaigns_devices() {
     assert_eq!(indicators, expected_leads(f).len());
 
     let hunt_out = f.dir.join("hunt");
-    let o = ferret().run([
+    let data = f.dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let hunter = || ferret().env("FERRET_DATA_DIR", &data);
+    let cases_before = ferret_testdata::testkit::snapshot(&f.results);
+    let o = hunter().run([
         "hunt",
         "--iocs",
         bundle.to_str().unwrap(),
@@ -167,7 +171,10 @@ fn candidates_load_back_and_hunt_finds_exactly_the_campaigns_devices() {
             "{id}: the re-check raised the indicator alerts"
         );
     }
-    assert!(f.results.join(".ferret-hunt-index").is_file(), "the index is kept beside the cases");
+    assert_eq!(ferret_testdata::testkit::snapshot(&f.results), cases_before, "nothing written among the cases");
+    let indexes: Vec<PathBuf> = std::fs::read_dir(data.join("hunt")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(indexes.len(), 1, "one index, in ferret's cache: {indexes:?}");
+    let index = &indexes[0];
 
     // check-iocs on an Android victim re-checks its records with the Android modules (iOS has
     // a module of the same name, `sms`, with other records)
@@ -194,11 +201,11 @@ fn candidates_load_back_and_hunt_finds_exactly_the_campaigns_devices() {
     std::fs::create_dir_all(&none_dir).unwrap();
     let none = none_dir.join("domains.txt");
     std::fs::write(&none, "nothing-here.example\n").unwrap();
-    let before = std::fs::metadata(f.results.join(".ferret-hunt-index")).unwrap().modified().unwrap();
-    let o = ferret().run(["hunt", "-v", "--iocs", none.to_str().unwrap(), f.results.to_str().unwrap()]);
+    let before = std::fs::metadata(index).unwrap().modified().unwrap();
+    let o = hunter().run(["hunt", "-v", "--iocs", none.to_str().unwrap(), f.results.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("0 of 30 cases match"), "{}", stdout(&o));
-    let after = std::fs::metadata(f.results.join(".ferret-hunt-index")).unwrap().modified().unwrap();
+    let after = std::fs::metadata(index).unwrap().modified().unwrap();
     assert_eq!(before, after, "an up-to-date index is read, not rebuilt");
 
     // an indicator file that does not load is an error, never "no case matches"

@@ -50,9 +50,9 @@ pub use load::{
     FileReport, Format, IndicatorSources, LoadError, LoadReport, MAX_REFERENCES, PARAGON_GRAPHITE, Reference,
     RejectedFile, RejectedPattern, load, load_bytes, load_files,
 };
-pub use prepared::default_prepared_dir;
 #[doc(hidden)]
 pub use prepared::fuzz_prepared;
+pub use prepared::{cache_dir, default_prepared_dir};
 #[doc(hidden)]
 pub use stix::fuzz_split_agrees;
 pub use update::{

@@ -44,16 +44,24 @@ const EXTENSION: &str = "prep";
 /// base folder (`$FERRET_DATA_DIR`, `$XDG_CACHE_HOME`, `~/.cache`) does not exist: ferret creates
 /// its own folders inside it, never the base itself.
 pub fn default_prepared_dir() -> Option<PathBuf> {
-    use crate::update::nonempty;
-    if nonempty("FERRET_NO_PREPARED").is_some() {
+    if crate::update::nonempty("FERRET_NO_PREPARED").is_some() {
         return None;
     }
-    let (base, below): (PathBuf, &[&str]) = if let Some(d) = nonempty("FERRET_DATA_DIR") {
-        (d, &["prepared"])
+    cache_dir("prepared")
+}
+
+/// A folder of ferret's cache: `$FERRET_DATA_DIR/<name>`, `$XDG_CACHE_HOME/ferret/<name>` or
+/// `~/.cache/ferret/<name>`; `None` when that base folder does not exist (ferret creates its own
+/// folders inside it, never the base itself). Prepared indicator copies and `hunt`'s indexes
+/// live there.
+pub fn cache_dir(name: &str) -> Option<PathBuf> {
+    use crate::update::nonempty;
+    let (base, below): (PathBuf, Vec<&str>) = if let Some(d) = nonempty("FERRET_DATA_DIR") {
+        (d, vec![name])
     } else if let Some(d) = nonempty("XDG_CACHE_HOME") {
-        (d, &["ferret", "prepared"])
+        (d, vec!["ferret", name])
     } else {
-        (nonempty("HOME")?.join(".cache"), &["ferret", "prepared"])
+        (nonempty("HOME")?.join(".cache"), vec!["ferret", name])
     };
     base.is_dir().then(|| below.iter().fold(base, |p, c| p.join(c)))
 }

@@ -117,11 +117,19 @@ pub fn hunt(args: HuntArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> 
     }
     let owned = acquisition::modules_by_kind();
     let modules = table(&owned);
-    let index_path = match (&args.index, args.cases.as_slice()) {
-        (Some(p), _) => Some(p.clone()),
-        (None, [one]) if !one.join("info.json").is_file() => Some(one.join(hunting::INDEX_FILE)),
-        _ => None,
+    // the index lives in ferret's cache, keyed by the cases' folders: nothing is written among
+    // the cases (they are this command's input)
+    let index_path = match &args.index {
+        Some(p) => Some(p.clone()),
+        None => ferret_indicators::cache_dir("hunt").and_then(|dir| {
+            std::fs::create_dir_all(&dir).ok()?;
+            Some(hunting::index_file_in(&dir, &cases))
+        }),
     };
+    if let Some(p) = &index_path {
+        let roots: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
+        output::refuse_inside_inputs(p, "the hunt index", &roots)?;
+    }
     let (idx, state) = hunting::open(&cases, index_path.as_deref(), &modules)?;
     tracing::info!(
         "index of {} cases, {} distinct values: {}",
