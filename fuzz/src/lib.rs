@@ -103,6 +103,9 @@ pub fn run(target: &str, data: &[u8]) {
         "net_packet" => {
             let _ = ferret_net::fuzz_packet(data);
         }
+        "campaign_files" => {
+            let _ = ferret_campaign::fuzz_files(data);
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

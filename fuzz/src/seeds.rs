@@ -27,6 +27,7 @@ pub const TARGETS: &[&str] = &[
     "sqlite_wal",
     "fs_layout",
     "net_packet",
+    "campaign_files",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -743,6 +744,23 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         .map(s)
         .to_vec(),
         "net_packet" => net_seeds(),
+        // first byte: 0 observables.jsonl, 1 a hunt index, 2 an observation run
+        "campaign_files" => {
+            let with = |mode: u8, body: &str| {
+                let mut v = vec![mode];
+                v.extend_from_slice(body.as_bytes());
+                v
+            };
+            vec![
+                with(0, "{\"kind\":\"domain\",\"value\":\"a.example\",\"first_seen\":\"2025-01-02 03:04:05.000000\",\"last_seen\":null,\"count\":2,\"modules\":[\"sms\"]}\n{\"kind\":\"phone\",\"value\":\"+1555\",\"first_seen\":null,\"last_seen\":null,\"count\":1,\"modules\":[]}\n"),
+                with(0, "{\"kind\":\"domain\",\"value\":\"a.example\"}\n"),
+                with(0, "{\"kind\":\"nonsense\"}\n"),
+                with(1, "{\"format\":\"ferret-hunt-index/1\",\"cases\":[{\"id\":\"a\",\"dir\":\"/c/a\",\"stamp\":\"s\"}]}\ndomain\ta.example\t0\nurl\thttps://a.example/x\t0\n"),
+                with(1, "{\"format\":\"ferret-hunt-index/1\",\"cases\":[]}\ndomain\ta.example\t0\n"),
+                with(2, "domain\t-9223372036854775808\t-9223372036854775808\t1\ta.example\nprocess\t1\t2\t3\tbh\n"),
+                with(2, "domain\t1\t1\n"),
+            ]
+        }
         _ => Vec::new(),
     }
 }

@@ -84,6 +84,30 @@ pub enum CampaignError {
     },
 }
 
+/// The fuzz entry point for the files campaign mode reads from result folders and its cache:
+/// the first byte picks the reader (0 `observables.jsonl`, 1 a hunt index, 2 an observation
+/// run), the rest is the file. Returns how many items were read.
+pub fn fuzz_files(data: &[u8]) -> Result<usize, CampaignError> {
+    let (&mode, rest) = data.split_first().ok_or_else(|| CampaignError::Unsupported { what: "empty input".into() })?;
+    let name = Path::new("fuzz");
+    match mode % 3 {
+        0 => {
+            let mut n = 0;
+            case::scan_observables_from(std::io::Cursor::new(rest), name, &mut |_, _, line| {
+                let _: ferret_core::observe::Observable = serde_json::from_str(line)
+                    .map_err(|e| CampaignError::Format { path: name.to_path_buf(), reason: e.to_string() })?;
+                n += 1;
+                Ok(())
+            })?;
+            Ok(n)
+        }
+        1 => Ok(hunt::read_from(std::io::Cursor::new(rest), name)?.values.len()),
+        _ => ferret_core::observe::read_run(std::io::Cursor::new(rest))
+            .try_fold(0, |n, e| e.map(|_| n + 1))
+            .map_err(|source| CampaignError::Io { path: name.to_path_buf(), source }),
+    }
+}
+
 /// Asks `indicators` about one observable, with the question its kind calls for.
 pub fn check(indicators: &dyn Indicators, kind: ObservableKind, value: &str) -> Option<MatchedIndicator> {
     match kind {

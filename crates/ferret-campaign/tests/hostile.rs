@@ -82,3 +82,45 @@ fn runs_refuse_lines_they_did_not_write() {
     let e = ok.into_iter().next().unwrap().unwrap();
     assert_eq!((&*e.value, e.stat.count), ("a\tb", 2), "the value is the rest of the line");
 }
+
+#[allow(dead_code)]
+#[path = "../../../fuzz/src/seeds.rs"]
+mod seeds;
+
+fn outcome(data: &[u8]) -> String {
+    match ferret_campaign::fuzz_files(data) {
+        Ok(n) => format!("{n} items"),
+        Err(e) => format!("refused: {e}"),
+    }
+}
+
+/// The `campaign_files` fuzz target's seeds replayed with their outcomes, then every truncation
+/// and byte flip of each: a count or a reason, never a panic.
+#[test]
+fn campaign_files_seeds_have_their_outcomes() {
+    let got: Vec<String> = seeds::seeds("campaign_files").iter().map(|s| outcome(s)).collect();
+    assert_eq!(got.len(), 7);
+    assert_eq!(got[0], "2 items");
+    assert!(got[1].starts_with("refused: fuzz: missing field"), "{}", got[1]);
+    assert!(got[2].starts_with("refused: fuzz: line 1: unknown variant"), "{}", got[2]);
+    assert_eq!(got[3], "2 items");
+    assert_eq!(got[4], "refused: fuzz: line 2: bad case list");
+    assert_eq!(got[5], "2 items");
+    assert!(got[6].starts_with("refused: fuzz: not an observables run line"), "{}", got[6]);
+    let mut checked = 0;
+    for seed in seeds::seeds("campaign_files") {
+        for cut in 0..seed.len() {
+            let _ = outcome(&seed[..cut]);
+            checked += 1;
+        }
+        for i in 0..seed.len() {
+            for flip in [0x01u8, 0x20, 0x80] {
+                let mut m = seed.clone();
+                m[i] ^= flip;
+                let _ = outcome(&m);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked} mutations");
+}
