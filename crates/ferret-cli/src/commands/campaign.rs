@@ -63,10 +63,7 @@ pub fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitStatus> {
     ferret_campaign::write_outputs(&c, &args.output, args.share)
         .with_context(|| format!("cannot write the correlation into {}", args.output.display()))?;
     if c.device_count < 2 {
-        console::error(&format!(
-            "only {} device could be read: correlation needs at least two devices' results",
-            c.device_count
-        ));
+        tracing::warn!("only {} device could be read: correlation needs at least two devices' results", c.device_count);
     }
     let leads: Vec<&ferret_campaign::correlate::Lead> = c.leads.iter().filter(|l| l.lead).collect();
     console::out(&format!(
