@@ -1,15 +1,12 @@
 //! End-to-end tests of the Android commands through the binary: auto-detection, exact recall and
 //! precision against the generators' ground truth, passwords, and read-only evidence.
 
-use std::path::Path;
 use std::process::Output;
 
-use ferret_core::Alert;
 use ferret_testdata::android::androidqf::{AqfSpec, write_androidqf_dir};
 use ferret_testdata::android::backup::{AbSpec, ab_bytes};
 use ferret_testdata::android::bugreport::{BugreportSpec, write_bugreport_zip};
-use ferret_testdata::testkit::{Ferret, s};
-use ferret_testdata::truth::{Truth, compare};
+use ferret_testdata::testkit::{Ferret, assert_results_exact, bundle_file, s};
 
 fn ferret(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut f = Ferret::new(env!("CARGO_BIN_EXE_ferret"));
@@ -19,35 +16,17 @@ fn ferret(args: &[&str], env: &[(&str, &str)]) -> Output {
     f.run(args)
 }
 
-fn bundle(dir: &Path, truth: &Truth) -> std::path::PathBuf {
-    let p = dir.join("iocs.stix2");
-    std::fs::write(&p, ferret_testdata::stix::bundle(&truth.indicators, 500, 3)).expect("bundle");
-    p
-}
-
-fn assert_exact(results: &Path, truth: &Truth) {
-    let alerts: Vec<Alert> =
-        serde_json::from_slice(&std::fs::read(results.join("alerts.json")).expect("alerts")).expect("json");
-    let cmp = compare(&truth.alerts, &alerts, None);
-    assert!(cmp.missed.is_empty(), "missed {:#?}", cmp.missed);
-    assert!(
-        cmp.unexpected.is_empty(),
-        "unexpected {:#?}",
-        cmp.unexpected.iter().map(|a| (&a.module, a.level, &a.message)).collect::<Vec<_>>()
-    );
-}
-
 #[test]
 fn bugreport_zip_auto_detected_exact() {
     let work = tempfile::tempdir().expect("tmp");
     let zip = work.path().join("bugreport-test.zip");
     let (truth, _) = write_bugreport_zip(&zip, &BugreportSpec::default()).expect("gen");
-    let iocs = bundle(work.path(), &truth);
+    let iocs = bundle_file(work.path(), &truth);
     let before = std::fs::read(&zip).expect("read");
     let out = work.path().join("r");
     let o = ferret(&["check", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&zip)], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_exact(&out, &truth);
+    assert_results_exact(&out, &truth);
     assert_eq!(before, std::fs::read(&zip).expect("read"), "evidence unchanged");
 }
 
@@ -56,12 +35,12 @@ fn androidqf_folder_exact() {
     let work = tempfile::tempdir().expect("tmp");
     let dir = work.path().join("acq");
     let truth = write_androidqf_dir(&dir, &AqfSpec::default()).expect("gen");
-    let iocs = bundle(work.path(), &truth);
+    let iocs = bundle_file(work.path(), &truth);
     let out = work.path().join("r");
     let o =
         ferret(&["android", "check-androidqf", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&dir)], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_exact(&out, &truth);
+    assert_results_exact(&out, &truth);
 }
 
 #[test]
@@ -71,7 +50,7 @@ fn encrypted_ab_password_handling() {
     let (bytes, truth) = ab_bytes(&spec).expect("gen");
     let ab = work.path().join("backup.ab");
     std::fs::write(&ab, bytes).expect("write");
-    let iocs = bundle(work.path(), &truth);
+    let iocs = bundle_file(work.path(), &truth);
 
     let o = ferret(&["android", "check-backup", "--no-default-iocs", s(&ab)], &[]);
     assert_eq!(o.status.code(), Some(2));
@@ -101,5 +80,5 @@ fn encrypted_ab_password_handling() {
         &[("AB_PW", "correct horse")],
     );
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_exact(&out, &truth);
+    assert_results_exact(&out, &truth);
 }

@@ -2,34 +2,13 @@
 //! (type detected from its content) and `ferret net check-pcap --device-ip`, exact recall and
 //! precision against the generator's ground truth, and the same results folder as a phone's.
 
-use std::path::Path;
 use std::process::Output;
 
-use ferret_core::Alert;
 use ferret_testdata::pcap::{Format, NetSpec, write_capture_file};
-use ferret_testdata::testkit::{Ferret, s};
-use ferret_testdata::truth::{Truth, compare};
+use ferret_testdata::testkit::{Ferret, assert_results_exact, bundle_file, s};
 
 fn ferret(args: &[&str]) -> Output {
     Ferret::new(env!("CARGO_BIN_EXE_ferret")).run(args)
-}
-
-fn bundle(dir: &Path, truth: &Truth) -> std::path::PathBuf {
-    let p = dir.join("iocs.stix2");
-    std::fs::write(&p, ferret_testdata::stix::bundle(&truth.indicators, 500, 3)).expect("bundle");
-    p
-}
-
-fn assert_exact(results: &Path, truth: &Truth) {
-    let alerts: Vec<Alert> =
-        serde_json::from_slice(&std::fs::read(results.join("alerts.json")).expect("alerts")).expect("json");
-    let cmp = compare(&truth.alerts, &alerts, None);
-    assert!(cmp.missed.is_empty(), "missed {:#?}", cmp.missed);
-    assert!(
-        cmp.unexpected.is_empty(),
-        "unexpected {:#?}",
-        cmp.unexpected.iter().map(|a| (&a.module, a.level, &a.message)).collect::<Vec<_>>()
-    );
 }
 
 #[test]
@@ -37,12 +16,12 @@ fn capture_auto_detected_into_a_results_folder() {
     let work = tempfile::tempdir().expect("tmp");
     let cap = work.path().join("capture.pcapng.gz");
     let g = write_capture_file(&cap, &NetSpec { sessions: 80, seed: 11, ..NetSpec::default() }).expect("gen");
-    let iocs = bundle(work.path(), &g.truth);
+    let iocs = bundle_file(work.path(), &g.truth);
     let before = std::fs::read(&cap).expect("read");
     let out = work.path().join("r");
     let o = ferret(&["check", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&cap)]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_exact(&out, &g.truth);
+    assert_results_exact(&out, &g.truth);
     assert_eq!(before, std::fs::read(&cap).expect("read"), "evidence unchanged");
     // the same files as any acquisition: records, alerts, timeline, info, report
     for f in
@@ -63,7 +42,7 @@ fn check_pcap_with_device_ip_and_wrong_types() {
     let cap = work.path().join("two.pcap");
     let spec = NetSpec { format: Format::Pcap, sessions: 60, other_host: true, seed: 12, ..NetSpec::default() };
     let g = write_capture_file(&cap, &spec).expect("gen");
-    let iocs = bundle(work.path(), &g.truth);
+    let iocs = bundle_file(work.path(), &g.truth);
     let out = work.path().join("r");
     let o = ferret(&[
         "net",
@@ -78,7 +57,7 @@ fn check_pcap_with_device_ip_and_wrong_types() {
         s(&cap),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_exact(&out, &g.truth_device);
+    assert_results_exact(&out, &g.truth_device);
     // a capture given to another command names the right one, and the other way round
     let o = ferret(&["ios", "check-backup", "--no-default-iocs", s(&cap)]);
     assert_eq!(o.status.code(), Some(2));

@@ -39,14 +39,7 @@ fn run(path: &Path, truth: &Truth, device: &[&str]) -> Run {
 }
 
 fn assert_exact(truth: &Truth, alerts: &[Alert]) {
-    let cmp = compare(&truth.alerts, alerts, None);
-    for m in &cmp.missed {
-        eprintln!("MISSED {m:?}");
-    }
-    for u in &cmp.unexpected {
-        eprintln!("UNEXPECTED {} {} {} {:?}", u.module, u.level, u.message, u.matched_indicator);
-    }
-    assert!(cmp.is_exact(), "{} missed, {} unexpected", cmp.missed.len(), cmp.unexpected.len());
+    compare(&truth.alerts, alerts, None).assert_exact();
 }
 
 #[test]

@@ -267,3 +267,18 @@ pub fn shared(relative: &str) -> Option<PathBuf> {
     }
     None
 }
+
+/// Writes the indicator bundle of `truth` (with 500 decoys) as `dir/iocs.stix2` for a CLI run.
+pub fn bundle_file(dir: &Path, truth: &crate::truth::Truth) -> PathBuf {
+    let p = dir.join("iocs.stix2");
+    std::fs::write(&p, crate::stix::bundle(&truth.indicators, 500, 3)).expect("bundle");
+    p
+}
+
+/// Asserts that `results/alerts.json` holds exactly the alerts `truth` expects: every planted
+/// case, and nothing else.
+pub fn assert_results_exact(results: &Path, truth: &crate::truth::Truth) {
+    let alerts: Vec<ferret_core::Alert> =
+        serde_json::from_slice(&std::fs::read(results.join("alerts.json")).expect("alerts")).expect("json");
+    crate::truth::compare(&truth.alerts, &alerts, None).assert_exact();
+}

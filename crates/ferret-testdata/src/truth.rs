@@ -126,6 +126,17 @@ impl Comparison {
     pub fn is_exact(&self) -> bool {
         self.missed.is_empty() && self.unexpected.is_empty()
     }
+
+    /// Panics (for tests) unless exact, listing every missed expectation and every unexpected
+    /// alert (module, level, message, matched indicator).
+    pub fn assert_exact(&self) {
+        assert!(
+            self.is_exact(),
+            "missed {:#?}\nunexpected {:#?}",
+            self.missed,
+            self.unexpected.iter().map(|a| (&a.module, a.level, &a.message, &a.matched_indicator)).collect::<Vec<_>>()
+        );
+    }
 }
 
 /// Pairs every expected alert with a distinct actual alert (restricted to `modules` when given).
