@@ -354,3 +354,52 @@ fn wrong_password_writes_nothing_and_interrupt_leaves_no_plaintext() {
     assert!(tree(&tmp).is_empty(), "temporary plaintext left behind: {:?}", tree(&tmp).keys().collect::<Vec<_>>());
     assert_eq!(std::fs::read_dir(&tmp).expect("ls").count(), 0, "no scratch folder left");
 }
+
+#[test]
+fn builtin_curated_sets_find_planted_implant_files_without_any_indicator_file() {
+    use ferret_testdata::scenario::FsLayout;
+    let work = tempfile::tempdir().expect("tmp");
+    let g = scenario::ios_fs(work.path(), 13, Scale { sms: 50, decoys: 200 }, FsLayout::Folder).expect("gen");
+    // built-in sets only: the generated dump's own files match none of them
+    let builtin_hits = |out: &Path| -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = alerts(out)
+            .into_iter()
+            .filter_map(|a| a.matched_indicator)
+            .filter(|m| {
+                m.stix2_file_name == "mercenary-implants.stix2" || m.stix2_file_name == "paragon-graphite.stix2"
+            })
+            .map(|m| (m.name, m.kind, m.value))
+            .collect();
+        v.sort();
+        v
+    };
+    let clean = work.path().join("clean");
+    let o = ferret(&["check", "-o", s(&clean), s(&g.acquisition)]);
+    assert!(o.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(builtin_hits(&clean), vec![]);
+    // two implant files planted: exactly those two, named after their families
+    for planted in ["private/var/tmp/pl.core.lock", "private/var/tmp/keychain_dump.txt"] {
+        let p = g.acquisition.join(planted);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, b"x").expect("plant");
+    }
+    let out = work.path().join("planted");
+    let o = ferret(&["check", "-o", s(&out), s(&g.acquisition)]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<(String, String, String)> = builtin_hits(&out);
+    assert_eq!(
+        names,
+        vec![
+            (
+                "Coruna exploit kit (PLASMAGRID implant)".into(),
+                "file_paths".into(),
+                "/private/var/tmp/pl.core.lock".into()
+            ),
+            (
+                "DarkSword (GHOSTBLADE / GHOSTKNIFE / GHOSTSABER payloads)".into(),
+                "file_paths".into(),
+                "/private/var/tmp/keychain_dump.txt".into()
+            ),
+        ]
+    );
+}

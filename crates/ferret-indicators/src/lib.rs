@@ -47,8 +47,8 @@ pub mod update;
 pub use index::{IndexBuilder, IndicatorIndex};
 pub use kind::Kind;
 pub use load::{
-    FileReport, Format, IndicatorSources, LoadError, LoadReport, MAX_REFERENCES, PARAGON_GRAPHITE, Reference,
-    RejectedFile, RejectedPattern, load, load_bytes, load_files,
+    BUILTIN_SETS, FileReport, Format, IndicatorSources, LoadError, LoadReport, MAX_REFERENCES, MERCENARY_IMPLANTS,
+    PARAGON_GRAPHITE, Reference, RejectedFile, RejectedPattern, load, load_bytes, load_files,
 };
 #[doc(hidden)]
 pub use prepared::fuzz_prepared;

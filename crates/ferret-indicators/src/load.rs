@@ -30,6 +30,13 @@ pub const MAX_FILE_SIZE: u64 = 512 * 1024 * 1024;
 pub const PARAGON_GRAPHITE: &str = include_str!("../../../iocs/paragon-graphite.stix2");
 /// File name the built-in Paragon set is reported under.
 pub const PARAGON_GRAPHITE_NAME: &str = "paragon-graphite.stix2";
+/// The built-in curated set of implant files published in 2025-26 (`iocs/mercenary-implants.stix2`:
+/// DarkSword, Coruna/PLASMAGRID, Predator), each indicator with its public sources.
+pub const MERCENARY_IMPLANTS: &str = include_str!("../../../iocs/mercenary-implants.stix2");
+
+/// Every built-in curated set: the name it is reported under (`builtin:<name>`) and its text.
+pub const BUILTIN_SETS: &[(&str, &str)] =
+    &[(PARAGON_GRAPHITE_NAME, PARAGON_GRAPHITE), ("mercenary-implants.stix2", MERCENARY_IMPLANTS)];
 
 /// Where to load indicators from.
 #[derive(Debug, Clone, Default)]
@@ -359,7 +366,7 @@ fn load_except(
         }
     }
     if src.include_builtin {
-        sources.push(Source::Builtin { name: PARAGON_GRAPHITE_NAME, text: PARAGON_GRAPHITE });
+        sources.extend(BUILTIN_SETS.iter().map(|&(name, text)| Source::Builtin { name, text }));
     }
     let mut seen: HashSet<PathBuf> = HashSet::new();
     sources.retain(|s| match s {

@@ -8,12 +8,20 @@
 //!
 //! Record: `{isodate, os_version, file}`, sorted by time. No indicator check; timeline
 //! `ios_version` (one event per record).
+//!
+//! Exposure in the wild: the current version is compared with the exploited-versions table by
+//! `os_version`; the history shows more, that the device ran a vulnerable version *while* an
+//! exploit was used in the wild (rows of the table with a dated `in_the_wild` period, e.g.
+//! Paragon Graphite's iMessage zero-click, January to 2025-02-10, fixed by iOS 18.3.1). One LOW
+//! alert per exploit and version, on the first journal inside the period: it is not a sign of
+//! infection, it tells the analyst which weeks to look at.
 
-use ferret_core::{ArtifactModule, Context, Locator, ModuleError, Out, Outcome};
+use ferret_core::{ArtifactModule, Context, Level, Locator, ModuleError, Out, Outcome};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::crash_logs::parse_ips_time;
+use super::os_version::{ExploitedRange, InTheWild, exploited_table, exposure, parse_version};
 
 /// The module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -71,8 +79,32 @@ impl ArtifactModule for IosVersionHistory {
             recs.push(VersionEntry { isodate: t, os_version: os.to_string(), file: file.path.clone() });
         }
         recs.sort_by(|a, b| (a.isodate, &a.file).cmp(&(b.isodate, &b.file)));
+        let mut told: std::collections::HashSet<(&str, String)> = std::collections::HashSet::new();
         for r in recs {
-            out.record(r)?;
+            let exposed = exposed_in_the_wild(&r)
+                .into_iter()
+                .filter(|(row, _, _)| told.insert((row.id.as_str(), r.os_version.clone())))
+                .collect::<Vec<_>>();
+            out.record(r.clone())?;
+            for (row, fix, period) in exposed {
+                out.heuristic(
+                    Level::Low,
+                    format!(
+                        "The device ran {} on {} while {} ({}) was exploited in the wild by {} ({} to {}: {}); {fix} fixed it. This alone is not a sign of infection: it marks the weeks to examine closely. Sources: {}",
+                        r.os_version,
+                        r.isodate.map(|t| t.to_string()).unwrap_or_default(),
+                        row.cves.join(", "),
+                        row.name,
+                        row.spyware,
+                        period.from,
+                        period.until,
+                        period.note,
+                        row.sources.join(" ")
+                    ),
+                    r.isodate,
+                    &r,
+                );
+            }
         }
         Ok(Outcome::Completed)
     }
@@ -82,6 +114,25 @@ impl ArtifactModule for IosVersionHistory {
             events.push((t, "ios_version".into(), format!("Recorded iOS version {}", r.os_version)));
         }
     }
+}
+
+/// The table rows whose dated in-the-wild period contains this journal's time and whose fix the
+/// version it names is below, with the fix and the period.
+fn exposed_in_the_wild(r: &VersionEntry) -> Vec<(&'static ExploitedRange, &'static str, &'static InTheWild)> {
+    let Some(t) = r.isodate else { return Vec::new() };
+    // `iPhone OS 18.2.1 (22C161)`: the first word that starts with a digit
+    let Some(v) =
+        r.os_version.split_whitespace().find(|w| w.starts_with(|c: char| c.is_ascii_digit())).and_then(parse_version)
+    else {
+        return Vec::new();
+    };
+    exploited_table()
+        .iter()
+        .filter_map(|row| {
+            let period = row.in_the_wild.as_ref().filter(|p| p.contains(t))?;
+            Some((row, exposure(&v, row)?, period))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -112,5 +163,71 @@ mod tests {
             all.push(r.records);
         }
         assert_eq!(all[0], all[1]);
+    }
+
+    fn journal(day: &str, version: &str) -> ferret_testdata::ArtifactFile {
+        let header = serde_json::json!({"timestamp": format!("{day} 09:30:00.00 +0000"), "os_version": version});
+        ferret_testdata::ArtifactFile {
+            domain: String::new(),
+            relative_path: String::new(),
+            fs_path: format!("private/var/db/analyticsd/Analytics-Journal-{day}-093000.ips"),
+            bytes: format!("{header}\n").into_bytes(),
+            mtime: 0,
+        }
+    }
+
+    #[test]
+    fn a_vulnerable_version_run_while_exploited_in_the_wild_is_low_once_per_version() {
+        let files = vec![
+            journal("2024-12-20", "iPhone OS 18.2.1 (22C161)"), // vulnerable, before the period
+            journal("2025-01-05", "iPhone OS 18.2.1 (22C161)"), // first day inside: the alert
+            journal("2025-01-06", "iPhone OS 18.2.1 (22C161)"), // same version again: no second alert
+            journal("2025-02-09", "iPhone OS 18.3 (22D63)"),    // another vulnerable version inside
+            journal("2025-02-11", "iPhone OS 18.3 (22D63)"),    // after the period
+            journal("2025-02-10", "iPhone OS 18.3.1 (22D72)"),  // fixed
+            journal("2025-06-01", "iPhone OS 17.5.1 (21F90)"),  // vulnerable but after the period
+        ];
+        let (_d, evs) = both_fs(&files);
+        for ev in &evs {
+            let r = run_on(IosVersionHistory, ev.as_ref(), &ferret_core::NoIndicators);
+            assert_eq!(r.records.len(), 7);
+            let got: Vec<(Level, String, String)> = r
+                .alerts
+                .iter()
+                .map(|a| {
+                    (
+                        a.level,
+                        a.event["os_version"].as_str().unwrap_or_default().to_string(),
+                        a.event_time.map(|t| t.to_string()).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    (Level::Low, "iPhone OS 18.2.1 (22C161)".into(), "2025-01-05T09:30:00Z".into()),
+                    (Level::Low, "iPhone OS 18.3 (22D63)".into(), "2025-02-09T09:30:00Z".into()),
+                ]
+            );
+            assert!(r.alerts.iter().all(|a| a.message.contains("CVE-2025-43200")
+                && a.message.contains("18.3.1")
+                && a.message.contains("https://citizenlab.ca/")));
+        }
+    }
+
+    #[test]
+    fn versions_that_do_not_parse_or_carry_no_time_raise_nothing() {
+        let mut files = vec![journal("2025-01-05", "iPhone OS beta"), journal("2025-01-06", "")];
+        files.push(ferret_testdata::ArtifactFile {
+            domain: String::new(),
+            relative_path: String::new(),
+            fs_path: "private/var/db/analyticsd/Analytics-Journal-x.ips".into(),
+            bytes: b"{\"os_version\": \"iPhone OS 18.2.1 (22C161)\"}\n".to_vec(),
+            mtime: 0,
+        });
+        let (_d, evs) = both_fs(&files);
+        let r = run_on(IosVersionHistory, evs[0].as_ref(), &ferret_core::NoIndicators);
+        assert_eq!(r.records.len(), 3);
+        assert!(r.alerts.is_empty(), "{:?}", r.alerts);
     }
 }

@@ -68,6 +68,30 @@ pub struct ExploitedRange {
     pub sources: Vec<String>,
     /// Context.
     pub note: String,
+    /// When public reports date the exploit's use in the wild (absent when no report dates it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_the_wild: Option<InTheWild>,
+}
+
+/// A dated period of exploitation in the wild, inclusive, in UTC days (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InTheWild {
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub until: String,
+    /// What dates it, from the sources of the row.
+    pub note: String,
+}
+
+impl InTheWild {
+    /// Whether `t` falls within the period (`false` if a bound does not parse).
+    pub fn contains(&self, t: jiff::Timestamp) -> bool {
+        let day = |s: &str| s.parse::<jiff::civil::Date>().ok();
+        let (Some(from), Some(until)) = (day(&self.from), day(&self.until)) else { return false };
+        let d = t.to_zoned(jiff::tz::TimeZone::UTC).date();
+        from <= d && d <= until
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +217,10 @@ mod tests {
             assert!(!r.cves.is_empty() && !r.sources.is_empty() && !r.fixed_in.is_empty(), "{}", r.id);
             assert!(r.fixed_in.iter().all(|f| parse_version(f).is_some()));
             assert!(r.sources.iter().all(|s| s.starts_with("https://")));
+            if let Some(p) = &r.in_the_wild {
+                let day = |s: &str| s.parse::<jiff::civil::Date>().expect("a YYYY-MM-DD day");
+                assert!(day(&p.from) <= day(&p.until) && !p.note.is_empty(), "{}", r.id);
+            }
         }
         for cve in [
             "CVE-2025-43200",
