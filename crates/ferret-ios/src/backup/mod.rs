@@ -169,23 +169,7 @@ pub fn find_backup_root(path: &Path) -> Result<PathBuf, BackupError> {
     }
 }
 
-/// One Files row in the in-memory index.
-#[derive(Debug)]
-struct Entry {
-    id: [u8; 20],
-    domain: u32,
-    flags: u8,
-    rel: Box<str>,
-}
-
-/// The Files table, sorted by (domain, relativePath).
-#[derive(Debug, Default)]
-struct Index {
-    domains: Vec<String>,
-    /// Row range of each domain in `entries`.
-    ranges: Vec<std::ops::Range<usize>>,
-    entries: Vec<Entry>,
-}
+use index::{Index, IndexBuilder};
 
 fn parse_file_id(s: &str) -> Option<[u8; 20]> {
     if s.len() != 40 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -260,7 +244,7 @@ impl std::fmt::Debug for BackupEvidence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BackupEvidence")
             .field("root", &self.root)
-            .field("rows", &self.index.entries.len())
+            .field("rows", &self.index.len())
             .field("encrypted", &self.cipher.is_some())
             .finish()
     }
@@ -354,7 +338,12 @@ impl BackupEvidence {
             Some(c) => decrypt_manifest(&safe, &db_path, c.as_ref())?,
         };
         let index = load_index(&db, &db_path, &mut problems)?;
-        tracing::debug!(rows = index.entries.len(), domains = index.domains.len(), "backup index loaded");
+        tracing::debug!(
+            rows = index.len(),
+            domains = index.domains().len(),
+            bytes = index.heap_bytes(),
+            "backup index loaded"
+        );
         Ok(Self {
             given: path.to_path_buf(),
             root,
@@ -403,7 +392,7 @@ impl BackupEvidence {
 
     /// Number of Files rows indexed.
     pub fn row_count(&self) -> usize {
-        self.index.entries.len()
+        self.index.len()
     }
 
     /// Whether the backup is read through a cipher.
@@ -451,13 +440,13 @@ impl BackupEvidence {
     }
 
     fn evidence_file(&self, i: usize, meta: Option<&MbFile>) -> Option<EvidenceFile> {
-        let e = self.index.entries.get(i)?;
-        let domain = self.index.domains.get(e.domain as usize)?;
+        let domain = self.index.domain_of(i)?;
+        let rel = self.index.path(i)?;
         Some(EvidenceFile {
-            path: format!("{domain}/{}", e.rel),
-            domain: Some(domain.clone()),
-            relative_path: e.rel.to_string(),
-            file_id: Some(hex::encode(e.id)),
+            path: format!("{domain}/{rel}"),
+            domain: Some(domain.to_string()),
+            relative_path: rel,
+            file_id: Some(hex::encode(self.index.id(i)?)),
             size: meta.and_then(|m| m.size),
             modified: meta.and_then(|m| m.last_modified).and_then(ferret_core::time::from_unix),
         })
@@ -471,12 +460,8 @@ impl BackupEvidence {
 
     /// Index of the regular-file row `domain`/`rel`, by binary search.
     fn find(&self, domain: &str, rel: &str) -> Option<usize> {
-        let d = self.index.domains.binary_search_by(|x| x.as_str().cmp(domain)).ok()?;
-        let range = self.index.ranges.get(d)?.clone();
-        let slice = self.index.entries.get(range.clone())?;
-        let pos = slice.binary_search_by(|e| (*e.rel).cmp(rel)).ok()?;
-        let i = range.start + pos;
-        (self.index.entries.get(i)?.flags == 1).then_some(i)
+        let i = self.index.find(domain, rel)?;
+        (self.index.flags(i)? == 1).then_some(i)
     }
 
     fn root_file(&self, name: &str) -> Option<EvidenceFile> {
@@ -607,9 +592,7 @@ fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Re
         .prepare("SELECT fileID, domain, relativePath, flags FROM Files ORDER BY domain, relativePath")
         .map_err(qerr)?;
     let mut rows = stmt.query([]).map_err(qerr)?;
-    let mut domain_ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-    let mut domains: Vec<String> = Vec::new();
-    let mut entries: Vec<Entry> = Vec::new();
+    let mut builder = IndexBuilder::default();
     let mut bad_ids = 0usize;
     let mut bad_rows = 0usize;
     use rusqlite::types::ValueRef;
@@ -638,16 +621,7 @@ fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Re
             Ok(ValueRef::Integer(f)) => u8::try_from(f).unwrap_or(0),
             _ => 0,
         };
-        let d = match domain_ids.get(domain) {
-            Some(d) => *d,
-            None => {
-                let d = u32::try_from(domains.len()).unwrap_or(u32::MAX);
-                domains.push(domain.to_string());
-                domain_ids.insert(domain.to_string(), d);
-                d
-            }
-        };
-        entries.push(Entry { id, domain: d, flags, rel: rel.into() });
+        builder.push(domain, rel, id, flags);
     }
     if bad_ids > 5 {
         problems.push(format!("Manifest.db: {bad_ids} rows with an invalid fileID ignored in total"));
@@ -655,30 +629,8 @@ fn load_index(db: &Connection, db_path: &Path, problems: &mut Vec<String>) -> Re
     if bad_rows > 0 {
         problems.push(format!("Manifest.db: {bad_rows} rows with NULL or non-text fileID/domain/relativePath ignored"));
     }
-    // Renumber domains in name order and sort rows by (domain, path) in Rust byte order.
-    let mut order: Vec<u32> = (0..domains.len() as u32).collect();
-    order.sort_by(|a, b| domains[*a as usize].cmp(&domains[*b as usize]));
-    let mut remap = vec![0u32; domains.len()];
-    for (new, old) in order.iter().enumerate() {
-        remap[*old as usize] = new as u32;
-    }
-    let domains: Vec<String> = order.iter().map(|o| domains[*o as usize].clone()).collect();
-    for e in &mut entries {
-        e.domain = remap[e.domain as usize];
-    }
-    entries.sort_by(|a, b| a.domain.cmp(&b.domain).then_with(|| a.rel.cmp(&b.rel)));
-    let mut ranges = vec![0..0; domains.len()];
-    let mut start = 0;
-    while start < entries.len() {
-        let d = entries[start].domain;
-        let mut end = start;
-        while end < entries.len() && entries[end].domain == d {
-            end += 1;
-        }
-        ranges[d as usize] = start..end;
-        start = end;
-    }
-    Ok(Index { domains, ranges, entries })
+    // rows sorted by (domain, path) in Rust byte order, whatever order the query returned
+    Ok(builder.finish())
 }
 
 fn has_glob_meta(s: &str) -> bool {
@@ -709,7 +661,7 @@ impl Evidence for BackupEvidence {
             }
             let domain_glob = compile_glob(bp.domain)?;
             let literal = !has_glob_meta(bp.path);
-            for (d, name) in self.index.domains.iter().enumerate() {
+            for (d, name) in self.index.domains().iter().enumerate() {
                 if !domain_glob.is_match(name) {
                     continue;
                 }
@@ -717,13 +669,11 @@ impl Evidence for BackupEvidence {
                     hits.extend(self.find(name, bp.path));
                     continue;
                 }
-                let range = self.index.ranges.get(d).cloned().unwrap_or(0..0);
-                for i in range {
-                    let e = &self.index.entries[i];
-                    if e.flags == 1 && path_glob.is_match(&e.rel) {
+                self.index.walk(self.index.range(d), &mut |i, rel| {
+                    if self.index.flags(i) == Some(1) && path_glob.is_match(rel) {
                         hits.push(i);
                     }
-                }
+                });
             }
         }
         hits.sort_unstable();
@@ -732,7 +682,7 @@ impl Evidence for BackupEvidence {
         if !hits.is_empty() {
             let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for i in hits {
-                let meta = self.index.entries.get(i).and_then(|e| self.blob_meta(&db, &e.id));
+                let meta = self.index.id(i).and_then(|id| self.blob_meta(&db, id));
                 out.extend(self.evidence_file(i, meta.as_ref()));
             }
         }
@@ -857,11 +807,9 @@ impl Evidence for BackupEvidence {
             if let Err(e) = q {
                 return Err(EvidenceError::Corrupt { path: "Manifest.db".into(), reason: e.to_string() });
             }
-            for (i, e) in self.index.entries.iter().enumerate() {
-                if e.flags != 1 {
-                    continue;
-                }
-                let (size, mtime) = metas.get(&e.id).copied().unwrap_or((None, None));
+            for i in 0..self.index.len() {
+                let (Some(1), Some(id)) = (self.index.flags(i), self.index.id(i)) else { continue };
+                let (size, mtime) = metas.get(id).copied().unwrap_or((None, None));
                 if let Some(mut f) = self.evidence_file(i, None) {
                     f.size = size;
                     f.modified = mtime.and_then(ferret_core::time::from_unix);
@@ -877,6 +825,7 @@ impl Evidence for BackupEvidence {
     }
 }
 
+mod index;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]

@@ -582,3 +582,51 @@ fn unreadable_manifest_is_an_io_error() {
     }
     std::fs::set_permissions(&m, std::fs::Permissions::from_mode(0o644)).expect("chmod");
 }
+
+/// A Manifest.db whose columns compare without case returns its rows out of byte order: the
+/// index must still sort them itself, and find the same files as with the plain schema.
+#[test]
+fn rows_out_of_byte_order_are_indexed_the_same() {
+    let extra: Vec<(String, String)> =
+        ["Zeta.txt", "alpha.txt", "Beta.txt", "beta.txt", "ALPHA.txt", "z/x.db", "Z/y.db"]
+            .iter()
+            .flat_map(|n| {
+                ["HomeDomain", "homedomain", "AppDomain-com.example.one"]
+                    .map(|d| (d.to_string(), format!("Documents/{n}")))
+            })
+            .collect();
+    let locate_all = |nocase: bool| -> Vec<(String, Option<String>)> {
+        let dir = tempfile::tempdir().expect("dir");
+        write_backup(dir.path(), &sample_files(), &DeviceSpec::default()).expect("write");
+        let db = rusqlite::Connection::open(dir.path().join("Manifest.db")).expect("db");
+        for (d, p) in &extra {
+            db.execute(
+                "INSERT INTO Files (fileID, domain, relativePath, flags) VALUES (?1, ?2, ?3, 1)",
+                [file_id(d, p), d.clone(), p.clone()],
+            )
+            .expect("insert");
+        }
+        if nocase {
+            db.execute_batch(
+                "CREATE TABLE F2 (fileID TEXT PRIMARY KEY, domain TEXT COLLATE NOCASE, relativePath TEXT COLLATE NOCASE, flags INTEGER, file BLOB);
+                 INSERT INTO F2 SELECT * FROM Files ORDER BY random(); DROP TABLE Files; ALTER TABLE F2 RENAME TO Files;",
+            )
+            .expect("nocase schema");
+        }
+        drop(db);
+        let ev = BackupEvidence::open(dir.path()).expect("open");
+        const ALL: Locator = Locator {
+            backup: &[
+                BackupPath { domain: "*", path: "**" },
+                BackupPath { domain: "HomeDomain", path: "Documents/beta.txt" },
+                BackupPath { domain: "homedomain", path: "Documents/Z/y.db" },
+            ],
+            paths: &[],
+        };
+        ev.locate(&ALL).expect("locate").into_iter().map(|f| (f.path, f.file_id)).collect()
+    };
+    let plain = locate_all(false);
+    assert_eq!(plain.len(), 8 + extra.len());
+    assert!(plain.windows(2).all(|w| w[0].0 < w[1].0));
+    assert_eq!(locate_all(true), plain);
+}
