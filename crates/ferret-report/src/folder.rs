@@ -188,7 +188,9 @@ impl ResultsFolder {
             alerts: summary.counts,
             timeline_events: events,
             verdict: Some(summary.verdict.clone()),
-        };
+            ..InfoFile::default()
+        }
+        .with_mvt_keys();
         write_json(&self.dir.join("info.json"), &info)?;
         crate::html::write(&self.dir, &info, &summary.alerts, &selector, self.options.lang)?;
         Ok(summary)
