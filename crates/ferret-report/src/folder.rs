@@ -172,6 +172,7 @@ impl ResultsFolder {
             crate::timeline::select_from_csv(src, &index, &mut selector)?;
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
+        crate::mvt::write_aliases(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
         let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(runs) = runs {
             write_observables(&self.dir.join(OBSERVABLES), runs)?;
@@ -248,7 +249,11 @@ fn clear_earlier_results(dir: &Path, force: bool) -> Result<(), ReportError> {
         }
         let own = FIXED_FILES.contains(&name.as_str())
             || match &modules {
-                Some(ms) => ms.iter().any(|m| name == format!("{m}.json") || name == format!("{m}_detected.json")),
+                Some(ms) => ms.iter().any(|m| {
+                    name == format!("{m}.json")
+                        || name == format!("{m}_detected.json")
+                        || crate::mvt::alias_files(m).contains(&name)
+                }),
                 None => name.ends_with(".json"),
             };
         if own {

@@ -35,6 +35,7 @@ mod html;
 pub mod i18n;
 pub mod info;
 mod labels;
+pub mod mvt;
 pub mod pdf;
 pub mod recheck;
 pub mod records;
