@@ -50,8 +50,9 @@ const MARKER_TEXT: &str =
     "This folder holds the results of a ferret check. ferret replaces its own files here only with --force.\n";
 
 /// Files a results folder holds whatever modules ran.
-const FIXED_FILES: [&str; 10] = [
+const FIXED_FILES: [&str; 11] = [
     MARKER,
+    crate::urls::URLS_FILE,
     OBSERVABLES,
     "report.pdf",
     "alerts.json",
@@ -173,6 +174,7 @@ impl ResultsFolder {
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
         crate::mvt::write_aliases(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
+        crate::urls::write_urls(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
         let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(runs) = runs {
             write_observables(&self.dir.join(OBSERVABLES), runs)?;

@@ -40,6 +40,7 @@ pub mod pdf;
 pub mod recheck;
 pub mod records;
 pub mod timeline;
+pub mod urls;
 pub mod verdict;
 
 pub use error::ReportError;

@@ -50,7 +50,7 @@ const TABLES: [&str; 3] = ["hard_failures", "soft_failures", "all_events"];
 pub const MAX_STRINGS: usize = 256;
 
 /// Keys of a record that are the row's own, not the event's.
-const OWN_KEYS: [&str; 3] = ["isodate", "artifact", "table"];
+pub const OWN_KEYS: [&str; 3] = ["isodate", "artifact", "table"];
 
 /// The `analytics` module.
 #[derive(Debug, Clone, Copy, Default)]
@@ -118,13 +118,10 @@ fn each_row<M: ArtifactModule>(
             let table = ferret_core::toolkit::cell::text(row, 2).unwrap_or_default();
             let mut event = Map::new();
             if let Ok(rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b)) = row.get_ref(1) {
-                match ferret_formats::parse_plist(b).ok().map(|v| ferret_core::toolkit::plist_to_json(&v)) {
-                    Some(Value::Object(m)) => event = m,
-                    _ => undecoded += 1,
+                match event_from_blob(b) {
+                    Some(m) => event = m,
+                    None => undecoded += 1,
                 }
-            }
-            for k in OWN_KEYS {
-                event.remove(k);
             }
             each(AnalyticsRecord { isodate, artifact: artifact.clone(), table, event }, out)
         })?;
@@ -135,6 +132,29 @@ fn each_row<M: ArtifactModule>(
         }
         Ok(())
     })
+}
+
+/// The event dictionary of one `data` cell (a property list whose top level is a dictionary),
+/// as JSON, without the keys that are the row's own ([`OWN_KEYS`]); `None` for anything else.
+pub fn event_from_blob(bytes: &[u8]) -> Option<Map<String, Value>> {
+    let v = ferret_formats::parse_plist(bytes).ok()?;
+    let Value::Object(mut m) = ferret_core::toolkit::plist_to_json(&v) else { return None };
+    for k in OWN_KEYS {
+        m.remove(k);
+    }
+    Some(m)
+}
+
+/// The distinct string values of an event that are checked against indicators (at most
+/// [`MAX_STRINGS`] of them, nested ones included), sorted.
+pub fn checked_strings(event: &Map<String, Value>) -> Vec<&str> {
+    let mut acc = Vec::new();
+    for v in event.values() {
+        strings(v, &mut acc);
+    }
+    acc.sort_unstable();
+    acc.dedup();
+    acc
 }
 
 /// Up to [`MAX_STRINGS`] string values of `v`, depth first in key order.
@@ -172,13 +192,7 @@ impl ArtifactModule for Analytics {
     }
 
     fn check(&self, r: &AnalyticsRecord, ind: &dyn Indicators, f: &mut Vec<Finding>) {
-        let mut acc = Vec::new();
-        for v in r.event.values() {
-            strings(v, &mut acc);
-        }
-        acc.sort_unstable();
-        acc.dedup();
-        for s in acc {
+        for s in checked_strings(&r.event) {
             let what = format!("Analytics event in {} ({}) names", r.artifact, r.table);
             if let Some(m) = ind.check_process(s) {
                 f.push(ioc_finding(Level::Critical, &format!("{what} process"), s, r.isodate, m));
