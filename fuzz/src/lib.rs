@@ -106,6 +106,11 @@ pub fn run(target: &str, data: &[u8]) {
         "campaign_files" => {
             let _ = ferret_campaign::fuzz_files(data);
         }
+        "analytics_event" => {
+            if let Some(event) = ferret_ios::modules::analytics::event_from_blob(data) {
+                let _ = ferret_ios::modules::analytics::checked_strings(&event);
+            }
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

@@ -28,6 +28,7 @@ pub const TARGETS: &[&str] = &[
     "fs_layout",
     "net_packet",
     "campaign_files",
+    "analytics_event",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -744,6 +745,19 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         .map(s)
         .to_vec(),
         "net_packet" => net_seeds(),
+        // the `data` cell of an analytics row: an event dictionary (flat, nested, with a key the
+        // row owns), a plist that is not a dictionary, not a plist, empty
+        "analytics_event" => vec![
+            bplist(&P::Dict(vec![("process", P::Str("mobilesafari".into())), ("build", P::Str("22B83".into()))])),
+            bplist(&P::Dict(vec![(
+                "attempts",
+                P::Array(vec![P::Dict(vec![("host", P::Str("api.example.com".into())), ("n", P::Int(3))])]),
+            )])),
+            bplist(&P::Dict(vec![("artifact", P::Str("../x".into())), ("ok", P::Bool(true))])),
+            bplist(&P::Array(vec![P::Str("a".into())])),
+            b"not a plist".to_vec(),
+            Vec::new(),
+        ],
         // first byte: 0 observables.jsonl, 1 a hunt index, 2 an observation run
         "campaign_files" => {
             let with = |mode: u8, body: &str| {

@@ -273,4 +273,57 @@ mod tests {
         let empty = Dumpstate::from_text("");
         assert!(empty.dumpsys("package").is_none());
     }
+
+    /// `main_entry.txt` is device-supplied: a name with `../` or an absolute path cannot make
+    /// ferret read a file outside the bugreport (folder or zip). The name is only compared with
+    /// the acquisition's own entries; when none matches, the bugreport's own dumpstate file is
+    /// used, and a file of the same name outside the acquisition is never opened.
+    #[test]
+    fn crafted_main_entry_cannot_leave_the_acquisition() {
+        use std::io::Write;
+        let outer = tempfile::tempdir().expect("tmp");
+        // the bait: a dumpstate beside (outside) the bugreport, and one at an absolute path
+        std::fs::write(outer.path().join("outside.txt"), "== dumpstate\nOUTSIDE\n").expect("w");
+        let abs = outer.path().join("abs.txt");
+        std::fs::write(&abs, "== dumpstate\nOUTSIDE\n").expect("w");
+        let inside = "bugreport-x-2026.txt";
+        let hostile = [
+            "../outside.txt".to_string(),
+            "../../outside.txt".to_string(),
+            "sub/../../outside.txt".to_string(),
+            abs.display().to_string(),
+            format!("/{inside}/../../outside.txt"),
+        ];
+        for name in &hostile {
+            // folder
+            let dir = outer.path().join("br");
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
+            std::fs::write(dir.join("main_entry.txt"), name).expect("w");
+            std::fs::write(dir.join(inside), "== dumpstate\nINSIDE\n").expect("w");
+            let ev = ferret_core::evidence::FolderEvidence::new(&dir, AcquisitionKind::AndroidBugreport);
+            let f = find_dumpstate(&ev).expect("find").expect("the bugreport's own file");
+            assert_eq!(f.path, inside, "{name}");
+            assert_eq!(ev.read(&f, 1000).expect("read"), b"== dumpstate\nINSIDE\n", "{name}");
+            // zip
+            let zp = outer.path().join("br.zip");
+            let mut z = zip::ZipWriter::new(std::fs::File::create(&zp).expect("create"));
+            let o = zip::write::SimpleFileOptions::default();
+            z.start_file("main_entry.txt", o).expect("entry");
+            z.write_all(name.as_bytes()).expect("w");
+            z.start_file(inside, o).expect("entry");
+            z.write_all(b"== dumpstate\nINSIDE\n").expect("w");
+            z.finish().expect("finish");
+            let ev = ferret_core::zip::ZipEvidence::open(&zp, AcquisitionKind::AndroidBugreport).expect("zip");
+            let f = find_dumpstate(&ev).expect("find").expect("the bugreport's own file");
+            assert_eq!(f.path, inside, "{name}");
+            assert_eq!(ev.read(&f, 1000).expect("read"), b"== dumpstate\nINSIDE\n", "{name}");
+        }
+        // and with nothing else inside, a crafted name finds nothing rather than the bait
+        let dir = outer.path().join("only");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("main_entry.txt"), "../outside.txt").expect("w");
+        let ev = ferret_core::evidence::FolderEvidence::new(&dir, AcquisitionKind::AndroidBugreport);
+        assert!(find_dumpstate(&ev).expect("find").is_none());
+    }
 }

@@ -145,7 +145,9 @@ pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Ope
             if path.is_dir() {
                 Box::new(FolderEvidence::new(path, kind))
             } else {
-                Box::new(ZipEvidence::open(path, kind)?)
+                let z = ZipEvidence::open(path, kind)?;
+                notes.extend(z.odd_name_warnings());
+                Box::new(z)
             }
         }
         AcquisitionKind::AndroidBackup => {
@@ -161,7 +163,9 @@ pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Ope
             } else if is_age(path) {
                 open_age(path, secrets)?
             } else {
-                Box::new(ZipEvidence::open(path, kind)?)
+                let z = ZipEvidence::open(path, kind)?;
+                notes.extend(z.odd_name_warnings());
+                Box::new(z)
             };
             let mut m = ferret_core::evidence::Mounted::new(root);
             let root = &m;

@@ -102,9 +102,23 @@ fn backup_check_is_exact_deterministic_and_read_only() {
         "report.html",
         "sms.json",
         "sms_detected.json",
+        "urls.json",
     ] {
         assert!(t1.contains_key(Path::new(required)), "{required} missing");
     }
+    // urls.json: exactly the distinct links of the stored messages (SMS and WhatsApp), sorted
+    let mut want = std::collections::BTreeSet::new();
+    for m in ["sms.json", "whatsapp.json"] {
+        let Some(bytes) = t1.get(Path::new(m)) else { continue };
+        let recs: Vec<serde_json::Value> = serde_json::from_slice(bytes).expect(m);
+        for r in recs {
+            want.extend(r["links"].as_array().expect("links").iter().map(|l| l.as_str().expect("str").to_string()));
+        }
+    }
+    let urls: Vec<serde_json::Value> = serde_json::from_slice(&t1[Path::new("urls.json")]).expect("urls.json");
+    let got: Vec<String> = urls.iter().map(|u| u["url"].as_str().expect("url").to_string()).collect();
+    assert!(!got.is_empty());
+    assert_eq!(got, want.into_iter().collect::<Vec<_>>());
 
     // The evidence is untouched: same files, bytes, sizes, modes and mtimes; no -wal/-shm created.
     assert_eq!(before, snapshot(&g.acquisition));

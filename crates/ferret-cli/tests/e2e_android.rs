@@ -28,6 +28,11 @@ fn bugreport_zip_auto_detected_exact() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert_results_exact(&out, &truth);
     assert_eq!(before, std::fs::read(&zip).expect("read"), "evidence unchanged");
+    // MVT's file names next to ferret's, same bytes (DumpsysGetProp, BugReportTimestamps)
+    for (ours, mvt) in [("getprop", "dumpsys_get_prop"), ("bugreport_timestamps", "bug_report_timestamps")] {
+        let a = std::fs::read(out.join(format!("{ours}.json"))).expect(ours);
+        assert_eq!(a, std::fs::read(out.join(format!("{mvt}.json"))).expect(mvt), "{mvt}");
+    }
 }
 
 #[test]
@@ -41,6 +46,13 @@ fn androidqf_folder_exact() {
         ferret(&["android", "check-androidqf", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&dir)], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert_results_exact(&out, &truth);
+    // androidqf's getprop under MVT's name too (AQFGetProp), same bytes
+    let ours = std::fs::read(out.join("aqf_getprop.json")).expect("aqf_getprop.json");
+    assert_eq!(ours, std::fs::read(out.join("aqf_get_prop.json")).expect("aqf_get_prop.json"));
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("info.json")).expect("info")).expect("json");
+    assert_eq!(info["target_path"], info["run"]["target"]["path"]);
+    assert!(info["ioc_files"].as_array().is_some_and(|f| f.len() == 1), "{}", info["ioc_files"]);
 }
 
 #[test]

@@ -102,6 +102,13 @@ pub fn container_of(path: &Path) -> Result<Container, FsError> {
 /// Opens a filesystem dump (folder, `.tar`, `.tar.gz`, `.zip`) as [`AcquisitionKind::IosFs`]
 /// evidence rooted at the dump root.
 pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
+    open_noting(path, &mut Vec::new())
+}
+
+/// [`open`], adding to `notes` what the user should know about the archive as a whole (entry
+/// names normalised or skipped, one line per kind with its count): they become the run's
+/// acquisition problems (`info.json` `problems`, the report's verdict caveats).
+pub fn open_noting(path: &Path, notes: &mut Vec<String>) -> Result<Box<dyn Evidence>, FsError> {
     match container_of(path)? {
         Container::Folder => {
             let layout = folder_layout(path);
@@ -127,11 +134,13 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
                 .map(|s| s.to_string()),
             );
             let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &options)?;
+            notes.extend(t.odd_name_warnings());
             let layout = layout_of(t.index().iter().map(|i| i.name));
             place(Box::new(t), layout, path)
         }
         Container::Zip => {
             let z = ZipEvidence::open(path, AcquisitionKind::IosFs)?;
+            notes.extend(z.odd_name_warnings());
             let layout = layout_of(z.index().iter().map(|i| i.name));
             place(Box::new(z), layout, path)
         }

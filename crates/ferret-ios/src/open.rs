@@ -104,8 +104,16 @@ pub fn key_source(secrets: &Secrets) -> Result<Option<KeySource>, IosError> {
 pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Opened, IosError> {
     match kind {
         AcquisitionKind::IosBackup => open_backup(path, secrets),
-        AcquisitionKind::IosFs => Ok(Opened::plain(crate::fs::open(path)?)),
-        AcquisitionKind::IosSysdiagnose => Ok(Opened::plain(crate::sysdiagnose::open(path)?)),
+        AcquisitionKind::IosFs => {
+            let mut notes = Vec::new();
+            let ev = crate::fs::open_noting(path, &mut notes)?;
+            Ok(Opened { problems: notes, ..Opened::plain(ev) })
+        }
+        AcquisitionKind::IosSysdiagnose => {
+            let mut notes = Vec::new();
+            let ev = crate::sysdiagnose::open_noting(path, &mut notes)?;
+            Ok(Opened { problems: notes, ..Opened::plain(ev) })
+        }
         other => Err(IosError::NotIos(other)),
     }
 }

@@ -28,6 +28,12 @@ use crate::fs::{Container, FsError, container_of};
 
 /// Opens a sysdiagnose (archive or folder) rooted at its `sysdiagnose_*` folder.
 pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
+    open_noting(path, &mut Vec::new())
+}
+
+/// [`open`], adding the archive's odd entry-name summaries to `notes` (see
+/// [`crate::fs::open_noting`]).
+pub fn open_noting(path: &Path, notes: &mut Vec<String>) -> Result<Box<dyn Evidence>, FsError> {
     let kind = AcquisitionKind::IosSysdiagnose;
     match container_of(path)? {
         Container::Folder => {
@@ -36,11 +42,13 @@ pub fn open(path: &Path) -> Result<Box<dyn Evidence>, FsError> {
         }
         Container::Tar => {
             let t = TarEvidence::open_with(path, kind, &tar_options())?;
+            notes.extend(t.odd_name_warnings());
             let prefix = archive_root(t.index().iter().map(|i| i.name));
             Ok(Prefixed::subtree(Box::new(t), &prefix))
         }
         Container::Zip => {
             let z = ZipEvidence::open(path, kind)?;
+            notes.extend(z.odd_name_warnings());
             let prefix = archive_root(z.index().iter().map(|i| i.name));
             Ok(Prefixed::subtree(Box::new(z), &prefix))
         }

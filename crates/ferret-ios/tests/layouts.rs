@@ -115,6 +115,24 @@ fn every_layout_gives_the_same_records_and_exact_alerts() {
     }
 }
 
+/// Absolute member names are summarised in one line with their count, and that line is an
+/// acquisition problem of the run (`info.json` `problems`, the report's caveats), not only a log
+/// line; a dump with ordinary names has none.
+#[test]
+fn odd_member_names_are_one_acquisition_problem_with_a_count() {
+    let files: Files = (0..5).map(|i| (format!("private/var/mobile/Library/f{i}.txt"), b"x".to_vec())).collect();
+    let d = tempfile::tempdir().expect("tmp");
+    let abs =
+        write_zip(&d.path().join("absolute.zip"), &lay(&files, |x| format!("/private/var/{x}"), |p| format!("/{p}")));
+    let secrets = ferret_core::Secrets::default();
+    let opened = ferret_ios::open(&abs, AcquisitionKind::IosFs, &secrets).expect("open");
+    assert_eq!(opened.problems.len(), 1, "{:?}", opened.problems);
+    assert!(opened.problems[0].contains(": 5 entry names normalised"), "{}", opened.problems[0]);
+    assert!(opened.problems[0].contains("\"/private/var/mobile/Library/f0.txt\""), "{}", opened.problems[0]);
+    let plain = write_zip(&d.path().join("plain.zip"), &files);
+    assert!(ferret_ios::open(&plain, AcquisitionKind::IosFs, &secrets).expect("open").problems.is_empty());
+}
+
 #[test]
 fn real_ios17_pieces_read_the_same_in_every_layout() {
     let Some(root) = ferret_testdata::testkit::shared("real/ios-fs/josh_ios17") else { return };

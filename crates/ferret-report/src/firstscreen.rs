@@ -637,6 +637,7 @@ mod tests {
             alerts: LevelCounts::default(),
             timeline_events: 0,
             verdict: None,
+            ..InfoFile::default()
         };
         let w = write_ups(&info);
         assert_eq!(w.len(), 1);

@@ -50,8 +50,9 @@ const MARKER_TEXT: &str =
     "This folder holds the results of a ferret check. ferret replaces its own files here only with --force.\n";
 
 /// Files a results folder holds whatever modules ran.
-const FIXED_FILES: [&str; 10] = [
+const FIXED_FILES: [&str; 11] = [
     MARKER,
+    crate::urls::URLS_FILE,
     OBSERVABLES,
     "report.pdf",
     "alerts.json",
@@ -172,6 +173,8 @@ impl ResultsFolder {
             crate::timeline::select_from_csv(src, &index, &mut selector)?;
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
+        crate::mvt::write_aliases(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
+        crate::urls::write_urls(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
         let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(runs) = runs {
             write_observables(&self.dir.join(OBSERVABLES), runs)?;
@@ -188,7 +191,9 @@ impl ResultsFolder {
             alerts: summary.counts,
             timeline_events: events,
             verdict: Some(summary.verdict.clone()),
-        };
+            ..InfoFile::default()
+        }
+        .with_mvt_keys();
         write_json(&self.dir.join("info.json"), &info)?;
         crate::html::write(&self.dir, &info, &summary.alerts, &selector, self.options.lang)?;
         Ok(summary)
@@ -246,7 +251,11 @@ fn clear_earlier_results(dir: &Path, force: bool) -> Result<(), ReportError> {
         }
         let own = FIXED_FILES.contains(&name.as_str())
             || match &modules {
-                Some(ms) => ms.iter().any(|m| name == format!("{m}.json") || name == format!("{m}_detected.json")),
+                Some(ms) => ms.iter().any(|m| {
+                    name == format!("{m}.json")
+                        || name == format!("{m}_detected.json")
+                        || crate::mvt::alias_files(m).contains(&name)
+                }),
                 None => name.ends_with(".json"),
             };
         if own {

@@ -645,6 +645,7 @@ mod tests {
             alerts: LevelCounts::default(),
             timeline_events: 0,
             verdict: None,
+            ..InfoFile::default()
         }
     }
 

@@ -119,8 +119,10 @@ impl LevelCounts {
     }
 }
 
-/// `info.json`: the run, every module's outcome, alert counts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `info.json`: the run, every module's outcome, alert counts; and, next to them, the top-level
+/// keys MVT writes in its own `info.json` (`target_path`, `date`, `ioc_files`, `hashes`), so
+/// scripts written for MVT's results folders read ferret's ([`InfoFile::with_mvt_keys`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InfoFile {
     /// The run as the CLI described it.
@@ -136,9 +138,55 @@ pub struct InfoFile {
     /// it is recomputed from the other fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// MVT key: the checked acquisition's path (`run.target.path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_path: Option<String>,
+    /// MVT key: when the results were written (`run.finished_at`, same format).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// MVT key: the indicator files loaded (`run.indicators.files[].path`, in load order).
+    #[serde(default)]
+    pub ioc_files: Vec<String>,
+    /// MVT key: `{file_path, sha256}` of every input file read (`run.target.hashes`).
+    #[serde(default)]
+    pub hashes: Vec<MvtHash>,
+}
+
+/// One entry of MVT's `hashes` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MvtHash {
+    /// The file (ferret's logical path inside the acquisition).
+    pub file_path: String,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
 }
 
 impl InfoFile {
+    /// Fills MVT's top-level keys from `run` (they repeat what `run` holds, under MVT's names).
+    pub fn with_mvt_keys(mut self) -> Self {
+        let run = &self.run;
+        self.target_path = (!run.target.path.is_empty()).then(|| run.target.path.clone());
+        self.date = run.finished_at.map(ferret_core::time::format);
+        self.ioc_files = run
+            .indicators
+            .get("files")
+            .and_then(|f| f.as_array())
+            .map(|files| {
+                let mut seen = Vec::new();
+                for p in files.iter().filter_map(|f| f.get("path").and_then(|p| p.as_str())) {
+                    if !seen.iter().any(|s: &String| s == p) {
+                        seen.push(p.to_string());
+                    }
+                }
+                seen
+            })
+            .unwrap_or_default();
+        self.hashes =
+            run.target.hashes.iter().map(|h| MvtHash { file_path: h.path.clone(), sha256: h.sha256.clone() }).collect();
+        self
+    }
+
     /// The stored verdict, or the one these module reports, counts and run description give.
     pub fn verdict(&self) -> Verdict {
         self.verdict.clone().unwrap_or_else(|| Verdict::assess(&self.modules, &self.alerts, &self.run))
@@ -353,5 +401,43 @@ mod tests {
         );
         let json = serde_json::to_string(&s.counts).expect("json");
         assert_eq!(json, r#"{"CRITICAL":1,"HIGH":0,"MEDIUM":1,"LOW":1,"INFORMATIONAL":0}"#);
+    }
+}
+
+#[cfg(test)]
+mod mvt_keys {
+    use super::*;
+
+    /// MVT's four top-level keys sit next to ferret's, repeat what `run` holds under MVT's names,
+    /// and read back (`deny_unknown_fields` accepts them); a folder written before them reads too.
+    #[test]
+    fn mvt_top_level_keys_next_to_ours() {
+        let run = RunInfo {
+            target: TargetInfo {
+                path: "/cases/a/backup".into(),
+                kind: "ios_backup".into(),
+                hashes: vec![FileHash { path: "Manifest.db".into(), sha256: "ab".repeat(32) }],
+            },
+            finished_at: Some(Timestamp::from_second(1_700_000_000).expect("t")),
+            indicators: serde_json::json!({"files": [{"path": "/i/a.stix2"}, {"path": "/i/b.stix2"}, {"path": "/i/a.stix2"}]}),
+            ..Default::default()
+        };
+        let info = InfoFile { run, ..InfoFile::default() }.with_mvt_keys();
+        let v = serde_json::to_value(&info).expect("json");
+        assert_eq!(v["target_path"], "/cases/a/backup");
+        assert_eq!(v["date"], "2023-11-14 22:13:20.000000");
+        assert_eq!(v["ioc_files"], serde_json::json!(["/i/a.stix2", "/i/b.stix2"]));
+        assert_eq!(v["hashes"], serde_json::json!([{"file_path": "Manifest.db", "sha256": "ab".repeat(32)}]));
+        // ours are still there
+        assert_eq!(v["run"]["target"]["path"], "/cases/a/backup");
+        let back: InfoFile = serde_json::from_value(v.clone()).expect("reads back");
+        assert_eq!(back.hashes, info.hashes);
+        // an info.json without the MVT keys (older ferret) still reads
+        let mut old = v;
+        for k in ["target_path", "date", "ioc_files", "hashes"] {
+            old.as_object_mut().expect("object").remove(k);
+        }
+        let back: InfoFile = serde_json::from_value(old).expect("older file reads");
+        assert!(back.hashes.is_empty() && back.target_path.is_none());
     }
 }

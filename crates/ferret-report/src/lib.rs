@@ -35,10 +35,12 @@ mod html;
 pub mod i18n;
 pub mod info;
 mod labels;
+pub mod mvt;
 pub mod pdf;
 pub mod recheck;
 pub mod records;
 pub mod timeline;
+pub mod urls;
 pub mod verdict;
 
 pub use error::ReportError;

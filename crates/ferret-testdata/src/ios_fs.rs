@@ -16,6 +16,10 @@
 //! * `safari_favicon`: a page and an icon URL on indicator domains (two CRITICAL).
 //! * `shutdown_log` at `private/var/db/diagnostics/`: the sysdiagnose shutdown logs (same cases).
 //! * `ios_version_history` (`private/var/db/analyticsd/Analytics-Journal-*.ips`): no checks.
+//! * `analytics` (`private/var/Keychains/Analytics/*.db`): an event naming a process indicator
+//!   and a nested event value on an indicator domain (two CRITICAL); near misses (the process
+//!   name as a prefix of a longer word, the domain inside a longer label); three builds, two of
+//!   which the analytics journals of [`version_history`] name (`analytics_ios_versions`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -248,6 +252,82 @@ pub fn version_history(seed: u64) -> Vec<ArtifactFile> {
     out
 }
 
+/// Builds named in [`analytics`] events, oldest first (the first two are in [`version_history`]).
+pub const ANALYTICS_BUILDS: [&str; 3] = ["21F90", "22B83", "22C5125e"];
+
+/// `private/var/Keychains/Analytics/{ckks,trust}_analytics.db` with `count` benign events each
+/// (rows spread over `hard_failures`, `soft_failures`, `all_events`; the trust database has no
+/// `all_events` table, as on older versions), plus the planted ones.
+pub fn analytics(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile> {
+    let m = "analytics";
+    let mut rng = rng_for(seed, "ios_fs/analytics");
+    let bad_proc = word(&mut rng, 11);
+    let evil = evil_domain(&mut rng);
+    truth.plant(IndicatorKind::Process, bad_proc.clone(), MALWARE);
+    truth.plant(IndicatorKind::Domain, evil.clone(), MALWARE);
+    truth.expect(m, Level::Critical, Some(&bad_proc), format!("process \"{bad_proc}\""));
+    truth.expect(m, Level::Critical, Some(&evil), format!("domain \"api.{evil}\""));
+    let t0 = 1_720_000_000i64;
+    let mut out = Vec::new();
+    for (d, name) in ["ckks_analytics.db", "trust_analytics.db"].iter().enumerate() {
+        let tables: &[&str] = if d == 0 {
+            &["hard_failures", "soft_failures", "all_events"]
+        } else {
+            &["hard_failures", "soft_failures"]
+        };
+        let mut rows: Vec<(usize, f64, Vec<u8>)> = Vec::new();
+        for i in 0..count {
+            let mut ev = plist::Dictionary::new();
+            let build = ANALYTICS_BUILDS[(i * ANALYTICS_BUILDS.len()) / count.max(1)];
+            ev.insert("build".into(), plist::Value::String(build.into()));
+            ev.insert("process".into(), plist::Value::String(format!("{}d", word(&mut rng, 6))));
+            ev.insert("errorCode".into(), plist::Value::Integer((rng.random_range(0..400i64)).into()));
+            let t = t0 + (i as i64) * 86_400 * 30 + rng.random_range(0..3600i64);
+            rows.push((
+                i % tables.len(),
+                t as f64 + 0.25,
+                crate::ios::files::plist_bytes(&plist::Value::Dictionary(ev)),
+            ));
+        }
+        if d == 0 {
+            let mut ev = plist::Dictionary::new();
+            ev.insert("process".into(), plist::Value::String(bad_proc.clone()));
+            ev.insert("build".into(), plist::Value::String(ANALYTICS_BUILDS[1].into()));
+            rows.push((1, (t0 + 5_000_000) as f64, crate::ios::files::plist_bytes(&plist::Value::Dictionary(ev))));
+            // near misses
+            let mut ev = plist::Dictionary::new();
+            ev.insert("process".into(), plist::Value::String(format!("{bad_proc}helper")));
+            ev.insert("note".into(), plist::Value::String(format!("api.{evil}x.net")));
+            rows.push((0, (t0 + 5_000_100) as f64, crate::ios::files::plist_bytes(&plist::Value::Dictionary(ev))));
+            // a row with no data and one whose data is not a property list
+            rows.push((0, (t0 + 10) as f64, Vec::new()));
+            rows.push((2, (t0 + 11) as f64, b"not a plist".to_vec()));
+        } else {
+            let mut inner = plist::Dictionary::new();
+            inner.insert("host".into(), plist::Value::String(format!("api.{evil}")));
+            let mut ev = plist::Dictionary::new();
+            ev.insert("networkAttempt".into(), plist::Value::Array(vec![plist::Value::Dictionary(inner)]));
+            rows.push((0, (t0 + 6_000_000) as f64, crate::ios::files::plist_bytes(&plist::Value::Dictionary(ev))));
+        }
+        out.push(db("", "", &format!("private/var/Keychains/Analytics/{name}"), t0, |c| {
+            for t in tables {
+                c.execute_batch(&format!(
+                    "CREATE TABLE {t} (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp REAL, data BLOB);"
+                ))?;
+            }
+            for (ti, ts, data) in &rows {
+                let data: Option<&[u8]> = if data.is_empty() { None } else { Some(data) };
+                c.execute(
+                    &format!("INSERT INTO {} (timestamp, data) VALUES (?1, ?2)", tables[*ti]),
+                    rusqlite::params![ts, data],
+                )?;
+            }
+            Ok(())
+        }));
+    }
+    out
+}
+
 /// The sysdiagnose shutdown logs placed where a filesystem dump holds them.
 pub fn shutdown_logs(seed: u64, reboots: usize, truth: &mut Truth) -> Vec<ArtifactFile> {
     crate::sysdiagnose::shutdown_logs(seed, reboots, truth)
@@ -268,6 +348,7 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     v.extend(webkit_stores(seed, scale.min(20), truth));
     v.extend(safari_favicon(seed, scale.min(200), truth));
     v.extend(version_history(seed));
+    v.extend(analytics(seed, scale.clamp(3, 60), truth));
     v.extend(shutdown_logs(seed, 8, truth));
     v.sort_by(|a, b| a.fs_path.cmp(&b.fs_path));
     v

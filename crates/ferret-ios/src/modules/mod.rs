@@ -3,6 +3,7 @@
 #[allow(unused_imports)]
 use ferret_core::{Module, Typed};
 
+pub mod analytics;
 pub mod applications;
 pub mod backup_info;
 pub mod cache_files;
@@ -109,6 +110,8 @@ pub fn fs_only_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(webkit_stores::WebkitSafariViewService)),
         Box::new(Typed(safari_favicon::SafariFavicon)),
         Box::new(Typed(ios_version_history::IosVersionHistory)),
+        Box::new(Typed(analytics::Analytics)),
+        Box::new(Typed(analytics::AnalyticsIosVersions)),
         #[cfg(feature = "unified-log")]
         Box::new(Typed(unified_log::UnifiedLog)),
     ]

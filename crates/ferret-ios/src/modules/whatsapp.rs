@@ -98,6 +98,40 @@ pub struct WhatsappMessage {
     /// Distinct links found in text, media URL and previews (WhatsApp CDN media excluded).
     #[serde(default)]
     pub links: Vec<String>,
+    /// The same row's columns under the names MVT writes (`ZTEXT`, `ZFROMJID`, ...), next to
+    /// ferret's, for scripts written against MVT's `whatsapp.json`.
+    #[serde(flatten, default)]
+    pub mvt: WhatsappRawColumns,
+}
+
+/// `ZWAMESSAGE` / `ZWAMEDIAITEM` columns of one message as stored, under their own names (as
+/// MVT writes them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WhatsappRawColumns {
+    /// `ZWAMESSAGE.Z_PK`.
+    #[serde(rename = "Z_PK", default)]
+    pub z_pk: Option<i64>,
+    /// `ZWAMESSAGE.ZTEXT`.
+    #[serde(rename = "ZTEXT", default)]
+    pub ztext: Option<String>,
+    /// `ZWAMESSAGE.ZMESSAGEDATE` (Mac absolute seconds, as stored).
+    #[serde(rename = "ZMESSAGEDATE", default)]
+    pub zmessagedate: Option<f64>,
+    /// `ZWAMESSAGE.ZFROMJID`.
+    #[serde(rename = "ZFROMJID", default)]
+    pub zfromjid: Option<String>,
+    /// `ZWAMESSAGE.ZTOJID`.
+    #[serde(rename = "ZTOJID", default)]
+    pub ztojid: Option<String>,
+    /// `ZWAMESSAGE.ZISFROMME`.
+    #[serde(rename = "ZISFROMME", default)]
+    pub zisfromme: Option<i64>,
+    /// `ZWAMESSAGE.ZMESSAGETYPE`.
+    #[serde(rename = "ZMESSAGETYPE", default)]
+    pub zmessagetype: Option<i64>,
+    /// `ZWAMEDIAITEM.ZMEDIAURL`.
+    #[serde(rename = "ZMEDIAURL", default)]
+    pub zmediaurl: Option<String>,
 }
 
 /// The `whatsapp` module.
@@ -228,6 +262,16 @@ fn read_db(db: &SqliteDb, path: &str, out: &mut Out<'_, '_, Whatsapp>) -> Result
             media_title: cell::text(row, 12),
             link_previews: preview.into_iter().collect(),
             links: Vec::new(),
+            mvt: WhatsappRawColumns {
+                z_pk: Some(id),
+                ztext: cell::text(row, 1),
+                zmessagedate: cell::f64(row, 2),
+                zfromjid: cell::text(row, 3),
+                ztojid: cell::text(row, 4),
+                zisfromme: cell::i64(row, 5),
+                zmessagetype: cell::i64(row, 6),
+                zmediaurl: cell::text(row, 10),
+            },
         });
     }
     if let Some(p) = pending.take() {
@@ -297,6 +341,28 @@ mod tests {
         let cmp = compare(&truth.alerts, &r.alerts, Some(&["whatsapp"]));
         assert!(cmp.is_exact(), "missed {:#?}\nunexpected {:#?}", cmp.missed, cmp.unexpected);
         assert!(r.records.iter().any(|v| v["sender_jid"] == "15551239999@s.whatsapp.net"));
+        // MVT's column names next to ours, with the same values
+        for v in &r.records {
+            assert_eq!(v["Z_PK"], v["id"]);
+            assert_eq!(v["ZTEXT"], v["text"]);
+            assert_eq!(v["ZFROMJID"], v["from_jid"]);
+            assert_eq!(v["ZTOJID"], v["to_jid"]);
+            assert_eq!(v["ZMEDIAURL"], v["media_url"]);
+            assert_eq!(v["ZISFROMME"] == 1, v["direction"] == "sent");
+            assert!(v["ZMESSAGEDATE"].is_number(), "{v}");
+        }
+        assert!(
+            r.records.iter().any(|v| v["ZTEXT"].is_string()) && r.records.iter().any(|v| v["ZFROMJID"].is_string())
+        );
+        // and the record reads back (check-iocs), also without them (results of older versions)
+        let back: WhatsappMessage = serde_json::from_value(r.records[0].clone()).expect("reads back");
+        assert_eq!(back.mvt.z_pk, Some(back.id));
+        let mut old = r.records[0].clone();
+        for k in ["Z_PK", "ZTEXT", "ZMESSAGEDATE", "ZFROMJID", "ZTOJID", "ZISFROMME", "ZMESSAGETYPE", "ZMEDIAURL"] {
+            old.as_object_mut().expect("object").remove(k);
+        }
+        let back: WhatsappMessage = serde_json::from_value(old).expect("older record reads");
+        assert_eq!(back.mvt, WhatsappRawColumns::default());
     }
 
     #[test]
