@@ -292,6 +292,7 @@ mod tests {
                 warnings: vec![],
                 alerts: vec![alert("sms", Level::Critical), alert("sms", Level::Low)],
                 elapsed_ms: 0,
+                sightings: Default::default(),
             },
             ModuleReport {
                 module: "tcc".into(),
@@ -299,6 +300,7 @@ mod tests {
                 warnings: vec![],
                 alerts: vec![alert("tcc", Level::Medium)],
                 elapsed_ms: 0,
+                sightings: Default::default(),
             },
             ModuleReport {
                 module: "calls".into(),
@@ -306,6 +308,7 @@ mod tests {
                 warnings: vec![],
                 alerts: vec![],
                 elapsed_ms: 0,
+                sightings: Default::default(),
             },
         ];
         let run = RunInfo {
