@@ -290,7 +290,7 @@ pub fn classify(value: &str, apps: &Apps) -> Classification {
     let cat = catalogue();
     let value = value.trim();
     if value.starts_with('/') {
-        return classify_path(cat, value, apps);
+        return classify_path(cat, value);
     }
     let name = value.split('/').next().unwrap_or(value);
     if cat.apple_name(name).is_some() {
@@ -304,7 +304,7 @@ pub fn classify(value: &str, apps: &Apps) -> Classification {
     Classification { class: Class::Unknown, high, nearest_apple: nearest }
 }
 
-fn classify_path(cat: &Catalogue, path: &str, apps: &Apps) -> Classification {
+fn classify_path(cat: &Catalogue, path: &str) -> Classification {
     let name = path.rsplit('/').next().unwrap_or(path);
     let inner = CRYPTEX_ROOTS.iter().find_map(|r| path.strip_prefix(r)).filter(|p| p.starts_with('/')).unwrap_or(path);
     if cat.paths.contains_key(inner) {
@@ -374,13 +374,9 @@ pub struct CensusRecord {
     pub count: u64,
 }
 
-/// What is known of one process name while the census gathers.
-#[derive(Debug, Default)]
-struct Group {
-    values: BTreeSet<String>,
-    modules: BTreeSet<String>,
-    stat: Stat,
-}
+/// What is known of one process name while the census gathers: each form it was read in
+/// (name, path) with its times and modules.
+type Group = BTreeMap<String, (Stat, BTreeSet<String>)>;
 
 /// Modules whose app ids are the acquisition's installed apps.
 const APP_MODULES: [&str; 2] = ["applications", "mobile_installation"];
@@ -427,10 +423,9 @@ impl ProcessCensus {
                     left_out += 1;
                     continue;
                 }
-                let g = groups.entry(name.to_string()).or_default();
-                g.values.insert(value.to_string());
-                g.modules.insert(r.module.clone());
-                g.stat.merge(stat);
+                let (st, modules) = groups.entry(name.to_string()).or_default().entry(value.to_string()).or_default();
+                st.merge(stat);
+                modules.insert(r.module.clone());
             }
         }
         // A truncated name (DataUsage 15, kernel 16) is the longer process it starts.
@@ -443,28 +438,38 @@ impl ProcessCensus {
                 .filter(|k| k.starts_with(&s));
             if let (Some(l), Some(g)) = (longer, groups.remove(&s)) {
                 let target = groups.entry(l).or_default();
-                target.values.extend(g.values);
-                target.modules.extend(g.modules);
-                target.stat.merge(g.stat);
+                for (value, (st, modules)) in g {
+                    let (t, m) = target.entry(value).or_default();
+                    t.merge(st);
+                    m.extend(modules);
+                }
             }
         }
         let mut out = Vec::new();
         for (name, g) in groups {
-            let classes: Vec<(String, Classification)> =
-                g.values.iter().map(|v| (v.clone(), classify(v, &apps))).collect();
-            if classes.iter().all(|(_, c)| c.class == Class::Apple) {
+            // Apple's own forms of the name (the real daemon beside its lookalike) are left out.
+            let classes: Vec<(&String, &(Stat, BTreeSet<String>), Classification)> = g
+                .iter()
+                .map(|(v, seen)| (v, seen, classify(v, &apps)))
+                .filter(|(_, _, c)| c.class != Class::Apple)
+                .collect();
+            if classes.is_empty() {
                 continue;
             }
-            let paths: Vec<String> = g.values.iter().filter(|v| v.starts_with('/')).cloned().collect();
+            let paths: Vec<String> =
+                classes.iter().filter(|(v, _, _)| v.starts_with('/')).map(|(v, _, _)| (*v).clone()).collect();
+            let mut stat = Stat::default();
+            let mut modules = BTreeSet::new();
+            for (_, (st, ms), _) in &classes {
+                stat.merge(*st);
+                modules.extend(ms.iter().cloned());
+            }
             // The worst of its values decides: HIGH unknown, unknown, then installed app.
             let worst = classes
                 .iter()
-                .max_by_key(|(_, c)| (c.class == Class::Unknown, c.high.is_some(), c.class == Class::InstalledApp))
-                .map(|(v, c)| (v.clone(), c.clone()));
+                .max_by_key(|(_, _, c)| (c.class == Class::Unknown, c.high.is_some()))
+                .map(|(v, _, c)| ((*v).clone(), c.clone()));
             let Some((value, c)) = worst else { continue };
-            if c.class == Class::Apple {
-                continue;
-            }
             let shown = if value.starts_with('/') { format!("{name:?} ({value:?})") } else { format!("{name:?}") };
             let reason = match (&c.class, &c.high) {
                 (Class::InstalledApp, _) => format!("Process {shown} belongs to an app installed on this phone"),
@@ -481,10 +486,10 @@ impl ProcessCensus {
                 level: c.level(),
                 reason,
                 nearest_apple: c.nearest_apple.map(str::to_string),
-                modules: g.modules.into_iter().collect(),
-                first_seen: (g.stat.first != NONE).then(|| stat_time(g.stat.first)).flatten(),
-                last_seen: (g.stat.last != NONE).then(|| stat_time(g.stat.last)).flatten(),
-                count: g.stat.count,
+                modules: modules.into_iter().collect(),
+                first_seen: (stat.first != NONE).then(|| stat_time(stat.first)).flatten(),
+                last_seen: (stat.last != NONE).then(|| stat_time(stat.last)).flatten(),
+                count: stat.count,
             });
         }
         let warning = (left_out > 0)
@@ -711,7 +716,7 @@ mod tests {
                     vec!["crash_logs", "datausage"],
                     3_000
                 ),
-                ("mediaserverd", Class::Unknown, Some(Level::High), vec!["ps", "shutdown_log"], 900),
+                ("mediaserverd", Class::Unknown, Some(Level::High), vec!["ps", "shutdown_log"], 1_500),
                 ("zqxwvyjk", Class::Unknown, Some(Level::Medium), vec!["datausage"], 7),
             ]
         );
@@ -722,7 +727,7 @@ mod tests {
             "Process \"mediaserverd\" (\"/private/var/tmp/mediaserverd\") is named like the Apple executable \
              \"mediaserverd\" but runs from a temporary folder (/private/var/tmp)"
         );
-        assert_eq!(m.count, 3);
+        assert_eq!(m.count, 2, "Apple's own daemon of that name is not counted");
     }
 
     /// Hostile names: very long ones are cut, control characters escaped, and the number of
