@@ -391,7 +391,8 @@ pub const NAME: &str = "process_census";
 /// The process name a value stands for: a path's file name, a `name/qualifier` value's name.
 fn process_name(value: &str) -> &str {
     if value.starts_with('/') {
-        value.rsplit('/').find(|c| !c.is_empty()).unwrap_or(value)
+        // a folder path (`/`, `//`) names no process
+        value.rsplit('/').find(|c| !c.is_empty()).unwrap_or_default()
     } else {
         value.split('/').next().unwrap_or(value)
     }
@@ -402,6 +403,31 @@ impl ProcessCensus {
     /// were left out by the bound.
     pub fn census(reports: &[ModuleReport]) -> (Vec<CensusRecord>, Option<String>) {
         Self::census_with_cap(reports, MAX_PROCESSES)
+    }
+
+    /// The census of one module's worth of values (process names, paths, one per line as
+    /// read) beside the bundle ids of installed apps: the fuzz target's and hostile tests' entry.
+    pub fn census_of_values<'a>(
+        values: impl IntoIterator<Item = &'a str>,
+        app_ids: impl IntoIterator<Item = &'a str>,
+    ) -> (Vec<CensusRecord>, Option<String>) {
+        let mut seen = ferret_core::observe::Sightings::default();
+        for v in values {
+            seen.add(v, None);
+        }
+        let mut apps = ferret_core::observe::Sightings::default();
+        for id in app_ids {
+            apps.add_app_id(id);
+        }
+        let report = |module: &str, sightings| ModuleReport {
+            module: module.into(),
+            status: ferret_core::ModuleStatus::Completed { records: 0 },
+            warnings: Vec::new(),
+            alerts: Vec::new(),
+            elapsed_ms: 0,
+            sightings,
+        };
+        Self::census(&[report("ps", seen), report(APP_MODULES[0], apps)])
     }
 
     /// [`ProcessCensus::census`] classifying at most `cap` process names.
