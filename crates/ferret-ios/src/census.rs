@@ -376,7 +376,10 @@ pub struct CensusRecord {
 
 /// What is known of one process name while the census gathers: each form it was read in
 /// (name, path) with its times and modules.
-type Group = BTreeMap<String, (Stat, BTreeSet<String>)>;
+type Group = BTreeMap<String, Seen>;
+
+/// The times and modules of one form of a process name.
+type Seen = (Stat, BTreeSet<String>);
 
 /// Modules whose app ids are the acquisition's installed apps.
 const APP_MODULES: [&str; 2] = ["applications", "mobile_installation"];
@@ -474,7 +477,7 @@ impl ProcessCensus {
         let mut out = Vec::new();
         for (name, g) in groups {
             // Apple's own forms of the name (the real daemon beside its lookalike) are left out.
-            let classes: Vec<(&String, &(Stat, BTreeSet<String>), Classification)> = g
+            let classes: Vec<(&String, &Seen, Classification)> = g
                 .iter()
                 .map(|(v, seen)| (v, seen, classify(v, &apps)))
                 .filter(|(_, _, c)| c.class != Class::Apple)
@@ -724,7 +727,8 @@ mod tests {
         ];
         let (records, warning) = ProcessCensus::census(&reports);
         assert_eq!(warning, None);
-        let got: Vec<(&str, Class, Option<Level>, Vec<&str>, i64)> = records
+        type Row<'a> = (&'a str, Class, Option<Level>, Vec<&'a str>, i64);
+        let got: Vec<Row<'_>> = records
             .iter()
             .map(|r| {
                 let ms = r.modules.iter().map(String::as_str).collect();
