@@ -903,6 +903,55 @@ mod tests {
         assert!(obs.iter().all(|x| x.modules == ["sms"]));
     }
 
+    /// Sightings keep process names and executable paths as read (an executable's path once,
+    /// not its components), app ids, and the record times; file listings give none; a
+    /// sightings-only observer keeps no observables; the answers stay the inner set's.
+    #[test]
+    fn sightings_keep_what_was_read_as_read() {
+        let o = Observing::sightings_only("ps", &NoIndicators);
+        o.set_time(Some((ts(10), ts(20))));
+        assert!(o.check_executable("/private/var/tmp/bh").is_none());
+        assert!(o.check_process("/usr/libexec/locationd").is_none());
+        o.set_time(Some((ts(5), ts(5))));
+        assert!(o.check_process("bh").is_none());
+        assert!(o.check_app_id("com.example.Chat").is_none());
+        assert!(o.check_domain("evil.example").is_none());
+        let s = o.take_sightings();
+        let mut got: Vec<(&str, i64, i64, u64)> = s.iter().map(|(v, st)| (v, st.first, st.last, st.count)).collect();
+        got.sort_unstable();
+        let us = |x: i64| ts(x).as_microsecond();
+        assert_eq!(
+            got,
+            vec![
+                ("/private/var/tmp/bh", us(10), us(20), 1),
+                ("/usr/libexec/locationd", us(10), us(20), 1),
+                ("bh", us(5), us(5), 1),
+            ]
+        );
+        assert_eq!(s.app_ids().collect::<Vec<_>>(), ["com.example.Chat"]);
+        assert!(o.take().is_empty(), "no observables kept");
+        let listing = Observing::new("filesystem", &NoIndicators);
+        let _ = listing.check_executable("/private/var/tmp/bh");
+        let _ = listing.check_process("bh");
+        assert!(listing.take_sightings().is_empty());
+        // an observer that keeps observables still sees the path and its components
+        let full = Observing::new("ps", &NoIndicators);
+        let _ = full.check_executable("/private/var/tmp/bh");
+        let kept: Vec<(ObservableKind, String)> =
+            merge_tables([full.take()]).into_iter().map(|o| (o.kind, o.value)).collect();
+        assert_eq!(
+            kept,
+            vec![
+                (ObservableKind::Process, "bh".to_string()),
+                (ObservableKind::Process, "private".to_string()),
+                (ObservableKind::Process, "tmp".to_string()),
+                (ObservableKind::Process, "var".to_string()),
+                (ObservableKind::FilePath, "/private/var/tmp/bh".to_string()),
+            ]
+        );
+        assert_eq!(full.take_sightings().len(), 1);
+    }
+
     #[test]
     fn file_listings_keep_only_domains_and_tables_are_bounded() {
         let mut t = ObservationTable::new("filesystem");
