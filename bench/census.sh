@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark: the cost of the process census (`--process-census`) on a large iOS backup. Runs
-# `ferret check` REPEAT times each way -- without the flag, with it -- and, when BASE is given,
+# `ferret check` REPEAT times each way (the results folder is removed before each run) -- without the flag, with it -- and, when BASE is given,
 # with an older binary (e.g. one built before the census existed), printing the wall time and the
 # peak resident memory of every run (`/usr/bin/time -v`).
 # Usage: bench/census.sh BACKUP IOCS [REPEAT]   Env: BIN (default target/release/ferret),
@@ -22,8 +22,11 @@ run() { # label binary extra-args...
     /usr/bin/time -v "$b" -q check --no-default-iocs --iocs "$iocs" -o "$out/r" "$@" "$backup" \
       >/dev/null 2>"$out/time.txt" || true
     wall=$(grep "Elapsed (wall clock)" "$out/time.txt" | awk '{print $NF}')
+    user=$(grep "User time" "$out/time.txt" | awk '{print $NF}')
+    sys=$(grep "System time" "$out/time.txt" | awk '{print $NF}')
     rss=$(grep "Maximum resident set size" "$out/time.txt" | awk '{print $NF}')
-    echo "$label run $i: wall $wall, max RSS ${rss} KB"
+    status=$(grep -c "^error" "$out/time.txt" || true)
+    echo "$label run $i: wall $wall, user ${user}s, sys ${sys}s, max RSS ${rss} KB$([ "$status" = 0 ] || echo ' (FAILED: see time.txt)')"
   done
 }
 if [ -n "${BASE:-}" ]; then run base "$BASE"; fi
