@@ -41,6 +41,9 @@ pub fn run(target: &str, data: &[u8]) {
             let mut db = db.to_vec();
             let _ = ferret_core::wal::apply(&mut db, wal, 1 << 24);
         }
+        "process_census" => {
+            let _ = ferret_ios::census::ProcessCensus::census_of_values(text.lines(), ["com.example.Chat"]);
+        }
         "url_extract" => {
             let _ = ferret_core::urls::find_urls(&text);
         }

@@ -29,6 +29,7 @@ pub const TARGETS: &[&str] = &[
     "net_packet",
     "campaign_files",
     "analytics_event",
+    "process_census",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -609,6 +610,12 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             typedstream(""),
             typedstream(&"long text ".repeat(40)),
             typedstream("caf\u{e9} \u{1f600}"),
+        ],
+        "process_census" => vec![
+            s("locationd\n/usr/libexec/locationd\nkernel_task\n/Applications/MobileSafari.app/MobileSafari"),
+            s("bh\n/private/var/tmp/bh\nroleaboutd\nDiagnosticd\nmediaserverdd"),
+            s("/private/var/db/com.apple.xpc.roleaccountd.staging/locationd\n/private/var/containers/Bundle/Application/0/Chat.app/Chat"),
+            "\u{202e}dnoitacol\n/\n//\n/private/var/mobile/\u{e9}\u{1f600}\n\t \nabcdefghijklmnopqrstuvwxyz0123456789".as_bytes().to_vec(),
         ],
         "url_extract" => vec![
             s("see https://evil.example/a?b=c and http://x.y.example:8080/p#f ok"),

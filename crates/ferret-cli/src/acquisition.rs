@@ -90,6 +90,27 @@ pub fn modules_for(kind: AcquisitionKind) -> Vec<Box<dyn Module>> {
     }
 }
 
+/// The passes that run after the modules of `kind` ([`ferret_core::PostRun`]: the iOS process
+/// census), when the check keeps the modules' sightings.
+pub fn post_runs_for(kind: AcquisitionKind) -> Vec<Box<dyn ferret_core::PostRun>> {
+    match kind.platform() {
+        Platform::Ios => ferret_ios::post_runs(kind),
+        Platform::Android | Platform::Net => Vec::new(),
+    }
+}
+
+/// The post-run passes of the acquisition type a results folder's `info.json` names.
+pub fn post_runs_for_results(results: &Path) -> Vec<Box<dyn ferret_core::PostRun>> {
+    results_kind(results).map(post_runs_for).unwrap_or_default()
+}
+
+fn results_kind(results: &Path) -> Option<AcquisitionKind> {
+    std::fs::read(results.join("info.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.pointer("/run/target/kind").and_then(|k| k.as_str()).and_then(kind_named))
+}
+
 /// The acquisition type a results folder's `info.json` names (`target.kind`, its serde name).
 pub fn kind_named(name: &str) -> Option<AcquisitionKind> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
@@ -100,11 +121,7 @@ pub fn kind_named(name: &str) -> Option<AcquisitionKind> {
 /// so stored records go back to the modules of their own type; every module when the type is
 /// unknown.
 pub fn modules_for_results(results: &Path) -> Vec<Box<dyn Module>> {
-    let kind = std::fs::read(results.join("info.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v.pointer("/run/target/kind").and_then(|k| k.as_str()).and_then(kind_named));
-    match kind {
+    match results_kind(results) {
         Some(k) => modules_for(k),
         None => all_modules(),
     }

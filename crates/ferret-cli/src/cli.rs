@@ -197,6 +197,11 @@ pub struct CheckArgs {
     /// Worker threads (0 = one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// iOS: classify every process name and executable path the modules read against Apple's own
+    /// executables (the `process_census` pass): unknown processes are MEDIUM, lookalikes of
+    /// Apple's and programs running from data or temporary folders HIGH, without indicators.
+    #[arg(long)]
+    pub process_census: bool,
     /// Language of report.html: en, it, es, fr or ar (default: the locale's, else English).
     #[arg(long, value_name = "CODE")]
     pub lang: Option<ferret_report::Lang>,

@@ -58,6 +58,26 @@ pub trait Indicators: Send + Sync {
 
     /// An Android system property name.
     fn check_android_property(&self, name: &str) -> Option<MatchedIndicator>;
+
+    /// An executable: a full path (`/private/var/tmp/bh`) or a bare process name. A path is
+    /// checked against file indicators, then each of its `/`-separated components against
+    /// process indicators (a process indicator naming a folder or binary anywhere in the path);
+    /// a name against process indicators. Implementations other than observers keep this
+    /// definition ([`check_executable_parts`]).
+    fn check_executable(&self, path_or_name: &str) -> Option<MatchedIndicator> {
+        check_executable_parts(self, path_or_name)
+    }
+}
+
+/// The definition of [`Indicators::check_executable`], for implementations that override it to
+/// note the question and still answer the same way.
+pub fn check_executable_parts<I: Indicators + ?Sized>(ind: &I, path: &str) -> Option<MatchedIndicator> {
+    if path.starts_with('/')
+        && let Some(m) = ind.check_file_path(path)
+    {
+        return Some(m);
+    }
+    path.split('/').filter(|c| !c.is_empty()).find_map(|c| ind.check_process(c))
 }
 
 /// The empty indicator set: matches nothing.

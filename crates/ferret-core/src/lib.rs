@@ -51,5 +51,5 @@ pub use module::{
     TimelineEvent, TimelineSink,
 };
 pub use module::{Output, Typed, ioc_finding};
-pub use runner::{ModuleReport, ModuleStatus, NoProgress, Progress, SinkFactory, run_modules};
+pub use runner::{ModuleReport, ModuleStatus, NoProgress, PostRun, Progress, SinkFactory, run_modules, run_post};
 pub use sqlite::SqliteDb;

@@ -131,6 +131,11 @@ pub struct RunOptions {
     /// IPv6 addresses, `--device-ip`); all packets when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_ips: Vec<std::net::IpAddr>,
+    /// Keep every process name and executable path each module checks
+    /// ([`crate::observe::Sightings`], in [`crate::ModuleReport::sightings`]) for post-run passes
+    /// ([`crate::runner::PostRun`]), whether or not observables are written.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sightings: bool,
 }
 
 /// What a module receives.

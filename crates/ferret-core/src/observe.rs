@@ -348,6 +348,93 @@ fn lower(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { Cow::Borrowed(s) }
 }
 
+/// Most distinct process names and executable paths one module's [`Sightings`] keep; further
+/// new values are counted in [`Sightings::dropped`].
+pub const MAX_SIGHTINGS: usize = 20_000;
+
+/// Longest value a sighting keeps, in bytes (a longer one is cut at a character boundary).
+pub const MAX_SIGHTING_LEN: usize = 512;
+
+/// The process names and executable paths one module checked, exactly as the module read them
+/// (not normalised to a basename as observables are: a post-run pass such as the iOS process
+/// census needs the folder an executable ran from), with their times. Bounded: at most
+/// [`MAX_SIGHTINGS`] values of at most [`MAX_SIGHTING_LEN`] bytes, about 12 MB at worst.
+#[derive(Debug, Clone, Default)]
+pub struct Sightings {
+    values: HashMap<Box<str>, Stat>,
+    /// App ids (bundle ids) the module checked, as read; counted in the same bound.
+    app_ids: std::collections::HashSet<Box<str>>,
+    /// New values refused once [`MAX_SIGHTINGS`] was reached.
+    pub dropped: u64,
+}
+
+impl Sightings {
+    /// Notes `raw` (trimmed; values with control characters are kept with them escaped, so an
+    /// odd name is still seen) at `time`.
+    pub fn add(&mut self, raw: &str, time: Option<(Timestamp, Timestamp)>) {
+        let v = raw.trim();
+        if v.is_empty() {
+            return;
+        }
+        let mut cut = v.len().min(MAX_SIGHTING_LEN);
+        while !v.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let v = &v[..cut];
+        let escaped: Cow<'_, str> =
+            if v.chars().any(char::is_control) { Cow::Owned(v.escape_default().to_string()) } else { Cow::Borrowed(v) };
+        if let Some(s) = self.values.get_mut(escaped.as_ref()) {
+            s.add(time);
+            return;
+        }
+        if self.len() >= MAX_SIGHTINGS {
+            self.dropped += 1;
+            return;
+        }
+        let mut s = Stat::default();
+        s.add(time);
+        self.values.insert(escaped.into_owned().into_boxed_str(), s);
+    }
+
+    /// Notes an app id (bundle id) the module checked.
+    pub fn add_app_id(&mut self, raw: &str) {
+        let v = raw.trim();
+        if v.is_empty() || v.len() > MAX_SIGHTING_LEN || v.chars().any(char::is_control) || self.app_ids.contains(v) {
+            return;
+        }
+        if self.len() >= MAX_SIGHTINGS {
+            self.dropped += 1;
+            return;
+        }
+        self.app_ids.insert(v.into());
+    }
+
+    /// The app ids noted, in no order.
+    pub fn app_ids(&self) -> impl Iterator<Item = &str> {
+        self.app_ids.iter().map(AsRef::as_ref)
+    }
+
+    /// Distinct values held (process names, paths and app ids).
+    pub fn len(&self) -> usize {
+        self.values.len() + self.app_ids.len()
+    }
+
+    /// Nothing held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values with their first and last time (µs, or [`NONE`]) and count, in no order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Stat)> {
+        self.values.iter().map(|(k, v)| (k.as_ref(), *v))
+    }
+}
+
+/// The time of a [`Stat`] bound as a timestamp (`None` for [`NONE`]).
+pub fn stat_time(us: i64) -> Option<Timestamp> {
+    from_us(us)
+}
+
 /// One line of `observables.jsonl`, borrowed while runs are merged ([`merge_runs`]); serialises
 /// exactly as [`Observable`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -519,8 +606,25 @@ pub trait Observer: Indicators {
 /// The [`Observer`] the runner puts in front of the loaded indicators for one module.
 pub struct Observing<'a> {
     inner: &'a dyn Indicators,
-    state: Mutex<(ObservationTable, Option<(Timestamp, Timestamp)>)>,
+    state: Mutex<State>,
     flush: Option<Flush<'a>>,
+    /// Whether the observables table is kept (`false`: only the sightings).
+    observables: bool,
+}
+
+/// What an [`Observing`] holds while its module runs.
+struct State {
+    table: ObservationTable,
+    time: Option<(Timestamp, Timestamp)>,
+    sightings: Sightings,
+    /// Inside [`Indicators::check_executable`]: the path's components are not process names.
+    in_executable: bool,
+}
+
+impl State {
+    fn new(module: &str) -> Self {
+        Self { table: ObservationTable::new(module), time: None, sightings: Sightings::default(), in_executable: false }
+    }
 }
 
 /// Where a full table goes, and at what size.
@@ -538,7 +642,23 @@ impl std::fmt::Debug for Observing<'_> {
 impl<'a> Observing<'a> {
     /// Observes the checks `module` makes against `inner`.
     pub fn new(module: &str, inner: &'a dyn Indicators) -> Self {
-        Self { inner, state: Mutex::new((ObservationTable::new(module), None)), flush: None }
+        Self { inner, state: Mutex::new(State::new(module)), flush: None, observables: true }
+    }
+
+    /// Notes only the process names and executable paths `module` checks ([`Sightings`]), for
+    /// runs that write no observables.
+    pub fn sightings_only(module: &str, inner: &'a dyn Indicators) -> Self {
+        Self { observables: false, ..Self::new(module, inner) }
+    }
+
+    /// Whether the observables table is kept.
+    pub fn keeps_observables(&self) -> bool {
+        self.observables
+    }
+
+    /// The process names and executable paths noted so far, taken.
+    pub fn take_sightings(&self) -> Sightings {
+        std::mem::take(&mut self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).sightings)
     }
 
     /// As [`Observing::new`], handing the table to `to` whenever it holds `at` distinct values
@@ -551,14 +671,25 @@ impl<'a> Observing<'a> {
     ) -> Self {
         Self {
             inner,
-            state: Mutex::new((ObservationTable::new(module), None)),
+            state: Mutex::new(State::new(module)),
             flush: Some(Flush { at: at.max(1), to: Box::new(to) }),
+            observables: true,
         }
     }
 
     fn note(&self, kind: ObservableKind, value: &str) {
         let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (table, time) = &mut *g;
+        let State { table, time, sightings, in_executable } = &mut *g;
+        if !FILE_LISTINGS.contains(&table.module.as_str()) {
+            match kind {
+                ObservableKind::Process if !*in_executable => sightings.add(value, *time),
+                ObservableKind::AppId => sightings.add_app_id(value),
+                _ => {}
+            }
+        }
+        if !self.observables {
+            return;
+        }
         table.add(kind, value, *time);
         if let Some(f) = &self.flush
             && table.len() >= f.at
@@ -574,13 +705,13 @@ impl<'a> Observing<'a> {
 
 impl Observer for Observing<'_> {
     fn set_time(&self, range: Option<(Timestamp, Timestamp)>) {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1 = range;
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).time = range;
     }
 
     fn take(&self) -> ObservationTable {
         let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let fresh = ObservationTable::with_cap(&g.0.module, g.0.cap);
-        std::mem::replace(&mut g.0, fresh)
+        let fresh = ObservationTable::with_cap(&g.table.module, g.table.cap);
+        std::mem::replace(&mut g.table, fresh)
     }
 }
 
@@ -645,6 +776,21 @@ impl Indicators for Observing<'_> {
     fn check_android_property(&self, name: &str) -> Option<MatchedIndicator> {
         self.note(ObservableKind::AndroidProperty, name);
         self.inner.check_android_property(name)
+    }
+    /// Noted as one sighting (the whole path); the path and its components are observed as
+    /// the trait's definition checks them.
+    fn check_executable(&self, path_or_name: &str) -> Option<MatchedIndicator> {
+        {
+            let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let State { table, time, sightings, in_executable } = &mut *g;
+            if !FILE_LISTINGS.contains(&table.module.as_str()) {
+                sightings.add(path_or_name, *time);
+            }
+            *in_executable = true;
+        }
+        let hit = crate::indicators::check_executable_parts(self, path_or_name);
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).in_executable = false;
+        hit
     }
 }
 
@@ -755,6 +901,55 @@ mod tests {
         );
         assert_eq!(obs[5].last_seen, Some(ts(60)));
         assert!(obs.iter().all(|x| x.modules == ["sms"]));
+    }
+
+    /// Sightings keep process names and executable paths as read (an executable's path once,
+    /// not its components), app ids, and the record times; file listings give none; a
+    /// sightings-only observer keeps no observables; the answers stay the inner set's.
+    #[test]
+    fn sightings_keep_what_was_read_as_read() {
+        let o = Observing::sightings_only("ps", &NoIndicators);
+        o.set_time(Some((ts(10), ts(20))));
+        assert!(o.check_executable("/private/var/tmp/bh").is_none());
+        assert!(o.check_process("/usr/libexec/locationd").is_none());
+        o.set_time(Some((ts(5), ts(5))));
+        assert!(o.check_process("bh").is_none());
+        assert!(o.check_app_id("com.example.Chat").is_none());
+        assert!(o.check_domain("evil.example").is_none());
+        let s = o.take_sightings();
+        let mut got: Vec<(&str, i64, i64, u64)> = s.iter().map(|(v, st)| (v, st.first, st.last, st.count)).collect();
+        got.sort_unstable();
+        let us = |x: i64| ts(x).as_microsecond();
+        assert_eq!(
+            got,
+            vec![
+                ("/private/var/tmp/bh", us(10), us(20), 1),
+                ("/usr/libexec/locationd", us(10), us(20), 1),
+                ("bh", us(5), us(5), 1),
+            ]
+        );
+        assert_eq!(s.app_ids().collect::<Vec<_>>(), ["com.example.Chat"]);
+        assert!(o.take().is_empty(), "no observables kept");
+        let listing = Observing::new("filesystem", &NoIndicators);
+        let _ = listing.check_executable("/private/var/tmp/bh");
+        let _ = listing.check_process("bh");
+        assert!(listing.take_sightings().is_empty());
+        // an observer that keeps observables still sees the path and its components
+        let full = Observing::new("ps", &NoIndicators);
+        let _ = full.check_executable("/private/var/tmp/bh");
+        let kept: Vec<(ObservableKind, String)> =
+            merge_tables([full.take()]).into_iter().map(|o| (o.kind, o.value)).collect();
+        assert_eq!(
+            kept,
+            vec![
+                (ObservableKind::Process, "bh".to_string()),
+                (ObservableKind::Process, "private".to_string()),
+                (ObservableKind::Process, "tmp".to_string()),
+                (ObservableKind::Process, "var".to_string()),
+                (ObservableKind::FilePath, "/private/var/tmp/bh".to_string()),
+            ]
+        );
+        assert_eq!(full.take_sightings().len(), 1);
     }
 
     #[test]

@@ -77,6 +77,10 @@ pub struct ModuleReport {
     /// Wall time in milliseconds (not part of deterministic results).
     #[serde(skip)]
     pub elapsed_ms: u128,
+    /// The process names and executable paths the module checked, when the run keeps them
+    /// ([`crate::RunOptions::sightings`]).
+    #[serde(skip)]
+    pub sightings: crate::observe::Sightings,
 }
 
 fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
@@ -101,11 +105,13 @@ pub fn run_module(
     let start = Instant::now();
     let report = match (sinks.records(&info), sinks.timeline(&info)) {
         (Ok(mut rec), Ok(mut tl)) => {
-            let observing = sinks.observes().then(|| {
-                crate::observe::Observing::with_flush(info.name, ctx.indicators, crate::observe::FLUSH_AT, |t| {
+            let observing = if sinks.observes() {
+                Some(crate::observe::Observing::with_flush(info.name, ctx.indicators, crate::observe::FLUSH_AT, |t| {
                     sinks.observations(t);
-                })
-            });
+                }))
+            } else {
+                ctx.options.sightings.then(|| crate::observe::Observing::sightings_only(info.name, ctx.indicators))
+            };
             let observed_ctx = observing.as_ref().map(|o| Context { indicators: o, ..*ctx });
             let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut());
             if let Some(o) = &observing {
@@ -121,7 +127,8 @@ pub fn run_module(
                 (r, _) => r,
             };
             let (alerts, mut warnings, count) = out.into_parts();
-            if let Some(o) = &observing {
+            let sightings = observing.as_ref().map(crate::observe::Observing::take_sightings).unwrap_or_default();
+            if let Some(o) = observing.as_ref().filter(|o| o.keeps_observables()) {
                 let table = crate::observe::Observer::take(o);
                 if table.dropped > 0 {
                     warnings.push(format!(
@@ -140,8 +147,16 @@ pub fn run_module(
                 (Err(e), _) => ModuleStatus::Failed { error: e.to_string(), records: count },
                 (Ok(_), Err(e)) => ModuleStatus::Failed { error: format!("cannot write results: {e}"), records: count },
             };
+            if sightings.dropped > 0 {
+                warnings.push(format!(
+                    "{} further distinct process names were not kept for the process census (at most {} per module)",
+                    sightings.dropped,
+                    crate::observe::MAX_SIGHTINGS
+                ));
+            }
             warnings.truncate(1001);
-            ModuleReport { module: info.name.to_string(), status, warnings, alerts, elapsed_ms: 0 }
+            let sightings = if ctx.options.sightings { sightings } else { Default::default() };
+            ModuleReport { module: info.name.to_string(), status, warnings, alerts, elapsed_ms: 0, sightings }
         }
         (Err(e), _) | (_, Err(e)) => ModuleReport {
             module: info.name.to_string(),
@@ -149,11 +164,59 @@ pub fn run_module(
             warnings: Vec::new(),
             alerts: Vec::new(),
             elapsed_ms: 0,
+            sightings: Default::default(),
         },
     };
     let report = ModuleReport { elapsed_ms: start.elapsed().as_millis(), ..report };
     progress.module_finished(&report);
     report
+}
+
+/// A pass that runs once every module finished, over what they saw (e.g. the iOS process
+/// census over every module's [`ModuleReport::sightings`]). It reports like a module: records
+/// in `<name>.json`, alerts in `alerts.json`, a line in `info.json`; `check-iocs` runs it again
+/// over the re-checked modules, so its result is the same on every path.
+pub trait PostRun: Sync {
+    /// Its name and description, as a module's.
+    fn info(&self) -> ModuleInfo;
+    /// Runs over the modules' reports (in run order), writing into `out`.
+    fn run(&self, reports: &[ModuleReport], out: &mut Output<'_>) -> Result<Outcome, ModuleError>;
+}
+
+/// Runs a [`PostRun`] pass with its own sinks; a panic becomes its error.
+pub fn run_post(post: &dyn PostRun, reports: &[ModuleReport], sinks: &dyn SinkFactory) -> ModuleReport {
+    let info = post.info();
+    let failed = |error: String| ModuleReport {
+        module: info.name.to_string(),
+        status: ModuleStatus::Failed { error, records: 0 },
+        warnings: Vec::new(),
+        alerts: Vec::new(),
+        elapsed_ms: 0,
+        sightings: Default::default(),
+    };
+    let (mut rec, mut tl) = match (sinks.records(&info), sinks.timeline(&info)) {
+        (Ok(r), Ok(t)) => (r, t),
+        (Err(e), _) | (_, Err(e)) => return failed(format!("cannot create result files: {e}")),
+    };
+    let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut());
+    let result = catch_unwind(AssertUnwindSafe(|| post.run(reports, &mut out)))
+        .unwrap_or_else(|p| Err(ModuleError::Panic(panic_text(p))));
+    let (alerts, warnings, count) = out.into_parts();
+    let fin = rec.finish().and_then(|()| tl.finish());
+    let status = match (result, fin) {
+        (Ok(Outcome::NotFound), Ok(())) if count == 0 => ModuleStatus::NotFound,
+        (Ok(_), Ok(())) => ModuleStatus::Completed { records: count },
+        (Err(e), _) => ModuleStatus::Failed { error: e.to_string(), records: count },
+        (Ok(_), Err(e)) => ModuleStatus::Failed { error: format!("cannot write results: {e}"), records: count },
+    };
+    ModuleReport {
+        module: info.name.to_string(),
+        status,
+        warnings,
+        alerts,
+        elapsed_ms: 0,
+        sightings: Default::default(),
+    }
 }
 
 /// The order modules start in: the given order, except that a module that shares its
@@ -233,6 +296,7 @@ pub fn run_modules(
                 warnings: Vec::new(),
                 alerts: Vec::new(),
                 elapsed_ms: 0,
+                sightings: Default::default(),
             })
         })
         .collect()

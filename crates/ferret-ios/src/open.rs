@@ -149,6 +149,17 @@ pub fn modules(kind: AcquisitionKind) -> Vec<Box<dyn Module>> {
     }
 }
 
+/// The passes that run after the modules of an iOS acquisition type (the process census; none
+/// for other kinds).
+pub fn post_runs(kind: AcquisitionKind) -> Vec<Box<dyn ferret_core::PostRun>> {
+    match kind {
+        AcquisitionKind::IosBackup | AcquisitionKind::IosFs | AcquisitionKind::IosSysdiagnose => {
+            vec![Box::new(crate::census::ProcessCensus)]
+        }
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

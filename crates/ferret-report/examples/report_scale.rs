@@ -94,6 +94,7 @@ fn build(dir: &Path, n: u64) -> Duration {
                 })
                 .collect(),
             elapsed_ms: 0,
+            sightings: Default::default(),
         })
         .collect();
     let run = RunInfo {

@@ -340,6 +340,7 @@ mod tests {
                 warnings: vec![],
                 alerts: vec![alert("sms", Level::Critical), alert("sms", Level::Low)],
                 elapsed_ms: 0,
+                sightings: Default::default(),
             },
             ModuleReport {
                 module: "tcc".into(),
@@ -347,6 +348,7 @@ mod tests {
                 warnings: vec![],
                 alerts: vec![alert("tcc", Level::Medium)],
                 elapsed_ms: 0,
+                sightings: Default::default(),
             },
             ModuleReport {
                 module: "calls".into(),
@@ -354,6 +356,7 @@ mod tests {
                 warnings: vec![],
                 alerts: vec![],
                 elapsed_ms: 0,
+                sightings: Default::default(),
             },
         ];
         let run = RunInfo {

@@ -50,7 +50,7 @@ pub use html::{MAX_ALERT_CARDS, MAX_STRING, TIMELINE_PAGE, esc, report_language,
 pub use i18n::{Lang, UnknownLang};
 pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, terminal_safe};
 pub use pdf::write_pdf;
-pub use recheck::check_iocs;
+pub use recheck::{check_iocs, check_iocs_with};
 pub use records::for_each_record;
 pub use timeline::TIMELINE_HEADER;
 pub use verdict::{ExitStatus, IndicatorCoverage, Verdict, VerdictState};

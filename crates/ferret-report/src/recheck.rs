@@ -27,7 +27,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ferret_core::{Alert, Indicators, Module, ModuleReport, ModuleStatus, Output};
+use ferret_core::observe::Observing;
+use ferret_core::{Alert, Indicators, Module, ModuleReport, ModuleStatus, Output, PostRun};
 
 use crate::error::ReportError;
 use crate::folder::ResultsFolder;
@@ -43,6 +44,20 @@ pub fn check_iocs(
     results: &Path,
     out: ResultsFolder,
     modules: &[&dyn Module],
+    indicators: &dyn Indicators,
+    run: &RunInfo,
+) -> Result<Summary, ReportError> {
+    check_iocs_with(results, out, modules, &[], indicators, run)
+}
+
+/// [`check_iocs`], with the post-run passes of the acquisition type ([`PostRun`], e.g. the
+/// process census): a pass the original run reported runs again over the re-checked modules
+/// (their records give the same sightings as the acquisition did), after all of them.
+pub fn check_iocs_with(
+    results: &Path,
+    out: ResultsFolder,
+    modules: &[&dyn Module],
+    posts: &[&dyn PostRun],
     indicators: &dyn Indicators,
     run: &RunInfo,
 ) -> Result<Summary, ReportError> {
@@ -65,7 +80,13 @@ pub fn check_iocs(
     let old_alerts: Vec<Alert> = if alerts_path.is_file() { crate::html::read_json(&alerts_path)? } else { Vec::new() };
 
     let mut reports = Vec::with_capacity(original.modules.len());
+    let mut post_at = Vec::new();
     for before in &original.modules {
+        if let Some(p) = posts.iter().find(|p| p.info().name == before.module) {
+            post_at.push((reports.len(), *p));
+            reports.push(before.clone());
+            continue;
+        }
         match modules.iter().find(|m| m.info().name == before.module) {
             Some(m) => reports.push(recheck_module(results, *m, indicators, &old_alerts, before)?),
             None => reports.push(ModuleReport {
@@ -75,6 +96,14 @@ pub fn check_iocs(
         }
     }
 
+    for (i, p) in post_at {
+        let others: Vec<ModuleReport> =
+            reports.iter().filter(|r| !posts.iter().any(|q| q.info().name == r.module)).cloned().collect();
+        let again = ferret_core::run_post(p, &others, &crate::folder::NullSinks);
+        if let Some(slot) = reports.get_mut(i) {
+            *slot = again;
+        }
+    }
     let mut run = run.clone();
     run.target = original.run.target.clone();
     run.device = original.run.device.clone();
@@ -104,7 +133,10 @@ fn recheck_module(
     }
     let mut sink = NullRecords;
     let mut tl = NullTimeline;
-    let mut out = Output::new(info.name, &mut sink, &mut tl);
+    // the values the module checks are noted as a check notes them, for the post-run passes
+    let observing = Observing::sightings_only(info.name, indicators);
+    let indicators: &dyn Indicators = &observing;
+    let mut out = Output::new(info.name, &mut sink, &mut tl).with_observer(&observing);
     let mut supported = true;
     let mut n = 0u64;
     let walked = crate::records::for_each_record(&path, &mut |rec| {
@@ -144,5 +176,13 @@ fn recheck_module(
             _ => alerts.push(a.clone()),
         }
     }
-    Ok(ModuleReport { module: info.name.to_string(), status, warnings, alerts, elapsed_ms: 0 })
+
+    Ok(ModuleReport {
+        module: info.name.to_string(),
+        status,
+        warnings,
+        alerts,
+        elapsed_ms: 0,
+        sightings: observing.take_sightings(),
+    })
 }

@@ -278,7 +278,14 @@ mod tests {
     use serde_json::json;
 
     fn report(module: &str, status: ModuleStatus) -> ModuleReport {
-        ModuleReport { module: module.into(), status, warnings: vec![], alerts: vec![], elapsed_ms: 0 }
+        ModuleReport {
+            module: module.into(),
+            status,
+            warnings: vec![],
+            alerts: vec![],
+            elapsed_ms: 0,
+            sightings: Default::default(),
+        }
     }
 
     fn run(indicators: Value) -> RunInfo {

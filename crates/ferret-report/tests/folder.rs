@@ -382,6 +382,7 @@ fn report_rebuilt_with_float_records_is_identical() {
             matched_indicator: None,
         }],
         elapsed_ms: 0,
+        sightings: Default::default(),
     };
     folder.finish(vec![report], &run_info()).expect("finish");
     let html = std::fs::read(dir.path().join("report.html")).expect("report");

@@ -179,6 +179,11 @@ pub fn ps(seed: u64, count: usize, truth: &mut Truth) -> Vec<SysFile> {
     for c in [proc_cmd, path_cmd, tmp_cmd, odd_cmd, near] {
         procs.push(("mobile".into(), 501, c));
     }
+    ps_files(&mut rng, &procs)
+}
+
+/// `ps.txt` and `ps_thread.txt` listing `procs` (user, uid, command line).
+fn ps_files(rng: &mut TestRng, procs: &[(String, u32, String)]) -> Vec<SysFile> {
     let mut ps_txt = format!("{PS_HEADER}\n");
     let mut pst = format!("{PST_HEADER}\n");
     for (i, (user, uid, cmd)) in procs.iter().enumerate() {
@@ -301,6 +306,60 @@ pub fn mobile_installation(seed: u64, count: usize, truth: &mut Truth) -> Vec<Sy
         bytes: text.into_bytes(),
         mtime: t,
     }]
+}
+
+/// The data folder Pegasus ran from (Amnesty's 2021 forensic methodology report).
+pub const IMPLANT_FOLDER: &str = "/private/var/db/com.apple.xpc.roleaccountd.staging";
+
+/// A sysdiagnose of a phone running only Apple's processes and an App Store app (`ps.txt`,
+/// `shutdown.log`), with, when `implant` is set, an unknown implant named after one of the
+/// real daemons it runs beside, running from [`IMPLANT_FOLDER`] (in `ps.txt` and delaying one
+/// reboot in `shutdown.log`). Returns the files, sorted, and the implant's path. No indicator is
+/// planted: the process census must find the implant by itself.
+pub fn census_phone(seed: u64, implant: bool) -> (Vec<SysFile>, Option<String>) {
+    let mut rng = rng_for(seed, "sysdiagnose/census");
+    let daemons: Vec<&str> = SYSTEM_BINARIES.iter().filter(|p| p.starts_with("/usr/")).copied().collect();
+    let named_after = daemons[rng.random_range(0..daemons.len())].rsplit('/').next().unwrap_or("locationd");
+    let implant_path = implant.then(|| format!("{IMPLANT_FOLDER}/{named_after}"));
+    let mut procs: Vec<(String, u32, String)> = vec![("root".into(), 0, "/sbin/launchd".into())];
+    for b in SYSTEM_BINARIES.iter().skip(1) {
+        procs.push(("mobile".into(), 501, (*b).to_string()));
+    }
+    procs.push(("mobile".into(), 501, app_path(&mut rng, "Chat")));
+    procs.push(("kernel".into(), 0, "kernel_task".into()));
+    if let Some(p) = &implant_path {
+        procs.push(("root".into(), 0, p.clone()));
+    }
+    let mut files = ps_files(&mut rng, &procs);
+    let t0 = 1_763_000_000i64;
+    let mut text = String::new();
+    for b in 0..4i64 {
+        let t = t0 + b * 86_400;
+        text.push_str(&format!("\n{}: shutdown requested by SpringBoard\n", t - 5));
+        text.push_str("After 0.50s, these clients are still here:\n");
+        let mut clients: Vec<String> = (0..3).map(|_| benign(&mut rng)).collect();
+        if b == 2
+            && let Some(p) = &implant_path
+        {
+            clients.push(p.clone());
+        }
+        for c in clients {
+            text.push_str(&format!("\t\tremaining client pid: {} ({c})\n", rng.random_range(100..9000u32)));
+        }
+        text.push_str(&format!("SIGTERM: [{t}] (unresponsive clients terminated)\n"));
+    }
+    files.push(SysFile {
+        path: "system_logs.logarchive/Extra/shutdown.log".into(),
+        bytes: text.into_bytes(),
+        mtime: t0,
+    });
+    files.push(SysFile {
+        path: "sysdiagnose.log".into(),
+        bytes: format!("{DEFAULT_NAME}.tar.gz\n").into_bytes(),
+        mtime: 1_763_629_200,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, implant_path)
 }
 
 /// Every sysdiagnose artifact at `scale` (records per artifact), sorted by path.

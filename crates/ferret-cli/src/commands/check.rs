@@ -201,14 +201,24 @@ fn check_one(
         None => None,
     };
     let recorder = Recorder::new(evidence.as_ref());
-    let options = RunOptions { fast: args.fast, device_ips: args.device_ips.clone() };
+    let posts = if args.process_census { acquisition::post_runs_for(kind) } else { Vec::new() };
+    let options = RunOptions { fast: args.fast, device_ips: args.device_ips.clone(), sightings: !posts.is_empty() };
     let ctx = Context { evidence: &recorder, indicators: index, options: &options };
     let refs: Vec<&dyn Module> = plan.modules.iter().map(AsRef::as_ref).collect();
     let progress = ModuleProgress::new(refs.len(), verbosity);
-    let reports = match &results {
-        Some(r) => ferret_core::run_modules(&refs, &ctx, r, &progress, args.threads),
-        None => ferret_core::run_modules(&refs, &ctx, &NullSinks, &progress, args.threads),
+    let sinks: &dyn ferret_core::SinkFactory = match &results {
+        Some(r) => r,
+        None => &NullSinks,
     };
+    let mut reports = ferret_core::run_modules(&refs, &ctx, sinks, &progress, args.threads);
+    // the passes over what every module read (iOS: the process census), after all of them
+    for post in &posts {
+        let report = ferret_core::run_post(post.as_ref(), &reports, sinks);
+        reports.push(report);
+    }
+    for r in &mut reports {
+        r.sightings = Default::default();
+    }
     progress.finish();
 
     let run = RunInfo {

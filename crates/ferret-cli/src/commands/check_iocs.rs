@@ -68,6 +68,8 @@ pub fn recheck(
 ) -> anyhow::Result<ferret_report::Summary> {
     let modules = acquisition::modules_for_results(results);
     let refs: Vec<&dyn Module> = modules.iter().map(AsRef::as_ref).collect();
+    let posts = acquisition::post_runs_for_results(results);
+    let post_refs: Vec<&dyn ferret_core::PostRun> = posts.iter().map(AsRef::as_ref).collect();
     let run = RunInfo {
         ferret_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: command_line(&[]),
@@ -75,6 +77,6 @@ pub fn recheck(
         indicators: serde_json::to_value(load_report).unwrap_or_default(),
         ..Default::default()
     };
-    ferret_report::check_iocs(results, folder, &refs, index, &run)
+    ferret_report::check_iocs_with(results, folder, &refs, &post_refs, index, &run)
         .with_context(|| format!("cannot re-check the results in {}", results.display()))
 }

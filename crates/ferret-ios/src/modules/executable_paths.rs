@@ -69,12 +69,7 @@ pub fn classify(path: &str) -> PathClass {
 /// Checks `path` against file indicators, then each of its `/`-separated components against
 /// process indicators (a process indicator naming a folder or binary anywhere in the path).
 pub fn check_path_or_process(ind: &dyn ferret_core::Indicators, path: &str) -> Option<ferret_core::MatchedIndicator> {
-    if path.starts_with('/')
-        && let Some(m) = ind.check_file_path(path)
-    {
-        return Some(m);
-    }
-    path.split('/').filter(|c| !c.is_empty()).find_map(|c| ind.check_process(c))
+    ind.check_executable(path)
 }
 
 #[cfg(test)]
