@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # False alarms of indicator-free detection: every alert ferret raises with NO indicator loaded
-# (`--no-default-iocs`, nothing else), by level, on
+# (`--no-default-iocs`, nothing else) and the process census on (`--process-census`), by level, on
 #  * the pieces of three real ordinary iPhones in ../shared/real/ios-fs/ (read as filesystem
 #    dumps): any alert above LOW there is a false alarm;
 #  * a generated fleet (`ferret gen --fleet N`): its uninvolved devices are ordinary phones with
@@ -29,11 +29,11 @@ count() { # label, results folder
 import json, sys, collections, os
 label, out = sys.argv[1], sys.argv[2]
 alerts = json.load(open(os.path.join(out, "alerts.json"))) if os.path.exists(os.path.join(out, "alerts.json")) else []
-c = collections.Counter(a["level"] for a in alerts)
+c = collections.Counter(a["level"].lower() for a in alerts)
 verdict = json.load(open(os.path.join(out, "info.json"))).get("verdict", {}).get("state", "?")
 print(f"| {label} | {verdict} | " + " | ".join(str(c.get(l, 0)) for l in ["critical", "high", "medium", "low", "info"]) + " |")
 for a in alerts:
-    if a["level"] in ("critical", "high", "medium"):
+    if a["level"].lower() in ("critical", "high", "medium"):
         print(f"|   ↳ {a['level']} `{a['module']}` | {a['message'][:160]} | | | | | |", file=sys.stderr)
 PY
 }
@@ -42,12 +42,12 @@ echo "| dataset | verdict | critical | high | medium | low | info |"
 echo "|---|---|---|---|---|---|---|"
 for img in ../shared/real/ios-fs/*/; do
   name=$(basename "$img")
-  "$bin" -q check --no-default-iocs -o "$dir/real-$name" "$img" >/dev/null 2>"$dir/real-$name.err" || true
+  "$bin" -q check --no-default-iocs --process-census -o "$dir/real-$name" "$img" >/dev/null 2>"$dir/real-$name.err" || true
   count "real iPhone $name (fs pieces)" "$dir/real-$name"
 done 2>"$dir/above-low.txt"
 
 "$bin" gen --fleet "$n" "$dir/fleet" >/dev/null
-"$bin" -q check --no-default-iocs -o "$dir/cases" "$dir"/fleet/devices/* >/dev/null 2>&1 || true
+"$bin" -q check --no-default-iocs --process-census -o "$dir/cases" "$dir"/fleet/devices/* >/dev/null 2>&1 || true
 python3 - "$dir" <<'PY' 2>>"$dir/above-low.txt"
 import json, sys, os, collections
 d = sys.argv[1]
@@ -62,8 +62,8 @@ for case in sorted(os.listdir(os.path.join(d, "cases"))):
     g = "victims" if case in victims else "ordinary"
     n[g] += 1
     for a in json.load(open(p)):
-        groups[g][a["level"]] += 1
-        if g == "ordinary" and a["level"] in ("critical", "high", "medium"):
+        groups[g][a["level"].lower()] += 1
+        if g == "ordinary" and a["level"].lower() in ("critical", "high", "medium"):
             print(f"|   ↳ {case}: {a['level']} `{a['module']}` | {a['message'][:160]} | | | | | |", file=sys.stderr)
 for g in ("ordinary", "victims"):
     c = groups[g]
