@@ -50,8 +50,9 @@ const MARKER_TEXT: &str =
     "This folder holds the results of a ferret check. ferret replaces its own files here only with --force.\n";
 
 /// Files a results folder holds whatever modules ran.
-const FIXED_FILES: [&str; 10] = [
+const FIXED_FILES: [&str; 11] = [
     MARKER,
+    crate::incidents::INCIDENTS_FILE,
     OBSERVABLES,
     "report.pdf",
     "alerts.json",
@@ -188,7 +189,9 @@ impl ResultsFolder {
             alerts: summary.counts,
             timeline_events: events,
             verdict: Some(summary.verdict.clone()),
+            incidents: crate::incidents::IncidentCounts::of(&summary.incidents),
         };
+        write_json(&self.dir.join(crate::incidents::INCIDENTS_FILE), &summary.incidents)?;
         write_json(&self.dir.join("info.json"), &info)?;
         crate::html::write(&self.dir, &info, &summary.alerts, &selector, self.options.lang)?;
         Ok(summary)

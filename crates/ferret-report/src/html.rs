@@ -522,6 +522,8 @@ pub(crate) fn render(info: &InfoFile, alerts: &[Alert], sel: &Selector, lang: La
     };
     crate::firstscreen::section(&mut out, &t, &facts);
     out.push('\n');
+    crate::incidents::html_section(&mut out, &t, &crate::incidents::incidents(alerts));
+    out.push('\n');
     if let Some(c) = &changes {
         crate::changes::section(&mut out, &t, c);
         out.push('\n');
@@ -645,6 +647,7 @@ mod tests {
             alerts: LevelCounts::default(),
             timeline_events: 0,
             verdict: None,
+            incidents: Default::default(),
         }
     }
 

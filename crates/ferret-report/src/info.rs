@@ -6,6 +6,7 @@ use ferret_core::{Alert, Level, ModuleReport, ModuleStatus};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::incidents::{Incident, IncidentCounts};
 pub use crate::verdict::Verdict;
 
 /// What the CLI knows about a run, written to `info.json` and shown in `report.html`.
@@ -136,6 +137,9 @@ pub struct InfoFile {
     /// it is recomputed from the other fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// Incident windows (see [`crate::incidents`]; the windows are in `incidents.json`).
+    #[serde(default)]
+    pub incidents: IncidentCounts,
 }
 
 impl InfoFile {
@@ -160,6 +164,8 @@ pub struct Summary {
     pub failed: Vec<(String, String)>,
     /// Modules whose artifact was not found.
     pub not_found: Vec<String>,
+    /// Incident windows of [`Summary::alerts`] ([`crate::incidents::incidents`]).
+    pub incidents: Vec<Incident>,
 }
 
 impl Summary {
@@ -177,7 +183,9 @@ impl Summary {
             counts.add(a.level);
             per_module.entry(a.module.clone()).or_default().add(a.level);
         }
-        let verdict = Verdict::assess(reports, &counts, run);
+        let incidents = crate::incidents::incidents(&alerts);
+        let verdict =
+            Verdict::assess(reports, &counts, run).with_raised_incidents(IncidentCounts::of(&incidents).raised_to_high);
         let mut failed = Vec::new();
         let mut not_found = Vec::new();
         for r in reports {
@@ -187,7 +195,7 @@ impl Summary {
                 ModuleStatus::Completed { .. } => {}
             }
         }
-        Self { counts, per_module, verdict, alerts, failed, not_found }
+        Self { counts, per_module, verdict, alerts, failed, not_found, incidents }
     }
 
     /// The end-of-run summary as plain lines for the console (no colour, no trailing newline):
@@ -229,6 +237,11 @@ impl Summary {
         }
         for (m, e) in &self.failed {
             out.push(format!("Check {} could not read its data: {}", terminal_safe(m), terminal_safe(e)));
+        }
+        let windows = crate::incidents::console_lines(&self.incidents);
+        if !windows.is_empty() {
+            out.push(String::new());
+            out.extend(windows);
         }
         out.push(String::new());
         out.extend(self.verdict.lines());

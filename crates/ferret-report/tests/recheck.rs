@@ -141,8 +141,14 @@ fn recheck_handles_missing_and_corrupt_files() {
     let refs: Vec<&dyn ferret_core::Module> = mods.iter().map(|m| m.as_ref()).collect();
     let mut original = run(&mods, &NoIndicators, &NullSinks, 1);
     original[2].status = ferret_core::ModuleStatus::NotFound;
-    let info =
-        InfoFile { run: run_info(), modules: original, alerts: Default::default(), timeline_events: 0, verdict: None };
+    let info = InfoFile {
+        run: run_info(),
+        modules: original,
+        alerts: Default::default(),
+        timeline_events: 0,
+        verdict: None,
+        incidents: Default::default(),
+    };
     std::fs::write(dir.path().join("info.json"), serde_json::to_vec(&info).expect("json")).expect("write");
     let out_dir = tempfile::tempdir().expect("tmp");
     let out = out_dir.path().to_path_buf();
