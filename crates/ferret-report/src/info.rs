@@ -43,6 +43,10 @@ pub struct RunInfo {
     /// Listed with the verdict so nobody mistakes "not present" for "clean".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// `--custody FROM..TO`: the window in which software and trust changes were raised to
+    /// `HIGH` (see [`ferret_core::custody`]); absent when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custody: Option<ferret_core::Custody>,
 }
 
 /// The checked acquisition.
