@@ -148,7 +148,7 @@ pub fn artifact_of(alert: &Alert) -> String {
 pub fn artifact_of_module(module: &str) -> &str {
     match module {
         "sms" | "sms_attachments" => "sms.db",
-        "whatsapp" | "whatsapp_chat_sessions" | "whatsapp_graphite" => "ChatStorage.sqlite",
+        "whatsapp" | "whatsapp_chat_sessions" | "whatsapp_group_delivery" => "ChatStorage.sqlite",
         "whatsapp_contacts" => "ContactsV2.sqlite",
         "datausage" => "DataUsage.sqlite",
         "netusage" => "netusage.sqlite",
