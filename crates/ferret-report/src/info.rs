@@ -141,7 +141,7 @@ pub struct InfoFile {
     /// it is recomputed from the other fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
-    /// Incident windows (see [`crate::incidents`]; the windows are in `incidents.json`).
+    /// Incident windows (see [`mod@crate::incidents`]; the windows are in `incidents.json`).
     #[serde(default)]
     pub incidents: IncidentCounts,
 }

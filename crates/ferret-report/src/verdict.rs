@@ -128,7 +128,7 @@ pub struct Verdict {
     /// Only built-in indicators (or none at all) were loaded.
     pub builtin_indicators_only: bool,
     /// Incident windows raised to `HIGH` although none of their alerts is `HIGH` by itself
-    /// (independent artifacts agree, see [`crate::incidents`]); they count like `HIGH` alerts.
+    /// (independent artifacts agree, see [`mod@crate::incidents`]); they count like `HIGH` alerts.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub raised_incidents: u64,
 }
