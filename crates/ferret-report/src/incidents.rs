@@ -190,7 +190,12 @@ pub fn incidents(alerts: &[Alert]) -> Vec<Incident> {
             let before = i.checked_sub(1).and_then(|j| chain.get(j)).is_some_and(|&o| t - o <= WINDOW_GAP_SECONDS);
             after || before
         };
+        // `timed` is in time order: only the alerts within the gap of the chain's span can join
+        let lo = timed.partition_point(|a| time(a) < first - WINDOW_GAP_SECONDS);
+        let hi = timed.partition_point(|a| time(a) <= last + WINDOW_GAP_SECONDS);
         let members: Vec<&Alert> = timed
+            .get(lo..hi)
+            .unwrap_or_default()
             .iter()
             .copied()
             .filter(|a| {
