@@ -208,6 +208,13 @@ pub struct CheckArgs {
     /// Passwords and keys for encrypted acquisitions.
     #[command(flatten)]
     pub secrets: SecretArgs,
+    /// The phone was out of its owner's hands from FROM to TO (police, border, repair): every
+    /// change of its software or trust in that window (apps installed or updated, profiles,
+    /// root certificates, privacy grants, VPNs) is raised to HIGH. FROM and TO are RFC 3339
+    /// times (2025-03-01T08:00:00Z, 2025-03-01T09:00:00+01:00) or dates (2025-03-01, UTC, the
+    /// whole day), both included: `--custody 2025-03-01T08:00:00Z..2025-03-02`.
+    #[arg(long, value_name = "FROM..TO")]
+    pub custody: Option<ferret_core::Custody>,
     /// Network captures: the device's addresses (set by `ferret net check-pcap --device-ip`).
     #[arg(skip)]
     pub device_ips: Vec<std::net::IpAddr>,
@@ -271,6 +278,11 @@ pub struct CheckIocsArgs {
     /// Replace an earlier re-check's results in --output.
     #[arg(long)]
     pub force: bool,
+    /// As on `check`: software and trust changes between FROM and TO are raised to HIGH. The
+    /// stored records keep their times, so the re-check applies it (default: the custody
+    /// window of the re-checked run, if it had one).
+    #[arg(long, value_name = "FROM..TO")]
+    pub custody: Option<ferret_core::Custody>,
     /// Language of report.html: en, it, es, fr or ar (default: the locale's, else English).
     #[arg(long, value_name = "CODE")]
     pub lang: Option<ferret_report::Lang>,

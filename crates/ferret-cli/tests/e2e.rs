@@ -230,6 +230,9 @@ fn demo_runs_and_matches_its_ground_truth() {
     assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("missed 0, unexpected alerts 0"), "{stdout}");
     assert!(dir.join("results/report.html").is_file());
+    // the demo's planted cases lie days apart: no incident window
+    let windows = std::fs::read_to_string(dir.join("results/incidents.json")).expect("incidents.json");
+    assert_eq!(windows.trim(), "[]");
 }
 
 #[test]

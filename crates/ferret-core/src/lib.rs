@@ -25,6 +25,7 @@
 pub mod acquisition;
 pub mod alert;
 pub mod budget;
+pub mod custody;
 pub mod evidence;
 pub mod indicators;
 pub mod module;
@@ -42,6 +43,7 @@ pub mod zip;
 
 pub use acquisition::{DeviceInfo, Opened, Secrets};
 pub use alert::{Alert, Finding, Level, MatchedIndicator};
+pub use custody::Custody;
 pub use evidence::{
     AcquisitionKind, BackupPath, Detection, Evidence, EvidenceError, EvidenceFile, Locator, Platform, Recorder,
 };

@@ -136,6 +136,10 @@ pub struct RunOptions {
     /// ([`crate::runner::PostRun`]), whether or not observables are written.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sightings: bool,
+    /// `--custody FROM..TO`: software and trust changes inside this window are raised to `HIGH`
+    /// (see [`crate::custody`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custody: Option<crate::custody::Custody>,
 }
 
 /// What a module receives.
@@ -200,6 +204,7 @@ pub struct Output<'a> {
     pub(crate) count: u64,
     buf: Vec<u8>,
     observer: Option<&'a dyn crate::observe::Observer>,
+    custody: Option<crate::custody::Custody>,
 }
 
 impl<'a> Output<'a> {
@@ -214,6 +219,24 @@ impl<'a> Output<'a> {
             count: 0,
             buf: Vec::new(),
             observer: None,
+            custody: None,
+        }
+    }
+
+    /// Raises every software or trust change inside `custody` to `HIGH`
+    /// ([`ArtifactModule::changes`], [`crate::custody`]); `None` leaves the output as it is.
+    pub fn with_custody(mut self, custody: Option<crate::custody::Custody>) -> Self {
+        self.custody = custody;
+        self
+    }
+
+    /// Alerts for the changes `record` describes that lie in the custody window, if any.
+    fn custody_alerts<R: Serialize + ?Sized>(&mut self, changes: &[(Timestamp, String)], record: &R) {
+        let Some(c) = self.custody else { return };
+        for (t, what) in changes {
+            if let Some(f) = c.finding(what, *t) {
+                self.alert(f, record);
+            }
         }
     }
 
@@ -355,6 +378,14 @@ pub trait ArtifactModule: Send + Sync + 'static {
 
     /// Indicator checks and per-record heuristics on one record.
     fn check(&self, _record: &Self::Record, _indicators: &dyn Indicators, _findings: &mut Vec<Finding>) {}
+
+    /// The changes of the phone's software or trust that `record` describes, each with its
+    /// time and a short description naming what changed (`App "com.x" installed`): app
+    /// installs and updates, configuration profiles, root certificates, privacy,
+    /// accessibility or device-admin grants, VPNs. Those inside the `--custody` window are
+    /// raised to `HIGH` by the framework ([`crate::custody`]), during a check and a re-check.
+    /// Default: none.
+    fn changes(&self, _record: &Self::Record, _changes: &mut Vec<(Timestamp, String)>) {}
 }
 
 /// The typed output an [`ArtifactModule`] writes to.
@@ -364,12 +395,13 @@ pub struct Out<'m, 'o, M: ArtifactModule> {
     inner: &'m mut Output<'o>,
     events: Vec<(Timestamp, String, String)>,
     findings: Vec<Finding>,
+    changes: Vec<(Timestamp, String)>,
 }
 
 impl<'m, 'o, M: ArtifactModule> Out<'m, 'o, M> {
     /// Wraps an [`Output`] (used by [`Typed`] and by tests).
     pub fn new(module: &'m M, indicators: &'m dyn Indicators, inner: &'m mut Output<'o>) -> Self {
-        Self { module, indicators, inner, events: Vec::new(), findings: Vec::new() }
+        Self { module, indicators, inner, events: Vec::new(), findings: Vec::new(), changes: Vec::new() }
     }
 
     /// Writes, timelines and checks one record.
@@ -385,6 +417,11 @@ impl<'m, 'o, M: ArtifactModule> Out<'m, 'o, M> {
         self.module.check(&record, self.indicators, &mut self.findings);
         for f in self.findings.drain(..) {
             self.inner.alert(f, &record);
+        }
+        if self.inner.custody.is_some() {
+            self.changes.clear();
+            self.module.changes(&record, &mut self.changes);
+            self.inner.custody_alerts(&self.changes, &record);
         }
         Ok(())
     }
@@ -466,6 +503,11 @@ impl<M: ArtifactModule> Module for Typed<M> {
         self.0.check(&typed, indicators, &mut findings);
         for f in findings {
             out.alert(f, &typed);
+        }
+        if out.custody.is_some() {
+            let mut changes = Vec::new();
+            self.0.changes(&typed, &mut changes);
+            out.custody_alerts(&changes, &typed);
         }
         Ok(true)
     }

@@ -113,7 +113,7 @@ pub fn run_module(
                 ctx.options.sightings.then(|| crate::observe::Observing::sightings_only(info.name, ctx.indicators))
             };
             let observed_ctx = observing.as_ref().map(|o| Context { indicators: o, ..*ctx });
-            let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut());
+            let mut out = Output::new(info.name, rec.as_mut(), tl.as_mut()).with_custody(ctx.options.custody);
             if let Some(o) = &observing {
                 out = out.with_observer(o);
             }

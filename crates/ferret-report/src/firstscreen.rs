@@ -210,7 +210,7 @@ pub(crate) fn state_line(t: &Text, v: &Verdict) -> String {
         return v.headline();
     }
     match v.state {
-        VerdictState::AlertsFound => t.f("verdict.state_alerts", &[("n", &num(v.serious_alerts))]),
+        VerdictState::AlertsFound => t.f("verdict.state_alerts", &[("n", &num(v.serious_alerts + v.raised_incidents))]),
         VerdictState::Incomplete => t.s("verdict.state_incomplete").to_string(),
         VerdictState::NothingFound if v.builtin_indicators_only => t.s("verdict.state_nothing_builtin").to_string(),
         VerdictState::NothingFound => t.s("verdict.state_nothing").to_string(),

@@ -50,9 +50,10 @@ const MARKER_TEXT: &str =
     "This folder holds the results of a ferret check. ferret replaces its own files here only with --force.\n";
 
 /// Files a results folder holds whatever modules ran.
-const FIXED_FILES: [&str; 11] = [
+const FIXED_FILES: [&str; 12] = [
     MARKER,
     crate::urls::URLS_FILE,
+    crate::incidents::INCIDENTS_FILE,
     OBSERVABLES,
     "report.pdf",
     "alerts.json",
@@ -191,9 +192,11 @@ impl ResultsFolder {
             alerts: summary.counts,
             timeline_events: events,
             verdict: Some(summary.verdict.clone()),
+            incidents: crate::incidents::IncidentCounts::of(&summary.incidents),
             ..InfoFile::default()
         }
         .with_mvt_keys();
+        write_json(&self.dir.join(crate::incidents::INCIDENTS_FILE), &summary.incidents)?;
         write_json(&self.dir.join("info.json"), &info)?;
         crate::html::write(&self.dir, &info, &summary.alerts, &selector, self.options.lang)?;
         Ok(summary)

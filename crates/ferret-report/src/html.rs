@@ -522,6 +522,8 @@ pub(crate) fn render(info: &InfoFile, alerts: &[Alert], sel: &Selector, lang: La
     };
     crate::firstscreen::section(&mut out, &t, &facts);
     out.push('\n');
+    crate::incidents::html_section(&mut out, &t, &crate::incidents::incidents(alerts));
+    out.push('\n');
     if let Some(c) = &changes {
         crate::changes::section(&mut out, &t, c);
         out.push('\n');

@@ -6,6 +6,7 @@ use ferret_core::{Alert, Level, ModuleReport, ModuleStatus};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::incidents::{Incident, IncidentCounts};
 pub use crate::verdict::Verdict;
 
 /// What the CLI knows about a run, written to `info.json` and shown in `report.html`.
@@ -42,6 +43,10 @@ pub struct RunInfo {
     /// Listed with the verdict so nobody mistakes "not present" for "clean".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// `--custody FROM..TO`: the window in which software and trust changes were raised to
+    /// `HIGH` (see [`ferret_core::custody`]); absent when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custody: Option<ferret_core::Custody>,
 }
 
 /// The checked acquisition.
@@ -150,6 +155,9 @@ pub struct InfoFile {
     /// MVT key: `{file_path, sha256}` of every input file read (`run.target.hashes`).
     #[serde(default)]
     pub hashes: Vec<MvtHash>,
+    /// Incident windows (see [`mod@crate::incidents`]; the windows are in `incidents.json`).
+    #[serde(default)]
+    pub incidents: IncidentCounts,
 }
 
 /// One entry of MVT's `hashes` list.
@@ -208,6 +216,8 @@ pub struct Summary {
     pub failed: Vec<(String, String)>,
     /// Modules whose artifact was not found.
     pub not_found: Vec<String>,
+    /// Incident windows of [`Summary::alerts`] ([`crate::incidents::incidents`]).
+    pub incidents: Vec<Incident>,
 }
 
 impl Summary {
@@ -225,7 +235,9 @@ impl Summary {
             counts.add(a.level);
             per_module.entry(a.module.clone()).or_default().add(a.level);
         }
-        let verdict = Verdict::assess(reports, &counts, run);
+        let incidents = crate::incidents::incidents(&alerts);
+        let verdict =
+            Verdict::assess(reports, &counts, run).with_raised_incidents(IncidentCounts::of(&incidents).raised_to_high);
         let mut failed = Vec::new();
         let mut not_found = Vec::new();
         for r in reports {
@@ -235,7 +247,7 @@ impl Summary {
                 ModuleStatus::Completed { .. } => {}
             }
         }
-        Self { counts, per_module, verdict, alerts, failed, not_found }
+        Self { counts, per_module, verdict, alerts, failed, not_found, incidents }
     }
 
     /// The end-of-run summary as plain lines for the console (no colour, no trailing newline):
@@ -277,6 +289,11 @@ impl Summary {
         }
         for (m, e) in &self.failed {
             out.push(format!("Check {} could not read its data: {}", terminal_safe(m), terminal_safe(e)));
+        }
+        let windows = crate::incidents::console_lines(&self.incidents);
+        if !windows.is_empty() {
+            out.push(String::new());
+            out.extend(windows);
         }
         out.push(String::new());
         out.extend(self.verdict.lines());

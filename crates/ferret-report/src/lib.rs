@@ -17,6 +17,7 @@
 //! | `timeline.csv` | `"UTC Timestamp","Plugin","Event","Description"`, every field quoted (RFC 4180: `"` doubled, newlines kept inside quotes), sorted by (timestamp, module, event, description), identical rows once; absent when no module produced an event |
 //! | `timeline.jsonl` | the same events for Timesketch, one object per line: `message`, `datetime` (RFC 3339 UTC, µs), `timestamp` (µs since 1970), `timestamp_desc` (event kind), `module`, and `alert` (level) + `alert_message` when an alert of the same module has exactly that time (the highest level wins) |
 //! | `observables.jsonl` | campaign observables ([`ferret_core::observe`]): one object per line, `{kind, value, first_seen, last_seen, count, modules}`, every distinct value the modules checked against indicators, sorted by kind and value; written by checks (not by `check-iocs`) |
+//! | `incidents.json` | the incident windows ([`mod@incidents`]): `[{id, level, max_member_level, raised, start, end, agreeing_artifacts, artifacts, reason, members: [{level, module, artifact, event_time, message, matched_indicator}]}]`, in time order; `[]` when none |
 //! | `info.json` | [`InfoFile`]: the [`RunInfo`] given by the CLI, each module's status / records / warnings / error, alert counts per level, number of timeline events |
 //! | `report.html` | one self-contained page for people, in the language of [`FolderOptions::lang`] (see [`write_report`]) |
 //! | `report.pdf` | only after `ferret report --pdf`: the same page printed by a headless Chromium (see [`pdf`]) |
@@ -33,6 +34,7 @@ mod firstscreen;
 mod folder;
 mod html;
 pub mod i18n;
+pub mod incidents;
 pub mod info;
 mod labels;
 pub mod mvt;
@@ -48,6 +50,7 @@ pub use firstscreen::FIRST_SCREEN_FAMILIES;
 pub use folder::{ALERTS_TIMELINE_HEADER, FolderOptions, MARKER, NullSinks, OBSERVABLES, ResultsFolder};
 pub use html::{MAX_ALERT_CARDS, MAX_STRING, TIMELINE_PAGE, esc, report_language, write_report};
 pub use i18n::{Lang, UnknownLang};
+pub use incidents::{INCIDENTS_FILE, Incident, IncidentCounts, incidents};
 pub use info::{DeviceInfo, FileHash, InfoFile, LevelCounts, RunInfo, Summary, TargetInfo, terminal_safe};
 pub use pdf::write_pdf;
 pub use recheck::{check_iocs, check_iocs_with};

@@ -12,6 +12,11 @@
 //! re-checked (`recheck` returns `false`) keeps only its heuristic alerts and says so in its
 //! warnings.
 //!
+//! # Custody window
+//! The stored records keep their times, so `--custody` applies to a re-check exactly as to a
+//! check ([`ferret_core::custody`]); without it, the window of the re-checked run (its
+//! `info.json`) is used. Custody alerts of the original run are never carried over.
+//!
 //! # What is checked, and where the results go
 //! Only the modules the original run reported (its `info.json`), in its order; a module whose
 //! `<module>.json` is absent keeps the original status (read with no record, not in the
@@ -79,6 +84,14 @@ pub fn check_iocs_with(
     let alerts_path = results.join("alerts.json");
     let old_alerts: Vec<Alert> = if alerts_path.is_file() { crate::html::read_json(&alerts_path)? } else { Vec::new() };
 
+    let mut run = run.clone();
+    if run.custody.is_none() {
+        run.custody = original.run.custody;
+    }
+    // Custody alerts depend on the window of the run that raised them: never carried over,
+    // raised again from the stored records when this re-check has a window.
+    let old_alerts: Vec<Alert> =
+        old_alerts.into_iter().filter(|a| !ferret_core::custody::is_custody_alert(a)).collect();
     let mut reports = Vec::with_capacity(original.modules.len());
     let mut post_at = Vec::new();
     for before in &original.modules {
@@ -88,7 +101,7 @@ pub fn check_iocs_with(
             continue;
         }
         match modules.iter().find(|m| m.info().name == before.module) {
-            Some(m) => reports.push(recheck_module(results, *m, indicators, &old_alerts, before)?),
+            Some(m) => reports.push(recheck_module(results, *m, indicators, &old_alerts, before, run.custody)?),
             None => reports.push(ModuleReport {
                 warnings: vec!["this version of ferret has no such module: kept as it was".into()],
                 ..before.clone()
@@ -104,7 +117,6 @@ pub fn check_iocs_with(
             *slot = again;
         }
     }
-    let mut run = run.clone();
     run.target = original.run.target.clone();
     run.device = original.run.device.clone();
     run.problems = original.run.problems.clone();
@@ -123,6 +135,7 @@ fn recheck_module(
     indicators: &dyn Indicators,
     old_alerts: &[Alert],
     before: &ModuleReport,
+    custody: Option<ferret_core::Custody>,
 ) -> Result<ModuleReport, ReportError> {
     let info = module.info();
     let path = results.join(format!("{}.json", info.name));
@@ -136,7 +149,7 @@ fn recheck_module(
     // the values the module checks are noted as a check notes them, for the post-run passes
     let observing = Observing::sightings_only(info.name, indicators);
     let indicators: &dyn Indicators = &observing;
-    let mut out = Output::new(info.name, &mut sink, &mut tl).with_observer(&observing);
+    let mut out = Output::new(info.name, &mut sink, &mut tl).with_observer(&observing).with_custody(custody);
     let mut supported = true;
     let mut n = 0u64;
     let walked = crate::records::for_each_record(&path, &mut |rec| {

@@ -127,6 +127,14 @@ pub struct Verdict {
     pub caveats: Vec<String>,
     /// Only built-in indicators (or none at all) were loaded.
     pub builtin_indicators_only: bool,
+    /// Incident windows raised to `HIGH` although none of their alerts is `HIGH` by itself
+    /// (independent artifacts agree, see [`mod@crate::incidents`]); they count like `HIGH` alerts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub raised_incidents: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Verdict {
@@ -220,7 +228,18 @@ impl Verdict {
             incomplete,
             caveats,
             builtin_indicators_only: builtin_only,
+            raised_incidents: 0,
         }
+    }
+
+    /// The verdict once `raised` incident windows were raised to `HIGH` by agreement alone
+    /// ([`crate::incidents::Incident::raises_verdict`]): any such window means alerts found.
+    pub fn with_raised_incidents(mut self, raised: u64) -> Self {
+        self.raised_incidents = raised;
+        if raised > 0 {
+            self.state = VerdictState::AlertsFound;
+        }
+        self
     }
 
     /// The exit status this verdict gives.
@@ -235,6 +254,13 @@ impl Verdict {
     /// The headline, in plain words (terminal, top of `report.html`).
     pub fn headline(&self) -> String {
         match self.state {
+            VerdictState::AlertsFound if self.serious_alerts == 0 => match self.raised_incidents {
+                1 => "ALERTS FOUND: 1 incident window, where independent artifacts agree, needs expert review"
+                    .to_string(),
+                n => {
+                    format!("ALERTS FOUND: {n} incident windows, where independent artifacts agree, need expert review")
+                }
+            },
             VerdictState::AlertsFound => match self.serious_alerts {
                 1 => "ALERTS FOUND: 1 high or critical alert needs expert review".to_string(),
                 n => format!("ALERTS FOUND: {n} high or critical alerts need expert review"),

@@ -362,6 +362,61 @@ pub fn census_phone(seed: u64, implant: bool) -> (Vec<SysFile>, Option<String>) 
     (files, implant_path)
 }
 
+/// A small sysdiagnose with one planted burst for incident windows, no indicator involved:
+/// `shutdown.log` where a binary under `/private/var/mobile/Library/` (an unusual location)
+/// delays three reboots, the first at `shutdown_at` (shutdown_log raises MEDIUM at that time),
+/// and one crash report, at `crash_at`, of another binary from an unusual location (crash_logs
+/// raises MEDIUM at that time). Two benign crashes and benign shutdown clients surround them.
+/// Returns the files and the two planted paths (shutdown client, crashed binary).
+pub fn incident_burst(seed: u64, shutdown_at: i64, crash_at: i64) -> (Vec<SysFile>, String, String) {
+    let mut rng = rng_for(seed, "sysdiagnose/burst");
+    let client = format!("/private/var/mobile/Library/{}/{}", word(&mut rng, 7), word(&mut rng, 7));
+    let crashed = format!("/private/var/mobile/Library/{}/{}", word(&mut rng, 7), word(&mut rng, 7));
+    let mut text = String::new();
+    for (b, t) in [shutdown_at, shutdown_at + 86_400, shutdown_at + 2 * 86_400].into_iter().enumerate() {
+        text.push_str(&format!("\n{}: shutdown requested by SpringBoard\n", t - 5));
+        text.push_str("After 0.50s, these clients are still here:\n");
+        text.push_str(&format!("\t\tremaining client pid: {} ({})\n", 200 + b, benign(&mut rng)));
+        text.push_str(&format!("\t\tremaining client pid: {} ({client})\n", 900 + b));
+        text.push_str(&format!("SIGTERM: [{t}] (unresponsive clients terminated)\n"));
+    }
+    let mut files = vec![
+        SysFile {
+            path: "sysdiagnose.log".into(),
+            bytes: format!("{DEFAULT_NAME}.tar.gz\n").into_bytes(),
+            mtime: shutdown_at,
+        },
+        SysFile {
+            path: "system_logs.logarchive/Extra/shutdown.log".into(),
+            bytes: text.into_bytes(),
+            mtime: shutdown_at,
+        },
+    ];
+    let cases = [(benign(&mut rng), crash_at - 7200), (crashed.clone(), crash_at), (benign(&mut rng), crash_at + 7200)];
+    for (i, (path, t)) in cases.into_iter().enumerate() {
+        let name = path.rsplit('/').next().unwrap_or_default().to_string();
+        let when = jiff::Timestamp::from_second(t).expect("time").strftime("%Y-%m-%d %H:%M:%S.00 +0000").to_string();
+        let header = serde_json::json!({
+            "app_name": name, "timestamp": when, "app_version": "1.0", "slice_uuid": uuid(&mut rng),
+            "build_version": "1", "platform": 2, "bundleID": format!("com.apple.{name}"),
+            "share_with_app_devs": 0, "is_first_party": 1, "bug_type": "309",
+            "os_version": "iPhone OS 18.1 (22B83)", "incident_id": uuid(&mut rng), "name": name,
+        });
+        let body = serde_json::json!({
+            "uptime": 1000 + i, "procRole": "Background", "pid": 300 + i, "procName": name, "procPath": path,
+            "parentProc": "launchd", "parentPid": 1, "coalitionName": format!("com.apple.{name}"),
+            "captureTime": when, "exception": {"type": "EXC_CRASH", "signal": "SIGABRT"},
+        });
+        let fname = format!(
+            "crashes_and_spins/{name}-{}.ips",
+            jiff::Timestamp::from_second(t).expect("t").strftime("%Y-%m-%d-%H%M%S")
+        );
+        files.push(SysFile { path: fname, bytes: ips(&header, &body), mtime: t });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, client, crashed)
+}
+
 /// Every sysdiagnose artifact at `scale` (records per artifact), sorted by path.
 pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<SysFile> {
     let mut files = shutdown_logs(seed, scale.max(6), truth);

@@ -114,6 +114,16 @@ impl ArtifactModule for DumpsysPackages {
         }
     }
 
+    fn changes(&self, r: &Package, changes: &mut Vec<(Timestamp, String)>) {
+        if let Some(t) = r.first_install_time {
+            let by = r.installer.as_deref().map(|i| format!(" by {i:?}")).unwrap_or_default();
+            changes.push((t, format!("App {:?} installed{by}", r.package_name)));
+        }
+        if let Some(u) = r.last_update_time.filter(|u| Some(*u) != r.first_install_time) {
+            changes.push((u, format!("App {:?} updated", r.package_name)));
+        }
+    }
+
     fn check(&self, r: &Package, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         if let Some(m) = ind.check_app_id(&r.package_name) {
             f.push(ioc_finding(Level::Critical, "Installed package", &r.package_name, r.first_install_time, m));

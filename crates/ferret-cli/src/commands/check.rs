@@ -202,7 +202,12 @@ fn check_one(
     };
     let recorder = Recorder::new(evidence.as_ref());
     let posts = if args.process_census { acquisition::post_runs_for(kind) } else { Vec::new() };
-    let options = RunOptions { fast: args.fast, device_ips: args.device_ips.clone(), sightings: !posts.is_empty() };
+    let options = RunOptions {
+        fast: args.fast,
+        device_ips: args.device_ips.clone(),
+        sightings: !posts.is_empty(),
+        custody: args.custody,
+    };
     let ctx = Context { evidence: &recorder, indicators: index, options: &options };
     let refs: Vec<&dyn Module> = plan.modules.iter().map(AsRef::as_ref).collect();
     let progress = ModuleProgress::new(refs.len(), verbosity);
@@ -235,6 +240,7 @@ fn check_one(
         indicators: serde_json::to_value(load_report).unwrap_or_default(),
         recheck_of: None,
         problems,
+        custody: args.custody,
     };
     let summary = match &results {
         // the other inputs are hashed on a second thread while the timeline is merged

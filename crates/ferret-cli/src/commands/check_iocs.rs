@@ -53,7 +53,7 @@ pub fn run(args: CheckIocsArgs, verbosity: Verbosity) -> anyhow::Result<ExitStat
     let (index, load_report) = args.indicators.load()?;
     let folder = output::results_folder(&out, &inputs, args.force, args.lang)?;
     console::attach_command_log(&out.join("command.log")).context("cannot write command.log")?;
-    let summary = recheck(results, folder, &index, &load_report)?;
+    let summary = recheck(results, folder, &index, &load_report, args.custody)?;
     super::check::print_summary(&summary, Some(&out));
     Ok(summary.verdict.exit_status())
 }
@@ -65,6 +65,7 @@ pub fn recheck(
     folder: ferret_report::ResultsFolder,
     index: &dyn ferret_core::Indicators,
     load_report: &ferret_indicators::LoadReport,
+    custody: Option<ferret_core::Custody>,
 ) -> anyhow::Result<ferret_report::Summary> {
     let modules = acquisition::modules_for_results(results);
     let refs: Vec<&dyn Module> = modules.iter().map(AsRef::as_ref).collect();
@@ -75,6 +76,7 @@ pub fn recheck(
         command_line: command_line(&[]),
         started_at: Some(jiff::Timestamp::now()),
         indicators: serde_json::to_value(load_report).unwrap_or_default(),
+        custody,
         ..Default::default()
     };
     ferret_report::check_iocs_with(results, folder, &refs, &post_refs, index, &run)

@@ -216,6 +216,12 @@ impl ArtifactModule for Applications {
         }
     }
 
+    fn changes(&self, r: &AppRecord, changes: &mut Vec<(Timestamp, String)>) {
+        if let Some(t) = r.isodate {
+            changes.push((t, format!("App {:?} purchased or installed", r.bundle_id)));
+        }
+    }
+
     fn check(&self, r: &AppRecord, ind: &dyn Indicators, findings: &mut Vec<Finding>) {
         let t = r.isodate;
         let mut ids: Vec<&str> = vec![r.bundle_id.as_str()];

@@ -156,6 +156,23 @@ impl ArtifactModule for ConfigurationProfiles {
         }
     }
 
+    fn changes(&self, r: &ProfileRecord, changes: &mut Vec<(Timestamp, String)>) {
+        let Some(t) = r.install_date else { return };
+        let has = |kinds: &[&str]| r.payload_types.iter().any(|p| kinds.contains(&p.as_str()));
+        let mut what = Vec::new();
+        if has(&["com.apple.security.root", "com.apple.security.pkcs1"]) {
+            what.push("a root certificate");
+        }
+        if has(&["com.apple.vpn.managed", "com.apple.vpn.managed.applayer"]) {
+            what.push("a VPN");
+        }
+        if has(&["com.apple.mdm"]) {
+            what.push("device management (MDM)");
+        }
+        let with = if what.is_empty() { String::new() } else { format!(" with {}", what.join(", ")) };
+        changes.push((t, format!("Configuration profile {} installed{with}", r.label())));
+    }
+
     fn check(&self, r: &ProfileRecord, ind: &dyn Indicators, findings: &mut Vec<Finding>) {
         let t = r.install_date;
         for id in [r.profile_uuid.as_deref(), r.profile_identifier.as_deref()].into_iter().flatten() {

@@ -168,6 +168,18 @@ impl ArtifactModule for MobileInstallation {
         }
     }
 
+    fn changes(&self, r: &InstallEvent, changes: &mut Vec<(Timestamp, String)>) {
+        let what = match r.operation.as_str() {
+            "install" => "installed or updated",
+            "uninstall" => "uninstalled",
+            _ => return,
+        };
+        if let Some(t) = r.isodate {
+            let kind = r.install_type.as_deref().map(|k| format!(" ({k})")).unwrap_or_default();
+            changes.push((t, format!("App {:?} {what}{kind}", r.bundle_id)));
+        }
+    }
+
     fn check(&self, r: &InstallEvent, ind: &dyn Indicators, f: &mut Vec<Finding>) {
         if let Some(m) = ind.check_app_id(&r.bundle_id) {
             f.push(ioc_finding(Level::Critical, &format!("App {} event for", r.operation), &r.bundle_id, r.isodate, m));

@@ -47,6 +47,7 @@ pub mod webkit_stores;
 pub mod whatsapp;
 pub mod whatsapp_chat_sessions;
 pub mod whatsapp_contacts;
+pub mod whatsapp_group_delivery;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -64,6 +65,7 @@ pub fn mixed_modules() -> Vec<Box<dyn Module>> {
         Box::new(Typed(tcc::Tcc)),
         Box::new(Typed(whatsapp::Whatsapp)),
         Box::new(Typed(whatsapp_chat_sessions::WhatsappChatSessions)),
+        Box::new(Typed(whatsapp_group_delivery::WhatsappGroupDelivery)),
         Box::new(Typed(calls::Calls)),
         Box::new(Typed(contacts::Contacts)),
         Box::new(Typed(calendar::Calendar)),

@@ -107,6 +107,14 @@ impl ArtifactModule for ProfileEvents {
         }
     }
 
+    fn changes(&self, r: &ProfileEventRecord, changes: &mut Vec<(Timestamp, String)>) {
+        if let Some(t) = r.timestamp {
+            let op = r.operation.as_deref().unwrap_or("changed");
+            let by = r.process.as_deref().map(|p| format!(" by {p:?}")).unwrap_or_default();
+            changes.push((t, format!("Configuration profile {:?} {op}{by}", r.profile_id)));
+        }
+    }
+
     fn check(&self, r: &ProfileEventRecord, ind: &dyn Indicators, findings: &mut Vec<Finding>) {
         findings.push(Finding::heuristic(Level::Low, describe(r), r.timestamp));
         if let Some((p, m)) = r.process.as_deref().and_then(|p| ind.check_process(p).map(|m| (p, m))) {

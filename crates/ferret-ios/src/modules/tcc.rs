@@ -164,6 +164,20 @@ impl ArtifactModule for Tcc {
         }
     }
 
+    fn changes(&self, r: &TccEntry, changes: &mut Vec<(Timestamp, String)>) {
+        let granted = matches!(r.auth_value.as_deref(), Some("allowed" | "limited")) || r.allowed == Some(1);
+        if let (true, Some(t)) = (granted, r.last_modified) {
+            changes.push((
+                t,
+                format!(
+                    "Privacy permission {} granted to {:?}",
+                    r.service.as_deref().unwrap_or("?"),
+                    r.client.as_deref().unwrap_or("?")
+                ),
+            ));
+        }
+    }
+
     fn check(&self, r: &TccEntry, ind: &dyn Indicators, findings: &mut Vec<Finding>) {
         let Some(c) = r.client.as_deref().filter(|c| !c.is_empty()) else { return };
         if let Some(m) = ind.check_process(c).or_else(|| ind.check_app_id(c)) {

@@ -72,7 +72,7 @@ pub struct WhatsappContact {
     pub sync_policy: Option<i64>,
 }
 
-static LOCATOR: Locator = Locator {
+pub(crate) static LOCATOR: Locator = Locator {
     backup: &[BackupPath { domain: "AppDomainGroup-group.net.whatsapp.WhatsApp.shared", path: "ContactsV2.sqlite" }],
     paths: &["private/var/mobile/Containers/Shared/AppGroup/*/ContactsV2.sqlite"],
 };

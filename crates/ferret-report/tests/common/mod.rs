@@ -192,6 +192,7 @@ pub fn run_info() -> RunInfo {
         indicators: serde_json::json!({"files": [{"path": "/iocs/pegasus.stix2", "sha256": "cd".repeat(32), "set_name": "Pegasus", "total": 1234}], "total": 1234}),
         recheck_of: None,
         problems: Vec::new(),
+        custody: None,
     }
 }
 

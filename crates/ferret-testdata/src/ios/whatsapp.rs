@@ -195,3 +195,143 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
         t0 + 2_000_000,
     )
 }
+
+/// Phone number (digits) of the stranger who adds the owner in [`group_delivery`].
+pub const STRANGER: &str = "15559870000";
+/// Phone number (digits) of the contact who adds the owner in [`group_delivery`].
+pub const CONTACT: &str = "15551230001";
+/// Group names of [`group_delivery`] that show the Graphite delivery pattern (added by a
+/// stranger, a PDF, then left, or gone from the chat list).
+pub const DELIVERY_GROUPS: [&str; 2] = ["Conference 2026", "Press review"];
+
+/// A `ChatStorage.sqlite` for the WhatsApp group delivery pattern, with `ContactsV2.sqlite`
+/// listing [`CONTACT`] when `with_contacts`. Groups (all times from `t0`, Mac absolute):
+/// * "Conference 2026": the owner added by [`STRANGER`] (event 2), `agenda.pdf` an hour later,
+///   the owner left (event 4) two hours later: the pattern;
+/// * "Press review": created by [`STRANGER`] with the owner in it (event 12, author in JSON),
+///   `review.PDF` (URL only), then the chat removed (`ZREMOVED`), last activity 10 hours
+///   later: the pattern;
+/// * "Family": the same as the first, added by [`CONTACT`];
+/// * "Reading list": added by the stranger, a PDF, never left;
+/// * "Quiet group": added by the stranger, left, no document;
+/// * "Slow group": added by the stranger, a PDF after an hour, left five days later;
+/// * "Old invite": added by the stranger, the PDF four days later, left an hour after it;
+/// * a one-to-one chat with the stranger: a PDF, then the chat removed.
+pub fn group_delivery(with_contacts: bool) -> Vec<ArtifactFile> {
+    let t0: i64 = 1_790_000_000;
+    let mac = |t: i64| (t - ferret_core::time::MAC_EPOCH_OFFSET) as f64;
+    let stranger = format!("{STRANGER}@s.whatsapp.net");
+    let contact = format!("{CONTACT}@s.whatsapp.net");
+    let files = build(
+        |c| {
+            c.execute_batch(SCHEMA)?;
+            let mut pk = 100i64;
+            let mut media = 0i64;
+            let mut msg = |c: &Connection, chat: i64, kind: i64, event: i64, from_me: bool, text: Option<&str>, t: i64, doc: Option<(&str, Option<&str>, Option<&str>)>| -> rusqlite::Result<()> {
+                pk += 1;
+                let item = match doc {
+                    Some((title, local, url)) => {
+                        media += 1;
+                        c.execute("INSERT INTO ZWAMEDIAITEM (Z_PK, Z_ENT, Z_OPT, ZFILESIZE, ZMESSAGE, ZMEDIALOCALPATH, ZMEDIAURL, ZTITLE) VALUES (?1, 9, 1, 4321, ?2, ?3, ?4, ?5)", params![media, pk, local, url, title])?;
+                        Some(media)
+                    }
+                    None => None,
+                };
+                c.execute(
+                    "INSERT INTO ZWAMESSAGE (Z_PK, Z_ENT, Z_OPT, ZISFROMME, ZMESSAGESTATUS, ZMESSAGETYPE, ZGROUPEVENTTYPE, ZCHATSESSION, ZGROUPMEMBER, ZMEDIAITEM, ZMESSAGEDATE, ZSENTDATE, ZFROMJID, ZTEXT) VALUES (?1, 10, 1, ?2, 8, ?3, ?4, ?5, NULL, ?6, ?7, ?7, NULL, ?8)",
+                    params![pk, i64::from(from_me), kind, event, chat, item, mac(t), text],
+                )?;
+                Ok(())
+            };
+            let sessions: [(i64, i64, i64, &str, &str); 8] = [
+                (1, 1, 0, "120363000000000101@g.us", "Conference 2026"),
+                (2, 1, 1, "120363000000000102@g.us", "Press review"),
+                (3, 1, 0, "120363000000000103@g.us", "Family"),
+                (4, 1, 0, "120363000000000104@g.us", "Reading list"),
+                (5, 1, 0, "120363000000000105@g.us", "Quiet group"),
+                (6, 1, 0, "120363000000000106@g.us", "Slow group"),
+                (7, 1, 0, "120363000000000107@g.us", "Old invite"),
+                (8, 0, 1, "15559870000@s.whatsapp.net", "+1 555 987 0000"),
+            ];
+            for (id, kind, removed, jid, name) in sessions {
+                c.execute(
+                    "INSERT INTO ZWACHATSESSION VALUES (?1, 4, 1, 0, 0, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![id, removed, kind, (kind == 1).then_some(id), mac(t0 + 36_000), jid, name],
+                )?;
+                if kind == 1 {
+                    let creator = if id == 3 { &contact } else { &stranger };
+                    c.execute("INSERT INTO ZWAGROUPINFO VALUES (?1, 5, 1, ?1, ?2, ?3, NULL, ?3)", params![id, mac(t0 - 600), creator])?;
+                    c.execute("INSERT INTO ZWAGROUPMEMBER VALUES (?1, 6, 1, 1, 1, ?1, NULL, ?2)", params![id, creator])?;
+                }
+            }
+            let pdf = Some(("agenda.pdf", Some("Media/120363000000000101@g.us/a/b/agenda.pdf"), None));
+            // the pattern: added, PDF, left
+            msg(c, 1, 6, 2, false, Some(&stranger), t0, None)?;
+            msg(c, 1, 0, 2, false, Some("welcome"), t0 + 60, None)?;
+            msg(c, 1, 8, 2, false, None, t0 + 3_600, pdf)?;
+            msg(c, 1, 6, 4, true, None, t0 + 7_200, None)?;
+            // created with the owner in it, a PDF by URL, the chat removed
+            let created = format!("{{\"subject\":\"Press review\",\"author\":\"{stranger}\"}}");
+            msg(c, 2, 6, 12, false, Some(&created), t0, None)?;
+            msg(c, 2, 8, 2, false, None, t0 + 1_800, Some(("Weekly", None, Some("https://mmg.whatsapp.net/d/f/review.PDF"))))?;
+            // added by a contact
+            msg(c, 3, 6, 2, false, Some(&contact), t0, None)?;
+            msg(c, 3, 8, 2, false, None, t0 + 3_600, pdf)?;
+            msg(c, 3, 6, 4, true, None, t0 + 7_200, None)?;
+            // a PDF, never left
+            msg(c, 4, 6, 2, false, Some(&stranger), t0, None)?;
+            msg(c, 4, 8, 2, false, None, t0 + 3_600, pdf)?;
+            // left without a document (a JPEG document is not a PDF)
+            msg(c, 5, 6, 2, false, Some(&stranger), t0, None)?;
+            msg(c, 5, 8, 2, false, None, t0 + 3_600, Some(("photo.jpg", Some("Media/x/photo.jpg"), None)))?;
+            msg(c, 5, 6, 4, true, None, t0 + 7_200, None)?;
+            // left five days after the PDF
+            msg(c, 6, 6, 2, false, Some(&stranger), t0, None)?;
+            msg(c, 6, 8, 2, false, None, t0 + 3_600, pdf)?;
+            msg(c, 6, 6, 4, true, None, t0 + 3_600 + 5 * 86_400, None)?;
+            // the PDF four days after being added
+            msg(c, 7, 6, 2, false, Some(&stranger), t0, None)?;
+            msg(c, 7, 8, 2, false, None, t0 + 4 * 86_400, pdf)?;
+            msg(c, 7, 6, 4, true, None, t0 + 4 * 86_400 + 3_600, None)?;
+            // one-to-one: a PDF from the stranger, then the chat removed
+            msg(c, 8, 8, 0, false, None, t0 + 3_600, pdf)?;
+            Ok(())
+        },
+        None,
+    )
+    .expect("ChatStorage.sqlite fixture builds");
+    let mut out = artifact_files(
+        "AppDomainGroup-group.net.whatsapp.WhatsApp.shared",
+        "ChatStorage.sqlite",
+        "private/var/mobile/Containers/Shared/AppGroup/0C7E2F55-1111-4A4A-9B9B-6D6D6D6D6D6D/ChatStorage.sqlite",
+        files,
+        t0 + 100_000,
+    );
+    if with_contacts {
+        let cfiles = build(
+            |c| {
+                c.execute_batch(super::whatsapp_contacts::SCHEMA)?;
+                c.execute(
+                    "INSERT INTO ZWAADDRESSBOOKCONTACT (Z_ENT, Z_OPT, ZWHATSAPPID, ZPHONENUMBER, ZFULLNAME) VALUES (1, 1, ?1, ?2, 'Mum')",
+                    params![contact, format!("+{CONTACT}")],
+                )?;
+                // a contact known by a local number only: matched by its digits
+                c.execute(
+                    "INSERT INTO ZWAADDRESSBOOKCONTACT (Z_ENT, Z_OPT, ZWHATSAPPID, ZPHONENUMBER, ZFULLNAME) VALUES (1, 1, NULL, '(555) 000-1111', 'Dentist')",
+                    [],
+                )?;
+                Ok(())
+            },
+            None,
+        )
+        .expect("ContactsV2.sqlite fixture builds");
+        out.extend(artifact_files(
+            super::whatsapp_contacts::DOMAIN,
+            super::whatsapp_contacts::REL,
+            super::whatsapp_contacts::FS,
+            cfiles,
+            t0 + 100_000,
+        ));
+    }
+    out
+}
