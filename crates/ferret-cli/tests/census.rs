@@ -112,3 +112,45 @@ fn real_filesystem_pieces_raise_nothing_above_low() {
         assert_eq!(census.map(|c| c["status"].clone()), Some(serde_json::json!("completed")), "{image}");
     }
 }
+
+/// The census and the incident windows together: the implant's own census alert and the
+/// shutdown log's alert about the reboot it delayed fall within minutes of each other and form
+/// one window from two artifacts; without the census the shutdown log alone forms none.
+#[test]
+fn the_implant_and_the_reboot_it_delayed_form_one_incident_window() {
+    let work = tempfile::tempdir().expect("tmp");
+    let (files, implant) = census_phone(11, true);
+    let implant = implant.expect("planted");
+    let root = write_folder(work.path(), DEFAULT_NAME, &files).expect("writes");
+    let windows = |dir: &Path| -> Vec<serde_json::Value> {
+        serde_json::from_slice(&std::fs::read(dir.join("incidents.json")).expect("incidents.json")).expect("parses")
+    };
+    let out = work.path().join("r");
+    let o = ferret(&["check", "--no-default-iocs", "--process-census", "-o", s(&out), s(&root)]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let w = windows(&out);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    let members: Vec<(String, String)> = w[0]["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| (m["module"].as_str().unwrap_or("").to_string(), m["level"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let all = alerts(&out);
+    let timed_near: Vec<(String, String)> = all
+        .iter()
+        .filter(|a| a.level >= Level::Medium && a.event_time.is_some())
+        .map(|a| (a.module.clone(), a.level.to_string()))
+        .collect();
+    assert_eq!(members, timed_near, "the window holds every timed MEDIUM+ alert of the phone, and only those");
+    assert!(members.iter().any(|(m, l)| m == "process_census" && l == "HIGH"), "{members:?}");
+    assert!(members.iter().any(|(m, _)| m == "shutdown_log"), "{members:?}");
+    assert_eq!(w[0]["level"], "HIGH");
+    assert_eq!(w[0]["agreeing_artifacts"], serde_json::json!(["process_census", "shutdown_log"]));
+    assert!(all.iter().any(|a| a.message.contains(&implant)));
+
+    // the shutdown log alone is one artifact: no window
+    let plain = work.path().join("plain");
+    let _ = ferret(&["check", "--no-default-iocs", "-o", s(&plain), s(&root)]);
+    assert_eq!(windows(&plain), Vec::<serde_json::Value>::new());
+}

@@ -364,6 +364,12 @@ pub struct CensusRecord {
     pub nearest_apple: Option<String>,
     /// The modules that read it, sorted.
     pub modules: Vec<String>,
+    /// The one module that read it, when only one did: incident windows then count this alert
+    /// as that module's artifact (it restates that artifact's evidence, so it cannot "agree"
+    /// with that artifact's own alerts); read by several modules, it is backed by several
+    /// artifacts and counts as one of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_module: Option<String>,
     /// Earliest record time it was read in.
     #[serde(with = "ferret_core::time::serde_opt_ts")]
     pub first_seen: Option<Timestamp>,
@@ -515,6 +521,7 @@ impl ProcessCensus {
                 level: c.level(),
                 reason,
                 nearest_apple: c.nearest_apple.map(str::to_string),
+                source_module: (modules.len() == 1).then(|| modules.iter().next().cloned()).flatten(),
                 modules: modules.into_iter().collect(),
                 first_seen: (stat.first != NONE).then(|| stat_time(stat.first)).flatten(),
                 last_seen: (stat.last != NONE).then(|| stat_time(stat.last)).flatten(),
