@@ -33,6 +33,15 @@ fn bugreport_zip_auto_detected_exact() {
         let a = std::fs::read(out.join(format!("{ours}.json"))).expect(ours);
         assert_eq!(a, std::fs::read(out.join(format!("{mvt}.json"))).expect(mvt), "{mvt}");
     }
+    // the process census reads iOS only: asked for on Android, it says so and changes nothing
+    let census = work.path().join("census");
+    let o =
+        ferret(&["check", "--no-default-iocs", "--process-census", "--iocs", s(&iocs), "-o", s(&census), s(&zip)], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--process-census reads iOS acquisitions only"), "{err}");
+    assert_eq!(std::fs::read(census.join("alerts.json")).ok(), std::fs::read(out.join("alerts.json")).ok());
+    assert!(!census.join("process_census.json").exists());
 }
 
 #[test]

@@ -202,6 +202,9 @@ fn check_one(
     };
     let recorder = Recorder::new(evidence.as_ref());
     let posts = if args.process_census { acquisition::post_runs_for(kind) } else { Vec::new() };
+    if args.process_census && posts.is_empty() {
+        tracing::warn!("--process-census reads iOS acquisitions only: this {} is checked without it", kind.describe());
+    }
     let options = RunOptions {
         fast: args.fast,
         device_ips: args.device_ips.clone(),
