@@ -40,9 +40,6 @@ use serde_json::{Map, Value};
 /// Where the analytics databases are.
 pub static LOCATOR: Locator = Locator { backup: &[], paths: &["private/var/Keychains/Analytics/*.db"] };
 
-/// The analytics journals whose headers map build numbers to versions.
-static JOURNALS: Locator = Locator { backup: &[], paths: &["private/var/db/analyticsd/Analytics-Journal-*.ips"] };
-
 /// Tables read, in this order.
 const TABLES: [&str; 3] = ["hard_failures", "soft_failures", "all_events"];
 
@@ -203,22 +200,14 @@ impl ArtifactModule for Analytics {
     }
 }
 
-/// Build → version from the journal headers (`iPhone OS 18.1 (22B83)`).
+/// Build → version from the journal headers (`iPhone OS 18.1 (22B83)`), read as
+/// `ios_version_history` reads them.
 fn journal_builds(ctx: &Context<'_>) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
-    let Ok(files) = ctx.evidence.locate(&JOURNALS) else { return map };
+    let Ok(files) = ctx.evidence.locate(&super::ios_version_history::LOCATOR) else { return map };
     for file in &files {
-        let mut head = Vec::new();
-        {
-            use std::io::Read;
-            let Ok(r) = ctx.evidence.open(file) else { continue };
-            if r.take(64 * 1024).read_to_end(&mut head).is_err() {
-                continue;
-            }
-        }
-        let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
-        let Ok(v) = serde_json::from_slice::<Value>(line) else { continue };
-        let Some(os) = v.get("os_version").and_then(|x| x.as_str()) else { continue };
+        let Ok(r) = ctx.evidence.open(file) else { continue };
+        let Ok((_, os)) = super::ios_version_history::read_header(r, &file.path) else { continue };
         if let Some((name, rest)) = os.rsplit_once(" (")
             && let Some(build) = rest.strip_suffix(')')
         {

@@ -16,6 +16,8 @@
 //! alert per exploit and version, on the first journal inside the period: it is not a sign of
 //! infection, it tells the analyst which weeks to look at.
 
+use std::io::Read;
+
 use ferret_core::{ArtifactModule, Context, Level, Locator, ModuleError, Out, Outcome};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -39,7 +41,25 @@ pub struct VersionEntry {
     pub file: String,
 }
 
-static LOCATOR: Locator = Locator { backup: &[], paths: &["private/var/db/analyticsd/Analytics-Journal-*.ips"] };
+/// The analytics journals (also read by `analytics_ios_versions`, for build → version).
+pub(crate) static LOCATOR: Locator =
+    Locator { backup: &[], paths: &["private/var/db/analyticsd/Analytics-Journal-*.ips"] };
+
+/// A journal's header, its first line (at most 64 KiB of it is read): the journal time and
+/// `os_version`, or why it cannot be read (for a warning naming `path`).
+pub(crate) fn read_header(r: impl Read, path: &str) -> Result<(Option<Timestamp>, String), String> {
+    let mut head = Vec::new();
+    if let Err(e) = r.take(64 * 1024).read_to_end(&mut head) {
+        return Err(format!("{path}: {e}"));
+    }
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let v: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| format!("{path}: first line is not a JSON header: {e}"))?;
+    let Some(os) = v.get("os_version").and_then(|x| x.as_str()) else {
+        return Err(format!("{path}: header has no os_version"));
+    };
+    Ok((v.get("timestamp").and_then(|x| x.as_str()).and_then(parse_ips_time), os.to_string()))
+}
 
 impl ArtifactModule for IosVersionHistory {
     type Record = VersionEntry;
@@ -53,30 +73,10 @@ impl ArtifactModule for IosVersionHistory {
         }
         let mut recs = Vec::new();
         for file in &files {
-            let mut head = Vec::new();
-            {
-                use std::io::Read;
-                let r = ctx.evidence.open(file)?;
-                // The header is one short line; read at most 64 KiB of it.
-                if let Err(e) = r.take(64 * 1024).read_to_end(&mut head) {
-                    out.warn(format!("{}: {e}", file.path));
-                    continue;
-                }
+            match read_header(ctx.evidence.open(file)?, &file.path) {
+                Ok((isodate, os_version)) => recs.push(VersionEntry { isodate, os_version, file: file.path.clone() }),
+                Err(why) => out.warn(why),
             }
-            let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
-            let v: serde_json::Value = match serde_json::from_slice(line) {
-                Ok(v) => v,
-                Err(e) => {
-                    out.warn(format!("{}: first line is not a JSON header: {e}", file.path));
-                    continue;
-                }
-            };
-            let Some(os) = v.get("os_version").and_then(|x| x.as_str()) else {
-                out.warn(format!("{}: header has no os_version", file.path));
-                continue;
-            };
-            let t = v.get("timestamp").and_then(|x| x.as_str()).and_then(parse_ips_time);
-            recs.push(VersionEntry { isodate: t, os_version: os.to_string(), file: file.path.clone() });
         }
         recs.sort_by(|a, b| (a.isodate, &a.file).cmp(&(b.isodate, &b.file)));
         let mut told: std::collections::HashSet<(&str, String)> = std::collections::HashSet::new();
