@@ -120,8 +120,7 @@ fn contact_numbers(ctx: &Context<'_>, out: &mut Out<'_, '_, WhatsappGroupDeliver
         let sel = Columns::default().select_list(&db, "ZWAADDRESSBOOKCONTACT", "c", &["ZWHATSAPPID", "ZPHONENUMBER"]);
         let r = for_each_row(&db, &f.path, &format!("SELECT {sel} FROM ZWAADDRESSBOOKCONTACT c"), |r| {
             for v in [cell::text(r, 0), cell::text(r, 1)].into_iter().flatten() {
-                let user = v.split('@').next().unwrap_or_default();
-                let d: String = user.chars().filter(char::is_ascii_digit).collect();
+                let d = jid_digits(&v);
                 if d.len() >= 7 {
                     set.insert(d);
                 }
@@ -136,10 +135,15 @@ fn contact_numbers(ctx: &Context<'_>, out: &mut Out<'_, '_, WhatsappGroupDeliver
     read_any.then_some(set)
 }
 
+/// The digits of a JID's user part or of a phone number (`+1 555-000 1111@s.whatsapp.net` →
+/// `15550001111`).
+fn jid_digits(jid: &str) -> String {
+    jid.split('@').next().unwrap_or_default().chars().filter(char::is_ascii_digit).collect()
+}
+
 /// Whether `jid`'s number is among `contacts` (one ends with the other, at least 7 digits).
 fn is_contact(contacts: &BTreeSet<String>, jid: &str) -> bool {
-    let user = jid.split('@').next().unwrap_or_default();
-    let d: String = user.chars().filter(char::is_ascii_digit).collect();
+    let d = jid_digits(jid);
     d.len() >= 7 && contacts.iter().any(|c| d.ends_with(c.as_str()) || c.ends_with(d.as_str()))
 }
 
