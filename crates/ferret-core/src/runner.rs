@@ -140,13 +140,7 @@ pub fn run_module(
                 sinks.observations(table);
             }
             let fin = rec.finish().and_then(|()| tl.finish());
-            let status = match (result, fin) {
-                (Ok(Outcome::Completed), Ok(())) => ModuleStatus::Completed { records: count },
-                (Ok(Outcome::NotFound), Ok(())) if count == 0 => ModuleStatus::NotFound,
-                (Ok(Outcome::NotFound), Ok(())) => ModuleStatus::Completed { records: count },
-                (Err(e), _) => ModuleStatus::Failed { error: e.to_string(), records: count },
-                (Ok(_), Err(e)) => ModuleStatus::Failed { error: format!("cannot write results: {e}"), records: count },
-            };
+            let status = status_of(result, fin, count);
             if sightings.dropped > 0 {
                 warnings.push(format!(
                     "{} further distinct process names were not kept for the process census (at most {} per module)",
@@ -170,6 +164,17 @@ pub fn run_module(
     let report = ModuleReport { elapsed_ms: start.elapsed().as_millis(), ..report };
     progress.module_finished(&report);
     report
+}
+
+/// The status of a module or pass from what it returned, whether its result files were closed,
+/// and how many records it wrote: "not found" only when it said so and wrote nothing.
+fn status_of(result: Result<Outcome, ModuleError>, fin: std::io::Result<()>, count: u64) -> ModuleStatus {
+    match (result, fin) {
+        (Ok(Outcome::NotFound), Ok(())) if count == 0 => ModuleStatus::NotFound,
+        (Ok(_), Ok(())) => ModuleStatus::Completed { records: count },
+        (Err(e), _) => ModuleStatus::Failed { error: e.to_string(), records: count },
+        (Ok(_), Err(e)) => ModuleStatus::Failed { error: format!("cannot write results: {e}"), records: count },
+    }
 }
 
 /// A pass that runs once every module finished, over what they saw (e.g. the iOS process
@@ -203,12 +208,7 @@ pub fn run_post(post: &dyn PostRun, reports: &[ModuleReport], sinks: &dyn SinkFa
         .unwrap_or_else(|p| Err(ModuleError::Panic(panic_text(p))));
     let (alerts, warnings, count) = out.into_parts();
     let fin = rec.finish().and_then(|()| tl.finish());
-    let status = match (result, fin) {
-        (Ok(Outcome::NotFound), Ok(())) if count == 0 => ModuleStatus::NotFound,
-        (Ok(_), Ok(())) => ModuleStatus::Completed { records: count },
-        (Err(e), _) => ModuleStatus::Failed { error: e.to_string(), records: count },
-        (Ok(_), Err(e)) => ModuleStatus::Failed { error: format!("cannot write results: {e}"), records: count },
-    };
+    let status = status_of(result, fin, count);
     ModuleReport {
         module: info.name.to_string(),
         status,
