@@ -6,7 +6,13 @@
 //! `dumpsys_appops`, `analytics_ios_versions`...). For the seven below it is not; ferret writes
 //! both names: its own (which `check-iocs`, `correlate` and the report read) and, with the same
 //! bytes, MVT's, so jq scripts written for MVT's results folders keep working.
+//!
+//! `timeline.csv`'s Plugin column holds a module's MVT class name, as MVT's does
+//! ([`plugin_name`]): `SMS`, `SafariHistory`, `DumpsysGetProp`... For ferret's own modules
+//! (none in MVT) it is the module name in the same style (`whatsapp_group_delivery` →
+//! `WhatsappGroupDelivery`). [`module_of_plugin`] turns it back, for `ferret report`.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::error::ReportError;
@@ -25,6 +31,72 @@ pub const MVT_FILE_NAMES: [(&str, &str); 7] = [
 /// MVT's file stem for `module`, when it differs from the module's name.
 pub fn mvt_file_stem(module: &str) -> Option<&'static str> {
     MVT_FILE_NAMES.iter().find(|(m, _)| *m == module).map(|(_, s)| *s)
+}
+
+/// `(ferret module, MVT class)` for every module both tools have whose class name is not the
+/// module name in upper camel case (`safari_history` → `SafariHistory` needs no entry).
+pub const MVT_CLASS_NAMES: [(&str, &str); 20] = [
+    ("aqf_files", "AQFFiles"),
+    ("aqf_getprop", "AQFGetProp"),
+    ("aqf_log_timestamps", "AQFLogTimestamps"),
+    ("aqf_packages", "AQFPackages"),
+    ("aqf_processes", "AQFProcesses"),
+    ("aqf_settings", "AQFSettings"),
+    ("bugreport_timestamps", "BugReportTimestamps"),
+    ("dumpsys_adb_state", "DumpsysADBState"),
+    ("dumpsys_dbinfo", "DumpsysDBInfo"),
+    ("getprop", "DumpsysGetProp"),
+    ("id_status_cache", "IDStatusCache"),
+    ("ios_version_history", "IOSVersionHistory"),
+    ("analytics_ios_versions", "AnalyticsIOSVersions"),
+    ("locationd", "LocationdClients"),
+    ("os_analytics_addaily", "OSAnalyticsADDaily"),
+    ("sms", "SMS"),
+    ("sms_attachments", "SMSAttachments"),
+    ("tcc", "TCC"),
+    ("webkit_indexeddb", "WebkitIndexedDB"),
+    ("interaction_c", "InteractionC"),
+];
+
+/// The Plugin name of `module` in `timeline.csv`: MVT's class name (see [`MVT_CLASS_NAMES`]),
+/// else the module name in upper camel case.
+pub fn plugin_name(module: &str) -> Cow<'static, str> {
+    if let Some((_, class)) = MVT_CLASS_NAMES.iter().find(|(m, _)| *m == module) {
+        return Cow::Borrowed(class);
+    }
+    let mut out = String::with_capacity(module.len());
+    for part in module.split('_') {
+        let mut c = part.chars();
+        if let Some(first) = c.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(c.as_str());
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The module a `timeline.csv` Plugin name stands for: the inverse of [`plugin_name`] for every
+/// module name made of lower-case words joined by `_`. A name with no upper-case letter is
+/// taken as a module name already (timelines written before Plugin names were MVT's).
+pub fn module_of_plugin(plugin: &str) -> Cow<'_, str> {
+    if let Some((m, _)) = MVT_CLASS_NAMES.iter().find(|(_, c)| *c == plugin) {
+        return Cow::Borrowed(m);
+    }
+    if !plugin.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Cow::Borrowed(plugin);
+    }
+    let mut out = String::with_capacity(plugin.len() + 4);
+    for (i, ch) in plugin.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The files a results folder may hold under MVT's names for `module`.
@@ -96,6 +168,44 @@ mod tests {
         assert_eq!(slug("IDStatusCache"), "id_status_cache");
         assert_eq!(slug("AnalyticsIOSVersions"), "analytics_ios_versions");
         assert_eq!(mvt_file_stem("id_status_cache"), None);
+    }
+
+    /// MVT's class names, as its module classes are named (MVT 2.x, `mvt.ios.modules` and
+    /// `mvt.android.modules`), for ferret modules of the same job, and the name each gives.
+    #[test]
+    fn plugin_names_are_mvt_class_names() {
+        for (module, class) in [
+            ("sms", "SMS"),
+            ("safari_history", "SafariHistory"),
+            ("whatsapp", "Whatsapp"),
+            ("whatsapp_contacts", "WhatsappContacts"),
+            ("datausage", "Datausage"),
+            ("netusage", "Netusage"),
+            ("shutdown_log", "ShutdownLog"),
+            ("webkit_safari_view_service", "WebkitSafariViewService"),
+            ("getprop", "DumpsysGetProp"),
+            ("aqf_getprop", "AQFGetProp"),
+            ("dumpsys_appops", "DumpsysAppops"),
+            ("dumpsys_adb_state", "DumpsysADBState"),
+            ("dumpsys_battery_history", "DumpsysBatteryHistory"),
+            ("analytics_ios_versions", "AnalyticsIOSVersions"),
+            ("locationd", "LocationdClients"),
+            ("tcc", "TCC"),
+            // ferret's own modules, in the same style
+            ("whatsapp_group_delivery", "WhatsappGroupDelivery"),
+            ("ps", "Ps"),
+            ("net_dns", "NetDns"),
+        ] {
+            assert_eq!(plugin_name(module), class, "{module}");
+            assert_eq!(module_of_plugin(class), module, "{class}");
+        }
+        // timelines written before: the module name itself
+        assert_eq!(module_of_plugin("safari_history"), "safari_history");
+        // MVT's file stems of the renamed modules follow from the same classes
+        for (module, stem) in MVT_FILE_NAMES {
+            let class = plugin_name(module);
+            assert!(MVT_CLASS_NAMES.iter().any(|(m, c)| *m == module && *c == class), "{module} -> {stem}");
+        }
     }
 
     #[test]

@@ -540,11 +540,17 @@ pub(crate) fn write_timeline(
         });
         let csv_writer = scope.spawn(move || -> csv::Result<CsvOut> {
             let mut ts = String::with_capacity(32);
+            // the Plugin column: MVT's class name of the module, computed once per module
+            let mut plugins: HashMap<String, String> = HashMap::new();
             for batch in csv_rx {
                 for (e, _) in batch.iter() {
                     ts.clear();
                     ferret_core::time::format_into(e.timestamp, ' ', &mut ts);
-                    csv.write_record([ts.as_str(), &e.module, &e.event, &e.data])?;
+                    if !plugins.contains_key(&e.module) {
+                        plugins.insert(e.module.clone(), crate::mvt::plugin_name(&e.module).into_owned());
+                    }
+                    let plugin = plugins.get(&e.module).map_or("", String::as_str);
+                    csv.write_record([ts.as_str(), plugin, &e.event, &e.data])?;
                 }
             }
             Ok(csv)
@@ -601,7 +607,8 @@ pub(crate) fn select_from_csv(path: &Path, alerts: &AlertIndex, selector: &mut S
         let Some(timestamp) = ferret_core::time::parse(ts) else {
             return Err(ReportError::Format { path: path.into(), reason: format!("row {row}: bad timestamp {ts:?}") });
         };
-        let e = TimelineEvent { timestamp, module: module.into(), event: event.into(), data: data.into() };
+        let module = crate::mvt::module_of_plugin(module);
+        let e = TimelineEvent { timestamp, module: module.into_owned(), event: event.into(), data: data.into() };
         let hit = alerts.get(&e.module, e.timestamp).map(|h| h.0);
         selector.offer(&e, hit);
     }

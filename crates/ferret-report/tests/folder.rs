@@ -185,6 +185,10 @@ fn timeline_csv_quoting_and_order_with_tiny_spill_buffer() {
 
     let text = String::from_utf8(a).expect("utf8");
     assert!(text.starts_with("\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\n"));
+    assert!(
+        text.contains(",\"FakeA\",") && text.contains(",\"FakeB\",") && !text.contains("\"fake_a\""),
+        "Plugin: MVT-style"
+    );
     assert!(text.contains("\"a \"\"quoted\"\", b\nnew line\r\n\u{fffd} <b>x</b> \\ end\""), "RFC 4180 quoting");
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let got: Vec<TimelineEvent> = rdr
@@ -193,7 +197,8 @@ fn timeline_csv_quoting_and_order_with_tiny_spill_buffer() {
             let r = r.expect("row");
             TimelineEvent {
                 timestamp: ferret_core::time::parse(&r[0]).expect("ts"),
-                module: r[1].into(),
+                // the Plugin column names the module as MVT would; it reads back to the module
+                module: ferret_report::mvt::module_of_plugin(&r[1]).into_owned(),
                 event: r[2].into(),
                 data: r[3].into(),
             }

@@ -65,14 +65,12 @@ fn norm(s: &str) -> String {
 /// `Accessibility`/`DumpsysAccessibility`, `aqf_packages` its `Packages`).
 const SLUG_PREFIXES: [&str; 3] = ["dumpsys", "aqf", "sysdiag"];
 
-/// MVT names that differ from ferret's beyond case and prefixes.
-const MVT_ALIASES: [(&str, &str); 1] = [("locationdclients", "locationd")];
-
 fn matches(slug: &str, wanted: &str) -> bool {
     let (s, w) = (norm(slug), norm(wanted));
     s == w
         || SLUG_PREFIXES.iter().any(|p| s.strip_prefix(p) == Some(w.as_str()) || w.strip_prefix(p) == Some(s.as_str()))
-        || MVT_ALIASES.iter().any(|(a, target)| *a == w && *target == slug)
+        // MVT's class name, also where it differs beyond case and prefixes (`LocationdClients`)
+        || norm(&ferret_report::mvt::plugin_name(slug)) == w
 }
 
 /// The modules of `kind` the user named with `-m` (all of them when none was named): ferret's
@@ -434,5 +432,24 @@ mod tests {
         let e = names(IosBackup, &["frobnicate"]).expect_err("unknown").to_string();
         assert!(e.contains("unknown module") && !e.contains("did you mean"), "{e}");
         assert_eq!(names(IosBackup, &[]).expect("all").len(), acquisition::modules_for(IosBackup).len());
+        // every MVT class name given to `timeline.csv`'s Plugin column selects its module
+        assert_eq!(names(AndroidBugreport, &["DumpsysGetProp"]).expect("ok"), vec!["getprop"]);
+    }
+
+    /// Every module's Plugin name in `timeline.csv` is its own (no two modules share one) and
+    /// `ferret report` turns it back into the module, which finds the module's alerts.
+    #[test]
+    fn every_module_has_its_own_plugin_name_and_back() {
+        use ferret_report::mvt::{module_of_plugin, plugin_name};
+        let mut seen = std::collections::BTreeMap::new();
+        for m in acquisition::all_modules() {
+            let name = m.info().name;
+            let plugin = plugin_name(name).into_owned();
+            assert_eq!(module_of_plugin(&plugin), name, "{plugin}");
+            if let Some(other) = seen.insert(plugin.clone(), name) {
+                assert_eq!(other, name, "{plugin} names two modules");
+            }
+        }
+        assert!(seen.len() > 60, "{}", seen.len());
     }
 }
