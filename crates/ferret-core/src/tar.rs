@@ -1007,6 +1007,10 @@ mod tests {
         assert_eq!(known.len(), 1);
         assert_eq!(known[0].sha256, "given");
         assert_eq!(known[0].path, computed[0].path);
+        // each entry says how many bytes of the acquisition it stands for
+        let len = std::fs::metadata(&p).expect("meta").len();
+        assert!(len > 0);
+        assert_eq!((computed[0].bytes, known[0].bytes), (len, len));
     }
 
     #[test]

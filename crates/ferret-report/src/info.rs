@@ -436,7 +436,7 @@ mod mvt_keys {
             target: TargetInfo {
                 path: "/cases/a/backup".into(),
                 kind: "ios_backup".into(),
-                hashes: vec![FileHash { path: "Manifest.db".into(), sha256: "ab".repeat(32) }],
+                hashes: vec![FileHash { path: "Manifest.db".into(), sha256: "ab".repeat(32), bytes: 1024 }],
             },
             finished_at: Some(Timestamp::from_second(1_700_000_000).expect("t")),
             indicators: serde_json::json!({"files": [{"path": "/i/a.stix2"}, {"path": "/i/b.stix2"}, {"path": "/i/a.stix2"}]}),

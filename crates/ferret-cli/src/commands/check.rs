@@ -249,7 +249,13 @@ fn check_one(
             let hashing = scope.spawn(|| {
                 let known: Vec<(PathBuf, String)> =
                     early_hash.and_then(|h| h.join().ok()).and_then(Result::ok).into_iter().collect();
-                recorder.input_hashes_with(&known)
+                let hashes = recorder.input_hashes_with(&known);
+                tracing::info!(
+                    files = hashes.len(),
+                    bytes = hashes.iter().map(|h| h.bytes).sum::<u64>(),
+                    "inputs read and hashed (info.json run.target.hashes)"
+                );
+                hashes
             });
             r.finish_hashing(reports, &run, || {
                 hashing.join().unwrap_or_else(|_| {

@@ -443,6 +443,10 @@ pub struct FileHash {
     pub path: String,
     /// Lower-case hex SHA-256.
     pub sha256: String,
+    /// Size of the file as stored on disk (ciphertext for an encrypted backup), in bytes: the
+    /// sum over a run is how much of the acquisition it read.
+    #[serde(default)]
+    pub bytes: u64,
 }
 
 /// SHA-256 of a file on disk, streamed, as lower-case hex. Only a regular file is hashed (a

@@ -360,7 +360,10 @@ impl<'a> Recorder<'a> {
         let mut out = Vec::new();
         for (logical, disk) in files {
             match known_hash(&disk).map_or_else(|| super::sha256_file(&disk), Ok) {
-                Ok(sha256) => out.push(FileHash { path: logical, sha256 }),
+                Ok(sha256) => {
+                    let bytes = std::fs::metadata(&disk).map_or(0, |m| m.len());
+                    out.push(FileHash { path: logical, sha256, bytes });
+                }
                 Err(e) => tracing::warn!("cannot hash {logical}: {e}"),
             }
         }

@@ -182,7 +182,7 @@ pub fn run_info() -> RunInfo {
         target: TargetInfo {
             path: "/evidence/backup".into(),
             kind: "ios_backup".into(),
-            hashes: vec![FileHash { path: "Manifest.db".into(), sha256: "ab".repeat(32) }],
+            hashes: vec![FileHash { path: "Manifest.db".into(), sha256: "ab".repeat(32), bytes: 1024 }],
         },
         device: DeviceInfo {
             model: Some("iPhone14,2".into()),
