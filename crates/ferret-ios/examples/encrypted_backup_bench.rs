@@ -8,7 +8,10 @@
 //! with the derived key, and a check (all backup modules) of the encrypted backup against the
 //! same check of the plain backup. With `--keep DIR` the encrypted backup is written to
 //! `DIR/encrypted` and its decryption to `DIR/decrypted` and both are left there (password
-//! `ferret-bench`), e.g. to try them with other tools.
+//! `ferret-bench`), e.g. to try them with other tools. `--media-mb N` adds N MB of camera-roll
+//! videos (64 MiB files, random bytes) so the backup has a phone's size profile: a few large
+//! files no module reads next to many small ones; `--only-write` (with `--keep`) writes the
+//! encrypted backup and stops (`bench/encrypted.sh` times the command line on it).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -47,6 +50,8 @@ fn main() {
     let n_files: usize = arg("--files").map_or(15_000, |v| v.parse().unwrap());
     let dpic: u32 = arg("--dpic").map_or(10_000_000, |v| v.parse().unwrap());
     let keep = arg("--keep").map(PathBuf::from);
+    let media_mb: usize = arg("--media-mb").map_or(0, |v| v.parse().unwrap());
+    let only_write = args.iter().any(|a| a == "--only-write");
 
     let seed = 42;
     let mut truth = Truth::default();
@@ -70,6 +75,22 @@ fn main() {
             mtime: 1_700_000_000 + i as i64,
         });
     }
+    let mut left = media_mb * 1_000_000;
+    let mut n = 0;
+    while left > 0 {
+        let size = left.min(64 << 20);
+        let mut bytes = vec![0u8; size];
+        rng.fill_bytes(&mut bytes);
+        files.push(ArtifactFile {
+            domain: "CameraRollDomain".into(),
+            relative_path: format!("Media/DCIM/100APPLE/IMG_{:04}.MOV", 1000 + n),
+            fs_path: String::new(),
+            bytes,
+            mtime: 1_700_100_000 + n as i64,
+        });
+        left -= size;
+        n += 1;
+    }
     let total: usize = files.iter().map(|f| f.bytes.len()).sum();
     let device = DeviceSpec::default();
 
@@ -92,6 +113,11 @@ fn main() {
         total as f64 / 1e6,
         t.elapsed()
     );
+    if only_write {
+        assert!(keep.is_some(), "--only-write needs --keep DIR");
+        println!("kept {}", enc_dir.display());
+        return;
+    }
     write_backup(&plain_dir, &files, &device).unwrap();
 
     let t = Instant::now();

@@ -82,6 +82,8 @@ pub struct ResultsFolder {
     /// Sorted runs of module observation tables (in the spill folder), once the runner started
     /// observing.
     observations: std::sync::Mutex<Option<Vec<ObservationRun>>>,
+    /// The URLs of the messaging modules' records, for `urls.json`.
+    urls: Arc<std::sync::Mutex<crate::urls::UrlTable>>,
     /// The folder opened and exclusively locked for the whole run (released on drop).
     _lock: File,
 }
@@ -128,6 +130,7 @@ impl ResultsFolder {
             spill: Arc::new(spill),
             options,
             observations: std::sync::Mutex::new(None),
+            urls: Arc::default(),
             _lock: lock,
         })
     }
@@ -175,7 +178,7 @@ impl ResultsFolder {
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
         crate::mvt::write_aliases(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
-        crate::urls::write_urls(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
+        crate::urls::write_urls(&self.dir, &self.urls)?;
         let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(runs) = runs {
             write_observables(&self.dir.join(OBSERVABLES), runs)?;
@@ -271,7 +274,11 @@ fn clear_earlier_results(dir: &Path, force: bool) -> Result<(), ReportError> {
 
 impl SinkFactory for ResultsFolder {
     fn records(&self, info: &ModuleInfo) -> std::io::Result<Box<dyn RecordSink>> {
-        Ok(Box::new(JsonRecordSink::new(self.dir.join(format!("{}.json", info.name)), info.shape)))
+        let sink = Box::new(JsonRecordSink::new(self.dir.join(format!("{}.json", info.name)), info.shape));
+        if crate::urls::MESSAGING_MODULES.contains(&info.name) {
+            return Ok(Box::new(crate::urls::UrlTap::new(sink, info.name, Arc::clone(&self.urls))));
+        }
+        Ok(sink)
     }
 
     fn timeline(&self, _info: &ModuleInfo) -> std::io::Result<Box<dyn TimelineSink>> {
