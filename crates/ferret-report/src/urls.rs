@@ -18,7 +18,7 @@
 //! no URL), and is absent otherwise (e.g. a `check-iocs` folder, which stores no records).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -50,7 +50,8 @@ pub struct MessageUrl {
 
 #[derive(Default)]
 struct Acc {
-    modules: BTreeSet<&'static str>,
+    /// Bit i: `MESSAGING_MODULES[i]` holds the URL (a set of `&str` costs a node per URL).
+    modules: u8,
     count: u64,
     first: Option<String>,
     last: Option<String>,
@@ -58,7 +59,7 @@ struct Acc {
 
 impl Acc {
     fn merge(&mut self, other: Acc) {
-        self.modules.extend(other.modules);
+        self.modules |= other.modules;
         self.count += other.count;
         if let Some(t) = other.first {
             self.seen(&t);
@@ -98,7 +99,8 @@ struct Message<'a> {
 /// A messaging module's record sink: passes every record on, and notes its links.
 pub(crate) struct UrlTap {
     inner: Box<dyn RecordSink>,
-    module: &'static str,
+    /// The module's bit in [`Acc::modules`].
+    bit: u8,
     local: UrlTable,
     shared: Arc<Mutex<UrlTable>>,
 }
@@ -106,7 +108,8 @@ pub(crate) struct UrlTap {
 impl UrlTap {
     /// Wraps `inner`, the record sink of messaging module `module`.
     pub(crate) fn new(inner: Box<dyn RecordSink>, module: &'static str, shared: Arc<Mutex<UrlTable>>) -> Self {
-        Self { inner, module, local: UrlTable::default(), shared }
+        let i = MESSAGING_MODULES.iter().position(|m| *m == module).unwrap_or(MESSAGING_MODULES.len());
+        Self { inner, bit: 1 << i, local: UrlTable::default(), shared }
     }
 
     fn note(&mut self, json: &[u8]) {
@@ -125,7 +128,7 @@ impl UrlTap {
                 Some(a) => a,
                 None => self.local.map.entry(url.to_string()).or_default(),
             };
-            a.modules.insert(self.module);
+            a.modules |= self.bit;
             a.count += 1;
             if let Some(t) = t {
                 a.seen(t);
@@ -178,7 +181,12 @@ pub(crate) fn write_urls(dir: &Path, table: &Mutex<UrlTable>) -> Result<usize, R
         .into_iter()
         .map(|(url, a)| MessageUrl {
             url,
-            modules: a.modules.into_iter().map(String::from).collect(),
+            modules: MESSAGING_MODULES
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| a.modules & (1 << i) != 0)
+                .map(|(_, m)| (*m).to_string())
+                .collect(),
             count: a.count,
             first_seen: a.first,
             last_seen: a.last,
@@ -243,6 +251,8 @@ mod tests {
         assert_eq!(got[2].first_seen, None);
         // deterministic: the modules finishing in the other order give the same bytes
         assert_eq!(bytes(&[("whatsapp", &whatsapp), ("sms", &sms)]), (3, first));
+        // `modules` lists them in this order: sorted
+        assert!(MESSAGING_MODULES.is_sorted());
     }
 
     #[test]
