@@ -7,7 +7,10 @@
 //! * androidqf collection (folder, zip, or age-encrypted `.zip.age` with the `age` feature): its
 //!   own files (`aqf_*`, `root_binaries`, `mounts`, `acquisition_hashes`), plus the nested
 //!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`ferret_core::evidence::Mounted`]);
-//! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
+//! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module;
+//! * intrusion logs (Android 16 Advanced Protection; a folder or zip of newline-delimited JSON,
+//!   or the `intrusion_logs/` folder of an androidqf collection) ([`intrusion`]): the
+//!   `connect_event`, `dns_event` and `security_event` modules.
 //!
 //! The facade every platform crate offers: [`detect()`], [`open()`] with the user's
 //! [`ferret_core::Secrets`] (password: `.ab`; key file: the age identity), [`modules()`], and
@@ -29,6 +32,7 @@ pub mod backup;
 pub mod detect;
 pub mod dumpstate;
 pub mod heuristics;
+pub mod intrusion;
 pub mod modules;
 pub mod parsers;
 pub mod text;
@@ -133,7 +137,10 @@ static NESTED_BACKUP: &[&str] = &["backup.ab", "*/backup.ab", "**/*.ab"];
 /// * backup: an `.ab` file (decrypted with `secrets.password` when encrypted, unpacked into a
 ///   private temporary folder) or an extracted folder;
 /// * androidqf: a folder, a zip, or an age-encrypted zip (recognised by its header; the identity
-///   is `secrets.key_file`); its `bugreport.zip` and `backup.ab` are mounted at `<their path>/`.
+///   is `secrets.key_file`); its `bugreport.zip` and `backup.ab` are mounted at `<their path>/`;
+/// * intrusion logs: a folder or a zip (read in place); every line is read once here
+///   ([`intrusion::scan`]) and what the modules will skip (files that are not logs, malformed or
+///   oversized lines, unknown event types) becomes the acquisition's problems, with counts.
 ///
 /// Errors: [`AndroidError::PasswordNeeded`], [`AndroidError::WrongPassword`],
 /// [`AndroidError::AgeIdentityNeeded`], [`AndroidError::WrongAgeIdentity`], [`AndroidError::Corrupt`].
@@ -188,7 +195,27 @@ pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Ope
             for (p, e) in mounts {
                 m.mount(&p, e);
             }
+            notes.extend(intrusion::scan(&m)?.problems());
             Box::new(m)
+        }
+        AcquisitionKind::AndroidIntrusionLogs => {
+            let ev: Box<dyn Evidence> = if path.is_dir() {
+                Box::new(FolderEvidence::new(path, kind))
+            } else {
+                let z = ZipEvidence::open(path, kind)?;
+                notes.extend(z.odd_name_warnings());
+                Box::new(z)
+            };
+            // one pass over every line: what the modules will skip is said once, here
+            let scan = intrusion::scan(ev.as_ref())?;
+            if scan.log_files == 0 {
+                return Err(AndroidError::corrupt(
+                    &path.display().to_string(),
+                    "no intrusion-log file in it (a .txt or .json file of one JSON event a line)",
+                ));
+            }
+            notes.extend(scan.problems());
+            ev
         }
         other => return Err(AndroidError::NotAndroid(other)),
     };
