@@ -490,6 +490,10 @@ pub enum GenKind {
     Androidqf,
     /// Android `.ab` backup (`backup.ab`).
     Ab,
+    /// Android intrusion-log export as a folder (`intrusion-logs/`; --sms = ordinary events).
+    IntrusionLogs,
+    /// Android intrusion-log export as a zip (`intrusion-logs.zip`; --sms = ordinary events).
+    IntrusionLogsZip,
     /// Network capture, pcap (`capture.pcap`; --sms = benign app sessions).
     Pcap,
     /// Network capture, pcapng (`capture.pcapng`).
