@@ -496,24 +496,3 @@ pub fn detect_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     [".txt", ".json", ".jsonl", ".ndjson"].iter().any(|e| lower.ends_with(e))
 }
-
-/// Fuzz entry point (the `intrusion_logs` target): every line of `data` through the line
-/// parser, as the modules read them. Returns (events, malformed, too long).
-pub fn fuzz_lines(data: &[u8]) -> (u64, u64, u64) {
-    let mut lines = capped_lines(data, LINE_CAP);
-    let (mut ok, mut bad, mut long) = (0, 0, 0);
-    loop {
-        let Ok(Some((line, _, cut))) = lines.next_line_info() else { break };
-        if cut {
-            long += 1;
-            continue;
-        }
-        match parse_line(line) {
-            Ok(Some(env)) => ok += env.0.len() as u64,
-            Ok(None) => {}
-            Err(LineError::TooLong) => long += 1,
-            Err(LineError::Malformed(_)) => bad += 1,
-        }
-    }
-    (ok, bad, long)
-}

@@ -265,3 +265,74 @@ pub fn fuzz_ab(data: &[u8]) -> Vec<Result<modules::sms::JsonStats, String>> {
     }
     out
 }
+
+/// What [`fuzz_intrusion`] read: events, malformed lines, lines over the cap, findings raised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntrusionFuzz {
+    /// Events parsed (every type).
+    pub events: u64,
+    /// Lines refused as malformed.
+    pub malformed: u64,
+    /// Lines over [`intrusion::LINE_CAP`].
+    pub too_long: u64,
+    /// Findings the three modules' checks raised (no indicators: heuristics only).
+    pub findings: u64,
+    /// Whether the input's head marks an intrusion log ([`intrusion::is_log_head`]).
+    pub is_log: bool,
+}
+
+/// Fuzz entry point (the `intrusion_logs` target): every line of `data` through the line
+/// parser with the line cap, each event into its module's record, timeline and checks (with no
+/// indicators), as a check reads an export.
+pub fn fuzz_intrusion(data: &[u8]) -> IntrusionFuzz {
+    use ferret_core::ArtifactModule;
+    use intrusion::{Item, LineError};
+    let mut out = IntrusionFuzz { is_log: intrusion::is_log_head(data), ..IntrusionFuzz::default() };
+    let ind = ferret_core::indicators::NoIndicators;
+    let mut lines = text::capped_lines(data, intrusion::LINE_CAP);
+    let mut findings = Vec::new();
+    let mut events = Vec::new();
+    while let Ok(Some((line, no, cut))) = lines.next_line_info() {
+        if cut {
+            out.too_long += 1;
+            continue;
+        }
+        let env = match intrusion::parse_line(line) {
+            Ok(Some(env)) => env,
+            Ok(None) => continue,
+            Err(LineError::TooLong) => {
+                out.too_long += 1;
+                continue;
+            }
+            Err(LineError::Malformed(_)) => {
+                out.malformed += 1;
+                continue;
+            }
+        };
+        for item in env.0 {
+            findings.clear();
+            events.clear();
+            match item {
+                Item::Connect(w) => {
+                    let r = modules::connect_event::ConnectEvent::from_wire(w, "fuzz", no);
+                    modules::connect_event::ConnectEvents.timeline(&r, &mut events);
+                    modules::connect_event::ConnectEvents.check(&r, &ind, &mut findings);
+                }
+                Item::Dns(w) => {
+                    let r = modules::dns_event::DnsEvent::from_wire(w, "fuzz", no);
+                    modules::dns_event::DnsEvents.timeline(&r, &mut events);
+                    modules::dns_event::DnsEvents.check(&r, &ind, &mut findings);
+                }
+                Item::Security(w) => {
+                    let r = modules::security_event::SecurityEvent::from_wire(w, "fuzz", no);
+                    modules::security_event::SecurityEvents.timeline(&r, &mut events);
+                    modules::security_event::SecurityEvents.check(&r, &ind, &mut findings);
+                }
+                Item::Unknown(_) => continue,
+            }
+            out.events += 1;
+            out.findings += findings.len() as u64;
+        }
+    }
+    out
+}

@@ -340,3 +340,50 @@ fn an_empty_or_logless_folder_is_refused_at_open() {
     let e = open(dir.path(), KIND, &Secrets::default()).expect_err("no log");
     assert!(e.to_string().contains("no intrusion-log file in it"), "{e}");
 }
+
+#[path = "../../../fuzz/src/seeds.rs"]
+#[allow(dead_code)]
+mod seeds;
+
+/// The `intrusion_logs` fuzz target's seeds replayed: each seed's outcome is asserted, then
+/// deterministic mutations of each (cuts, byte flips, doubled lines) must keep the invariants.
+#[test]
+fn fuzz_seeds_replay_with_their_outcomes() {
+    use ferret_android::{IntrusionFuzz, fuzz_intrusion};
+    let seeds = seeds::seeds("intrusion_logs");
+    let got: Vec<IntrusionFuzz> = seeds.iter().map(|s| fuzz_intrusion(s)).collect();
+    let f =
+        |events, malformed, too_long, findings, is_log| IntrusionFuzz { events, malformed, too_long, findings, is_log };
+    assert_eq!(
+        got,
+        vec![
+            f(3, 0, 0, 1, true),  // one of each type; `pm grant` over ADB
+            f(5, 0, 0, 5, true),  // five heuristics without indicators
+            f(0, 4, 0, 0, false), // wrong type, not an object, no event, not JSON (+ a future type)
+            f(1, 0, 0, 0, true),  // BOM and blank lines, then local addresses only
+            f(1, 1, 0, 1, false), // not UTF-8; a time out of range still checks
+        ]
+    );
+    for (i, seed) in seeds.iter().enumerate() {
+        let lines = seed.split(|b| *b == b'\n').count() as u64;
+        for k in 0..64usize {
+            let mut m = seed.clone();
+            match k % 4 {
+                0 => m.truncate(k * m.len() / 64),
+                1 => {
+                    let at = (k * 7919) % m.len().max(1);
+                    if let Some(b) = m.get_mut(at) {
+                        *b ^= 0x5a;
+                    }
+                }
+                2 => m.extend_from_slice(&seed.clone()),
+                _ => m.retain(|b| *b != b'"' || k % 3 == 0),
+            }
+            let r = fuzz_intrusion(&m);
+            let n = m.split(|b| *b == b'\n').count() as u64;
+            assert!(r.events + r.malformed + r.too_long <= n * 16, "seed {i} mutation {k}: {r:?}");
+            assert!(r.findings <= r.events * 2, "seed {i} mutation {k}: {r:?}");
+        }
+        assert!(lines >= 1);
+    }
+}
