@@ -387,3 +387,22 @@ fn fuzz_seeds_replay_with_their_outcomes() {
         assert!(lines >= 1);
     }
 }
+
+#[test]
+fn links_and_fifos_in_an_export_are_never_opened() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let truth =
+        write_intrusion_dir(dir.path(), &IntrusionSpec { events: 300, ..IntrusionSpec::default() }).expect("gen");
+    let logs = dir.path().join("intrusion-logs");
+    // a FIFO would block a reader forever; a link could point anywhere
+    assert!(std::process::Command::new("mkfifo").arg(logs.join("fifo.txt")).status().expect("mkfifo").success());
+    std::os::unix::fs::symlink("/etc/passwd", logs.join("link.txt")).expect("symlink");
+    std::os::unix::fs::symlink(logs.join("intrusion-log-2026-05-20.txt"), logs.join("twin.txt")).expect("symlink");
+    assert_eq!(detect(dir.path()).map(|d| d.kind), Some(KIND));
+    let opened = open(dir.path(), KIND, &Secrets::default()).expect("open");
+    assert!(opened.problems.is_empty(), "{:?}", opened.problems);
+    let run = run_all(opened.evidence.as_ref(), KIND, &truth);
+    assert_exact(&run, &truth);
+    let total: usize = run.records.iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 300 + 14 + 15, "the linked twin is not read a second time");
+}
