@@ -19,7 +19,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use ferret_core::{AcquisitionKind, Detection, Evidence};
+use ferret_core::{AcquisitionKind, Detection};
 
 use crate::intrusion;
 
@@ -106,13 +106,18 @@ pub fn detect_all(path: &Path) -> Vec<Detection> {
         if !found.is_empty() {
             return found;
         }
-        let heads = names.iter().filter(|n| intrusion::detect_name(n)).take(intrusion::DETECT_FILES).map(|n| {
-            let head = std::fs::File::open(path.join(n))
-                .and_then(|f| read_up_to(f, intrusion::HEAD_BYTES))
-                .unwrap_or_default();
-            (n.as_str(), head)
-        });
-        return intrusion_detection(heads).into_iter().collect();
+        let heads: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .filter(|n| intrusion::detect_name(n))
+            .take(intrusion::DETECT_FILES)
+            .map(|n| {
+                let head = std::fs::File::open(path.join(n))
+                    .and_then(|f| read_up_to(f, intrusion::HEAD_BYTES))
+                    .unwrap_or_default();
+                (n.clone(), head)
+            })
+            .collect();
+        return intrusion_detection(&heads).into_iter().collect();
     }
     let mut magic = [0u8; 32];
     let n = match std::fs::File::open(path).and_then(|mut f| read_head(&mut f, &mut magic)) {
@@ -148,8 +153,8 @@ fn shallow(name: &str) -> bool {
 }
 
 /// The intrusion-log detection from `(name, first bytes)` of candidate files.
-fn intrusion_detection<'a>(heads: impl Iterator<Item = (&'a str, Vec<u8>)>) -> Option<Detection> {
-    let logs: Vec<&str> = heads.filter(|(_, h)| intrusion::is_log_head(h)).map(|(n, _)| n).collect();
+fn intrusion_detection(heads: &[(String, Vec<u8>)]) -> Option<Detection> {
+    let logs: Vec<&str> = heads.iter().filter(|(_, h)| intrusion::is_log_head(h)).map(|(n, _)| n.as_str()).collect();
     let first = logs.first()?;
     let more = match logs.len() {
         1 => String::new(),
@@ -158,24 +163,30 @@ fn intrusion_detection<'a>(heads: impl Iterator<Item = (&'a str, Vec<u8>)>) -> O
     Some(Detection::new(AcquisitionKind::AndroidIntrusionLogs, format!("intrusion-log events in {first}{more}")))
 }
 
-/// [`intrusion_detection`] on the members of a zip (read in place, names normalised, links
-/// never followed).
+/// [`intrusion_detection`] on the members of a zip: the first bytes of at most
+/// [`intrusion::DETECT_FILES`] regular members, read in place with the plain zip reader (no
+/// evidence is opened, so opening it later warns about odd names once); members whose name
+/// escapes the archive, links and encrypted members are passed over.
 fn intrusion_in_zip(path: &Path) -> Option<Detection> {
-    let z = ferret_core::zip::ZipEvidence::open(path, AcquisitionKind::AndroidIntrusionLogs).ok()?;
-    let mut files = Vec::new();
-    z.walk(&mut |f| {
-        if files.len() < intrusion::DETECT_FILES && shallow(&f.path) && intrusion::detect_name(&f.path) {
-            files.push(f.clone());
+    let f = std::fs::File::open(path).ok()?;
+    let mut z = zip::ZipArchive::new(std::io::BufReader::new(f)).ok()?;
+    let mut heads: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..z.len() {
+        if heads.len() >= intrusion::DETECT_FILES {
+            break;
         }
-    })
-    .ok()?;
-    let heads: Vec<(String, Vec<u8>)> = files
-        .iter()
-        .map(|f| {
-            (f.path.clone(), z.open(f).ok().and_then(|r| read_up_to(r, intrusion::HEAD_BYTES).ok()).unwrap_or_default())
-        })
-        .collect();
-    intrusion_detection(heads.iter().map(|(n, h)| (n.as_str(), h.clone())))
+        let Ok(e) = z.by_index(i) else { continue };
+        if !e.is_file() || e.is_symlink() || e.encrypted() {
+            continue;
+        }
+        let name = ferret_core::zip::normalize_name(&String::from_utf8_lossy(e.name_raw()));
+        if name.is_empty() || !shallow(&name) || !intrusion::detect_name(&name) {
+            continue;
+        }
+        let head = read_up_to(e, intrusion::HEAD_BYTES).unwrap_or_default();
+        heads.push((name, head));
+    }
+    intrusion_detection(&heads)
 }
 
 /// The first `max` bytes of a reader (fewer at its end).

@@ -406,3 +406,27 @@ fn links_and_fifos_in_an_export_are_never_opened() {
     let total: usize = run.records.iter().map(|(_, n)| n).sum();
     assert_eq!(total, 300 + 14 + 15, "the linked twin is not read a second time");
 }
+
+#[test]
+fn a_zip_whose_only_logs_escape_it_is_not_recognised() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let line = b"{\"dns_event\": {\"event_time\": 1779235200000, \"hostname\": \"a.example\"}}\n";
+    let write = |name: &str, entries: &[&str]| {
+        let p = dir.path().join(name);
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&p).expect("create"));
+        for e in entries {
+            z.start_file(*e, zip::write::SimpleFileOptions::default()).expect("entry");
+            z.write_all(line).expect("write");
+        }
+        z.finish().expect("finish");
+        p
+    };
+    let escaping = write("escaping.zip", &["../../logs.txt", "a/../../b/logs.txt"]);
+    assert!(ferret_android::detect::detect_all(&escaping).is_empty());
+    let absolute = write("absolute.zip", &["/sdcard/Download/Intrusion Logging/logs.txt"]);
+    let d = detect(&absolute).expect("detected");
+    assert_eq!(
+        (d.kind, d.reason.as_str()),
+        (KIND, "intrusion-log events in sdcard/Download/Intrusion Logging/logs.txt")
+    );
+}
