@@ -430,3 +430,31 @@ fn a_zip_whose_only_logs_escape_it_is_not_recognised() {
         (KIND, "intrusion-log events in sdcard/Download/Intrusion Logging/logs.txt")
     );
 }
+
+#[test]
+fn addresses_are_cleaned_and_local_ones_never_checked() {
+    use ferret_testdata::truth::IndicatorKind;
+    assert_eq!(intrusion::clean_ip("api.example.com/203.0.113.10"), "203.0.113.10");
+    assert_eq!(intrusion::clean_ip("/::1"), "::1");
+    assert_eq!(intrusion::clean_ip("203.0.113.10"), "203.0.113.10");
+    let dir = tempfile::tempdir().expect("tmp");
+    let lines = [
+        r#"{"dns_event": {"event_time": 1, "package_name": "com.a", "hostname": "x.example", "ip_addresses": ["localhost/127.0.0.1", "/0.0.0.0", "/198.51.100.7", "x/198.51.100.7"]}}"#,
+        r#"{"connect_event": {"event_time": 2, "package_name": "com.a", "ip_address": "/127.0.0.1", "port": 80}}"#,
+        r#"{"connect_event": {"event_time": 3, "package_name": "com.a", "ip_address": "cdn/198.51.100.7", "port": 443}}"#,
+    ];
+    std::fs::write(dir.path().join("l.txt"), lines.join("\n")).expect("write");
+    let mut truth = Truth::default();
+    for ip in ["127.0.0.1", "0.0.0.0", "198.51.100.7"] {
+        truth.plant(IndicatorKind::Ipv4, ip, "Test");
+    }
+    let opened = open(dir.path(), KIND, &Secrets::default()).expect("open");
+    let run = run_all(opened.evidence.as_ref(), KIND, &truth);
+    let got: Vec<(&str, &str)> = run
+        .alerts
+        .iter()
+        .map(|a| (a.module.as_str(), a.matched_indicator.as_ref().map(|m| m.value.as_str()).unwrap_or("")))
+        .collect();
+    // one alert per distinct address of a lookup; loopback and unspecified never checked
+    assert_eq!(got, vec![("dns_event", "198.51.100.7"), ("connect_event", "198.51.100.7")]);
+}

@@ -474,4 +474,150 @@ mod tests {
         b.succeeded();
         assert_eq!(b.failed(5 * s), None, "a success ends the burst");
     }
+
+    fn event(line: &str) -> SecurityEvent {
+        let env = crate::intrusion::parse_line(line.as_bytes()).expect("valid").expect("event");
+        match env.0.into_iter().next() {
+            Some(Item::Security(w)) => SecurityEvent::from_wire(w, "t.txt", 1),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn levels(tag_and_data: &str) -> Vec<Level> {
+        let r = event(&format!("{{\"security_event\": {{\"event_time\": 1779235200000000000, {tag_and_data}}}}}"));
+        let mut f = Vec::new();
+        security_findings(&r, &ferret_core::indicators::NoIndicators, &mut f);
+        f.iter().map(|f| f.level).collect()
+    }
+
+    #[test]
+    fn each_rule_without_indicators_and_what_it_leaves_alone() {
+        use Level::*;
+        let cases: &[(&str, &[Level])] = &[
+            (r#""logging_stopped": {}"#, &[Medium]),
+            (r#""logging_started": {}"#, &[]),
+            (r#""log_buffer_size_critical": {}"#, &[Low]),
+            (r#""adb_shell_interactive": {}"#, &[Low]),
+            (r#""adb_shell_cmd": {"command": "pm install -r /sdcard/x.apk"}"#, &[Medium]),
+            (r#""adb_shell_cmd": {"command": "getprop ro.build.fingerprint"}"#, &[]),
+            (r#""adb_sync_send_file": {"path": "/sdcard/Download/a.pdf"}"#, &[Low]),
+            (r#""adb_sync_send_file": {"path": "/data/local/tmp/frida-server"}"#, &[Medium]),
+            (r#""adb_sync_send_file": {"path": "/data/local/tmp/collector"}"#, &[]),
+            (r#""adb_sync_recv_file": {"path": "/sdcard/DCIM/a.jpg"}"#, &[]),
+            (r#""cert_authority_installed": {"success": true, "subject": "CN=x"}"#, &[Medium]),
+            (r#""cert_authority_installed": {"success": false, "subject": "CN=x"}"#, &[Low]),
+            (r#""cert_authority_removed": {"success": true, "subject": "CN=x"}"#, &[]),
+            (r#""app_process_start": {"process": "/data/local/tmp/implant", "uid": 10001}"#, &[Medium]),
+            (r#""app_process_start": {"process": "com.android.chrome:sandboxed_process0"}"#, &[]),
+            (r#""keyguard_dismiss_auth_attempt": {"success": false, "method_strength": 1}"#, &[]),
+            (r#""os_startup": {"verified_boot_state": "orange", "dm_verity_mode": "enforcing"}"#, &[Medium]),
+            (r#""os_startup": {"verified_boot_state": "green", "dm_verity_mode": "eio"}"#, &[Medium]),
+            (r#""os_startup": {"verified_boot_state": "green", "dm_verity_mode": "enforcing"}"#, &[]),
+            (r#""key_integrity_violation": {"key_id": "k"}"#, &[Medium]),
+            (r#""wipe_failure": {}"#, &[Medium]),
+            (r#""crypto_self_test_completed": {"success": false}"#, &[Medium]),
+            (r#""crypto_self_test_completed": 1"#, &[]),
+            (r#""crypto_self_test_completed": 0"#, &[Medium]),
+            (r#""future_tag": {"x": 1}"#, &[]),
+        ];
+        for (data, want) in cases {
+            assert_eq!(levels(data), *want, "{data}");
+        }
+    }
+
+    #[test]
+    fn indicators_match_processes_packages_commands_paths_and_hashes() {
+        use ferret_core::MatchedIndicator;
+        struct Ind;
+        impl Indicators for Ind {
+            fn is_empty(&self) -> bool {
+                false
+            }
+            fn check_url(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_domain(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_process(&self, n: &str) -> Option<MatchedIndicator> {
+                (n == "spyd").then(|| m(n))
+            }
+            fn check_email(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_phone(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_file_path(&self, p: &str) -> Option<MatchedIndicator> {
+                (p == "/data/local/tmp/.x").then(|| m(p))
+            }
+            fn check_file_name(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_file_hash(&self, h: &str) -> Option<MatchedIndicator> {
+                (h == "ab12").then(|| m(h))
+            }
+            fn check_app_id(&self, id: &str) -> Option<MatchedIndicator> {
+                (id == "com.spy.app").then(|| m(id))
+            }
+            fn check_app_cert_hash(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_profile(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+            fn check_android_property(&self, _: &str) -> Option<MatchedIndicator> {
+                None
+            }
+        }
+        fn m(v: &str) -> MatchedIndicator {
+            MatchedIndicator { value: v.into(), kind: "test".into(), name: "Test".into(), stix2_file_name: "t".into() }
+        }
+        let hits = |data: &str| {
+            let r = event(&format!("{{\"security_event\": {{\"event_time\": 1, {data}}}}}"));
+            let mut f = Vec::new();
+            security_findings(&r, &Ind, &mut f);
+            f.iter().filter_map(|f| f.matched_indicator.as_ref().map(|m| m.value.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(hits(r#""app_process_start": {"process": "com.spy.app:remote"}"#), ["com.spy.app"]);
+        assert_eq!(hits(r#""app_process_start": {"process": "com.other:com.spy.app"}"#), ["com.spy.app"]);
+        assert_eq!(hits(r#""app_process_start": {"process": "spyd"}"#), ["spyd"]);
+        assert_eq!(hits(r#""app_process_start": {"process": "com.ok", "sha256": "ab12"}"#), ["ab12"]);
+        assert_eq!(hits(r#""package_uninstalled": {"package_name": "com.spy.app"}"#), ["com.spy.app"]);
+        assert_eq!(hits(r#""adb_shell_cmd": {"command": "am start -n com.spy.app/.Main"}"#), ["com.spy.app"]);
+        assert_eq!(hits(r#""adb_sync_recv_file": {"path": "/data/local/tmp/.x"}"#), ["/data/local/tmp/.x"]);
+        assert!(hits(r#""app_process_start": {"process": "com.ok"}"#).is_empty());
+    }
+
+    #[test]
+    fn installs_and_root_certificates_are_custody_changes() {
+        let changes = |data: &str| {
+            let r = event(&format!("{{\"security_event\": {{\"event_time\": 1779235200000000000, {data}}}}}"));
+            let mut c = Vec::new();
+            SecurityEvents.changes(&r, &mut c);
+            c.into_iter().map(|(_, w)| w).collect::<Vec<_>>()
+        };
+        assert_eq!(changes(r#""package_installed": {"package_name": "com.x"}"#), ["App \"com.x\" installed"]);
+        assert_eq!(changes(r#""package_updated": {"package_name": "com.x"}"#), ["App \"com.x\" updated"]);
+        assert_eq!(
+            changes(r#""cert_authority_installed": {"success": true, "subject": "CN=x"}"#),
+            ["Root certificate \"CN=x\" installed"]
+        );
+        assert!(changes(r#""cert_authority_installed": {"success": false, "subject": "CN=x"}"#).is_empty());
+        assert!(changes(r#""keyguard_secured": {}"#).is_empty());
+    }
+
+    #[test]
+    fn records_round_trip_for_the_recheck() {
+        let mut r = event(
+            r#"{"security_event": {"event_time": 1779235200000000001, "event_id": 7, "keyguard_dismiss_auth_attempt": {"success": false}}}"#,
+        );
+        r.failed_auth_burst = Some(5);
+        let v = serde_json::to_value(&r).expect("json");
+        assert_eq!(v["keyguard_dismiss_auth_attempt"]["success"], false);
+        let back: SecurityEvent = serde_json::from_value(v).expect("back");
+        // `timestamp` is written to the microsecond; `event_time` keeps the nanoseconds
+        assert_eq!(back.timestamp.map(|t| t.as_microsecond()), r.timestamp.map(|t| t.as_microsecond()));
+        assert_eq!(SecurityEvent { timestamp: r.timestamp, ..back }, r);
+    }
 }
