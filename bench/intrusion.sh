@@ -28,7 +28,7 @@ run() { # label, then the ferret arguments; prints label, seconds, events/s, pea
   local secs rss
   secs=$(echo "$t1 - $t0" | bc)
   rss=$(awk -F': ' '/Maximum resident/ {print int($2 / 1024)}' "$d/$label.time")
-  printf '%-14s %-9s %-8.2f %-12.0f %-8s %s\n' "$label" "$n" "$secs" "$(echo "$events / $secs" | bc -l)" "$rss" "$code"
+  printf '%-14s %-9s %-8.2f %-12.0f %-8s %s\n' "$label" "$events" "$secs" "$(echo "$events / $secs" | bc -l)" "$rss" "$code"
 }
 
 printf '%-14s %-9s %-8s %-12s %-8s %s\n' run events seconds events/s rss_MiB exit
@@ -60,7 +60,7 @@ PY
     secs=$(echo "$t1 - $t0" | bc)
     rss=$(awk -F': ' '/Maximum resident/ {print int($2 / 1024)}' "$d/mvt.time")
     alerts=$(python3 -c "import json,os;p='$d/mvt/alerts.json';print(len(json.load(open(p))) if os.path.exists(p) else 0)")
-    printf '%-14s %-9s %-8.2f %-12.0f %-8s alerts %s\n' mvt "$n" "$secs" "$(echo "$events / $secs" | bc -l)" "$rss" "$alerts"
+    printf '%-14s %-9s %-8.2f %-12.0f %-8s alerts %s\n' mvt "$events" "$secs" "$(echo "$events / $secs" | bc -l)" "$rss" "$alerts"
   fi
   [ "${KEEP:-0}" = 1 ] || rm -rf "$d/gen" "$d/genzip"
 done
