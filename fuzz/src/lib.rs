@@ -114,6 +114,9 @@ pub fn run(target: &str, data: &[u8]) {
                 let _ = ferret_ios::modules::analytics::checked_strings(&event);
             }
         }
+        "intrusion_logs" => {
+            let _ = ferret_android::fuzz_intrusion(data);
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

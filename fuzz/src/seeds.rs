@@ -30,6 +30,7 @@ pub const TARGETS: &[&str] = &[
     "campaign_files",
     "analytics_event",
     "process_census",
+    "intrusion_logs",
 ];
 
 /// A value of the binary plist subset written by [`bplist`].
@@ -703,6 +704,25 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 "path,sha256\n/data/local/tmp/x,00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa00aa\n",
                 "\"/a,b\",11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB11BB\n/c,00aa\n",
             )),
+        ],
+        // Android intrusion logs: one JSON event a line (connect, DNS, security), as an export
+        // holds them; then damaged ones
+        "intrusion_logs" => vec![
+            s(concat!(
+                "{\"dns_event\": {\"event_time\": 1788000000000, \"package_name\": \"com.example.chat\", \"hostname\": \"api.example.com\", \"ip_addresses\": [\"/203.0.113.10\"], \"ip_addresses_count\": 1}}\n",
+                "{\"connect_event\": {\"event_time\": 1788000000350, \"package_name\": \"com.example.chat\", \"port\": 443, \"ip_address\": \"/203.0.113.10\"}}\n",
+                "{\"security_event\": {\"event_time\": 1788000045123456789, \"event_id\": 4821, \"adb_shell_cmd\": {\"command\": \"pm grant com.example.spy android.permission.READ_SMS\"}}}\n",
+            )),
+            s(concat!(
+                "{\"security_event\": {\"event_time\": 1, \"logging_stopped\": {}}}\r\n",
+                "{\"security_event\": {\"event_time\": 2, \"cert_authority_installed\": {\"success\": true, \"subject\": \"CN=x\"}}}\n",
+                "{\"security_event\": {\"event_time\": 3, \"app_process_start\": {\"process\": \"/data/local/tmp/x\", \"uid\": 0}}}\n",
+                "{\"security_event\": {\"event_time\": 4, \"crypto_self_test_completed\": 0}}\n",
+                "{\"security_event\": {\"event_time\": 5, \"os_startup\": {\"verified_boot_state\": \"orange\"}}}\n",
+            )),
+            s("{\"connect_event\": {\"port\": \"443\"}}\n[1]\n{}\n{\"future_event\": {}}\nnot json\n"),
+            s("\u{feff}\n\n{\"dns_event\": {\"hostname\": \"\u{1F600}.example\", \"ip_addresses\": [\"localhost/127.0.0.1\", \"/::1\"]}}"),
+            [b"{\"dns_event\": {\"hostname\": \"\xff\xfe\"}}\n".as_slice(), b"{\"security_event\": {\"event_time\": 9223372036854775807, \"wipe_failure\": {}}}\n"].concat(),
         ],
         // the parallel bundle reader against the sequential one, on the bundle seeds
         "stix_split" => seeds("stix_bundle"),

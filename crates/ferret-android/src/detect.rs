@@ -6,7 +6,12 @@
 //!   ([`QF_MARKERS`]) at its top or one folder down, or an age-encrypted file (androidqf
 //!   encrypts its collections with age; recognised by the age header, not the name);
 //! * **backup**: a file starting with the `ANDROID BACKUP` magic (not merely named `.ab`), or an
-//!   extracted tree with `apps/<package>/_manifest`.
+//!   extracted tree with `apps/<package>/_manifest`;
+//! * **intrusion logs**: a folder or zip, none of the above, with a `.txt`/`.json` file (at most
+//!   three folders down) whose first non-blank line is an intrusion-log event
+//!   ([`crate::intrusion::is_log_head`]): the content decides, not the names. An androidqf
+//!   collection holding an `intrusion_logs/` folder stays an androidqf collection (its
+//!   intrusion logs are read by the same modules).
 //!
 //! Each [`Detection`] names the content it relied on. [`detect_all`] returns every match, so a
 //! path crafted to look like two types is refused rather than guessed.
@@ -15,6 +20,8 @@ use std::io::Read;
 use std::path::Path;
 
 use ferret_core::{AcquisitionKind, Detection};
+
+use crate::intrusion;
 
 /// Files androidqf writes at the top of a collection (two of them mark one).
 pub const QF_MARKERS: [&str; 14] = [
@@ -95,7 +102,22 @@ pub fn detect(path: &Path) -> Option<Detection> {
 pub fn detect_all(path: &Path) -> Vec<Detection> {
     if path.is_dir() {
         let names = walk_shallow(path);
-        return classify_names(names.iter().map(String::as_str));
+        let found = classify_names(names.iter().map(String::as_str));
+        if !found.is_empty() {
+            return found;
+        }
+        let heads: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .filter(|n| intrusion::detect_name(n))
+            .take(intrusion::DETECT_FILES)
+            .map(|n| {
+                let head = std::fs::File::open(path.join(n))
+                    .and_then(|f| read_up_to(f, intrusion::HEAD_BYTES))
+                    .unwrap_or_default();
+                (n.clone(), head)
+            })
+            .collect();
+        return intrusion_detection(&heads).into_iter().collect();
     }
     let mut magic = [0u8; 32];
     let n = match std::fs::File::open(path).and_then(|mut f| read_head(&mut f, &mut magic)) {
@@ -116,9 +138,62 @@ pub fn detect_all(path: &Path) -> Vec<Detection> {
         // every entry name, links included: an archive holding only links is recognised, then
         // refused at open with a message saying so
         let names = ferret_core::zip::peek_names(path, usize::MAX).unwrap_or_default();
-        return classify_names(names.iter().map(String::as_str));
+        let found = classify_names(names.iter().map(String::as_str));
+        if !found.is_empty() || !names.iter().any(|n| shallow(n) && intrusion::detect_name(n)) {
+            return found;
+        }
+        return intrusion_in_zip(path).into_iter().collect();
     }
     Vec::new()
+}
+
+/// At most three folders down (as [`walk_shallow`] looks into a folder).
+fn shallow(name: &str) -> bool {
+    name.trim_start_matches('/').split('/').count() <= 4
+}
+
+/// The intrusion-log detection from `(name, first bytes)` of candidate files.
+fn intrusion_detection(heads: &[(String, Vec<u8>)]) -> Option<Detection> {
+    let logs: Vec<&str> = heads.iter().filter(|(_, h)| intrusion::is_log_head(h)).map(|(n, _)| n.as_str()).collect();
+    let first = logs.first()?;
+    let more = match logs.len() {
+        1 => String::new(),
+        n => format!(" and {} more file{}", n - 1, if n == 2 { "" } else { "s" }),
+    };
+    Some(Detection::new(AcquisitionKind::AndroidIntrusionLogs, format!("intrusion-log events in {first}{more}")))
+}
+
+/// [`intrusion_detection`] on the members of a zip: the first bytes of at most
+/// [`intrusion::DETECT_FILES`] regular members, read in place with the plain zip reader (no
+/// evidence is opened, so opening it later warns about odd names once); members whose name
+/// escapes the archive, links and encrypted members are passed over.
+fn intrusion_in_zip(path: &Path) -> Option<Detection> {
+    let f = std::fs::File::open(path).ok()?;
+    let mut z = zip::ZipArchive::new(std::io::BufReader::new(f)).ok()?;
+    let mut heads: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..z.len() {
+        if heads.len() >= intrusion::DETECT_FILES {
+            break;
+        }
+        let Ok(e) = z.by_index(i) else { continue };
+        if !e.is_file() || e.is_symlink() || e.encrypted() {
+            continue;
+        }
+        let name = ferret_core::zip::normalize_name(&String::from_utf8_lossy(e.name_raw()));
+        if name.is_empty() || !shallow(&name) || !intrusion::detect_name(&name) {
+            continue;
+        }
+        let head = read_up_to(e, intrusion::HEAD_BYTES).unwrap_or_default();
+        heads.push((name, head));
+    }
+    intrusion_detection(&heads)
+}
+
+/// The first `max` bytes of a reader (fewer at its end).
+fn read_up_to(r: impl Read, max: usize) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    r.take(max as u64).read_to_end(&mut out)?;
+    Ok(out)
 }
 
 fn read_head(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {

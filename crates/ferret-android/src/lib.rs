@@ -7,7 +7,10 @@
 //! * androidqf collection (folder, zip, or age-encrypted `.zip.age` with the `age` feature): its
 //!   own files (`aqf_*`, `root_binaries`, `mounts`, `acquisition_hashes`), plus the nested
 //!   `bugreport.zip` and `backup.ab`, mounted inside the evidence ([`ferret_core::evidence::Mounted`]);
-//! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module.
+//! * `adb backup` files (`.ab`, plain or AES-256 encrypted) ([`backup`]): the `sms` module;
+//! * intrusion logs (Android 16 Advanced Protection; a folder or zip of newline-delimited JSON,
+//!   or the `intrusion_logs/` folder of an androidqf collection) ([`intrusion`]): the
+//!   `connect_event`, `dns_event` and `security_event` modules.
 //!
 //! The facade every platform crate offers: [`detect()`], [`open()`] with the user's
 //! [`ferret_core::Secrets`] (password: `.ab`; key file: the age identity), [`modules()`], and
@@ -29,6 +32,7 @@ pub mod backup;
 pub mod detect;
 pub mod dumpstate;
 pub mod heuristics;
+pub mod intrusion;
 pub mod modules;
 pub mod parsers;
 pub mod text;
@@ -133,7 +137,10 @@ static NESTED_BACKUP: &[&str] = &["backup.ab", "*/backup.ab", "**/*.ab"];
 /// * backup: an `.ab` file (decrypted with `secrets.password` when encrypted, unpacked into a
 ///   private temporary folder) or an extracted folder;
 /// * androidqf: a folder, a zip, or an age-encrypted zip (recognised by its header; the identity
-///   is `secrets.key_file`); its `bugreport.zip` and `backup.ab` are mounted at `<their path>/`.
+///   is `secrets.key_file`); its `bugreport.zip` and `backup.ab` are mounted at `<their path>/`;
+/// * intrusion logs: a folder or a zip (read in place); every line is read once here
+///   ([`intrusion::scan`]) and what the modules will skip (files that are not logs, malformed or
+///   oversized lines, unknown event types) becomes the acquisition's problems, with counts.
 ///
 /// Errors: [`AndroidError::PasswordNeeded`], [`AndroidError::WrongPassword`],
 /// [`AndroidError::AgeIdentityNeeded`], [`AndroidError::WrongAgeIdentity`], [`AndroidError::Corrupt`].
@@ -188,7 +195,27 @@ pub fn open(path: &Path, kind: AcquisitionKind, secrets: &Secrets) -> Result<Ope
             for (p, e) in mounts {
                 m.mount(&p, e);
             }
+            notes.extend(intrusion::scan(&m)?.problems());
             Box::new(m)
+        }
+        AcquisitionKind::AndroidIntrusionLogs => {
+            let ev: Box<dyn Evidence> = if path.is_dir() {
+                Box::new(FolderEvidence::new(path, kind))
+            } else {
+                let z = ZipEvidence::open(path, kind)?;
+                notes.extend(z.odd_name_warnings());
+                Box::new(z)
+            };
+            // one pass over every line: what the modules will skip is said once, here
+            let scan = intrusion::scan(ev.as_ref())?;
+            if scan.log_files == 0 {
+                return Err(AndroidError::corrupt(
+                    &path.display().to_string(),
+                    "no intrusion-log file in it (a .txt or .json file of one JSON event a line)",
+                ));
+            }
+            notes.extend(scan.problems());
+            ev
         }
         other => return Err(AndroidError::NotAndroid(other)),
     };
@@ -235,6 +262,77 @@ pub fn fuzz_ab(data: &[u8]) -> Vec<Result<modules::sms::JsonStats, String>> {
             &mut |_, _| Ok(()),
         );
         out.push(r.map_err(|e| e.to_string()));
+    }
+    out
+}
+
+/// What [`fuzz_intrusion`] read: events, malformed lines, lines over the cap, findings raised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntrusionFuzz {
+    /// Events parsed (every type).
+    pub events: u64,
+    /// Lines refused as malformed.
+    pub malformed: u64,
+    /// Lines over [`intrusion::LINE_CAP`].
+    pub too_long: u64,
+    /// Findings the three modules' checks raised (no indicators: heuristics only).
+    pub findings: u64,
+    /// Whether the input's head marks an intrusion log ([`intrusion::is_log_head`]).
+    pub is_log: bool,
+}
+
+/// Fuzz entry point (the `intrusion_logs` target): every line of `data` through the line
+/// parser with the line cap, each event into its module's record, timeline and checks (with no
+/// indicators), as a check reads an export.
+pub fn fuzz_intrusion(data: &[u8]) -> IntrusionFuzz {
+    use ferret_core::ArtifactModule;
+    use intrusion::{Item, LineError};
+    let mut out = IntrusionFuzz { is_log: intrusion::is_log_head(data), ..IntrusionFuzz::default() };
+    let ind = ferret_core::indicators::NoIndicators;
+    let mut lines = text::capped_lines(data, intrusion::LINE_CAP);
+    let mut findings = Vec::new();
+    let mut events = Vec::new();
+    while let Ok(Some((line, no, cut))) = lines.next_line_info() {
+        if cut {
+            out.too_long += 1;
+            continue;
+        }
+        let env = match intrusion::parse_line(line) {
+            Ok(Some(env)) => env,
+            Ok(None) => continue,
+            Err(LineError::TooLong) => {
+                out.too_long += 1;
+                continue;
+            }
+            Err(LineError::Malformed(_)) => {
+                out.malformed += 1;
+                continue;
+            }
+        };
+        for item in env.0 {
+            findings.clear();
+            events.clear();
+            match item {
+                Item::Connect(w) => {
+                    let r = modules::connect_event::ConnectEvent::from_wire(w, "fuzz", no);
+                    modules::connect_event::ConnectEvents.timeline(&r, &mut events);
+                    modules::connect_event::ConnectEvents.check(&r, &ind, &mut findings);
+                }
+                Item::Dns(w) => {
+                    let r = modules::dns_event::DnsEvent::from_wire(w, "fuzz", no);
+                    modules::dns_event::DnsEvents.timeline(&r, &mut events);
+                    modules::dns_event::DnsEvents.check(&r, &ind, &mut findings);
+                }
+                Item::Security(w) => {
+                    let r = modules::security_event::SecurityEvent::from_wire(w, "fuzz", no);
+                    modules::security_event::SecurityEvents.timeline(&r, &mut events);
+                    modules::security_event::SecurityEvents.check(&r, &ind, &mut findings);
+                }
+                Item::Unknown(_) => continue,
+            }
+            out.events += 1;
+            out.findings += findings.len() as u64;
+        }
     }
     out
 }

@@ -76,6 +76,18 @@ impl<R: BufRead> CappedLines<R> {
     }
 }
 
+impl<R: BufRead> CappedLines<R> {
+    /// [`Self::next_line`] with the line's 1-based number and whether it was longer than the
+    /// cap (then only its first `cap` bytes are returned).
+    pub fn next_line_info(&mut self) -> std::io::Result<Option<(&[u8], u64, bool)>> {
+        let before = self.truncated;
+        if self.next_line()?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some((&self.buf, self.line_no, self.truncated != before)))
+    }
+}
+
 /// Wraps any reader in a large buffer and a [`CappedLines`].
 pub fn capped_lines<'a>(r: impl Read + 'a, cap: usize) -> CappedLines<std::io::BufReader<Box<dyn Read + 'a>>> {
     let boxed: Box<dyn Read + 'a> = Box::new(r);

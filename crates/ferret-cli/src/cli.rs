@@ -50,6 +50,12 @@ pub enum Command {
     /// Network captures (pcap, pcapng).
     #[command(subcommand)]
     Net(NetCommand),
+    /// Check Android intrusion logs (Android 16 Advanced Protection export: folder or .zip of
+    /// newline-delimited JSON events), as MVT's `check-intrusion-logs`.
+    #[command(
+        after_help = "Examples:\n  ferret check-intrusion-logs --iocs iocs/ -o results/ ./intrusion-logs/\n  ferret check-intrusion-logs -o results/ intrusion-logs.zip\n\nExit codes: 0 checked, nothing found; 1 HIGH/CRITICAL alerts; 2 error or incomplete check."
+    )]
+    CheckIntrusionLogs(CheckArgs),
     /// Re-check a results folder against (new) indicators, without the acquisition.
     #[command(
         after_help = "Examples:\n  ferret check-iocs --iocs new-iocs.stix2 results/\n  ferret check-iocs --iocs new-iocs.stix2 -o recheck/ results/\n\nWrites into -o DIR, by default a new folder check-iocs-<name> in the current folder; never into RESULTS.\nExit codes: 0 nothing found; 1 HIGH/CRITICAL alerts; 2 error or incomplete."
@@ -147,6 +153,9 @@ pub enum AndroidCommand {
     /// Check an `adb backup` file (.ab, plain or encrypted).
     #[command(after_help = "Example:\n  ferret android check-backup --password-env AB_PW -o results/ backup.ab")]
     CheckBackup(CheckArgs),
+    /// Check Android intrusion logs (folder or .zip); the same as `ferret check-intrusion-logs`.
+    #[command(after_help = "Example:\n  ferret android check-intrusion-logs -o results/ ./intrusion-logs/")]
+    CheckIntrusionLogs(CheckArgs),
 }
 
 /// `ferret net ...`.
@@ -481,6 +490,10 @@ pub enum GenKind {
     Androidqf,
     /// Android `.ab` backup (`backup.ab`).
     Ab,
+    /// Android intrusion-log export as a folder (`intrusion-logs/`; --sms = ordinary events).
+    IntrusionLogs,
+    /// Android intrusion-log export as a zip (`intrusion-logs.zip`; --sms = ordinary events).
+    IntrusionLogsZip,
     /// Network capture, pcap (`capture.pcap`; --sms = benign app sessions).
     Pcap,
     /// Network capture, pcapng (`capture.pcapng`).

@@ -109,6 +109,16 @@ fn build_cases(work: &Path) -> Vec<Case> {
         extra: vec![],
         exit: Some(1),
     });
+    let il = acq.join("intrusion-logs.zip");
+    let spec = ferret_testdata::android::intrusion::IntrusionSpec { events: 500, ..Default::default() };
+    let truth = ferret_testdata::android::intrusion::write_intrusion_zip(&il, &spec, &[]).expect("intrusion logs");
+    cases.push(Case {
+        kind: AndroidIntrusionLogs,
+        path: il,
+        iocs: bundle(&iocs, "il.stix2", &truth),
+        extra: vec![],
+        exit: Some(1),
+    });
     let pcap = acq.join("capture.pcapng.gz");
     let net =
         ferret_testdata::pcap::write_capture_file(&pcap, &ferret_testdata::pcap::NetSpec::default()).expect("pcap");

@@ -159,6 +159,7 @@ pub fn artifact_of_module(module: &str) -> &str {
         "logcat" | "aqf_logcat" => "logcat",
         "processes" | "aqf_processes" => "process list",
         m if m.starts_with("net_") => "network capture",
+        "dns_event" | "connect_event" | "security_event" => "intrusion logs",
         m => m,
     }
 }
@@ -528,5 +529,13 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert!(lines[0].contains(": 1, 1 raised"), "{lines:?}");
         assert!(lines[1].starts_with("  W1 HIGH 2025-10-09 08:53:20.000000 to 2025-10-09 08:54:20.000000 UTC, 2 members from crash_logs, shutdown_log: raised"), "{lines:?}");
+    }
+
+    #[test]
+    fn the_intrusion_log_modules_are_one_artifact() {
+        let a: Vec<&str> =
+            ["dns_event", "connect_event", "security_event"].into_iter().map(artifact_of_module).collect();
+        assert_eq!(a, ["intrusion logs"; 3]);
+        assert_ne!(artifact_of_module("logcat"), artifact_of_module("security_event"));
     }
 }

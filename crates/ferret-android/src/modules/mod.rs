@@ -17,6 +17,8 @@ pub mod aqf_log_timestamps;
 pub mod aqf_packages;
 pub mod aqf_settings;
 pub mod bugreport_timestamps;
+pub mod connect_event;
+pub mod dns_event;
 pub mod dumpsys_accessibility;
 pub mod dumpsys_activities;
 pub mod dumpsys_adb_state;
@@ -34,6 +36,7 @@ pub mod logcat;
 pub mod mounts;
 pub mod processes;
 pub mod root_binaries;
+pub mod security_event;
 pub mod sms;
 pub mod stalkerware_score;
 pub mod tombstones;
@@ -85,16 +88,29 @@ pub fn backup_modules() -> Vec<Box<dyn Module>> {
     vec![Box::new(Typed(sms::SmsBackup))]
 }
 
+/// Modules reading Android intrusion logs (an export, or the `intrusion_logs/` folder of an
+/// androidqf collection), in MVT's order.
+pub fn intrusion_modules() -> Vec<Box<dyn Module>> {
+    vec![
+        Box::new(Typed(dns_event::DnsEvents)),
+        Box::new(Typed(connect_event::ConnectEvents)),
+        Box::new(Typed(security_event::SecurityEvents)),
+    ]
+}
+
 /// Every module to run on an acquisition of `kind` (androidqf: its own, then those of the nested
-/// bugreport and backup, which [`crate::open`] mounts inside the evidence).
+/// bugreport and backup, which [`crate::open`] mounts inside the evidence, then the intrusion-log
+/// modules on its `intrusion_logs/` folder).
 pub fn modules(kind: AcquisitionKind) -> Vec<Box<dyn Module>> {
     match kind {
         AcquisitionKind::AndroidBugreport => bugreport_modules(),
         AcquisitionKind::AndroidBackup => backup_modules(),
+        AcquisitionKind::AndroidIntrusionLogs => intrusion_modules(),
         AcquisitionKind::AndroidQf => {
             let mut v = androidqf_modules();
             v.extend(bugreport_modules());
             v.extend(backup_modules());
+            v.extend(intrusion_modules());
             v
         }
         _ => Vec::new(),

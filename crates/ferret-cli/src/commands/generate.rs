@@ -73,6 +73,18 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitStatus> {
             std::fs::write(&p, bytes).with_context(ctx)?;
             (finish(dir, &truth, args.decoys, args.seed)?, p)
         }
+        GenKind::IntrusionLogs | GenKind::IntrusionLogsZip => {
+            use ferret_testdata::android::intrusion::{IntrusionSpec, write_intrusion_dir, write_intrusion_zip};
+            let spec = IntrusionSpec { seed: args.seed, events: args.sms, ..IntrusionSpec::default() };
+            let (truth, p) = if args.kind == GenKind::IntrusionLogs {
+                let p = dir.join("export");
+                (write_intrusion_dir(&p, &spec).with_context(ctx)?, p)
+            } else {
+                let p = dir.join("intrusion-logs.zip");
+                (write_intrusion_zip(&p, &spec, &[]).with_context(ctx)?, p)
+            };
+            (finish(dir, &truth, args.decoys, args.seed)?, p)
+        }
         GenKind::Pcap | GenKind::Pcapng | GenKind::PcapngGz | GenKind::PcapngFull => {
             use ferret_testdata::pcap::{Format, NetSpec};
             let (name, format) = match args.kind {

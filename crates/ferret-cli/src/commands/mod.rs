@@ -29,6 +29,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Android(AndroidCommand::CheckBugreport(args)) => check(AcquisitionKind::AndroidBugreport, args),
         Command::Android(AndroidCommand::CheckAndroidqf(args)) => check(AcquisitionKind::AndroidQf, args),
         Command::Android(AndroidCommand::CheckBackup(args)) => check(AcquisitionKind::AndroidBackup, args),
+        Command::CheckIntrusionLogs(args) | Command::Android(AndroidCommand::CheckIntrusionLogs(args)) => {
+            check(AcquisitionKind::AndroidIntrusionLogs, args)
+        }
         Command::Net(NetCommand::CheckPcap(args)) => net::check_pcap(args, verbosity),
         Command::Ios(IosCommand::DecryptBackup(args)) => {
             console::init_logging(verbosity)?;

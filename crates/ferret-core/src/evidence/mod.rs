@@ -53,6 +53,9 @@ pub enum AcquisitionKind {
     AndroidBackup,
     /// Network capture: pcap or pcapng, possibly gzipped (`ferret-net`).
     NetCapture,
+    /// Android 16 intrusion logs (Advanced Protection): a folder or zip of newline-delimited
+    /// JSON files of `connect_event` / `dns_event` / `security_event` records.
+    AndroidIntrusionLogs,
 }
 
 /// Which platform crate reads an [`AcquisitionKind`].
@@ -68,13 +71,14 @@ pub enum Platform {
 
 impl AcquisitionKind {
     /// Every kind, in the order `ferret check --list-modules` shows them.
-    pub const ALL: [AcquisitionKind; 7] = [
+    pub const ALL: [AcquisitionKind; 8] = [
         Self::IosBackup,
         Self::IosFs,
         Self::IosSysdiagnose,
         Self::AndroidBugreport,
         Self::AndroidQf,
         Self::AndroidBackup,
+        Self::AndroidIntrusionLogs,
         Self::NetCapture,
     ];
 
@@ -87,7 +91,9 @@ impl AcquisitionKind {
     pub fn platform(self) -> Platform {
         match self {
             Self::IosBackup | Self::IosFs | Self::IosSysdiagnose => Platform::Ios,
-            Self::AndroidBugreport | Self::AndroidQf | Self::AndroidBackup => Platform::Android,
+            Self::AndroidBugreport | Self::AndroidQf | Self::AndroidBackup | Self::AndroidIntrusionLogs => {
+                Platform::Android
+            }
             Self::NetCapture => Platform::Net,
         }
     }
@@ -102,6 +108,7 @@ impl AcquisitionKind {
             Self::AndroidQf => "an androidqf collection",
             Self::AndroidBackup => "an Android backup (.ab)",
             Self::NetCapture => "a network capture (pcap/pcapng)",
+            Self::AndroidIntrusionLogs => "Android intrusion logs (Advanced Protection)",
         }
     }
 
@@ -134,6 +141,10 @@ impl AcquisitionKind {
             Self::NetCapture => {
                 "a pcap or pcapng file (as tcpdump, Wireshark, PiRogue or SpyGuard write it), also gzipped (.pcap.gz)"
             }
+            Self::AndroidIntrusionLogs => {
+                "a folder or .zip of Android intrusion-log exports: .txt or .json files of one JSON object a line \
+                 with a connect_event, dns_event or security_event key"
+            }
         }
     }
 
@@ -147,6 +158,7 @@ impl AcquisitionKind {
             Self::AndroidQf => "android check-androidqf",
             Self::AndroidBackup => "android check-backup",
             Self::NetCapture => "net check-pcap",
+            Self::AndroidIntrusionLogs => "check-intrusion-logs",
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Android acquisition generators: bugreport zips ([`bugreport`]), androidqf collections
 //! ([`androidqf`]: folder, zip, age-encrypted zip) and `adb backup` files ([`backup`]), each with
-//! its [`crate::truth::Truth`], plus hostile zips for the zip reader ([`hostile_zip`]).
+//! its [`crate::truth::Truth`], Android intrusion-log exports ([`intrusion`]), plus hostile zips for the zip reader ([`hostile_zip`]).
 
 pub mod androidqf;
 pub mod backup;
 pub mod bugreport;
+pub mod intrusion;
 
 use std::io::Write;
 
