@@ -195,17 +195,70 @@ pub fn catalogue() -> &'static Catalogue {
     &CATALOGUE
 }
 
-/// The apps one acquisition lists: bundle ids and the executable names they imply.
+/// The apps one acquisition names: those its list of installed apps holds, and those only other
+/// records name (an app since deleted, or not in the list): bundle ids and the executable names
+/// they imply.
 #[derive(Debug, Clone, Default)]
 pub struct Apps {
+    installed: AppSet,
+    seen: AppSet,
+}
+
+/// Bundle ids and the executable names they imply.
+#[derive(Debug, Clone, Default)]
+struct AppSet {
     ids: HashSet<String>,
     /// Lower-case last components of the bundle ids (the usual executable names).
     executables: BTreeSet<String>,
 }
 
 impl Apps {
-    /// From bundle ids.
+    /// From the bundle ids of the installed apps.
     pub fn from_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        Self { installed: AppSet::from_ids(ids), seen: AppSet::default() }
+    }
+
+    /// With the bundle ids other records name (DataUsage's bundle column, the installation log),
+    /// Apple's (`com.apple.`) left out: those are Apple's or pretend to be.
+    pub fn with_seen<'a>(mut self, ids: impl IntoIterator<Item = &'a str>) -> Self {
+        self.seen = AppSet::from_ids(ids.into_iter().filter(|id| !is_apple_id(id)));
+        self
+    }
+
+    /// What `name` (not a path) is as an app's: installed, another app's, or neither.
+    fn class_of(&self, name: &str) -> Option<Class> {
+        if self.installed.has(name) {
+            Some(Class::InstalledApp)
+        } else if self.seen.has(name) || third_party_id(name) {
+            Some(Class::App)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether `id` is in Apple's namespace (`com.apple.`, any letter case).
+fn is_apple_id(id: &str) -> bool {
+    id.trim().get(..10).is_some_and(|p| p.eq_ignore_ascii_case("com.apple."))
+}
+
+/// Whether `name` is a third-party app's identifier (reverse DNS: at least three labels of
+/// letters, digits, `-` or `_`, the first a top-level domain, not Apple's). A host name
+/// (`api.example.com`) is not one.
+fn third_party_id(name: &str) -> bool {
+    const ROOTS: [&str; 12] = ["com", "net", "org", "io", "app", "dev", "info", "biz", "tv", "edu", "gov", "xyz"];
+    let mut labels = name.split('.');
+    let first = labels.next().unwrap_or_default().to_ascii_lowercase();
+    let tld = ROOTS.contains(&first.as_str()) || (first.len() == 2 && first.bytes().all(|b| b.is_ascii_lowercase()));
+    tld && !is_apple_id(name)
+        && name.split('.').count() >= 3
+        && name
+            .split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+impl AppSet {
+    fn from_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
         let mut apps = Self::default();
         for id in ids {
             let low = id.trim().to_lowercase();
@@ -244,6 +297,11 @@ pub enum Class {
     Apple,
     /// An installed app's executable (or extension).
     InstalledApp,
+    /// An app's identifier or executable that the acquisition's list of installed apps does not
+    /// hold: a third-party bundle id (`com.google.Maps`), or the executable of an app whose
+    /// bundle id only other records name (DataUsage's bundle column, the installation log: an
+    /// app since deleted).
+    App,
     /// Neither.
     Unknown,
 }
@@ -296,8 +354,8 @@ pub fn classify(value: &str, apps: &Apps) -> Classification {
     if cat.apple_name(name).is_some() {
         return Classification::known(Class::Apple);
     }
-    if apps.has(name) {
-        return Classification::known(Class::InstalledApp);
+    if let Some(class) = apps.class_of(name) {
+        return Classification::known(class);
     }
     let nearest = cat.lookalike(name);
     let high = nearest.map(|n| format!("is named like the Apple executable {n:?} but is not part of iOS"));
@@ -388,7 +446,15 @@ type Group = BTreeMap<String, Seen>;
 type Seen = (Stat, BTreeSet<String>);
 
 /// Modules whose app ids are the acquisition's installed apps.
-const APP_MODULES: [&str; 2] = ["applications", "mobile_installation"];
+const APP_MODULES: [&str; 1] = ["applications"];
+
+/// Modules whose app ids name apps that may no longer be installed: the installation log
+/// (installs and removals), the network usage stores' bundle column.
+const SEEN_APP_MODULES: [&str; 3] = ["mobile_installation", "datausage", "netusage"];
+
+/// Modules whose process checks are no process names: `analytics` checks every string of an
+/// event (build numbers, host names, error texts) as a possible process name.
+const NOT_PROCESS_NAMES: [&str; 1] = ["analytics"];
 
 /// The census pass (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -441,12 +507,17 @@ impl ProcessCensus {
 
     /// [`ProcessCensus::census`] classifying at most `cap` process names.
     fn census_with_cap(reports: &[ModuleReport], cap: usize) -> (Vec<CensusRecord>, Option<String>) {
-        let apps = Apps::from_ids(
-            reports.iter().filter(|r| APP_MODULES.contains(&r.module.as_str())).flat_map(|r| r.sightings.app_ids()),
-        );
+        let ids_of = |modules: &[&str]| -> Vec<&str> {
+            reports
+                .iter()
+                .filter(|r| modules.contains(&r.module.as_str()))
+                .flat_map(|r| r.sightings.app_ids())
+                .collect()
+        };
+        let apps = Apps::from_ids(ids_of(&APP_MODULES)).with_seen(ids_of(&SEEN_APP_MODULES));
         let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         let mut left_out = 0u64;
-        for r in reports.iter().filter(|r| r.module != NAME) {
+        for r in reports.iter().filter(|r| r.module != NAME && !NOT_PROCESS_NAMES.contains(&r.module.as_str())) {
             let mut values: Vec<(&str, Stat)> = r.sightings.iter().collect();
             values.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for (value, stat) in values {
@@ -471,7 +542,10 @@ impl ProcessCensus {
                 .next()
                 .map(|(k, _)| k.clone())
                 .filter(|k| k.starts_with(&s));
-            if let (Some(l), Some(g)) = (longer, groups.remove(&s)) {
+            // (only then is the short group taken out: a truncated name seen alone stays)
+            if let Some(l) = longer
+                && let Some(g) = groups.remove(&s)
+            {
                 let target = groups.entry(l).or_default();
                 for (value, (st, modules)) in g {
                     let (t, m) = target.entry(value).or_default();
@@ -483,13 +557,26 @@ impl ProcessCensus {
         let mut out = Vec::new();
         for (name, g) in groups {
             // Apple's own forms of the name (the real daemon beside its lookalike) are left out.
-            let classes: Vec<(&String, &Seen, Classification)> = g
+            let mut classes: Vec<(&String, &Seen, Classification)> = g
                 .iter()
                 .map(|(v, seen)| (v, seen, classify(v, &apps)))
                 .filter(|(_, _, c)| c.class != Class::Apple)
                 .collect();
             if classes.is_empty() {
                 continue;
+            }
+            // A bare name is the executable an app bundle of the same name holds (a crash report
+            // names the process and its path): unknown alone, it is that app's.
+            let bundled = classes
+                .iter()
+                .find(|(v, _, c)| v.starts_with('/') && matches!(c.class, Class::InstalledApp | Class::App))
+                .map(|(_, _, c)| c.class);
+            if let Some(app) = bundled {
+                for (v, _, c) in &mut classes {
+                    if !v.starts_with('/') && c.level() == Some(Level::Medium) {
+                        *c = Classification::known(app);
+                    }
+                }
             }
             let paths: Vec<String> =
                 classes.iter().filter(|(v, _, _)| v.starts_with('/')).map(|(v, _, _)| (*v).clone()).collect();
@@ -508,6 +595,10 @@ impl ProcessCensus {
             let shown = if value.starts_with('/') { format!("{name:?} ({value:?})") } else { format!("{name:?}") };
             let reason = match (&c.class, &c.high) {
                 (Class::InstalledApp, _) => format!("Process {shown} belongs to an app installed on this phone"),
+                (Class::App, _) => format!(
+                    "Process {shown} belongs to an app (a third-party app's identifier, or an app that records of this \
+                     phone name but its list of installed apps does not hold, e.g. one since deleted)"
+                ),
                 (_, Some(why)) => format!("Process {shown} {why}"),
                 _ => format!(
                     "Process {shown} is not part of iOS (not in ferret's catalogue of Apple executables) nor an app \
