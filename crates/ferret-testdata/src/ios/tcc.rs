@@ -51,9 +51,15 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
             let mut ins = c.prepare(
                 "INSERT INTO access (service, client, client_type, auth_value, auth_reason, auth_version, flags, last_modified) VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6)",
             )?;
+            // the clients: the phone's installed apps (bundle ids) and Apple's own programs
+            let apps = super::applications::installed_ids(seed);
             for i in 0..count {
                 let svc = SERVICES[i % SERVICES.len()];
-                let client = format!("com.example.{}{}", word(&mut r, 6), i);
+                let client = if i % 4 == 3 {
+                    crate::apple::id(&mut r).to_string()
+                } else {
+                    apps.get(i % apps.len().max(1)).cloned().unwrap_or_default()
+                };
                 ins.execute(params![svc, client, 0, r.random_range(0..4), r.random_range(2..5), t0 + i as i64 * 100])?;
             }
             ins.execute(params!["kTCCServiceMicrophone", evil_app, 0, 2, 2, t0 + 50])?;
