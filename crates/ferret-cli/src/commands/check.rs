@@ -201,7 +201,8 @@ fn check_one(
         None => None,
     };
     let recorder = Recorder::new(evidence.as_ref());
-    let posts = if args.process_census { acquisition::post_runs_for(kind) } else { Vec::new() };
+    // the process census runs by default (iOS); said only when asked for on another type
+    let posts = if args.no_process_census { Vec::new() } else { acquisition::post_runs_for(kind) };
     if args.process_census && posts.is_empty() {
         tracing::warn!("--process-census reads iOS acquisitions only: this {} is checked without it", kind.describe());
     }
