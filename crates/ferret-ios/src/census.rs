@@ -17,13 +17,23 @@
 //!   folders with a catalogue name, or (a bare name) it is a catalogue name or identifier, also
 //!   by prefix when it is 15 characters or more (DataUsage keeps 15, the kernel 16);
 //! * an **installed app's** executable when its path lies in the app bundles folder, or its name
-//!   is the bundle id of an app the same acquisition lists (`applications`,
-//!   `mobile_installation`), that id's last component (the usual executable name), or starts
-//!   with it (the app's extensions);
+//!   is the bundle id of an app the same acquisition lists as installed (`applications`), that
+//!   id's last component (the usual executable name), or starts with it (the app's extensions);
+//! * an **app's** when its name is a third-party bundle id (reverse DNS outside `com.apple.`:
+//!   `com.google.Maps`; a host name such as `api.example.com` is not one), or stands in the same
+//!   way for a bundle id only other records name: DataUsage's and netusage's bundle column, the
+//!   installation log (`mobile_installation`): an app since deleted, or one the acquisition holds
+//!   no list of;
+//! * a bare name read beside a path in the app bundles folder with the same file name (a crash
+//!   report names both) is that app's;
 //! * **unknown** otherwise: MEDIUM; HIGH when, moreover, it looks like Apple's (an edit distance
 //!   of at most 2 from an Apple name, a shared stem such as `roleaboutd`/`roleaccountd`, or an
 //!   Apple name at a path iOS keeps no program in) or it runs from a data or temporary folder
 //!   (anything under `/private/var` outside app bundles, `/tmp`).
+//!
+//! The `analytics` module's checks are left out: it checks every string of an event (build
+//! numbers, host names, error texts) as a possible process name, so what it reads is not known to
+//! be one.
 //!
 //! # The pass ([`ProcessCensus`])
 //! The runner keeps, for each module, the process names and executable paths it checked

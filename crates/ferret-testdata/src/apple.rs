@@ -81,6 +81,38 @@ pub fn id(rng: &mut TestRng) -> &'static str {
     pick(rng, &NAMES.ids)
 }
 
+/// `n` distinct Apple executable names (fewer when the catalogue has fewer), in catalogue order
+/// from a place drawn from `rng`.
+pub fn distinct_processes(rng: &mut TestRng, n: usize) -> Vec<&'static str> {
+    let paths = &NAMES.paths;
+    let first = rng.random_range(0..paths.len().max(1));
+    let mut out: Vec<&'static str> = Vec::with_capacity(n.min(paths.len()));
+    let mut seen = std::collections::HashSet::new();
+    for k in 0..paths.len() {
+        if out.len() >= n {
+            break;
+        }
+        let name = base(paths[(first + k) % paths.len()]);
+        if seen.insert(name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// `n` distinct Apple daemon paths (fewer when the catalogue has fewer), in catalogue order from
+/// a place drawn from `rng`.
+pub fn distinct_daemon_paths(rng: &mut TestRng, n: usize) -> Vec<&'static str> {
+    let d = &NAMES.daemons;
+    let first = rng.random_range(0..d.len().max(1));
+    (0..n.min(d.len())).map(|k| d[(first + k) % d.len()]).collect()
+}
+
+/// Every Apple identifier of the catalogue, sorted (for generators that need distinct ones).
+pub fn ids() -> &'static [&'static str] {
+    &NAMES.ids
+}
+
 /// Whether `name` is the file name of one of the catalogue's executables (for generators that
 /// must keep a made-up name clear of Apple's).
 pub fn is_apple_name(name: &str) -> bool {

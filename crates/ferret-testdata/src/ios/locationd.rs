@@ -58,21 +58,18 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
         dict(p)
     };
     let mut d = plist::Dictionary::new();
-    // the phone's installed apps, then Apple's daemons
+    // the phone's installed apps, then Apple's daemons (one more than `count`: a daemon client
+    // always exists)
     let apps = super::applications::installed_ids(seed);
-    for i in 0..count {
+    let daemons = crate::apple::distinct_daemon_paths(&mut rng, (count + 1).saturating_sub(apps.len().min(count)));
+    for i in 0..=count {
         let t = t0 + i as i64 * 900;
-        match apps.get(i) {
-            Some(b) => {
-                let exe = b.rsplit('.').next().unwrap_or(b);
-                let path =
-                    format!("/private/var/containers/Bundle/Application/{}/{exe}.app", crate::rng::uuid(&mut rng));
-                d.insert(b.clone(), client(Some(b), Some(&path), None, t));
-            }
-            None => {
-                let exe = crate::apple::daemon_path(&mut rng);
-                d.insert(format!("{exe}:"), client(None, None, Some(exe), t));
-            }
+        if let Some(b) = apps.get(i).filter(|_| i < count) {
+            let exe = b.rsplit('.').next().unwrap_or(b);
+            let path = format!("/private/var/containers/Bundle/Application/{}/{exe}.app", crate::rng::uuid(&mut rng));
+            d.insert(b.clone(), client(Some(b), Some(&path), None, t));
+        } else if let Some(exe) = daemons.get(i - apps.len().min(count)) {
+            d.insert(format!("{exe}:"), client(None, None, Some(exe), t));
         }
     }
     d.insert(

@@ -38,19 +38,16 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     truth.expect_census(Level::Medium, &trunc);
     truth.expect_census(Level::Medium, &format!("{bad}x"));
     // Apple's daemons and the installed apps' executables (16 characters at most, as stored)
+    // (distinct: the apps, then Apple's from a seeded place in the catalogue)
     let apps = super::applications::installed_ids(seed);
-    let mut procs: Vec<String> = (0..count)
-        .map(|i| {
-            let name = if i % 3 == 2 {
-                super::applications::installed_app(&apps, &mut rng).1
-            } else {
-                crate::apple::daemon(&mut rng).to_string()
-            };
-            name.chars().take(16).collect()
-        })
-        .collect();
-    procs.sort();
-    procs.dedup();
+    let mut procs: Vec<String> =
+        apps.iter().take(count).map(|a| a.rsplit('.').next().unwrap_or(a).chars().take(16).collect()).collect();
+    for p in crate::apple::distinct_processes(&mut rng, count.saturating_sub(procs.len())) {
+        let p: String = p.chars().take(16).collect();
+        if !procs.contains(&p) {
+            procs.push(p);
+        }
+    }
     procs.extend([bad.clone(), trunc.clone(), long.chars().take(15).collect(), format!("{bad}x")]);
     let mut d = plist::Dictionary::new();
     for (i, p) in procs.iter().enumerate() {
