@@ -804,6 +804,115 @@ mod tests {
         assert_eq!(classify("averyverylongex", &apps).class, Class::InstalledApp);
     }
 
+    /// What real phones show beside their installed apps: third-party bundle ids as process
+    /// names, and apps since deleted that only DataUsage's bundle column or the installation log
+    /// still names. These are apps; Apple's ids are Apple's; the implants stay flagged.
+    #[test]
+    fn other_records_apps_and_third_party_ids_are_apps_not_unknown() {
+        let apps = Apps::from_ids(["net.whatsapp.WhatsApp"]).with_seen([
+            "com.burbn.instagram",
+            "com.apple.roleaboutd",
+            "com.apple.mobilesafari",
+        ]);
+        let class = |v: &str| classify(v, &apps).class;
+        // a deleted app: its id and its executable, also truncated at 15 characters
+        assert_eq!(class("com.burbn.instagram"), Class::App);
+        assert_eq!(class("Instagram"), Class::App);
+        assert_eq!(class("InstagramNotificationService"), Class::App, "an extension");
+        // third-party ids, whether or not any record lists the app
+        for v in ["com.google.Maps", "com.google.chrome.ios.widget", "io.signal.Signal-Extension", "de.example.app"] {
+            assert_eq!(class(v), Class::App, "{v}");
+        }
+        // the installed one stays installed
+        assert_eq!(class("WhatsApp"), Class::InstalledApp);
+        // Apple's ids are Apple's; an Apple-prefixed id Apple does not ship is no app, even when
+        // a record names it (the seen `com.apple.roleaboutd` does not make `roleaboutd` an app)
+        assert_eq!(class("com.apple.mobilesafari"), Class::Apple);
+        assert_eq!(class("com.apple.WebKit.Networking"), Class::Apple);
+        assert_eq!(classify("com.apple.roleaboutd", &apps).level(), Some(Level::High), "like com.apple.roleaccountd");
+        assert_eq!(classify("roleaboutd", &apps).level(), Some(Level::Medium));
+        assert_eq!(classify("com.apple.Diagnosticd", &apps).class, Class::Unknown);
+        // host names, single words and paths are not bundle ids
+        for v in ["api.example.com", "www.example.org", "zqxwvyjk", "com.example", "com..x.y", "com.ex ample.y"] {
+            assert_eq!(class(v), Class::Unknown, "{v}");
+        }
+        assert_eq!(
+            classify("/private/var/tmp/com.google.Maps", &apps).level(),
+            Some(Level::High),
+            "a data folder stays HIGH whatever the name"
+        );
+    }
+
+    /// Every Pegasus process name is still flagged beside a phone full of apps, installed or only
+    /// named by DataUsage.
+    #[test]
+    fn pegasus_names_stay_flagged_beside_apps() {
+        let Some(dir) = ferret_testdata::testkit::shared("iocs/amnesty-investigations/2021-07-18_nso") else { return };
+        let text = std::fs::read_to_string(dir.join("processes.txt")).expect("processes.txt");
+        let apps = Apps::from_ids(["net.whatsapp.WhatsApp", "com.google.Maps", "ph.telegra.Telegraph"]).with_seen([
+            "com.burbn.instagram",
+            "com.facebook.Facebook",
+            "com.apple.mobilesafari",
+        ]);
+        let missed: Vec<&str> =
+            text.lines().map(str::trim).filter(|n| !n.is_empty() && classify(n, &apps).level().is_none()).collect();
+        assert_eq!(missed, Vec::<&str>::new());
+    }
+
+    /// A name DataUsage truncated (16 characters) with no longer form anywhere is classified on
+    /// its own (it used to be dropped), and merged into its longer form when one is seen.
+    #[test]
+    fn a_truncated_name_seen_alone_is_classified() {
+        let (records, _) = ProcessCensus::census_of_values(["zqxwvyjkhelperag", "orohiosixd"], []);
+        let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, vec!["orohiosixd", "zqxwvyjkhelperag"]);
+        let (records, _) = ProcessCensus::census_of_values(["zqxwvyjkhelperag", "zqxwvyjkhelperagentd"], []);
+        let got: Vec<(&str, u64)> = records.iter().map(|r| (r.name.as_str(), r.count)).collect();
+        assert_eq!(got, vec![("zqxwvyjkhelperagentd", 2)]);
+    }
+
+    /// A crash report names the process and its path: an app bundle's path makes the bare name
+    /// that app's, not unknown; a bare name alone, or beside a data-folder path, is not.
+    #[test]
+    fn a_bare_name_beside_its_app_bundle_path_is_the_apps() {
+        let bundle = "/private/var/containers/Bundle/Application/0A/Zqxwv.app/Zqxwv";
+        let (records, _) = ProcessCensus::census_of_values(["Zqxwv", bundle], []);
+        let got: Vec<(&str, Class, Option<Level>)> =
+            records.iter().map(|r| (r.name.as_str(), r.classification, r.level)).collect();
+        assert_eq!(got, vec![("Zqxwv", Class::InstalledApp, None)]);
+        let (records, _) = ProcessCensus::census_of_values(["Zqxwv", "/private/var/tmp/Zqxwv"], []);
+        assert_eq!(records.iter().map(|r| r.level).collect::<Vec<_>>(), vec![Some(Level::High)]);
+        let (records, _) = ProcessCensus::census_of_values(["Zqxwv"], []);
+        assert_eq!(records.iter().map(|r| r.level).collect::<Vec<_>>(), vec![Some(Level::Medium)]);
+    }
+
+    /// The pass reads installed apps from `applications` and other apps from DataUsage's bundle
+    /// column (an app since deleted): classes `installed_app` and `app`, no alert; the implant
+    /// beside them is still HIGH.
+    #[test]
+    fn the_pass_takes_apps_from_the_app_list_and_the_usage_stores() {
+        let mut apps = report("applications", &[]);
+        apps.sightings.add_app_id("com.example.Chat");
+        let mut usage = report("datausage", &[("Chat", 10), ("Gone", 20), ("mediaserverdd", 30), ("locationd", 5)]);
+        usage.sightings.add_app_id("com.example.Gone");
+        usage.sightings.add_app_id("com.apple.mediaserverdd");
+        let (records, _) = ProcessCensus::census(&[apps, usage]);
+        let got: Vec<(&str, Class, Option<Level>)> =
+            records.iter().map(|r| (r.name.as_str(), r.classification, r.level)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Chat", Class::InstalledApp, None),
+                ("Gone", Class::App, None),
+                ("mediaserverdd", Class::Unknown, Some(Level::High)),
+            ]
+        );
+        assert!(records[1].reason.contains("belongs to an app"), "{}", records[1].reason);
+        // analytics strings are no process names
+        let (records, _) = ProcessCensus::census(&[report("analytics", &[("22B83", 1), ("api.example.com", 2)])]);
+        assert_eq!(records, Vec::new());
+    }
+
     fn report(module: &str, values: &[(&str, i64)]) -> ModuleReport {
         let mut s = Sightings::default();
         for (v, t) in values {
