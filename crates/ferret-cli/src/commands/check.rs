@@ -201,8 +201,10 @@ fn check_one(
         None => None,
     };
     let recorder = Recorder::new(evidence.as_ref());
-    // the process census runs by default (iOS); said only when asked for on another type
-    let posts = if args.no_process_census { Vec::new() } else { acquisition::post_runs_for(kind) };
+    // the process census runs by default (iOS), unless `-m` picked modules (then only when asked
+    // for); said only when asked for on another type
+    let census = !args.no_process_census && (args.modules.is_empty() || args.process_census);
+    let posts = if census { acquisition::post_runs_for(kind) } else { Vec::new() };
     if args.process_census && posts.is_empty() {
         tracing::warn!("--process-census reads iOS acquisitions only: this {} is checked without it", kind.describe());
     }
