@@ -82,8 +82,37 @@ pub struct Catalogue {
     ids: HashSet<&'static str>,
     /// Every name and identifier, sorted (prefix search).
     exact: Vec<&'static str>,
-    /// The same in lower case with the name, sorted (lookalike search).
-    sorted: Vec<(String, &'static str)>,
+    /// The same in lower case (as characters) with the name, sorted (lookalike search).
+    sorted: Vec<(Vec<char>, &'static str)>,
+    /// Indexes into `sorted` by character count: the lookalike search compares a name only with
+    /// the entries of about its length (and of its stem), not the whole catalogue.
+    by_len: Vec<Vec<usize>>,
+    /// The letter counts of each `sorted` entry ([`histogram`]).
+    histograms: Vec<Histogram>,
+}
+
+/// How many times each letter (`a`-`z`), digit (together, by value mod 5) or other character
+/// (together) occurs in a name, saturating. Two names within 2 edits differ by at most 4 in the
+/// sum of these counts' differences (a substitution moves one count down and one up, an insertion
+/// or deletion moves one): a cheap test that rules most names out before the edit distance.
+type Histogram = [u8; 32];
+
+fn histogram(chars: &[char]) -> Histogram {
+    let mut h = [0u8; 32];
+    for c in chars {
+        let i = match c {
+            'a'..='z' => *c as usize - 'a' as usize,
+            '0'..='9' => 26 + (*c as usize - '0' as usize) % 5,
+            _ => 31,
+        };
+        h[i] = h[i].saturating_add(1);
+    }
+    h
+}
+
+/// Whether two histograms differ by at most `max` in all.
+fn within(a: &Histogram, b: &Histogram, max: u32) -> bool {
+    a.iter().zip(b).map(|(x, y)| u32::from(x.abs_diff(*y))).sum::<u32>() <= max
 }
 
 impl Catalogue {
@@ -106,9 +135,18 @@ impl Catalogue {
         let mut exact: Vec<&'static str> = names.iter().chain(ids.iter()).copied().collect();
         exact.sort_unstable();
         exact.dedup();
-        let mut sorted: Vec<(String, &'static str)> = exact.iter().map(|n| (n.to_lowercase(), *n)).collect();
+        let mut sorted: Vec<(Vec<char>, &'static str)> =
+            exact.iter().map(|n| (n.to_lowercase().chars().collect(), *n)).collect();
         sorted.sort_unstable();
-        Self { paths, names, ids, exact, sorted }
+        let mut by_len: Vec<Vec<usize>> = Vec::new();
+        for (i, (k, _)) in sorted.iter().enumerate() {
+            if by_len.len() <= k.len() {
+                by_len.resize_with(k.len() + 1, Vec::new);
+            }
+            by_len[k.len()].push(i);
+        }
+        let histograms = sorted.iter().map(|(k, _)| histogram(k)).collect();
+        Self { paths, names, ids, exact, sorted, by_len, histograms }
     }
 
     /// Executable paths held.
@@ -150,33 +188,58 @@ impl Catalogue {
     /// an edit distance of at most 2 (names of 5 characters or more), or a shared stem (the
     /// same first 4 characters, both daemon names ending in `d`).
     fn lookalike(&self, name: &str) -> Option<&'static str> {
-        let low: String = name.to_lowercase().chars().take(LOOKALIKE_CHARS).collect();
-        let n = low.chars().count();
+        let low: Vec<char> = name.to_lowercase().chars().take(LOOKALIKE_CHARS).collect();
+        let n = low.len();
         if n < 4 {
             return None;
         }
-        let stem: String = low.chars().take(4).collect();
-        let mut best: Option<(usize, &'static str)> = None;
-        for (k, v) in &self.sorted {
-            let kn = k.chars().count();
-            let close = n >= 5 && kn >= 5 && n.abs_diff(kn) <= 2 && bounded_distance(&low, k, 2).is_some();
-            let shared_stem = low.ends_with('d') && k.ends_with('d') && k.starts_with(&stem) && kn >= 5;
-            if !(close || shared_stem) {
-                continue;
-            }
-            let d = bounded_distance(&low, k, LOOKALIKE_CHARS).unwrap_or(usize::MAX);
-            if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, v));
+        // candidates: names of about the same length within 2 edits, and daemon names sharing
+        // the stem of a daemon name; indexes into `sorted`, so the first best one wins as before
+        let mut candidates: Vec<usize> = Vec::new();
+        if n >= 5 {
+            let h = histogram(&low);
+            for kn in n.saturating_sub(2).max(5)..=n + 2 {
+                let same_length = self.by_len.get(kn).map(Vec::as_slice).unwrap_or_default();
+                candidates.extend(same_length.iter().copied().filter(|&i| {
+                    within(&h, &self.histograms[i], 4) && bounded_distance_chars(&low, &self.sorted[i].0, 2).is_some()
+                }));
             }
         }
-        best.map(|(_, v)| v)
+        if low.last() == Some(&'d') {
+            let stem = &low[..4];
+            let start = self.sorted.partition_point(|(k, _)| k.as_slice() < stem);
+            for (i, (k, _)) in self.sorted.iter().enumerate().skip(start) {
+                if !k.starts_with(stem) {
+                    break;
+                }
+                if k.last() == Some(&'d') && k.len() >= 5 {
+                    candidates.push(i);
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(usize, usize)> = None;
+        for i in candidates {
+            let d = bounded_distance_chars(&low, &self.sorted[i].0, LOOKALIKE_CHARS).unwrap_or(usize::MAX);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, i));
+            }
+        }
+        best.map(|(_, i)| self.sorted[i].1)
     }
 }
 
 /// Levenshtein distance of `a` and `b` (by character) when it is at most `max`.
+#[cfg(test)]
 fn bounded_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    bounded_distance_chars(&a, &b, max)
+}
+
+/// [`bounded_distance`] of character slices.
+fn bounded_distance_chars(a: &[char], b: &[char], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }

@@ -224,7 +224,18 @@ fn check_one(
     let mut reports = ferret_core::run_modules(&refs, &ctx, sinks, &progress, args.threads);
     // the passes over what every module read (iOS: the process census), after all of them
     for post in &posts {
+        let started = std::time::Instant::now();
         let report = ferret_core::run_post(post.as_ref(), &reports, sinks);
+        let records = match report.status {
+            ferret_core::ModuleStatus::Completed { records } => records,
+            _ => 0,
+        };
+        tracing::info!(
+            "{}: {records} records, {} alerts ({} ms)",
+            report.module,
+            report.alerts.len(),
+            started.elapsed().as_millis()
+        );
         reports.push(report);
     }
     for r in &mut reports {
