@@ -527,5 +527,12 @@ mod tests {
             let p = a.path().join(&d.acquisition);
             assert!(p.exists(), "{} written", p.display());
         }
+        // the quiet anomalies are named: uninvolved iOS devices, not the decoys' devices
+        assert!(!ta.quiet_anomalies.is_empty());
+        for id in &ta.quiet_anomalies {
+            let d = ta.devices.iter().find(|x| &x.id == id).expect("a device");
+            assert_eq!((d.platform.as_str(), d.campaign.as_deref()), ("ios", None), "{id}");
+            assert!(ta.decoys.iter().all(|x| !x.devices.contains(id)), "{id}");
+        }
     }
 }
