@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Benchmark: the cost of the process census (`--process-census`) on a large iOS backup. Runs
-# `ferret check` REPEAT times each way (the results folder is removed before each run) -- without the flag, with it -- and, when BASE is given,
+# Benchmark: the cost of the process census (on by default) on a large iOS backup. Runs
+# `ferret check` REPEAT times each way (the results folder is removed before each run) -- with
+# `--no-process-census`, by default (census on) -- and, when BASE is given,
 # with an older binary (e.g. one built before the census existed), printing the wall time and the
 # peak resident memory of every run (`/usr/bin/time -v`).
-# Usage: bench/census.sh BACKUP IOCS [REPEAT]   Env: BIN (default target/release/ferret),
+# Usage: bench/census.sh BACKUP IOCS [REPEAT]   Env: BIN (default $CARGO_TARGET_DIR or target, /release/ferret),
 # BASE (optional binary to compare with), OUT (default /tmp/ferret-census-bench).
 # The 1M-record bench backup: bench/census.sh /tmp/bench/s1000000/backup /tmp/bench/s1000000/iocs.stix2 3
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 backup="$1"
 iocs="$2"
 repeat="${3:-3}"
-bin="${BIN:-$PWD/target/release/ferret}"
+bin="${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/ferret}"
 out="${OUT:-/tmp/ferret-census-bench}"
 mkdir -p "$out"
 run() { # label binary extra-args...
@@ -30,5 +31,5 @@ run() { # label binary extra-args...
   done
 }
 if [ -n "${BASE:-}" ]; then run base "$BASE"; fi
-run "no census" "$bin"
-run census "$bin" --process-census
+run "no census" "$bin" --no-process-census
+run census "$bin"

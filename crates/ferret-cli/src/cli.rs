@@ -206,10 +206,16 @@ pub struct CheckArgs {
     /// Worker threads (0 = one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// iOS: classify every process name and executable path the modules read against Apple's own
-    /// executables (the `process_census` pass): unknown processes are MEDIUM, lookalikes of
-    /// Apple's and programs running from data or temporary folders HIGH, without indicators.
-    #[arg(long)]
+    /// iOS: skip the process census. By default (and with `-m` only when --process-census is
+    /// given) every process name and executable path the modules read is classified against
+    /// Apple's own executables and the phone's apps (the `process_census` pass): unknown
+    /// processes are MEDIUM, lookalikes of Apple's and programs running from data or temporary
+    /// folders HIGH, without indicators.
+    #[arg(long, conflicts_with = "process_census")]
+    pub no_process_census: bool,
+    /// The process census, on by default on iOS acquisitions (accepted for older scripts; also
+    /// runs it beside `-m`; on another acquisition type it says the pass reads iOS only).
+    #[arg(long, hide = true)]
     pub process_census: bool,
     /// Language of report.html: en, it, es, fr or ar (default: the locale's, else English).
     #[arg(long, value_name = "CODE")]
@@ -292,6 +298,10 @@ pub struct CheckIocsArgs {
     /// window of the re-checked run, if it had one).
     #[arg(long, value_name = "FROM..TO")]
     pub custody: Option<ferret_core::Custody>,
+    /// iOS results: skip the process census (on by default: it runs again over the stored
+    /// records, also for results checked without it).
+    #[arg(long)]
+    pub no_process_census: bool,
     /// Language of report.html: en, it, es, fr or ar (default: the locale's, else English).
     #[arg(long, value_name = "CODE")]
     pub lang: Option<ferret_report::Lang>,

@@ -1,6 +1,7 @@
-//! The process census (`--process-census`) end to end: an implant no indicator names is HIGH
-//! once, with its reason, with and without `-o` and through `check-iocs`; a clean generated
-//! phone and the real filesystem pieces raise nothing.
+//! The process census (on by default on iOS) end to end: an implant no indicator names is HIGH
+//! once, with its reason, with and without `-o` and through `check-iocs`; `--no-process-census`
+//! turns it off, `--process-census` is still accepted; a clean generated phone and the real
+//! filesystem pieces raise nothing.
 
 use std::path::Path;
 use std::process::Output;
@@ -34,9 +35,9 @@ fn an_implant_named_after_a_daemon_is_high_once_on_every_path() {
     let name = implant.rsplit('/').next().expect("name").to_string();
     let root = write_folder(work.path(), DEFAULT_NAME, &files).expect("writes");
 
-    // with -o
+    // with -o, by default
     let out = work.path().join("r");
-    let o = ferret(&["check", "--no-default-iocs", "--process-census", "-o", s(&out), s(&root)]);
+    let o = ferret(&["check", "--no-default-iocs", "-o", s(&out), s(&root)]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let census = census_alerts(&out);
     let message = format!(
@@ -57,7 +58,7 @@ fn an_implant_named_after_a_daemon_is_high_once_on_every_path() {
     let names: Vec<&str> = recs.iter().filter_map(|r| r["name"].as_str()).collect();
     assert_eq!(names, vec!["Chat", name.as_str()]);
 
-    // without -o: the same pass, the same alert
+    // without -o: the same pass, the same alert (the old opt-in flag still accepted)
     let o = ferret(&["check", "--no-default-iocs", "--process-census", s(&root)]);
     assert_eq!(o.status.code(), Some(1));
     let text = stdout(&o);
@@ -71,11 +72,25 @@ fn an_implant_named_after_a_daemon_is_high_once_on_every_path() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(census_alerts(&again), census);
 
-    // without the flag the pass does not run
+    // --no-process-census: the pass does not run
     let plain = work.path().join("plain");
-    let _ = ferret(&["check", "--no-default-iocs", "-o", s(&plain), s(&root)]);
+    let o = ferret(&["check", "--no-default-iocs", "--no-process-census", "-o", s(&plain), s(&root)]);
+    assert_eq!(o.status.code(), Some(1), "ps's own alert on the data folder: {}", String::from_utf8_lossy(&o.stderr));
     assert!(census_alerts(&plain).is_empty());
     assert!(!plain.join("process_census.json").exists());
+    // check-iocs runs it by default over results checked without it, and not when told not to
+    let again = work.path().join("again-plain");
+    let o = ferret(&["check-iocs", "--no-default-iocs", "-o", s(&again), s(&plain)]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(census_alerts(&again), census);
+    let off = work.path().join("again-off");
+    let o = ferret(&["check-iocs", "--no-default-iocs", "--no-process-census", "-o", s(&off), s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "ps's own alert: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(census_alerts(&off).is_empty());
+    assert!(!off.join("process_census.json").exists());
+    // both flags at once make no sense: a usage error
+    let o = ferret(&["check", "--process-census", "--no-process-census", s(&root)]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
@@ -85,7 +100,7 @@ fn a_clean_phone_raises_nothing_and_lists_its_app() {
     assert_eq!(implant, None);
     let root = write_folder(work.path(), DEFAULT_NAME, &files).expect("writes");
     let out = work.path().join("r");
-    let o = ferret(&["check", "--no-default-iocs", "--process-census", "-o", s(&out), s(&root)]);
+    let o = ferret(&["check", "--no-default-iocs", "-o", s(&out), s(&root)]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(alerts(&out), Vec::new());
     let recs = records(&out);
@@ -101,7 +116,7 @@ fn real_filesystem_pieces_raise_nothing_above_low() {
         let Some(dir) = shared(&format!("real/ios-fs/{image}")) else { return };
         let work = tempfile::tempdir().expect("tmp");
         let out = work.path().join("r");
-        let o = ferret(&["check", "--no-default-iocs", "--process-census", "-o", s(&out), s(&dir)]);
+        let o = ferret(&["check", "--no-default-iocs", "-o", s(&out), s(&dir)]);
         assert!(o.status.code().is_some(), "{image}: {}", String::from_utf8_lossy(&o.stderr));
         let above_low: Vec<String> =
             census_alerts(&out).into_iter().filter(|a| a.level > Level::Low).map(|a| a.message).collect();
@@ -126,7 +141,7 @@ fn the_implant_and_the_reboot_it_delayed_form_one_incident_window() {
         serde_json::from_slice(&std::fs::read(dir.join("incidents.json")).expect("incidents.json")).expect("parses")
     };
     let out = work.path().join("r");
-    let o = ferret(&["check", "--no-default-iocs", "--process-census", "-o", s(&out), s(&root)]);
+    let o = ferret(&["check", "--no-default-iocs", "-o", s(&out), s(&root)]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let w = windows(&out);
     assert_eq!(w.len(), 1, "{w:#?}");
@@ -151,6 +166,6 @@ fn the_implant_and_the_reboot_it_delayed_form_one_incident_window() {
 
     // the shutdown log alone is one artifact: no window
     let plain = work.path().join("plain");
-    let _ = ferret(&["check", "--no-default-iocs", "-o", s(&plain), s(&root)]);
+    let _ = ferret(&["check", "--no-default-iocs", "--no-process-census", "-o", s(&plain), s(&root)]);
     assert_eq!(windows(&plain), Vec::<serde_json::Value>::new());
 }

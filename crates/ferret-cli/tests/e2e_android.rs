@@ -28,6 +28,10 @@ fn bugreport_zip_auto_detected_exact() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert_results_exact(&out, &truth);
     assert_eq!(before, std::fs::read(&zip).expect("read"), "evidence unchanged");
+    // the process census is on by default for iOS: on Android, not asked for, it says nothing
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("census"), "{err}");
+    assert!(!out.join("process_census.json").exists());
     // MVT's file names next to ferret's, same bytes (DumpsysGetProp, BugReportTimestamps)
     for (ours, mvt) in [("getprop", "dumpsys_get_prop"), ("bugreport_timestamps", "bug_report_timestamps")] {
         let a = std::fs::read(out.join(format!("{ours}.json"))).expect(ours);

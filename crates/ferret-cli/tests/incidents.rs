@@ -3,6 +3,8 @@
 //! minutes later) forms exactly one window with exactly those members, raised from MEDIUM to
 //! HIGH (exit code 1); the same traces hours apart form none (exit code 0). `check` with and
 //! without `-o`, `check-iocs` on the results and `ferret report` give the same windows.
+//! The process census is off here (`--no-process-census`): it would add its own HIGH alerts on
+//! these two programs in data folders; the census within a window is `census.rs`'s test.
 
 use std::path::Path;
 
@@ -33,7 +35,8 @@ fn a_planted_burst_forms_one_raised_window_everywhere() {
     let iocs = bundle_file(work.path(), &Truth::default());
     let (acq, client, crashed) = sysdiagnose(&work.path().join("acq"), T0, T0 + 180);
     let out = work.path().join("results");
-    let o = ferret().run(["check", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&acq)]);
+    let o =
+        ferret().run(["check", "--no-default-iocs", "--no-process-census", "--iocs", s(&iocs), "-o", s(&out), s(&acq)]);
     assert_eq!(o.status.code(), Some(1), "a raised window is an alert: {}\n{}", stdout(&o), stderr(&o));
 
     // no alert is HIGH by itself: the two MEDIUM signals are the whole burst
@@ -80,7 +83,7 @@ fn a_planted_burst_forms_one_raised_window_everywhere() {
     assert!(text.contains("ALERTS FOUND: 1 incident window"), "{text}");
 
     // without -o: the same windows in the terminal and the same exit code
-    let o2 = ferret().run(["check", "--no-default-iocs", "--iocs", s(&iocs), s(&acq)]);
+    let o2 = ferret().run(["check", "--no-default-iocs", "--no-process-census", "--iocs", s(&iocs), s(&acq)]);
     assert_eq!(o2.status.code(), Some(1));
     let line = |t: &str| t.lines().find(|l| l.starts_with("  W1 ")).map(str::to_string);
     assert_eq!(line(&stdout(&o2)), line(&text));
@@ -88,7 +91,16 @@ fn a_planted_burst_forms_one_raised_window_everywhere() {
 
     // check-iocs on the results: the same windows
     let re = work.path().join("recheck");
-    let o3 = ferret().run(["check-iocs", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&re), s(&out)]);
+    let o3 = ferret().run([
+        "check-iocs",
+        "--no-default-iocs",
+        "--no-process-census",
+        "--iocs",
+        s(&iocs),
+        "-o",
+        s(&re),
+        s(&out),
+    ]);
     assert_eq!(o3.status.code(), Some(1), "{}", stderr(&o3));
     assert_eq!(json(&re.join("incidents.json")), windows);
 
@@ -105,7 +117,8 @@ fn the_same_traces_hours_apart_form_no_window() {
     let iocs = bundle_file(work.path(), &Truth::default());
     let (acq, _, _) = sysdiagnose(&work.path().join("acq"), T0, T0 + 3 * 3600);
     let out = work.path().join("results");
-    let o = ferret().run(["check", "--no-default-iocs", "--iocs", s(&iocs), "-o", s(&out), s(&acq)]);
+    let o =
+        ferret().run(["check", "--no-default-iocs", "--no-process-census", "--iocs", s(&iocs), "-o", s(&out), s(&acq)]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     assert_eq!(json(&out.join("alerts.json")).as_array().map(Vec::len), Some(2), "the same two MEDIUM alerts");
     assert_eq!(json(&out.join("incidents.json")), serde_json::json!([]));

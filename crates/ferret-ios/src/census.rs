@@ -17,13 +17,23 @@
 //!   folders with a catalogue name, or (a bare name) it is a catalogue name or identifier, also
 //!   by prefix when it is 15 characters or more (DataUsage keeps 15, the kernel 16);
 //! * an **installed app's** executable when its path lies in the app bundles folder, or its name
-//!   is the bundle id of an app the same acquisition lists (`applications`,
-//!   `mobile_installation`), that id's last component (the usual executable name), or starts
-//!   with it (the app's extensions);
+//!   is the bundle id of an app the same acquisition lists as installed (`applications`), that
+//!   id's last component (the usual executable name), or starts with it (the app's extensions);
+//! * an **app's** when its name is a third-party bundle id (reverse DNS outside `com.apple.`:
+//!   `com.google.Maps`; a host name such as `api.example.com` is not one), or stands in the same
+//!   way for a bundle id only other records name: DataUsage's and netusage's bundle column, the
+//!   installation log (`mobile_installation`): an app since deleted, or one the acquisition holds
+//!   no list of;
+//! * a bare name read beside a path in the app bundles folder with the same file name (a crash
+//!   report names both) is that app's;
 //! * **unknown** otherwise: MEDIUM; HIGH when, moreover, it looks like Apple's (an edit distance
 //!   of at most 2 from an Apple name, a shared stem such as `roleaboutd`/`roleaccountd`, or an
 //!   Apple name at a path iOS keeps no program in) or it runs from a data or temporary folder
 //!   (anything under `/private/var` outside app bundles, `/tmp`).
+//!
+//! The `analytics` module's checks are left out: it checks every string of an event (build
+//! numbers, host names, error texts) as a possible process name, so what it reads is not known to
+//! be one.
 //!
 //! # The pass ([`ProcessCensus`])
 //! The runner keeps, for each module, the process names and executable paths it checked
@@ -72,8 +82,37 @@ pub struct Catalogue {
     ids: HashSet<&'static str>,
     /// Every name and identifier, sorted (prefix search).
     exact: Vec<&'static str>,
-    /// The same in lower case with the name, sorted (lookalike search).
-    sorted: Vec<(String, &'static str)>,
+    /// The same in lower case (as characters) with the name, sorted (lookalike search).
+    sorted: Vec<(Vec<char>, &'static str)>,
+    /// Indexes into `sorted` by character count: the lookalike search compares a name only with
+    /// the entries of about its length (and of its stem), not the whole catalogue.
+    by_len: Vec<Vec<usize>>,
+    /// The letter counts of each `sorted` entry ([`histogram`]).
+    histograms: Vec<Histogram>,
+}
+
+/// How many times each letter (`a`-`z`), digit (together, by value mod 5) or other character
+/// (together) occurs in a name, saturating. Two names within 2 edits differ by at most 4 in the
+/// sum of these counts' differences (a substitution moves one count down and one up, an insertion
+/// or deletion moves one): a cheap test that rules most names out before the edit distance.
+type Histogram = [u8; 32];
+
+fn histogram(chars: &[char]) -> Histogram {
+    let mut h = [0u8; 32];
+    for c in chars {
+        let i = match c {
+            'a'..='z' => *c as usize - 'a' as usize,
+            '0'..='9' => 26 + (*c as usize - '0' as usize) % 5,
+            _ => 31,
+        };
+        h[i] = h[i].saturating_add(1);
+    }
+    h
+}
+
+/// Whether two histograms differ by at most `max` in all.
+fn within(a: &Histogram, b: &Histogram, max: u32) -> bool {
+    a.iter().zip(b).map(|(x, y)| u32::from(x.abs_diff(*y))).sum::<u32>() <= max
 }
 
 impl Catalogue {
@@ -96,9 +135,18 @@ impl Catalogue {
         let mut exact: Vec<&'static str> = names.iter().chain(ids.iter()).copied().collect();
         exact.sort_unstable();
         exact.dedup();
-        let mut sorted: Vec<(String, &'static str)> = exact.iter().map(|n| (n.to_lowercase(), *n)).collect();
+        let mut sorted: Vec<(Vec<char>, &'static str)> =
+            exact.iter().map(|n| (n.to_lowercase().chars().collect(), *n)).collect();
         sorted.sort_unstable();
-        Self { paths, names, ids, exact, sorted }
+        let mut by_len: Vec<Vec<usize>> = Vec::new();
+        for (i, (k, _)) in sorted.iter().enumerate() {
+            if by_len.len() <= k.len() {
+                by_len.resize_with(k.len() + 1, Vec::new);
+            }
+            by_len[k.len()].push(i);
+        }
+        let histograms = sorted.iter().map(|(k, _)| histogram(k)).collect();
+        Self { paths, names, ids, exact, sorted, by_len, histograms }
     }
 
     /// Executable paths held.
@@ -140,33 +188,58 @@ impl Catalogue {
     /// an edit distance of at most 2 (names of 5 characters or more), or a shared stem (the
     /// same first 4 characters, both daemon names ending in `d`).
     fn lookalike(&self, name: &str) -> Option<&'static str> {
-        let low: String = name.to_lowercase().chars().take(LOOKALIKE_CHARS).collect();
-        let n = low.chars().count();
+        let low: Vec<char> = name.to_lowercase().chars().take(LOOKALIKE_CHARS).collect();
+        let n = low.len();
         if n < 4 {
             return None;
         }
-        let stem: String = low.chars().take(4).collect();
-        let mut best: Option<(usize, &'static str)> = None;
-        for (k, v) in &self.sorted {
-            let kn = k.chars().count();
-            let close = n >= 5 && kn >= 5 && n.abs_diff(kn) <= 2 && bounded_distance(&low, k, 2).is_some();
-            let shared_stem = low.ends_with('d') && k.ends_with('d') && k.starts_with(&stem) && kn >= 5;
-            if !(close || shared_stem) {
-                continue;
-            }
-            let d = bounded_distance(&low, k, LOOKALIKE_CHARS).unwrap_or(usize::MAX);
-            if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, v));
+        // candidates: names of about the same length within 2 edits, and daemon names sharing
+        // the stem of a daemon name; indexes into `sorted`, so the first best one wins as before
+        let mut candidates: Vec<usize> = Vec::new();
+        if n >= 5 {
+            let h = histogram(&low);
+            for kn in n.saturating_sub(2).max(5)..=n + 2 {
+                let same_length = self.by_len.get(kn).map(Vec::as_slice).unwrap_or_default();
+                candidates.extend(same_length.iter().copied().filter(|&i| {
+                    within(&h, &self.histograms[i], 4) && bounded_distance_chars(&low, &self.sorted[i].0, 2).is_some()
+                }));
             }
         }
-        best.map(|(_, v)| v)
+        if low.last() == Some(&'d') {
+            let stem = &low[..4];
+            let start = self.sorted.partition_point(|(k, _)| k.as_slice() < stem);
+            for (i, (k, _)) in self.sorted.iter().enumerate().skip(start) {
+                if !k.starts_with(stem) {
+                    break;
+                }
+                if k.last() == Some(&'d') && k.len() >= 5 {
+                    candidates.push(i);
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(usize, usize)> = None;
+        for i in candidates {
+            let d = bounded_distance_chars(&low, &self.sorted[i].0, LOOKALIKE_CHARS).unwrap_or(usize::MAX);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, i));
+            }
+        }
+        best.map(|(_, i)| self.sorted[i].1)
     }
 }
 
 /// Levenshtein distance of `a` and `b` (by character) when it is at most `max`.
+#[cfg(test)]
 fn bounded_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    bounded_distance_chars(&a, &b, max)
+}
+
+/// [`bounded_distance`] of character slices.
+fn bounded_distance_chars(a: &[char], b: &[char], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
@@ -195,17 +268,70 @@ pub fn catalogue() -> &'static Catalogue {
     &CATALOGUE
 }
 
-/// The apps one acquisition lists: bundle ids and the executable names they imply.
+/// The apps one acquisition names: those its list of installed apps holds, and those only other
+/// records name (an app since deleted, or not in the list): bundle ids and the executable names
+/// they imply.
 #[derive(Debug, Clone, Default)]
 pub struct Apps {
+    installed: AppSet,
+    seen: AppSet,
+}
+
+/// Bundle ids and the executable names they imply.
+#[derive(Debug, Clone, Default)]
+struct AppSet {
     ids: HashSet<String>,
     /// Lower-case last components of the bundle ids (the usual executable names).
     executables: BTreeSet<String>,
 }
 
 impl Apps {
-    /// From bundle ids.
+    /// From the bundle ids of the installed apps.
     pub fn from_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        Self { installed: AppSet::from_ids(ids), seen: AppSet::default() }
+    }
+
+    /// With the bundle ids other records name (DataUsage's bundle column, the installation log),
+    /// Apple's (`com.apple.`) left out: those are Apple's or pretend to be.
+    pub fn with_seen<'a>(mut self, ids: impl IntoIterator<Item = &'a str>) -> Self {
+        self.seen = AppSet::from_ids(ids.into_iter().filter(|id| !is_apple_id(id)));
+        self
+    }
+
+    /// What `name` (not a path) is as an app's: installed, another app's, or neither.
+    fn class_of(&self, name: &str) -> Option<Class> {
+        if self.installed.has(name) {
+            Some(Class::InstalledApp)
+        } else if self.seen.has(name) || third_party_id(name) {
+            Some(Class::App)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether `id` is in Apple's namespace (`com.apple.`, any letter case).
+fn is_apple_id(id: &str) -> bool {
+    id.trim().get(..10).is_some_and(|p| p.eq_ignore_ascii_case("com.apple."))
+}
+
+/// Whether `name` is a third-party app's identifier (reverse DNS: at least three labels of
+/// letters, digits, `-` or `_`, the first a top-level domain, not Apple's). A host name
+/// (`api.example.com`) is not one.
+fn third_party_id(name: &str) -> bool {
+    const ROOTS: [&str; 12] = ["com", "net", "org", "io", "app", "dev", "info", "biz", "tv", "edu", "gov", "xyz"];
+    let mut labels = name.split('.');
+    let first = labels.next().unwrap_or_default().to_ascii_lowercase();
+    let tld = ROOTS.contains(&first.as_str()) || (first.len() == 2 && first.bytes().all(|b| b.is_ascii_lowercase()));
+    tld && !is_apple_id(name)
+        && name.split('.').count() >= 3
+        && name
+            .split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+impl AppSet {
+    fn from_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
         let mut apps = Self::default();
         for id in ids {
             let low = id.trim().to_lowercase();
@@ -244,6 +370,11 @@ pub enum Class {
     Apple,
     /// An installed app's executable (or extension).
     InstalledApp,
+    /// An app's identifier or executable that the acquisition's list of installed apps does not
+    /// hold: a third-party bundle id (`com.google.Maps`), or the executable of an app whose
+    /// bundle id only other records name (DataUsage's bundle column, the installation log: an
+    /// app since deleted).
+    App,
     /// Neither.
     Unknown,
 }
@@ -296,8 +427,8 @@ pub fn classify(value: &str, apps: &Apps) -> Classification {
     if cat.apple_name(name).is_some() {
         return Classification::known(Class::Apple);
     }
-    if apps.has(name) {
-        return Classification::known(Class::InstalledApp);
+    if let Some(class) = apps.class_of(name) {
+        return Classification::known(class);
     }
     let nearest = cat.lookalike(name);
     let high = nearest.map(|n| format!("is named like the Apple executable {n:?} but is not part of iOS"));
@@ -388,7 +519,15 @@ type Group = BTreeMap<String, Seen>;
 type Seen = (Stat, BTreeSet<String>);
 
 /// Modules whose app ids are the acquisition's installed apps.
-const APP_MODULES: [&str; 2] = ["applications", "mobile_installation"];
+const APP_MODULES: [&str; 1] = ["applications"];
+
+/// Modules whose app ids name apps that may no longer be installed: the installation log
+/// (installs and removals), the network usage stores' bundle column.
+const SEEN_APP_MODULES: [&str; 3] = ["mobile_installation", "datausage", "netusage"];
+
+/// Modules whose process checks are no process names: `analytics` checks every string of an
+/// event (build numbers, host names, error texts) as a possible process name.
+const NOT_PROCESS_NAMES: [&str; 1] = ["analytics"];
 
 /// The census pass (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -441,12 +580,17 @@ impl ProcessCensus {
 
     /// [`ProcessCensus::census`] classifying at most `cap` process names.
     fn census_with_cap(reports: &[ModuleReport], cap: usize) -> (Vec<CensusRecord>, Option<String>) {
-        let apps = Apps::from_ids(
-            reports.iter().filter(|r| APP_MODULES.contains(&r.module.as_str())).flat_map(|r| r.sightings.app_ids()),
-        );
+        let ids_of = |modules: &[&str]| -> Vec<&str> {
+            reports
+                .iter()
+                .filter(|r| modules.contains(&r.module.as_str()))
+                .flat_map(|r| r.sightings.app_ids())
+                .collect()
+        };
+        let apps = Apps::from_ids(ids_of(&APP_MODULES)).with_seen(ids_of(&SEEN_APP_MODULES));
         let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         let mut left_out = 0u64;
-        for r in reports.iter().filter(|r| r.module != NAME) {
+        for r in reports.iter().filter(|r| r.module != NAME && !NOT_PROCESS_NAMES.contains(&r.module.as_str())) {
             let mut values: Vec<(&str, Stat)> = r.sightings.iter().collect();
             values.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for (value, stat) in values {
@@ -471,7 +615,10 @@ impl ProcessCensus {
                 .next()
                 .map(|(k, _)| k.clone())
                 .filter(|k| k.starts_with(&s));
-            if let (Some(l), Some(g)) = (longer, groups.remove(&s)) {
+            // (only then is the short group taken out: a truncated name seen alone stays)
+            if let Some(l) = longer
+                && let Some(g) = groups.remove(&s)
+            {
                 let target = groups.entry(l).or_default();
                 for (value, (st, modules)) in g {
                     let (t, m) = target.entry(value).or_default();
@@ -483,13 +630,26 @@ impl ProcessCensus {
         let mut out = Vec::new();
         for (name, g) in groups {
             // Apple's own forms of the name (the real daemon beside its lookalike) are left out.
-            let classes: Vec<(&String, &Seen, Classification)> = g
+            let mut classes: Vec<(&String, &Seen, Classification)> = g
                 .iter()
                 .map(|(v, seen)| (v, seen, classify(v, &apps)))
                 .filter(|(_, _, c)| c.class != Class::Apple)
                 .collect();
             if classes.is_empty() {
                 continue;
+            }
+            // A bare name is the executable an app bundle of the same name holds (a crash report
+            // names the process and its path): unknown alone, it is that app's.
+            let bundled = classes
+                .iter()
+                .find(|(v, _, c)| v.starts_with('/') && matches!(c.class, Class::InstalledApp | Class::App))
+                .map(|(_, _, c)| c.class);
+            if let Some(app) = bundled {
+                for (v, _, c) in &mut classes {
+                    if !v.starts_with('/') && c.level() == Some(Level::Medium) {
+                        *c = Classification::known(app);
+                    }
+                }
             }
             let paths: Vec<String> =
                 classes.iter().filter(|(v, _, _)| v.starts_with('/')).map(|(v, _, _)| (*v).clone()).collect();
@@ -508,6 +668,10 @@ impl ProcessCensus {
             let shown = if value.starts_with('/') { format!("{name:?} ({value:?})") } else { format!("{name:?}") };
             let reason = match (&c.class, &c.high) {
                 (Class::InstalledApp, _) => format!("Process {shown} belongs to an app installed on this phone"),
+                (Class::App, _) => format!(
+                    "Process {shown} belongs to an app (a third-party app's identifier, or an app that records of this \
+                     phone name but its list of installed apps does not hold, e.g. one since deleted)"
+                ),
                 (_, Some(why)) => format!("Process {shown} {why}"),
                 _ => format!(
                     "Process {shown} is not part of iOS (not in ferret's catalogue of Apple executables) nor an app \
@@ -701,6 +865,115 @@ mod tests {
         // truncated at 15 characters by DataUsage
         let apps = Apps::from_ids(["com.example.averyverylongexecutable"]);
         assert_eq!(classify("averyverylongex", &apps).class, Class::InstalledApp);
+    }
+
+    /// What real phones show beside their installed apps: third-party bundle ids as process
+    /// names, and apps since deleted that only DataUsage's bundle column or the installation log
+    /// still names. These are apps; Apple's ids are Apple's; the implants stay flagged.
+    #[test]
+    fn other_records_apps_and_third_party_ids_are_apps_not_unknown() {
+        let apps = Apps::from_ids(["net.whatsapp.WhatsApp"]).with_seen([
+            "com.burbn.instagram",
+            "com.apple.roleaboutd",
+            "com.apple.mobilesafari",
+        ]);
+        let class = |v: &str| classify(v, &apps).class;
+        // a deleted app: its id and its executable, also truncated at 15 characters
+        assert_eq!(class("com.burbn.instagram"), Class::App);
+        assert_eq!(class("Instagram"), Class::App);
+        assert_eq!(class("InstagramNotificationService"), Class::App, "an extension");
+        // third-party ids, whether or not any record lists the app
+        for v in ["com.google.Maps", "com.google.chrome.ios.widget", "io.signal.Signal-Extension", "de.example.app"] {
+            assert_eq!(class(v), Class::App, "{v}");
+        }
+        // the installed one stays installed
+        assert_eq!(class("WhatsApp"), Class::InstalledApp);
+        // Apple's ids are Apple's; an Apple-prefixed id Apple does not ship is no app, even when
+        // a record names it (the seen `com.apple.roleaboutd` does not make `roleaboutd` an app)
+        assert_eq!(class("com.apple.mobilesafari"), Class::Apple);
+        assert_eq!(class("com.apple.WebKit.Networking"), Class::Apple);
+        assert_eq!(classify("com.apple.roleaboutd", &apps).level(), Some(Level::High), "like com.apple.roleaccountd");
+        assert_eq!(classify("roleaboutd", &apps).level(), Some(Level::Medium));
+        assert_eq!(classify("com.apple.Diagnosticd", &apps).class, Class::Unknown);
+        // host names, single words and paths are not bundle ids
+        for v in ["api.example.com", "www.example.org", "zqxwvyjk", "com.example", "com..x.y", "com.ex ample.y"] {
+            assert_eq!(class(v), Class::Unknown, "{v}");
+        }
+        assert_eq!(
+            classify("/private/var/tmp/com.google.Maps", &apps).level(),
+            Some(Level::High),
+            "a data folder stays HIGH whatever the name"
+        );
+    }
+
+    /// Every Pegasus process name is still flagged beside a phone full of apps, installed or only
+    /// named by DataUsage.
+    #[test]
+    fn pegasus_names_stay_flagged_beside_apps() {
+        let Some(dir) = ferret_testdata::testkit::shared("iocs/amnesty-investigations/2021-07-18_nso") else { return };
+        let text = std::fs::read_to_string(dir.join("processes.txt")).expect("processes.txt");
+        let apps = Apps::from_ids(["net.whatsapp.WhatsApp", "com.google.Maps", "ph.telegra.Telegraph"]).with_seen([
+            "com.burbn.instagram",
+            "com.facebook.Facebook",
+            "com.apple.mobilesafari",
+        ]);
+        let missed: Vec<&str> =
+            text.lines().map(str::trim).filter(|n| !n.is_empty() && classify(n, &apps).level().is_none()).collect();
+        assert_eq!(missed, Vec::<&str>::new());
+    }
+
+    /// A name DataUsage truncated (16 characters) with no longer form anywhere is classified on
+    /// its own (it used to be dropped), and merged into its longer form when one is seen.
+    #[test]
+    fn a_truncated_name_seen_alone_is_classified() {
+        let (records, _) = ProcessCensus::census_of_values(["zqxwvyjkhelperag", "orohiosixd"], []);
+        let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, vec!["orohiosixd", "zqxwvyjkhelperag"]);
+        let (records, _) = ProcessCensus::census_of_values(["zqxwvyjkhelperag", "zqxwvyjkhelperagentd"], []);
+        let got: Vec<(&str, u64)> = records.iter().map(|r| (r.name.as_str(), r.count)).collect();
+        assert_eq!(got, vec![("zqxwvyjkhelperagentd", 2)]);
+    }
+
+    /// A crash report names the process and its path: an app bundle's path makes the bare name
+    /// that app's, not unknown; a bare name alone, or beside a data-folder path, is not.
+    #[test]
+    fn a_bare_name_beside_its_app_bundle_path_is_the_apps() {
+        let bundle = "/private/var/containers/Bundle/Application/0A/Zqxwv.app/Zqxwv";
+        let (records, _) = ProcessCensus::census_of_values(["Zqxwv", bundle], []);
+        let got: Vec<(&str, Class, Option<Level>)> =
+            records.iter().map(|r| (r.name.as_str(), r.classification, r.level)).collect();
+        assert_eq!(got, vec![("Zqxwv", Class::InstalledApp, None)]);
+        let (records, _) = ProcessCensus::census_of_values(["Zqxwv", "/private/var/tmp/Zqxwv"], []);
+        assert_eq!(records.iter().map(|r| r.level).collect::<Vec<_>>(), vec![Some(Level::High)]);
+        let (records, _) = ProcessCensus::census_of_values(["Zqxwv"], []);
+        assert_eq!(records.iter().map(|r| r.level).collect::<Vec<_>>(), vec![Some(Level::Medium)]);
+    }
+
+    /// The pass reads installed apps from `applications` and other apps from DataUsage's bundle
+    /// column (an app since deleted): classes `installed_app` and `app`, no alert; the implant
+    /// beside them is still HIGH.
+    #[test]
+    fn the_pass_takes_apps_from_the_app_list_and_the_usage_stores() {
+        let mut apps = report("applications", &[]);
+        apps.sightings.add_app_id("com.example.Chat");
+        let mut usage = report("datausage", &[("Chat", 10), ("Gone", 20), ("mediaserverdd", 30), ("locationd", 5)]);
+        usage.sightings.add_app_id("com.example.Gone");
+        usage.sightings.add_app_id("com.apple.mediaserverdd");
+        let (records, _) = ProcessCensus::census(&[apps, usage]);
+        let got: Vec<(&str, Class, Option<Level>)> =
+            records.iter().map(|r| (r.name.as_str(), r.classification, r.level)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Chat", Class::InstalledApp, None),
+                ("Gone", Class::App, None),
+                ("mediaserverdd", Class::Unknown, Some(Level::High)),
+            ]
+        );
+        assert!(records[1].reason.contains("belongs to an app"), "{}", records[1].reason);
+        // analytics strings are no process names
+        let (records, _) = ProcessCensus::census(&[report("analytics", &[("22B83", 1), ("api.example.com", 2)])]);
+        assert_eq!(records, Vec::new());
     }
 
     fn report(module: &str, values: &[(&str, i64)]) -> ModuleReport {

@@ -182,7 +182,8 @@ mod end_to_end {
                 alerts.extend(r.alerts);
                 records.push((m.info().name, r.records));
             }
-            let cmp = compare(&truth.alerts, &alerts, None);
+            // the modules alone (the process census is a pass after them)
+            let cmp = compare(&truth.without_census().alerts, &alerts, None);
             assert!(cmp.is_exact(), "missed {:#?}\nunexpected {:#?}", cmp.missed, cmp.unexpected);
             outputs.push(records);
         }

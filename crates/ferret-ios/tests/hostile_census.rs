@@ -24,7 +24,7 @@ fn invariants(records: &[CensusRecord]) {
         assert!(!r.reason.is_empty() && !r.reason.chars().any(char::is_control), "{r:?}");
         match r.classification {
             Class::Unknown => assert!(matches!(r.level, Some(Level::Medium | Level::High)), "{r:?}"),
-            Class::InstalledApp => assert_eq!(r.level, None),
+            Class::InstalledApp | Class::App => assert_eq!(r.level, None),
             Class::Apple => panic!("Apple's own processes get no record: {r:?}"),
         }
     }

@@ -97,7 +97,7 @@ fn every_layout_gives_the_same_records_and_exact_alerts() {
     let mut first: Option<BTreeMap<String, Vec<serde_json::Value>>> = None;
     for path in variants(d.path(), &files) {
         let (records, alerts) = run(&path, &ind);
-        let cmp = compare(&truth.alerts, &alerts, None);
+        let cmp = compare(&truth.without_census().alerts, &alerts, None); // modules alone
         assert!(cmp.is_exact(), "{}: missed {:#?} unexpected {:#?}", path.display(), cmp.missed, cmp.unexpected);
         // the modules that keep file paths or times of the container itself aside, all equal
         match &first {

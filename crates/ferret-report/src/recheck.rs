@@ -52,17 +52,20 @@ pub fn check_iocs(
     indicators: &dyn Indicators,
     run: &RunInfo,
 ) -> Result<Summary, ReportError> {
-    check_iocs_with(results, out, modules, &[], indicators, run)
+    check_iocs_with(results, out, modules, &[], &[], indicators, run)
 }
 
 /// [`check_iocs`], with the post-run passes of the acquisition type ([`PostRun`], e.g. the
-/// process census): a pass the original run reported runs again over the re-checked modules
-/// (their records give the same sightings as the acquisition did), after all of them.
+/// process census): every pass of `posts` runs over the re-checked modules (their records give
+/// the same sightings as the acquisition did), after all of them: in the original run's place
+/// when it reported the pass, else after its modules. The original run's reports of the passes
+/// named in `dropped` (turned off for this re-check) are left out, with their alerts.
 pub fn check_iocs_with(
     results: &Path,
     out: ResultsFolder,
     modules: &[&dyn Module],
     posts: &[&dyn PostRun],
+    dropped: &[&str],
     indicators: &dyn Indicators,
     run: &RunInfo,
 ) -> Result<Summary, ReportError> {
@@ -95,6 +98,9 @@ pub fn check_iocs_with(
     let mut reports = Vec::with_capacity(original.modules.len());
     let mut post_at = Vec::new();
     for before in &original.modules {
+        if dropped.contains(&before.module.as_str()) {
+            continue;
+        }
         if let Some(p) = posts.iter().find(|p| p.info().name == before.module) {
             post_at.push((reports.len(), *p));
             reports.push(before.clone());
@@ -109,6 +115,19 @@ pub fn check_iocs_with(
         }
     }
 
+    for p in posts {
+        if !post_at.iter().any(|(_, q)| q.info().name == p.info().name) {
+            post_at.push((reports.len(), *p));
+            reports.push(ModuleReport {
+                module: p.info().name.to_string(),
+                status: ModuleStatus::Completed { records: 0 },
+                warnings: Vec::new(),
+                alerts: Vec::new(),
+                elapsed_ms: 0,
+                sightings: Default::default(),
+            });
+        }
+    }
     for (i, p) in post_at {
         let others: Vec<ModuleReport> =
             reports.iter().filter(|r| !posts.iter().any(|q| q.info().name == r.module)).cloned().collect();

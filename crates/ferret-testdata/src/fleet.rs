@@ -99,6 +99,11 @@ pub struct FleetTruth {
     pub popular: Vec<Trace>,
     /// Rare values on exactly two unrelated devices.
     pub decoys: Vec<Decoy>,
+    /// Uninvolved iOS devices with the planted "quiet anomaly": a network usage row whose
+    /// process record was deleted (one HIGH `datausage` alert each, on purpose, with no campaign
+    /// behind it), sorted.
+    #[serde(default)]
+    pub quiet_anomalies: Vec<String>,
 }
 
 impl FleetTruth {
@@ -216,12 +221,13 @@ pub fn write_fleet(dir: &Path, spec: FleetSpec) -> std::io::Result<FleetTruth> {
             d.sms.push(Sms { sender: friend, text, unix: t });
         }
         if platform(i) == "ios" {
+            // the owner's apps: the executable is the bundle id's last component, as usual
             for _ in 0..4 {
                 let name = format!("{}d", word(&mut rng, 7));
                 let t = T0 + rng.random_range(0..300) * DAY;
                 d.procs.push(Proc {
+                    bundle: Some(format!("com.example.{}.{name}", word(&mut rng, 5))),
                     name,
-                    bundle: Some(format!("com.example.{}", word(&mut rng, 5))),
                     unix: t,
                     orphan_at: None,
                 });
@@ -308,8 +314,10 @@ pub fn write_fleet(dir: &Path, spec: FleetSpec) -> std::io::Result<FleetTruth> {
     for (k, &i) in free.iter().enumerate() {
         if platform(i) == "ios" && k % 4 == 0 {
             let t = T0 + rng.random_range(0..300) * DAY;
+            // the row left is an app of the owner's; the deleted record was another process
             let name = format!("{}d", word(&mut rng, 8));
-            devices[i].procs.push(Proc { name, bundle: None, unix: t, orphan_at: Some(t + 60) });
+            let bundle = Some(format!("com.example.{name}"));
+            devices[i].procs.push(Proc { name, bundle, unix: t, orphan_at: Some(t + 60) });
             devices[i].anomaly_at = Some(t + 60);
         }
     }
@@ -371,7 +379,10 @@ pub fn write_fleet(dir: &Path, spec: FleetSpec) -> std::io::Result<FleetTruth> {
             CampaignTruth { name: c.name.clone(), devices, traces }
         })
         .collect();
-    let truth = FleetTruth { devices: out_devices, campaigns, universal, popular, decoys };
+    let mut quiet_anomalies: Vec<String> =
+        free.iter().filter(|&&i| devices[i].anomaly_at.is_some()).map(|&i| id(i)).collect();
+    quiet_anomalies.sort();
+    let truth = FleetTruth { devices: out_devices, campaigns, universal, popular, decoys, quiet_anomalies };
     let mut f = std::fs::File::create(dir.join("fleet-truth.json"))?;
     serde_json::to_writer_pretty(&mut f, &truth)?;
     f.write_all(b"\n")?;
@@ -515,6 +526,13 @@ mod tests {
         for d in &ta.devices {
             let p = a.path().join(&d.acquisition);
             assert!(p.exists(), "{} written", p.display());
+        }
+        // the quiet anomalies are named: uninvolved iOS devices, not the decoys' devices
+        assert!(!ta.quiet_anomalies.is_empty());
+        for id in &ta.quiet_anomalies {
+            let d = ta.devices.iter().find(|x| &x.id == id).expect("a device");
+            assert_eq!((d.platform.as_str(), d.campaign.as_deref()), ("ios", None), "{id}");
+            assert!(ta.decoys.iter().all(|x| !x.devices.contains(id)), "{id}");
         }
     }
 }

@@ -93,14 +93,16 @@ pub fn netusage(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let bad = word(&mut rng, 10);
     truth.plant(IndicatorKind::Process, bad.clone(), MALWARE);
     let mut procs: Vec<(i64, String, String)> = Vec::new();
+    // Apple's daemons, named as netusage keeps them (16 characters at most)
     for i in 0..count {
-        let name = format!("{}d", word(&mut rng, 7));
+        let name: String = crate::apple::daemon(&mut rng).chars().take(16).collect();
         procs.push((i as i64 + 1, name.clone(), format!("com.apple.{name}")));
     }
     let n = procs.len() as i64;
     procs.push((n + 1, bad.clone(), format!("com.apple.{bad}")));
+    truth.expect_census(Level::Medium, &bad);
     // A gap: id n+2 is missing (deleted process) -> LOW.
-    let after_gap = format!("{}d", word(&mut rng, 7));
+    let after_gap: String = crate::apple::daemon(&mut rng).chars().take(16).collect();
     procs.push((n + 3, after_gap.clone(), format!("com.apple.{after_gap}")));
     let missing_live = n + 40; // live usage points at a process id that does not exist
     truth.expect(m, Level::Critical, Some(&bad), bad.clone());

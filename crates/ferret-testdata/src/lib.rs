@@ -14,6 +14,7 @@
 //! * [`hostile`]: the red-team recipes (twin fileIDs, duplicate archive entries, `.ab` bombs).
 
 pub mod android;
+pub mod apple;
 pub mod fake;
 pub mod fleet;
 pub mod fs_dump;

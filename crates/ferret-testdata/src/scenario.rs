@@ -85,7 +85,7 @@ fn backup_only_artifacts(seed: u64, scale: Scale, device: &mut DeviceSpec, truth
     let mut files = ios::configuration_profiles::generate(seed, 4, truth);
     files.extend(ios::profile_events::generate(seed, 4, truth));
     files.extend(ios::manifest::generate(seed, small, truth));
-    device.apps = ios::applications::generate(seed, 8, truth);
+    device.apps = ios::applications::generate(seed, ios::applications::ORDINARY_APPS, truth);
     files
 }
 
@@ -153,6 +153,17 @@ pub fn ios_fs(dir: &Path, seed: u64, scale: Scale, layout: FsLayout) -> std::io:
 pub fn ios_fs_artifacts(seed: u64, scale: Scale, truth: &mut Truth) -> Vec<ArtifactFile> {
     let (mut files, _device) = ios_artifacts(seed, scale, truth);
     files.extend(ios::os_version::generate(seed, 1, truth));
+    // the installed apps, as a filesystem dump holds them (the other artifacts name them)
+    let mut app_truth = Truth::default();
+    let apps = ios::applications::generate(seed, ios::applications::ORDINARY_APPS, &mut app_truth);
+    for e in &mut app_truth.alerts {
+        // without `softwareVersionBundleId` a dump's metadata names no bundle id at all
+        if e.marker.contains("ferretnobundle") {
+            e.marker = "without a bundle identifier".into();
+        }
+    }
+    truth.extend(app_truth);
+    files.extend(ios::applications::fs_files(&apps));
     files.extend(crate::ios_fs::generate(seed, (scale.sms / 10).clamp(20, 100_000), truth));
     files.sort_by(|a, b| a.fs_path.cmp(&b.fs_path));
     files

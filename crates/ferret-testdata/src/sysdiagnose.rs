@@ -109,6 +109,12 @@ pub fn shutdown_logs(seed: u64, reboots: usize, truth: &mut Truth) -> Vec<SysFil
     truth.expect(m, Level::Medium, None, db_client.clone());
     truth.expect(m, Level::High, None, tmp_client.clone());
     truth.expect(m, Level::Medium, None, odd_client.clone());
+    // the process census: the unknown daemon, and every program in a data or temporary folder
+    // (the decoy too: too rare for the shutdown log, still no program of iOS's)
+    truth.expect_census(Level::Medium, &ioc_proc);
+    for p in [&db_client, &tmp_client, &odd_client, &odd_decoy] {
+        truth.expect_census(Level::High, p.rsplit('/').next().unwrap_or_default());
+    }
 
     let split = reboots / 2;
     let mut older = String::new();
@@ -164,6 +170,11 @@ pub fn ps(seed: u64, count: usize, truth: &mut Truth) -> Vec<SysFile> {
         truth.expect(m, Level::Critical, Some(&ioc_dir), an.clone());
         truth.expect(m, Level::High, None, tmp_cmd.split(' ').next().unwrap_or_default().to_string());
         truth.expect(m, Level::Medium, None, odd_cmd.clone());
+    }
+    truth.expect_census(Level::Medium, &ioc_proc);
+    truth.expect_census(Level::Medium, &format!("{ioc_proc}x"));
+    for p in [tmp_cmd.split(' ').next().unwrap_or_default(), odd_cmd.as_str()] {
+        truth.expect_census(Level::High, p.rsplit('/').next().unwrap_or_default());
     }
     let mut procs: Vec<(String, u32, String)> = vec![("root".into(), 0, "/sbin/launchd".into())];
     for _ in 0..count {
@@ -227,6 +238,8 @@ pub fn crash_logs(seed: u64, count: usize, truth: &mut Truth) -> Vec<SysFile> {
     truth.expect(m, Level::Critical, Some(&ioc_proc), ioc_proc.clone());
     truth.expect(m, Level::Critical, Some(&ioc_app), ioc_app.clone());
     truth.expect(m, Level::High, None, db_bin.clone());
+    truth.expect_census(Level::Medium, &ioc_proc);
+    truth.expect_census(Level::High, db_bin.rsplit('/').next().unwrap_or_default());
     let mut cases: Vec<(String, String, Option<String>, &str)> = Vec::new();
     for _ in 0..count {
         let path = benign(&mut rng);

@@ -3,6 +3,9 @@
 use ferret_core::{Alert, Level};
 use serde::{Deserialize, Serialize};
 
+/// The process census's module name (`ferret_ios::census::NAME`).
+pub const CENSUS: &str = "process_census";
+
 /// Indicator kinds a generator can plant (mapped to STIX patterns by [`crate::stix`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,14 +104,38 @@ impl Truth {
         });
     }
 
-    /// Merges another truth into this one.
+    /// Expects the process census's alert about a planted process that is neither Apple's nor
+    /// an installed app's: `name` is its process name (a path's file name). The census raises
+    /// one alert per process whatever the artifacts that name it, so the expectation is kept
+    /// once, at the highest level any generator planted it with (HIGH: named like an Apple
+    /// executable, or run from a data or temporary folder; MEDIUM: only unknown).
+    pub fn expect_census(&mut self, level: Level, name: &str) {
+        let mut one = Truth::default();
+        one.expect(CENSUS, level, None, format!("Process {name:?}"));
+        self.extend(one);
+    }
+
+    /// The expectations of the modules alone, without the process census's: for tests that run
+    /// the modules but not the post-run passes.
+    pub fn without_census(&self) -> Truth {
+        let alerts = self.alerts.iter().filter(|a| a.module != CENSUS).cloned().collect();
+        Truth { indicators: self.indicators.clone(), alerts }
+    }
+
+    /// Merges another truth into this one (the census's expectations of one process once, at the
+    /// higher level).
     pub fn extend(&mut self, other: Truth) {
         for p in other.indicators {
             if !self.indicators.contains(&p) {
                 self.indicators.push(p);
             }
         }
-        self.alerts.extend(other.alerts);
+        for a in other.alerts {
+            match self.alerts.iter_mut().find(|e| a.module == CENSUS && e.module == CENSUS && e.marker == a.marker) {
+                Some(e) => e.level = e.level.max(a.level),
+                None => self.alerts.push(a),
+            }
+        }
     }
 }
 

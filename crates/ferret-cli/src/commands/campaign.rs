@@ -174,7 +174,7 @@ pub fn hunt(args: HuntArgs, verbosity: Verbosity) -> anyhow::Result<ExitStatus> 
         for h in &hits {
             let dir = out.join(export::part_name(&h.id));
             let folder = output::results_folder(&dir, &[h.dir.as_path()], false, None)?;
-            super::check_iocs::recheck(&h.dir, folder, &index, &load_report, None)?;
+            super::check_iocs::recheck(&h.dir, folder, &index, &load_report, None, true)?;
         }
         console::out(&format!("Results: {} (hunt.json; a re-check per matching case)", out.display()));
     }

@@ -199,7 +199,10 @@ fn check_one(
         None => None,
     };
     let recorder = Recorder::new(evidence.as_ref());
-    let posts = if args.process_census { acquisition::post_runs_for(kind) } else { Vec::new() };
+    // the process census runs by default (iOS), unless `-m` picked modules (then only when asked
+    // for); said only when asked for on another type
+    let census = !args.no_process_census && (args.modules.is_empty() || args.process_census);
+    let posts = if census { acquisition::post_runs_for(kind) } else { Vec::new() };
     if args.process_census && posts.is_empty() {
         tracing::warn!("--process-census reads iOS acquisitions only: this {} is checked without it", kind.describe());
     }
@@ -219,7 +222,18 @@ fn check_one(
     let mut reports = ferret_core::run_modules(&refs, &ctx, sinks, &progress, args.threads);
     // the passes over what every module read (iOS: the process census), after all of them
     for post in &posts {
+        let started = std::time::Instant::now();
         let report = ferret_core::run_post(post.as_ref(), &reports, sinks);
+        let records = match report.status {
+            ferret_core::ModuleStatus::Completed { records } => records,
+            _ => 0,
+        };
+        tracing::info!(
+            "{}: {records} records, {} alerts ({} ms)",
+            report.module,
+            report.alerts.len(),
+            started.elapsed().as_millis()
+        );
         reports.push(report);
     }
     for r in &mut reports {

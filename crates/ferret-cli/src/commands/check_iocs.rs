@@ -53,24 +53,29 @@ pub fn run(args: CheckIocsArgs, verbosity: Verbosity) -> anyhow::Result<ExitStat
     let (index, load_report) = args.indicators.load()?;
     let folder = output::results_folder(&out, &inputs, args.force, args.lang)?;
     console::attach_command_log(&out.join("command.log")).context("cannot write command.log")?;
-    let summary = recheck(results, folder, &index, &load_report, args.custody)?;
+    let summary = recheck(results, folder, &index, &load_report, args.custody, !args.no_process_census)?;
     super::check::print_summary(&summary, Some(&out));
     Ok(summary.verdict.exit_status())
 }
 
 /// Re-checks the results folder `results` into `folder` with the modules of its own
-/// acquisition type (`check-iocs`, and `hunt` for each matching case).
+/// acquisition type (`check-iocs`, and `hunt` for each matching case), with its post-run
+/// passes (the iOS process census) unless `census` is off.
 pub fn recheck(
     results: &Path,
     folder: ferret_report::ResultsFolder,
     index: &dyn ferret_core::Indicators,
     load_report: &ferret_indicators::LoadReport,
     custody: Option<ferret_core::Custody>,
+    census: bool,
 ) -> anyhow::Result<ferret_report::Summary> {
     let modules = acquisition::modules_for_results(results);
     let refs: Vec<&dyn Module> = modules.iter().map(AsRef::as_ref).collect();
+    // the iOS passes (the process census) run by default, also over results checked without them
     let posts = acquisition::post_runs_for_results(results);
-    let post_refs: Vec<&dyn ferret_core::PostRun> = posts.iter().map(AsRef::as_ref).collect();
+    let names: Vec<&str> = posts.iter().map(|p| p.info().name).collect();
+    let (post_refs, dropped): (Vec<&dyn ferret_core::PostRun>, Vec<&str>) =
+        if census { (posts.iter().map(AsRef::as_ref).collect(), Vec::new()) } else { (Vec::new(), names) };
     let run = RunInfo {
         ferret_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: command_line(&[]),
@@ -79,6 +84,6 @@ pub fn recheck(
         custody,
         ..Default::default()
     };
-    ferret_report::check_iocs_with(results, folder, &refs, &post_refs, index, &run)
+    ferret_report::check_iocs_with(results, folder, &refs, &post_refs, &dropped, index, &run)
         .with_context(|| format!("cannot re-check the results in {}", results.display()))
 }

@@ -20,6 +20,9 @@
 //!
 //! # Checks (level)
 //! * `check_process(proc_name)` — CRITICAL (one per record, as MVT);
+//! * `check_app_id(bundle_name)` — CRITICAL "App with network usage" (the bundle column names
+//!   the app the process belongs to, also one since deleted; the process census counts these
+//!   ids as apps);
 //! * heuristic, always: a live-usage row whose `ZHASPROCESS` is set but names no `ZPROCESS` row
 //!   — HIGH "process record deleted" (one per such row; rows with a NULL `ZHASPROCESS` are not
 //!   evidence of deletion and are not flagged);
@@ -329,6 +332,12 @@ impl ArtifactModule for Datausage {
                 r.isodate.or(r.live_isodate),
                 m,
             ));
+        }
+        // the bundle column names the process's app (also one since deleted): an app id
+        if let Some(b) = r.bundle_id.as_deref().filter(|b| !b.is_empty())
+            && let Some(m) = ind.check_app_id(b)
+        {
+            findings.push(ioc_finding(Level::Critical, "App with network usage", b, r.isodate.or(r.live_isodate), m));
         }
     }
 }

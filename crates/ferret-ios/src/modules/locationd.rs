@@ -14,7 +14,8 @@
 //!
 //! Checks (HIGH, as MVT grades location-client hits): last path component of `package` and
 //! `BundleId` as processes (`check_process`), `BundleId` as an app id (`check_app_id`),
-//! `BundlePath`, `Executable` and `Registered` as file paths (`check_file_path`). A record gets
+//! `BundlePath` and `Registered` as file paths (`check_file_path`), `Executable` as an executable
+//! (`check_executable`: its path, and its components as processes). A record gets
 //! at most one alert per matched indicator.
 //!
 //! Timeline: one event per time field, named after the field.
@@ -155,11 +156,16 @@ impl ArtifactModule for Locationd {
                 push("Location client app", b, m, f);
             }
         }
-        for (what, p) in [
-            ("Location client bundle path", &r.bundle_path),
-            ("Location client executable", &r.executable),
-            ("Location client registered path", &r.registered),
-        ] {
+        // the executable: its path and its components as process names (the process census
+        // sees the program and the folder it runs from)
+        if let Some(p) = r.executable.as_deref().filter(|p| !p.is_empty())
+            && let Some(m) = ind.check_executable(p)
+        {
+            push("Location client executable", p, m, f);
+        }
+        for (what, p) in
+            [("Location client bundle path", &r.bundle_path), ("Location client registered path", &r.registered)]
+        {
             if let Some(p) = p.as_deref().filter(|p| !p.is_empty())
                 && let Some(m) = ind.check_file_path(p)
             {

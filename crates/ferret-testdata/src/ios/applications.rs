@@ -78,6 +78,28 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<AppSpec> {
     apps
 }
 
+/// How many ordinary App Store apps a generated phone has installed.
+pub const ORDINARY_APPS: usize = 8;
+
+/// The bundle ids of the ordinary apps the phone generated from `seed` has installed (what
+/// [`generate`] lists with [`ORDINARY_APPS`], without the planted ones), sorted: the generators of
+/// other artifacts name these apps (and their executables, the ids' last components) so the
+/// process census sees the same phone's apps.
+pub fn installed_ids(seed: u64) -> Vec<String> {
+    generate(seed, ORDINARY_APPS, &mut Truth::default())
+        .into_iter()
+        .map(|a| a.bundle_id)
+        .filter(|b| b.starts_with("com.example.") && !b.contains("ferret"))
+        .collect()
+}
+
+/// One of [`installed_ids`] drawn from `rng`: `(bundle id, executable name)`.
+pub fn installed_app(ids: &[String], rng: &mut crate::rng::TestRng) -> (String, String) {
+    let id = ids.get(rng.random_range(0..ids.len().max(1))).cloned().unwrap_or_else(|| "com.example.app".into());
+    let exe = id.rsplit('.').next().unwrap_or(&id).to_string();
+    (id, exe)
+}
+
 /// The apps' `iTunesMetadata.plist` files as a filesystem dump holds them.
 pub fn fs_files(apps: &[AppSpec]) -> Vec<ArtifactFile> {
     apps.iter()

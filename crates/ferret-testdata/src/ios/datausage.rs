@@ -14,6 +14,7 @@ use super::sms::artifact_files;
 use super::values::mac;
 use crate::ArtifactFile;
 use crate::rng::{rng_for, word};
+
 use crate::sqlite::build;
 use crate::truth::{IndicatorKind, Truth};
 
@@ -58,6 +59,11 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     truth.expect("datausage", Level::Critical, Some(&evil), format!("\"{evil}\""));
     truth.expect("datausage", Level::Critical, Some(&evil_long), format!("\"{evil_trunc}\""));
     truth.expect("datausage", Level::Critical, Some(&evil_wal), format!("\"{evil_wal}\""));
+    // neither Apple's nor an installed app's: the process census names each once
+    for v in [&evil, &evil_trunc, &evil_wal] {
+        truth.expect_census(Level::Medium, v);
+    }
+    let apps = super::applications::installed_ids(seed);
     // Deleted records: one single id with two live rows, and a large range.
     let single_gap = count / 2;
     let range = (count / 3, count / 3 + 40);
@@ -77,12 +83,17 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
                 if pk == single_gap || (range.0..=range.1).contains(&pk) {
                     continue;
                 }
-                let name = match pk {
-                    5 => evil.clone(),
-                    6 => evil_trunc.clone(),
-                    _ => format!("{}{}", word(&mut r, 6), if pk % 2 == 0 { "d" } else { "" }),
+                // every third process an installed app's (with its bundle id), the others
+                // Apple's, named as the phone keeps them (16 characters at most)
+                let (name, bundle) = match pk {
+                    5 => (evil.clone(), None),
+                    6 => (evil_trunc.clone(), None),
+                    _ if pk % 3 == 0 => {
+                        let (id, exe) = super::applications::installed_app(&apps, &mut r);
+                        (exe, Some(id))
+                    }
+                    _ => (crate::apple::process(&mut r).chars().take(16).collect(), None),
                 };
-                let bundle = (pk % 3 == 0).then(|| format!("com.apple.{}", word(&mut r, 5)));
                 let t = t0 + pk * 60;
                 proc_row(c, pk, &name, bundle.as_deref(), t)?;
                 // planted processes get exactly one live row; others 0..2

@@ -34,6 +34,11 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     truth.expect("locationd", Level::High, Some(&proc_ioc), proc_ioc.clone());
     truth.expect("locationd", Level::High, Some(&app_ioc), app_ioc.clone());
     truth.expect("locationd", Level::High, Some(&dir_ioc), format!("{dir_ioc}/runner"));
+    // the process census: the two unknown daemons, and the program in a data folder (`runner`,
+    // in two folders: one process)
+    truth.expect_census(Level::Medium, &proc_ioc);
+    truth.expect_census(Level::Medium, &format!("{proc_ioc}2"));
+    truth.expect_census(Level::High, "runner");
     let client = |bundle: Option<&str>, path: Option<&str>, exe: Option<&str>, t: i64| {
         let mut p = vec![
             ("Authorization", Value::Integer(2.into())),
@@ -53,16 +58,20 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
         dict(p)
     };
     let mut d = plist::Dictionary::new();
-    for i in 0..count {
-        let b = format!("com.example.{}{i}", word(&mut rng, 6));
-        let path = format!(
-            "/private/var/containers/Bundle/Application/{}/{}.app",
-            crate::rng::uuid(&mut rng),
-            word(&mut rng, 5)
-        );
-        d.insert(b.clone(), client(Some(&b), Some(&path), None, t0 + i as i64 * 900));
+    // the phone's installed apps, then Apple's daemons (one more than `count`: a daemon client
+    // always exists)
+    let apps = super::applications::installed_ids(seed);
+    let daemons = crate::apple::distinct_daemon_paths(&mut rng, (count + 1).saturating_sub(apps.len().min(count)));
+    for i in 0..=count {
+        let t = t0 + i as i64 * 900;
+        if let Some(b) = apps.get(i).filter(|_| i < count) {
+            let exe = b.rsplit('.').next().unwrap_or(b);
+            let path = format!("/private/var/containers/Bundle/Application/{}/{exe}.app", crate::rng::uuid(&mut rng));
+            d.insert(b.clone(), client(Some(b), Some(&path), None, t));
+        } else if let Some(exe) = daemons.get(i - apps.len().min(count)) {
+            d.insert(format!("{exe}:"), client(None, None, Some(exe), t));
+        }
     }
-    d.insert("/usr/libexec/locationd-helper:".into(), client(None, None, Some("/usr/libexec/locationd-helper"), t0));
     d.insert(
         format!("/usr/libexec/{proc_ioc}:"),
         client(None, None, Some(&format!("/usr/libexec/{proc_ioc}")), t0 + 1),

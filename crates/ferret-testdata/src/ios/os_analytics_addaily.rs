@@ -32,8 +32,23 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     let trunc: String = long.chars().take(16).collect();
     truth.expect("os_analytics_addaily", Level::Critical, Some(&bad), format!("\"{bad}\""));
     truth.expect("os_analytics_addaily", Level::Critical, Some(&long), format!("\"{trunc}\""));
-    let mut procs: Vec<String> = (0..count).map(|i| format!("{}{i}", word(&mut rng, 8))).collect();
-    procs.extend([bad.clone(), trunc, long.chars().take(15).collect(), format!("{bad}x")]);
+    // neither Apple's nor an installed app's: the census names each process once (the 16- and
+    // 15-character cuts of `long` are one process)
+    truth.expect_census(Level::Medium, &bad);
+    truth.expect_census(Level::Medium, &trunc);
+    truth.expect_census(Level::Medium, &format!("{bad}x"));
+    // Apple's daemons and the installed apps' executables (16 characters at most, as stored)
+    // (distinct: the apps, then Apple's from a seeded place in the catalogue)
+    let apps = super::applications::installed_ids(seed);
+    let mut procs: Vec<String> =
+        apps.iter().take(count).map(|a| a.rsplit('.').next().unwrap_or(a).chars().take(16).collect()).collect();
+    for p in crate::apple::distinct_processes(&mut rng, count.saturating_sub(procs.len())) {
+        let p: String = p.chars().take(16).collect();
+        if !procs.contains(&p) {
+            procs.push(p);
+        }
+    }
+    procs.extend([bad.clone(), trunc.clone(), long.chars().take(15).collect(), format!("{bad}x")]);
     let mut d = plist::Dictionary::new();
     for (i, p) in procs.iter().enumerate() {
         let n = |rng: &mut crate::rng::TestRng| Value::Integer(rng.random_range(0..10_000_000i64).into());

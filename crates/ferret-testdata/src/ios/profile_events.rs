@@ -49,6 +49,8 @@ pub fn generate(seed: u64, scale: usize, truth: &mut Truth) -> Vec<ArtifactFile>
     events.push(event(&id, "install", &format!("/private/var/tmp/{proc_name}"), 1_712_300_000));
     truth.expect("profile_events", Level::Low, None, id.clone());
     truth.expect("profile_events", Level::Critical, Some(&proc_name), id);
+    // a program in a temporary folder: the process census's HIGH
+    truth.expect_census(Level::High, &proc_name);
     let bad_profile = format!("com.example.profile.ferreteventioc{}", word(&mut rng, 5));
     truth.plant(IndicatorKind::ProfileId, bad_profile.clone(), "TestSpyware");
     events.push(event(&bad_profile, "install", procs[0], 1_712_400_000));

@@ -51,9 +51,18 @@ pub fn generate(seed: u64, count: usize, truth: &mut Truth) -> Vec<ArtifactFile>
             let mut ins = c.prepare(
                 "INSERT INTO access (service, client, client_type, auth_value, auth_reason, auth_version, flags, last_modified) VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6)",
             )?;
+            // the clients: the phone's installed apps (bundle ids), then Apple's own programs
+            // (from a seeded place in the catalogue), each with every service in turn
+            let apps = super::applications::installed_ids(seed);
+            let ids = crate::apple::ids();
+            let first = r.random_range(0..ids.len().max(1));
             for i in 0..count {
                 let svc = SERVICES[i % SERVICES.len()];
-                let client = format!("com.example.{}{}", word(&mut r, 6), i);
+                let k = i / SERVICES.len();
+                let client = match apps.get(k) {
+                    Some(a) => a.clone(),
+                    None => ids.get((first + k - apps.len()) % ids.len().max(1)).copied().unwrap_or_default().into(),
+                };
                 ins.execute(params![svc, client, 0, r.random_range(0..4), r.random_range(2..5), t0 + i as i64 * 100])?;
             }
             ins.execute(params!["kTCCServiceMicrophone", evil_app, 0, 2, 2, t0 + 50])?;
