@@ -169,6 +169,8 @@ impl ResultsFolder {
         let alert_times: Vec<_> =
             alerts.iter().filter_map(|a| a.event_time).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let mut selector = Selector::new(&alert_times);
+        // first, so the URL table is freed before the timeline merge takes its memory
+        crate::urls::write_urls(&self.dir, &self.urls)?;
         let events = crate::timeline::write_timeline(&self.spill, &self.dir, &index, &mut selector)?;
         if events == 0
             && let Some(src) = &self.options.report_timeline_source
@@ -178,7 +180,6 @@ impl ResultsFolder {
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
         crate::mvt::write_aliases(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
-        crate::urls::write_urls(&self.dir, &self.urls)?;
         let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(runs) = runs {
             write_observables(&self.dir.join(OBSERVABLES), runs)?;
