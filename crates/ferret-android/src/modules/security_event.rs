@@ -527,56 +527,17 @@ mod tests {
 
     #[test]
     fn indicators_match_processes_packages_commands_paths_and_hashes() {
-        use ferret_core::MatchedIndicator;
-        struct Ind;
-        impl Indicators for Ind {
-            fn is_empty(&self) -> bool {
-                false
-            }
-            fn check_url(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-            fn check_domain(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-            fn check_process(&self, n: &str) -> Option<MatchedIndicator> {
-                (n == "spyd").then(|| m(n))
-            }
-            fn check_email(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-            fn check_phone(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-            fn check_file_path(&self, p: &str) -> Option<MatchedIndicator> {
-                (p == "/data/local/tmp/.x").then(|| m(p))
-            }
-            fn check_file_name(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-            fn check_file_hash(&self, h: &str) -> Option<MatchedIndicator> {
-                (h == "ab12").then(|| m(h))
-            }
-            fn check_app_id(&self, id: &str) -> Option<MatchedIndicator> {
-                (id == "com.spy.app").then(|| m(id))
-            }
-            fn check_app_cert_hash(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-            fn check_profile(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-            fn check_android_property(&self, _: &str) -> Option<MatchedIndicator> {
-                None
-            }
-        }
-        fn m(v: &str) -> MatchedIndicator {
-            MatchedIndicator { value: v.into(), kind: "test".into(), name: "Test".into(), stix2_file_name: "t".into() }
-        }
+        use ferret_testdata::truth::{IndicatorKind, Truth};
+        let mut truth = Truth::default();
+        truth.plant(IndicatorKind::Process, "spyd", "Test");
+        truth.plant(IndicatorKind::FilePath, "/data/local/tmp/.x", "Test");
+        truth.plant(IndicatorKind::FileSha256, "ab12", "Test");
+        truth.plant(IndicatorKind::AppId, "com.spy.app", "Test");
+        let ind = ferret_testdata::fake::TruthIndicators::new(&truth);
         let hits = |data: &str| {
             let r = event(&format!("{{\"security_event\": {{\"event_time\": 1, {data}}}}}"));
             let mut f = Vec::new();
-            security_findings(&r, &Ind, &mut f);
+            security_findings(&r, &ind, &mut f);
             f.iter().filter_map(|f| f.matched_indicator.as_ref().map(|m| m.value.clone())).collect::<Vec<_>>()
         };
         assert_eq!(hits(r#""app_process_start": {"process": "com.spy.app:remote"}"#), ["com.spy.app"]);
