@@ -48,8 +48,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its causes on one line, each said once: library errors often quote their
-/// cause in their own text, so a cause already contained in the text before it is skipped.
+/// The error and its causes, each said once: library errors often quote their cause in their
+/// own text, so a cause already contained in the text before it is skipped. Control characters
+/// are escaped, except that a line break starts an indented continuation line: a list in
+/// ferret's own message stays readable, and text from evidence cannot start a line of its own.
 fn error_text(e: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in e.chain() {
@@ -62,7 +64,7 @@ fn error_text(e: &anyhow::Error) -> String {
         }
         text.push_str(&c);
     }
-    ferret_report::terminal_safe(&text)
+    text.split('\n').map(ferret_report::terminal_safe).collect::<Vec<_>>().join("\n  ")
 }
 
 #[cfg(test)]
@@ -79,5 +81,8 @@ mod tests {
         );
         let e = anyhow::anyhow!("a\u{1b}[2Jb");
         assert_eq!(super::error_text(&e), "a\\u{1b}[2Jb");
+        // a line break: an indented continuation line, never a line of its own
+        let e = anyhow::anyhow!("reads:\n  x\r\nverdict: clean");
+        assert_eq!(super::error_text(&e), "reads:\n    x\\r\n  verdict: clean");
     }
 }
