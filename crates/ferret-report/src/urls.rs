@@ -1,6 +1,6 @@
 //! `urls.json`: every URL found in the messages of a check, one entry per distinct URL.
 //!
-//! Gathered while the messaging modules' records are written to `<module>.json` (a [`UrlTap`]
+//! Gathered while the messaging modules' records are written to `<module>.json` (a `UrlTap`
 //! around their record sink, set up by the results folder, so one place does it for both
 //! platforms and every messaging module), and written once at the end of the run. The
 //! messaging modules are [`MESSAGING_MODULES`] (iOS `sms` and `whatsapp`, Android `sms` from
