@@ -30,6 +30,7 @@
 //!
 //! Timeline: `sms_received` / `sms_sent` at `isodate`.
 
+use base64::Engine as _;
 use ferret_core::evidence::BackupPath;
 use ferret_core::time::from_mac_absolute_auto;
 use ferret_core::toolkit::{Columns, cell};
@@ -98,6 +99,10 @@ pub struct SmsMessage {
     /// `message.service_center` (the SMS centre that relayed an SMS), as MVT writes it.
     #[serde(default)]
     pub service_center: Option<String>,
+    /// `message.attributedBody` as stored (an archived `NSAttributedString`), base64, as MVT
+    /// writes it; null when the column is empty or absent.
+    #[serde(default, rename = "attributedBody")]
+    pub attributed_body: Option<String>,
 }
 
 /// The `sms` module.
@@ -174,9 +179,12 @@ fn read_db<M: ArtifactModule<Record = SmsMessage>>(
         let rowid = cell::i64(row, 0).unwrap_or_default();
         let mut text = cell::text(row, 2).filter(|t| !t.is_empty());
         let mut from_body = false;
+        let body = match row.get_ref(3) {
+            Ok(ValueRef::Blob(b)) if !b.is_empty() => Some(b),
+            _ => None,
+        };
         if text.is_none()
-            && let Ok(ValueRef::Blob(b)) = row.get_ref(3)
-            && !b.is_empty()
+            && let Some(b) = body
         {
             match ferret_formats::typedstream::decode_text(b) {
                 Ok(t) => {
@@ -216,6 +224,7 @@ fn read_db<M: ArtifactModule<Record = SmsMessage>>(
             links,
             date: cell::i64(row, 8),
             service_center: cell::text(row, 11).filter(|s| !s.is_empty()),
+            attributed_body: body.map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
         };
         out.record(rec)?;
     }
@@ -364,6 +373,13 @@ mod module_tests {
         // 360 benign + 14 planted + bad-utf8 + nulls in main, 40 benign + 1 planted in WAL
         assert_eq!(r.records.len(), 360 + 14 + 2 + 40 + 1);
         assert!(r.records.iter().any(|v| v["text_from_attributed_body"] == true));
+        // MVT's `attributedBody`: the stored blob in base64, decodable to the bytes of an archive
+        for v in r.records.iter().filter(|v| v["text_from_attributed_body"] == true) {
+            let b64 = v["attributedBody"].as_str().expect("attributedBody kept");
+            let raw = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64");
+            assert_eq!(ferret_formats::typedstream::decode_text(&raw).ok().as_deref(), v["text"].as_str());
+        }
+        assert!(r.records.iter().any(|v| v["attributedBody"].is_null()), "null where the column is empty");
         assert!(r.records.iter().any(|v| v["text"].as_str().is_some_and(|t| t.contains('\u{FFFD}'))));
         assert!(r.warnings.iter().any(|w| w.contains("attributedBody")), "{:?}", r.warnings);
         assert!(r.timeline.iter().any(|e| e.event == "sms_sent"));
