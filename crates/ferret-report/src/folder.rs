@@ -277,7 +277,12 @@ impl SinkFactory for ResultsFolder {
     fn records(&self, info: &ModuleInfo) -> std::io::Result<Box<dyn RecordSink>> {
         let sink = Box::new(JsonRecordSink::new(self.dir.join(format!("{}.json", info.name)), info.shape));
         if crate::urls::MESSAGING_MODULES.contains(&info.name) {
-            return Ok(Box::new(crate::urls::UrlTap::new(sink, info.name, Arc::clone(&self.urls))));
+            return Ok(Box::new(crate::urls::UrlTap::new(
+                sink,
+                info.name,
+                Arc::clone(&self.spill),
+                Arc::clone(&self.urls),
+            )));
         }
         Ok(sink)
     }
