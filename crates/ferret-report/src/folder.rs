@@ -169,7 +169,7 @@ impl ResultsFolder {
         let alert_times: Vec<_> =
             alerts.iter().filter_map(|a| a.event_time).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let mut selector = Selector::new(&alert_times);
-        // first, so the URL table is freed before the timeline merge takes its memory
+        // first: the URL runs are merged and closed before the timeline merge opens its own
         crate::urls::write_urls(&self.dir, &self.urls)?;
         let events = crate::timeline::write_timeline(&self.spill, &self.dir, &index, &mut selector)?;
         if events == 0
