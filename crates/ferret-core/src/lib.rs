@@ -27,6 +27,7 @@ pub mod alert;
 pub mod budget;
 pub mod custody;
 pub mod evidence;
+pub mod file_index;
 pub mod indicators;
 pub mod module;
 pub mod observe;

@@ -29,19 +29,18 @@
 //! nodes, FIFOs and GNU sparse files are counted and skipped. An archive holding links but no
 //! regular file is refused with a message saying so (nothing could be checked).
 //!
-//! The index keeps all names in a string arena (4 MiB chunks) plus a 48-byte row per file, so a
-//! 1M-entry dump costs roughly `48 MB + total name length` of memory.
+//! The index ([`FileIndex`]) holds each directory once and each file's last component in a string
+//! arena, plus a 48-byte row per file, so a 1M-entry dump costs roughly `48 MB + the last
+//! components' length + the directories'` of memory.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use globset::{GlobSet, GlobSetBuilder};
-use jiff::Timestamp;
 
-use crate::evidence::{
-    AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, compile_glob, copy_of, copy_path,
-};
+use crate::evidence::{AcquisitionKind, Evidence, EvidenceError, EvidenceFile, Locator, copy_of};
+pub use crate::file_index::{FileIndex, IndexItem};
 use crate::sqlite::{ArchiveDb, SqliteDb};
 use crate::zip::{create_private_file, normalize_name, private_tempdir};
 
@@ -107,213 +106,6 @@ impl Default for TarOptions {
             limits: TarLimits::default(),
             cache_patterns: DEFAULT_CACHE_PATTERNS.iter().map(|s| s.to_string()).collect(),
         }
-    }
-}
-
-/// One indexed file, as returned by [`FileIndex::get`] and [`FileIndex::iter`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IndexItem<'a> {
-    /// Normalised path.
-    pub name: &'a str,
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time (Unix seconds), if known.
-    pub mtime: Option<i64>,
-    /// Caller data (for tar: the data offset in the decompressed stream).
-    pub data: u64,
-    /// For an earlier copy of a duplicated name: `(k, n)`, copy `k` (archive order) of `n`;
-    /// `None` for the only or the last copy.
-    pub copy: Option<(usize, usize)>,
-}
-
-impl IndexItem<'_> {
-    /// The item as an [`EvidenceFile`] of a plain tree (an earlier copy of a duplicated name has
-    /// the path `<name> (copy k of n)`).
-    pub fn to_file(&self) -> EvidenceFile {
-        let mut f = EvidenceFile {
-            size: Some(self.size),
-            modified: self.mtime.and_then(|s| Timestamp::from_second(s).ok()),
-            ..EvidenceFile::plain(self.name)
-        };
-        if let Some((k, n)) = self.copy {
-            f.path = copy_path(self.name, k, n);
-        }
-        f
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Row {
-    name_start: u64,
-    name_len: u32,
-    flags: u32,
-    size: u64,
-    mtime: i64,
-    data: u64,
-    /// Copy number of this name in push order (1-based) and number of copies.
-    copy: u32,
-    copies: u32,
-}
-
-const NO_MTIME: i64 = i64::MIN;
-
-/// A compact, sorted list of file paths with size, mtime and one caller value each: all names
-/// live in a string arena, so a million entries cost tens of megabytes, not hundreds.
-///
-/// The arena is a list of 4 MiB chunks, never one growing string: a growing string doubles
-/// (and copies) itself, so the names of a 20 GB dump (1.85 million files, ~200 MB of names) took
-/// up to twice their size while the index was built.
-#[derive(Debug, Default, Clone)]
-pub struct FileIndex {
-    names: Vec<String>,
-    rows: Vec<Row>,
-}
-
-/// Size of a chunk of the name arena (a longer name gets a chunk of its own).
-const NAME_CHUNK: usize = 4 << 20;
-
-impl FileIndex {
-    /// An empty index.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Makes room for `n` more files at once (when the count is known, as from a zip's central
-    /// directory: the row table then never grows by doubling, which held the old and the new
-    /// table at once).
-    pub fn reserve(&mut self, n: usize) {
-        self.rows.reserve_exact(n);
-    }
-
-    /// Adds a file (call [`FileIndex::finish`] before looking anything up). Names longer than
-    /// 4 GiB are ignored.
-    pub fn push(&mut self, name: &str, size: u64, mtime: Option<i64>, data: u64) {
-        let Ok(name_len) = u32::try_from(name.len()) else { return };
-        if self.names.last().is_none_or(|c| c.capacity() - c.len() < name.len()) {
-            self.names.push(String::with_capacity(NAME_CHUNK.max(name.len())));
-        }
-        let chunk = self.names.len() - 1;
-        let Some(arena) = self.names.last_mut() else { return };
-        // chunk number in the high half, offset in the low half
-        let name_start = ((chunk as u64) << 32) | arena.len() as u64;
-        arena.push_str(name);
-        self.rows.push(Row {
-            name_start,
-            name_len,
-            flags: 0,
-            size,
-            mtime: mtime.unwrap_or(NO_MTIME),
-            data,
-            copy: 1,
-            copies: 1,
-        });
-    }
-
-    fn name_of(&self, r: &Row) -> &str {
-        let chunk = usize::try_from(r.name_start >> 32).unwrap_or(usize::MAX);
-        let start = (r.name_start & u64::from(u32::MAX)) as usize;
-        let end = start.saturating_add(r.name_len as usize);
-        self.names.get(chunk).and_then(|c| c.get(start..end)).unwrap_or("")
-    }
-
-    /// Sorts by name. Every copy of a duplicated name is kept: within a name, the copy pushed
-    /// last comes first (it keeps the plain name), then the earlier ones in push order.
-    pub fn finish(&mut self) {
-        let mut rows = std::mem::take(&mut self.rows);
-        // Stable: equal names stay in push order.
-        rows.sort_by(|a, b| self.name_of(a).cmp(self.name_of(b)));
-        let mut i = 0;
-        while i < rows.len() {
-            let mut j = i + 1;
-            while rows.get(j).is_some_and(|r| rows.get(i).is_some_and(|first| self.name_of(r) == self.name_of(first))) {
-                j += 1;
-            }
-            let n = u32::try_from(j - i).unwrap_or(u32::MAX);
-            if let Some(group) = rows.get_mut(i..j) {
-                for (k, r) in group.iter_mut().enumerate() {
-                    r.copy = u32::try_from(k + 1).unwrap_or(u32::MAX);
-                    r.copies = n;
-                }
-                group.rotate_right(1);
-            }
-            i = j;
-        }
-        rows.shrink_to_fit();
-        self.rows = rows;
-    }
-
-    /// Number of files.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Whether there is no file.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    fn item<'a>(&'a self, r: &Row) -> IndexItem<'a> {
-        IndexItem {
-            name: self.name_of(r),
-            size: r.size,
-            mtime: (r.mtime != NO_MTIME).then_some(r.mtime),
-            data: r.data,
-            copy: (r.copy < r.copies).then_some((r.copy as usize, r.copies as usize)),
-        }
-    }
-
-    /// Position of `name`'s plain (last) copy, or of its earlier copy `(k, n)`.
-    fn position_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<usize> {
-        let first = self.rows.partition_point(|r| self.name_of(r) < name);
-        let i = first + copy.map_or(0, |(k, _)| k);
-        let r = self.rows.get(i).filter(|r| self.name_of(r) == name)?;
-        let ok = match copy {
-            None => r.copy == r.copies,
-            Some((k, n)) => r.copy as usize == k && r.copies as usize == n,
-        };
-        ok.then_some(i)
-    }
-
-    /// Looks up the plain (last) copy of `name`, or its earlier copy `(k, n)`.
-    pub(crate) fn get_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<IndexItem<'_>> {
-        self.position_copy(name, copy).and_then(|i| self.rows.get(i)).map(|r| self.item(r))
-    }
-
-    /// Looks a name up (after [`FileIndex::finish`]); of duplicated names, the last copy.
-    pub fn get(&self, name: &str) -> Option<IndexItem<'_>> {
-        self.position_copy(name, None).and_then(|i| self.rows.get(i)).map(|r| self.item(r))
-    }
-
-    /// Looks up the copy of a name a located file designates (see [`crate::evidence::copy_of`]).
-    pub fn get_file(&self, file: &EvidenceFile) -> Option<IndexItem<'_>> {
-        self.position_copy(&file.relative_path, copy_of(file)).and_then(|i| self.rows.get(i)).map(|r| self.item(r))
-    }
-
-    /// Names that occur more than once, with their number of copies, in name order.
-    pub fn duplicates(&self) -> Vec<(&str, usize)> {
-        self.rows
-            .iter()
-            .filter(|r| r.copies > 1 && r.copy == r.copies)
-            .map(|r| (self.name_of(r), r.copies as usize))
-            .collect()
-    }
-
-    /// Every file in name order (after [`FileIndex::finish`]).
-    pub fn iter(&self) -> impl Iterator<Item = IndexItem<'_>> + '_ {
-        self.rows.iter().map(|r| self.item(r))
-    }
-
-    /// Every file matching one of the locator's path globs, in name order.
-    pub fn locate(&self, locator: &Locator) -> Result<Vec<EvidenceFile>, EvidenceError> {
-        if locator.paths.is_empty() {
-            return Ok(Vec::new());
-        }
-        let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
-        let mut out: Vec<EvidenceFile> =
-            self.iter().filter(|it| globs.iter().any(|g| g.is_match(it.name))).map(|it| it.to_file()).collect();
-        // Copies' paths can sort after other names (`a (copy 1 of 2)` > `a!`): keep path order.
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(out)
     }
 }
 
@@ -523,12 +315,12 @@ impl TarEvidence {
     /// and their total.
     fn report_duplicates(&self) {
         let dups = self.index.duplicates();
-        crate::zip::warn_duplicates(&self.path, dups.iter().copied());
+        crate::zip::warn_duplicates(&self.path, dups.iter().map(|(n, c)| (n.as_str(), *c)));
     }
 
     /// Names that occur more than once in the archive, with their number of copies (every copy
     /// is listed and read; see the module docs).
-    pub fn duplicates(&self) -> Vec<(&str, usize)> {
+    pub fn duplicates(&self) -> Vec<(String, usize)> {
         self.index.duplicates()
     }
 
@@ -895,7 +687,7 @@ mod tests {
                 "root/private/var/db/x.db".into()
             ]
         );
-        assert_eq!(t.duplicates(), vec![("root/dup.txt", 2)]);
+        assert_eq!(t.duplicates(), vec![("root/dup.txt".to_string(), 2)]);
         assert_eq!(t.links(), &[TarLink { name: "root/link".into(), target: "/etc/shadow".into(), hard: false }]);
         assert_eq!(t.stats().directories, 1);
         assert_eq!(t.stats().skipped, 1);
@@ -908,7 +700,7 @@ mod tests {
         assert_eq!(found[2].relative_path, "root/dup.txt");
         assert_eq!(t.read(&found[2], 100).expect("dup"), b"first", "the earlier copy is readable");
         assert_eq!(t.read(&found[0], 1000).expect("long"), b"abc");
-        assert_eq!(found[0].modified, Timestamp::from_second(5).ok());
+        assert_eq!(found[0].modified, jiff::Timestamp::from_second(5).ok());
         let big = t.read(&found[3], 200_000).expect("big");
         assert_eq!(big.len(), 100_000);
         assert!(big.iter().all(|&b| b == 7));
@@ -966,31 +758,6 @@ mod tests {
             let i: usize = f.path.trim_start_matches("f/").trim_end_matches(".bin").parse().expect("number");
             assert_eq!(t.read(f, 1 << 20).expect("read"), content(i), "{}", f.path);
         }
-    }
-
-    /// Names across the arena's chunk boundaries, and one longer than a chunk, come back whole.
-    #[test]
-    fn file_index_names_span_chunks() {
-        let mut idx = FileIndex::new();
-        let long = "d/".to_string() + &"x".repeat(NAME_CHUNK + 10);
-        let names: Vec<String> = (0..60_000).map(|i| format!("private/var/mobile/{:090}/f{i}", i % 7)).collect();
-        for (i, n) in names.iter().enumerate() {
-            idx.push(n, i as u64, None, 0);
-            if i == 30_000 {
-                idx.push(&long, 1, None, 0);
-            }
-        }
-        idx.finish();
-        assert!(idx.names.len() >= 3, "{} chunks", idx.names.len());
-        assert_eq!(idx.len(), 60_001);
-        for (i, n) in names.iter().enumerate().step_by(997) {
-            assert_eq!(idx.get(n).map(|it| it.size), Some(i as u64), "{n}");
-        }
-        assert_eq!(idx.get(&long).map(|it| it.name.len()), Some(long.len()));
-        let mut sorted = names.clone();
-        sorted.push(long.clone());
-        sorted.sort();
-        assert!(idx.iter().map(|it| it.name).eq(sorted.iter().map(String::as_str)));
     }
 
     /// A hash already computed for the archive (by the thread that hashed it while it was
@@ -1151,7 +918,7 @@ mod tests {
         assert_eq!(ix.get("b").map(|i| i.data), Some(50), "the plain name is the last copy");
         assert_eq!(ix.get("a").and_then(|i| i.mtime), Some(3));
         assert!(ix.get("c").is_none());
-        assert_eq!(ix.duplicates(), vec![("b", 3)]);
+        assert_eq!(ix.duplicates(), vec![("b".to_string(), 3)]);
         let files: Vec<(String, u64)> = ix.iter().map(|i| (i.to_file().path, i.data)).collect();
         assert_eq!(
             files,

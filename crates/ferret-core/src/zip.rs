@@ -74,9 +74,9 @@ struct Meta {
 }
 
 /// An entry found in the index: what opening it needs.
-#[derive(Debug, Clone, Copy)]
-struct Member<'a> {
-    name: &'a str,
+#[derive(Debug, Clone)]
+struct Member {
+    name: String,
     size: u64,
     meta: Meta,
 }
@@ -369,13 +369,13 @@ impl ZipEvidence {
             _temp: None,
             temp_reservation: crate::budget::Reservation::default(),
         };
-        warn_duplicates(path, me.duplicates().into_iter());
+        warn_duplicates(path, me.duplicates().iter().map(|(n, c)| (n.as_str(), *c)));
         Ok(me)
     }
 
     /// Names that occur more than once, with their number of copies, in name order (every copy
     /// is listed and read; see the module docs).
-    pub fn duplicates(&self) -> Vec<(&str, usize)> {
+    pub fn duplicates(&self) -> Vec<(String, usize)> {
         self.index.duplicates()
     }
 
@@ -430,11 +430,11 @@ impl ZipEvidence {
     }
 
     /// The raw (un-normalised) entry name of a located file.
-    pub fn raw_name(&self, file: &EvidenceFile) -> Option<&str> {
+    pub fn raw_name<'a>(&'a self, file: &'a EvidenceFile) -> Option<&'a str> {
         let item = self.index.get_file(file)?;
         match self.raw_names.binary_search_by_key(&item.data, |(at, _)| *at) {
             Ok(i) => self.raw_names.get(i).map(|(_, raw)| &**raw),
-            Err(_) => Some(item.name),
+            Err(_) => Some(&file.relative_path),
         }
     }
 
@@ -459,14 +459,14 @@ impl ZipEvidence {
     }
 
     /// The plain (last) copy of `name`, or its earlier copy `(k, n)`.
-    fn find_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<Member<'_>> {
+    fn find_copy(&self, name: &str, copy: Option<(usize, usize)>) -> Option<Member> {
         let item = self.index.get_copy(name, copy)?;
         let meta = *self.meta.get(usize::try_from(item.data).ok()?)?;
         Some(Member { name: item.name, size: item.size, meta })
     }
 
-    fn open_entry(&self, member: &Member<'_>) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
-        let (e, name) = (&member.meta, member.name.to_string());
+    fn open_entry(&self, member: &Member) -> Result<Box<dyn Read + Send + '_>, EvidenceError> {
+        let (e, name) = (&member.meta, member.name.clone());
         let io = |source| EvidenceError::Io { path: name.clone(), source };
         match e.method {
             Method::Encrypted => {
@@ -609,7 +609,9 @@ impl Evidence for ZipEvidence {
     fn sqlite(&self, file: &EvidenceFile) -> Result<SqliteDb, EvidenceError> {
         // Declared sizes are checked before inflating; the reader also refuses to inflate more
         // than declared, and the copy more than the artifact budget, should the header lie.
-        let db = ArchiveDb::find(file, |name, copy| self.find_copy(name, copy).map(|m| (m, m.size)))?;
+        let db = ArchiveDb::find(file, |name, copy| {
+            self.find_copy(name, copy).map(|m| (m.size, m)).map(|(size, m)| (m, size))
+        })?;
         db.open(&self.copies, file, |e, _| self.open_entry(e))
     }
 
@@ -775,7 +777,7 @@ mod tests {
         ]);
         let z = ZipEvidence::open(&p, AcquisitionKind::IosFs).expect("open");
         assert_eq!(z.len(), 5);
-        assert_eq!(z.duplicates(), vec![("dir/a.db", 3)]);
+        assert_eq!(z.duplicates(), vec![("dir/a.db".to_string(), 3)]);
         let found = z.locate(&Locator { backup: &[], paths: &["dir/*"] }).expect("locate");
         let got: Vec<(String, Vec<u8>)> =
             found.iter().map(|f| (f.path.clone(), z.read(f, 100).expect("read"))).collect();

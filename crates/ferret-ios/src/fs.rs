@@ -135,13 +135,13 @@ pub fn open_noting(path: &Path, notes: &mut Vec<String>) -> Result<Box<dyn Evide
             );
             let t = TarEvidence::open_with(path, AcquisitionKind::IosFs, &options)?;
             notes.extend(t.odd_name_warnings());
-            let layout = layout_of(t.index().iter().map(|i| i.name));
+            let layout = index_layout(t.index());
             place(Box::new(t), layout, path)
         }
         Container::Zip => {
             let z = ZipEvidence::open(path, AcquisitionKind::IosFs)?;
             notes.extend(z.odd_name_warnings());
-            let layout = layout_of(z.index().iter().map(|i| i.name));
+            let layout = index_layout(z.index());
             place(Box::new(z), layout, path)
         }
     }
@@ -239,6 +239,13 @@ pub fn layout_of<'a>(names: impl Iterator<Item = &'a str>) -> Option<Layout> {
     for n in names {
         scan.add(n);
     }
+    scan.layout()
+}
+
+/// The layout of an archive's indexed names (built one by one, none copied).
+fn index_layout(index: &ferret_core::tar::FileIndex) -> Option<Layout> {
+    let mut scan = LayoutScan::default();
+    index.for_each_name(|n| scan.add(n));
     scan.layout()
 }
 

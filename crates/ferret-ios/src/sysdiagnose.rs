@@ -96,12 +96,12 @@ fn folder_root(path: &Path) -> PathBuf {
 
 /// The single top folder of an archive (`"sysdiagnose_.../"`), or `""` when entries sit at the
 /// top or under several folders.
-fn archive_root<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let mut top: Option<&str> = None;
+fn archive_root(names: impl Iterator<Item = impl AsRef<str>>) -> String {
+    let mut top: Option<String> = None;
     for n in names {
-        let Some((first, _)) = n.split_once('/') else { return String::new() };
-        match top {
-            None => top = Some(first),
+        let Some((first, _)) = n.as_ref().split_once('/') else { return String::new() };
+        match &top {
+            None => top = Some(first.to_string()),
             Some(t) if t == first => {}
             Some(_) => return String::new(),
         }
