@@ -23,8 +23,9 @@ inflate=pigz
 command -v pigz >/dev/null || inflate=gzip
 cargo build --release -q -p ferret
 cargo build --release -q -p ferret-testdata --example fs_dump
-bin="${FERRET:-$PWD/target/release/ferret}"
-gen="$PWD/target/release/examples/fs_dump"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+bin="${FERRET:-$target/release/ferret}"
+gen="$target/release/examples/fs_dump"
 now() { date +%s.%N; }
 secs() { echo "$(now) - $1" | bc; }
 

@@ -209,6 +209,13 @@ impl FileIndex {
             return self.base_of(a).cmp(self.base_of(b));
         }
         let (da, db) = (self.dir_of(a).as_bytes(), self.dir_of(b).as_bytes());
+        // Mostly the directories differ at a byte both have: that byte decides.
+        let n = da.len().min(db.len());
+        if let (Some(x), Some(y)) = (da.get(..n), db.get(..n))
+            && x != y
+        {
+            return x.cmp(y);
+        }
         cmp_joined([da, self.base_of(a).as_bytes()], [db, self.base_of(b).as_bytes()])
     }
 
@@ -326,18 +333,12 @@ impl FileIndex {
     }
 
     /// Calls `f` with every name in name order, built in one reused buffer (nothing allocated
-    /// per file).
+    /// per file): a directory is copied in when it changes, then each last component after it.
     pub fn for_each_name(&self, mut f: impl FnMut(&str)) {
-        self.scan(|_, _, name| f(name));
-    }
-
-    /// Every row with its position and name, the name built in one buffer: a directory is
-    /// copied in when it changes, then each last component after it.
-    fn scan(&self, mut f: impl FnMut(usize, &Row, &str)) {
         let mut buf = String::new();
         let mut dir = u32::MAX;
         let mut dir_len = 0;
-        for (i, r) in self.rows.iter().enumerate() {
+        for r in &self.rows {
             if r.dir != dir {
                 dir = r.dir;
                 buf.clear();
@@ -346,7 +347,7 @@ impl FileIndex {
             }
             buf.truncate(dir_len);
             buf.push_str(self.base_of(r));
-            f(i, r, &buf);
+            f(&buf);
         }
     }
 
@@ -357,11 +358,20 @@ impl FileIndex {
         }
         let globs = locator.paths.iter().map(|p| compile_glob(p)).collect::<Result<Vec<_>, _>>()?;
         let mut out: Vec<EvidenceFile> = Vec::new();
-        self.scan(|i, r, name| {
-            if globs.iter().any(|g| g.is_match(name)) {
-                out.push(self.item(i, r, name.to_string()).to_file());
+        let mut name = String::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            // Most names fail every glob's literal tail, checked without building the name.
+            let (dir, base) = (self.dir_of(r), self.base_of(r));
+            if !globs.iter().any(|g| g.tail_matches(dir, base)) {
+                continue;
             }
-        });
+            name.clear();
+            name.push_str(dir);
+            name.push_str(base);
+            if globs.iter().any(|g| g.is_match(&name)) {
+                out.push(self.item(i, r, name.clone()).to_file());
+            }
+        }
         // Copies' paths can sort after other names (`a (copy 1 of 2)` > `a!`): keep path order.
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
@@ -475,6 +485,50 @@ mod tests {
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["d/a", "d/a (copy 1 of 3)", "d/a (copy 2 of 3)"]);
         assert_eq!(idx.get_file(&files[2]).map(|i| i.size), Some(3));
+    }
+
+    /// `locate` finds exactly what each glob matches on whole names, also where a glob's literal
+    /// tail reaches into the directory (`SMS/sms.db`).
+    #[test]
+    fn locate_matches_whole_names() {
+        let names = [
+            "private/var/mobile/Library/SMS/sms.db",
+            "private/var/mobile/Library/SMS/sms.db-wal",
+            "private/var/mobile/Library/XSMS/sms.db",
+            "sms.db",
+            "a/Library/Preferences/com.apple.x.plist",
+            "Library/Preferences/x.plist",
+            "x.plist",
+            "logs/1/system_logs.logarchive/Persist/0.tracev3",
+            "logs/1/system_logs.logarchive/0.tracev3",
+        ];
+        static PATTERNS: &[&str] = &[
+            "private/var/mobile/Library/SMS/sms.db",
+            "**/SMS/sms.db",
+            "**/sms.db",
+            "**/Library/Preferences/*.plist",
+            "*.plist",
+            "logs/**/system_logs.logarchive/*/*.tracev3",
+            "**",
+        ];
+        let mut idx = FileIndex::new();
+        for n in names {
+            idx.push(n, 0, None, 0);
+        }
+        idx.finish();
+        for p in PATTERNS {
+            let g = compile_glob(p).unwrap();
+            let mut want: Vec<&str> = names.iter().copied().filter(|n| g.is_match(n)).collect();
+            want.sort_unstable();
+            let paths: Vec<String> = idx
+                .locate(&Locator { backup: &[], paths: std::slice::from_ref(p) })
+                .unwrap()
+                .into_iter()
+                .map(|f| f.path)
+                .collect();
+            assert_eq!(paths, want, "{p}");
+            assert!(!want.is_empty(), "{p} matches something");
+        }
     }
 
     /// Names that end with `/` or hold only slashes are kept whole, and the empty name is not

@@ -389,6 +389,18 @@ impl PathGlob {
     pub fn is_match(&self, name: &str) -> bool {
         name.ends_with(self.tail.as_str()) && self.matcher.is_match(name)
     }
+
+    /// Whether `dir + base` ends with the glob's literal tail (a match needs it), without
+    /// building the name.
+    pub fn tail_matches(&self, dir: &str, base: &str) -> bool {
+        match self.tail.len().checked_sub(base.len()) {
+            None | Some(0) => base.ends_with(self.tail.as_str()),
+            Some(n) => {
+                let (head, rest) = self.tail.as_bytes().split_at(n);
+                rest == base.as_bytes() && dir.as_bytes().ends_with(head)
+            }
+        }
+    }
 }
 
 /// The literal text every match of `pattern` ends with: what follows its last glob
@@ -531,6 +543,14 @@ mod tests {
                 GlobBuilder::new(p).literal_separator(true).backslash_escape(true).build().expect(p).compile_matcher();
             for n in names {
                 assert_eq!(ours.is_match(n), bare.is_match(n), "{p} vs {n:?}");
+                // the tail checked on a name split into a directory and a last component (as
+                // the file index holds names) agrees with the whole name's
+                let splits = n.match_indices('/').map(|(i, _)| i + 1).chain([0]);
+                for at in splits {
+                    let (dir, base) = n.split_at(at);
+                    let whole = n.ends_with(ours.tail.as_str());
+                    assert_eq!(ours.tail_matches(dir, base), whole, "{p} vs {dir:?} + {base:?}");
+                }
             }
         }
     }
