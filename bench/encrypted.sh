@@ -26,7 +26,9 @@ cargo build --profile "$profile" -q -p ferret-ios --example encrypted_backup_ben
 bin="$target/$profile/ferret"
 rm -rf "$dir"
 mkdir -p "$dir"
-"$target/$profile/examples/encrypted_backup_bench" --files 15000 --media-mb "$mb" --keep "$dir" --only-write
+/usr/bin/time -o "$dir/gen-time.txt" -f "%e %M" \
+  "$target/$profile/examples/encrypted_backup_bench" --files 15000 --media-mb "$mb" --keep "$dir" --only-write
+gen=$(cat "$dir/gen-time.txt")
 enc="$dir/encrypted"
 export FERRET_BENCH_PW=ferret-bench
 
@@ -54,13 +56,15 @@ key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 floor=$(timed bash -c "find '$enc' -mindepth 2 -type f -print0 | xargs -0 cat | openssl enc -d -aes-256-cbc -nopad -K $key -iv 00000000000000000000000000000000 -out '$dir/floor.bin'")
 rm -f "$dir/floor.bin"
 
-python3 - "$size" "$read_bytes" "$check" "$decrypt" "$floor" "$dec_bytes" <<'PY'
+python3 - "$size" "$read_bytes" "$check" "$decrypt" "$floor" "$dec_bytes" "$gen" <<'PY'
 import sys
 size = int(sys.argv[1])
+gen = sys.argv[7].split()
 rb, nfiles = (int(x) for x in sys.argv[2].split())
 check, dec, floor = (list(map(float, a.split())) for a in sys.argv[3:6])
 dec_bytes = int(sys.argv[6])
 mib = lambda k: k / 1024
+print(f"generator: {float(gen[0]):.1f} s, peak RSS {int(gen[1])/1024:.0f} MiB")
 print(f"backup on disk: {size/1e6:,.1f} MB; check-backup read {nfiles} files, {rb/1e6:,.1f} MB = {100*rb/size:.2f} % of it")
 print("| step | wall | user + sys | peak RSS |")
 print("|---|---|---|---|")
