@@ -8,6 +8,8 @@
 #  * the floor of a decryption: every encrypted file read once, AES-256-CBC-decrypted by
 #    `openssl enc` (CPU AES instructions) and written to one file on the same disk.
 # Every step runs twice and the second run is reported (page cache warm for all of them).
+# Disk: the backup plus one output at a time (each output is deleted before the next step);
+# the generator's memory does not grow with MEDIA_MB (the videos are streamed to disk).
 # Usage: bench/encrypted.sh [MEDIA_MB]   (default 2000)
 # Env: BENCH_DIR (default /tmp/ferret-encrypted), KEEP=1 keeps the backup, PROFILE (cargo
 # profile, default release; `profiling` is release with line tables).
@@ -24,7 +26,9 @@ cargo build --profile "$profile" -q -p ferret-ios --example encrypted_backup_ben
 bin="$target/$profile/ferret"
 rm -rf "$dir"
 mkdir -p "$dir"
-"$target/$profile/examples/encrypted_backup_bench" --files 15000 --media-mb "$mb" --keep "$dir" --only-write
+/usr/bin/time -o "$dir/gen-time.txt" -f "%e %M" \
+  "$target/$profile/examples/encrypted_backup_bench" --files 15000 --media-mb "$mb" --keep "$dir" --only-write
+gen=$(cat "$dir/gen-time.txt")
 enc="$dir/encrypted"
 export FERRET_BENCH_PW=ferret-bench
 
@@ -43,19 +47,24 @@ read_bytes=$(python3 -c "
 import json,sys
 info=json.load(open(sys.argv[1]))
 print(sum(h.get('bytes',0) for h in info['run']['target']['hashes']), len(info['run']['target']['hashes']))" "$dir/res/info.json")
+# At most the backup and one output on disk at a time (a 20 GB backup needs 40 GB, not 60):
+# the decryption is measured and deleted before the floor writes its file.
 decrypt=$(timed bash -c "rm -rf '$dir/dec' && '$bin' ios decrypt-backup --key-file '$dir/key.txt' -d '$dir/dec' '$enc'")
+dec_bytes=$(du -sb "$dir/dec" | cut -f1)
+rm -rf "$dir/dec"
 key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 floor=$(timed bash -c "find '$enc' -mindepth 2 -type f -print0 | xargs -0 cat | openssl enc -d -aes-256-cbc -nopad -K $key -iv 00000000000000000000000000000000 -out '$dir/floor.bin'")
-dec_bytes=$(du -sb "$dir/dec" | cut -f1)
 rm -f "$dir/floor.bin"
 
-python3 - "$size" "$read_bytes" "$check" "$decrypt" "$floor" "$dec_bytes" <<'PY'
+python3 - "$size" "$read_bytes" "$check" "$decrypt" "$floor" "$dec_bytes" "$gen" <<'PY'
 import sys
 size = int(sys.argv[1])
+gen = sys.argv[7].split()
 rb, nfiles = (int(x) for x in sys.argv[2].split())
 check, dec, floor = (list(map(float, a.split())) for a in sys.argv[3:6])
 dec_bytes = int(sys.argv[6])
 mib = lambda k: k / 1024
+print(f"generator: {float(gen[0]):.1f} s, peak RSS {int(gen[1])/1024:.0f} MiB")
 print(f"backup on disk: {size/1e6:,.1f} MB; check-backup read {nfiles} files, {rb/1e6:,.1f} MB = {100*rb/size:.2f} % of it")
 print("| step | wall | user + sys | peak RSS |")
 print("|---|---|---|---|")

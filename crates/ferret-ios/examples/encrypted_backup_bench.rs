@@ -10,10 +10,12 @@
 //! `DIR/encrypted` and its decryption to `DIR/decrypted` and both are left there (password
 //! `ferret-bench`), e.g. to try them with other tools. `--media-mb N` adds N MB of camera-roll
 //! videos (64 MiB files, random bytes) so the backup has a phone's size profile: a few large
-//! files no module reads next to many small ones; `--only-write` (with `--keep`) writes the
-//! encrypted backup and stops (`bench/encrypted.sh` times the command line on it).
+//! files no module reads next to many small ones, generated while they are written so memory
+//! stays bounded whatever N; `--only-write` (with `--keep`) writes the encrypted backup and stops
+//! (`bench/encrypted.sh` times the command line on it).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -24,7 +26,10 @@ use ferret_ios::backup::crypto::{KeySource, decrypt_backup, derive_backup_key, o
 use ferret_testdata::ArtifactFile;
 use ferret_testdata::fake::TruthIndicators;
 use ferret_testdata::ios;
-use ferret_testdata::ios_backup::{DeviceSpec, EncryptionSpec, write_backup, write_encrypted_backup_with};
+use ferret_testdata::ios_backup::{
+    DeviceSpec, EncryptionSpec, LazyFile, write_backup_streamed, write_encrypted_backup_streamed,
+};
+use ferret_testdata::rng::TestRng;
 use ferret_testdata::truth::Truth;
 use rand::{Rng, RngCore};
 
@@ -75,23 +80,38 @@ fn main() {
             mtime: 1_700_000_000 + i as i64,
         });
     }
-    let mut left = media_mb * 1_000_000;
-    let mut n = 0;
+    // The videos are generated while they are written, one chunk at a time, from the stream
+    // `rng` is at now (a clone per backup written).
+    let mut media: Vec<LazyFile> = Vec::new();
+    let mut left = media_mb as u64 * 1_000_000;
     while left > 0 {
         let size = left.min(64 << 20);
-        let mut bytes = vec![0u8; size];
-        rng.fill_bytes(&mut bytes);
-        files.push(ArtifactFile {
+        let n = media.len();
+        media.push(LazyFile {
             domain: "CameraRollDomain".into(),
             relative_path: format!("Media/DCIM/100APPLE/IMG_{:04}.MOV", 1000 + n),
-            fs_path: String::new(),
-            bytes,
+            size,
             mtime: 1_700_100_000 + n as i64,
         });
         left -= size;
-        n += 1;
     }
-    let total: usize = files.iter().map(|f| f.bytes.len()).sum();
+    // `fill_bytes` uses whole 32-bit words: chunks of a multiple of 4 bytes give the bytes one
+    // call per file would.
+    let media_fill = |mut rng: TestRng| {
+        move |f: &LazyFile, out: &mut dyn Write| -> std::io::Result<()> {
+            let mut buf = vec![0u8; 1 << 20];
+            let mut left = f.size;
+            while left > 0 {
+                let n = left.min(buf.len() as u64) as usize;
+                rng.fill_bytes(&mut buf[..n]);
+                out.write_all(&buf[..n])?;
+                left -= n as u64;
+            }
+            Ok(())
+        }
+    };
+    let n_total = files.len() + media.len();
+    let total = files.iter().map(|f| f.bytes.len() as u64).sum::<u64>() + media.iter().map(|f| f.size).sum::<u64>();
     let device = DeviceSpec::default();
 
     let tmp = tempfile::tempdir().unwrap();
@@ -106,19 +126,14 @@ fn main() {
     }
     let t = Instant::now();
     let spec = EncryptionSpec { password: PASSWORD, dpic, iter: 10_000, seed, file_class: 3, manifest_class: 4 };
-    write_encrypted_backup_with(&enc_dir, &files, &device, &spec, 0).unwrap();
-    println!(
-        "generated {} files, {:.1} MB, DPIC {dpic}: written in {:.2?}",
-        files.len(),
-        total as f64 / 1e6,
-        t.elapsed()
-    );
+    write_encrypted_backup_streamed(&enc_dir, &files, &media, &mut media_fill(rng.clone()), &device, &spec, 0).unwrap();
+    println!("generated {} files, {:.1} MB, DPIC {dpic}: written in {:.2?}", n_total, total as f64 / 1e6, t.elapsed());
     if only_write {
         assert!(keep.is_some(), "--only-write needs --keep DIR");
         println!("kept {}", enc_dir.display());
         return;
     }
-    write_backup(&plain_dir, &files, &device).unwrap();
+    write_backup_streamed(&plain_dir, &files, &media, &mut media_fill(rng), &device, 0).unwrap();
 
     let t = Instant::now();
     let key = *derive_backup_key(&enc_dir, PASSWORD).unwrap();

@@ -85,6 +85,58 @@ impl Default for DeviceSpec {
     }
 }
 
+/// A backup file whose content is produced only when it is written, for backups too big to
+/// hold in memory (benches with tens of GB of media): the manifest needs only its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LazyFile {
+    /// Backup domain, e.g. `CameraRollDomain`.
+    pub domain: String,
+    /// Path relative to the domain.
+    pub relative_path: String,
+    /// Size of the content `fill` writes, in bytes.
+    pub size: u64,
+    /// Modification time (Unix seconds).
+    pub mtime: i64,
+}
+
+/// Writes the content of one [`LazyFile`]: called once per file, in the order of the slice, from
+/// the backup writer's file thread; it must write exactly `file.size` bytes.
+pub type FillContent<'a> = dyn FnMut(&LazyFile, &mut dyn io::Write) -> io::Result<()> + Send + 'a;
+
+/// Files of a backup: generated ones held in memory, then lazy ones (written in this order).
+struct Entries<'a> {
+    files: &'a [ArtifactFile],
+    lazy: &'a [LazyFile],
+}
+
+impl<'a> Entries<'a> {
+    /// `(domain, relative_path, size, mtime)` of every file, in order.
+    fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str, u64, i64)> + use<'a> {
+        let files =
+            self.files.iter().map(|f| (f.domain.as_str(), f.relative_path.as_str(), f.bytes.len() as u64, f.mtime));
+        let lazy = self.lazy.iter().map(|f| (f.domain.as_str(), f.relative_path.as_str(), f.size, f.mtime));
+        files.chain(lazy)
+    }
+}
+
+/// Counts what passes through, to check a [`FillContent`] wrote the size it announced.
+struct Counting<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: io::Write> io::Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// SHA-1 of `domain-relativePath`, lowercase hex: the backup file ID.
 pub fn file_id(domain: &str, relative_path: &str) -> String {
     let mut h = sha1::Sha1::new();
@@ -523,6 +575,30 @@ pub fn write_backup_with(
     device: &DeviceSpec,
     extra_directories: usize,
 ) -> io::Result<()> {
+    write_entries(dir, &Entries { files, lazy: &[] }, &mut |_, _| Ok(()), device, extra_directories)
+}
+
+/// As [`write_backup_with`], plus `lazy` files after `files` whose content `fill` writes one file
+/// at a time: the backup is the one [`write_backup_with`] writes when each lazy file is given as
+/// an [`ArtifactFile`] holding the bytes `fill` writes, but memory holds only `files`.
+pub fn write_backup_streamed(
+    dir: &Path,
+    files: &[ArtifactFile],
+    lazy: &[LazyFile],
+    fill: &mut FillContent<'_>,
+    device: &DeviceSpec,
+    extra_directories: usize,
+) -> io::Result<()> {
+    write_entries(dir, &Entries { files, lazy }, fill, device, extra_directories)
+}
+
+fn write_entries(
+    dir: &Path,
+    entries: &Entries<'_>,
+    fill: &mut FillContent<'_>,
+    device: &DeviceSpec,
+    extra_directories: usize,
+) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     info_plist(device).to_file_xml(dir.join("Info.plist")).map_err(plist_err)?;
     manifest_plist(device).to_file_binary(dir.join("Manifest.plist")).map_err(plist_err)?;
@@ -531,16 +607,16 @@ pub fn write_backup_with(
     // Directory rows: every parent folder and each domain root ("").
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
     let mut dirs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for f in files {
-        if !seen.insert((f.domain.as_str(), f.relative_path.as_str())) {
+    for (domain, relative_path, _, _) in entries.iter() {
+        if !seen.insert((domain, relative_path)) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("duplicate backup file {}/{}", f.domain, f.relative_path),
+                format!("duplicate backup file {domain}/{relative_path}"),
             ));
         }
-        let set = dirs.entry(f.domain.as_str()).or_default();
+        let set = dirs.entry(domain).or_default();
         set.insert("");
-        let mut p = f.relative_path.as_str();
+        let mut p = relative_path;
         while let Some(i) = p.rfind('/') {
             p = &p[..i];
             if !set.insert(p) {
@@ -579,15 +655,28 @@ pub fn write_backup_with(
     )
     .map_err(sql)?;
     // Content files are written on a second thread while this one fills Manifest.db.
-    let ids: Vec<String> = files.iter().map(|f| file_id(&f.domain, &f.relative_path)).collect();
+    let ids: Vec<String> = entries.iter().map(|(domain, rel, _, _)| file_id(domain, rel)).collect();
     let prefixes: BTreeSet<&str> = ids.iter().map(|id| &id[..2]).collect();
     for p in prefixes {
         std::fs::create_dir_all(dir.join(p))?;
     }
     std::thread::scope(|scope| -> io::Result<()> {
         let writer = scope.spawn(|| -> io::Result<()> {
-            for (f, id) in files.iter().zip(&ids) {
+            let (file_ids, lazy_ids) = ids.split_at(entries.files.len());
+            for (f, id) in entries.files.iter().zip(file_ids) {
                 std::fs::write(dir.join(&id[..2]).join(id), &f.bytes)?;
+            }
+            for (f, id) in entries.lazy.iter().zip(lazy_ids) {
+                let out = std::fs::File::create(dir.join(&id[..2]).join(id))?;
+                let mut out = Counting { inner: io::BufWriter::with_capacity(1 << 20, out), written: 0 };
+                fill(f, &mut out)?;
+                io::Write::flush(&mut out)?;
+                if out.written != f.size {
+                    return Err(io::Error::other(format!(
+                        "{}/{}: {} bytes written for a size of {}",
+                        f.domain, f.relative_path, out.written, f.size
+                    )));
+                }
             }
             Ok(())
         });
@@ -613,19 +702,19 @@ pub fn write_backup_with(
                     ins.execute(rusqlite::params![file_id(domain, rel), domain, rel, 2, blob]).map_err(sql)?;
                 }
             }
-            for (f, id) in files.iter().zip(&ids) {
+            for ((domain, relative_path, size, mtime), id) in entries.iter().zip(&ids) {
                 inode += 1;
                 let blob = mbfile_blob(&MbFileSpec {
-                    relative_path: &f.relative_path,
+                    relative_path,
                     mode: 0o100_644,
-                    size: f.bytes.len() as u64,
-                    modified: f.mtime,
-                    birth: f.mtime - 3_600,
-                    status_changed: f.mtime,
+                    size,
+                    modified: mtime,
+                    birth: mtime - 3_600,
+                    status_changed: mtime,
                     inode,
                     protection_class: 3,
                 });
-                ins.execute(rusqlite::params![id, f.domain, f.relative_path, 1, blob]).map_err(sql)?;
+                ins.execute(rusqlite::params![id, domain, relative_path, 1, blob]).map_err(sql)?;
             }
             Ok(())
         })();
@@ -682,6 +771,39 @@ fn wrap32(kek: &[u8; 32], key: &[u8; 32]) -> io::Result<[u8; 40]> {
 pub fn cbc_encrypt(key: &[u8; 32], plain: &[u8]) -> Vec<u8> {
     use cbc::cipher::{BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
     cbc::Encryptor::<aes::Aes256>::new(key.into(), &[0u8; 16].into()).encrypt_padded_vec::<Pkcs7>(plain)
+}
+
+/// Encrypts the file at `path` in place into what [`cbc_encrypt`] returns for its content, a
+/// chunk at a time (memory stays bounded whatever the file's size).
+pub fn cbc_encrypt_file(key: &[u8; 32], path: &Path) -> io::Result<()> {
+    use cbc::cipher::{BlockModeEncrypt, KeyIvInit, array::Array, block_padding::Pkcs7};
+    use std::io::{Read, Seek, SeekFrom, Write};
+    const CHUNK: usize = 1 << 20;
+    let mut file = std::fs::OpenOptions::new().read(true).write(true).open(path)?;
+    let mut left = file.metadata()?.len();
+    let mut enc = cbc::Encryptor::<aes::Aes256>::new(key.into(), &[0u8; 16].into());
+    let mut buf = vec![0u8; CHUNK + 16];
+    let mut pos = 0u64;
+    // Whole chunks but the last: ciphertext as long as the plaintext, written over it.
+    while left > CHUNK as u64 {
+        let chunk = &mut buf[..CHUNK];
+        file.seek(SeekFrom::Start(pos))?;
+        file.read_exact(chunk)?;
+        let (blocks, _) = Array::slice_as_chunks_mut(chunk);
+        enc.encrypt_blocks(blocks);
+        file.seek(SeekFrom::Start(pos))?;
+        file.write_all(chunk)?;
+        pos += CHUNK as u64;
+        left -= CHUNK as u64;
+    }
+    // The last chunk, PKCS#7-padded: the file grows by 1 to 16 bytes.
+    let n = left as usize;
+    file.seek(SeekFrom::Start(pos))?;
+    file.read_exact(&mut buf[..n])?;
+    let ct = enc.encrypt_padded::<Pkcs7>(&mut buf, n).map_err(|e| io::Error::other(e.to_string()))?;
+    file.seek(SeekFrom::Start(pos))?;
+    file.write_all(ct)?;
+    Ok(())
 }
 
 fn tlv(out: &mut Vec<u8>, tag: &[u8; 4], value: &[u8]) {
@@ -788,11 +910,34 @@ pub fn write_encrypted_backup_edited(
     extra_directories: usize,
     edit: &mut dyn FnMut(&Path) -> io::Result<()>,
 ) -> io::Result<[u8; 32]> {
-    use rand::RngCore;
     let mut dev = device.clone();
     dev.is_encrypted_flag = true;
     write_backup_with(dir, files, &dev, extra_directories)?;
     edit(dir)?;
+    encrypt_in_place(dir, spec)
+}
+
+/// As [`write_encrypted_backup_with`], plus `lazy` files whose content `fill` writes one file at
+/// a time (see [`write_backup_streamed`]): the same backup as with every file in memory, written
+/// in memory bounded by `files` and a chunk of a file.
+pub fn write_encrypted_backup_streamed(
+    dir: &Path,
+    files: &[ArtifactFile],
+    lazy: &[LazyFile],
+    fill: &mut FillContent<'_>,
+    device: &DeviceSpec,
+    spec: &EncryptionSpec<'_>,
+    extra_directories: usize,
+) -> io::Result<[u8; 32]> {
+    let mut dev = device.clone();
+    dev.is_encrypted_flag = true;
+    write_backup_streamed(dir, files, lazy, fill, &dev, extra_directories)?;
+    encrypt_in_place(dir, spec)
+}
+
+/// Encrypts the plain backup in `dir` (written with `IsEncrypted` set) as Apple does.
+fn encrypt_in_place(dir: &Path, spec: &EncryptionSpec<'_>) -> io::Result<[u8; 32]> {
+    use rand::RngCore;
     let mut rng = crate::rng::rng_for(spec.seed, "ios-backup-encryption");
     let mut salt = [0u8; 20];
     let mut dpsl = [0u8; 20];
@@ -841,17 +986,14 @@ pub fn write_encrypted_backup_edited(
                 }
                 add_encryption_key(&mut v, ek)?;
                 upd.execute(rusqlite::params![encode_bplist(&v), id]).map_err(sql)?;
-                let p = dir.join(&id[..2]).join(&id);
-                let plain = std::fs::read(&p)?;
-                std::fs::write(&p, cbc_encrypt(&fk, &plain))?;
+                cbc_encrypt_file(&fk, &dir.join(&id[..2]).join(&id))?;
             }
         }
         conn.execute_batch("COMMIT").map_err(sql)?;
     }
     let mut manifest_key = [0u8; 32];
     rng.fill_bytes(&mut manifest_key);
-    let db_plain = std::fs::read(&db_path)?;
-    std::fs::write(&db_path, cbc_encrypt(&manifest_key, &db_plain))?;
+    cbc_encrypt_file(&manifest_key, &db_path)?;
     let mut mk = spec.manifest_class.to_le_bytes().to_vec();
     mk.extend_from_slice(&wrap32(&manifest_ck, &manifest_key)?);
 
@@ -957,6 +1099,14 @@ mod tests {
             key
         );
         assert_eq!(std::fs::read(enc2.path().join(&id[..2]).join(&id)).expect("content"), ct);
+        // the in-place chunked encryption gives cbc_encrypt's bytes, on every size edge
+        let f = dir.path().join("chunked");
+        for n in [0, 1, 15, 16, 17, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (2 << 20) + 33] {
+            let plain: Vec<u8> = (0..n).map(|i| (i * 7 % 253) as u8).collect();
+            std::fs::write(&f, &plain).expect("write");
+            cbc_encrypt_file(&[5u8; 32], &f).expect("encrypt");
+            assert!(std::fs::read(&f).expect("read") == cbc_encrypt(&[5u8; 32], &plain), "{n} bytes");
+        }
         let dup = vec![files[0].clone(), files[0].clone()];
         assert!(write_backup(dir.path(), &dup, &DeviceSpec::default()).is_err());
     }

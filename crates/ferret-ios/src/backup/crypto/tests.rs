@@ -4,7 +4,10 @@ use ferret_core::module::testing::{RunResult, run_one};
 use ferret_core::{Context, Evidence, Outcome, RunOptions};
 use ferret_testdata::fake::TruthIndicators;
 use ferret_testdata::ios;
-use ferret_testdata::ios_backup::{DeviceSpec, file_id, write_backup, write_encrypted_backup};
+use ferret_testdata::ios_backup::{
+    DeviceSpec, EncryptionSpec, LazyFile, file_id, write_backup, write_encrypted_backup,
+    write_encrypted_backup_streamed, write_encrypted_backup_with,
+};
 use ferret_testdata::truth::{Truth, compare};
 use sha2::Digest;
 
@@ -166,6 +169,92 @@ fn round_trip_exact_recall_and_precision_on_the_encrypted_backup() {
     drop(ev);
     // nothing written next to the evidence
     assert_eq!(snapshot(dir.path()), before);
+}
+
+/// Content of a generated lazy file: a pattern that differs by file and by position.
+fn lazy_content(f: &LazyFile) -> Vec<u8> {
+    let salt = f.relative_path.len() as u64 * 7 + f.size;
+    (0..f.size).map(|i| ((i * 131 + salt) % 251) as u8).collect()
+}
+
+#[test]
+fn streamed_writer_writes_the_in_memory_backup_and_it_decrypts_to_the_same_files() {
+    let (mut files, truth, device) = scenario(23);
+    const MIB: u64 = 1 << 20;
+    // sizes across the writer's 1 MiB encryption chunks and the PKCS#7 block edges
+    let lazy: Vec<LazyFile> = [0, 1, 16, MIB, MIB + 5, 2 * MIB + 17]
+        .iter()
+        .enumerate()
+        .map(|(i, &size)| LazyFile {
+            domain: "CameraRollDomain".into(),
+            relative_path: format!("Media/DCIM/100APPLE/IMG_{:04}.MOV", 1000 + i),
+            size,
+            mtime: 1_700_100_000 + i as i64,
+        })
+        .collect();
+    let spec = EncryptionSpec { password: PW, dpic: DPIC, iter: 10, seed: 23, file_class: 3, manifest_class: 4 };
+    // the content is produced in odd-sized writes, one file at a time, in order
+    let mut order = Vec::new();
+    let mut fill = |f: &LazyFile, out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        order.push(f.relative_path.clone());
+        for piece in lazy_content(f).chunks(4099) {
+            out.write_all(piece)?;
+        }
+        Ok(())
+    };
+    let streamed = tempfile::tempdir().expect("tempdir");
+    let key = write_encrypted_backup_streamed(streamed.path(), &files, &lazy, &mut fill, &device, &spec, 3)
+        .expect("streamed");
+    assert_eq!(order, lazy.iter().map(|f| f.relative_path.clone()).collect::<Vec<_>>());
+
+    files.extend(lazy.iter().map(|f| ferret_testdata::ArtifactFile {
+        domain: f.domain.clone(),
+        relative_path: f.relative_path.clone(),
+        fs_path: String::new(),
+        bytes: lazy_content(f),
+        mtime: f.mtime,
+    }));
+    let in_memory = tempfile::tempdir().expect("tempdir");
+    assert_eq!(write_encrypted_backup_with(in_memory.path(), &files, &device, &spec, 3).expect("in memory"), key);
+    // byte-identical trees: Manifest.db, keybag, every encrypted file
+    let tree = snapshot(streamed.path());
+    assert_eq!(tree.len(), files.len() + 4, "content files, Manifest.db and three plists");
+    assert_eq!(tree, snapshot(in_memory.path()));
+
+    // ferret opens it with the key and reads back every file's bytes, the lazy ones included
+    let ev = open_encrypted(streamed.path(), &KeySource::Key(key.into())).expect("opens with the key");
+    assert!(ev.is_encrypted());
+    let mut read: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    ev.walk(&mut |f| {
+        if f.domain.as_deref() == Some("CameraRollDomain") {
+            read.insert(f.relative_path.clone(), ev.read(f, u64::MAX).expect("read"));
+        }
+    })
+    .expect("walk");
+    let want: BTreeMap<String, Vec<u8>> = lazy.iter().map(|f| (f.relative_path.clone(), lazy_content(f))).collect();
+    assert!(read == want, "lazy files read back differ: {:?}", read.keys().collect::<Vec<_>>());
+    assert_same(
+        &run_all(&open_encrypted(in_memory.path(), &KeySource::password(PW)).expect("opens"), &truth),
+        &run_all(&ev, &truth),
+    );
+    drop(ev);
+
+    // decrypt-backup writes every file, generated and lazy, with its bytes
+    let out = tempfile::tempdir().expect("tempdir");
+    let dec = out.path().join("decrypted");
+    let rep = decrypt_backup(streamed.path(), &dec, &KeySource::Key(key.into()), false).expect("decrypt");
+    assert_eq!((rep.files_written, rep.failed.len()), (files.len(), 0));
+    for f in &files {
+        let id = file_id(&f.domain, &f.relative_path);
+        assert!(std::fs::read(dec.join(&id[..2]).join(&id)).expect("content") == f.bytes, "{}", f.relative_path);
+    }
+
+    // a fill that writes another size than announced is an error, not a lying manifest
+    let short = tempfile::tempdir().expect("tempdir");
+    let mut fill_short = |_: &LazyFile, out: &mut dyn std::io::Write| out.write_all(b"short");
+    let e = write_encrypted_backup_streamed(short.path(), &[], &lazy[1..2], &mut fill_short, &device, &spec, 0)
+        .expect_err("size mismatch");
+    assert!(e.to_string().contains("5 bytes written for a size of 1"), "{e}");
 }
 
 #[test]
