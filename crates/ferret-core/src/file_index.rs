@@ -167,6 +167,9 @@ impl FileIndex {
 
     /// The number of directory `dir` (with its trailing `/`), added if new.
     fn intern(&mut self, dir: &str) -> Option<u32> {
+        if dir.is_empty() {
+            return Some(0);
+        }
         if self.dirs.get(self.last_dir as usize).is_some_and(|d| &**d == dir) {
             return Some(self.last_dir);
         }
@@ -248,6 +251,12 @@ impl FileIndex {
         }
         rows.shrink_to_fit();
         self.rows = rows;
+        tracing::debug!(
+            "file index: {} files in {} directories, {} bytes of names",
+            self.rows.len(),
+            self.dirs.len(),
+            self.name_bytes()
+        );
     }
 
     /// Number of files.
@@ -265,9 +274,10 @@ impl FileIndex {
         self.dirs.len()
     }
 
-    /// Bytes held by names: the arena's chunks and the directories.
+    /// Bytes of names held: every file's last component and every directory once (the arena's
+    /// unused room and per-directory overhead not counted).
     pub fn name_bytes(&self) -> usize {
-        self.names.iter().map(String::capacity).sum::<usize>() + self.dirs.iter().map(|d| d.len() + 16).sum::<usize>()
+        self.names.iter().map(String::len).sum::<usize>() + self.dirs.iter().map(|d| d.len()).sum::<usize>()
     }
 
     /// `(k, n)` for the earlier copy at position `pos`.
@@ -536,12 +546,14 @@ mod tests {
     #[test]
     fn odd_names() {
         let mut idx = FileIndex::new();
-        for n in ["x/", "/", "//", "", "x/y"] {
+        for n in ["x/", "/", "//", "", "x/y", "z"] {
             idx.push(n, 1, None, 0);
         }
         idx.finish();
         let got: Vec<String> = idx.iter().map(|it| it.name).collect();
-        assert_eq!(got, ["/", "//", "x/", "x/y"]);
+        assert_eq!(got, ["/", "//", "x/", "x/y", "z"]);
         assert!(idx.get("").is_none());
+        // the top is one directory, also when a top-level name follows another directory's
+        assert_eq!(idx.dir_count(), 2);
     }
 }

@@ -267,9 +267,8 @@ fn central_directory(
 /// check costs 8 MB, not 32. (More than 2^32 entries cannot be held: their [`Meta`] alone would
 /// take 96 GiB.)
 fn overlapping(entries: &[Meta]) -> bool {
-    let range = |i: u32| {
-        entries.get(i as usize).map_or((0, 0), |e| (e.data_start, e.data_start.saturating_add(e.compressed)))
-    };
+    let range =
+        |i: u32| entries.get(i as usize).map_or((0, 0), |e| (e.data_start, e.data_start.saturating_add(e.compressed)));
     let mut order: Vec<u32> = (0..u32::try_from(entries.len()).unwrap_or(u32::MAX))
         .filter(|&i| entries.get(i as usize).is_some_and(|e| e.compressed > 0))
         .collect();
