@@ -1,7 +1,7 @@
 //! The file index on the file-path lists of three real iPhones (`../shared/real/ios-filepath-lists/`,
 //! 65,624 to 474,145 paths): every path is found again, the order is the byte order of whole
 //! paths, directories are held once, and a search finds what its glob matches on whole paths.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
