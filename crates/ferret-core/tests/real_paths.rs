@@ -4,31 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Read;
 
 use ferret_core::evidence::{Locator, compile_glob};
 use ferret_core::file_index::FileIndex;
 
 /// The paths of one real list, without the leading `/` (as archive names are normalised).
 fn real_paths(name: &str) -> Option<Vec<String>> {
-    let zipped = ferret_testdata::testkit::shared(&format!("real/ios-filepath-lists/{name}"))?;
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zipped).unwrap()).unwrap();
-    let member = archive
-        .file_names()
-        .filter_map(Result::ok)
-        .find(|n| n.ends_with(".csv") && !n.starts_with("__MACOSX"))
-        .unwrap()
-        .to_string();
-    let mut text = String::new();
-    archive.by_name(&member).unwrap().read_to_string(&mut text).unwrap();
-    let mut out = Vec::new();
-    for row in csv::Reader::from_reader(text.as_bytes()).records() {
-        let p = row.unwrap().get(0).unwrap_or_default().trim_start_matches('/').to_string();
-        if !p.is_empty() {
-            out.push(p);
-        }
-    }
-    Some(out)
+    let listed = ferret_testdata::testkit::real_path_list(name)?;
+    Some(listed.iter().map(|p| p.trim_start_matches('/').to_string()).filter(|p| !p.is_empty()).collect())
 }
 
 static GLOBS: &[&str] = &[

@@ -4,8 +4,6 @@
 //! `../shared/real/ios-filepath-lists/`).
 #![allow(clippy::unwrap_used)]
 
-use std::io::Read;
-
 use ferret_core::Indicators;
 use ferret_indicators::{BUILTIN_SETS, IndicatorSources, load};
 use serde_json::Value;
@@ -93,20 +91,9 @@ fn every_builtin_set_loads_cites_its_sources_and_matches_its_values() {
 /// The paths of one real file-path list, as the device saw them: the tool's top folder is taken
 /// off, and a data partition exported as its own top folder is put back under `/private/var`.
 fn device_paths(name: &str) -> Option<Vec<String>> {
-    let zipped = ferret_testdata::testkit::shared(&format!("real/ios-filepath-lists/{name}"))?;
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zipped).unwrap()).unwrap();
-    let member = archive
-        .file_names()
-        .filter_map(Result::ok)
-        .find(|n| n.ends_with(".csv") && !n.starts_with("__MACOSX"))
-        .unwrap()
-        .to_string();
-    let mut text = String::new();
-    archive.by_name(&member).unwrap().read_to_string(&mut text).unwrap();
     let mut out = Vec::new();
-    for row in csv::Reader::from_reader(text.as_bytes()).records() {
-        let Ok(row) = row else { continue };
-        let p = row.get(0).unwrap_or_default().trim_start_matches('/');
+    for listed in ferret_testdata::testkit::real_path_list(name)? {
+        let p = listed.trim_start_matches('/');
         let rest = p.split_once('/').map(|(_, r)| r).unwrap_or(p);
         out.push(format!("/{p}"));
         out.push(format!("/{rest}"));

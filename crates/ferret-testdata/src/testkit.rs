@@ -268,6 +268,25 @@ pub fn shared(relative: &str) -> Option<PathBuf> {
     None
 }
 
+/// The paths (first column, as listed) of one real iPhone's file-path list in
+/// `../shared/real/ios-filepath-lists/` (a zipped CSV), e.g. `real_path_list("josh-hickman-ios15.csv.zip")`;
+/// `None` where [`shared`] skips.
+pub fn real_path_list(name: &str) -> Option<Vec<String>> {
+    use std::io::Read;
+    let zipped = shared(&format!("real/ios-filepath-lists/{name}"))?;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(zipped).expect("open the list")).expect("a zip");
+    let member = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with(".csv") && !n.starts_with("__MACOSX"))
+        .expect("a CSV in the zip")
+        .to_string();
+    let mut text = String::new();
+    archive.by_name(&member).expect("the CSV").read_to_string(&mut text).expect("UTF-8 CSV");
+    let rows = csv::Reader::from_reader(text.as_bytes()).into_records();
+    Some(rows.filter_map(Result::ok).map(|row| row.get(0).unwrap_or_default().to_string()).collect())
+}
+
 /// Writes the indicator bundle of `truth` (with 500 decoys) as `dir/iocs.stix2` for a CLI run.
 pub fn bundle_file(dir: &Path, truth: &crate::truth::Truth) -> PathBuf {
     let p = dir.join("iocs.stix2");
