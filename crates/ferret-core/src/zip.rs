@@ -613,7 +613,9 @@ impl Evidence for ZipEvidence {
         // Declared sizes are checked before inflating; the reader also refuses to inflate more
         // than declared, and the copy more than the artifact budget, should the header lie.
         let db = ArchiveDb::find(file, |name, copy| {
-            self.find_copy(name, copy).map(|m| (m.size, m)).map(|(size, m)| (m, size))
+            let member = self.find_copy(name, copy)?;
+            let size = member.size;
+            Some((member, size))
         })?;
         db.open(&self.copies, file, |e, _| self.open_entry(e))
     }
