@@ -34,15 +34,14 @@ pub struct IndexItem {
 
 impl IndexItem {
     /// The item as an [`EvidenceFile`] of a plain tree (an earlier copy of a duplicated name has
-    /// the path `<name> (copy k of n)`).
-    pub fn to_file(&self) -> EvidenceFile {
-        let mut f = EvidenceFile {
-            size: Some(self.size),
-            modified: self.mtime.and_then(|s| Timestamp::from_second(s).ok()),
-            ..EvidenceFile::plain(&self.name)
-        };
-        if let Some((k, n)) = self.copy {
-            f.path = copy_path(&self.name, k, n);
+    /// the path `<name> (copy k of n)`); the name built for the item becomes its path, not
+    /// copied once more.
+    pub fn into_file(self) -> EvidenceFile {
+        let modified = self.mtime.and_then(|s| Timestamp::from_second(s).ok());
+        let path = self.copy.map(|(k, n)| copy_path(&self.name, k, n));
+        let mut f = EvidenceFile { size: Some(self.size), modified, ..EvidenceFile::plain(self.name) };
+        if let Some(path) = path {
+            f.path = path;
         }
         f
     }
@@ -379,7 +378,7 @@ impl FileIndex {
             name.push_str(dir);
             name.push_str(base);
             if globs.iter().any(|g| g.is_match(&name)) {
-                out.push(self.item(i, r, name.clone()).to_file());
+                out.push(self.item(i, r, name.clone()).into_file());
             }
         }
         // Copies' paths can sort after other names (`a (copy 1 of 2)` > `a!`): keep path order.

@@ -314,8 +314,7 @@ impl TarEvidence {
     /// Warns about every duplicated name (the first [`crate::zip::DUPLICATES_NAMED`] by name)
     /// and their total.
     fn report_duplicates(&self) {
-        let dups = self.index.duplicates();
-        crate::zip::warn_duplicates(&self.path, dups.iter().map(|(n, c)| (n.as_str(), *c)));
+        crate::zip::warn_duplicates(&self.path, self.index.duplicates().into_iter());
     }
 
     /// Names that occur more than once in the archive, with their number of copies (every copy
@@ -600,7 +599,7 @@ impl Evidence for TarEvidence {
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
         for it in self.index.iter() {
-            visit(&it.to_file());
+            visit(&it.into_file());
         }
         Ok(())
     }
@@ -919,7 +918,13 @@ mod tests {
         assert_eq!(ix.get("a").and_then(|i| i.mtime), Some(3));
         assert!(ix.get("c").is_none());
         assert_eq!(ix.duplicates(), vec![("b".to_string(), 3)]);
-        let files: Vec<(String, u64)> = ix.iter().map(|i| (i.to_file().path, i.data)).collect();
+        let files: Vec<(String, u64)> = ix
+            .iter()
+            .map(|i| {
+                let data = i.data;
+                (i.into_file().path, data)
+            })
+            .collect();
         assert_eq!(
             files,
             vec![

@@ -86,9 +86,10 @@ pub const DUPLICATES_NAMED: usize = 20;
 
 /// Warns about duplicated entry names of the archive `path` (name, number of copies): one
 /// warning per name for the first [`DUPLICATES_NAMED`], then the totals.
-pub fn warn_duplicates<'a>(path: &Path, dups: impl Iterator<Item = (&'a str, usize)>) {
+pub fn warn_duplicates<S: AsRef<str>>(path: &Path, dups: impl Iterator<Item = (S, usize)>) {
     let (mut names, mut extra) = (0usize, 0usize);
     for (name, n) in dups {
+        let name = name.as_ref();
         names += 1;
         extra += n.saturating_sub(1);
         if names <= DUPLICATES_NAMED {
@@ -372,7 +373,7 @@ impl ZipEvidence {
             _temp: None,
             temp_reservation: crate::budget::Reservation::default(),
         };
-        warn_duplicates(path, me.duplicates().iter().map(|(n, c)| (n.as_str(), *c)));
+        warn_duplicates(path, me.duplicates().into_iter());
         Ok(me)
     }
 
@@ -622,7 +623,7 @@ impl Evidence for ZipEvidence {
 
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
         for item in self.index.iter() {
-            visit(&item.to_file());
+            visit(&item.into_file());
         }
         Ok(())
     }

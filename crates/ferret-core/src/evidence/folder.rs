@@ -180,7 +180,7 @@ impl Evidence for IndexedFolder {
     }
     fn walk(&self, visit: &mut dyn FnMut(&EvidenceFile)) -> Result<(), EvidenceError> {
         for it in self.index.iter() {
-            visit(&it.to_file());
+            visit(&it.into_file());
         }
         Ok(())
     }
