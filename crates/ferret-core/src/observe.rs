@@ -211,11 +211,18 @@ impl Stat {
     }
 }
 
+/// The hash map of a module's table: keys come from evidence, so the hasher is seeded at random
+/// per process (foldhash's quality variant: a crafted artifact cannot aim at collisions it
+/// cannot compute), and about 3x cheaper than the standard SipHash on these short keys.
+type ValueMap = HashMap<Box<str>, Stat, foldhash::quality::RandomState>;
+
 /// One module's distinct observed values.
 #[derive(Debug)]
 pub struct ObservationTable {
     module: String,
-    by_kind: [HashMap<Box<str>, Stat>; 13],
+    /// The module lists every file of an acquisition ([`FILE_LISTINGS`]).
+    listing: bool,
+    by_kind: [ValueMap; 13],
     len: usize,
     cap: usize,
     /// New values refused once [`MAX_PER_MODULE`] was reached.
@@ -224,7 +231,14 @@ pub struct ObservationTable {
 
 impl Default for ObservationTable {
     fn default() -> Self {
-        Self { module: String::new(), by_kind: Default::default(), len: 0, cap: MAX_PER_MODULE, dropped: 0 }
+        Self {
+            module: String::new(),
+            listing: false,
+            by_kind: Default::default(),
+            len: 0,
+            cap: MAX_PER_MODULE,
+            dropped: 0,
+        }
     }
 }
 
@@ -236,7 +250,7 @@ impl ObservationTable {
 
     /// An empty table that keeps at most `cap` distinct values.
     pub fn with_cap(module: &str, cap: usize) -> Self {
-        Self { module: module.to_string(), cap, ..Self::default() }
+        Self { module: module.to_string(), listing: FILE_LISTINGS.contains(&module), cap, ..Self::default() }
     }
 
     /// The module it belongs to.
@@ -256,9 +270,7 @@ impl ObservationTable {
 
     /// Notes `raw` (normalised first) as seen at `time`.
     pub fn add(&mut self, kind: ObservableKind, raw: &str, time: Option<(Timestamp, Timestamp)>) {
-        if FILE_LISTINGS.contains(&self.module.as_str())
-            && !matches!(kind, ObservableKind::Domain | ObservableKind::Url | ObservableKind::Ip)
-        {
+        if self.listing && !matches!(kind, ObservableKind::Domain | ObservableKind::Url | ObservableKind::Ip) {
             return;
         }
         if kind == ObservableKind::Url {
@@ -293,7 +305,7 @@ impl ObservationTable {
 pub fn normalise(kind: ObservableKind, raw: &str) -> Option<(ObservableKind, Cow<'_, str>)> {
     const MAX_LEN: usize = 2048;
     let v = raw.trim();
-    if v.is_empty() || v.len() > MAX_LEN || v.chars().any(char::is_control) {
+    if v.is_empty() || v.len() > MAX_LEN || has_control(v) {
         return None;
     }
     Some(match kind {
@@ -344,6 +356,16 @@ pub fn normalise(kind: ObservableKind, raw: &str) -> Option<(ObservableKind, Cow
     })
 }
 
+/// Whether `s` holds a control character (`char::is_control`: U+0000-U+001F, U+007F-U+009F),
+/// on its UTF-8 bytes: the first two ranges are the bytes below 0x20 and 0x7F, the third is 0xC2
+/// followed by 0x80-0x9F. Every value checked passes here, so it does not decode characters.
+pub(crate) fn has_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c < 0x20 || c == 0x7F || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n))))
+}
+
 fn lower(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { Cow::Borrowed(s) }
 }
@@ -382,7 +404,7 @@ impl Sightings {
         }
         let v = &v[..cut];
         let escaped: Cow<'_, str> =
-            if v.chars().any(char::is_control) { Cow::Owned(v.escape_default().to_string()) } else { Cow::Borrowed(v) };
+            if has_control(v) { Cow::Owned(v.escape_default().to_string()) } else { Cow::Borrowed(v) };
         if let Some(s) = self.values.get_mut(escaped.as_ref()) {
             s.add(time);
             return;
@@ -399,7 +421,7 @@ impl Sightings {
     /// Notes an app id (bundle id) the module checked.
     pub fn add_app_id(&mut self, raw: &str) {
         let v = raw.trim();
-        if v.is_empty() || v.len() > MAX_SIGHTING_LEN || v.chars().any(char::is_control) || self.app_ids.contains(v) {
+        if v.is_empty() || v.len() > MAX_SIGHTING_LEN || has_control(v) || self.app_ids.contains(v) {
             return;
         }
         if self.len() >= MAX_SIGHTINGS {
@@ -495,27 +517,55 @@ impl ObservationTable {
 }
 
 /// Writes a sorted run as text, one value per line: `kind<TAB>first<TAB>last<TAB>count<TAB>value`
-/// (values never hold a tab or line break: see [`normalise`]).
+/// (values never hold a line break: see [`normalise`]). Numbers are written without the
+/// formatting machinery: a 1M-message check writes millions of these lines.
 pub fn write_run(w: &mut impl std::io::Write, entries: &[RunEntry]) -> std::io::Result<()> {
+    let mut line = Vec::with_capacity(256);
+    let mut num = itoa::Buffer::new();
     for e in entries {
-        writeln!(w, "{}\t{}\t{}\t{}\t{}", e.kind.as_str(), e.stat.first, e.stat.last, e.stat.count, e.value)?;
+        line.clear();
+        line.extend_from_slice(e.kind.as_str().as_bytes());
+        for n in [e.stat.first, e.stat.last] {
+            line.push(b'\t');
+            line.extend_from_slice(num.format(n).as_bytes());
+        }
+        line.push(b'\t');
+        line.extend_from_slice(num.format(e.stat.count).as_bytes());
+        line.push(b'\t');
+        line.extend_from_slice(e.value.as_bytes());
+        line.push(b'\n');
+        w.write_all(&line)?;
     }
     Ok(())
 }
 
-/// Reads a run [`write_run`] wrote.
-pub fn read_run(r: impl std::io::BufRead) -> impl Iterator<Item = std::io::Result<RunEntry>> {
-    r.lines().map(|line| {
-        let line = line?;
-        let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an observables run line");
-        let mut p = line.splitn(5, '\t');
-        let kind = p.next().and_then(ObservableKind::parse).ok_or_else(bad)?;
-        let first = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
-        let last = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
-        let count = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
-        let value = p.next().ok_or_else(bad)?.into();
-        Ok(RunEntry { kind, value, stat: Stat { first, last, count } })
+/// Reads a run [`write_run`] wrote (a line that does not have its form is an error; the value
+/// is the rest of the line, tabs included).
+pub fn read_run(mut r: impl std::io::BufRead) -> impl Iterator<Item = std::io::Result<RunEntry>> {
+    let mut line = Vec::with_capacity(256);
+    std::iter::from_fn(move || {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) => None,
+            Ok(_) => Some(parse_run_line(&line)),
+            Err(e) => Some(Err(e)),
+        }
     })
+}
+
+/// One line of a run, its `\n` (or `\r\n`) included.
+fn parse_run_line(line: &[u8]) -> std::io::Result<RunEntry> {
+    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an observables run line");
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = std::str::from_utf8(line).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let mut p = line.splitn(5, '\t');
+    let kind = p.next().and_then(ObservableKind::parse).ok_or_else(bad)?;
+    let first = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+    let last = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+    let count = p.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+    let value = p.next().ok_or_else(bad)?.into();
+    Ok(RunEntry { kind, value, stat: Stat { first, last, count } })
 }
 
 /// A sorted run of one module.
@@ -680,7 +730,7 @@ impl<'a> Observing<'a> {
     fn note(&self, kind: ObservableKind, value: &str) {
         let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let State { table, time, sightings, in_executable } = &mut *g;
-        if !FILE_LISTINGS.contains(&table.module.as_str()) {
+        if !table.listing {
             match kind {
                 ObservableKind::Process if !*in_executable => sightings.add(value, *time),
                 ObservableKind::AppId => sightings.add_app_id(value),
@@ -783,7 +833,7 @@ impl Indicators for Observing<'_> {
         {
             let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let State { table, time, sightings, in_executable } = &mut *g;
-            if !FILE_LISTINGS.contains(&table.module.as_str()) {
+            if !table.listing {
                 sightings.add(path_or_name, *time);
             }
             *in_executable = true;
@@ -950,6 +1000,51 @@ mod tests {
             ]
         );
         assert_eq!(full.take_sightings().len(), 1);
+    }
+
+    /// The byte test finds exactly the characters `char::is_control` does: every character
+    /// alone and between others, and cut-off or odd byte sequences around 0xC2.
+    #[test]
+    fn control_test_on_bytes_matches_char_is_control() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let alone = c.to_string();
+            assert_eq!(has_control(&alone), c.is_control(), "{c:?}");
+            let between = format!("a{c}\u{a2}");
+            assert_eq!(has_control(&between), c.is_control(), "{between:?}");
+        }
+        for s in ["", "\u{a0}\u{a1}", "\u{c2}\u{80}", "x\u{80}y", "\u{9f}", "\u{7f}", "\u{7e}\u{a0}"] {
+            assert_eq!(has_control(s), s.chars().any(char::is_control), "{s:?}");
+        }
+    }
+
+    /// Run lines are written by hand (not `write!`): the same text as the formatted form.
+    #[test]
+    fn run_lines_are_the_formatted_text() {
+        let entries = vec![
+            RunEntry { kind: ObservableKind::Domain, value: "a.example".into(), stat: Stat::default() },
+            RunEntry {
+                kind: ObservableKind::FilePath,
+                value: "/x\ty".into(),
+                stat: Stat { first: -5, last: i64::MAX, count: u64::MAX },
+            },
+        ];
+        let mut buf = Vec::new();
+        write_run(&mut buf, &entries).unwrap();
+        let expected: String = entries
+            .iter()
+            .map(|e| format!("{}\t{}\t{}\t{}\t{}\n", e.kind.as_str(), e.stat.first, e.stat.last, e.stat.count, e.value))
+            .collect();
+        assert_eq!(String::from_utf8(buf.clone()).unwrap(), expected);
+        let back: Vec<RunEntry> = read_run(std::io::Cursor::new(buf)).map(Result::unwrap).collect();
+        assert_eq!(back, entries);
+        // a last line without its line break, and one ending in CR LF, read as well
+        let crlf: Vec<RunEntry> =
+            read_run(std::io::Cursor::new(b"url\t1\t2\t3\thttp://a\r\nip\t1\t1\t1\t10.0.0.1".to_vec()))
+                .map(Result::unwrap)
+                .collect();
+        assert_eq!(crlf.iter().map(|e| &*e.value).collect::<Vec<_>>(), ["http://a", "10.0.0.1"]);
+        assert!(read_run(std::io::Cursor::new(b"url\t1\t2\t3\t\xff\n".to_vec())).next().unwrap().is_err());
+        assert!(read_run(std::io::Cursor::new(b"\n".to_vec())).next().unwrap().is_err());
     }
 
     #[test]

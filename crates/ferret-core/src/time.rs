@@ -89,6 +89,37 @@ pub fn format(ts: Timestamp) -> String {
 /// Hot path (every timestamp of every record and timeline event): computed directly from the
 /// Unix seconds for years 0-9999, `strftime` otherwise.
 pub fn format_into(ts: Timestamp, sep: char, out: &mut String) {
+    match u8::try_from(sep).ok().filter(u8::is_ascii).and_then(|sep| digits(ts, sep)) {
+        Some(b) => out.push_str(ascii(&b)),
+        None => {
+            let fmt = "%Y-%m-%d %H:%M:%S%.6f";
+            let text = ts.strftime(fmt).to_string();
+            let (date, time) = text.split_once(' ').unwrap_or((&text, ""));
+            out.push_str(date);
+            out.push(sep);
+            out.push_str(time);
+        }
+    }
+}
+
+/// Calls `f` with `ts` as [`format()`] writes it, built on the stack for years 0-9999 (the
+/// serialisers of every record's timestamps use it: no allocation per timestamp).
+pub fn with_formatted<R>(ts: Timestamp, f: impl FnOnce(&str) -> R) -> R {
+    match digits(ts, b' ') {
+        Some(b) => f(ascii(&b)),
+        None => f(&format(ts)),
+    }
+}
+
+/// The ASCII bytes [`digits`] wrote, as text.
+fn ascii(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+/// `ts` as `YYYY-MM-DD<sep>HH:MM:SS.ffffff` in a fixed buffer, for years 0-9999 (`None`
+/// otherwise). Digits are written straight into the buffer: `write!` with padding was a tenth
+/// of a 1M-record check's CPU time.
+fn digits(ts: Timestamp, sep: u8) -> Option<[u8; 26]> {
     let mut secs = ts.as_second();
     let mut nanos = ts.subsec_nanosecond();
     if nanos < 0 {
@@ -97,13 +128,9 @@ pub fn format_into(ts: Timestamp, sep: char, out: &mut String) {
     }
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     if !(0..=9999).contains(&y) {
-        let fmt = if sep == 'T' { "%Y-%m-%dT%H:%M:%S%.6f" } else { "%Y-%m-%d %H:%M:%S%.6f" };
-        out.push_str(&ts.strftime(fmt).to_string());
-        return;
+        return None;
     }
     let sod = secs.rem_euclid(86_400);
-    // Digits written straight into a fixed buffer: `write!` with padding was a tenth of a
-    // 1M-record check's CPU time.
     let mut b = *b"0000-00-00 00:00:00.000000";
     let mut put = |at: usize, width: usize, mut v: u64| {
         for i in (at..at + width).rev() {
@@ -121,16 +148,10 @@ pub fn format_into(ts: Timestamp, sep: char, out: &mut String) {
     put(14, 2, (sod.unsigned_abs() / 60) % 60);
     put(17, 2, sod.unsigned_abs() % 60);
     put(20, 6, nanos.unsigned_abs() as u64 / 1000);
-    if sep.is_ascii()
-        && let Some(c) = b.get_mut(10)
-    {
-        *c = sep as u8;
-        out.push_str(std::str::from_utf8(&b).unwrap_or_default());
-    } else {
-        out.push_str(std::str::from_utf8(b.get(..10).unwrap_or_default()).unwrap_or_default());
-        out.push(sep);
-        out.push_str(std::str::from_utf8(b.get(11..).unwrap_or_default()).unwrap_or_default());
+    if let Some(c) = b.get_mut(10) {
+        *c = sep;
     }
+    Some(b)
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
@@ -164,7 +185,7 @@ pub mod serde_ts {
 
     /// Serializes as `YYYY-MM-DD HH:MM:SS.ffffff`.
     pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::format(*ts))
+        super::with_formatted(*ts, |t| s.serialize_str(t))
     }
 
     /// Parses the `isodate` form or RFC 3339.
@@ -182,7 +203,7 @@ pub mod serde_opt_ts {
     /// Serializes as `YYYY-MM-DD HH:MM:SS.ffffff` or `null`.
     pub fn serialize<S: Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
         match ts {
-            Some(t) => s.serialize_str(&super::format(*t)),
+            Some(t) => super::with_formatted(*t, |t| s.serialize_str(t)),
             None => s.serialize_none(),
         }
     }
