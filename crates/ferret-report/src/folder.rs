@@ -171,7 +171,22 @@ impl ResultsFolder {
         let mut selector = Selector::new(&alert_times);
         // first: the URL runs are merged and closed before the timeline merge opens its own
         crate::urls::write_urls(&self.dir, &self.urls)?;
-        let events = crate::timeline::write_timeline(&self.spill, &self.dir, &index, &mut selector)?;
+        // `observables.jsonl` is merged on a thread of its own while the timeline is (its runs
+        // are already open files: no more descriptors are held at once)
+        let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let (events, observed) = std::thread::scope(|scope| {
+            let observing = scope.spawn(|| match runs {
+                Some(runs) => write_observables(&self.dir.join(OBSERVABLES), runs),
+                None => Ok(()),
+            });
+            let events = crate::timeline::write_timeline(&self.spill, &self.dir, &index, &mut selector);
+            let observed = observing.join().unwrap_or_else(|_| {
+                Err(ReportError::io("write", self.dir.join(OBSERVABLES), std::io::Error::other("writer panicked")))
+            });
+            (events, observed)
+        });
+        let events = events?;
+        observed?;
         if events == 0
             && let Some(src) = &self.options.report_timeline_source
             && src.is_file()
@@ -180,10 +195,6 @@ impl ResultsFolder {
         }
         write_alert_files(&self.dir, &alerts, &reports)?;
         crate::mvt::write_aliases(&self.dir, reports.iter().map(|r| r.module.as_str()))?;
-        let runs = self.observations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        if let Some(runs) = runs {
-            write_observables(&self.dir.join(OBSERVABLES), runs)?;
-        }
         let mut run = run.clone();
         run.target.hashes = hashes();
         if run.finished_at.is_none() {

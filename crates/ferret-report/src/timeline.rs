@@ -540,17 +540,21 @@ pub(crate) fn write_timeline(
         });
         let csv_writer = scope.spawn(move || -> csv::Result<CsvOut> {
             let mut ts = String::with_capacity(32);
-            // the Plugin column: MVT's class name of the module, computed once per module
+            // the Plugin column: MVT's class name of the module, computed once per module (and
+            // the last one kept at hand: neighbouring events are mostly of one module)
             let mut plugins: HashMap<String, String> = HashMap::new();
+            let mut last: (String, String) = (String::new(), String::new());
             for batch in csv_rx {
                 for (e, _) in batch.iter() {
                     ts.clear();
                     ferret_core::time::format_into(e.timestamp, ' ', &mut ts);
-                    if !plugins.contains_key(&e.module) {
-                        plugins.insert(e.module.clone(), crate::mvt::plugin_name(&e.module).into_owned());
+                    if last.0 != e.module || last.0.is_empty() {
+                        let plugin = plugins
+                            .entry(e.module.clone())
+                            .or_insert_with(|| crate::mvt::plugin_name(&e.module).into_owned());
+                        last = (e.module.clone(), plugin.clone());
                     }
-                    let plugin = plugins.get(&e.module).map_or("", String::as_str);
-                    csv.write_record([ts.as_str(), plugin, &e.event, &e.data])?;
+                    csv.write_record([ts.as_str(), &last.1, &e.event, &e.data])?;
                 }
             }
             Ok(csv)
