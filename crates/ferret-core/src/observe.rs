@@ -328,15 +328,16 @@ pub fn normalise(kind: ObservableKind, raw: &str) -> Option<(ObservableKind, Cow
             if v.contains('@') {
                 return Some((ObservableKind::Email, lower(v)));
             }
-            let digits: String = v
-                .chars()
-                .enumerate()
-                .filter(|&(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
-                .map(|(_, c)| c)
-                .collect();
-            if digits.trim_start_matches('+').is_empty() {
+            // `+` (only as the first character) and the ASCII digits, on bytes: every other
+            // byte belongs to a character that is dropped
+            let keep = |i: usize, b: u8| b.is_ascii_digit() || (i == 0 && b == b'+');
+            let bytes = v.as_bytes();
+            // no digit at all: kept as it is (a handle); only `+` and digits: already normal
+            if !bytes.iter().any(u8::is_ascii_digit) || bytes.iter().enumerate().all(|(i, &b)| keep(i, b)) {
                 (kind, Cow::Borrowed(v))
             } else {
+                let digits: String =
+                    bytes.iter().enumerate().filter(|&(i, &b)| keep(i, b)).map(|(_, &b)| char::from(b)).collect();
                 (kind, Cow::Owned(digits))
             }
         }
@@ -875,6 +876,20 @@ mod tests {
         assert_eq!(n(ObservableKind::Url, ""), None);
         assert_eq!(n(ObservableKind::Url, "a\tb"), None, "control characters never enter the index");
         assert_eq!(n(ObservableKind::Url, &"a".repeat(3000)), None);
+        // phone numbers on bytes keep what the rule on characters keeps
+        let by_chars = |v: &str| -> String {
+            let digits: String = v
+                .chars()
+                .enumerate()
+                .filter(|&(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
+                .map(|(_, c)| c)
+                .collect();
+            if digits.trim_start_matches('+').is_empty() { v.to_string() } else { digits }
+        };
+        for v in ["+1", "+", "++1", "1+2", "٣+1", "+٣4", "é+5", "+33 6 12", "0033612", "x", "+x", "12\u{a0}34"] {
+            let got = normalise(ObservableKind::Phone, v).map(|(k, v)| (k, v.into_owned()));
+            assert_eq!(got, Some((ObservableKind::Phone, by_chars(v))), "{v:?}");
+        }
     }
 
     #[test]

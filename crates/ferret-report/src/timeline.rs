@@ -429,7 +429,10 @@ pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// the start of a cell (`-5`) is neutralised too; no numeric column ferret writes starts with a
 /// sign (timestamps of years before 1 excepted).
 pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.starts_with(FORMULA_START) || value.starts_with('\'') {
+    // every character of `FORMULA_START` (and `'`) is ASCII: the first byte decides (checked on
+    // bytes, as this runs for every cell of every timeline row)
+    let first = value.as_bytes().first().copied();
+    if first.is_some_and(|b| b == b'\'' || FORMULA_START.iter().any(|&c| c as u32 == u32::from(b))) {
         std::borrow::Cow::Owned(format!("'{value}"))
     } else {
         std::borrow::Cow::Borrowed(value)
