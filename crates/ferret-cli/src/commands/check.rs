@@ -166,11 +166,20 @@ fn check_one(
     );
     // An acquisition that is one file (an archive) is hashed for info.json from the start, on a
     // thread of its own, while it is indexed and checked: it is read once, not once more at the
-    // end. (An error below returns without waiting for it: the process ends.)
-    let early_hash = (plan.output.is_some() && plan.path.is_file()).then(|| {
-        let path = plan.path.clone();
-        std::thread::spawn(move || ferret_core::evidence::sha256_file(&path).map(|h| (path, h)))
-    });
+    // end. A backup folder's Manifest.db likewise: opening the backup reads it whole on one
+    // thread, and the other core would otherwise wait (a regular file only, never what a link
+    // points to). (An error below returns without waiting for it: the process ends.)
+    let early_path = if plan.path.is_file() {
+        Some(plan.path.clone())
+    } else if kind == AcquisitionKind::IosBackup {
+        let db = plan.path.join("Manifest.db");
+        std::fs::symlink_metadata(&db).is_ok_and(|m| m.file_type().is_file()).then_some(db)
+    } else {
+        None
+    };
+    let early_hash = early_path
+        .filter(|_| plan.output.is_some())
+        .map(|path| std::thread::spawn(move || ferret_core::evidence::sha256_file(&path).map(|h| (path, h))));
     let Opened { evidence, device, problems } = acquisition::open(kind, &plan.path, &plan.secrets)?;
     for p in &problems {
         tracing::warn!("{}", ferret_report::terminal_safe(p));
