@@ -546,18 +546,19 @@ pub(crate) fn write_timeline(
             // the Plugin column: MVT's class name of the module, computed once per module (and
             // the last one kept at hand: neighbouring events are mostly of one module)
             let mut plugins: HashMap<String, String> = HashMap::new();
-            let mut last: (String, String) = (String::new(), String::new());
+            let mut last: Option<(String, String)> = None;
             for batch in csv_rx {
                 for (e, _) in batch.iter() {
                     ts.clear();
                     ferret_core::time::format_into(e.timestamp, ' ', &mut ts);
-                    if last.0 != e.module || last.0.is_empty() {
+                    if last.as_ref().is_none_or(|(module, _)| *module != e.module) {
                         let plugin = plugins
                             .entry(e.module.clone())
                             .or_insert_with(|| crate::mvt::plugin_name(&e.module).into_owned());
-                        last = (e.module.clone(), plugin.clone());
+                        last = Some((e.module.clone(), plugin.clone()));
                     }
-                    csv.write_record([ts.as_str(), &last.1, &e.event, &e.data])?;
+                    let plugin = last.as_ref().map_or("", |(_, plugin)| plugin.as_str());
+                    csv.write_record([ts.as_str(), plugin, &e.event, &e.data])?;
                 }
             }
             Ok(csv)
